@@ -1,0 +1,94 @@
+"""Plain records the matcher reads and the decisions it returns."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: int
+    ref: str
+    name: str
+    ibans: frozenset[str] = frozenset()  # normalised (no spaces, upper case)
+    aliases: tuple[str, ...] = ()  # other payer names learned from confirmed matches
+
+
+@dataclass(frozen=True)
+class OpenInvoice:
+    """An invoice with money still owed on it (``open_amount`` > 0)."""
+
+    id: int
+    number: str
+    customer_id: int
+    amount: Decimal
+    open_amount: Decimal
+    currency: str
+    issued_on: date
+    due_on: date
+    payment_reference: str | None = None
+
+
+@dataclass(frozen=True)
+class BankLine:
+    """An incoming payment (credit, amount > 0) still to be matched."""
+
+    id: int
+    booked_on: date
+    amount: Decimal
+    currency: str
+    counterparty: str | None = None
+    counterparty_iban: str | None = None
+    text: str = ""
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """Money of one line going to one invoice, with the score and the evidence."""
+
+    invoice_id: int
+    amount: Decimal
+    score: float  # 0..1
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One possible reading of a line for the review queue: one or several invoices."""
+
+    proposals: tuple[Proposal, ...]
+    score: float
+    reasons: tuple[str, ...]
+
+
+DecisionKind = Literal["auto", "review", "unmatched"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with one line.
+
+    ``auto``: apply ``allocations`` without asking; ``review``: ask an
+    accountant to choose among ``candidates`` (best first); ``unmatched``:
+    nothing plausible. ``reasons`` says why, for the audit log.
+    """
+
+    line_id: int
+    kind: DecisionKind
+    allocations: tuple[Proposal, ...] = ()
+    candidates: tuple[Candidate, ...] = ()
+    reasons: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class MatchConfig:
+    """Knobs of the matcher; the defaults are the product's."""
+
+    auto_threshold: float = 0.90  # a candidate scoring at least this, alone at the top, is applied
+    review_threshold: float = 0.40  # below this a candidate is not worth an accountant's time
+    ambiguity_margin: float = 0.10  # the best must beat the second by this much to be applied
+    amount_tolerance: Decimal = Decimal("0.00")  # fees and rounding accepted as settling
+    name_threshold: float = 85.0  # rapidfuzz score (0..100) for a payer name to count
