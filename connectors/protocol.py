@@ -1,8 +1,9 @@
 """The two small interfaces of this package: a parser reads one format, a source delivers files."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Protocol
+from typing import Protocol
 
 from connectors.model import ParsedFile
 

@@ -1,0 +1,104 @@
+"""Helpers shared by the parsers: derived line ids, bad-row collection, text clean-up.
+
+Kept private (leading underscore): the public surface of the package is the
+parsers, the registry and the sources.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+
+from connectors.errors import ParseError
+
+_SPACES = re.compile(r"\s+")
+
+
+def clean(text: str | None) -> str:
+    """Collapses runs of whitespace (including NBSP and newlines) into one space and strips the ends."""
+    if not text:
+        return ""
+    return _SPACES.sub(" ", text.replace("\u00a0", " ")).strip()
+
+
+def join_text(*parts: str | None) -> str:
+    """Joins label fragments with a space, dropping empty ones and fragments already contained in the result.
+
+    Banks often repeat the payee name at the start of the memo; "NAME" + "NAME and more"
+    should read "NAME and more", not the name twice.
+    """
+    out: list[str] = []
+    for raw in parts:
+        part = clean(raw)
+        if not part:
+            continue
+        joined = " ".join(out)
+        if part in joined:
+            continue
+        if joined and part.startswith(joined):
+            out = [part]
+            continue
+        out.append(part)
+    return " ".join(out)
+
+
+def normalise_for_ref(text: str) -> str:
+    """Case-, accent- and whitespace-insensitive form of a label, so a re-export with trivial
+    formatting differences still yields the same derived id."""
+    decomposed = unicodedata.normalize("NFKD", clean(text).casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+class RefDeriver:
+    """Derives stable ids for lines the bank gave no id for.
+
+    The id hashes (booked_on, amount, normalised text, occurrence number), where the
+    occurrence number counts identical (date, amount, text) triples seen so far in the
+    file: a legitimate duplicate inside a file gets occurrence 1 and a distinct id,
+    while re-importing the same or an overlapping file yields the same ids again.
+    """
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self._seen: Counter[tuple[str, str, str]] = Counter()
+
+    def derive(self, booked_on: date, amount: Decimal, text: str, extra: str = "") -> str:
+        # normalise the amount so "-3,50" and "-3.5" give the same key
+        key = (booked_on.isoformat(), format(amount.normalize(), "f"), normalise_for_ref(text) + extra)
+        occurrence = self._seen[key]
+        self._seen[key] += 1
+        payload = "\x1f".join((*key, str(occurrence))).encode()
+        return f"{self.prefix}:{hashlib.sha256(payload).hexdigest()[:24]}"
+
+
+class BadRows:
+    """Collects row-level problems so a file is rejected whole, naming the first bad row and the count."""
+
+    def __init__(self, filename: str, noun: str = "row") -> None:
+        self.filename = filename
+        self.noun = noun
+        self.problems: list[tuple[int | None, str]] = []
+
+    def add(self, row: int | None, reason: str) -> None:
+        self.problems.append((row, reason))
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)
+
+    def raise_if_any(self) -> None:
+        if not self.problems:
+            return
+        row, reason = self.problems[0]
+        more = len(self.problems) - 1
+        if more:
+            reason += f" ... and {more} more bad {self.noun}{'s' if more > 1 else ''}"
+        raise ParseError(self.filename, reason, row)
+
+
+def one_line(exc: BaseException) -> str:
+    """A one-line description of an unexpected exception, for wrapping into ParseError."""
+    text = clean(str(exc)) or "no details"
+    return f"{type(exc).__name__}: {text}"[:300]
