@@ -65,3 +65,15 @@ class PlannedReminder:
     amount_due: Decimal
     currency: str
     reasons: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class HeldInvoice:
+    """An invoice the planner will not remind, and why (e.g. a payment awaiting review)."""
+
+    invoice_id: int
+    number: str
+    customer_ref: str
+    open_amount: Decimal
+    currency: str
+    reason: str
