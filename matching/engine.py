@@ -1,0 +1,346 @@
+"""The decision cascade: turn signals into one auto / review / unmatched decision per line.
+
+Every line yields *hypotheses* — "this line pays these invoices" — built from
+three sources: invoices its text references, invoices whose open amount it
+equals, and groups of one customer's invoices whose open amounts add up to it
+(for customers the line names or whose IBAN it comes from). Each hypothesis
+is scored from additive evidence (weights below) and marked *auto-eligible*
+only when certain: its invoices are identified by reference (full key, RF
+reference, or a weaker key confirmed by the payer), it covers every invoice
+the line identifies, the amount settles them (or is a partial payment of a
+single strongly referenced invoice), and no IBAN contradicts the customer.
+
+The best hypothesis is applied only if it is auto-eligible, scores at least
+``auto_threshold`` and beats the runner-up by ``ambiguity_margin``; otherwise
+plausible hypotheses go to review, and a line with none is unmatched. Like
+Odoo's reconciliation models, the cascade abstains on ties: a wrong automatic
+match sends a reminder to a customer who paid, a review costs a click.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from matching.amounts import ZERO, Fit, allocate, describe, fit, subset_sums
+from matching.ibans import IbanIndex
+from matching.model import BankLine, Candidate, Customer, Decision, MatchConfig, OpenInvoice, Proposal
+from matching.names import NameHit, NameIndex
+from matching.references import ReferenceIndex, RefHit
+
+MAX_CANDIDATES = 5
+DEFAULT_CONFIG = MatchConfig()  # frozen, so one shared instance is safe as a default
+
+# Evidence weights, summed then clamped to 0..1. Tuned so that: strong reference + exact
+# amount = 1.0; strong reference + partial payment = 0.9 (auto); amount alone = 0.4 (review
+# floor); amount + known IBAN = 0.6 (review, never auto: no reference).
+W_REF_STRONG = 0.6
+W_REF_WEAK_CONFIRMED = 0.55  # a weak key (e.g. "123") whose customer is also the payer
+W_REF_WEAK = 0.2
+W_AMOUNT_EXACT = 0.4
+W_AMOUNT_TOLERANCE = 0.35
+W_AMOUNT_GROUP = 0.3  # a sum of several invoices nobody referenced: could be a coincidence
+W_PARTIAL_STRONG = 0.3
+W_PARTIAL_OTHER = 0.1
+W_OVER = 0.05
+W_PAYER_IBAN = 0.2
+W_PAYER_NAME = 0.1
+W_IBAN_CONTRADICTS = -0.3
+
+
+class _AmountIndex:
+    """Open invoices of one currency by what they still owe, kept current during a run."""
+
+    def __init__(self) -> None:
+        self._ids: dict[Decimal, list[int]] = {}
+        self._keys: list[Decimal] = []
+
+    def add(self, amount: Decimal, inv_id: int) -> None:
+        if amount <= ZERO:
+            return
+        if amount not in self._ids:
+            self._ids[amount] = []
+            insort(self._keys, amount)
+        self._ids[amount].append(inv_id)
+
+    def remove(self, amount: Decimal, inv_id: int) -> None:
+        ids = self._ids.get(amount)
+        if ids is None or inv_id not in ids:
+            return
+        ids.remove(inv_id)
+        if not ids:
+            del self._ids[amount]
+            del self._keys[bisect_left(self._keys, amount)]
+
+    def near(self, amount: Decimal, tolerance: Decimal) -> list[int]:
+        lo, hi = bisect_left(self._keys, amount - tolerance), bisect_right(self._keys, amount + tolerance)
+        return sorted(i for key in self._keys[lo:hi] for i in self._ids[key])
+
+
+@dataclass
+class _Hypothesis:
+    invoice_ids: tuple[int, ...]
+    shares: tuple[Decimal, ...]
+    score: float
+    auto_ok: bool
+    reasons: list[str]
+    invoice_reasons: dict[int, list[str]] = field(default_factory=dict)
+    blocker: str | None = None  # why this hypothesis may not be applied automatically
+
+    def sort_key(self) -> tuple[float, int, tuple[int, ...]]:
+        return (-self.score, len(self.invoice_ids), self.invoice_ids)
+
+
+class Matcher:
+    """Indexes built once per run, with the open amounts decreasing as lines are applied."""
+
+    def __init__(self, invoices: Sequence[OpenInvoice], customers: Sequence[Customer], config: MatchConfig):
+        self.config = config
+        self.invoices = {inv.id: inv for inv in invoices if inv.open_amount > ZERO}
+        self.customers = {c.id: c for c in customers}
+        self.remaining = {inv_id: inv.open_amount for inv_id, inv in self.invoices.items()}
+        by_currency: dict[str, list[OpenInvoice]] = {}
+        for inv in sorted(self.invoices.values(), key=lambda i: i.id):
+            by_currency.setdefault(inv.currency.upper(), []).append(inv)
+        self.refs = {cur: ReferenceIndex(invs) for cur, invs in by_currency.items()}
+        self.all_refs = ReferenceIndex(self.invoices.values())
+        self.amounts: dict[str, _AmountIndex] = {}
+        self.by_customer: dict[tuple[str, int], list[int]] = {}
+        for cur, invs in by_currency.items():
+            index = self.amounts.setdefault(cur, _AmountIndex())
+            for inv in sorted(invs, key=lambda i: (i.due_on, i.id)):
+                index.add(inv.open_amount, inv.id)
+                self.by_customer.setdefault((cur, inv.customer_id), []).append(inv.id)
+        self.ibans = IbanIndex(customers)
+        self.names = NameIndex(customers)
+
+    # ---- the run ----------------------------------------------------------------------------
+    def decide(self, line: BankLine) -> Decision:
+        """Decide one line and, when automatic, consume the invoices' open amounts."""
+        if line.amount <= ZERO:
+            return Decision(line.id, "unmatched", reasons=("not an incoming payment",))
+        currency = line.currency.upper()
+        hypotheses = self._hypotheses(line, currency)
+        viable = sorted((h for h in hypotheses if h.score >= self.config.review_threshold),
+                        key=_Hypothesis.sort_key)
+        if not viable:
+            return Decision(line.id, "unmatched", reasons=tuple(self._why_unmatched(line, currency)))
+        best = viable[0]
+        runner_up = viable[1].score if len(viable) > 1 else 0.0
+        margin = round(best.score - runner_up, 3)
+        if best.auto_ok and best.score >= self.config.auto_threshold and margin >= self.config.ambiguity_margin:
+            allocations = self._proposals(best)
+            for proposal in allocations:
+                self._consume(currency, proposal.invoice_id, proposal.amount)
+            return Decision(line.id, "auto", allocations=allocations, reasons=tuple(best.reasons))
+        candidates = tuple(
+            Candidate(self._proposals(h), h.score, tuple(h.reasons)) for h in viable[:MAX_CANDIDATES]
+        )
+        return Decision(line.id, "review", candidates=candidates, reasons=self._why_review(best, margin))
+
+    def _consume(self, currency: str, inv_id: int, amount: Decimal) -> None:
+        before = self.remaining[inv_id]
+        after = before - amount
+        self.remaining[inv_id] = after
+        index = self.amounts[currency]
+        index.remove(before, inv_id)
+        index.add(after, inv_id)
+
+    def _proposals(self, h: _Hypothesis) -> tuple[Proposal, ...]:
+        return tuple(
+            Proposal(inv_id, share, h.score, tuple(h.invoice_reasons.get(inv_id, ())))
+            for inv_id, share in zip(h.invoice_ids, h.shares)
+            if share > ZERO
+        )
+
+    # ---- hypotheses --------------------------------------------------------------------------
+    def _hypotheses(self, line: BankLine, currency: str) -> list[_Hypothesis]:
+        index = self.refs.get(currency)
+        if index is None:
+            return []
+        hits = {h.invoice_id: h for h in index.find(line, self._is_open)}
+        iban_owners = self.ibans.owners(line.counterparty_iban)
+        name_hits = self.names.search(line.counterparty, self.config.name_threshold)
+
+        groups: list[tuple[int, ...]] = []
+        referenced_by_customer: dict[int, list[int]] = {}
+        for inv_id in self._preferred(hits):
+            referenced_by_customer.setdefault(self.invoices[inv_id].customer_id, []).append(inv_id)
+        for ids in referenced_by_customer.values():
+            groups.extend((i,) for i in ids)
+            if len(ids) > 1:
+                groups.append(tuple(ids))
+        tolerance = self.config.amount_tolerance
+        groups.extend((i,) for i in self.amounts[currency].near(line.amount, tolerance))
+        in_play = sorted(set(referenced_by_customer) | set(iban_owners) | set(name_hits))
+        for customer_id in in_play:
+            open_ids = [i for i in self.by_customer.get((currency, customer_id), ()) if self._is_open(i)]
+            open_ids.sort(key=lambda i: (i not in hits, self.invoices[i].due_on, i))
+            pool = [(i, self.remaining[i]) for i in open_ids]
+            groups.extend(subset_sums(line.amount, pool, tolerance))
+
+        strong_ids = {i for i, h in hits.items() if h.strong}
+        seen: set[tuple[int, ...]] = set()
+        result = []
+        for group in groups:
+            key = tuple(sorted(group))
+            if key in seen:
+                continue
+            seen.add(key)
+            result.append(self._score(line, group, hits, strong_ids, iban_owners, name_hits))
+        return result
+
+    def _preferred(self, ids: Sequence[int] | dict[int, RefHit]) -> list[int]:
+        return sorted(ids, key=lambda i: (self.invoices[i].due_on, i))
+
+    def _is_open(self, inv_id: int) -> bool:
+        return self.remaining.get(inv_id, ZERO) > ZERO
+
+    def _score(
+        self,
+        line: BankLine,
+        group: tuple[int, ...],
+        hits: dict[int, RefHit],
+        strong_ids: set[int],
+        iban_owners: list[int],
+        name_hits: dict[int, NameHit],
+    ) -> _Hypothesis:
+        group = tuple(self._preferred(group))
+        customer_ids = sorted({self.invoices[i].customer_id for i in group})
+        reasons: list[str] = []
+        per_invoice: dict[int, list[str]] = {i: [] for i in group}
+        score = 0.0
+
+        # payer: IBAN first, name second; an IBAN known for someone else contradicts
+        payer_agrees = False
+        contradicted = False
+        for customer_id in customer_ids:
+            ref = self._customer_ref(customer_id)
+            if customer_id in iban_owners:
+                payer_agrees = True
+                score += W_PAYER_IBAN
+                reasons.append(f"payer IBAN known for customer {ref}")
+            elif customer_id in name_hits:
+                payer_agrees = True
+                score += W_PAYER_NAME
+                reasons.append(name_hits[customer_id].reason())
+            elif iban_owners:
+                contradicted = True
+                score += W_IBAN_CONTRADICTS
+                others = ", ".join(self._customer_ref(c) for c in iban_owners)
+                reasons.append(f"payer IBAN known for another customer ({others}), not {ref}")
+        payer_score = score
+        score = 0.0
+
+        # references
+        group_hits = [hits[i] for i in group if i in hits]
+        ref_reasons = [h.reason(self.invoices[h.invoice_id].number) for h in group_hits]
+        for h, text in zip(group_hits, ref_reasons):
+            per_invoice[h.invoice_id].append(text)
+        all_hit = len(group_hits) == len(group)
+        all_strong = all_hit and all(h.strong for h in group_hits)
+        weak_confirmed = all_hit and not all_strong and payer_agrees and len(customer_ids) == 1
+        if all_strong:
+            score += W_REF_STRONG
+        elif weak_confirmed:
+            score += W_REF_WEAK_CONFIRMED
+        elif group_hits:
+            score += W_REF_WEAK
+        identified = (all_strong or weak_confirmed) and strong_ids <= set(group)
+
+        # amount
+        owed = [self.remaining[i] for i in group]
+        total = sum(owed, ZERO)
+        how = fit(line.amount, total, self.config.amount_tolerance)
+        if how is Fit.EXACT:
+            score += W_AMOUNT_EXACT if len(group) == 1 or all_hit else W_AMOUNT_GROUP
+        elif how is Fit.TOLERANCE:
+            score += W_AMOUNT_TOLERANCE if len(group) == 1 or all_hit else W_AMOUNT_GROUP
+        elif how is Fit.PARTIAL:
+            score += W_PARTIAL_STRONG if all_strong and len(group) == 1 else W_PARTIAL_OTHER
+        else:
+            score += W_OVER
+        amount_reason = describe(line.amount, total, how, len(group), self.config.amount_tolerance)
+        if len(group) == 1:
+            per_invoice[group[0]].append(amount_reason)
+
+        settles = how.settles or (how is Fit.PARTIAL and all_strong and len(group) == 1)
+        blocker = _blocker(
+            group_hits=bool(group_hits), all_hit=all_hit, identified=identified, settles=settles,
+            contradicted=contradicted, customers=len(customer_ids),
+        )
+        auto_ok = blocker is None
+        total_score = round(min(1.0, max(0.0, score + payer_score)), 3)
+        shares = tuple(allocate(line.amount, owed))
+        return _Hypothesis(group, shares, total_score, auto_ok, ref_reasons + [amount_reason] + reasons,
+                           per_invoice, blocker)
+
+    def _customer_ref(self, customer_id: int) -> str:
+        customer = self.customers.get(customer_id)
+        return customer.ref if customer is not None else f"#{customer_id}"
+
+    # ---- explanations --------------------------------------------------------------------------
+    def _why_review(self, best: _Hypothesis, margin: float) -> tuple[str, ...]:
+        if best.blocker is not None:
+            return (f"not applied automatically: {best.blocker}",)
+        if best.score < self.config.auto_threshold:
+            return (f"best score {best.score} below auto threshold {self.config.auto_threshold}",)
+        return (f"ambiguous: runner-up within {margin} of the best candidate",)
+
+    def _why_unmatched(self, line: BankLine, currency: str) -> list[str]:
+        reasons = ["no open invoice matches the reference, amount or payer"]
+        if currency not in self.refs:
+            reasons.append(f"no open invoice in {currency}")
+        for hit in self.all_refs.find(line, lambda _id: True):
+            inv = self.invoices[hit.invoice_id]
+            if not hit.strong:
+                continue
+            if inv.currency.upper() != currency:
+                reasons.append(f"reference {inv.number} is an invoice in {inv.currency}, the line is in {currency}")
+            elif not self._is_open(inv.id):
+                reasons.append(f"reference {inv.number}: invoice already settled earlier in this run")
+        owners = self.ibans.owners(line.counterparty_iban)
+        if owners:
+            who = ", ".join(self._customer_ref(c) for c in owners)
+            reasons.append(f"payer IBAN known for customer {who}, but no open invoice fits {line.amount}")
+        return reasons
+
+
+def _blocker(
+    *, group_hits: bool, all_hit: bool, identified: bool, settles: bool, contradicted: bool, customers: int
+) -> str | None:
+    """The first rule of the cascade a hypothesis fails, in words; ``None`` when certain."""
+    if customers != 1:
+        return "invoices of several customers"
+    if not group_hits:
+        return "no reference to the invoice in the payment"
+    if not all_hit:
+        return "not every invoice is referenced"
+    if contradicted:
+        return "the payer IBAN belongs to another customer"
+    if not identified:
+        return "the reference is weak or the payment names other invoices too, and the payer does not confirm it"
+    if not settles:
+        return "the amount does not settle the referenced invoice(s)"
+    return None
+
+
+def match_lines(
+    lines: Sequence[BankLine],
+    invoices: Sequence[OpenInvoice],
+    customers: Sequence[Customer],
+    config: MatchConfig = DEFAULT_CONFIG,
+) -> list[Decision]:
+    """One decision per line, in input order.
+
+    Lines are processed by (booked_on, id) and automatic allocations reduce
+    the invoices' open amounts for later lines, so one run never settles an
+    invoice twice. Pure: same input, same output.
+    """
+    matcher = Matcher(invoices, customers, config)
+    order = sorted(range(len(lines)), key=lambda k: (lines[k].booked_on, lines[k].id, k))
+    decisions: dict[int, Decision] = {}
+    for k in order:
+        decisions[k] = matcher.decide(lines[k])
+    return [decisions[k] for k in range(len(lines))]

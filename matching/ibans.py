@@ -1,0 +1,49 @@
+"""Recognise a payer by the IBAN the money came from.
+
+An IBAN we have already seen on a confirmed payment of a customer is the
+strongest payer evidence there is. Statements print IBANs with spaces or in
+lower case; connectors sometimes put an account number or garbage in the
+field, so anything schwifty does not accept as a valid IBAN is ignored rather
+than compared.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from schwifty import IBAN
+
+from matching.model import Customer
+
+
+def normalise_iban(value: str | None) -> str | None:
+    """Compact upper-case IBAN if ``value`` is a valid one, else ``None``."""
+    if not value:
+        return None
+    raw = "".join(value.split()).replace("-", "").upper()
+    if not raw:
+        return None
+    try:
+        return str(IBAN(raw).compact)
+    except ValueError:  # schwifty's errors all derive from ValueError
+        return None
+
+
+class IbanIndex:
+    """Which customers are known to pay from which IBAN."""
+
+    def __init__(self, customers: Iterable[Customer]) -> None:
+        self._owners: dict[str, list[int]] = {}
+        for customer in customers:
+            for iban in customer.ibans:
+                normalised = normalise_iban(iban)
+                if normalised is not None:
+                    owners = self._owners.setdefault(normalised, [])
+                    if customer.id not in owners:
+                        owners.append(customer.id)
+
+    def owners(self, iban: str | None) -> list[int]:
+        """Customer ids known for ``iban`` (several when a group pays for its members)."""
+        normalised = normalise_iban(iban)
+        if normalised is None:
+            return []
+        return sorted(self._owners.get(normalised, ()))

@@ -1,0 +1,110 @@
+"""Compare the payer name on a bank line with customer names.
+
+Bank statements spell payers as ``SARL DUPONT``, ``DUPONT SARL``, ``Ste Dupont``,
+``M. OU MME MARTIN JEAN`` or ``ETABLISSEMENTS DUPONT ET FILS DE LA REGIO``
+(cut at 35 characters). We normalise both sides — upper case, accents and
+punctuation stripped, legal forms, civilities and linking words dropped — and
+compare with rapidfuzz's ``token_set_ratio`` so word order does not matter.
+A payer name of 35 characters or more is presumed truncated by the bank and
+also scores as a prefix of the customer name.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from matching.model import Customer
+
+TRUNCATED_AT = 35  # SEPA/SWIFT name fields: banks cut longer names here
+MIN_PREFIX_LEN = 8  # a truncated name shorter than this after normalisation proves nothing
+
+LEGAL_FORMS = frozenset(
+    {
+        "SARL", "SAS", "SASU", "EURL", "SA", "SNC", "SCI", "SCM", "SCP", "SCOP", "SELARL", "SELAS",
+        "EI", "EIRL", "GIE", "STE", "STES", "SOCIETE", "ETS", "ETABLISSEMENTS", "CIE",
+        "GMBH", "AG", "KG", "LTD", "LIMITED", "PLC", "LLC", "INC", "CORP", "BV", "NV", "SPRL", "SRL",
+        "SPA", "SL",
+    }
+)
+CIVILITIES = frozenset({"M", "MR", "MME", "MLLE", "MM", "MMES", "MONSIEUR", "MADAME", "MADEMOISELLE", "OU"})
+LINK_WORDS = frozenset({"ET", "AND", "DE", "DU", "DES", "LA", "LE", "LES", "L", "D", "THE"})
+_DROPPED = LEGAL_FORMS | CIVILITIES | LINK_WORDS
+
+_DOTTED_ACRONYM = re.compile(r"\b(?:[A-Z]\.){2,}")
+_NON_ALNUM = re.compile(r"[^A-Z0-9]+")
+
+
+def normalise_name(name: str) -> str:
+    """Canonical form of a person or company name, words in their original order.
+
+    >>> normalise_name("Sté Dupont & Fils, S.A.R.L.")
+    'DUPONT FILS'
+    """
+    decomposed = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
+    text = _DOTTED_ACRONYM.sub(lambda m: m.group(0).replace(".", ""), text)
+    words = _NON_ALNUM.sub(" ", text).split()
+    kept = [w for w in words if w not in _DROPPED]
+    return " ".join(kept)
+
+
+def similarity(payer: str, candidate: str, *, truncated: bool = False) -> float:
+    """Score 0..100 between two *normalised* names (see ``normalise_name``).
+
+    ``truncated`` says the bank may have cut the payer name: then the payer
+    also scores against the same-length prefix of the candidate.
+    """
+    if not payer or not candidate:
+        return 0.0
+    score = float(fuzz.token_set_ratio(payer, candidate))
+    if truncated and len(payer) >= MIN_PREFIX_LEN and len(candidate) > len(payer):
+        prefix = candidate[: len(payer)]
+        # the last word is probably cut in the middle: compare it as a prefix too
+        score = max(score, float(fuzz.ratio(payer, prefix)))
+    return round(score, 1)
+
+
+@dataclass(frozen=True)
+class NameHit:
+    """The best match of a payer name among one customer's names."""
+
+    customer_id: int
+    score: float  # 0..100
+    payer: str  # as written on the line
+    name: str  # the customer name or alias it matched, as recorded
+
+    def reason(self) -> str:
+        """A human sentence for the audit log."""
+        return f"payer name '{self.payer}' ~ '{self.name}' ({self.score:.0f})"
+
+
+class NameIndex:
+    """Customers' normalised names and aliases, searched by payer name."""
+
+    def __init__(self, customers: Iterable[Customer]) -> None:
+        self._names: list[tuple[int, str, str]] = []  # (customer id, normalised, as recorded)
+        for customer in customers:
+            for name in (customer.name, *customer.aliases):
+                normalised = normalise_name(name)
+                if normalised:
+                    self._names.append((customer.id, normalised, name))
+
+    def search(self, payer: str | None, threshold: float) -> dict[int, NameHit]:
+        """Customers whose name scores at least ``threshold`` against ``payer``."""
+        if not payer:
+            return {}
+        normalised = normalise_name(payer)
+        truncated = len(payer.strip()) >= TRUNCATED_AT
+        hits: dict[int, NameHit] = {}
+        for customer_id, candidate, recorded in self._names:
+            score = similarity(normalised, candidate, truncated=truncated)
+            if score < threshold:
+                continue
+            old = hits.get(customer_id)
+            if old is None or score > old.score:
+                hits[customer_id] = NameHit(customer_id, score, payer.strip(), recorded)
+        return hits

@@ -1,0 +1,228 @@
+"""Find our invoice numbers and payment references in what the payer wrote.
+
+Payers retype invoice numbers in every possible way (``FA-2026-00123``,
+``fa 2026 00123``, ``FA202600123``, ``FACTURE 2026-00123``, ``Fact n° 123``,
+``FA-2026-123``). Instead of guessing patterns we normalise *both* sides to
+runs of upper-case letters and digits and look windows of consecutive runs of
+the text up in an index built from the invoices:
+
+- ``FULL``: the compact number (``FA202600123``), also with leading zeros of
+  each numeric group dropped (``FA2026123``), and the invoice's own payment
+  reference: identifies the invoice on its own;
+- ``DIGITS``: the number without its alphabetic prefix (``202600123``): also
+  identifies it (a nine-digit run is not a coincidence);
+- ``TAIL``: the last numeric group without leading zeros (``123``): weak, it
+  only counts when the amount or the payer agrees (the engine decides).
+
+Windows are tried longest first and the runs they consume are not reused, so
+``FA-2026-00123`` never also yields a weak ``2026`` hit on another invoice.
+ISO 11649 creditor references (``RF18 5390 0754 7034``) are found separately,
+check digits validated, and matched against ``OpenInvoice.payment_reference``.
+A number that belongs to no open invoice simply matches nothing.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+
+from matching.model import BankLine, OpenInvoice
+
+MAX_WINDOW = 6  # runs; "FACTURE N 2026 00123" is four, leave room for odd spacing
+MIN_TAIL_DIGITS = 3  # a bare "7" or "42" in a text is noise, not evidence
+MIN_FULL_LEN = 6  # a full key shorter than this (e.g. number "123") is only weak
+
+_RUN = re.compile(r"[A-Z]+|[0-9]+")
+_RF_START = re.compile(r"RF[0-9]{2}")
+
+
+class Strength(IntEnum):
+    """How much a key says about the invoice; compared with ``>``."""
+
+    TAIL = 1
+    DIGITS = 2
+    FULL = 3
+
+
+@dataclass(frozen=True)
+class RefHit:
+    """One invoice named in a line: how strongly, by which written form, where."""
+
+    invoice_id: int
+    strength: Strength
+    found: str  # the text as the payer wrote it (normalised spacing), for the reasons
+    where: str  # "text" or "structured reference"
+    rf: bool = False  # found through an ISO 11649 creditor reference
+
+    @property
+    def strong(self) -> bool:
+        """Whether this hit identifies the invoice without any other evidence."""
+        return self.strength >= Strength.DIGITS
+
+    def reason(self, number: str) -> str:
+        """A human sentence for the audit log."""
+        if self.rf:
+            return f"RF reference {self.found} in {self.where} is the payment reference of {number}"
+        if self.strength is Strength.TAIL:
+            return f"number {self.found} in {self.where} matches the end of {number} (weak)"
+        return f"reference {number} in {self.where}"
+
+
+def fold(text: str) -> str:
+    """Upper-case ``text`` and strip accents (``Fact n°`` -> ``FACT N°``)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
+
+
+def runs(text: str) -> list[str]:
+    """Split ``text`` into maximal runs of letters or of digits, upper case."""
+    return _RUN.findall(fold(text))
+
+
+def _strip_zeros(run: str) -> str:
+    return (run.lstrip("0") or "0") if run.isdigit() else run
+
+
+def compact(text: str) -> str:
+    """Alphanumeric upper-case form: ``fa-2026/00123`` -> ``FA202600123``."""
+    return "".join(runs(text))
+
+
+def number_keys(number: str) -> dict[str, Strength]:
+    """The keys under which an invoice number is indexed, with their strength."""
+    parts = runs(number)
+    if not parts:
+        return {}
+    keys: dict[str, Strength] = {}
+    full = "".join(parts)
+    full_strength = Strength.FULL if len(full) >= MIN_FULL_LEN else Strength.TAIL
+    keys[full] = full_strength
+    keys.setdefault("".join(_strip_zeros(p) for p in parts), full_strength)
+    first_digit = next((i for i, p in enumerate(parts) if p.isdigit()), None)
+    if first_digit is not None and first_digit > 0:
+        digits = "".join(parts[first_digit:])
+        if len(digits) >= MIN_FULL_LEN:
+            keys.setdefault(digits, Strength.DIGITS)
+    last = parts[-1]
+    if last.isdigit():
+        tail = _strip_zeros(last)
+        if len(tail) >= MIN_TAIL_DIGITS:
+            keys.setdefault(tail, Strength.TAIL)
+    return keys
+
+
+def rf_is_valid(reference: str) -> bool:
+    """ISO 11649 check: ``RF`` + 2 check digits + 1..21 alphanumerics, mod 97 == 1."""
+    ref = compact(reference)
+    if not (5 <= len(ref) <= 25) or not _RF_START.match(ref):
+        return False
+    rearranged = ref[4:] + ref[:4]
+    as_digits = "".join(str(int(c, 36)) for c in rearranged)
+    return int(as_digits) % 97 == 1
+
+
+def rf_candidates(text: str) -> list[str]:
+    """Every valid RF reference that can be read at an ``RF..`` start in ``text``.
+
+    Payers group RF references in blocks of four; we glue the following
+    runs and keep every prefix whose check digits hold (longest first), so the
+    caller can prefer the one that is a known payment reference.
+    """
+    parts = runs(text)
+    found: list[str] = []
+    for i, part in enumerate(parts):
+        if not part.startswith("RF"):
+            continue
+        glued = part
+        for nxt in parts[i + 1 : i + 8]:
+            glued += nxt
+            if len(glued) >= 25:
+                break
+        glued = glued[:25]
+        for end in range(len(glued), 4, -1):
+            if rf_is_valid(glued[:end]) and glued[:end] not in found:
+                found.append(glued[:end])
+    return found
+
+
+class ReferenceIndex:
+    """Invoices of one currency indexed by every key a payer may write."""
+
+    def __init__(self, invoices: Iterable[OpenInvoice]) -> None:
+        self._keys: dict[str, dict[int, Strength]] = {}
+        self._rf: dict[str, list[int]] = {}
+        for inv in invoices:
+            for key, strength in number_keys(inv.number).items():
+                slot = self._keys.setdefault(key, {})
+                slot[inv.id] = max(strength, slot.get(inv.id, strength))
+            if inv.payment_reference:
+                ref = compact(inv.payment_reference)
+                if ref.startswith("RF") and rf_is_valid(ref):
+                    self._rf.setdefault(ref, []).append(inv.id)
+                elif len(ref) >= MIN_FULL_LEN:
+                    slot = self._keys.setdefault(ref, {})
+                    slot[inv.id] = Strength.FULL
+
+    def find(self, line: BankLine, is_open: Callable[[int], bool] = lambda _id: True) -> list[RefHit]:
+        """Invoices named by ``line`` (text and structured reference), best hit per invoice.
+
+        ``is_open`` filters out invoices already settled earlier in the run;
+        pass ``lambda _: True`` to see every indexed invoice.
+        """
+        best: dict[int, RefHit] = {}
+        sources = [("structured reference", line.reference or ""), ("text", line.text or "")]
+        for where, text in sources:
+            if not text:
+                continue
+            for hit in self._find_in(text, where):
+                if not is_open(hit.invoice_id):
+                    continue
+                old = best.get(hit.invoice_id)
+                if old is None or (hit.strength, hit.rf) > (old.strength, old.rf):
+                    best[hit.invoice_id] = hit
+        return sorted(best.values(), key=lambda h: (-h.strength, h.invoice_id))
+
+    def _find_in(self, text: str, where: str) -> list[RefHit]:
+        hits: list[RefHit] = []
+        for rf in rf_candidates(text):
+            for inv_id in self._rf.get(rf, ()):
+                hits.append(RefHit(inv_id, Strength.FULL, _blocks(rf), where, rf=True))
+            if rf in self._rf:
+                break  # the longest known reading wins; shorter prefixes are artefacts
+        hits.extend(self._find_numbers(runs(text), where))
+        return hits
+
+    def _find_numbers(self, parts: Sequence[str], where: str) -> list[RefHit]:
+        used = [False] * len(parts)
+        hits: list[RefHit] = []
+        for size in range(min(MAX_WINDOW, len(parts)), 0, -1):
+            for start in range(len(parts) - size + 1):
+                if any(used[start : start + size]):
+                    continue
+                window = parts[start : start + size]
+                matched = self._lookup(window)
+                if not matched:
+                    continue
+                for inv_id, strength in sorted(matched.items()):
+                    hits.append(RefHit(inv_id, strength, " ".join(window), where))
+                # consume the runs only for identifying hits: a weak tail may still be
+                # part of a longer number that belongs to nobody
+                if max(matched.values()) >= Strength.DIGITS or size == 1:
+                    for k in range(start, start + size):
+                        used[k] = True
+        return hits
+
+    def _lookup(self, window: Sequence[str]) -> dict[int, Strength]:
+        raw = "".join(window)
+        stripped = "".join(_strip_zeros(p) for p in window)
+        found = dict(self._keys.get(raw, {}))
+        for inv_id, strength in self._keys.get(stripped, {}).items():
+            found[inv_id] = max(strength, found.get(inv_id, strength))
+        return found
+
+
+def _blocks(ref: str) -> str:
+    """``RF18539007547034`` -> ``RF18 5390 0754 7034``, as printed on invoices."""
+    return " ".join(ref[i : i + 4] for i in range(0, len(ref), 4))
