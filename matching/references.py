@@ -123,27 +123,31 @@ def rf_is_valid(reference: str) -> bool:
     return int(as_digits) % 97 == 1
 
 
-def rf_candidates(text: str) -> list[str]:
-    """Every valid RF reference that can be read at an ``RF..`` start in ``text``.
+def rf_candidates(text: str) -> list[tuple[str, int, int]]:
+    """Every valid RF reference readable at an ``RF..`` start in ``text``.
 
-    Payers group RF references in blocks of four; we glue the following
-    runs and keep every prefix whose check digits hold (longest first), so the
-    caller can prefer the one that is a known payment reference.
+    Payers group RF references in blocks of four; we glue the following runs
+    and keep every prefix whose check digits hold, longest first, so the caller
+    can prefer the one that is a known payment reference. Each comes with the
+    range of runs (start, end) it covers, so those runs are not read again as
+    invoice numbers.
     """
     parts = runs(text)
-    found: list[str] = []
+    found: list[tuple[str, int, int]] = []
     for i, part in enumerate(parts):
         if not part.startswith("RF"):
             continue
-        glued = part
-        for nxt in parts[i + 1 : i + 8]:
+        glued, ends = "", []  # ends[k]: length of the glued text after run i + k
+        for nxt in parts[i : i + 8]:
             glued += nxt
+            ends.append(len(glued))
             if len(glued) >= 25:
                 break
-        glued = glued[:25]
-        for end in range(len(glued), 4, -1):
-            if rf_is_valid(glued[:end]) and glued[:end] not in found:
-                found.append(glued[:end])
+        for length in range(min(len(glued), 25), 4, -1):
+            ref = glued[:length]
+            if rf_is_valid(ref) and all(ref != f[0] for f in found):
+                last = next(k for k, end in enumerate(ends) if end >= length)
+                found.append((ref, i, i + last + 1))
     return found
 
 
@@ -185,17 +189,21 @@ class ReferenceIndex:
         return sorted(best.values(), key=lambda h: (-h.strength, h.invoice_id))
 
     def _find_in(self, text: str, where: str) -> list[RefHit]:
+        parts = runs(text)
+        used = [False] * len(parts)
         hits: list[RefHit] = []
-        for rf in rf_candidates(text):
-            for inv_id in self._rf.get(rf, ()):
-                hits.append(RefHit(inv_id, Strength.FULL, _blocks(rf), where, rf=True))
-            if rf in self._rf:
-                break  # the longest known reading wins; shorter prefixes are artefacts
-        hits.extend(self._find_numbers(runs(text), where))
+        known_starts: set[int] = set()
+        for rf, start, end in rf_candidates(text):
+            if rf not in self._rf or start in known_starts:
+                continue  # the longest known reading at each start wins
+            known_starts.add(start)
+            hits.extend(RefHit(inv_id, Strength.FULL, _blocks(rf), where, rf=True) for inv_id in self._rf[rf])
+            for k in range(start, end):
+                used[k] = True
+        hits.extend(self._find_numbers(parts, used, where))
         return hits
 
-    def _find_numbers(self, parts: Sequence[str], where: str) -> list[RefHit]:
-        used = [False] * len(parts)
+    def _find_numbers(self, parts: Sequence[str], used: list[bool], where: str) -> list[RefHit]:
         hits: list[RefHit] = []
         for size in range(min(MAX_WINDOW, len(parts)), 0, -1):
             for start in range(len(parts) - size + 1):

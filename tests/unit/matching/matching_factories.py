@@ -1,4 +1,8 @@
-"""Small builders for matcher test data: sensible defaults, override what the test is about."""
+"""Small builders for matcher test data: sensible defaults, override what the test is about.
+
+Named matching_factories (not factories) because pytest puts every test folder on sys.path:
+a second factories.py in another package's tests would shadow this one.
+"""
 from __future__ import annotations
 
 import itertools

@@ -1,0 +1,86 @@
+"""Payer names match customer names despite legal forms, accents, word order and truncation."""
+from __future__ import annotations
+
+import pytest
+from matching_factories import customer
+
+from matching.names import NameIndex, normalise_name, similarity
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Dupont SARL", "DUPONT"),
+        ("SARL DUPONT", "DUPONT"),
+        ("S.A.R.L. Dupont", "DUPONT"),
+        ("Sté Dupont & Fils", "DUPONT FILS"),
+        ("STE DUPONT", "DUPONT"),
+        ("ETS Lefèvre", "LEFEVRE"),
+        ("M OU MME MARTIN JEAN", "MARTIN JEAN"),
+        ("M. Martin", "MARTIN"),
+        ("MR Jean Martin", "JEAN MARTIN"),
+        ("Mme Hélène Ñúñez", "HELENE NUNEZ"),
+        ("Müller GmbH", "MULLER"),
+        ("Acme Ltd.", "ACME"),
+        ("SAS", ""),
+    ],
+)
+def test_normalise_name(raw: str, expected: str) -> None:
+    assert normalise_name(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("payer", "name"),
+    [
+        ("SARL DUPONT", "Dupont SARL"),
+        ("DUPONT", "Dupont SARL"),
+        ("MARTIN JEAN", "Jean Martin"),
+        ("M OU MME MARTIN JEAN", "Jean Martin"),
+        ("LEFEVRE ETS", "Établissements Lefèvre"),
+        ("BOULANGERIE DU CENTRE", "Boulangerie du Centre SAS"),
+    ],
+)
+def test_names_that_should_match(payer: str, name: str) -> None:
+    assert similarity(normalise_name(payer), normalise_name(name)) >= 85
+
+
+@pytest.mark.parametrize(
+    ("payer", "name"),
+    [("SARL DUPONT", "Martin SAS"), ("GARAGE DES PINS", "Boulangerie du Centre"), ("", "Dupont")],
+)
+def test_names_that_should_not_match(payer: str, name: str) -> None:
+    assert similarity(normalise_name(payer), normalise_name(name)) < 85
+
+
+@pytest.mark.parametrize(
+    "full",
+    [
+        "Cabinet Médical des Docteurs Lefebvre Moreau",
+        "Transports Frigorifiques Bretons Atlantique Nord SAS",
+        "Menuiserie Rousseau Charpente et Couverture",
+    ],
+)
+def test_name_cut_at_35_characters_matches_as_a_prefix(full: str) -> None:
+    cut = full.upper()[:35]  # what the bank prints; the last word is cut mid-word
+    index = NameIndex([customer(1, full), customer(2, "Cabinet Moreau")])
+    found = index.search(cut, 85)
+    assert found[1].score == 100
+    assert found[1].score > found.get(2, found[1]).score or 2 not in found
+
+
+def test_truncation_is_only_assumed_at_35_characters() -> None:
+    full = normalise_name("Cabinet Médical des Docteurs Lefebvre Moreau")
+    cut = normalise_name("CABINET MEDICAL DES DOCTEURS LEFEBV")
+    assert similarity(cut, full, truncated=True) == 100
+    assert similarity(cut, full) < 90  # the same text not presumed truncated scores lower
+    short = normalise_name("CABINET LEF")  # too short to prove anything as a prefix
+    assert similarity(short, full, truncated=True) < 85
+
+
+def test_aliases_are_searched_and_reason_is_readable() -> None:
+    index = NameIndex([customer(1, "Dupont SARL", aliases=("J. DUPONT HOLDING",)), customer(2, "Martin SAS")])
+    found = index.search("SARL DUPONT", 85)
+    assert set(found) == {1}
+    assert found[1].reason() == "payer name 'SARL DUPONT' ~ 'Dupont SARL' (100)"
+    assert set(index.search("DUPONT HOLDING", 85)) == {1}
+    assert index.search(None, 85) == {}
