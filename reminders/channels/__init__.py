@@ -1,0 +1,58 @@
+"""Delivery channels for reminders: email (SMTP), letter (PDF), phone (call task), memory (tests).
+
+:func:`build_channels` is the one place that maps the policy's channel names to implementations.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from reminders.channels.base import Attachment, Channel, Delivery, Message
+from reminders.channels.email import SmtpChannel
+from reminders.channels.letter import LetterChannel
+from reminders.channels.memory import MemoryChannel
+from reminders.channels.phone import PhoneTaskChannel
+from reminders.errors import ChannelNotConfigured
+
+__all__ = [
+    "Attachment",
+    "Channel",
+    "Delivery",
+    "LetterChannel",
+    "MemoryChannel",
+    "Message",
+    "PhoneTaskChannel",
+    "SmtpChannel",
+    "UnconfiguredChannel",
+    "build_channels",
+]
+
+
+class UnconfiguredChannel:
+    """Stands in for a channel whose settings are missing: every send raises ChannelNotConfigured."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+
+    def send(self, message: Message) -> Delivery:
+        """Refuse, with the configuration problem as the message."""
+        raise ChannelNotConfigured(self.reason)
+
+
+def build_channels(smtp_url: str | None, mail_from: str | None, out_dir: Path) -> dict[str, Channel]:
+    """The channels by policy name: ``email``, ``letter`` (PDFs under out_dir/letters), ``phone``.
+
+    Missing or invalid SMTP settings do not stop letters and calls: ``email`` is then an
+    :class:`UnconfiguredChannel` whose every send raises ChannelNotConfigured with the reason.
+    """
+    out_dir = Path(out_dir)
+    email: Channel
+    try:
+        email = SmtpChannel(smtp_url, mail_from)
+    except ChannelNotConfigured as exc:
+        email = UnconfiguredChannel("email", str(exc))
+    return {
+        "email": email,
+        "letter": LetterChannel(out_dir / "letters"),
+        "phone": PhoneTaskChannel(out_dir / "calls"),
+    }

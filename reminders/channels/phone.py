@@ -1,0 +1,94 @@
+"""Phone reminders: a call task (JSON) with a call script, for a person to work through.
+
+Written atomically to ``out_dir/<customer_ref>/call-<level>-<date>-<invoices>.json``.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from reminders.channels.base import Delivery, Message, document_path, write_atomically
+from reminders.context import format_amount, format_date
+from reminders.errors import ChannelError
+
+SCRIPT_OPENING = (
+    "Bonjour, {company}, service comptabilité. Je vous appelle au sujet de {count} "
+    "pour un montant restant dû de {total}."
+)
+SCRIPT_QUESTIONS = (
+    "Avez-vous bien reçu {these} ?",
+    "Y a-t-il un problème (montant, prestation, adresse de facturation) qui en bloque le règlement ?",
+    "À quelle date pouvez-vous effectuer le paiement ?",
+    "Confirmez-vous l'adresse email et le contact à qui adresser nos relances ?",
+)
+SCRIPT_CLOSING = "Je vous remercie ; je note la date convenue et vous envoie un récapitulatif par email."
+
+
+class PhoneTaskChannel:
+    """Writes one JSON call task per message under ``out_dir`` and returns its path."""
+
+    name = "phone"
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = Path(out_dir)
+
+    def send(self, message: Message) -> Delivery:
+        """Write the call task; raises ChannelError without a phone number or when the disk fails."""
+        who = message.customer_ref or "customer"
+        if not message.to:
+            raise ChannelError(f"phone call to {who}: no phone number")
+        path = document_path(self.out_dir, message, ".json", prefix="call-")
+        task = build_task(message)
+        data = (json.dumps(task, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        try:
+            write_atomically(path, data)
+        except OSError as exc:
+            raise ChannelError(f"phone call to {who}: cannot write {path}: {exc}") from exc
+        return Delivery(channel=self.name, path=path, detail=f"call task written to {path}")
+
+
+def build_task(message: Message) -> dict[str, object]:
+    """The JSON object of a call task: who to call, about what, and what to say."""
+    total = message.total
+    if total is None:
+        total = sum((inv.open_amount for inv in message.invoices), Decimal("0.00"))
+    n = len(message.invoice_numbers)
+    count = f"la facture {message.invoice_numbers[0]}" if n == 1 else f"{n} factures"
+    company = message.sender_lines[0] if message.sender_lines else "votre fournisseur"
+    these = "cette facture" if n == 1 else "ces factures"
+    return {
+        "kind": "call",
+        "customer_ref": message.customer_ref,
+        "customer_name": message.customer_name,
+        "phone_numbers": list(message.to),
+        "level": message.level,
+        "date": (message.as_of or date.today()).isoformat(),
+        "subject": message.subject,
+        "invoice_numbers": list(message.invoice_numbers),
+        "invoices": [
+            {
+                "number": inv.number,
+                "due_on": inv.due_on.isoformat(),
+                "open_amount": f"{inv.open_amount:.2f}",
+            }
+            for inv in message.invoices
+        ],
+        "amount_due": f"{total:.2f}",
+        "currency": message.currency,
+        "script": {
+            "opening": SCRIPT_OPENING.format(
+                company=company, count=count, total=format_amount(total, message.currency)
+            ),
+            "questions": [q.format(these=these) for q in SCRIPT_QUESTIONS],
+            "details": [
+                f"{inv.number} : échéance le {format_date(inv.due_on)}, reste dû "
+                f"{format_amount(inv.open_amount, message.currency)}"
+                for inv in message.invoices
+            ],
+            "closing": SCRIPT_CLOSING,
+            "reference_text": message.text,
+        },
+        "outcome": None,
+    }
