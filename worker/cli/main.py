@@ -1,2 +1,90 @@
-def main():
-    raise SystemExit("not ready")
+"""The ``lettrage`` command line: a public contract (see CONTRACT.md); keep commands, flags and keys stable."""
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Any, Callable
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from connectors.errors import ConnectorError
+from reminders.errors import ReminderError
+from worker.errors import LettrageError
+from worker.settings import Settings, get_settings
+
+
+class AppContext:
+    """What every command needs: the settings (read once) and the database, opened on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from worker.db.engine import engine_for
+
+            self._engine = engine_for(self.settings.database_url)
+        return self._engine
+
+
+def one_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.split()) if "\n" in text and len(text) < 400 else text.splitlines()[0]
+
+
+def company_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--company REF`` on a command; it falls back to the group's option, then to the default company."""
+    @click.option("--company", "company", metavar="REF", default=None, help="Client company (default: the default one).")
+    @functools.wraps(fn)
+    def wrapper(*args: Any, company: str | None, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        kwargs["company"] = company or ctx.find_root().params.get("company")
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine output: JSON on stdout.")
+
+
+class LettrageGroup(click.Group):
+    """Turns every expected failure into one line on stderr and a non-zero exit, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except (LettrageError, ConnectorError, ReminderError) as exc:
+            click.echo(f"error: {one_line(exc)}", err=True)
+            sys.exit(1)
+        except SQLAlchemyError as exc:
+            reason = getattr(exc, "orig", None) or exc
+            click.echo(f"error: database: {one_line(reason)}", err=True)
+            sys.exit(1)
+        except OSError as exc:
+            click.echo(f"error: {exc.filename or ''}: {exc.strerror or one_line(exc)}".replace("error: : ", "error: "),
+                       err=True)
+            sys.exit(1)
+
+
+@click.group(cls=LettrageGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--company", "company", metavar="REF", default=None, help="Client company (default: the default one).")
+@click.version_option(package_name="lettrage")
+@click.pass_context
+def cli(ctx: click.Context, company: str | None) -> None:
+    """lettrage: import bank statements, match payments with invoices, remind only what is unpaid."""
+    ctx.obj = AppContext(get_settings())
+
+
+def main() -> None:
+    from worker.cli import commands, operations  # noqa: F401 - registers the commands
+
+    try:
+        cli.main(prog_name="lettrage", standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)

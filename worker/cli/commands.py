@@ -1,0 +1,346 @@
+"""The commands of the contract: companies, invoices, statements, match, matches, review, reminders, sync."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from worker.cli.main import AppContext, cli, company_option, json_option
+from worker.cli.output import console, err_console, money, print_json, print_table
+from worker.db.repository import Repository
+from worker.db.uow import unit_of_work
+from worker.errors import LettrageError
+from worker.services import companies as company_service
+from worker.services.companies import resolve_company
+from worker.services.invoices import ImportCounts, import_invoice_file, invoice_views
+from worker.services.matching import run_matching
+from worker.services.reminders import plan_reminders, send_reminders
+from worker.services.sync import import_files, sync
+
+pass_app = click.make_pass_decorator(AppContext)
+ISO_DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise LettrageError(f"{path}: {exc.strerror or exc}") from None
+
+
+# -- companies ------------------------------------------------------------
+@cli.group()
+def companies() -> None:
+    """The client companies served by this deployment."""
+
+
+def _company_json(c: Any) -> dict[str, Any]:
+    return {"ref": c.ref, "name": c.name, "default": c.is_default}
+
+
+@companies.command("add")
+@click.argument("ref")
+@click.option("--name", default=None, help="The company's name.")
+@json_option
+@company_option
+@pass_app
+def companies_add(app: AppContext, ref: str, name: str | None, as_json: bool, company: str | None) -> None:
+    """Add a client company."""
+    with unit_of_work(app.engine) as session:
+        created = company_service.add_company(session, ref, name)
+        data = _company_json(created)
+    if as_json:
+        print_json([data])
+    else:
+        console.print(f"Company [bold]{ref}[/] added" + (" (default)" if data["default"] else ""))
+
+
+@companies.command("list")
+@json_option
+@company_option
+@pass_app
+def companies_list(app: AppContext, as_json: bool, company: str | None) -> None:
+    """List the client companies."""
+    with unit_of_work(app.engine) as session:
+        resolve_company(session, None)  # the default one exists from first use
+        rows = [_company_json(c) for c in company_service.list_companies(session)]
+    if as_json:
+        print_json(rows)
+    else:
+        print_table("Companies", ["ref", "name", "default"], [(r["ref"], r["name"], "yes" if r["default"] else "")
+                                                             for r in rows])
+
+
+# -- invoices -------------------------------------------------------------
+@cli.group()
+def invoices() -> None:
+    """Invoices from the billing tool."""
+
+
+@invoices.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@json_option
+@company_option
+@pass_app
+def invoices_import(app: AppContext, files: tuple[str, ...], as_json: bool, company: str | None) -> None:
+    """Upsert invoices from CSV or JSON exports; a file with a bad row is rejected whole."""
+    total = ImportCounts()
+    with unit_of_work(app.engine) as session:
+        repo = Repository(session, resolve_company(session, company))
+        for path in files:
+            total = total + import_invoice_file(repo, _read(path), path)
+    data = {"imported": total.imported, "updated": total.updated, "unchanged": total.unchanged}
+    if as_json:
+        print_json(data)
+    else:
+        console.print(f"Invoices: {total.imported} imported, {total.updated} updated, {total.unchanged} unchanged")
+
+
+@invoices.command("list")
+@click.option("--open", "only_open", is_flag=True, help="Only invoices with money still owed.")
+@json_option
+@company_option
+@pass_app
+def invoices_list(app: AppContext, only_open: bool, as_json: bool, company: str | None) -> None:
+    """Invoices with what is paid and what is still open."""
+    with unit_of_work(app.engine) as session:
+        views = invoice_views(Repository(session, resolve_company(session, company)))
+    if only_open:
+        views = [v for v in views if v.open > 0]
+    rows = [{"number": v.invoice.number, "customer_ref": v.customer_ref, "amount": money(v.invoice.amount),
+             "paid": money(v.paid), "open": money(v.open), "status": v.status,
+             "due_on": v.invoice.due_on.isoformat(), "issued_on": v.invoice.issued_on.isoformat(),
+             "currency": v.invoice.currency} for v in views]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(f"Invoices ({len(rows)})", ["number", "customer", "due on", "amount", "paid", "open", "status"],
+                [(r["number"], r["customer_ref"], r["due_on"], r["amount"], r["paid"], r["open"], r["status"])
+                 for r in rows], right=["amount", "paid", "open"])
+
+
+# -- statements -----------------------------------------------------------
+@cli.group()
+def statements() -> None:
+    """Bank statements."""
+
+
+@statements.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--account", default=None, metavar="IBAN", help="Account of files that name none.")
+@json_option
+@company_option
+@pass_app
+def statements_import(app: AppContext, files: tuple[str, ...], account: str | None, as_json: bool,
+                      company: str | None) -> None:
+    """Import statement files (OFX, CAMT.053, CSV); each file all or nothing, each line once."""
+    def read_all() -> Any:
+        for path in files:
+            try:
+                yield path, Path(path).read_bytes()
+            except OSError as exc:
+                raise LettrageError(f"{path}: {exc.strerror or exc}") from None
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console,
+                  transient=True, disable=as_json or len(files) < 2) as progress:
+        task = progress.add_task("Importing statements", total=len(files))
+        outcomes = import_files(app.engine, company, read_all(), account=account,
+                                on_done=lambda _o: progress.advance(task))
+    if as_json:
+        print_json([o.as_json() for o in outcomes])
+    else:
+        print_table("Statement import", ["file", "format", "status", "added", "skipped", "error"],
+                    [(o.file, o.format, o.status, o.lines_added, o.lines_skipped, o.error) for o in outcomes],
+                    right=["added", "skipped"])
+        for o in outcomes:
+            for identifier in o.new_accounts:
+                console.print(f"New bank account registered: [bold]{identifier}[/] (from {o.file})")
+            for warning in o.warnings:
+                err_console.print(f"warning: {o.file}: {warning}")
+    failed = [o for o in outcomes if o.status == "failed"]
+    if failed:
+        for o in failed:
+            click.echo(f"error: {o.error}", err=True)
+        raise SystemExit(1)
+
+
+@statements.command("list")
+@json_option
+@company_option
+@pass_app
+def statements_list(app: AppContext, as_json: bool, company: str | None) -> None:
+    """Every imported statement line."""
+    with unit_of_work(app.engine) as session:
+        repo = Repository(session, resolve_company(session, company))
+        accounts = {a.id: a.identifier for a in repo.bank_accounts()}
+        rows = [{"bank_ref": ln.bank_ref, "account": accounts.get(ln.bank_account_id), "booked_on": ln.booked_on,
+                 "value_on": ln.value_on, "amount": money(ln.amount), "currency": ln.currency,
+                 "counterparty": ln.counterparty, "counterparty_iban": ln.counterparty_iban, "text": ln.text,
+                 "reference": ln.reference, "state": ln.state} for ln in repo.lines()]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(f"Statement lines ({len(rows)})", ["booked", "amount", "counterparty", "text", "state"],
+                [(r["booked_on"], r["amount"], r["counterparty"], (r["text"] or "")[:60], r["state"]) for r in rows],
+                right=["amount"])
+
+
+# -- matching -------------------------------------------------------------
+@cli.command("match")
+@json_option
+@company_option
+@pass_app
+def match(app: AppContext, as_json: bool, company: str | None) -> None:
+    """Match every unmatched incoming line with open invoices."""
+    with unit_of_work(app.engine) as session:
+        counts = run_matching(Repository(session, resolve_company(session, company)))
+    if as_json:
+        print_json(counts.as_json())
+    else:
+        console.print(f"Matched: {counts.auto} automatically, {counts.review} sent to review, "
+                      f"{counts.unmatched} unmatched")
+
+
+@cli.group()
+def matches() -> None:
+    """Allocations of payments to invoices."""
+
+
+@matches.command("list")
+@json_option
+@company_option
+@pass_app
+def matches_list(app: AppContext, as_json: bool, company: str | None) -> None:
+    """Allocations: which line paid which invoice, how sure, decided by whom."""
+    with unit_of_work(app.engine) as session:
+        repo = Repository(session, resolve_company(session, company))
+        allocations = repo.live_allocations()
+        lines = repo.lines_by_id(a.line_id for a in allocations)
+        invoices = repo.invoices_by_id(a.invoice_id for a in allocations)
+        rows = [{"bank_ref": lines[a.line_id].bank_ref, "booked_on": lines[a.line_id].booked_on,
+                 "line_amount": money(lines[a.line_id].amount), "invoice": invoices[a.invoice_id].number,
+                 "allocated": money(a.amount), "status": a.status, "score": a.score, "reasons": a.reasons,
+                 "decided_by": a.decided_by} for a in allocations]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(f"Allocations ({len(rows)})", ["booked", "line", "amount", "invoice", "allocated", "status", "score"],
+                [(r["booked_on"], r["bank_ref"][:24], r["line_amount"], r["invoice"], r["allocated"], r["status"],
+                  f"{r['score']:.2f}") for r in rows], right=["amount", "allocated", "score"])
+
+
+@cli.group()
+def review() -> None:
+    """The review queue: lines the matcher was not sure about."""
+
+
+@review.command("list")
+@json_option
+@company_option
+@pass_app
+def review_list(app: AppContext, as_json: bool, company: str | None) -> None:
+    """Pending review items with their ranked candidates and reasons."""
+    with unit_of_work(app.engine) as session:
+        repo = Repository(session, resolve_company(session, company))
+        items = repo.review_items("pending")
+        lines = repo.lines_by_id(i.line_id for i in items)
+        rows = [{"id": i.id, "bank_ref": lines[i.line_id].bank_ref, "booked_on": lines[i.line_id].booked_on,
+                 "line_amount": money(lines[i.line_id].amount), "counterparty": lines[i.line_id].counterparty,
+                 "text": lines[i.line_id].text, "candidates": i.candidates, "reasons": i.reasons} for i in items]
+    if as_json:
+        print_json(rows)
+        return
+    table_rows = []
+    for r in rows:
+        best = r["candidates"][0] if r["candidates"] else {}
+        table_rows.append((r["id"], r["booked_on"], r["line_amount"], r["counterparty"], len(r["candidates"]),
+                           best.get("invoice"), best.get("score"), "; ".join(best.get("reasons", []))[:70]))
+    print_table(f"Review queue ({len(rows)})", ["id", "booked", "amount", "payer", "n", "best", "score", "why"],
+                table_rows, right=["amount", "n", "score"])
+
+
+# -- reminders ------------------------------------------------------------
+@cli.group()
+def reminders() -> None:
+    """Dunning: what to send, and sending it."""
+
+
+def _as_of(value: Any) -> date:
+    return value.date() if value is not None else date.today()
+
+
+@reminders.command("plan")
+@click.option("--as-of", "as_of", type=ISO_DATE, default=None, help="Day to plan for (YYYY-MM-DD; default today).")
+@json_option
+@company_option
+@pass_app
+def reminders_plan(app: AppContext, as_of: Any, as_json: bool, company: str | None) -> None:
+    """What would be sent on the day, and which unpaid invoices are held back and why."""
+    day = _as_of(as_of)
+    with unit_of_work(app.engine) as session:
+        result = plan_reminders(Repository(session, resolve_company(session, company)), day)
+    rows = [{"customer_ref": p.customer_ref, "invoices": list(p.invoice_numbers), "level": p.level,
+             "channel": p.channel, "amount_due": money(p.amount_due), "currency": p.currency,
+             "reasons": list(p.reasons)} for p in result.planned]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(f"Reminders planned for {day} ({len(rows)})", ["customer", "level", "channel", "amount due", "invoices"],
+                [(r["customer_ref"], r["level"], r["channel"], r["amount_due"], ", ".join(r["invoices"]))
+                 for r in rows], right=["amount due"])
+    if result.held:
+        print_table(f"Held back ({len(result.held)})", ["invoice", "customer", "open", "why"],
+                    [(h.number, h.customer_ref, money(h.open_amount), h.reason) for h in result.held],
+                    right=["open"])
+
+
+@reminders.command("send")
+@click.option("--as-of", "as_of", type=ISO_DATE, default=None, help="Day to send for (YYYY-MM-DD; default today).")
+@json_option
+@company_option
+@pass_app
+def reminders_send(app: AppContext, as_of: Any, as_json: bool, company: str | None) -> None:
+    """Send what is due on the day; each reminder at most once, so it is safe to run twice."""
+    from reminders.channels import build_channels
+
+    day = _as_of(as_of)
+    with unit_of_work(app.engine) as session:
+        ref = resolve_company(session, company).ref
+    channels = build_channels(app.settings.smtp_url, app.settings.mail_from, Path(app.settings.output_dir) / ref)
+    report = send_reminders(app.engine, ref, day, channels, app.settings.mail_from)
+    rows = [r.as_json() for r in report.results]
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(f"Reminders for {day}", ["customer", "level", "channel", "amount due", "status", "detail"],
+                    [(r["customer_ref"], r["level"], r["channel"], r["amount_due"], r["status"],
+                      r["detail"] or r["delivery"]) for r in rows], right=["amount due"])
+    if report.count("failed"):
+        raise SystemExit(1)
+
+
+# -- sync -----------------------------------------------------------------
+@cli.command("sync")
+@click.option("--as-of", "as_of", type=ISO_DATE, default=None, help="Business day (default: today in the company's zone).")
+@click.option("--no-send", is_flag=True, help="Plan reminders but send none.")
+@json_option
+@company_option
+@pass_app
+def sync_command(app: AppContext, as_of: Any, no_send: bool, as_json: bool, company: str | None) -> None:
+    """The whole pipeline once: pull statements, import, match, plan and send reminders."""
+    summary = sync(app.engine, app.settings, company, as_of=as_of.date() if as_of else None, send=not no_send)
+    data = summary.as_json()
+    if as_json:
+        print_json(data)
+        return
+    from worker.cli.summary import print_sync_summary
+
+    print_sync_summary(summary)
+    failed = [f for f in summary.files if f.status == "failed"]
+    for f in failed:
+        click.echo(f"error: {f.error} (quarantined)", err=True)
+
+

@@ -1,0 +1,67 @@
+"""Commands that run the pipeline or the processes: demo, worker, scheduler."""
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import click
+
+from worker.cli.main import AppContext, cli, company_option, json_option
+from worker.cli.output import console, money, print_json
+from worker.errors import ConfigurationError
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+@cli.command("demo")
+@json_option
+@company_option
+@pass_app
+def demo(app: AppContext, as_json: bool, company: str | None) -> None:
+    """A fresh demo company (its own database under var/demo/), synced, with a readable summary."""
+    from worker.cli.summary import print_aged_balance, print_sync_summary
+    from worker.services.demo import run_demo
+
+    today = date.today()
+    with console.status("Building the demo company and syncing it…"):
+        report, _engine = run_demo(app.settings, today)
+    if as_json:
+        data = report.sync.as_json()
+        data.update({"database_url": report.database_url, "invoices_imported": report.invoices.imported,
+                     "invoices_settled": report.settled, "invoices_partially_paid": report.partially_paid,
+                     "aged_balance": {b: {"count": v["count"], "amount": money(v["amount"])}  # type: ignore[arg-type]
+                                      for b, v in report.aged.items()}})
+        print_json(data)
+        return
+    console.print(f"[bold]Demo company[/] Atelier Lumière SARL — {report.invoices.imported} invoices imported")
+    print_sync_summary(report.sync)
+    console.print(f"Invoices settled in full: {report.settled}; partially paid: {report.partially_paid}")
+    print_aged_balance(report.aged, today)
+    console.print(f"Explore it: LETTRAGE_DATABASE_URL={report.database_url} .venv/bin/lettrage "
+                  f"--company atelier-lumiere review list")
+
+
+@cli.command("worker")
+@click.option("--processes", default=1, show_default=True, help="Worker processes.")
+@click.option("--threads", default=4, show_default=True, help="Threads per process.")
+@company_option
+@pass_app
+def worker_command(app: AppContext, processes: int, threads: int, company: str | None) -> None:
+    """Run the dramatiq worker (needs LETTRAGE_BROKER_URL)."""
+    if not app.settings.broker_url:
+        raise ConfigurationError("LETTRAGE_BROKER_URL is not set: the worker needs a broker (redis:// or amqp://)")
+    from dramatiq.cli import main as dramatiq_main
+
+    sys.argv = ["dramatiq", "worker.actors", "--processes", str(processes), "--threads", str(threads)]
+    raise SystemExit(dramatiq_main())
+
+
+@cli.command("scheduler")
+@click.option("--once", is_flag=True, help="Enqueue what is due now and exit.")
+@company_option
+@pass_app
+def scheduler_command(app: AppContext, once: bool, company: str | None) -> None:
+    """Enqueue the daily sync of every company at LETTRAGE_SYNC_TIME in its time zone."""
+    from worker.scheduler import run_scheduler
+
+    run_scheduler(app.settings, app.engine, once=once)

@@ -1,0 +1,176 @@
+"""Queries, scoped to one company: nothing of one company is visible from another.
+
+Services get a ``Repository`` for the company they work on and never build
+queries of their own, so the company filter cannot be forgotten.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Iterable, Sequence
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from worker.db.tables import (
+    Allocation, AuditEvent, BankAccount, Company, Customer, CustomerIban, Invoice, Reminder,
+    ReminderInvoice, ReviewItem, StatementImport, StatementLine,
+)
+from worker.db.types import SCALE
+
+
+class Repository:
+    """Company-scoped access to the tables."""
+
+    def __init__(self, session: Session, company: Company) -> None:
+        assert company.id is not None
+        self.session = session
+        self.company = company
+        self.company_id: int = company.id
+
+    # -- writing ---------------------------------------------------------
+    def add(self, row: object) -> None:
+        if getattr(row, "company_id", None) is None:
+            setattr(row, "company_id", self.company_id)
+        if getattr(row, "company_id") != self.company_id:
+            raise ValueError("row belongs to another company")
+        self.session.add(row)
+
+    def audit(self, kind: str, subject: str = "", actor: str = "lettrage", **data: object) -> None:
+        self.add(AuditEvent(kind=kind, subject=subject, actor=actor, data=_jsonable(data)))
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    # -- customers -------------------------------------------------------
+    def customers(self) -> list[Customer]:
+        return list(self.session.exec(
+            select(Customer).where(Customer.company_id == self.company_id).order_by(Customer.ref)
+        ).scalars())
+
+    def customers_by_ref(self, refs: Iterable[str] | None = None) -> dict[str, Customer]:
+        query = select(Customer).where(Customer.company_id == self.company_id)
+        if refs is not None:
+            query = query.where(col(Customer.ref).in_(list(refs)))
+        return {c.ref: c for c in self.session.exec(query).scalars()}
+
+    def ibans_by_customer(self) -> dict[int, set[str]]:
+        result: dict[int, set[str]] = defaultdict(set)
+        rows = self.session.exec(
+            select(CustomerIban.customer_id, CustomerIban.iban).where(CustomerIban.company_id == self.company_id)
+        )
+        for customer_id, iban in rows:
+            result[customer_id].add(iban)
+        return result
+
+    # -- invoices --------------------------------------------------------
+    def invoices(self, numbers: Iterable[str] | None = None) -> list[Invoice]:
+        query = select(Invoice).where(Invoice.company_id == self.company_id)
+        if numbers is not None:
+            query = query.where(col(Invoice.number).in_(list(numbers)))
+        return list(self.session.exec(query.order_by(Invoice.due_on, Invoice.number)).scalars())
+
+    def invoices_by_id(self, ids: Iterable[int]) -> dict[int, Invoice]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        query = select(Invoice).where(Invoice.company_id == self.company_id, col(Invoice.id).in_(ids))
+        return {i.id: i for i in self.session.exec(query).scalars() if i.id is not None}
+
+    def paid_by_invoice(self) -> dict[int, Decimal]:
+        """What the live allocations put on each invoice."""
+        rows = self.session.exec(
+            select(Allocation.invoice_id, func.sum(Allocation.__table__.c.amount))
+            .where(Allocation.company_id == self.company_id, col(Allocation.undone_at).is_(None))
+            .group_by(Allocation.invoice_id)
+        )
+        return {invoice_id: Decimal(int(total)).scaleb(-SCALE) for invoice_id, total in rows}
+
+    # -- bank accounts and statements ------------------------------------
+    def bank_accounts(self) -> list[BankAccount]:
+        return list(self.session.exec(
+            select(BankAccount).where(BankAccount.company_id == self.company_id).order_by(BankAccount.id)
+        ).scalars())
+
+    def import_by_hash(self, content_hash: str) -> StatementImport | None:
+        return self.session.exec(select(StatementImport).where(
+            StatementImport.company_id == self.company_id, StatementImport.content_hash == content_hash
+        )).scalars().first()
+
+    def existing_bank_refs(self, bank_account_id: int, refs: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(refs), 500):
+            chunk = refs[start:start + 500]
+            found.update(self.session.exec(select(StatementLine.bank_ref).where(
+                StatementLine.bank_account_id == bank_account_id, col(StatementLine.bank_ref).in_(chunk)
+            )).scalars())
+        return found
+
+    def lines(self, states: Sequence[str] | None = None, credits_only: bool = False) -> list[StatementLine]:
+        query = select(StatementLine).where(StatementLine.company_id == self.company_id)
+        if states is not None:
+            query = query.where(col(StatementLine.state).in_(list(states)))
+        if credits_only:
+            query = query.where(StatementLine.__table__.c.amount > 0)
+        return list(self.session.exec(query.order_by(StatementLine.booked_on, StatementLine.id)).scalars())
+
+    def lines_by_id(self, ids: Iterable[int]) -> dict[int, StatementLine]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        query = select(StatementLine).where(StatementLine.company_id == self.company_id,
+                                            col(StatementLine.id).in_(ids))
+        return {line.id: line for line in self.session.exec(query).scalars() if line.id is not None}
+
+    def count_lines(self) -> int:
+        return int(self.session.exec(select(func.count()).select_from(StatementLine).where(
+            StatementLine.company_id == self.company_id)).scalar_one())
+
+    # -- matching --------------------------------------------------------
+    def live_allocations(self) -> list[Allocation]:
+        return list(self.session.exec(select(Allocation).where(
+            Allocation.company_id == self.company_id, col(Allocation.undone_at).is_(None)
+        ).order_by(Allocation.decided_at, Allocation.id)).scalars())
+
+    def review_items(self, state: str | None = "pending") -> list[ReviewItem]:
+        query = select(ReviewItem).where(ReviewItem.company_id == self.company_id)
+        if state is not None:
+            query = query.where(ReviewItem.state == state)
+        return list(self.session.exec(query.order_by(ReviewItem.id)).scalars())
+
+    # -- reminders -------------------------------------------------------
+    def sent_levels(self) -> list[tuple[int, str, str, Reminder]]:
+        """(invoice id, level, channel, reminder) for every reminder sent or being sent."""
+        rows = self.session.exec(
+            select(ReminderInvoice.invoice_id, ReminderInvoice.level, ReminderInvoice.channel, Reminder)
+            .join(Reminder, col(Reminder.id) == ReminderInvoice.reminder_id)
+            .where(ReminderInvoice.company_id == self.company_id)
+        )
+        return [(i, lvl, ch, r) for i, lvl, ch, r in rows]
+
+    def reminders(self) -> list[Reminder]:
+        return list(self.session.exec(select(Reminder).where(
+            Reminder.company_id == self.company_id).order_by(Reminder.id)).scalars())
+
+
+def companies(session: Session) -> list[Company]:
+    return list(session.exec(select(Company).order_by(Company.id)).scalars())
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()  # type: ignore[no-any-return]
+    return value
+
+
+def has_event(session: Session, company_id: int, kind: str, subject: str) -> bool:
+    """Whether the audit log already holds this event (used to do a scheduled thing once)."""
+    return session.exec(select(AuditEvent.id).where(
+        AuditEvent.company_id == company_id, AuditEvent.kind == kind, AuditEvent.subject == subject
+    ).limit(1)).first() is not None

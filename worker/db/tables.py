@@ -1,0 +1,250 @@
+"""The tables, in accounting words. Every row belongs to a Company.
+
+Derived figures (what is paid on an invoice, its settlement status) are not
+stored: they are computed from the allocations, so they can never disagree.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from worker.db.types import Money
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _ts(nullable: bool = False, **kw: Any) -> Any:
+    return Field(sa_type=DateTime(timezone=True), nullable=nullable, **kw)
+
+
+def _company_fk() -> Any:
+    return Field(sa_column_args=[ForeignKey("company.id", ondelete="CASCADE")], index=True)
+
+
+class Company(SQLModel, table=True):
+    """A client company served by this deployment."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(unique=True, max_length=64)
+    name: str
+    is_default: bool = False
+    timezone: str = "Europe/Paris"
+    settings: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class Customer(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("company_id", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = _company_fk()
+    ref: str = Field(max_length=64)
+    name: str
+    emails: list[str] = Field(default_factory=list, sa_type=JSON)
+    customer_since: date | None = None
+    kind: str = "business"  # business | consumer
+    dunning_profile: str = "standard"
+    created_at: datetime = _ts(default_factory=utcnow)
+    updated_at: datetime = _ts(default_factory=utcnow)
+
+
+class CustomerIban(SQLModel, table=True):
+    """An IBAN a customer pays from: given by the billing tool or learned from a confirmed match."""
+
+    __table_args__ = (UniqueConstraint("company_id", "customer_id", "iban"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = _company_fk()
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    iban: str = Field(max_length=34, index=True)
+    source: str = "billing"  # billing | learned
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class Invoice(SQLModel, table=True):
+    """An invoice (or credit note) from the billing tool; what is paid comes from allocations."""
+
+    __table_args__ = (UniqueConstraint("company_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = _company_fk()
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    number: str = Field(max_length=64)
+    kind: str = "invoice"  # invoice | credit_note
+    amount: Decimal = Field(sa_type=Money)
+    currency: str = Field(default="EUR", max_length=3)
+    issued_on: date
+    due_on: date
+    payment_reference: str | None = Field(default=None, max_length=64)
+    status: str = "open"  # as the billing tool says: open | cancelled
+    pdf: str | None = None
+    created_at: datetime = _ts(default_factory=utcnow)
+    updated_at: datetime = _ts(default_factory=utcnow)
+
+
+class BankAccount(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("company_id", "identifier"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = _company_fk()
+    identifier: str = Field(max_length=64)  # IBAN, or the bank's account id when it gives none
+    currency: str | None = Field(default=None, max_length=3)
+    name: str | None = None
+    is_default: bool = False
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class StatementImport(SQLModel, table=True):
+    """One statement file imported: its origin, content hash and what it added."""
+
+    __table_args__ = (UniqueConstraint("company_id", "content_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = _company_fk()
+    source: str = "cli"  # cli | inbox | sftp | api | demo
+    file_name: str
+    content_hash: str = Field(max_length=64)
+    format: str
+    status: str = "imported"
+    error: str | None = None
+    warnings: list[str] = Field(default_factory=list, sa_type=JSON)
+    lines_added: int = 0
+    lines_skipped: int = 0
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class StatementLine(SQLModel, table=True):
+    """A booked movement on a bank account; the bank's own id keeps it unique."""
+
+    __table_args__ = (
+        UniqueConstraint("bank_account_id", "bank_ref"),
+        Index("ix_statementline_company_state", "company_id", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = _company_fk()
+    bank_account_id: int = Field(foreign_key="bankaccount.id", index=True)
+    import_id: int = Field(foreign_key="statementimport.id", index=True)
+    bank_ref: str = Field(max_length=128)
+    booked_on: date
+    value_on: date | None = None
+    amount: Decimal = Field(sa_type=Money)
+    currency: str = Field(max_length=3)
+    counterparty: str | None = None
+    counterparty_iban: str | None = Field(default=None, max_length=34)
+    text: str = ""
+    reference: str | None = None
+    end_to_end_id: str | None = None
+    state: str = "new"  # new | matched | review | unmatched | debit
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class Allocation(SQLModel, table=True):
+    """Money of a statement line settling an invoice. Undone allocations are kept, marked."""
+
+    __table_args__ = (
+        Index(
+            "uq_allocation_live",
+            "line_id",
+            "invoice_id",
+            unique=True,
+            sqlite_where=text("undone_at IS NULL"),
+            postgresql_where=text("undone_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = _company_fk()
+    line_id: int = Field(foreign_key="statementline.id", index=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    amount: Decimal = Field(sa_type=Money)
+    status: str = "auto"  # auto | confirmed
+    score: float = 0.0
+    reasons: list[str] = Field(default_factory=list, sa_type=JSON)
+    decided_by: str = "lettrage"
+    decided_at: datetime = _ts(default_factory=utcnow)
+    undone_at: datetime | None = _ts(nullable=True, default=None)
+    undone_by: str | None = None
+    undo_reason: str | None = None
+
+
+class ReviewItem(SQLModel, table=True):
+    """A line the matcher was not sure about, with its ranked candidates, for an accountant."""
+
+    __table_args__ = (
+        Index(
+            "uq_review_pending_line",
+            "line_id",
+            unique=True,
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = _company_fk()
+    line_id: int = Field(foreign_key="statementline.id", index=True)
+    candidates: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    reasons: list[str] = Field(default_factory=list, sa_type=JSON)
+    state: str = "pending"  # pending | accepted | rejected | obsolete
+    created_at: datetime = _ts(default_factory=utcnow)
+    decided_by: str | None = None
+    decided_at: datetime | None = _ts(nullable=True, default=None)
+
+
+class Reminder(SQLModel, table=True):
+    """One reminder message to a customer at one level by one channel."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = _company_fk()
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    level: str = Field(max_length=32)
+    channel: str = Field(max_length=16)
+    status: str = "sending"  # sending | sent | failed
+    invoice_numbers: list[str] = Field(default_factory=list, sa_type=JSON)
+    amount_due: Decimal = Field(sa_type=Money)
+    currency: str = Field(default="EUR", max_length=3)
+    planned_on: date
+    sent_at: datetime | None = _ts(nullable=True, default=None)
+    attempts: int = 0
+    error: str | None = None
+    delivery: str | None = None  # message id, file path
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class ReminderInvoice(SQLModel, table=True):
+    """The invoices a reminder covers. Unique per invoice, level and channel: at most once."""
+
+    __table_args__ = (UniqueConstraint("invoice_id", "level", "channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = _company_fk()
+    reminder_id: int = Field(foreign_key="reminder.id", index=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    level: str = Field(max_length=32)
+    channel: str = Field(max_length=16)
+    open_amount: Decimal = Field(sa_type=Money)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only log of every decision and message, automatic or human."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = _company_fk()
+    at: datetime = _ts(default_factory=utcnow)
+    actor: str = "lettrage"
+    kind: str = Field(max_length=64, index=True)
+    subject: str = Field(default="", max_length=128)  # e.g. "invoice:FA-2026-00012"
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+ALL_TABLES = [
+    Company, Customer, CustomerIban, Invoice, BankAccount, StatementImport, StatementLine,
+    Allocation, ReviewItem, Reminder, ReminderInvoice, AuditEvent,
+]

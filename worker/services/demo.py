@@ -1,0 +1,64 @@
+"""The demo: a realistic company in a fresh database of its own, synced once.
+
+The demo never touches the configured database: it builds ``<data_dir>/demo/``
+anew (generated invoices and statements, an inbox, an SQLite file) each time.
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from connectors.sources.inbox import InboxSource
+from worker.db.engine import make_engine, migrate
+from worker.db.repository import Repository
+from worker.db.uow import unit_of_work
+from worker.demo.generate import generate_demo
+from worker.services.companies import add_company, resolve_company
+from worker.services.invoices import ImportCounts, aged_balance, import_invoice_file, invoice_views
+from worker.services.sync import SyncSummary, sync
+from worker.settings import Settings
+
+DEMO_COMPANY = "atelier-lumiere"
+
+
+@dataclass
+class DemoReport:
+    database_url: str
+    invoices: ImportCounts
+    sync: SyncSummary
+    settled: int
+    partially_paid: int
+    aged: dict[str, dict[str, Decimal | int]]
+
+
+def run_demo(settings: Settings, today: date) -> tuple[DemoReport, Engine]:
+    root = Path(settings.data_dir) / "demo"
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    files = generate_demo(root / "files", today)
+    url = f"sqlite:///{root / 'lettrage-demo.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    with unit_of_work(engine) as session:
+        add_company(session, DEMO_COMPANY, "Atelier Lumière SARL")
+        repo = Repository(session, resolve_company(session, DEMO_COMPANY))
+        counts = import_invoice_file(repo, files.invoices.read_bytes(), files.invoices.name, actor="demo")
+    inbox = root / "inbox" / DEMO_COMPANY
+    inbox.mkdir(parents=True)
+    for path in files.statements:
+        shutil.copy2(path, inbox / path.name)
+    demo_settings = settings.with_overrides(inbox_dir=root / "inbox", output_dir=root / "out")
+    summary = sync(engine, demo_settings, DEMO_COMPANY, as_of=today, send=False, sources=[InboxSource(inbox)])
+    with unit_of_work(engine) as session:
+        repo = Repository(session, resolve_company(session, DEMO_COMPANY))
+        views = invoice_views(repo)
+        aged = aged_balance(repo, today)
+    return DemoReport(database_url=url, invoices=counts, sync=summary,
+                      settled=sum(v.status in ("paid", "overpaid") for v in views),
+                      partially_paid=sum(v.status == "partially_paid" for v in views), aged=aged), engine

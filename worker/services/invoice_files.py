@@ -1,0 +1,218 @@
+"""Reading the billing tool's invoice exports (CSV or JSON) into validated rows.
+
+Every row is checked before anything is written; a file with bad rows is
+rejected whole, with every bad row listed (line number and reason).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from worker.errors import InvoiceImportError
+
+REQUIRED = ("number", "customer_ref", "amount", "issued_on", "due_on")
+KNOWN = REQUIRED + (
+    "customer_name", "customer_email", "customer_iban", "customer_since", "currency", "payment_reference",
+    "kind", "status", "customer_kind", "pdf",
+)
+_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_AMOUNT = re.compile(r"^-?\d+(\.\d{1,2})?$")
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    """One validated invoice line of the billing tool's export."""
+
+    row: int
+    number: str
+    customer_ref: str
+    customer_name: str | None
+    customer_emails: tuple[str, ...]
+    customer_iban: str | None
+    customer_since: date | None
+    customer_kind: str | None
+    amount: Decimal
+    currency: str
+    issued_on: date
+    due_on: date
+    payment_reference: str | None
+    kind: str
+    status: str
+    pdf: str | None
+
+
+def normalise_iban(value: str) -> str:
+    """The IBAN in compact upper-case form; raises ValueError when it is not a valid IBAN."""
+    try:
+        return str(IBAN(value).compact)
+    except SchwiftyException as exc:
+        raise ValueError(f"invalid IBAN {value!r} ({exc})") from None
+
+
+def _date(value: str, name: str) -> date:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{name} {value!r} is not a date (YYYY-MM-DD)")
+
+
+def _amount(value: str) -> Decimal:
+    text = value.replace("\u00a0", "").replace(" ", "")
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")
+    if not _AMOUNT.match(text):
+        raise ValueError(f"amount {value!r} is not a number with at most two decimals")
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"amount {value!r} is not a number") from None
+
+
+def _text(record: dict[str, Any], key: str) -> str:
+    value = record.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        raise ValueError(f"{key} must be written as a string or an exact number, not a float")
+    return str(value).strip()
+
+
+def validate_record(record: dict[str, Any], row: int) -> InvoiceRow:
+    """One record to an InvoiceRow; raises ValueError with every problem of the row, joined."""
+    problems: list[str] = []
+
+    def check(fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except ValueError as exc:
+            problems.append(str(exc))
+            return None
+
+    for key in REQUIRED:
+        if not _text(record, key):
+            problems.append(f"{key} is empty")
+    number = _text(record, "number")
+    if len(number) > 64:
+        problems.append("number is longer than 64 characters")
+    amount = check(_amount, _text(record, "amount")) if _text(record, "amount") else None
+    issued_on = check(_date, _text(record, "issued_on"), "issued_on") if _text(record, "issued_on") else None
+    due_on = check(_date, _text(record, "due_on"), "due_on") if _text(record, "due_on") else None
+    if issued_on and due_on and due_on < issued_on:
+        problems.append(f"due_on {due_on} is before issued_on {issued_on}")
+    since_text = _text(record, "customer_since")
+    since = check(_date, since_text, "customer_since") if since_text else None
+    currency = (_text(record, "currency") or "EUR").upper()
+    if not _CURRENCY.match(currency):
+        problems.append(f"currency {currency!r} is not an ISO 4217 code")
+    iban_text = _text(record, "customer_iban")
+    iban = check(normalise_iban, iban_text) if iban_text else None
+    emails = tuple(e.strip() for e in re.split(r"[;,]", _text(record, "customer_email")) if e.strip())
+    for email in emails:
+        if not _EMAIL.match(email):
+            problems.append(f"customer_email {email!r} is not an email address")
+    kind = (_text(record, "kind") or "invoice").lower()
+    if kind in ("credit", "avoir", "credit-note"):
+        kind = "credit_note"
+    if kind not in ("invoice", "credit_note"):
+        problems.append(f"kind {kind!r} is not invoice or credit_note")
+    if amount is not None and amount < 0:
+        kind = "credit_note"
+    status = (_text(record, "status") or "open").lower()
+    if status in ("canceled", "void", "annulee", "annulée"):
+        status = "cancelled"
+    if status not in ("open", "cancelled", "paid"):
+        problems.append(f"status {status!r} is not open or cancelled")
+    customer_kind = _text(record, "customer_kind").lower() or None
+    if customer_kind not in (None, "business", "consumer"):
+        problems.append(f"customer_kind {customer_kind!r} is not business or consumer")
+    reference = _text(record, "payment_reference") or None
+    if reference and len(reference) > 64:
+        problems.append("payment_reference is longer than 64 characters")
+    if problems:
+        raise ValueError("; ".join(problems))
+    assert amount is not None and issued_on is not None and due_on is not None
+    return InvoiceRow(
+        row=row, number=number, customer_ref=_text(record, "customer_ref"),
+        customer_name=_text(record, "customer_name") or None, customer_emails=emails, customer_iban=iban,
+        customer_since=since, customer_kind=customer_kind, amount=amount, currency=currency,
+        issued_on=issued_on, due_on=due_on, payment_reference=reference, kind=kind,
+        status="open" if status == "paid" else status, pdf=_text(record, "pdf") or None,
+    )
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="strict")
+
+
+def read_records(data: bytes, filename: str) -> list[tuple[int, dict[str, Any]]]:
+    """(row number, record) pairs from a CSV or JSON export; the row number is the file's line."""
+    text = _decode(data)
+    stripped = text.lstrip()
+    if filename.lower().endswith(".json") or stripped.startswith(("[", "{")):
+        try:
+            payload = json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError as exc:
+            raise InvoiceImportError(filename, [(exc.lineno, f"not valid JSON: {exc.msg}")]) from None
+        if isinstance(payload, dict) and isinstance(payload.get("invoices"), list):
+            payload = payload["invoices"]
+        if not isinstance(payload, list) or not all(isinstance(r, dict) for r in payload):
+            raise InvoiceImportError(filename, [(1, "JSON must be a list of invoice objects")])
+        return [(i + 1, {k: (str(v) if isinstance(v, Decimal) else v) for k, v in r.items()})
+                for i, r in enumerate(payload)]
+    if not stripped:
+        raise InvoiceImportError(filename, [(1, "the file is empty")])
+    first_line = stripped.splitlines()[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [k for k in REQUIRED if k not in header]
+    if missing:
+        raise InvoiceImportError(filename, [(1, f"header lacks column(s) {', '.join(missing)}")])
+    reader.fieldnames = header
+    records: list[tuple[int, dict[str, Any]]] = []
+    for record in reader:
+        if None in record:
+            raise InvoiceImportError(filename, [(reader.line_num, "more fields than the header names")])
+        if all(not (v or "").strip() for v in record.values()):
+            continue
+        records.append((reader.line_num, record))
+    return records
+
+
+def parse_invoice_file(data: bytes, filename: str) -> list[InvoiceRow]:
+    """Every row of the file, validated; raises InvoiceImportError listing every bad row."""
+    records = read_records(data, filename)
+    if not records:
+        raise InvoiceImportError(filename, [(1, "no invoice in the file")])
+    rows: list[InvoiceRow] = []
+    errors: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+    for line, record in records:
+        try:
+            row = validate_record(record, line)
+        except ValueError as exc:
+            errors.append((line, str(exc)))
+            continue
+        if row.number in seen:
+            errors.append((line, f"invoice {row.number} already appears on row {seen[row.number]}"))
+            continue
+        seen[row.number] = line
+        rows.append(row)
+    if errors:
+        raise InvoiceImportError(filename, errors)
+    return rows

@@ -1,0 +1,114 @@
+"""The whole pipeline once for a company: pull, import, match, plan and send.
+
+Each statement file is imported in its own transaction and acknowledged to its
+source (processed, or quarantined with the reason), so one bad file never stops
+the others.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable, Iterable, Mapping
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from connectors.errors import ConnectorError
+from connectors.protocol import StatementSource
+from connectors.sources.inbox import InboxSource
+from reminders.channels import build_channels
+from reminders.channels.base import Channel
+from worker.db.repository import Repository
+from worker.db.uow import unit_of_work
+from worker.errors import LettrageError
+from worker.services.companies import resolve_company
+from worker.services.matching import MatchCounts, run_matching
+from worker.services.reminders import SendResult, plan_reminders, send_reminders
+from worker.services.statements import ImportOutcome, import_statement
+from worker.settings import Settings
+
+
+@dataclass
+class SyncSummary:
+    company: str
+    as_of: date
+    files: list[ImportOutcome] = field(default_factory=list)
+    matching: MatchCounts = field(default_factory=MatchCounts)
+    planned: int = 0
+    planned_by_level: dict[str, int] = field(default_factory=dict)
+    held: int = 0
+    reminders: list[SendResult] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        statuses = [r.status for r in self.reminders]
+        return {
+            "company": self.company, "as_of": self.as_of.isoformat(),
+            "files": [f.as_json() for f in self.files],
+            "lines_added": sum(f.lines_added for f in self.files),
+            "matching": self.matching.as_json(),
+            "reminders": {"planned": self.planned, "planned_by_level": self.planned_by_level, "held": self.held,
+                          "sent": statuses.count("sent"), "failed": statuses.count("failed"),
+                          "skipped": statuses.count("skipped")},
+        }
+
+
+def company_today(timezone: str) -> date:
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
+def inbox_for(settings: Settings, company_ref: str) -> InboxSource:
+    return InboxSource(Path(settings.inbox_dir) / company_ref)
+
+
+def import_files(engine: Engine, company_ref: str | None, files: Iterable[tuple[str, bytes]],
+                 account: str | None = None, source: str = "cli",
+                 on_done: Callable[[ImportOutcome], None] | None = None) -> list[ImportOutcome]:
+    """Imports each file in its own transaction; a failure is reported and rolled back, the rest go on."""
+    outcomes = []
+    for name, data in files:
+        try:
+            with unit_of_work(engine) as session:
+                repo = Repository(session, resolve_company(session, company_ref))
+                outcome = import_statement(repo, data, name, account=account, source=source)
+        except (LettrageError, ConnectorError) as exc:
+            outcome = ImportOutcome(file=name, status="failed", error=str(exc))
+        outcomes.append(outcome)
+        if on_done:
+            on_done(outcome)
+    return outcomes
+
+
+def pull_source(engine: Engine, company_ref: str, source: StatementSource) -> list[ImportOutcome]:
+    """Imports every pending file of ``source`` and acknowledges it (quarantine on failure)."""
+    outcomes = []
+    for item in source.pending():
+        outcome = import_files(engine, company_ref, [(item.name, item.data)], source=source.name)[0]
+        source.acknowledge(item, ok=outcome.status != "failed", reason=outcome.error)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: date | None = None,
+         send: bool = True, sources: Iterable[StatementSource] | None = None,
+         channels: Mapping[str, Channel] | None = None) -> SyncSummary:
+    """Pull the company's sources, import, match, plan and (unless ``send`` is False) send reminders."""
+    with unit_of_work(engine) as session:
+        company = resolve_company(session, company_ref)
+        ref, tz = company.ref, company.timezone
+    as_of = as_of or company_today(tz)
+    summary = SyncSummary(company=ref, as_of=as_of)
+    for source in (sources if sources is not None else [inbox_for(settings, ref)]):
+        summary.files.extend(pull_source(engine, ref, source))
+    with unit_of_work(engine) as session:
+        summary.matching = run_matching(Repository(session, resolve_company(session, ref)))
+    with unit_of_work(engine) as session:
+        plan = plan_reminders(Repository(session, resolve_company(session, ref)), as_of)
+    summary.planned, summary.held = len(plan.planned), len(plan.held)
+    for planned in plan.planned:
+        summary.planned_by_level[planned.level] = summary.planned_by_level.get(planned.level, 0) + 1
+    if send:
+        if channels is None:
+            channels = build_channels(settings.smtp_url, settings.mail_from, Path(settings.output_dir) / ref)
+        summary.reminders = send_reminders(engine, ref, as_of, channels, settings.mail_from).results
+    return summary
