@@ -87,6 +87,7 @@ class _Hypothesis:
     reasons: list[str]
     invoice_reasons: dict[int, list[str]] = field(default_factory=dict)
     blocker: str | None = None  # why this hypothesis may not be applied automatically
+    fit: Fit = Fit.EXACT
 
     def sort_key(self) -> tuple[float, int, tuple[int, ...]]:
         return (-self.score, len(self.invoice_ids), self.invoice_ids)
@@ -129,6 +130,10 @@ class Matcher:
         best = viable[0]
         runner_up = viable[1].score if len(viable) > 1 else 0.0
         margin = round(best.score - runner_up, 3)
+        if best.fit is Fit.PARTIAL and any(h.fit.settles for h in viable[1:]):
+            # "FA-1" with the exact amount of another invoice: a typo as likely as a part payment
+            best.blocker = "partial payment, but the amount settles another candidate exactly"
+            best.auto_ok = False
         if best.auto_ok and best.score >= self.config.auto_threshold and margin >= self.config.ambiguity_margin:
             allocations = self._proposals(best)
             for proposal in allocations:
@@ -274,7 +279,7 @@ class Matcher:
         total_score = round(min(1.0, max(0.0, score + payer_score)), 3)
         shares = tuple(allocate(line.amount, owed))
         return _Hypothesis(group, shares, total_score, auto_ok, ref_reasons + [amount_reason] + reasons,
-                           per_invoice, blocker)
+                           per_invoice, blocker, how)
 
     def _customer_ref(self, customer_id: int) -> str:
         customer = self.customers.get(customer_id)

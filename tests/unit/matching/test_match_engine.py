@@ -1,0 +1,227 @@
+"""The decision cascade end to end: auto only when certain, review on doubt, unmatched otherwise."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from matching_factories import IBAN_DE, IBAN_FR, customer, invoice, line, rf_for
+
+from matching import BankLine, Decision, MatchConfig, OpenInvoice, match_lines
+
+DUPONT = customer(1, "Dupont SARL", ref="C001", ibans=(IBAN_FR,))
+MARTIN = customer(2, "Martin SAS", ref="C002", ibans=(IBAN_DE,))
+CUSTOMERS = [DUPONT, MARTIN]
+D = Decimal
+
+
+def one(bank_line: BankLine, invoices: list[OpenInvoice], config: MatchConfig | None = None) -> Decision:
+    [decision] = match_lines([bank_line], invoices, CUSTOMERS, config or MatchConfig())
+    return decision
+
+
+def allocations(decision: Decision) -> list[tuple[int, Decimal]]:
+    return [(p.invoice_id, p.amount) for p in decision.allocations]
+
+
+def test_exact_reference_and_amount_is_auto() -> None:
+    inv = invoice("FA-2026-00123", id=10, customer_id=1, amount="1200.00")
+    decision = one(line("1200.00", "VIR SEPA DUPONT FACTURE FA 2026 00123"), [inv])
+    assert decision.kind == "auto"
+    assert allocations(decision) == [(10, D("1200.00"))]
+    assert "reference FA-2026-00123 in text" in decision.reasons
+    assert "amount 1200.00 equals open amount" in decision.reasons
+    assert decision.allocations[0].score == 1.0
+    assert decision.allocations[0].reasons
+
+
+def test_rf_reference_and_amount_is_auto() -> None:
+    rf = rf_for("2026000123")
+    inv = invoice("FA-2026-00123", id=10, customer_id=1, payment_reference=rf)
+    decision = one(line("1200.00", reference=rf), [inv, invoice("FA-2026-00200", id=11, customer_id=2)])
+    assert decision.kind == "auto"
+    assert allocations(decision) == [(10, D("1200.00"))]
+
+
+def test_weak_number_confirmed_by_payer_is_auto_but_alone_is_review() -> None:
+    inv = invoice("FA-2026-00123", id=10, customer_id=1)
+    confirmed = one(line("1200.00", "Fact n° 123", counterparty="SARL DUPONT"), [inv])
+    assert confirmed.kind == "auto"
+    assert any("payer name 'SARL DUPONT' ~ 'Dupont SARL'" in r for r in confirmed.reasons)
+    alone = one(line("1200.00", "Fact n° 123"), [inv])
+    assert alone.kind == "review"
+
+
+def test_same_amount_same_customer_without_reference_is_review() -> None:
+    inv = invoice("FA-2026-00123", id=10, customer_id=1)
+    decision = one(line("1200.00", "VIREMENT", iban="FR76 3000 6000 0112 3456 7890 189"), [inv])
+    assert decision.kind == "review"
+    [candidate] = decision.candidates
+    assert [p.invoice_id for p in candidate.proposals] == [10]
+    assert "payer IBAN known for customer C001" in candidate.reasons
+    assert "amount 1200.00 equals open amount" in candidate.reasons
+    assert decision.reasons == ("not applied automatically: no reference to the invoice in the payment",)
+
+
+def test_two_invoices_with_the_same_amount_is_review_never_auto() -> None:
+    invs = [invoice("FA-2026-00123", id=10, customer_id=1), invoice("FA-2026-00150", id=11, customer_id=1)]
+    decision = one(line("1200.00", "VIREMENT DUPONT", counterparty="DUPONT SARL", iban=IBAN_FR), invs)
+    assert decision.kind == "review"
+    assert {c.proposals[0].invoice_id for c in decision.candidates} == {10, 11}
+    assert decision.candidates[0].score == decision.candidates[1].score
+
+
+def test_two_customers_with_that_amount_and_no_payer_evidence_is_review() -> None:
+    invs = [invoice("FA-2026-00123", id=10, customer_id=1), invoice("FA-2026-00150", id=11, customer_id=2)]
+    decision = one(line("1200.00", "VIREMENT"), invs)
+    assert decision.kind == "review"
+    assert len(decision.candidates) == 2
+
+
+def test_grouped_payment_with_two_numbers_is_auto_with_two_allocations() -> None:
+    invs = [
+        invoice("FA-2026-00123", id=10, customer_id=1, amount="1200.00", due_on=date(2026, 3, 1)),
+        invoice("FA-2026-00124", id=11, customer_id=1, amount="500.00", due_on=date(2026, 3, 15)),
+        invoice("FA-2026-00125", id=12, customer_id=1, amount="1700.00"),
+    ]
+    decision = one(line("1700.00", "FACTURES FA-2026-00123 ET FA202600124"), invs)
+    assert decision.kind == "auto"
+    assert allocations(decision) == [(10, D("1200.00")), (11, D("500.00"))]
+    assert "amount 1700.00 equals the sum of 2 open invoices" in decision.reasons
+
+
+def test_group_by_amount_for_identified_payer_without_reference_is_review() -> None:
+    invs = [
+        invoice("FA-2026-00123", id=10, customer_id=1, amount="1200.00"),
+        invoice("FA-2026-00124", id=11, customer_id=1, amount="500.00"),
+    ]
+    decision = one(line("1700.00", "VIREMENT", iban=IBAN_FR), invs)
+    assert decision.kind == "review"
+    assert sorted(p.invoice_id for p in decision.candidates[0].proposals) == [10, 11]
+
+
+def test_partial_payment_with_strong_reference_is_auto_partial() -> None:
+    inv = invoice("FA-2026-00123", id=10, customer_id=1, amount="1200.00")
+    decision = one(line("400.00", "ACOMPTE FA-2026-00123"), [inv])
+    assert decision.kind == "auto"
+    assert allocations(decision) == [(10, D("400.00"))]
+    assert "partial payment: 400.00 of open amount 1200.00" in decision.reasons
+
+
+def test_partial_payment_without_reference_is_not_proposed() -> None:
+    inv = invoice("FA-2026-00123", id=10, customer_id=1, amount="1200.00")
+    decision = one(line("400.00", "VIREMENT", iban=IBAN_FR), [inv])
+    assert decision.kind == "unmatched"
+    assert any("payer IBAN known for customer C001" in r for r in decision.reasons)
+
+
+def test_overpayment_is_review_and_allocates_at_most_the_open_amount() -> None:
+    inv = invoice("FA-2026-00123", id=10, customer_id=1, amount="1200.00")
+    decision = one(line("1300.00", "FA-2026-00123"), [inv])
+    assert decision.kind == "review"
+    [proposal] = decision.candidates[0].proposals
+    assert proposal.amount == D("1200.00")
+    assert any(r.startswith("over-payment: 1300.00 exceeds open amount 1200.00 by 100.00") for r in
+               decision.candidates[0].reasons)
+
+
+def test_reference_with_amount_matching_nothing_is_review() -> None:
+    invs = [invoice("FA-2026-00123", id=10, customer_id=1), invoice("FA-2026-00124", id=11, customer_id=1)]
+    decision = one(line("1750.00", "FA-2026-00123 FA-2026-00124"), invs)
+    assert decision.kind == "review"
+
+
+def test_reference_to_one_invoice_amount_of_another_is_review() -> None:
+    invs = [
+        invoice("FA-2026-00123", id=10, customer_id=1, amount="1200.00"),
+        invoice("FA-2026-00777", id=11, customer_id=2, amount="300.00"),
+    ]
+    decision = one(line("300.00", "FA-2026-00123"), invs)
+    assert decision.kind == "review"
+
+
+def test_iban_of_another_customer_blocks_auto() -> None:
+    inv = invoice("FA-2026-00123", id=10, customer_id=1)
+    decision = one(line("1200.00", "FA-2026-00123", iban=IBAN_DE), [inv])
+    assert decision.kind == "review"
+    assert any("another customer (C002)" in r for r in decision.candidates[0].reasons)
+
+
+def test_supplier_invoice_number_that_is_not_ours_is_unmatched() -> None:
+    inv = invoice("FA-2026-00123", id=10, customer_id=1)
+    decision = one(line("845.20", "REMBOURSEMENT FACTURE FOURNISSEUR F2025-778-A"), [inv])
+    assert decision.kind == "unmatched"
+    assert decision.reasons[0] == "no open invoice matches the reference, amount or payer"
+
+
+def test_debit_line_is_unmatched() -> None:
+    inv = invoice("FA-2026-00123", id=10, customer_id=1)
+    for amount in ("-1200.00", "0.00"):
+        decision = one(line(amount, "FA-2026-00123"), [inv])
+        assert decision.kind == "unmatched"
+        assert decision.reasons == ("not an incoming payment",)
+
+
+def test_currency_mismatch_gives_no_match() -> None:
+    inv = invoice("FA-2026-00123", id=10, customer_id=1, currency="EUR")
+    decision = one(line("1200.00", "FA-2026-00123", currency="USD", iban=IBAN_FR), [inv])
+    assert decision.kind == "unmatched"
+    assert "reference FA-2026-00123 is an invoice in EUR, the line is in USD" in decision.reasons
+
+
+def test_two_lines_for_one_invoice_in_one_run_do_not_over_allocate() -> None:
+    inv = invoice("FA-2026-00123", id=10, customer_id=1, amount="1200.00")
+    first = line("1200.00", "FA-2026-00123", id=1, booked_on=date(2026, 4, 2))
+    second = line("1200.00", "FA-2026-00123 (doublon)", id=2, booked_on=date(2026, 4, 3))
+    decisions = match_lines([second, first], [inv], CUSTOMERS)  # output follows input order
+    assert [d.line_id for d in decisions] == [2, 1]
+    assert decisions[1].kind == "auto"
+    assert decisions[0].kind == "unmatched"
+    assert "reference FA-2026-00123: invoice already settled earlier in this run" in decisions[0].reasons
+
+
+def test_partial_payments_in_one_run_consume_the_open_amount() -> None:
+    inv = invoice("FA-2026-00123", id=10, customer_id=1, amount="1000.00")
+    lines = [line("600.00", "FA-2026-00123", id=1), line("600.00", "FA-2026-00123", id=2)]
+    first, second = match_lines(lines, [inv], CUSTOMERS)
+    assert allocations(first) == [(10, D("600.00"))]
+    assert second.kind == "review"  # 600 for 400 still owed: an over-payment now
+    assert second.candidates[0].proposals[0].amount == D("400.00")
+
+
+def test_tolerance_settles_with_fees() -> None:
+    inv = invoice("FA-2026-00123", id=10, customer_id=1, amount="1200.00")
+    config = MatchConfig(amount_tolerance=D("2.00"))
+    decision = one(line("1198.50", "FA-2026-00123"), [inv], config)
+    assert decision.kind == "auto"
+    assert allocations(decision) == [(10, D("1198.50"))]
+    assert one(line("1198.50", "FA-2026-00123"), [inv]).kind == "auto"  # as a partial payment
+
+
+def test_invoices_of_the_other_currency_are_not_candidates() -> None:
+    invs = [invoice("FA-2026-00123", id=10, customer_id=1, currency="USD"),
+            invoice("FA-2026-00124", id=11, customer_id=1, currency="EUR")]
+    decision = one(line("1200.00", "VIREMENT"), invs)
+    assert decision.kind == "review"
+    assert [c.proposals[0].invoice_id for c in decision.candidates] == [11]
+
+
+def test_at_most_five_candidates_best_first() -> None:
+    invs = [invoice(f"FA-2026-{n:05d}", id=n, customer_id=1 + n % 2) for n in range(100, 110)]
+    decision = one(line("1200.00", "VIREMENT", iban=IBAN_FR), invs)
+    assert decision.kind == "review"
+    assert len(decision.candidates) == 5
+    scores = [c.score for c in decision.candidates]
+    assert scores == sorted(scores, reverse=True)
+    assert all(c.proposals[0].invoice_id % 2 == 0 for c in decision.candidates[:5])  # Dupont's first
+
+
+def test_payer_without_any_fitting_invoice_is_unmatched_with_reason() -> None:
+    inv = invoice("FA-2026-00123", id=10, customer_id=1)
+    decision = one(line("99.00", "VIREMENT", iban=IBAN_FR), [inv])
+    assert decision.kind == "unmatched"
+    assert "payer IBAN known for customer C001, but no open invoice fits 99.00" in decision.reasons
+
+
+def test_empty_inputs() -> None:
+    assert match_lines([], [], []) == []
+    assert one(line("10.00", "FA-2026-00123"), []).kind == "unmatched"
