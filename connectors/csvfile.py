@@ -1,0 +1,363 @@
+"""Bank CSV/TSV exports (French and English banks).
+
+No two banks agree on a CSV layout, so nothing is configured per bank: the parser
+finds the encoding, the delimiter and the header row (skipping account preambles),
+then maps columns by their (accent-, case- and unit-insensitive) names. A file is
+taken whole or not at all: every bad row is collected and the first is reported with
+its physical line number and the count of the others.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from connectors._common import BadRows, RefDeriver, clean, join_text
+from connectors.errors import ParseError
+from connectors.model import ParsedFile, ParsedLine, ParsedStatement
+
+# Column roles, each with its header names in order of preference (normalised form).
+_ROLES: dict[str, tuple[str, ...]] = {
+    "date": ("date de comptabilisation", "date comptable", "booking date", "settlement date", "date completed",
+             "completed date", "date", "date operation", "date de l'operation", "date d'operation",
+             "operation date", "dateop", "transaction date", "date started", "started date"),
+    "value": ("date de valeur", "date valeur", "value date", "dateval", "date de la valeur"),
+    "label": ("libelle operation", "libelle de l'operation", "detail de l'ecriture", "libelle", "label",
+              "description", "wording", "details", "narrative"),
+    "extra": ("informations complementaires", "commentaire", "comment", "note"),
+    "counterparty": ("counterparty name", "nom de la contrepartie", "counterparty", "partner name",
+                     "contrepartie", "beneficiaire", "payee", "beneficiary name"),
+    "cp_iban": ("iban de la contrepartie", "counterparty iban", "beneficiary iban", "iban contrepartie"),
+    "account": ("iban", "accountnum", "numero de compte", "account number", "numero compte"),
+    "amount": ("montant total", "total amount", "montant", "amount", "montant operation",
+               "montant de l'operation", "montant net"),
+    "debit": ("debit", "montant debit"),
+    "credit": ("credit", "montant credit"),
+    "reference": ("reference", "ref", "communication"),
+    "bank_ref": ("transaction id", "identifiant de transaction", "id", "operation number",
+                 "numero d'operation", "id transaction", "reference bancaire", "bank reference"),
+    "currency": ("devise", "currency", "payment currency", "monnaie"),
+    "status": ("status", "statut", "state", "etat"),
+}
+_NOT_BOOKED = {"pending", "processing", "non execute", "en attente", "en cours", "declined", "failed",
+               "cancelled", "canceled", "reverted", "rejected", "rejete", "refuse", "annule"}
+_DELIMITERS = (";", "\t", ",")
+_SPACES = "\u00a0\u202f\u2009 "
+_CURRENCY_AFFIX = re.compile(r"^(?:[A-Za-z]{3}|[€$£])|(?:[A-Za-z]{3}|[€$£])$")
+_DATE_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+_DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_FOOTER = re.compile(r"\b(solde|balance|total|sous-total)\b", re.IGNORECASE)
+_PREAMBLE_ACCOUNT = (
+    re.compile(r"^=?\"?(\d{8,})\"?$"),
+    re.compile(r"\b([A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30})\b"),
+    re.compile(r"(?:num[eé]ro (?:de )?compte|account number|compte n°|n°)\s*:?\s*;?\s*([A-Z0-9]{8,34})\b", re.IGNORECASE),
+)
+
+
+def normalise_header(cell: str) -> str:
+    """``"Montant(EUROS)"`` → ``"montant"``, ``"Débit Euros"`` → ``"debit"``, ``"Date de l’opération (UTC)"``
+    → ``"date de l'operation"``."""
+    text = unicodedata.normalize("NFKD", cell.replace("\ufeff", "")).casefold()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"\(.*?\)", " ", text.replace("’", "'").replace("`", "'"))
+    text = re.sub(r"\s+", " ", text).strip(" :;.")
+    return re.sub(r"\s+(?:en )?(?:euros?|eur)$", "", text)
+
+
+def parse_amount(raw: str, decimal_hint: str | None = None) -> Decimal | None:
+    """Parses a bank-formatted amount to an exact Decimal, or None when it is not one.
+
+    Accepts ``1 200,00`` (space, NBSP or narrow NBSP groups), ``-1.234,56``, ``1,533.50``,
+    ``2 400,00 EUR``, ``€12.5``, ``(12.50)``, ``12,50-`` and a leading ``+``. A lone separator
+    followed by exactly three digits is a decimal point unless ``decimal_hint`` (the file's
+    decimal separator) says otherwise.
+    """
+    s = raw.strip().lstrip("=").strip('"').strip()
+    negative = False
+    if s.startswith("(") and s.endswith(")"):
+        negative, s = True, s[1:-1].strip()
+    s = _CURRENCY_AFFIX.sub("", s).strip()
+    if s.endswith("-"):
+        negative, s = not negative, s[:-1].strip()
+    if s[:1] in "+-" and s:
+        negative, s = (not negative if s[0] == "-" else negative), s[1:].strip()
+    s = s.translate({ord(c): " " for c in _SPACES})
+    if not s or not re.fullmatch(r"[\d., ]+", s) or not re.search(r"\d", s):
+        return None
+    if " " in s:
+        if not re.fullmatch(r"\d{1,3}(?: \d{3})+(?:[.,]\d+)?", s):
+            return None
+        s = s.replace(" ", "")
+    dot, comma = s.rfind("."), s.rfind(",")
+    decimal_sep: str | None = None
+    thousands: str | None = None
+    if dot >= 0 and comma >= 0:
+        decimal_sep, thousands = (".", ",") if dot > comma else (",", ".")
+    elif dot >= 0 or comma >= 0:
+        sep = "." if dot >= 0 else ","
+        if s.count(sep) > 1 or (decimal_hint not in (None, sep) and len(s) - s.rfind(sep) - 1 == 3):
+            thousands = sep
+        else:
+            decimal_sep = sep
+    whole, _, frac = s.partition(decimal_sep) if decimal_sep else (s, "", "")
+    if decimal_sep and (not frac.isdigit() or thousands and thousands in frac):
+        return None
+    if thousands:
+        if not re.fullmatch(r"\d{1,3}(?:" + re.escape(thousands) + r"\d{3})+", whole):
+            return None
+        whole = whole.replace(thousands, "")
+    if not (whole.isdigit() or (whole == "" and frac)):
+        return None
+    return Decimal(("-" if negative else "") + (whole or "0") + ("." + frac if decimal_sep else ""))
+
+
+def parse_date(raw: str, dayfirst: bool = True) -> date | None:
+    """``dd/mm/yyyy``, ``dd/mm/yy``, ``dd-mm-yyyy HH:MM:SS``, ``dd.mm.yyyy``, ``yyyy-mm-dd[ HH:MM:SS]``;
+    None when malformed or impossible (31/02/2026)."""
+    s = raw.strip().lstrip("=").strip('"')
+    try:
+        if m := _DATE_ISO.match(s):
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        if m := _DATE_DMY.match(s):
+            a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+            if len(m.group(3)) == 2:
+                y += 2000 if y < 70 else 1900
+            day, month = (a, b) if dayfirst else (b, a)
+            return date(y, month, day)
+    except ValueError:
+        return None
+    return None
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252; charset-normalizer
+    only for bytes Windows-1252 cannot represent."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        return str(best) if best is not None else data.decode("latin-1")
+
+
+@dataclass(frozen=True)
+class _Layout:
+    delimiter: str
+    header_line: int  # physical line of the header row, 1-based
+    columns: dict[str, int]  # role -> column index
+    names: tuple[str, ...]
+
+
+def _records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    """(physical start line, cells) for every record, multi-line quoted fields included."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    out: list[tuple[int, list[str]]] = []
+    previous = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return out
+        except csv.Error as exc:
+            raise ParseError("", f"unreadable CSV record: {exc}", previous + 1) from None
+        out.append((previous + 1, row))
+        previous = reader.line_num
+
+
+def _header(cells: list[str]) -> dict[str, int] | None:
+    names = [normalise_header(c) for c in cells]
+    columns: dict[str, int] = {}
+    for role, synonyms in _ROLES.items():
+        for synonym in synonyms:
+            if synonym in names:
+                columns[role] = names.index(synonym)
+                break
+    if "date" not in columns or not {"amount", "debit", "credit"} & columns.keys():
+        return None
+    return columns
+
+
+def find_layout(text: str) -> tuple[_Layout, list[tuple[int, list[str]]]] | None:
+    """The delimiter and header row giving the earliest header (most recognised columns on ties)."""
+    best: tuple[tuple[int, int], _Layout, list[tuple[int, list[str]]]] | None = None
+    for delimiter in _DELIMITERS:
+        try:
+            records = _records(text, delimiter)
+        except ParseError:
+            continue
+        for line, cells in records[:60]:
+            columns = _header(cells) if len(cells) > 1 else None
+            if columns:
+                key = (line, -len(columns))
+                if best is None or key < best[0]:
+                    layout = _Layout(delimiter, line, columns, tuple(clean(c) for c in cells))
+                    best = (key, layout, records)
+                break
+    return (best[1], best[2]) if best else None
+
+
+class CsvParser:
+    """Reads bank CSV/TSV exports into one ParsedStatement per (account, currency)."""
+
+    format = "csv"
+
+    def __init__(self, default_currency: str = "EUR") -> None:
+        self.default_currency = default_currency
+
+    def detect(self, head: bytes, filename: str) -> bool:
+        if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return False
+        text = decode(head)
+        # drop a possibly truncated last line so a cut multi-line record does not confuse csv
+        text = text[: text.rfind("\n") + 1] if len(head) >= 4096 and "\n" in text else text
+        try:
+            return find_layout(text) is not None
+        except ParseError:
+            return False
+
+    def parse(self, data: bytes, filename: str) -> ParsedFile:
+        text = decode(data)
+        try:
+            found = find_layout(text)
+        except ParseError as exc:
+            raise ParseError(filename, exc.reason, exc.row) from None
+        if found is None:
+            raise ParseError(filename, "no header row with a date and an amount (or debit/credit) column found")
+        layout, records = found
+        col = layout.columns
+        preamble = [cells for line, cells in records if line < layout.header_line]
+        body = [(line, cells) for line, cells in records if line > layout.header_line]
+        file_account = _preamble_account(preamble)
+
+        def cell(cells: list[str], role: str) -> str:
+            i = col.get(role)
+            return clean(cells[i]) if i is not None and i < len(cells) else ""
+
+        amount_roles = [r for r in ("amount", "debit", "credit") if r in col]
+        hint = _decimal_hint(cell(c, r) for _, c in body for r in amount_roles)
+        dayfirst = _dayfirst(cell(c, r) for _, c in body for r in ("date", "value"))
+        bad = BadRows(filename)
+        derive = RefDeriver("csv")
+        skipped: dict[str, int] = {}
+        footers: list[int] = []
+        groups: dict[tuple[str | None, str], list[ParsedLine]] = {}
+        for line, cells in body:
+            if not any(c.strip() for c in cells):
+                continue
+            status = normalise_header(cell(cells, "status"))
+            if status in _NOT_BOOKED:
+                skipped[status] = skipped.get(status, 0) + 1
+                continue
+            raw_date = cell(cells, "date")
+            amounts = [cell(cells, r) for r in amount_roles]
+            if parse_date(raw_date, dayfirst) is None and (
+                not any(amounts) or (_FOOTER.search(" ".join(cells)) and re.search(r"[A-Za-z]", raw_date))
+            ):
+                footers.append(line)  # a balance/total line or an empty trailer, not a movement
+                continue
+            problems: list[str] = []
+            booked_on = parse_date(raw_date, dayfirst)
+            if booked_on is None:
+                problems.append(f"invalid date {raw_date!r} in column {layout.names[col['date']]!r}")
+            raw_value = cell(cells, "value")
+            value_on = parse_date(raw_value, dayfirst) if raw_value else None
+            if raw_value and value_on is None:
+                problems.append(f"invalid value date {raw_value!r} in column {layout.names[col['value']]!r}")
+            amount = self._amount(cells, col, cell, hint, layout.names, problems)
+            currency = (cell(cells, "currency") or self.default_currency).upper()
+            if not re.fullmatch(r"[A-Z]{3}", currency):
+                problems.append(f"invalid currency {currency!r}")
+            if problems or booked_on is None or amount is None:
+                bad.add(line, "; ".join(problems))
+                continue
+            counterparty = cell(cells, "counterparty") or None
+            label = join_text(cell(cells, "label"), cell(cells, "extra")) or join_text(counterparty)
+            account = cell(cells, "account").replace(" ", "") or file_account
+            groups.setdefault((account, currency), []).append(ParsedLine(
+                bank_ref=cell(cells, "bank_ref") or derive.derive(booked_on, amount, label),
+                booked_on=booked_on, amount=amount, currency=currency, value_on=value_on,
+                counterparty=counterparty, counterparty_iban=cell(cells, "cp_iban").replace(" ", "") or None,
+                text=label, reference=cell(cells, "reference") or None, row=line,
+            ))
+        bad.raise_if_any()
+        warnings = [f"{n} row(s) with status {s!r} skipped (not booked)" for s, n in skipped.items()]
+        if footers:
+            warnings.append(f"{len(footers)} balance/total or empty line(s) after the header ignored "
+                            f"(first at line {footers[0]})")
+        statements = tuple(
+            ParsedStatement(account=acct, currency=ccy, lines=tuple(lines), warnings=tuple(warnings))
+            for (acct, ccy), lines in groups.items()
+        ) or (ParsedStatement(account=file_account, currency=None, lines=(), warnings=tuple(warnings)),)
+        return ParsedFile(format=self.format, statements=statements, warnings=tuple(warnings))
+
+    @staticmethod
+    def _amount(cells: list[str], col: dict[str, int], get: Callable[[list[str], str], str], hint: str | None,
+                names: tuple[str, ...], problems: list[str]) -> Decimal | None:
+        if "amount" in col and get(cells, "amount"):
+            raw = get(cells, "amount")
+            value = parse_amount(raw, hint)
+            if value is None:
+                problems.append(f"invalid amount {raw!r} in column {names[col['amount']]!r}")
+            return value
+        total: Decimal | None = None
+        for role, sign in (("credit", 1), ("debit", -1)):
+            raw = get(cells, role) if role in col else ""
+            if not raw:
+                continue
+            value = parse_amount(raw, hint)
+            if value is None:
+                problems.append(f"invalid amount {raw!r} in column {names[col[role]]!r}")
+                return None
+            # Debit means money out whether the bank writes it signed or not.
+            total = (total or Decimal(0)) + sign * abs(value)
+        if total is None:
+            problems.append("no amount (the amount, debit and credit cells are all empty)")
+        return total
+
+
+def _decimal_hint(values: Iterable[str]) -> str | None:
+    """The file's decimal separator, from amounts where it is unambiguous."""
+    for raw in values:
+        s = raw.strip()
+        m = re.search(r"([.,])(\d{1,2}|\d{4,})\s*(?:[A-Za-z]{3}|[€$£])?-?$", s)
+        if m and re.search(r"\d", s[: m.start()]):
+            return m.group(1)
+    return None
+
+
+def _dayfirst(values: Iterable[str]) -> bool:
+    """False only when some date cannot be day-first (15/12/2018) and none is month-first-impossible."""
+    first_over, second_over = False, False
+    for raw in values:
+        m = _DATE_DMY.match(raw.strip())
+        if m:
+            first_over |= int(m.group(1)) > 12
+            second_over |= int(m.group(2)) > 12
+    return not (second_over and not first_over)
+
+
+def _preamble_account(preamble: list[list[str]]) -> str | None:
+    """An account number or IBAN named in the lines before the header, if any."""
+    for cells in preamble:
+        joined = " ; ".join(clean(c) for c in cells)
+        for i, c in enumerate(cells):
+            if m := _PREAMBLE_ACCOUNT[0].match(c.strip()):
+                return m.group(1)
+            if re.search(r"num[eé]ro\s+(?:de\s+)?compte", c, re.IGNORECASE) and i + 1 < len(cells) and cells[i + 1].strip():
+                return clean(cells[i + 1])
+        for pattern in _PREAMBLE_ACCOUNT[1:]:
+            if m := pattern.search(joined):
+                return m.group(1).replace(" ", "")
+    return None
