@@ -1,0 +1,48 @@
+"""The one place where statement parsers are registered, and the entry points the worker calls.
+
+Order matters: the structured formats are tried first and CSV, which would accept
+almost any text with a date and an amount column, comes last.
+"""
+from __future__ import annotations
+
+from connectors._common import one_line
+from connectors.camt import CamtParser
+from connectors.csvfile import CsvParser
+from connectors.errors import ConnectorError, ParseError, UnknownFormat
+from connectors.model import ParsedFile
+from connectors.ofx import OfxParser
+from connectors.protocol import StatementParser
+
+PARSERS: tuple[StatementParser, ...] = (
+    CamtParser("camt.053"),
+    CamtParser("camt.052"),
+    CamtParser("camt.054"),
+    OfxParser(),
+    CsvParser(),
+)
+
+HEAD_SIZE = 4096
+
+
+def detect(data: bytes, filename: str) -> StatementParser:
+    """The first registered parser recognising the file's head; raises UnknownFormat."""
+    head = data[:HEAD_SIZE]
+    for parser in PARSERS:
+        try:
+            if parser.detect(head, filename):
+                return parser
+        except Exception:  # noqa: BLE001, S112 - a detector choking on odd bytes does not recognise them
+            continue
+    raise UnknownFormat(filename)
+
+
+def parse_file(data: bytes, filename: str) -> ParsedFile:
+    """Detects and parses one file. Only ConnectorError subclasses escape: any unexpected
+    exception from a parser becomes a ParseError with a one-line reason."""
+    parser = detect(data, filename)
+    try:
+        return parser.parse(data, filename)
+    except ConnectorError:
+        raise
+    except Exception as exc:
+        raise ParseError(filename, f"{parser.format} parser failed: {one_line(exc)}") from exc

@@ -1,0 +1,7 @@
+"""Statement sources: where bank files come from and where they go once handled."""
+from __future__ import annotations
+
+from connectors.sources.inbox import InboxSource
+from connectors.sources.memory import MemorySource
+
+__all__ = ["InboxSource", "MemorySource"]
