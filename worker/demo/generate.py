@@ -65,7 +65,8 @@ def _classify_no_reference(credits: list[Movement], invoices: list[DemoInvoice])
         if not m.pending:
             for number in m.allocations:
                 first_paid[number] = min(first_paid.get(number, m.booked_on), m.booked_on)
-    ambiguous, unique = [], []
+    ambiguous: list[str] = []
+    unique: list[str] = []
     for m in credits:
         if m.kind != "no_reference":
             continue

@@ -8,8 +8,10 @@ short of a bank fee, too much, through a holding, with a typo.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from worker.demo.customers import HOLDING_NAME, bank_name, make_iban, payer_variants
 from worker.demo.invoices import CENT, DemoInvoice
@@ -32,7 +34,7 @@ def _natural_date(rng: random.Random, inv: DemoInvoice) -> date:
 
 def plan_payments(
     rng: random.Random, invoices: list[DemoInvoice], today: date
-) -> tuple[list[Movement], dict[str, object]]:
+) -> tuple[list[Movement], dict[str, Any]]:
     """The customer credits of the window, and the categories of the truth they make."""
     (p1_lo, _), (p2_lo, p2_hi), (p3_lo, last) = periods(today)
     w_lo = p1_lo
@@ -51,7 +53,7 @@ def plan_payments(
         when[inv.number] = _weekday(d, max(w_lo, inv.issued_on + timedelta(days=1)), last)
     paid = [inv for inv in invoices if inv.number in when]
     credits: list[Movement] = []
-    cats: dict[str, object] = {}
+    cats: dict[str, Any] = {}
 
     def payer_of(inv: DemoInvoice) -> str:
         return bank_name(inv.customer.name)
@@ -85,7 +87,7 @@ def plan_payments(
         taken.update(allocations)
         groups.append(sorted(allocations))
         payer = payer_of(invs[0])
-        total = sum(allocations.values(), Decimal("0"))
+        total = sum(allocations.values(), Decimal(0))
         if n == 0:
             parts = [Part(i.amount, ref_text(rng, i, payer), i.payment_reference, e2e(), {i.number: i.amount})
                      for i in invs]
@@ -102,8 +104,8 @@ def plan_payments(
     singles = [inv for inv in paid if inv.number not in taken]
     rng.shuffle(singles)
 
-    def take(pred: object, count: int) -> list[DemoInvoice]:
-        chosen = [inv for inv in singles if pred(inv)][:count]  # type: ignore[operator]
+    def take(pred: Callable[[DemoInvoice], bool], count: int) -> list[DemoInvoice]:
+        chosen = [inv for inv in singles if pred(inv)][:count]
         for inv in chosen:
             singles.remove(inv)
         return chosen
@@ -129,7 +131,7 @@ def plan_payments(
     instal: dict[str, Decimal] = {}
     n_instal = max(5, round(len(paid) * 0.05))
     for inv in take(lambda i: i.amount >= 300 and when[i.number] <= last - timedelta(days=10), n_instal):
-        first = (inv.amount * Decimal(rng.choice(("0.3", "0.4", "0.5")))).quantize(Decimal("1"))
+        first = (inv.amount * Decimal(rng.choice(("0.3", "0.4", "0.5")))).quantize(Decimal(1))
         text = ref_text(rng, inv, payer_of(inv))
         add(inv, first, "instalment", f"{text} acompte")
         second_on = when[inv.number] + timedelta(days=rng.randint(25, 35))

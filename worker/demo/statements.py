@@ -23,6 +23,8 @@ from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from schwifty import IBAN
+
 from worker.demo.customers import (
     COMPANY_ACCOUNT_NO,
     COMPANY_BANK_ID,
@@ -149,10 +151,10 @@ def write_camt(path: Path, movements: list[Movement], lo: date, hi: date, openin
     out = [f'<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="{CAMT_NS}"><BkToCstmrStmt>',
            f"<GrpHdr>{_x('MsgId', f'CAMT053-{hi:%Y%m%d}-0001')}{_x('CreDtTm', created)}</GrpHdr>",
            f"<Stmt>{_x('Id', f'{COMPANY_ACCOUNT_NO}-{hi:%Y%m%d}')}{_x('ElctrncSeqNb', hi.strftime('%Y%m'))}",
-           f"{_x('CreDtTm', created)}<FrToDt>{_x('FrDtTm', f'{lo}T00:00:00')}{_x('ToDtTm', f'{hi}T23:59:59')}"
+           (f"{_x('CreDtTm', created)}<FrToDt>{_x('FrDtTm', f'{lo}T00:00:00')}{_x('ToDtTm', f'{hi}T23:59:59')}"
            f"</FrToDt><Acct><Id>{_x('IBAN', COMPANY_IBAN)}</Id>{_x('Ccy', 'EUR')}"
            f"<Ownr>{_x('Nm', COMPANY_NAME)}</Ownr><Svcr><FinInstnId>{_x('BIC', COMPANY_BIC)}</FinInstnId></Svcr>"
-           "</Acct>",
+           "</Acct>"),
            _bal("OPBD", opening, lo), _bal("CLBD", closing, hi)]
     ids: list[str | None] = []
     for seq, m in enumerate(movements, start=1):
@@ -163,7 +165,7 @@ def write_camt(path: Path, movements: list[Movement], lo: date, hi: date, openin
                  f"<BookgDt>{_x('Dt', m.booked_on.isoformat())}</BookgDt>",
                  f"<ValDt>{_x('Dt', m.value_date.isoformat())}</ValDt>", _x("AcctSvcrRef", ref), _bktxcd(m)]
         if m.parts:
-            total = f"{sum((p.amount for p in m.parts), Decimal('0')):.2f}"
+            total = f"{sum((p.amount for p in m.parts), Decimal(0)):.2f}"
             entry.append(f"<NtryDtls><Btch>{_x('NbOfTxs', str(len(m.parts)))}{_x('TtlAmt', total, Ccy='EUR')}"
                          f"{_x('CdtDbtInd', 'CRDT')}</Btch>")
             entry += [_txdtls(m, p.amount, p.text, p.rf, p.e2e) for p in m.parts]
@@ -193,7 +195,7 @@ def write_csv(path: Path, movements: list[Movement], lo: date, hi: date, opening
     closing = opening + booked_total(movements)
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    w.writerow(["Compte courant", f"FR76 3000 6000 0112 3456 7890 189"])
+    w.writerow(["Compte courant", IBAN(COMPANY_IBAN).formatted])
     w.writerow(["Titulaire", bank_name(COMPANY_NAME)])
     w.writerow(["Période", f"du {lo:%d/%m/%Y} au {hi:%d/%m/%Y}"])
     w.writerow(["Solde au " + f"{hi:%d/%m/%Y}", french_amount(closing)])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections import defaultdict
 from datetime import date, timedelta
@@ -69,7 +70,7 @@ def test_invoice_csv_header_and_rows(demo: DemoFiles, rows: list[dict[str, str]]
         assert re.fullmatch(r"FA-\d{4}-\d{5}", r["number"])
         assert r["number"][3:7] == r["issued_on"][:4]
         amount = Decimal(r["amount"])
-        assert Decimal("80") <= amount <= Decimal("12000") and amount == amount.quantize(Decimal("0.01"))
+        assert Decimal(80) <= amount <= Decimal(12000) and amount == amount.quantize(Decimal("0.01"))
         issued, due = date.fromisoformat(r["issued_on"]), date.fromisoformat(r["due_on"])
         assert TODAY - timedelta(days=150) <= issued < TODAY
         assert (due - issued).days in (30, 45)
@@ -155,7 +156,7 @@ def test_camt_balances_reconcile(demo: DemoFiles) -> None:
         sign = 1 if b.findtext("c:CdtDbtInd", namespaces=NS) == "CRDT" else -1
         return sign * Decimal(b.findtext("c:Amt", namespaces=NS))
 
-    total = Decimal("0")
+    total = Decimal(0)
     pending = 0
     refs = []
     for ntry in stmt.xpath("c:Ntry", namespaces=NS):
@@ -197,17 +198,17 @@ def test_bank_csv_layout(demo: DemoFiles) -> None:
     header_at = lines.index("Date opération;Date valeur;Libellé;Débit;Crédit")
     body = [line for line in lines[header_at + 1 :] if line]
     assert len(body) == demo.truth["files"][path.name]["lines"]
-    assert re.search(r";\d{1,3} \d{3},\d{2}\r?$", text, re.M)  # "1 200,00" in the credit column
+    assert re.search(r";\d{1,3} \d{3},\d{2}\r?$", text, re.MULTILINE)  # "1 200,00" in the credit column
 
 
 def test_periods_do_not_overlap_and_cover_90_days(demo: DemoFiles) -> None:
     spans = [(date.fromisoformat(f["from"]), date.fromisoformat(f["to"])) for f in demo.truth["files"].values()]
     assert spans[0][0] == TODAY - timedelta(days=90)
     assert spans[-1][1] == TODAY - timedelta(days=1)
-    for (_, hi), (lo, _) in zip(spans, spans[1:]):
+    for (_, hi), (lo, _) in itertools.pairwise(spans):
         assert lo == hi + timedelta(days=1)
     files = list(demo.truth["files"].values())
-    for a, b in zip(files, files[1:]):
+    for a, b in itertools.pairwise(files):
         assert a["closing"] == b["opening"]  # one account, one running balance
 
 
@@ -220,7 +221,7 @@ def test_truth_agrees_with_payments(demo: DemoFiles, rows: list[dict[str, str]])
         for number, value in p["allocations"].items():
             settled[number] += Decimal(value)
             assert date.fromisoformat(p["booked_on"]) > issued[number]
-        alloc = sum((Decimal(v) for v in p["allocations"].values()), Decimal("0"))
+        alloc = sum((Decimal(v) for v in p["allocations"].values()), Decimal(0))
         if p["kind"] == "fee":
             assert 1 <= alloc - Decimal(p["amount"]) <= 5
         elif p["kind"] == "overpaid":
@@ -235,7 +236,7 @@ def test_truth_agrees_with_payments(demo: DemoFiles, rows: list[dict[str, str]])
     for number in fully:
         assert settled[number] == amounts[number], number
     for number, still_open in truth["instalments"].items():
-        assert Decimal("0") < settled[number] < amounts[number]
+        assert Decimal(0) < settled[number] < amounts[number]
         assert amounts[number] - settled[number] == Decimal(still_open)
     for number in truth["unpaid"]:
         assert number not in settled
@@ -270,3 +271,13 @@ def test_unpaid_overdue_at_all_ages(demo: DemoFiles, rows: list[dict[str, str]])
     for lo, hi in ((1, 30), (31, 60), (61, 90), (91, 120)):
         assert any(lo <= a <= hi for a in overdue), (lo, hi)
     assert any(a < 1 for a in ages)  # and some not yet due
+
+
+@pytest.mark.parametrize(("seed", "today"), [(1, date(2025, 12, 31)), (42, date(2026, 7, 14)), (7, date(2027, 3, 1))])
+def test_other_seeds_and_dates_stay_consistent(tmp_path: Path, seed: int, today: date) -> None:
+    other = generate_demo(tmp_path, today, seed=seed)
+    other_rows = list(csv.DictReader(io.StringIO(other.invoices.read_text(encoding="utf-8"))))
+    assert 250 <= len(other_rows) <= 350
+    test_truth_agrees_with_payments(other, other_rows)
+    test_camt_balances_reconcile(other)
+    test_camt_batch_entry(other)
