@@ -16,7 +16,6 @@ from worker.db.tables import (
     Allocation, AuditEvent, BankAccount, Company, Customer, CustomerIban, Invoice, Reminder,
     ReminderInvoice, ReviewItem, StatementImport, StatementLine,
 )
-from worker.db.types import SCALE
 
 
 class Repository:
@@ -84,7 +83,8 @@ class Repository:
             .where(Allocation.company_id == self.company_id, col(Allocation.undone_at).is_(None))
             .group_by(Allocation.invoice_id)
         )
-        return {invoice_id: Decimal(int(total)).scaleb(-SCALE) for invoice_id, total in rows}
+        # SUM keeps the column's Money type, so totals come back as exact Decimals.
+        return {invoice_id: Decimal(total) for invoice_id, total in rows}
 
     # -- bank accounts and statements ------------------------------------
     def bank_accounts(self) -> list[BankAccount]:

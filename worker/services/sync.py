@@ -58,7 +58,10 @@ def company_today(timezone: str) -> date:
 
 
 def inbox_for(settings: Settings, company_ref: str) -> InboxSource:
-    return InboxSource(Path(settings.inbox_dir) / company_ref)
+    """The company's inbox folder, created on first use so that files can be dropped into it."""
+    folder = Path(settings.inbox_dir) / company_ref
+    folder.mkdir(parents=True, exist_ok=True)
+    return InboxSource(folder)
 
 
 def import_files(engine: Engine, company_ref: str | None, files: Iterable[tuple[str, bytes]],

@@ -1,0 +1,111 @@
+"""Shared fixtures: databases (SQLite and the machine's real PostgreSQL), the CLI, the shared fixtures folder.
+
+A PostgreSQL or Redis test skips when the server is unreachable, except when
+CI=true, where it fails: CI must never pass by skipping the real components.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+STATEMENTS = SHARED / "fixtures" / "statements"
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    if reachable(host, port):
+        return
+    if IN_CI:
+        pytest.fail(f"{name} at {host}:{port} is unreachable and CI=true: .ci/run must start it")
+    pytest.skip(f"{name} at {host}:{port} is unreachable")
+
+
+def statement_fixture(relative: str) -> Path:
+    path = STATEMENTS / relative
+    if not path.exists():
+        pytest.skip(f"shared fixture {relative} is absent (../shared is not beside this clone)")
+    return path
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: an SQLite file, or a schema of its own in the real PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'lettrage.db'}"
+        return
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        from worker.db.engine import engine_for
+
+        engine_for.cache_clear()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Any:
+    from worker.db.engine import make_engine, migrate
+
+    eng = make_engine(db_url)
+    migrate(eng)
+    yield eng
+    eng.dispose()
+
+
+class Cli:
+    """Runs ``lettrage`` in-process, as a user would type it, against one database."""
+
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        self.env = env
+        self.cwd = cwd
+
+    def __call__(self, *args: str, ok: bool = True) -> Any:
+        from worker.cli.main import cli
+        from worker.cli import commands, operations  # noqa: F401
+        from worker.settings import get_settings
+
+        get_settings.cache_clear()
+        runner = CliRunner()
+        result = runner.invoke(cli, list(args), env=self.env, catch_exceptions=False)
+        get_settings.cache_clear()
+        if ok and result.exit_code != 0:
+            raise AssertionError(f"lettrage {' '.join(args)} exited {result.exit_code}: "
+                                 f"{result.stdout}{result.stderr}")
+        return result
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self(*args, "--json").stdout)
+
+
+@pytest.fixture
+def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    monkeypatch.chdir(tmp_path)
+    env = {"LETTRAGE_DATABASE_URL": db_url, "LETTRAGE_DATA_DIR": str(tmp_path / "var"),
+           "LETTRAGE_SMTP_URL": "", "LETTRAGE_BROKER_URL": ""}
+    return Cli(env, tmp_path)
