@@ -18,18 +18,20 @@ match sends a reminder to a customer who paid, a review costs a click.
 """
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from matching.amounts import ZERO, Fit, allocate, describe, fit, subset_sums
+from matching.amounts import MAX_SUBSET_INVOICES, ZERO, Fit, allocate, describe, fit, subset_sums
 from matching.ibans import IbanIndex
 from matching.model import BankLine, Candidate, Customer, Decision, MatchConfig, OpenInvoice, Proposal
 from matching.names import NameHit, NameIndex
 from matching.references import ReferenceIndex, RefHit
 
 MAX_CANDIDATES = 5
+MAX_AMOUNT_ONLY = 12  # invoices considered on amount alone; more than the 5 shown, so ties stay visible
 DEFAULT_CONFIG = MatchConfig()  # frozen, so one shared instance is safe as a default
 
 # Evidence weights, summed then clamped to 0..1. Tuned so that: strong reference + exact
@@ -177,12 +179,18 @@ class Matcher:
             if len(ids) > 1:
                 groups.append(tuple(ids))
         tolerance = self.config.amount_tolerance
-        groups.extend((i,) for i in self.amounts[currency].near(line.amount, tolerance))
         in_play = sorted(set(referenced_by_customer) | set(iban_owners) | set(name_hits))
+        same_amount = self.amounts[currency].near(line.amount, tolerance)
+        if len(same_amount) > MAX_AMOUNT_ONLY:
+            # a common amount (a subscription price): keep the payer's invoices, then the oldest
+            playing = set(in_play)
+            same_amount = heapq.nsmallest(
+                MAX_AMOUNT_ONLY, same_amount,
+                key=lambda i: (self.invoices[i].customer_id not in playing, self.invoices[i].due_on, i),
+            )
+        groups.extend((i,) for i in same_amount)
         for customer_id in in_play:
-            open_ids = [i for i in self.by_customer.get((currency, customer_id), ()) if self._is_open(i)]
-            open_ids.sort(key=lambda i: (i not in hits, self.invoices[i].due_on, i))
-            pool = [(i, self.remaining[i]) for i in open_ids]
+            pool = [(i, self.remaining[i]) for i in self._subset_pool(currency, customer_id, hits)]
             groups.extend(subset_sums(line.amount, pool, tolerance))
 
         strong_ids = {i for i, h in hits.items() if h.strong}
@@ -195,6 +203,16 @@ class Matcher:
             seen.add(key)
             result.append(self._score(line, group, hits, strong_ids, iban_owners, name_hits))
         return result
+
+    def _subset_pool(self, currency: str, customer_id: int, hits: dict[int, RefHit]) -> list[int]:
+        """The customer's first open invoices for subset sums: referenced ones, then oldest due."""
+        pool = [i for i in self._preferred(hits) if self.invoices[i].customer_id == customer_id]
+        for inv_id in self.by_customer.get((currency, customer_id), ()):  # already by (due_on, id)
+            if len(pool) >= MAX_SUBSET_INVOICES:
+                break
+            if inv_id not in hits and self._is_open(inv_id):
+                pool.append(inv_id)
+        return pool[:MAX_SUBSET_INVOICES]
 
     def _preferred(self, ids: Sequence[int] | dict[int, RefHit]) -> list[int]:
         return sorted(ids, key=lambda i: (self.invoices[i].due_on, i))
