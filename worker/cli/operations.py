@@ -65,3 +65,17 @@ def scheduler_command(app: AppContext, once: bool, company: str | None) -> None:
     from worker.scheduler import run_scheduler
 
     run_scheduler(app.settings, app.engine, once=once)
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@company_option
+@pass_app
+def serve(app: AppContext, host: str, port: int, company: str | None) -> None:
+    """Serve the HTTP API (health and readiness checks)."""
+    import uvicorn
+
+    from worker.api.app import create_app
+
+    uvicorn.run(create_app(app.settings), host=host, port=port, log_level="info")
