@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from connectors_fixtures import FIXTURES
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors import registry
@@ -46,6 +46,7 @@ amounts = st.decimals(min_value=Decimal("-99999999.9999"), max_value=Decimal("99
     lambda n, p: Decimal(n).scaleb(-p), st.integers(-10**12, 10**12), st.integers(0, 4))
 
 
+@settings(database=None)
 @given(amounts, st.sampled_from(STYLES))
 def test_csv_amounts_round_trip_exactly(value: Decimal, style: str) -> None:
     text = render(value, style)
