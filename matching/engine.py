@@ -48,7 +48,7 @@ W_PARTIAL_OTHER = 0.1
 W_OVER = 0.05
 W_PAYER_IBAN = 0.2
 W_PAYER_NAME = 0.1
-W_IBAN_CONTRADICTS = -0.3
+W_PAYER_CONTRADICTS = -0.3  # the payer is recognised as someone else: a typo'd reference?
 
 
 class _AmountIndex:
@@ -250,9 +250,14 @@ class Matcher:
                 reasons.append(name_hits[customer_id].reason())
             elif iban_owners:
                 contradicted = True
-                score += W_IBAN_CONTRADICTS
+                score += W_PAYER_CONTRADICTS
                 others = ", ".join(self._customer_ref(c) for c in iban_owners)
                 reasons.append(f"payer IBAN known for another customer ({others}), not {ref}")
+            elif name_hits:
+                contradicted = True
+                score += W_PAYER_CONTRADICTS
+                others = ", ".join(self._customer_ref(c) for c in sorted(name_hits))
+                reasons.append(f"payer name matches another customer ({others}), not {ref}")
         payer_score = score
         score = 0.0
 
@@ -341,7 +346,7 @@ def _blocker(
     if not all_hit:
         return "not every invoice is referenced"
     if contradicted:
-        return "the payer IBAN belongs to another customer"
+        return "the payer is recognised as another customer"
     if not identified:
         return "the reference is weak or the payment names other invoices too, and the payer does not confirm it"
     if not settles:

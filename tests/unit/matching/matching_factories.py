@@ -58,3 +58,10 @@ def line(amount: str | Decimal = "1200.00", text: str = "", *, id: int | None = 
     value = dec(amount) if not isinstance(amount, Decimal) else amount
     return BankLine(id=next(_ids) if id is None else id, booked_on=booked_on, amount=value, currency=currency,
                     counterparty=counterparty, counterparty_iban=iban, text=text, reference=reference)
+
+
+def iban_de(account: int, blz: str = "37040044") -> str:
+    """A valid German IBAN for ``account`` (check digits computed), to make many distinct payers."""
+    bban = f"{blz}{account:010d}"
+    digits = "".join(str(int(c, 36)) for c in bban + "DE00")
+    return f"DE{98 - int(digits) % 97:02d}{bban}"
