@@ -1,0 +1,1 @@
+"""Jinja2 templates of the reminders, one set per dunning level (package data)."""
