@@ -223,3 +223,23 @@ def test_namespace_prefix_and_unknown_version_read_the_same() -> None:
     (st,) = CamtParser().parse(xml, "p.xml").statements
     assert (st.account, st.currency) == ("ACC-1", "EUR")
     assert [(ln.bank_ref, ln.amount, ln.booked_on) for ln in st.lines] == [("R1", D("-1.0001"), date(2026, 1, 2))]
+
+
+def test_large_streamed_statement_reconciles() -> None:
+    n = 20_000
+    entry = ('<Ntry><Amt Ccy="EUR">{amt}</Amt><CdtDbtInd>{ind}</CdtDbtInd><Sts>BOOK</Sts>'
+             "<BookgDt><Dt>2026-01-02</Dt></BookgDt><AcctSvcrRef>E{i}</AcctSvcrRef></Ntry>")
+    body = "".join(entry.format(amt=f"{i % 500}.{i % 100:02d}", ind="CRDT" if i % 3 else "DBIT", i=i)
+                   for i in range(n))
+    total = sum((D(f"{i % 500}.{i % 100:02d}") * (1 if i % 3 else -1) for i in range(n)), D(0))
+    bal = '<Bal><Tp><CdOrPrtry><Cd>{c}</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">{a}</Amt>' \
+          "<CdtDbtInd>{d}</CdtDbtInd><Dt><Dt>2026-01-02</Dt></Dt></Bal>"
+    closing = D("1000.00") + total
+    xml = ('<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><Stmt><Id>BIG</Id>'
+           "<Acct><Id><IBAN>FR7630006000011234567890189</IBAN></Id></Acct>"
+           + bal.format(c="OPBD", a="1000.00", d="CRDT")
+           + bal.format(c="CLBD", a=abs(closing), d="CRDT" if closing >= 0 else "DBIT")
+           + body + "</Stmt></BkToCstmrStmt></Document>")
+    (st,) = CamtParser().parse(xml.encode(), "big.xml").statements
+    assert len(st.lines) == n and st.warnings == ()
+    assert st.lines[-1].bank_ref == f"E{n - 1}" and st.closing_balance == closing
