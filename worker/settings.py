@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
@@ -87,6 +88,12 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
             raise ValueError
     except ValueError:
         raise ConfigurationError(f"LETTRAGE_SYNC_TIME must be HH:MM, not {sync_time!r}") from None
+    tolerance = get("AMOUNT_TOLERANCE") or "0.00"
+    try:
+        if Decimal(tolerance) < 0:
+            raise InvalidOperation
+    except InvalidOperation:
+        raise ConfigurationError(f"LETTRAGE_AMOUNT_TOLERANCE must be an amount such as 2.00, not {tolerance!r}") from None
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -97,7 +104,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         output_dir=Path(get("OUTPUT_DIR") or data_dir / "out"),
         timezone=get("TIMEZONE") or "Europe/Paris",
         sync_time=sync_time,
-        amount_tolerance=get("AMOUNT_TOLERANCE") or "0.00",
+        amount_tolerance=tolerance,
         secret_key_value=get("SECRET_KEY"),
     )
 

@@ -196,7 +196,8 @@ def statements_list(app: AppContext, as_json: bool, company: str | None) -> None
 def match(app: AppContext, as_json: bool, company: str | None) -> None:
     """Match every unmatched incoming line with open invoices."""
     with unit_of_work(app.engine) as session:
-        counts = run_matching(Repository(session, resolve_company(session, company)))
+        counts = run_matching(Repository(session, resolve_company(session, company)),
+                              default_tolerance=app.settings.amount_tolerance)
     if as_json:
         print_json(counts.as_json())
     else:

@@ -60,10 +60,15 @@ def candidate_json(invoices: dict[int, Invoice], proposals: tuple, score: float,
             "score": score, "reasons": list(reasons), "invoices": parts}
 
 
-def run_matching(repo: Repository, config: MatchConfig | None = None) -> MatchCounts:
-    """Matches every incoming line not yet matched or under review; idempotent."""
-    config = config or MatchConfig(amount_tolerance=Decimal(str(repo.company.settings.get("amount_tolerance",
-                                                                                          "0.00"))))
+def run_matching(repo: Repository, config: MatchConfig | None = None,
+                 default_tolerance: str = "0.00") -> MatchCounts:
+    """Matches every incoming line not yet matched or under review; idempotent.
+
+    The amount tolerance is the company's own setting, else the deployment's
+    (LETTRAGE_AMOUNT_TOLERANCE).
+    """
+    tolerance = Decimal(str(repo.company.settings.get("amount_tolerance", default_tolerance)))
+    config = config or MatchConfig(amount_tolerance=tolerance)
     lines = repo.lines(states=("new", "unmatched"), credits_only=True)
     if not lines:
         return MatchCounts()

@@ -104,7 +104,8 @@ def sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: dat
     for source in (sources if sources is not None else [inbox_for(settings, ref)]):
         summary.files.extend(pull_source(engine, ref, source))
     with unit_of_work(engine) as session:
-        summary.matching = run_matching(Repository(session, resolve_company(session, ref)))
+        summary.matching = run_matching(Repository(session, resolve_company(session, ref)),
+                                        default_tolerance=settings.amount_tolerance)
     with unit_of_work(engine) as session:
         plan = plan_reminders(Repository(session, resolve_company(session, ref)), as_of)
     summary.planned, summary.held = len(plan.planned), len(plan.held)

@@ -146,6 +146,29 @@ def test_iban_of_another_customer_blocks_auto() -> None:
     assert any("another customer (C002)" in r for r in decision.candidates[0].reasons)
 
 
+def test_payer_name_of_another_customer_blocks_auto() -> None:
+    # a typo'd number: Martin pays, writing the number of Dupont's invoice
+    inv = invoice("FA-2026-00123", id=10, customer_id=1, amount="1200.00")
+    decision = one(line("400.00", "REGLEMENT FA-2026-00123", counterparty="MARTIN SAS"), [inv])
+    assert decision.kind == "review"
+    assert any("payer name matches another customer (C002)" in r for r in decision.candidates[0].reasons)
+    assert decision.reasons == ("not applied automatically: the payer is recognised as another customer",)
+
+
+def test_weak_number_alone_says_why_it_is_not_applied() -> None:
+    inv = invoice("FA-2026-00123", id=10, customer_id=1)
+    decision = one(line("1200.00", "Fact n° 123"), [inv])
+    assert decision.reasons == ("not applied automatically: the reference is weak and the payer does not confirm it",)
+
+
+def test_payment_naming_two_invoices_with_the_amount_of_one_is_review() -> None:
+    invs = [invoice("FA-2026-00123", id=10, customer_id=1, amount="1200.00"),
+            invoice("FA-2026-00124", id=11, customer_id=1, amount="500.00")]
+    decision = one(line("1200.00", "FA-2026-00123 FA-2026-00124"), invs)
+    assert decision.kind == "review"
+    assert decision.reasons == ("not applied automatically: the payment also names other invoices",)
+
+
 def test_supplier_invoice_number_that_is_not_ours_is_unmatched() -> None:
     inv = invoice("FA-2026-00123", id=10, customer_id=1)
     decision = one(line("845.20", "REMBOURSEMENT FACTURE FOURNISSEUR F2025-778-A"), [inv])
