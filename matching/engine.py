@@ -275,7 +275,8 @@ class Matcher:
             score += W_REF_WEAK_CONFIRMED
         elif group_hits:
             score += W_REF_WEAK
-        identified = (all_strong or weak_confirmed) and strong_ids <= set(group)
+        covers_named = strong_ids <= set(group)  # "FA-1 FA-2" is not settled by FA-1 alone
+        identified = (all_strong or weak_confirmed) and covers_named
 
         # amount
         owed = [self.remaining[i] for i in group]
@@ -295,8 +296,8 @@ class Matcher:
 
         settles = how.settles or (how is Fit.PARTIAL and all_strong and len(group) == 1)
         blocker = _blocker(
-            group_hits=bool(group_hits), all_hit=all_hit, identified=identified, settles=settles,
-            contradicted=contradicted, customers=len(customer_ids),
+            group_hits=bool(group_hits), all_hit=all_hit, identified=identified, covers_named=covers_named,
+            settles=settles, contradicted=contradicted, customers=len(customer_ids),
         )
         auto_ok = blocker is None
         total_score = round(min(1.0, max(0.0, score + payer_score)), 3)
@@ -336,7 +337,8 @@ class Matcher:
 
 
 def _blocker(
-    *, group_hits: bool, all_hit: bool, identified: bool, settles: bool, contradicted: bool, customers: int
+    *, group_hits: bool, all_hit: bool, identified: bool, covers_named: bool, settles: bool,
+    contradicted: bool, customers: int,
 ) -> str | None:
     """The first rule of the cascade a hypothesis fails, in words; ``None`` when certain."""
     if customers != 1:
@@ -347,8 +349,10 @@ def _blocker(
         return "not every invoice is referenced"
     if contradicted:
         return "the payer is recognised as another customer"
+    if not covers_named:
+        return "the payment also names other invoices"
     if not identified:
-        return "the reference is weak or the payment names other invoices too, and the payer does not confirm it"
+        return "the reference is weak and the payer does not confirm it"
     if not settles:
         return "the amount does not settle the referenced invoice(s)"
     return None
