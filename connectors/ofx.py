@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
 from connectors._common import BadRows, RefDeriver, clean, join_text
 from connectors.errors import ParseError
 from connectors.model import ParsedFile, ParsedLine, ParsedStatement
@@ -167,6 +170,31 @@ def _amount(raw: str) -> Decimal | None:
         return None
 
 
+_RIB_PART = re.compile(r"^\d{5}$")
+
+
+def french_iban(bank_id: str, branch_id: str, account_id: str, key: str) -> str | None:
+    """The IBAN of a French account given as a RIB (BANKID, BRANCHID, ACCTID, ACCTKEY), else None.
+
+    French banks put the RIB in the OFX account aggregate; CAMT and CSV exports of
+    the same account give its IBAN. Rebuilding the IBAN lets all three land on one
+    bank account. Only done when the RIB key is given (in ACCTKEY or as the last two
+    characters of a 13-character ACCTID) and checks out, so a foreign account
+    that merely looks alike is never renamed.
+    """
+    account = account_id.strip().upper()
+    if len(account) == 13 and not key:
+        account, key = account[:11], account[11:]
+    if not (_RIB_PART.match(bank_id.strip()) and _RIB_PART.match(branch_id.strip())
+            and len(account) == 11 and account.isalnum() and re.fullmatch(r"\d{2}", key.strip() or "")):
+        return None
+    try:
+        iban = IBAN.generate("FR", bank_code=bank_id.strip(), branch_code=branch_id.strip(), account_code=account)
+    except SchwiftyException:
+        return None
+    return str(iban.compact) if str(iban.compact).endswith(key.strip()) else None
+
+
 class OfxParser:
     """Reads OFX/QFX files into one ParsedStatement per account statement."""
 
@@ -221,6 +249,9 @@ class OfxParser:
     ) -> ParsedStatement:
         acct = next((stmt.find(a) for a in _ACCOUNT_FROM if stmt.find(a)), None)
         account = acct.value("ACCTID") or None if acct else None
+        if acct is not None and account is not None:
+            account = french_iban(acct.value("BANKID"), acct.value("BRANCHID"), account,
+                                  acct.value("ACCTKEY")) or account
         currency = stmt.value("CURDEF").upper() or None
         st_warnings: list[str] = []
         if account is None:

@@ -194,3 +194,13 @@ def test_latin1_declared_and_sent() -> None:
             "<TRNAMT>-1,5<FITID>a<NAME>Café</STMTTRN></BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>")
     (st,) = OfxParser().parse(body.encode("latin-1"), "l.ofx").statements
     assert (st.lines[0].text, st.lines[0].amount) == ("Café", D("-1.5"))
+
+
+def test_french_rib_with_key_becomes_the_iban() -> None:
+    from connectors.ofx import french_iban
+
+    assert french_iban("30006", "00001", "12345678901", "89") == "FR7630006000011234567890189"
+    assert french_iban("30006", "00001", "1234567890189", "") == "FR7630006000011234567890189"
+    assert french_iban("30006", "00001", "12345678901", "12") is None  # wrong key: keep the bank's id
+    assert french_iban("30006", "00001", "12345678901", "") is None  # no key: not sure it is French
+    assert french_iban("160000100", "00", "12345678", "") is None
