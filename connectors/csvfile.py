@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from connectors._common import BadRows, RefDeriver, clean, join_text
 from connectors.errors import ParseError
+from connectors.labels import read_label
 from connectors.model import ParsedFile, ParsedLine, ParsedStatement
 
 # Column roles, each with its header names in order of preference (normalised form).
@@ -284,12 +285,15 @@ class CsvParser:
                 continue
             counterparty = cell(cells, "counterparty") or None
             label = join_text(cell(cells, "label"), cell(cells, "extra")) or join_text(counterparty)
+            tagged = read_label(label)
+            counterparty = counterparty or tagged.counterparty
             account = cell(cells, "account").replace(" ", "") or file_account
             groups.setdefault((account, currency), []).append(ParsedLine(
                 bank_ref=cell(cells, "bank_ref") or derive.derive(booked_on, amount, label),
                 booked_on=booked_on, amount=amount, currency=currency, value_on=value_on,
                 counterparty=counterparty, counterparty_iban=cell(cells, "cp_iban").replace(" ", "") or None,
-                text=label, reference=cell(cells, "reference") or None, row=line,
+                text=label, reference=cell(cells, "reference") or None, end_to_end_id=tagged.end_to_end_id,
+                row=line,
             ))
         bad.raise_if_any()
         warnings = [f"{n} row(s) with status {s!r} skipped (not booked)" for s, n in skipped.items()]

@@ -139,7 +139,7 @@ class Matcher:
         if best.auto_ok and best.score >= self.config.auto_threshold and margin >= self.config.ambiguity_margin:
             allocations = self._proposals(best)
             for proposal in allocations:
-                self._consume(currency, proposal.invoice_id, proposal.amount)
+                self._consume(currency, proposal.invoice_id, proposal.amount + proposal.write_off)
             return Decision(line.id, "auto", allocations=allocations, reasons=tuple(best.reasons))
         candidates = tuple(
             Candidate(self._proposals(h), h.score, tuple(h.reasons)) for h in viable[:MAX_CANDIDATES]
@@ -155,11 +155,17 @@ class Matcher:
         index.add(after, inv_id)
 
     def _proposals(self, h: _Hypothesis) -> tuple[Proposal, ...]:
-        return tuple(
-            Proposal(inv_id, share, h.score, tuple(h.invoice_reasons.get(inv_id, ())))
-            for inv_id, share in zip(h.invoice_ids, h.shares)
-            if share > ZERO
-        )
+        """The shares of a hypothesis; within tolerance, each invoice's shortfall is written off as a fee."""
+        proposals = []
+        for inv_id, share in zip(h.invoice_ids, h.shares):
+            if share <= ZERO:
+                continue
+            reasons = tuple(h.invoice_reasons.get(inv_id, ()))
+            short = self.remaining[inv_id] - share if h.fit is Fit.TOLERANCE else ZERO
+            if short > ZERO:
+                reasons += (f"difference {short} accepted as bank fee (tolerance {self.config.amount_tolerance})",)
+            proposals.append(Proposal(inv_id, share, h.score, reasons, write_off=max(short, ZERO)))
+        return tuple(proposals)
 
     # ---- hypotheses --------------------------------------------------------------------------
     def _hypotheses(self, line: BankLine, currency: str) -> list[_Hypothesis]:

@@ -53,6 +53,7 @@ class Proposal:
     amount: Decimal
     score: float  # 0..1
     reasons: tuple[str, ...]
+    write_off: Decimal = Decimal(0)  # shortfall accepted as bank fee or rounding (within tolerance)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,12 @@ the text up in an index built from the invoices:
   reference: identifies the invoice on its own;
 - ``DIGITS``: the number without its alphabetic prefix (``202600123``): also
   identifies it (a nine-digit run is not a coincidence);
+- ``DIGITS`` too: the numeric groups each without leading zeros
+  (``2026-123`` -> ``2026123``), as in ``facture 2026-123``;
 - ``TAIL``: the last numeric group without leading zeros (``123``): weak, it
-  only counts when the amount or the payer agrees (the engine decides).
+  only counts when the amount or the payer agrees (the engine decides). A
+  shorter tail (``Fact n° 22``) is read only right after a word that announces
+  an invoice number (FACTURE, FACT, FA, N°, …), never alone.
 
 Windows are tried longest first and the runs they consume are not reused, so
 ``FA-2026-00123`` never also yields a weak ``2026`` hit on another invoice.
@@ -33,6 +37,11 @@ from matching.model import BankLine, OpenInvoice
 MAX_WINDOW = 6  # runs; "FACTURE N 2026 00123" is four, leave room for odd spacing
 MIN_TAIL_DIGITS = 3  # a bare "7" or "42" in a text is noise, not evidence
 MIN_FULL_LEN = 6  # a full key shorter than this (e.g. number "123") is only weak
+MIN_GROUPS_LEN = 5  # "2026" + "9": year and sequence, each without leading zeros
+# Words after which a short number is an invoice number ("Fact n° 22", "facture 7").
+MARKERS = frozenset({"FA", "FAC", "FACT", "FACTURE", "FACTURES", "FCT", "FT", "INV", "INVOICE", "N", "NO", "NR",
+                     "NUM", "NUMERO", "REF"})
+SHORT_TAIL = "#"  # index prefix of short tails, looked up only after a marker word
 
 _RUN = re.compile(r"[A-Z]+|[0-9]+")
 _RF_START = re.compile(r"RF[0-9]{2}")
@@ -105,11 +114,16 @@ def number_keys(number: str) -> dict[str, Strength]:
         digits = "".join(parts[first_digit:])
         if len(digits) >= MIN_FULL_LEN:
             keys.setdefault(digits, Strength.DIGITS)
+    numeric = [_strip_zeros(p) for p in parts if p.isdigit()]
+    if len(numeric) >= 2 and len("".join(numeric)) >= MIN_GROUPS_LEN:
+        keys.setdefault("".join(numeric), Strength.DIGITS)
     last = parts[-1]
     if last.isdigit():
         tail = _strip_zeros(last)
         if len(tail) >= MIN_TAIL_DIGITS:
             keys.setdefault(tail, Strength.TAIL)
+        else:
+            keys.setdefault(SHORT_TAIL + tail, Strength.TAIL)
     return keys
 
 
@@ -211,6 +225,8 @@ class ReferenceIndex:
                     continue
                 window = parts[start : start + size]
                 matched = self._lookup(window)
+                if not matched and size == 1 and start > 0 and parts[start - 1] in MARKERS and window[0].isdigit():
+                    matched = dict(self._keys.get(SHORT_TAIL + _strip_zeros(window[0]), {}))
                 if not matched:
                     continue
                 for inv_id, strength in sorted(matched.items()):

@@ -9,8 +9,9 @@ import json
 import os
 import socket
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -86,8 +87,8 @@ class Cli:
         self.cwd = cwd
 
     def __call__(self, *args: str, ok: bool = True) -> Any:
-        from worker.cli.main import cli
         from worker.cli import commands, operations  # noqa: F401
+        from worker.cli.main import cli
         from worker.settings import get_settings
 
         get_settings.cache_clear()

@@ -57,7 +57,7 @@ class Camt053:
     statement_id: str = "STMT-1"
 
     def render(self) -> bytes:
-        closing = self.opening + sum((p.amount for p in self.payments), Decimal("0"))
+        closing = self.opening + sum((p.amount for p in self.payments), Decimal(0))
         first = min((p.booked_on for p in self.payments), default=date(2026, 1, 1))
         last = max((p.booked_on for p in self.payments), default=date(2026, 1, 1))
         entries = "".join(self._entry(p) for p in self.payments)
@@ -76,7 +76,7 @@ class Camt053:
 {entries}  </Stmt>
  </BkToCstmrStmt>
 </Document>
-""".encode("utf-8")
+""".encode()
 
     @staticmethod
     def _entry(p: Payment) -> str:

@@ -223,7 +223,7 @@ def matches_list(app: AppContext, as_json: bool, company: str | None) -> None:
         invoices = repo.invoices_by_id(a.invoice_id for a in allocations)
         rows = [{"bank_ref": lines[a.line_id].bank_ref, "booked_on": lines[a.line_id].booked_on,
                  "line_amount": money(lines[a.line_id].amount), "invoice": invoices[a.invoice_id].number,
-                 "allocated": money(a.amount), "status": a.status, "score": a.score, "reasons": a.reasons,
+                 "allocated": money(a.amount), "write_off": money(a.write_off), "status": a.status, "score": a.score, "reasons": a.reasons,
                  "decided_by": a.decided_by} for a in allocations]
     if as_json:
         print_json(rows)

@@ -17,12 +17,12 @@ BUCKET_LABELS = {"not_due": "not yet due", "1-30": "1â€“30 days", "31-60": "31â€
 def print_sync_summary(summary: SyncSummary) -> None:
     data = summary.as_json()
     files = summary.files
-    lines = [f"Statement files: {len(files)} ({sum(f.status == 'imported' for f in files)} imported, "
+    lines = [(f"Statement files: {len(files)} ({sum(f.status == 'imported' for f in files)} imported, "
              f"{sum(f.status == 'duplicate' for f in files)} already known, "
-             f"{sum(f.status == 'failed' for f in files)} failed)",
+             f"{sum(f.status == 'failed' for f in files)} failed)"),
              f"Lines imported:  {data['lines_added']}",
-             f"Matching:        {summary.matching.auto} auto-matched, {summary.matching.review} sent to review, "
-             f"{summary.matching.unmatched} unmatched",
+             (f"Matching:        {summary.matching.auto} auto-matched, {summary.matching.review} sent to review, "
+             f"{summary.matching.unmatched} unmatched"),
              f"Reminders:       {summary.planned} planned, {summary.held} invoice(s) held back"]
     if summary.reminders:
         reminders = data["reminders"]
@@ -36,7 +36,7 @@ def print_sync_summary(summary: SyncSummary) -> None:
 
 
 def print_aged_balance(aged: dict[str, dict[str, Decimal | int]], as_of: date) -> None:
-    total = sum((Decimal(aged[b]["amount"]) for b in AGE_BUCKETS), Decimal("0"))
+    total = sum((Decimal(aged[b]["amount"]) for b in AGE_BUCKETS), Decimal(0))
     rows = [(BUCKET_LABELS[b], aged[b]["count"], money(Decimal(aged[b]["amount"]))) for b in AGE_BUCKETS]
     rows.append(("total", sum(int(aged[b]["count"]) for b in AGE_BUCKETS), money(total)))
     print_table(f"Aged balance on {as_of} (open invoices)", ["age", "invoices", "open amount"], rows,

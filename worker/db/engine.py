@@ -42,7 +42,7 @@ def make_engine(url: str) -> Engine:
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
             engine = create_engine(url, pool_pre_ping=True)
-    except Exception as exc:  # noqa: BLE001 - a bad URL is a configuration error, said in one line
+    except Exception as exc:
         raise ConfigurationError(f"cannot use database URL {url!r}: {exc}") from exc
     return engine
 

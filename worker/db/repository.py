@@ -6,16 +6,27 @@ queries of their own, so the company filter cannot be forgotten.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Iterable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, type_coerce
 from sqlmodel import Session, col
 
 from worker.db.tables import (
-    Allocation, AuditEvent, BankAccount, Company, Customer, CustomerIban, Invoice, Reminder,
-    ReminderInvoice, ReviewItem, StatementImport, StatementLine,
+    Allocation,
+    AuditEvent,
+    BankAccount,
+    Company,
+    Customer,
+    CustomerIban,
+    Invoice,
+    Reminder,
+    ReminderInvoice,
+    ReviewItem,
+    StatementImport,
+    StatementLine,
 )
+from worker.db.types import Money
 
 
 class Repository:
@@ -30,8 +41,8 @@ class Repository:
     # -- writing ---------------------------------------------------------
     def add(self, row: object) -> None:
         if getattr(row, "company_id", None) is None:
-            setattr(row, "company_id", self.company_id)
-        if getattr(row, "company_id") != self.company_id:
+            row.company_id = self.company_id
+        if row.company_id != self.company_id:
             raise ValueError("row belongs to another company")
         self.session.add(row)
 
@@ -77,13 +88,14 @@ class Repository:
         return {i.id: i for i in self.session.exec(query).scalars() if i.id is not None}
 
     def paid_by_invoice(self) -> dict[int, Decimal]:
-        """What the live allocations put on each invoice."""
+        """What the live allocations settle on each invoice: money received plus fees written off."""
+        columns = Allocation.__table__.c
         rows = self.session.exec(
-            select(Allocation.invoice_id, func.sum(Allocation.__table__.c.amount))
+            select(Allocation.invoice_id, type_coerce(func.sum(columns.amount + columns.write_off), Money()))
             .where(Allocation.company_id == self.company_id, col(Allocation.undone_at).is_(None))
             .group_by(Allocation.invoice_id)
         )
-        # SUM keeps the column's Money type, so totals come back as exact Decimals.
+        # The sum is read back through Money, so totals come back as exact Decimals.
         return {invoice_id: Decimal(total) for invoice_id, total in rows}
 
     # -- bank accounts and statements ------------------------------------

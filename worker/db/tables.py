@@ -5,7 +5,7 @@ stored: they are computed from the allocations, so they can never disagree.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +16,7 @@ from worker.db.types import Money
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _ts(nullable: bool = False, **kw: Any) -> Any:
@@ -164,6 +164,7 @@ class Allocation(SQLModel, table=True):
     line_id: int = Field(foreign_key="statementline.id", index=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     amount: Decimal = Field(sa_type=Money)
+    write_off: Decimal = Field(default=Decimal(0), sa_type=Money)  # shortfall accepted as bank fee
     status: str = "auto"  # auto | confirmed
     score: float = 0.0
     reasons: list[str] = Field(default_factory=list, sa_type=JSON)

@@ -1,8 +1,8 @@
 """The unit of work: one session, one transaction, committed whole or not at all."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy import Engine
 from sqlmodel import Session

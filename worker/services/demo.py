@@ -46,7 +46,9 @@ def run_demo(settings: Settings, today: date) -> tuple[DemoReport, Engine]:
     engine = make_engine(url)
     migrate(engine)
     with unit_of_work(engine) as session:
-        add_company(session, DEMO_COMPANY, "Atelier Lumière SARL")
+        company = add_company(session, DEMO_COMPANY, "Atelier Lumière SARL")
+        company.settings = {"amount_tolerance": "5.00"}  # bank fees kept by the payer's bank
+        session.add(company)
         repo = Repository(session, resolve_company(session, DEMO_COMPANY))
         counts = import_invoice_file(repo, files.invoices.read_bytes(), files.invoices.name, actor="demo")
     inbox = root / "inbox" / DEMO_COMPANY

@@ -85,7 +85,7 @@ def _text(record: dict[str, Any], key: str) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        raise ValueError(f"{key} must be written as a string or an exact number, not a float")
+        raise ValueError(f"{key} must be written as a string or an exact number, not a float")  # noqa: TRY004 - a row problem
     return str(value).strip()
 
 

@@ -1,16 +1,16 @@
 """Invoices from the billing tool: upsert by number, and the paid/open view of each."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Sequence
 
 from worker.db.repository import Repository
 from worker.db.tables import Customer, CustomerIban, Invoice, utcnow
 from worker.services.invoice_files import InvoiceRow, parse_invoice_file
 
-ZERO = Decimal("0")
+ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class ImportCounts:
     updated: int = 0
     unchanged: int = 0
 
-    def __add__(self, other: "ImportCounts") -> "ImportCounts":
+    def __add__(self, other: ImportCounts) -> ImportCounts:
         return ImportCounts(self.imported + other.imported, self.updated + other.updated,
                             self.unchanged + other.unchanged)
 
@@ -75,9 +75,9 @@ def upsert_invoices(repo: Repository, rows: Sequence[InvoiceRow]) -> ImportCount
     for row in rows:
         customer_id = customers[row.customer_ref].id
         assert customer_id is not None
-        values = dict(customer_id=customer_id, kind=row.kind, amount=row.amount, currency=row.currency,
-                      issued_on=row.issued_on, due_on=row.due_on, payment_reference=row.payment_reference,
-                      status=row.status, pdf=row.pdf)
+        values = {"customer_id": customer_id, "kind": row.kind, "amount": row.amount, "currency": row.currency,
+                      "issued_on": row.issued_on, "due_on": row.due_on, "payment_reference": row.payment_reference,
+                      "status": row.status, "pdf": row.pdf}
         invoice = existing.get(row.number)
         if invoice is None:
             repo.add(Invoice(number=row.number, **values))

@@ -54,8 +54,8 @@ def _bank_line(line: StatementLine) -> BankLine:
 def candidate_json(invoices: dict[int, Invoice], proposals: tuple, score: float,
                    reasons: tuple[str, ...]) -> dict[str, object]:
     parts = [{"invoice": invoices[p.invoice_id].number, "invoice_id": p.invoice_id,
-              "allocated": str(p.amount)} for p in proposals]
-    total = sum((p.amount for p in proposals), Decimal("0"))
+              "allocated": str(p.amount), "write_off": str(p.write_off)} for p in proposals]
+    total = sum((p.amount for p in proposals), Decimal(0))
     return {"invoice": " + ".join(str(p["invoice"]) for p in parts), "allocated": str(total),
             "score": score, "reasons": list(reasons), "invoices": parts}
 
@@ -82,9 +82,10 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
         if decision.kind == "auto":
             for proposal in decision.allocations:
                 repo.add(Allocation(line_id=line.id, invoice_id=proposal.invoice_id, amount=proposal.amount,
-                                    status="auto", score=proposal.score, reasons=list(proposal.reasons)))
+                                    write_off=proposal.write_off, status="auto", score=proposal.score, reasons=list(proposal.reasons)))
                 repo.audit("allocation.auto", subject=f"invoice:{invoice_rows[proposal.invoice_id].number}",
-                           line=line.bank_ref, amount=proposal.amount, score=proposal.score,
+                           line=line.bank_ref, amount=proposal.amount, write_off=proposal.write_off,
+                           score=proposal.score,
                            reasons=list(proposal.reasons))
             line.state = "matched"
             auto += 1

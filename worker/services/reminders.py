@@ -7,10 +7,10 @@ send releases its claim, so the next run tries again.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Mapping
 
 from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
@@ -138,7 +138,7 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
                     assert row.id is not None
                     for invoice_id in planned.invoice_ids:
                         repo.add(ReminderInvoice(reminder_id=row.id, invoice_id=invoice_id, level=planned.level,
-                                                 channel=planned.channel, open_amount=Decimal("0")))
+                                                 channel=planned.channel, open_amount=Decimal(0)))
                     repo.flush()
             except IntegrityError:
                 report.results.append(SendResult(planned, "skipped", "already sent or being sent"))

@@ -85,7 +85,7 @@ def import_statement(repo: Repository, data: bytes, filename: str, account: str 
     except ConnectorError as exc:
         raise StatementImportError(str(exc)) from exc
     outcome.format = parsed.format
-    outcome.warnings = [*parsed.warnings, *(w for s in parsed.statements for w in s.warnings)]
+    outcome.warnings = list(dict.fromkeys([*parsed.warnings, *(w for s in parsed.statements for w in s.warnings)]))
     if repo.import_by_hash(content_hash) is not None:
         outcome.status = "duplicate"
         outcome.lines_skipped = parsed.line_count

@@ -6,10 +6,10 @@ the others.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine

@@ -72,9 +72,18 @@ def test_consumed_runs_do_not_give_weak_hits_elsewhere() -> None:
     assert found == {1: Strength.FULL}
 
 
-def test_short_tails_are_ignored() -> None:
+def test_short_tails_count_only_after_an_invoice_word() -> None:
     index = ReferenceIndex([invoice("FA-2026-00007", id=7)])
-    assert index.find(line(text="facture 7")) == []
+    assert index.find(line(text="loyer 7 rue des Lilas")) == []
+    assert index.find(line(text="7")) == []
+    [hit] = index.find(line(text="Fact n° 7"))
+    assert (hit.invoice_id, hit.strength, hit.strong) == (7, Strength.TAIL, False)
+
+
+def test_year_and_sequence_without_zeros_identify_the_invoice() -> None:
+    index = ReferenceIndex([invoice("FA-2026-00058", id=58), invoice("FA-2026-00580", id=580)])
+    [hit] = index.find(line(text="facture 2026-58"))
+    assert (hit.invoice_id, hit.strength) == (58, Strength.DIGITS)
 
 
 def test_closed_invoices_can_be_filtered_out() -> None:

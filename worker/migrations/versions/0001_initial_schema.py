@@ -2,14 +2,13 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 09:10:28.461830
+Create Date: 2026-11-25 09:23:06.783996
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0001'
 down_revision = None
@@ -198,6 +197,7 @@ def upgrade() -> None:
     sa.Column('line_id', sa.Integer(), nullable=False),
     sa.Column('invoice_id', sa.Integer(), nullable=False),
     sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('write_off', sa.BigInteger(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('score', sa.Float(), nullable=False),
     sa.Column('reasons', sa.JSON(), nullable=False),
