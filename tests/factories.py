@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 INVOICE_HEADER = ("number,customer_ref,customer_name,customer_email,customer_iban,customer_since,amount,currency,"
-                  "issued_on,due_on,payment_reference")
+                  "issued_on,due_on,payment_reference,customer_address")
 COMPANY_IBAN = "FR7630006000011234567890189"
 
 
@@ -23,13 +23,14 @@ class InvoiceSpec:
     customer_since: str = ""
     currency: str = "EUR"
     payment_reference: str = ""
+    customer_address: str = "12 rue des Lilas|69003 Lyon"
 
     def csv_row(self) -> str:
         name = self.customer_name or f"Client {self.customer_ref}"
         email = self.customer_email or f"compta@{self.customer_ref.lower()}.example.fr"
         return ",".join([self.number, self.customer_ref, f'"{name}"', email, self.customer_iban,
                          self.customer_since, self.amount, self.currency, self.issued_on.isoformat(),
-                         self.due_on.isoformat(), self.payment_reference])
+                         self.due_on.isoformat(), self.payment_reference, f'"{self.customer_address}"'])
 
 
 def invoices_csv(specs: list[InvoiceSpec]) -> bytes:

@@ -47,6 +47,7 @@ class Customer(SQLModel, table=True):
     ref: str = Field(max_length=64)
     name: str
     emails: list[str] = Field(default_factory=list, sa_type=JSON)
+    address_lines: list[str] = Field(default_factory=list, sa_type=JSON)  # postal address, for letters
     customer_since: date | None = None
     kind: str = "business"  # business | consumer
     dunning_profile: str = "standard"

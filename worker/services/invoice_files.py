@@ -22,7 +22,7 @@ from worker.errors import InvoiceImportError
 REQUIRED = ("number", "customer_ref", "amount", "issued_on", "due_on")
 KNOWN = REQUIRED + (
     "customer_name", "customer_email", "customer_iban", "customer_since", "currency", "payment_reference",
-    "kind", "status", "customer_kind", "pdf",
+    "kind", "status", "customer_kind", "pdf", "customer_address",
 )
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -38,6 +38,7 @@ class InvoiceRow:
     customer_ref: str
     customer_name: str | None
     customer_emails: tuple[str, ...]
+    customer_address: tuple[str, ...]
     customer_iban: str | None
     customer_since: date | None
     customer_kind: str | None
@@ -146,6 +147,8 @@ def validate_record(record: dict[str, Any], row: int) -> InvoiceRow:
     return InvoiceRow(
         row=row, number=number, customer_ref=_text(record, "customer_ref"),
         customer_name=_text(record, "customer_name") or None, customer_emails=emails, customer_iban=iban,
+        customer_address=tuple(p.strip() for p in re.split(r"\n|\|", _text(record, "customer_address"))
+                               if p.strip()),
         customer_since=since, customer_kind=customer_kind, amount=amount, currency=currency,
         issued_on=issued_on, due_on=due_on, payment_reference=reference, kind=kind,
         status="open" if status == "paid" else status, pdf=_text(record, "pdf") or None,

@@ -42,6 +42,7 @@ def _upsert_customers(repo: Repository, rows: Sequence[InvoiceRow]) -> dict[str,
         if customer is None:
             customer = Customer(ref=row.customer_ref, name=row.customer_name or row.customer_ref,
                                 emails=list(row.customer_emails), customer_since=row.customer_since,
+                                address_lines=list(row.customer_address),
                                 kind=row.customer_kind or "business")
             repo.add(customer)
             customers[row.customer_ref] = customer
@@ -53,6 +54,8 @@ def _upsert_customers(repo: Repository, rows: Sequence[InvoiceRow]) -> dict[str,
             new_emails = [e for e in row.customer_emails if e not in customer.emails]
             if new_emails:
                 customer.emails, changed = [*customer.emails, *new_emails], True
+            if row.customer_address and list(row.customer_address) != customer.address_lines:
+                customer.address_lines, changed = list(row.customer_address), True
             if row.customer_since and row.customer_since != customer.customer_since:
                 customer.customer_since, changed = row.customer_since, True
             if row.customer_kind and row.customer_kind != customer.kind:

@@ -59,11 +59,9 @@ def company_policy(company: Company) -> DunningPolicy:
 
 
 def _history(repo: Repository) -> list[SentLevel]:
-    history = []
-    for invoice_id, level, _channel, reminder in repo.sent_levels():
-        when = reminder.sent_at.date() if reminder.sent_at else reminder.planned_on
-        history.append(SentLevel(invoice_id=invoice_id, level=level, sent_on=when))
-    return history
+    """Levels sent or being sent, dated by the business day they were sent for (``as_of``)."""
+    return [SentLevel(invoice_id=invoice_id, level=level, sent_on=reminder.planned_on)
+            for invoice_id, level, _channel, reminder in repo.sent_levels()]
 
 
 def plan_reminders(repo: Repository, as_of: date) -> ReminderPlan:
@@ -96,6 +94,7 @@ def _context(repo: Repository, reminder: PlannedReminder, as_of: date, mail_from
     return ReminderContext(
         company=info,
         customer=CustomerInfo(ref=customer.ref, name=customer.name, emails=tuple(customer.emails),
+                              address_lines=tuple(customer.address_lines),
                               is_business=customer.kind != "consumer"),
         invoices=tuple(InvoiceLine(number=i.number, issued_on=i.issued_on, due_on=i.due_on, amount=i.amount,
                                    open_amount=views[i.id].open if i.id in views else i.amount)

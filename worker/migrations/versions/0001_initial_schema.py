@@ -2,13 +2,14 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 09:23:06.783996
+Create Date: 2026-11-25 09:25:32.966315
 """
 from __future__ import annotations
 
+from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-from alembic import op
+
 
 revision = '0001'
 down_revision = None
@@ -65,6 +66,7 @@ def upgrade() -> None:
     sa.Column('ref', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('emails', sa.JSON(), nullable=False),
+    sa.Column('address_lines', sa.JSON(), nullable=False),
     sa.Column('customer_since', sa.Date(), nullable=True),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('dunning_profile', sqlmodel.sql.sqltypes.AutoString(), nullable=False),

@@ -1,0 +1,118 @@
+"""Sending reminders through a real SMTP server, at most once; the daily sync from an inbox folder."""
+from __future__ import annotations
+
+import email
+import socket
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.factories import Camt053, InvoiceSpec, Payment, invoices_csv
+
+
+class Collector:
+    def __init__(self) -> None:
+        self.messages: list[email.message.Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+        self.messages.append(email.message_from_bytes(envelope.original_content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, Collector]]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    collector = Collector()
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, collector
+    finally:
+        controller.stop()
+
+
+def _invoices(tmp_path: Path) -> str:
+    specs = [
+        InvoiceSpec("FA-2026-00001", "C1", "1500.00", date(2026, 9, 1), date(2026, 10, 1),
+                    customer_name="Imprimerie Dubois SARL", customer_email="compta@dubois.example.fr"),
+        InvoiceSpec("FA-2026-00002", "C1", "250.00", date(2026, 9, 3), date(2026, 10, 3),
+                    customer_name="Imprimerie Dubois SARL", customer_email="compta@dubois.example.fr"),
+        InvoiceSpec("FA-2026-00003", "C2", "800.00", date(2026, 9, 5), date(2026, 10, 5),
+                    customer_name="Traiteur Morel", customer_email="morel@example.fr"),
+    ]
+    path = tmp_path / "factures.csv"
+    path.write_bytes(invoices_csv(specs))
+    return str(path)
+
+
+def test_reminders_go_out_once_by_email(cli: Any, tmp_path: Path, smtp: tuple[int, Collector]) -> None:
+    port, collector = smtp
+    cli.env.update({"LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}", "LETTRAGE_MAIL_FROM": "relances@atelier.example"})
+    cli.json("invoices", "import", _invoices(tmp_path))
+    statement = Camt053([Payment("BQ-1", date(2026, 10, 2), Decimal("800.00"), "TRAITEUR MOREL",
+                                 "Facture FA-2026-00003")])
+    (tmp_path / "camt.xml").write_bytes(statement.render())
+    cli.json("statements", "import", str(tmp_path / "camt.xml"))
+    cli.json("match")
+
+    first = cli.json("reminders", "send", "--as-of", "2026-10-06")
+    assert [(r["customer_ref"], r["invoices"], r["level"], r["channel"], r["status"]) for r in first] == [
+        ("C1", ["FA-2026-00001", "FA-2026-00002"], "first_reminder", "email", "sent")]
+    assert first[0]["amount_due"] == "1750.00"
+    [message] = collector.messages
+    assert message["To"] == "compta@dubois.example.fr" and "relances@atelier.example" in message["From"]
+    body = message.get_payload(decode=True) if not message.is_multipart() else \
+        message.get_payload(0).get_payload(decode=True)
+    assert b"FA-2026-00001" in body
+
+    # Run again the same day and the next: nothing goes twice; C2 paid, never reminded.
+    assert cli.json("reminders", "send", "--as-of", "2026-10-06") == []
+    assert cli.json("reminders", "send", "--as-of", "2026-10-07") == []
+    assert len(collector.messages) == 1
+    # Fifteen days after the due date, the second reminder: email and letter (a PDF on disk).
+    second = cli.json("reminders", "send", "--as-of", "2026-10-16")
+    assert {(r["level"], r["channel"], r["status"]) for r in second} == {
+        ("second_reminder", "email", "sent"), ("second_reminder", "letter", "sent")}
+    letter = next(r for r in second if r["channel"] == "letter")
+    assert Path(letter["delivery"]).read_bytes().startswith(b"%PDF")
+    assert all("C2" != r["customer_ref"] for r in first + second)
+
+
+def test_unconfigured_smtp_fails_clearly_and_retries_later(cli: Any, tmp_path: Path) -> None:
+    cli.json("invoices", "import", _invoices(tmp_path))
+    result = cli("reminders", "send", "--as-of", "2026-10-06", "--json", ok=False)
+    assert result.exit_code == 1
+    import json
+
+    rows = json.loads(result.stdout)
+    assert {r["status"] for r in rows} == {"failed"}
+    assert all("LETTRAGE_SMTP_URL is not set" in r["detail"] for r in rows)
+    # A failed reminder is not "sent": it is planned again on the next run.
+    assert len(cli.json("reminders", "plan", "--as-of", "2026-10-07")) == len(rows)
+
+
+def test_sync_pulls_the_inbox_and_quarantines_bad_files(cli: Any, tmp_path: Path) -> None:
+    cli.json("invoices", "import", _invoices(tmp_path))
+    inbox = tmp_path / "var" / "inbox" / "default"
+    inbox.mkdir(parents=True)
+    good = Camt053([Payment("BQ-7", date(2026, 10, 2), Decimal("250.00"), "IMPRIMERIE DUBOIS",
+                            "VIR FA 2026 00002")])
+    (inbox / "releve.xml").write_bytes(good.render())
+    (inbox / "broken.ofx").write_bytes(b"OFXHEADER:100\nDATA:OFXSGML\n\n<OFX><BANKMSGSRSV1><STMTTRNRS>")
+    summary = cli.json("sync", "--as-of", "2026-10-06", "--no-send")
+    files = {f["file"]: f for f in summary["files"]}
+    assert files["releve.xml"]["status"] == "imported" and files["broken.ofx"]["status"] == "failed"
+    assert "broken.ofx" in files["broken.ofx"]["error"]
+    assert summary["matching"] == {"auto": 1, "review": 0, "unmatched": 0}
+    assert not (inbox / "releve.xml").exists() and not (inbox / "broken.ofx").exists()
+    assert (inbox / "quarantine" / "broken.ofx").exists()
+    assert any((inbox / "processed").rglob("releve.xml"))
+    # Nothing left: a second sync imports nothing and decides nothing new.
+    again = cli.json("sync", "--as-of", "2026-10-06", "--no-send")
+    assert again["files"] == [] and again["matching"] == {"auto": 0, "review": 0, "unmatched": 0}
