@@ -45,8 +45,8 @@ def test_queued_sync_runs_in_the_worker(tmp_path: Path) -> None:
         matched = False
         while time.monotonic() < deadline and not matched:
             time.sleep(0.5)
-            out = subprocess.run([BIN / "lettrage", "matches", "list", "--json"], env=env, cwd=tmp_path,
-                                 capture_output=True, text=True, check=False)
+            out = subprocess.run([BIN / "lettrage", "matches", "list", "--json"], env=env, cwd=tmp_path, check=False,
+                                 capture_output=True, text=True)
             matched = out.returncode == 0 and "FA-2026-00001" in out.stdout
         assert matched, "the queued sync did not run"
         # Both messages are consumed; the second (a redelivery in effect) adds nothing.
