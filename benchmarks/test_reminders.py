@@ -11,7 +11,7 @@ from reminders.policy import DEFAULT_POLICY
 def test_plan_10k_invoices(benchmark: Any) -> None:
     case = reminder_case(n=10_000, n_customers=1_000)
     planned = benchmark.pedantic(plan, args=(case.invoices, AS_OF, DEFAULT_POLICY, case.history),
-                                 rounds=10, iterations=1)
+                                 rounds=20, iterations=1)
     got = {(inv_id, r.level) for r in planned for inv_id in r.invoice_ids}
     assert got == case.expected
     channels = {lv.code: len(lv.channels) for lv in DEFAULT_POLICY.levels}

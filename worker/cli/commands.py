@@ -153,7 +153,8 @@ def statements_import(app: AppContext, files: tuple[str, ...], account: str | No
         print_json([o.as_json() for o in outcomes])
     else:
         print_table("Statement import", ["file", "format", "status", "added", "skipped", "error"],
-                    [(o.file, o.format, o.status, o.lines_added, o.lines_skipped, o.error) for o in outcomes],
+                    [(Path(o.file).name, o.format, o.status, o.lines_added, o.lines_skipped,
+                      (o.error or "").removeprefix(f"{o.file}: ")) for o in outcomes],
                     right=["added", "skipped"])
         for o in outcomes:
             for identifier in o.new_accounts:

@@ -39,5 +39,5 @@ def print_aged_balance(aged: dict[str, dict[str, Decimal | int]], as_of: date) -
     total = sum((Decimal(aged[b]["amount"]) for b in AGE_BUCKETS), Decimal(0))
     rows = [(BUCKET_LABELS[b], aged[b]["count"], money(Decimal(aged[b]["amount"]))) for b in AGE_BUCKETS]
     rows.append(("total", sum(int(aged[b]["count"]) for b in AGE_BUCKETS), money(total)))
-    print_table(f"Aged balance on {as_of} (open invoices)", ["age", "invoices", "open amount"], rows,
-                right=["invoices", "open amount"])
+    print_table(f"Aged balance on {as_of}", ["age", "open invoices", "open amount"], rows,
+                right=["open invoices", "open amount"])
