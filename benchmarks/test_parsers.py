@@ -22,6 +22,7 @@ from connectors.model import ParsedFile
 from connectors.registry import parse_file
 
 OFX_BIG, OFX_SMALL = 20_000, 2_000
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # ofxparse's BeautifulSoup findAll calls
 
 
 def _check(parsed: ParsedFile, fmt: str, n: int, total: Decimal) -> None:

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from sqlalchemy import func, select, type_coerce
+from sqlalchemy import func, select, text, type_coerce
 from sqlmodel import Session, col
 
 from worker.db.tables import (
@@ -27,6 +27,8 @@ from worker.db.tables import (
     StatementLine,
 )
 from worker.db.types import Money
+
+_ACCOUNT_LOCKS = 0x6C65  # advisory lock space of bank accounts
 
 
 class Repository:
@@ -103,6 +105,15 @@ class Repository:
         return list(self.session.exec(
             select(BankAccount).where(BankAccount.company_id == self.company_id).order_by(BankAccount.id)
         ).scalars())
+
+    def lock_bank_account(self, bank_account_id: int) -> None:
+        """Holds the account until the transaction ends, so two imports of it never interleave.
+
+        PostgreSQL: a transaction-level advisory lock; SQLite serialises writers already.
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:space, :account)"),
+                                 {"space": _ACCOUNT_LOCKS, "account": bank_account_id})
 
     def import_by_hash(self, content_hash: str) -> StatementImport | None:
         return self.session.exec(select(StatementImport).where(

@@ -82,25 +82,33 @@ def plan_reminders(repo: Repository, as_of: date) -> ReminderPlan:
                         held=held_of(due))
 
 
-def _context(repo: Repository, reminder: PlannedReminder, as_of: date, mail_from: str | None) -> ReminderContext:
-    customer = repo.customers_by_ref([reminder.customer_ref])[reminder.customer_ref]
-    invoices = repo.invoices(reminder.invoice_numbers)
-    views = {v.invoice.id: v for v in open_invoice_views(repo)}
-    account = next((a for a in repo.bank_accounts() if a.is_default), None)
-    company = repo.company
-    info = CompanyInfo(name=company.name, email=mail_from or "", iban=account.identifier if account else "",
-                       address_lines=tuple(company.settings.get("address_lines", ())),
-                       legal_id=str(company.settings.get("legal_id", "")))
-    return ReminderContext(
-        company=info,
-        customer=CustomerInfo(ref=customer.ref, name=customer.name, emails=tuple(customer.emails),
-                              address_lines=tuple(customer.address_lines),
-                              is_business=customer.kind != "consumer"),
-        invoices=tuple(InvoiceLine(number=i.number, issued_on=i.issued_on, due_on=i.due_on, amount=i.amount,
-                                   open_amount=views[i.id].open if i.id in views else i.amount)
-                       for i in invoices),
-        as_of=as_of, currency=reminder.currency,
-    )
+class _ContextBuilder:
+    """Builds the context of each reminder of a run from data loaded once for the whole run."""
+
+    def __init__(self, repo: Repository, as_of: date, mail_from: str | None) -> None:
+        self.repo, self.as_of = repo, as_of
+        self.customers = repo.customers_by_ref()
+        self.views = {v.invoice.number: v for v in open_invoice_views(repo)}
+        account = next((a for a in repo.bank_accounts() if a.is_default), None)
+        company = repo.company
+        self.company = CompanyInfo(name=company.name, email=mail_from or "",
+                                   iban=account.identifier if account else "",
+                                   address_lines=tuple(company.settings.get("address_lines", ())),
+                                   legal_id=str(company.settings.get("legal_id", "")))
+
+    def __call__(self, reminder: PlannedReminder) -> ReminderContext:
+        customer = self.customers[reminder.customer_ref]
+        views = [self.views[n] for n in reminder.invoice_numbers if n in self.views]
+        return ReminderContext(
+            company=self.company,
+            customer=CustomerInfo(ref=customer.ref, name=customer.name, emails=tuple(customer.emails),
+                                  address_lines=tuple(customer.address_lines),
+                                  is_business=customer.kind != "consumer"),
+            invoices=tuple(InvoiceLine(number=v.invoice.number, issued_on=v.invoice.issued_on,
+                                       due_on=v.invoice.due_on, amount=v.invoice.amount, open_amount=v.open)
+                           for v in views),
+            as_of=self.as_of, currency=reminder.currency,
+        )
 
 
 @dataclass
@@ -126,6 +134,7 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
     # 1. Plan and claim, in one transaction: what is claimed is never sent by anyone else.
     with unit_of_work(engine) as session:
         repo = Repository(session, resolve_company(session, company_ref))
+        context_of = _ContextBuilder(repo, as_of, mail_from)
         for planned in plan_reminders(repo, as_of).planned:
             try:
                 with session.begin_nested():
@@ -143,8 +152,7 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
                 report.results.append(SendResult(planned, "skipped", "already sent or being sent"))
                 continue
             try:
-                messages[row.id] = compose(planned.level, planned.channel,
-                                           _context(repo, planned, as_of, mail_from))
+                messages[row.id] = compose(planned.level, planned.channel, context_of(planned))
             except ReminderError as exc:
                 messages[row.id] = exc
             claims.append(_Claim(row.id, planned))

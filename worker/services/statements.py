@@ -101,6 +101,7 @@ def import_statement(repo: Repository, data: bytes, filename: str, account: str 
         assert bank_account.id is not None
         if bank_account.identifier not in outcome.accounts:
             outcome.accounts.append(bank_account.identifier)
+        repo.lock_bank_account(bank_account.id)
         refs = [line.bank_ref for line in statement.lines]
         known = repo.existing_bank_refs(bank_account.id, refs)
         for line in statement.lines:

@@ -13,6 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from connectors.errors import ConnectorError
 from connectors.protocol import StatementSource
@@ -70,16 +71,29 @@ def import_files(engine: Engine, company_ref: str | None, files: Iterable[tuple[
     """Imports each file in its own transaction; a failure is reported and rolled back, the rest go on."""
     outcomes = []
     for name, data in files:
-        try:
-            with unit_of_work(engine) as session:
-                repo = Repository(session, resolve_company(session, company_ref))
-                outcome = import_statement(repo, data, name, account=account, source=source)
-        except (LettrageError, ConnectorError) as exc:
-            outcome = ImportOutcome(file=name, status="failed", error=str(exc))
+        outcome = _import_one(engine, company_ref, name, data, account, source)
         outcomes.append(outcome)
         if on_done:
             on_done(outcome)
     return outcomes
+
+
+def _import_one(engine: Engine, company_ref: str | None, name: str, data: bytes, account: str | None,
+                source: str) -> ImportOutcome:
+    """One file in one transaction. A concurrent import of the same lines (unique bank ids) makes the
+    transaction fail; it is tried again, and then skips what the other import stored."""
+    for attempt in (1, 2, 3):
+        try:
+            with unit_of_work(engine) as session:
+                repo = Repository(session, resolve_company(session, company_ref))
+                return import_statement(repo, data, name, account=account, source=source)
+        except (LettrageError, ConnectorError) as exc:
+            return ImportOutcome(file=name, status="failed", error=str(exc))
+        except IntegrityError as exc:
+            if attempt == 3:
+                return ImportOutcome(file=name, status="failed",
+                                     error=f"{name}: conflicts with a concurrent import ({exc.orig})")
+    raise AssertionError("unreachable")
 
 
 def pull_source(engine: Engine, company_ref: str, source: StatementSource) -> list[ImportOutcome]:
