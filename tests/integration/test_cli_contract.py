@@ -193,3 +193,13 @@ def test_json_invoice_import_and_upsert(cli: Any, tmp_path: Path) -> None:
 def test_usage_error_exits_2(cli: Any) -> None:
     result = cli("reminders", "plan", "--as-of", "25/11/2026", ok=False)
     assert result.exit_code == 2
+
+
+def test_demo_command(cli: Any) -> None:
+    summary = cli.json("demo")
+    assert summary["invoices_imported"] >= 250 and summary["lines_added"] >= 200
+    assert summary["matching"]["auto"] >= 150 and summary["matching"]["review"] > 0
+    assert set(summary["aged_balance"]) == {"not_due", "1-30", "31-60", "61-90", "90+"}
+    assert summary["reminders"]["planned_by_level"]
+    human = cli("demo")
+    assert "Aged balance" in human.stdout and "auto-matched" in human.stdout
