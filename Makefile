@@ -30,7 +30,7 @@ test-integration: $(STAMP)
 	$(BIN)/python -m pytest -q --benchmark-disable tests/integration
 
 bench: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:xdist --benchmark-only --benchmark-columns=min,median,max,rounds benchmarks
+	$(BIN)/python -m pytest -q -p no:xdist --benchmark-only --benchmark-columns=min,median,max,rounds $(BENCH_ARGS) benchmarks
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

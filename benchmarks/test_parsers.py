@@ -5,12 +5,11 @@ Each benchmark parses bytes already in memory (generation is not timed) through
 
 ofxparse takes about a minute for 20,000 transactions on this kind of machine, so by default it is
 compared with lettrage on a 2,000-transaction file (same generator, same bytes for both). Set
-``LETTRAGE_BENCH_OFXPARSE_20K=1`` to also run ofxparse once on the 20,000-transaction file.
+pass ``--ofxparse-20k`` (``make bench BENCH_ARGS=--ofxparse-20k``) to also run ofxparse once on the 20,000-transaction file.
 """
 from __future__ import annotations
 
 import io
-import os
 from decimal import Decimal
 from typing import Any
 
@@ -77,9 +76,9 @@ def test_ofx_sgml_2k_ofxparse(benchmark: Any, ofx_small: tuple[bytes, Decimal]) 
     _throughput(benchmark, OFX_SMALL)
 
 
-@pytest.mark.skipif(os.environ.get("LETTRAGE_BENCH_OFXPARSE_20K") != "1",
-                    reason="about a minute: set LETTRAGE_BENCH_OFXPARSE_20K=1 to run ofxparse on 20,000 lines")
-def test_ofx_sgml_20k_ofxparse(benchmark: Any, ofx_big: tuple[bytes, Decimal]) -> None:
+def test_ofx_sgml_20k_ofxparse(benchmark: Any, ofx_big: tuple[bytes, Decimal], request: Any) -> None:
+    if not request.config.getoption("--ofxparse-20k"):
+        pytest.skip("about a minute: pass --ofxparse-20k to run ofxparse on 20,000 lines")
     data, total = ofx_big
     result = benchmark.pedantic(_ofxparse, args=(data,), rounds=1, iterations=1)
     _check_ofxparse(result, OFX_BIG, total)
