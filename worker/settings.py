@@ -31,6 +31,7 @@ class Settings:
     mail_from: str | None = None
     inbox_dir: Path = Path("var/inbox")
     output_dir: Path = Path("var/out")
+    companies_dir: Path = Path("var/companies")
     timezone: str = "Europe/Paris"
     sync_time: str = "06:00"
     amount_tolerance: str = "0.00"
@@ -102,6 +103,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         mail_from=get("MAIL_FROM"),
         inbox_dir=Path(get("INBOX_DIR") or data_dir / "inbox"),
         output_dir=Path(get("OUTPUT_DIR") or data_dir / "out"),
+        companies_dir=Path(get("COMPANIES_DIR") or data_dir / "companies"),
         timezone=get("TIMEZONE") or "Europe/Paris",
         sync_time=sync_time,
         amount_tolerance=tolerance,
