@@ -117,3 +117,28 @@ def test_sync_pulls_the_inbox_and_quarantines_bad_files(cli: Any, tmp_path: Path
     # Nothing left: a second sync imports nothing and decides nothing new.
     again = cli.json("sync", "--as-of", "2026-10-06", "--no-send")
     assert again["files"] == [] and again["matching"] == {"auto": 0, "review": 0, "unmatched": 0}
+
+
+def test_a_failed_letter_is_sent_once_the_address_is_known(cli: Any, tmp_path: Path,
+                                                          smtp: tuple[int, Collector]) -> None:
+    port, collector = smtp
+    cli.env.update({"LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}", "LETTRAGE_MAIL_FROM": "relances@atelier.example"})
+    spec = InvoiceSpec("FA-2026-00009", "C9", "300.00", date(2026, 9, 1), date(2026, 10, 1),
+                       customer_name="Fleurs Petit", customer_email="petit@example.fr", customer_address="")
+    path = tmp_path / "f.csv"
+    path.write_bytes(invoices_csv([spec]))
+    cli.json("invoices", "import", str(path))
+    cli.json("reminders", "send", "--as-of", "2026-10-02")  # first reminder, email
+    result = cli("reminders", "send", "--as-of", "2026-10-16", "--json", ok=False)  # second: email + letter
+    import json
+
+    statuses = {(r["channel"], r["status"]) for r in json.loads(result.stdout)}
+    assert statuses == {("email", "sent"), ("letter", "failed")}
+    # The address arrives with the next export; the letter (and only the letter) goes out next run.
+    spec.customer_address = "3 place du Marché|33000 Bordeaux"
+    path.write_bytes(invoices_csv([spec]))
+    assert cli.json("invoices", "import", str(path))["updated"] == 0  # invoice unchanged, customer updated
+    retry = cli.json("reminders", "send", "--as-of", "2026-10-17")
+    assert [(r["level"], r["channel"], r["status"]) for r in retry] == [("second_reminder", "letter", "sent")]
+    assert cli.json("reminders", "send", "--as-of", "2026-10-18") == []
+    assert len(collector.messages) == 2

@@ -78,8 +78,48 @@ def plan_reminders(repo: Repository, as_of: date) -> ReminderPlan:
                               customer_ref=refs[inv.customer_id], amount=inv.amount, open_amount=view.open,
                               currency=inv.currency, issued_on=inv.issued_on, due_on=inv.due_on,
                               held=reason is not None, hold_reason=reason))
-    return ReminderPlan(planned=plan(due, as_of, company_policy(repo.company), _history(repo)),
-                        held=held_of(due))
+    policy = company_policy(repo.company)
+    planned = plan(due, as_of, policy, _history(repo)) + _channel_retries(repo, due, policy)
+    return ReminderPlan(planned=planned, held=held_of(due))
+
+
+def _channel_retries(repo: Repository, due: list[DueInvoice], policy: DunningPolicy) -> list[PlannedReminder]:
+    """Channels of a level that failed while another channel of the same level went out.
+
+    The planner knows levels, not channels: once the email of a formal notice is
+    sent, it will not plan that level again, so a letter that failed (no postal
+    address, printer folder unwritable) would be lost. It is planned again here,
+    for the invoices still unpaid and not held, until it goes out.
+    """
+    claims = repo.sent_levels()
+    claimed = {(i, level, channel) for i, level, channel, _ in claims}
+    levels_sent = {(i, level) for i, level, _, _ in claims}
+    chased = {d.number: d for d in due if not d.held and d.open_amount > policy.minimum_amount}
+    groups: dict[tuple[str, int, str, str, str], dict[int, DueInvoice]] = {}
+    errors: dict[tuple[str, int, str, str, str], str] = {}
+    for reminder in repo.reminders():
+        if reminder.status != "failed":
+            continue
+        for number in reminder.invoice_numbers:
+            d = chased.get(number)
+            if d is None or (d.id, reminder.level) not in levels_sent:
+                continue
+            if (d.id, reminder.level, reminder.channel) in claimed:
+                continue
+            key = (d.customer_ref, d.customer_id, reminder.level, reminder.channel, d.currency)
+            groups.setdefault(key, {})[d.id] = d
+            errors[key] = f"{reminder.planned_on}: {reminder.error}"
+    retries = []
+    for key in sorted(groups):
+        customer_ref, customer_id, level, channel, currency = key
+        members = sorted(groups[key].values(), key=lambda d: (d.due_on, d.number))
+        retries.append(PlannedReminder(
+            customer_id=customer_id, customer_ref=customer_ref, level=level, channel=channel,
+            invoice_ids=tuple(d.id for d in members), invoice_numbers=tuple(d.number for d in members),
+            amount_due=sum((d.open_amount for d in members), Decimal("0")), currency=currency,
+            reasons=(f"retry: the {channel} of {level} failed on {errors[key]}",),
+        ))
+    return retries
 
 
 class _ContextBuilder:
