@@ -116,7 +116,7 @@ def _channel_retries(repo: Repository, due: list[DueInvoice], policy: DunningPol
         retries.append(PlannedReminder(
             customer_id=customer_id, customer_ref=customer_ref, level=level, channel=channel,
             invoice_ids=tuple(d.id for d in members), invoice_numbers=tuple(d.number for d in members),
-            amount_due=sum((d.open_amount for d in members), Decimal("0")), currency=currency,
+            amount_due=sum((d.open_amount for d in members), Decimal(0)), currency=currency,
             reasons=(f"retry: the {channel} of {level} failed on {errors[key]}",),
         ))
     return retries
