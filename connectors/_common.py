@@ -55,21 +55,35 @@ def normalise_for_ref(text: str) -> str:
 class RefDeriver:
     """Derives stable ids for lines the bank gave no id for.
 
-    The id hashes (booked_on, amount, normalised text, occurrence number), where the
-    occurrence number counts identical (date, amount, text) triples seen so far in the
-    file: a legitimate duplicate inside a file gets occurrence 1 and a distinct id,
-    while re-importing the same or an overlapping file yields the same ids again.
+    A line's identity is its bank account (the database keeps ids unique per
+    account) plus, when the bank gives no id, its booking date, amount,
+    counterparty and text, plus an occurrence number. The occurrence number counts
+    the identical (date, amount, counterparty, text) lines seen so far **in the same
+    statement** (``scope``): two genuine identical payments on one day get
+    occurrences 0 and 1 and stay two lines, while an overlapping statement that
+    covers the same whole day yields the same ids again, so no line counts twice.
+
+    ``scope`` (the statement, e.g. its account or position in the file) only
+    separates the counters and is not part of the id; ``extra`` is hashed too. A
+    line without a counterparty gets the id earlier versions derived from
+    (date, amount, text, occurrence), so lines already stored keep their ids.
     """
 
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
-        self._seen: Counter[tuple[str, str, str]] = Counter()
+        self._seen: Counter[tuple[str, tuple[str, ...]]] = Counter()
 
-    def derive(self, booked_on: date, amount: Decimal, text: str, extra: str = "") -> str:
+    def derive(self, booked_on: date, amount: Decimal, text: str, counterparty: str | None = None, *,
+               scope: str = "", extra: str = "") -> str:
+        """The id of the next line with these contents in statement ``scope``."""
         # normalise the amount so "-3,50" and "-3.5" give the same key
-        key = (booked_on.isoformat(), format(amount.normalize(), "f"), normalise_for_ref(text) + extra)
-        occurrence = self._seen[key]
-        self._seen[key] += 1
+        key: tuple[str, ...] = (booked_on.isoformat(), format(amount.normalize(), "f"),
+                                normalise_for_ref(text) + extra)
+        party = normalise_for_ref(counterparty or "")
+        if party:  # without a counterparty the id is the one earlier versions derived
+            key += (party,)
+        occurrence = self._seen[scope, key]
+        self._seen[scope, key] += 1
         payload = "\x1f".join((*key, str(occurrence))).encode()
         return f"{self.prefix}:{hashlib.sha256(payload).hexdigest()[:24]}"
 
