@@ -255,13 +255,15 @@ def review_list(app: AppContext, as_json: bool, company: str | None) -> None:
     if as_json:
         print_json(rows)
         return
-    table_rows = []
+    console.print(f"[bold]Review queue[/] ({len(rows)} pending)")
     for r in rows:
-        best = r["candidates"][0] if r["candidates"] else {}
-        table_rows.append((r["id"], r["booked_on"], r["line_amount"], r["counterparty"], len(r["candidates"]),
-                           best.get("invoice"), best.get("score"), "; ".join(best.get("reasons", []))[:70]))
-    print_table(f"Review queue ({len(rows)})", ["id", "booked", "amount", "payer", "n", "best", "score", "why"],
-                table_rows, right=["amount", "n", "score"])
+        text = " ".join((r["text"] or "").split())
+        console.print(f"\n[bold]#{r['id']}[/]  {r['booked_on']}  [bold]{r['line_amount']}[/]  "
+                      f"{r['counterparty'] or '(no payer name)'}  [dim]{text[:70]}[/]", highlight=False)
+        for rank, c in enumerate(r["candidates"], 1):
+            console.print(f"    {rank}. {c['invoice']}  {c['allocated']}  score {c['score']:.2f}", highlight=False)
+            for reason in c["reasons"]:
+                console.print(f"         [dim]- {reason}[/]", highlight=False)
 
 
 # -- reminders ------------------------------------------------------------
