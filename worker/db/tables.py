@@ -146,6 +146,32 @@ class StatementLine(SQLModel, table=True):
     created_at: datetime = _ts(default_factory=utcnow)
 
 
+class StatementBalance(SQLModel, table=True):
+    """The balances a bank stated for one statement of one account, and how they checked out.
+
+    ``continuity`` holds the warning when the opening balance is not the previous
+    statement's closing balance (previous by closing date), ``reconciles`` the one
+    when opening + lines differs from closing; both empty when the figures agree.
+    """
+
+    __table_args__ = (Index("ix_statementbalance_account_closing", "bank_account_id", "closing_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = _company_fk()
+    bank_account_id: int = Field(foreign_key="bankaccount.id")  # indexed with closing_on
+    import_id: int = Field(foreign_key="statementimport.id", index=True)
+    statement_id: str | None = Field(default=None, max_length=128)  # the bank's id of the statement
+    currency: str | None = Field(default=None, max_length=3)
+    opening_balance: Decimal | None = Field(default=None, sa_type=Money)
+    opening_on: date | None = None
+    closing_balance: Decimal | None = Field(default=None, sa_type=Money)
+    closing_on: date | None = None
+    lines_total: Decimal = Field(default=Decimal(0), sa_type=Money)  # sum of every line of the statement
+    continuity: str | None = None
+    reconciles: str | None = None
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
 class Allocation(SQLModel, table=True):
     """Money of a statement line settling an invoice. Undone allocations are kept, marked."""
 
@@ -247,6 +273,6 @@ class AuditEvent(SQLModel, table=True):
 
 
 ALL_TABLES = [
-    Company, Customer, CustomerIban, Invoice, BankAccount, StatementImport, StatementLine,
+    Company, Customer, CustomerIban, Invoice, BankAccount, StatementImport, StatementLine, StatementBalance,
     Allocation, ReviewItem, Reminder, ReminderInvoice, AuditEvent,
 ]
