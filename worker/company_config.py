@@ -14,9 +14,25 @@ The file is ``<LETTRAGE_COMPANIES_DIR>/<company ref>.toml`` (default
     currency = "EUR"
     default = true
 
-    [[sources]]                     # see connectors/sources for each type's keys
+    [[sources]]                     # a folder; default <LETTRAGE_INBOX_DIR>/<company ref>
     type = "inbox"
     path = "/data/inbox/atelier"
+    settle_seconds = 5              # files modified more recently are left for the next run
+
+    [[sources]]                     # an SFTP folder (see connectors/sources/sftp.py)
+    type = "sftp"
+    name = "banque-sftp"            # optional; names the state file and the imports' source
+    host = "sftp.banque.example"
+    port = 22
+    username = "atelier"
+    password_file = "/run/secrets/atelier-sftp"   # or password = "…", or private_key_path = "…"
+    host_key = "SHA256:…"           # or known_hosts = "/etc/lettrage/known_hosts"
+    remote_folder = "/out"
+    pattern = "*.xml"
+    archive_folder = "/out/archive" # optional; or delete_after_import = true; default: remote left alone
+
+A company without any ``[[sources]]`` gets its default inbox. Relative paths are
+relative to the folder of the TOML file.
 """
 from __future__ import annotations
 
@@ -53,6 +69,80 @@ class CompanyConfig:
     path: Path | None = None
 
 
+# Each source type's keys: key -> (expected type, required). worker/services/sources.py builds them.
+_PATH, _TEXT, _BOOL, _SECONDS, _PORT = "path", "text", "true or false", "seconds", "port"
+SOURCE_KEYS: dict[str, dict[str, tuple[str, bool]]] = {
+    "inbox": {"path": (_PATH, False), "settle_seconds": (_SECONDS, False)},
+    "sftp": {
+        "host": (_TEXT, True), "port": (_PORT, False), "username": (_TEXT, True),
+        "password": (_TEXT, False), "password_file": (_PATH, False), "private_key_path": (_PATH, False),
+        "private_key_passphrase": (_TEXT, False), "host_key": (_TEXT, False), "known_hosts": (_PATH, False),
+        "insecure_accept_any_host_key": (_BOOL, False), "remote_folder": (_TEXT, False),
+        "pattern": (_TEXT, False), "delete_after_import": (_BOOL, False), "archive_folder": (_TEXT, False),
+        "timeout": (_SECONDS, False),
+    },
+}
+_COMMON_SOURCE_KEYS = {"type", "name"}
+
+
+def _check_value(kind: str, value: Any) -> str | None:
+    """Why ``value`` is not a valid ``kind``, or None."""
+    if kind in (_TEXT, _PATH):
+        return None if isinstance(value, str) and value.strip() else "must be a non-empty string"
+    if kind == _BOOL:
+        return None if isinstance(value, bool) else "must be true or false"
+    if kind == _SECONDS:
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+        return None if ok else "must be a number of seconds, 0 or more"
+    if kind == _PORT:
+        ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535
+        return None if ok else "must be a port number between 1 and 65535"
+    raise AssertionError(kind)
+
+
+def validate_source(raw: Any, index: int, where: str) -> dict[str, Any]:
+    """One ``[[sources]]`` entry checked against its type's keys; raises ConfigurationError naming the key."""
+    if not isinstance(raw, dict) or not raw.get("type"):
+        raise ConfigurationError(f"{where}: sources[{index}] needs a type")
+    kind = raw["type"]
+    if kind not in SOURCE_KEYS:
+        raise ConfigurationError(f"{where}: sources[{index}].type must be one of {', '.join(SOURCE_KEYS)}, "
+                                 f"not {kind!r}")
+    here = f"{where}: sources[{index}] ({kind})"
+    keys = SOURCE_KEYS[kind]
+    unknown = set(raw) - set(keys) - _COMMON_SOURCE_KEYS
+    if unknown:
+        raise ConfigurationError(f"{here}: unknown key(s) {', '.join(sorted(unknown))}")
+    if "name" in raw and (error := _check_value(_TEXT, raw["name"])):
+        raise ConfigurationError(f"{here}: name {error}")
+    for key, (value_kind, required) in keys.items():
+        if key not in raw:
+            if required:
+                raise ConfigurationError(f"{here}: missing key {key}")
+            continue
+        if error := _check_value(value_kind, raw[key]):
+            raise ConfigurationError(f"{here}: {key} {error}")
+    if kind == "sftp":
+        secrets = [k for k in ("password", "password_file", "private_key_path") if k in raw]
+        if not secrets:
+            raise ConfigurationError(f"{here}: set password, password_file or private_key_path")
+        if "password" in raw and "password_file" in raw:
+            raise ConfigurationError(f"{here}: password and password_file exclude each other")
+        trust = [k for k in ("host_key", "known_hosts") if k in raw]
+        if raw.get("insecure_accept_any_host_key") is True:
+            if trust:
+                raise ConfigurationError(f"{here}: insecure_accept_any_host_key = true and {trust[0]} "
+                                         "exclude each other")
+        elif not trust:
+            raise ConfigurationError(f"{here}: set host_key or known_hosts so the server can be checked "
+                                     "(or insecure_accept_any_host_key = true to accept any server)")
+        elif len(trust) == 2:
+            raise ConfigurationError(f"{here}: host_key and known_hosts exclude each other")
+        if raw.get("delete_after_import") is True and "archive_folder" in raw:
+            raise ConfigurationError(f"{here}: delete_after_import = true and archive_folder exclude each other")
+    return dict(raw)
+
+
 _CHOICES = {"unknown_accounts": ("register", "error"), "currency_mismatch": ("error", "warn")}
 
 
@@ -83,13 +173,24 @@ def parse_company_config(text: str, path: Path | None = None) -> CompanyConfig:
             raise ConfigurationError(f"{where}: bank_accounts[{i}]: unknown key(s) {', '.join(sorted(extra))}")
         accounts.append(AccountConfig(iban=str(raw["iban"]), name=raw.get("name"), currency=raw.get("currency"),
                                       default=bool(raw.get("default", False))))
-    sources = []
-    for i, raw in enumerate(data.get("sources", [])):
-        if not isinstance(raw, dict) or not raw.get("type"):
-            raise ConfigurationError(f"{where}: sources[{i}] needs a type")
-        sources.append(dict(raw))
+    raw_sources = data.get("sources", [])
+    if not isinstance(raw_sources, list):
+        raise ConfigurationError(f"{where}: sources must be a list of [[sources]] tables")
+    sources = [validate_source(raw, i, where) for i, raw in enumerate(raw_sources)]
+    names = [source_name(s) for s in sources]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise ConfigurationError(f"{where}: sources[{i}]: another source is already named {name!r}; "
+                                     "give each one a distinct name")
     return CompanyConfig(rules=ImportRules(**raw_rules), bank_accounts=tuple(accounts), sources=tuple(sources),
                          path=path)
+
+
+def source_name(raw: dict[str, Any]) -> str:
+    """A configured source's name: its ``name``, or ``inbox`` / ``sftp:<host>``."""
+    if raw.get("name"):
+        return str(raw["name"])
+    return f"sftp:{raw['host']}" if raw["type"] == "sftp" else str(raw["type"])
 
 
 def load_company_config(companies_dir: Path, company_ref: str) -> CompanyConfig:

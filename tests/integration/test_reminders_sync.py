@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import email
+import os
 import socket
+import time
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -106,6 +108,8 @@ def test_sync_pulls_the_inbox_and_quarantines_bad_files(cli: Any, tmp_path: Path
                             "VIR FA 2026 00002")])
     (inbox / "releve.xml").write_bytes(good.render())
     (inbox / "broken.ofx").write_bytes(b"OFXHEADER:100\nDATA:OFXSGML\n\n<OFX><BANKMSGSRSV1><STMTTRNRS>")
+    for dropped in inbox.iterdir():  # dropped a minute ago: the inbox leaves files younger than 5 s alone
+        os.utime(dropped, (time.time() - 60, time.time() - 60))
     summary = cli.json("sync", "--as-of", "2026-10-06", "--no-send")
     files = {f["file"]: f for f in summary["files"]}
     assert files["releve.xml"]["status"] == "imported" and files["broken.ofx"]["status"] == "failed"
@@ -113,7 +117,9 @@ def test_sync_pulls_the_inbox_and_quarantines_bad_files(cli: Any, tmp_path: Path
     assert summary["matching"] == {"auto": 1, "review": 0, "unmatched": 0}
     assert not (inbox / "releve.xml").exists() and not (inbox / "broken.ofx").exists()
     assert (inbox / "quarantine" / "broken.ofx").exists()
-    assert any((inbox / "processed").rglob("releve.xml"))
+    assert "broken.ofx" in (inbox / "quarantine" / "broken.ofx.error.txt").read_text(encoding="utf-8")
+    assert any((inbox / "archive").rglob("releve.xml"))
+    assert summary["source_errors"] == []
     # Nothing left: a second sync imports nothing and decides nothing new.
     again = cli.json("sync", "--as-of", "2026-10-06", "--no-send")
     assert again["files"] == [] and again["matching"] == {"auto": 0, "review": 0, "unmatched": 0}

@@ -1,8 +1,10 @@
 """The whole pipeline once for a company: pull, import, match, plan and send.
 
 Each statement file is imported in its own transaction and acknowledged to its
-source (processed, or quarantined with the reason), so one bad file never stops
-the others.
+source (archived, or quarantined with the reason), so one bad file never stops
+the others; a source that cannot be read (an SFTP server down, a missing folder)
+is reported in the summary's ``source_errors`` and the other sources, the matching
+and the reminders still run.
 """
 from __future__ import annotations
 
@@ -15,19 +17,32 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from connectors.errors import ConnectorError
+from connectors.errors import ConnectorError, SourceError
 from connectors.protocol import StatementSource
 from connectors.sources.inbox import InboxSource
 from reminders.channels import build_channels
 from reminders.channels.base import Channel
+from worker.company_config import load_company_config
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.errors import LettrageError
 from worker.services.companies import resolve_company
 from worker.services.matching import MatchCounts, run_matching
 from worker.services.reminders import SendResult, plan_reminders, send_reminders
+from worker.services.sources import build_sources, default_inbox
 from worker.services.statements import ImportOutcome, import_statement
 from worker.settings import Settings
+
+
+@dataclass(frozen=True)
+class SourceFailure:
+    """A source that could not be read (or acknowledged to) during a sync, with the one-line reason."""
+
+    source: str
+    error: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"source": self.source, "error": self.error}
 
 
 @dataclass
@@ -40,6 +55,7 @@ class SyncSummary:
     planned_by_level: dict[str, int] = field(default_factory=dict)
     held: int = 0
     reminders: list[SendResult] = field(default_factory=list)
+    source_errors: list[SourceFailure] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         statuses = [r.status for r in self.reminders]
@@ -51,6 +67,7 @@ class SyncSummary:
             "reminders": {"planned": self.planned, "planned_by_level": self.planned_by_level, "held": self.held,
                           "sent": statuses.count("sent"), "failed": statuses.count("failed"),
                           "skipped": statuses.count("skipped")},
+            "source_errors": [e.as_json() for e in self.source_errors],
         }
 
 
@@ -59,10 +76,8 @@ def company_today(timezone: str) -> date:
 
 
 def inbox_for(settings: Settings, company_ref: str) -> InboxSource:
-    """The company's inbox folder, created on first use so that files can be dropped into it."""
-    folder = Path(settings.inbox_dir) / company_ref
-    folder.mkdir(parents=True, exist_ok=True)
-    return InboxSource(folder)
+    """The company's default inbox folder (see ``worker.services.sources``)."""
+    return default_inbox(settings, company_ref)
 
 
 def import_files(engine: Engine, company_ref: str | None, files: Iterable[tuple[str, bytes]],
@@ -96,14 +111,24 @@ def _import_one(engine: Engine, company_ref: str | None, name: str, data: bytes,
     raise AssertionError("unreachable")
 
 
-def pull_source(engine: Engine, company_ref: str, source: StatementSource) -> list[ImportOutcome]:
-    """Imports every pending file of ``source`` and acknowledges it (quarantine on failure)."""
-    outcomes = []
+def pull_source(engine: Engine, company_ref: str, source: StatementSource,
+                outcomes: list[ImportOutcome] | None = None) -> list[ImportOutcome]:
+    """Imports every pending file of ``source`` and acknowledges it (quarantine on failure).
+
+    Outcomes are appended to ``outcomes`` as they come, so that what was imported before a
+    SourceError (raised by the source) is still known to the caller.
+    """
+    outcomes = [] if outcomes is None else outcomes
     for item in source.pending():
         outcome = import_files(engine, company_ref, [(item.name, item.data)], source=source.name)[0]
         source.acknowledge(item, ok=outcome.status != "failed", reason=outcome.error)
         outcomes.append(outcome)
     return outcomes
+
+
+def company_sources(settings: Settings, company_ref: str) -> list[StatementSource]:
+    """The sources configured in the company's TOML, or its default inbox."""
+    return build_sources(settings, company_ref, load_company_config(settings.companies_dir, company_ref))
 
 
 def sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: date | None = None,
@@ -115,8 +140,11 @@ def sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: dat
         ref, tz = company.ref, company.timezone
     as_of = as_of or company_today(tz)
     summary = SyncSummary(company=ref, as_of=as_of)
-    for source in (sources if sources is not None else [inbox_for(settings, ref)]):
-        summary.files.extend(pull_source(engine, ref, source))
+    for source in (sources if sources is not None else company_sources(settings, ref)):
+        try:
+            pull_source(engine, ref, source, summary.files)
+        except SourceError as exc:
+            summary.source_errors.append(SourceFailure(source=source.name, error=" ".join(str(exc).split())))
     with unit_of_work(engine) as session:
         summary.matching = run_matching(Repository(session, resolve_company(session, ref)),
                                         default_tolerance=settings.amount_tolerance)

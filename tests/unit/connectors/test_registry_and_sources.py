@@ -89,31 +89,31 @@ def test_inbox_lists_visible_top_level_files_oldest_first(tmp_path: Path) -> Non
     _drop(tmp_path, ".partial", b"X", 500)
     (tmp_path / "sub").mkdir()
     _drop(tmp_path / "sub", "c.xml", b"C", 100)
-    inbox = InboxSource(tmp_path)
+    inbox = InboxSource(tmp_path, sleep=lambda _: None)
     assert [(f.name, f.data) for f in inbox.pending()] == [("a.csv", b"A"), ("b.ofx", b"B")]
 
 
 def test_inbox_acknowledge_moves_without_overwriting(tmp_path: Path) -> None:
-    inbox = InboxSource(tmp_path, today=lambda: date(2026, 3, 10))
+    inbox = InboxSource(tmp_path, today=lambda: date(2026, 3, 10), sleep=lambda _: None)
     for _ in range(2):
         _drop(tmp_path, "releve.ofx", b"data", 1_000)
         (item,) = inbox.pending()
         inbox.acknowledge(item, ok=True)
-    done = tmp_path / "processed" / "2026-03-10"
+    done = tmp_path / "archive" / "2026-03-10"
     assert sorted(p.name for p in done.iterdir()) == ["releve.1.ofx", "releve.ofx"]
     assert list(inbox.pending()) == []
 
 
 def test_inbox_quarantine_writes_the_reason(tmp_path: Path) -> None:
-    inbox = InboxSource(tmp_path)
+    inbox = InboxSource(tmp_path, sleep=lambda _: None)
     for _ in range(2):
         _drop(tmp_path, "bad.csv", b"x", 1_000)
         (item,) = inbox.pending()
         inbox.acknowledge(item, ok=False, reason="bad.csv: row 3: invalid amount")
     q = tmp_path / "quarantine"
-    assert sorted(p.name for p in q.iterdir()) == ["bad.1.csv", "bad.1.csv.reason.txt", "bad.csv",
-                                                   "bad.csv.reason.txt"]
-    assert (q / "bad.csv.reason.txt").read_text(encoding="utf-8").strip() == "bad.csv: row 3: invalid amount"
+    assert sorted(p.name for p in q.iterdir()) == ["bad.1.csv", "bad.1.csv.error.txt", "bad.csv",
+                                                   "bad.csv.error.txt"]
+    assert (q / "bad.csv.error.txt").read_text(encoding="utf-8").strip() == "bad.csv: row 3: invalid amount"
 
 
 def test_memory_source_keeps_acknowledgements() -> None:
