@@ -8,13 +8,15 @@ import pytest
 
 from connectors.model import ParsedLine, ParsedStatement
 from worker.company_config import ImportRules
-from worker.db.tables import BankAccount
+from worker.db.tables import BankAccount, StatementBalance
+from worker.errors import StatementImportError
 from worker.services.statement_checks import (
     CONTINUITY,
     CURRENCY_MISMATCH,
     FUTURE_DATE,
     RECONCILIATION,
     Problem,
+    apply_checks,
     check_line,
     check_statement,
     continuity,
@@ -160,3 +162,64 @@ def test_continuity_says_when_statements_overlap_or_one_may_be_missing() -> None
 def test_money_beyond_cents_is_shown_exactly() -> None:
     st = statement(opening="10.0001", opening_on=date(2026, 2, 1))
     assert "opening balance 10.0001 EUR" in continuity(D(10), st)  # type: ignore[operator]
+
+
+# -- apply_checks, on a store standing in for the repository ------------------------------------------------
+class FakeStore:
+    def __init__(self, *stored: StatementBalance) -> None:
+        self.rows = list(stored)
+        self.asked: list[tuple[int, date | None]] = []
+
+    def previous_statement_balance(self, bank_account_id: int, closing_before: date | None) -> StatementBalance | None:
+        self.asked.append((bank_account_id, closing_before))
+        return self.rows[-1] if self.rows else None
+
+    def add(self, row: object) -> None:
+        assert isinstance(row, StatementBalance)
+        self.rows.append(row)
+
+
+STORED_ACCOUNT = BankAccount(id=7, identifier=IBAN, currency="EUR")
+
+
+def test_apply_checks_refuses_before_recording_anything() -> None:
+    store = FakeStore()
+    st = statement(line(2, currency="USD"), opening="0.00", closing="10.00")
+    with pytest.raises(StatementImportError) as err:
+        apply_checks(store, st, STORED_ACCOUNT, 1, ImportRules(), TODAY, "f.csv", "csv")
+    assert str(err.value) == f"f.csv: row 2: currency USD differs from the currency EUR of bank account {IBAN}"
+    assert store.rows == []
+
+
+def test_apply_checks_records_balances_and_reports_continuity() -> None:
+    january = StatementBalance(bank_account_id=7, import_id=1, closing_balance=D("1200.00"),
+                               closing_on=date(2026, 1, 31))
+    store = FakeStore(january)
+    st = statement(line(1, "100.00", on=date(2026, 2, 3)), opening="1000.00", opening_on=date(2026, 2, 1),
+                   closing="1100.00", closing_on=date(2026, 2, 28))
+    found = apply_checks(store, st, STORED_ACCOUNT, 2, ImportRules(), TODAY, "fev.xml", "camt.053")
+    message = (f"account {IBAN}: opening balance 1000.00 EUR on 2026-02-01 is not the previous statement's "
+               "closing balance 1200.00 EUR on 2026-01-31 (difference -200.00 EUR)")
+    assert found == [message]
+    assert store.asked == [(7, date(2026, 2, 28))]
+    row = store.rows[-1]
+    assert (row.bank_account_id, row.import_id, row.statement_id, row.currency) == (7, 2, "S1", "EUR")
+    assert (row.opening_balance, row.closing_balance, row.lines_total) == (D("1000.00"), D("1100.00"), D("100.00"))
+    assert (row.continuity, row.reconciles) == (message, None)
+
+
+def test_apply_checks_warnings_in_order_and_nothing_recorded_without_balances() -> None:
+    store = FakeStore()
+    st = statement(line(1, currency="USD"))
+    found = apply_checks(store, st, STORED_ACCOUNT, 1, ImportRules(currency_mismatch="warn"), TODAY, "f.csv", "csv")
+    assert found == [f"f.csv: row 1: currency USD differs from the currency EUR of bank account {IBAN}"]
+    assert store.rows == [] and store.asked == []
+
+
+def test_apply_checks_first_statement_and_unreconciled_balances() -> None:
+    store = FakeStore()
+    st = statement(line(1, "5.00"), opening="1.00", closing="7.00", closing_on=date(2026, 1, 31))
+    found = apply_checks(store, st, STORED_ACCOUNT, 1, ImportRules(), TODAY, "j.xml", "camt.053")
+    assert found == [(f"account {IBAN}: balances do not reconcile: opening 1.00 + lines = 6.00, "
+                     "but the closing balance is 7.00")]
+    assert store.rows[0].continuity is None and store.rows[0].reconciles == found[0]

@@ -1,10 +1,11 @@
 """The rules a statement must pass before its lines are stored, and its balance checks.
 
-Pure functions: they read a parsed statement, the bank account it lands on, the
-company's ImportRules and ``today`` (the company's local date, passed in by the
-caller, never read here) and return Problems. A fatal problem refuses the whole
-file; the others are warnings shown in the import outcome. Nothing is accepted
-silently:
+The checks are pure functions: they read a parsed statement, the bank account it
+lands on, the company's ImportRules and ``today`` (the company's local date, passed
+in by the caller, never read here) and return Problems. A fatal problem refuses the
+whole file; the others are warnings shown in the import outcome. ``apply_checks``,
+at the end, runs them for one statement of an import and records its balances
+through the repository. Nothing is accepted silently:
 
 - a statement naming an unknown account is refused when ``unknown_accounts = "error"``
   (otherwise the account is registered, and reported as new);
@@ -22,11 +23,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from connectors.model import ParsedLine, ParsedStatement
 from worker.company_config import ImportRules
-from worker.db.tables import BankAccount
+from worker.db.tables import BankAccount, StatementBalance
+from worker.errors import StatementImportError
 
 UNKNOWN_ACCOUNT = "unknown_account"
 CURRENCY_MISMATCH = "currency_mismatch"
@@ -171,3 +173,48 @@ def refusal(problems: Iterable[Problem]) -> str | None:
 def warnings(problems: Iterable[Problem]) -> list[str]:
     """The messages of the problems that do not refuse the file, in order."""
     return [p.message for p in problems if not p.fatal]
+
+
+# -- applying the checks to one statement of an import (reads and writes through the repository) ------------
+class BalanceStore(Protocol):
+    """What applying the checks needs of the repository: the previous balances of an account, and adding a row."""
+
+    def previous_statement_balance(self, bank_account_id: int, closing_before: date | None) -> StatementBalance | None:
+        """The account's stored statement with the latest closing date before ``closing_before`` (any when None)."""
+
+    def add(self, row: object) -> None:
+        """Adds a row to the caller's transaction."""
+
+
+def apply_checks(store: BalanceStore, statement: ParsedStatement, account: BankAccount, import_id: int,
+                 rules: ImportRules, today: date, filename: str, file_format: str | None = None) -> list[str]:
+    """Checks one statement of an import before its lines are stored, and records its balances.
+
+    Raises StatementImportError naming the first refused line (and how many more) when a rule refuses
+    the file; nothing is recorded then, and the caller's transaction is rolled back. Otherwise stores a
+    StatementBalance when the bank stated a balance, and returns the warnings for the import outcome:
+    lines accepted with a warning, balances that do not reconcile, and a break in continuity with the
+    account's previous statement (previous by closing date).
+    """
+    assert account.id is not None
+    problems = check_statement(statement, account, rules, today, filename, row_noun(file_format))
+    refused = refusal(problems)
+    if refused:
+        raise StatementImportError(refused)
+    found = warnings(problems)
+    if statement.opening_balance is None and statement.closing_balance is None:
+        return found
+    previous = store.previous_statement_balance(account.id, statement.closing_on)
+    broken = None
+    if previous is not None:
+        broken = continuity(previous.closing_balance, statement, previous.closing_on, account.identifier)
+    if broken:
+        found.append(broken)
+    store.add(StatementBalance(
+        bank_account_id=account.id, import_id=import_id, statement_id=statement.statement_id,
+        currency=statement.currency or account.currency, opening_balance=statement.opening_balance,
+        opening_on=statement.opening_on, closing_balance=statement.closing_balance, closing_on=statement.closing_on,
+        lines_total=sum((ln.amount for ln in statement.lines), Decimal(0)), continuity=broken,
+        reconciles=reconciliation(statement),
+    ))
+    return found
