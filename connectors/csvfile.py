@@ -1,10 +1,12 @@
 """Bank CSV/TSV exports (French and English banks).
 
-No two banks agree on a CSV layout, so nothing is configured per bank: the parser
-finds the encoding, the delimiter and the header row (skipping account preambles),
-then maps columns by their (accent-, case- and unit-insensitive) names. A file is
-taken whole or not at all: every bad row is collected and the first is reported with
-its physical line number and the count of the others.
+The parser finds the encoding, the delimiter and the header row (skipping account
+preambles), then picks the bank profile (connectors.csv_profiles, TOML files in
+connectors/profiles/) whose header signature matches best; the profile says which column
+holds what and how amounts and dates are written. When no profile matches, the generic
+profile maps columns by their (accent-, case- and unit-insensitive) names and reads
+amounts and dates by their shape. A file is taken whole or not at all: every bad row is
+collected and the first is reported with its physical line number and the count of the others.
 """
 from __future__ import annotations
 
@@ -12,12 +14,13 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from connectors._common import BadRows, RefDeriver, clean, join_text
+from connectors.csv_profiles import PROFILE_WARNING, CsvProfile, builtin_profiles, check_encoding, fold
 from connectors.errors import ParseError
 from connectors.labels import read_label
 from connectors.model import ParsedFile, ParsedLine, ParsedStatement
@@ -159,6 +162,14 @@ class _Layout:
     header_line: int  # physical line of the header row, 1-based
     columns: dict[str, int]  # role -> column index
     names: tuple[str, ...]
+    profile: CsvProfile
+    labels: tuple[int, ...] = ()  # label column indexes, joined in order
+
+
+# Profile column attribute -> role in _Layout.columns.
+_PROFILE_ROLES = {"date": "date", "value_date": "value", "amount": "amount", "debit": "debit", "credit": "credit",
+                  "counterparty": "counterparty", "counterparty_iban": "cp_iban", "reference": "reference",
+                  "bank_ref": "bank_ref", "currency": "currency", "account": "account", "status": "status"}
 
 
 def _records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
@@ -190,32 +201,69 @@ def _header(cells: list[str]) -> dict[str, int] | None:
     return columns
 
 
-def find_layout(text: str) -> tuple[_Layout, list[tuple[int, list[str]]]] | None:
-    """The delimiter and header row giving the earliest header (most recognised columns on ties)."""
+def _profile_layout(profile: CsvProfile, delimiter: str, line: int, cells: list[str]) -> _Layout:
+    folded = [fold(c) for c in cells]
+    columns: dict[str, int] = {}
+    for attr, role in _PROFILE_ROLES.items():
+        name = profile.column(attr)
+        if name and fold(name) in folded:
+            columns[role] = folded.index(fold(name))
+    labels = tuple(folded.index(fold(n)) for n in profile.label if fold(n) in folded)
+    return _Layout(delimiter, line, columns, tuple(clean(c) for c in cells), profile, labels)
+
+
+def find_layout(text: str, profiles: Sequence[CsvProfile] = ()) -> tuple[_Layout, list[tuple[int, list[str]]]] | None:
+    """The profile whose header signature matches best (largest signature, then earliest row, then list
+    order); else the delimiter and header row giving the earliest recognised header (most columns on ties)."""
+    profiles = tuple(profiles) or builtin_profiles()
+    delimiters = list(_DELIMITERS) + [p.delimiter for p in profiles if p.delimiter and p.delimiter not in _DELIMITERS]
+    best_profile: tuple[tuple[int, int, int], _Layout, list[tuple[int, list[str]]]] | None = None
     best: tuple[tuple[int, int], _Layout, list[tuple[int, list[str]]]] | None = None
-    for delimiter in _DELIMITERS:
+    generic = next((p for p in profiles if p.generic), None)
+    for delimiter in delimiters:
         try:
             records = _records(text, delimiter)
         except ParseError:
             continue
+        for order, profile in enumerate(profiles):
+            if profile.generic or profile.delimiter not in (None, delimiter):
+                continue
+            for index, (line, cells) in enumerate(records[:60]):
+                if len(cells) < 2 or profile.skip_rows not in (None, index):
+                    continue
+                if score := profile.match(cells):
+                    key = (-score, line, order)
+                    if best_profile is None or key < best_profile[0]:
+                        best_profile = (key, _profile_layout(profile, delimiter, line, cells), records)
+                    break
+        if generic is None or best_profile is not None:
+            continue
         for line, cells in records[:60]:
             columns = _header(cells) if len(cells) > 1 else None
             if columns:
-                key = (line, -len(columns))
-                if best is None or key < best[0]:
-                    layout = _Layout(delimiter, line, columns, tuple(clean(c) for c in cells))
-                    best = (key, layout, records)
+                gkey = (line, -len(columns))
+                if best is None or gkey < best[0]:
+                    labels = tuple(columns[r] for r in ("label", "extra") if r in columns)
+                    layout = _Layout(delimiter, line, columns, tuple(clean(c) for c in cells), generic, labels)
+                    best = (gkey, layout, records)
                 break
+    if best_profile is not None:
+        return best_profile[1], best_profile[2]
     return (best[1], best[2]) if best else None
 
 
 class CsvParser:
-    """Reads bank CSV/TSV exports into one ParsedStatement per (account, currency)."""
+    """Reads bank CSV/TSV exports into one ParsedStatement per (account, currency).
+
+    ``profiles`` are tried before the built-in ones (see connectors.csv_profiles); the file's
+    warnings start with ``read with CSV profile <name> (<bank>)``.
+    """
 
     format = "csv"
 
-    def __init__(self, default_currency: str = "EUR") -> None:
+    def __init__(self, default_currency: str = "EUR", profiles: Sequence[CsvProfile] = ()) -> None:
         self.default_currency = default_currency
+        self.profiles = (*profiles, *builtin_profiles())
 
     def detect(self, head: bytes, filename: str) -> bool:
         if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -224,19 +272,22 @@ class CsvParser:
         # drop a possibly truncated last line so a cut multi-line record does not confuse csv
         text = text[: text.rfind("\n") + 1] if len(head) >= 4096 and "\n" in text else text
         try:
-            return find_layout(text) is not None
+            return find_layout(text, self.profiles) is not None
         except ParseError:
             return False
 
     def parse(self, data: bytes, filename: str) -> ParsedFile:
         text = decode(data)
         try:
-            found = find_layout(text)
+            found = find_layout(text, self.profiles)
+            if found is not None and found[0].profile.encoding:
+                found = find_layout(check_encoding(data, found[0].profile, filename), (found[0].profile,))
         except ParseError as exc:
             raise ParseError(filename, exc.reason, exc.row) from None
         if found is None:
             raise ParseError(filename, "no header row with a date and an amount (or debit/credit) column found")
         layout, records = found
+        profile = layout.profile
         col = layout.columns
         preamble = [cells for line, cells in records if line < layout.header_line]
         body = [(line, cells) for line, cells in records if line > layout.header_line]
@@ -249,6 +300,12 @@ class CsvParser:
         amount_roles = [r for r in ("amount", "debit", "credit") if r in col]
         hint = _decimal_hint(cell(c, r) for _, c in body for r in amount_roles)
         dayfirst = _dayfirst(cell(c, r) for _, c in body for r in ("date", "value"))
+
+        def to_date(raw: str) -> date | None:
+            return parse_date(raw, dayfirst) if profile.generic else profile.parse_date(raw)
+
+        not_booked = _NOT_BOOKED if profile.generic else {normalise_header(v) for v in profile.not_booked}
+        formats = "" if profile.generic else f" (expected {' or '.join(profile.date_formats)})"
         bad = BadRows(filename)
         derive = RefDeriver("csv")
         skipped: dict[str, int] = {}
@@ -257,26 +314,30 @@ class CsvParser:
         for line, cells in body:
             if not any(c.strip() for c in cells):
                 continue
-            status = normalise_header(cell(cells, "status"))
-            if status in _NOT_BOOKED:
-                skipped[status] = skipped.get(status, 0) + 1
+            status = cell(cells, "status")
+            if normalise_header(status) in not_booked:
+                skipped[status.casefold()] = skipped.get(status.casefold(), 0) + 1
                 continue
             raw_date = cell(cells, "date")
             amounts = [cell(cells, r) for r in amount_roles]
-            if parse_date(raw_date, dayfirst) is None and (
+            booked_on = to_date(raw_date)
+            if booked_on is None and (
                 not any(amounts) or (_FOOTER.search(" ".join(cells)) and re.search(r"[A-Za-z]", raw_date))
             ):
                 footers.append(line)  # a balance/total line or an empty trailer, not a movement
                 continue
             problems: list[str] = []
-            booked_on = parse_date(raw_date, dayfirst)
             if booked_on is None:
-                problems.append(f"invalid date {raw_date!r} in column {layout.names[col['date']]!r}")
+                problems.append(f"invalid date {raw_date!r} in column {layout.names[col['date']]!r}{formats}")
             raw_value = cell(cells, "value")
-            value_on = parse_date(raw_value, dayfirst) if raw_value else None
+            value_on = to_date(raw_value) if raw_value else None
             if raw_value and value_on is None:
-                problems.append(f"invalid value date {raw_value!r} in column {layout.names[col['value']]!r}")
-            amount = self._amount(cells, col, cell, hint, layout.names, problems)
+                problems.append(f"invalid value date {raw_value!r} in column {layout.names[col['value']]!r}{formats}")
+            if profile.generic:
+                amount = self._amount(cells, col, cell, hint, layout.names, problems)
+            else:
+                amount = _profile_amount(profile, {r: cell(cells, r) for r in amount_roles}, col, layout.names,
+                                         problems)
             currency = (cell(cells, "currency") or self.default_currency).upper()
             if not re.fullmatch(r"[A-Z]{3}", currency):
                 problems.append(f"invalid currency {currency!r}")
@@ -284,15 +345,15 @@ class CsvParser:
                 bad.add(line, "; ".join(problems))
                 continue
             counterparty = cell(cells, "counterparty") or None
-            label = join_text(cell(cells, "label"), cell(cells, "extra")) or join_text(counterparty)
-            tagged = read_label(label)
-            counterparty = counterparty or tagged.counterparty
+            label = join_text(*(clean(cells[i]) for i in layout.labels if i < len(cells))) or join_text(counterparty)
+            parts = read_label(label)
+            counterparty = counterparty or parts.counterparty
             account = cell(cells, "account").replace(" ", "") or file_account
             groups.setdefault((account, currency), []).append(ParsedLine(
                 bank_ref=cell(cells, "bank_ref") or derive.derive(booked_on, amount, label),
                 booked_on=booked_on, amount=amount, currency=currency, value_on=value_on,
                 counterparty=counterparty, counterparty_iban=cell(cells, "cp_iban").replace(" ", "") or None,
-                text=label, reference=cell(cells, "reference") or None, end_to_end_id=tagged.end_to_end_id,
+                text=label, reference=cell(cells, "reference") or None, end_to_end_id=parts.end_to_end_id,
                 row=line,
             ))
         bad.raise_if_any()
@@ -304,7 +365,8 @@ class CsvParser:
             ParsedStatement(account=acct, currency=ccy, lines=tuple(lines), warnings=tuple(warnings))
             for (acct, ccy), lines in groups.items()
         ) or (ParsedStatement(account=file_account, currency=None, lines=(), warnings=tuple(warnings)),)
-        return ParsedFile(format=self.format, statements=statements, warnings=tuple(warnings))
+        note = f"{PROFILE_WARNING}{profile.name} ({profile.bank})"
+        return ParsedFile(format=self.format, statements=statements, warnings=(note, *warnings))
 
     @staticmethod
     def _amount(cells: list[str], col: dict[str, int], get: Callable[[list[str], str], str], hint: str | None,
@@ -329,6 +391,34 @@ class CsvParser:
         if total is None:
             problems.append("no amount (the amount, debit and credit cells are all empty)")
         return total
+
+
+def _profile_amount(profile: CsvProfile, raw: dict[str, str], col: dict[str, int], names: tuple[str, ...],
+                    problems: list[str]) -> Decimal | None:
+    """The signed amount under a bank profile: its separators, and its way of writing debits."""
+    seps = f"decimal {profile.decimal!r}" + (f", thousands {profile.thousands!r}" if profile.thousands else "")
+    total: Decimal | None = None
+    for role in ("amount", "credit", "debit"):
+        if not raw.get(role):
+            continue
+        value = profile.parse_amount(raw[role])
+        where = f"in column {names[col[role]]!r}"
+        if value is None:
+            problems.append(f"invalid amount {raw[role]!r} {where} (profile {profile.name}: {seps})")
+            return None
+        if role == "debit":
+            if (value < 0) == profile.debit_positive and value != 0:
+                way = "positive" if profile.debit_positive else "negative"
+                problems.append(f"debit {raw[role]!r} {where} has the wrong sign (profile {profile.name} "
+                                f"writes debits {way})")
+                return None
+            value = -value if profile.debit_positive else value
+        total = (total or Decimal(0)) + value
+        if role == "amount":
+            break
+    if total is None:
+        problems.append("no amount (the amount, debit and credit cells are all empty)")
+    return total
 
 
 def _decimal_hint(values: Iterable[str]) -> str | None:
