@@ -1,15 +1,16 @@
 """The import rules and balance checks of worker.services.statement_checks, on parsed statements (no database)."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
 
 from connectors.model import ParsedLine, ParsedStatement
 from worker.company_config import ImportRules
 from worker.db.tables import BankAccount, StatementBalance
-from worker.errors import StatementImportError
+from worker.errors import ConfigurationError, StatementImportError
 from worker.services.statement_checks import (
     CONTINUITY,
     CURRENCY_MISMATCH,
@@ -19,7 +20,9 @@ from worker.services.statement_checks import (
     apply_checks,
     check_line,
     check_statement,
+    company_rules,
     continuity,
+    local_today,
     reconciliation,
     refusal,
     row_noun,
@@ -223,3 +226,21 @@ def test_apply_checks_first_statement_and_unreconciled_balances() -> None:
     assert found == [(f"account {IBAN}: balances do not reconcile: opening 1.00 + lines = 6.00, "
                      "but the closing balance is 7.00")]
     assert store.rows[0].continuity is None and store.rows[0].reconciles == found[0]
+
+
+# -- the company's rules and local date --------------------------------------------------------------------
+def test_company_rules_from_toml_file_else_settings_else_defaults(tmp_path: Path) -> None:
+    assert company_rules(None, None, "atelier") == ImportRules()
+    assert company_rules({"unknown_accounts": "error"}, tmp_path, "atelier") == ImportRules(unknown_accounts="error")
+    (tmp_path / "atelier.toml").write_text('[import]\ncurrency_mismatch = "warn"\nfuture_days = 0\n', "utf-8")
+    assert company_rules({"unknown_accounts": "error"}, tmp_path, "atelier") == ImportRules(
+        currency_mismatch="warn", future_days=0)
+    (tmp_path / "atelier.toml").write_text('[import]\nfuture_days = -1\n', "utf-8")
+    with pytest.raises(ConfigurationError, match="import.future_days"):
+        company_rules(None, tmp_path, "atelier")
+
+
+def test_local_today_is_the_company_date() -> None:
+    late_evening_utc = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
+    assert local_today("Europe/Paris", late_evening_utc) == date(2027, 1, 1)
+    assert local_today("America/Martinique", late_evening_utc) == date(2026, 12, 31)

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from connectors.model import ParsedLine, ParsedStatement
-from worker.company_config import ImportRules
+from worker.company_config import ImportRules, load_company_config
 from worker.db.tables import BankAccount, StatementBalance
 from worker.errors import StatementImportError
 
@@ -218,3 +220,19 @@ def apply_checks(store: BalanceStore, statement: ParsedStatement, account: BankA
         reconciles=reconciliation(statement),
     ))
     return found
+
+
+# -- what the caller passes in: the company's rules and its local date ------------------------------------------
+def company_rules(settings: Mapping[str, Any] | None, companies_dir: Path | None, company_ref: str) -> ImportRules:
+    """The company's ImportRules: its TOML configuration (``<companies_dir>/<ref>.toml``) when it has one,
+    else the rules kept in its settings, else the defaults. A malformed file raises ConfigurationError."""
+    if companies_dir is not None:
+        config = load_company_config(companies_dir, company_ref)
+        if config.path is not None:
+            return config.rules
+    return rules_from_settings(settings)
+
+
+def local_today(timezone: str, now: datetime | None = None) -> date:
+    """The date in the company's time zone at ``now`` (default: the current instant), for ``today``."""
+    return (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone)).date()
