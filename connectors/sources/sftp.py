@@ -35,6 +35,7 @@ from io import BytesIO
 from pathlib import Path
 
 import paramiko
+from paramiko.ssh_exception import NoValidConnectionsError
 
 from connectors.errors import SourceError
 from connectors.protocol import IncomingFile
@@ -232,8 +233,13 @@ class SftpSource:
             return self._error(f"cannot resolve host {self.host!r}")
         if isinstance(exc, (socket.timeout, TimeoutError)):
             return self._error(f"timed out after {self.timeout:g} s")
+        if isinstance(exc, NoValidConnectionsError) and exc.errors:
+            first = next(iter(exc.errors.values()))
+            return self._error("cannot connect", first)
         if isinstance(exc, (OSError, EOFError)):
             return self._error("cannot connect", exc)
+        if "banner" in str(exc).lower() or "no existing session" in str(exc).lower():
+            return self._error(f"no SSH answer within {self.timeout:g} s (is it an SSH/SFTP server?)")
         return self._error("SSH failure", exc)
 
     @contextmanager

@@ -249,8 +249,20 @@ def test_server_down_is_a_source_error(tmp_path: Path) -> None:
     started = time.monotonic()
     with pytest.raises(SourceError) as info:
         list(source.pending())
-    assert str(info.value).startswith(f"sftp 127.0.0.1:{source.port}: cannot connect")
+    assert str(info.value) == f"sftp 127.0.0.1:{source.port}: cannot connect: Connection refused"
     assert "\n" not in str(info.value) and time.monotonic() - started < 3
+
+
+def test_a_silent_server_times_out_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        source = SftpSource(host="127.0.0.1", port=port, username=USER, password=PASSWORD,
+                            insecure_accept_any_host_key=True, state_dir=tmp_path / "s", timeout=0.5)
+        with pytest.raises(SourceError) as info:
+            list(source.pending())
+    assert str(info.value) == f"sftp 127.0.0.1:{port}: no SSH answer within 0.5 s (is it an SSH/SFTP server?)"
 
 
 def test_sync_goes_on_when_the_sftp_server_is_down(engine: Any, tmp_path: Path) -> None:
