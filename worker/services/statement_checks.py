@@ -158,8 +158,6 @@ def continuity(previous_closing: Decimal | None, statement: ParsedStatement, pre
                f"(difference {_money(opening - previous_closing, ccy)})")
     if statement.opening_on and previous_on and statement.opening_on < previous_on:
         message += "; the statements overlap"
-    elif statement.opening_on and previous_on and (statement.opening_on - previous_on).days > 1:
-        message += "; a statement may be missing between them"
     return message
 
 
