@@ -6,7 +6,6 @@ parsers, the registry and the sources.
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 from collections import Counter
 from datetime import date
@@ -14,14 +13,12 @@ from decimal import Decimal
 
 from connectors.errors import ParseError
 
-_SPACES = re.compile(r"\s+")
-
 
 def clean(text: str | None) -> str:
     """Collapses runs of whitespace (including NBSP and newlines) into one space and strips the ends."""
-    if not text:
-        return ""
-    return _SPACES.sub(" ", text.replace("\u00a0", " ")).strip()
+    # str.split() splits on exactly the characters ``\s`` matches (NBSP included), several times
+    # faster than a regex substitution; this runs for every label of every statement line.
+    return " ".join(text.split()) if text else ""
 
 
 def join_text(*parts: str | None) -> str:

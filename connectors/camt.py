@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import IO
 
 from lxml import etree
 
@@ -31,21 +32,56 @@ from connectors.model import ParsedFile, ParsedLine, ParsedStatement
 _CONTAINERS = {"Stmt": "camt.053", "Rpt": "camt.052", "Ntfctn": "camt.054"}
 _MESSAGES = {"BkToCstmrStmt": "camt.053", "BkToCstmrAcctRpt": "camt.052", "BkToCstmrDbtCdtNtfctn": "camt.054"}
 _NS_FORMAT = re.compile(rb"camt\.05([234])\.001\.\d+")
+_ROOT = re.compile(rb"<[A-Za-z_]")
 _DOCTYPE_ENTITY = re.compile(rb"<!DOCTYPE[^>\[]*\[[^\]]*<!ENTITY", re.IGNORECASE)
 _BOOKED = "BOOK"
+_EVENT_TAGS = ["{*}Stmt", "{*}Rpt", "{*}Ntfctn", "{*}Ntry", "{*}Bal"]
+# by "is a credit": the party whose name and account describe the line, then the fallback side
+_PARTIES = {True: ("Dbtr", "DbtrAcct", "Cdtr", "CdtrAcct"), False: ("Cdtr", "CdtrAcct", "Dbtr", "DbtrAcct")}
+_HEAD_CHUNK = 65_536
+
+
+_LOCAL_NAMES: dict[object, str] = {}
 
 
 def _local(el: etree._Element) -> str:
+    """The element's tag without its namespace ("" for comments and the like), cached per tag."""
     tag = el.tag
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = tag.rpartition("}")[2] if isinstance(tag, str) else ""
+        if len(_LOCAL_NAMES) < 4096:
+            _LOCAL_NAMES[tag] = name
+    return name
+
+
+def _kids(el: etree._Element | None) -> dict[str, etree._Element]:
+    """The first child of each local name, in one pass over the children."""
+    out: dict[str, etree._Element] = {}
+    if el is None:
+        return out
+    names = _LOCAL_NAMES
+    for c in el:
+        name = names.get(c.tag)
+        if name is None:
+            name = _local(c)
+        if name not in out:
+            out[name] = c
+    return out
 
 
 def _child(el: etree._Element | None, *path: str) -> etree._Element | None:
     """The first element along ``path`` of local names, or None."""
+    names = _LOCAL_NAMES
     for name in path:
         if el is None:
             return None
-        el = next((c for c in el if _local(c) == name), None)
+        parent, el = el, None
+        for c in parent:
+            own = names.get(c.tag)
+            if (own if own is not None else _local(c)) == name:
+                el = c
+                break
     return el
 
 
@@ -53,25 +89,48 @@ def _children(el: etree._Element | None, name: str) -> list[etree._Element]:
     return [c for c in el if _local(c) == name] if el is not None else []
 
 
+def _strip(el: etree._Element | None) -> str:
+    """The element's own text, stripped ("" when the element is missing)."""
+    if el is None:
+        return ""
+    value = el.text
+    return value.strip() if value else ""
+
+
 def _text(el: etree._Element | None, *path: str) -> str:
-    found = _child(el, *path)
-    return (found.text or "").strip() if found is not None else ""
+    return _strip(_child(el, *path))
+
+
+_DATES: dict[str, date] = {}
 
 
 def _date(el: etree._Element | None) -> date | None:
     """A date element holding ``Dt`` or ``DtTm`` (date part, as the bank wrote it)."""
-    raw = _text(el, "Dt") or _text(el, "DtTm")[:10]
-    try:
-        return date.fromisoformat(raw[:10]) if raw else None
-    except ValueError:
+    if el is None:
         return None
+    raw = _text(el, "Dt") or _text(el, "DtTm")[:10]
+    if not raw:
+        return None
+    raw = raw[:10]
+    found = _DATES.get(raw)
+    if found is None:
+        try:
+            found = date.fromisoformat(raw)
+        except ValueError:
+            return None
+        if len(_DATES) < 20_000:
+            _DATES[raw] = found
+    return found
 
 
 def _amount(el: etree._Element | None) -> tuple[Decimal, str] | None:
-    if el is None or not (el.text or "").strip():
+    if el is None:
+        return None
+    raw = el.text
+    if not raw or not (raw := raw.strip()):
         return None
     try:
-        value = Decimal(el.text.strip())
+        value = Decimal(raw)
     except InvalidOperation:
         return None
     return (value, (el.get("Ccy") or "").upper()) if value.is_finite() else None
@@ -93,6 +152,38 @@ class _Statement:
     warnings: list[str] = field(default_factory=list)
 
 
+def _checked_prolog(fileobj: IO[bytes], filename: str) -> bytes:
+    """Reads up to the root element's start and refuses a DOCTYPE declaring entities; returns what it read."""
+    head = b""
+    while True:
+        chunk = fileobj.read(_HEAD_CHUNK)
+        head += chunk
+        root_at = _ROOT.search(head)
+        if root_at or not chunk:
+            break
+    prolog = head[: root_at.start()] if root_at else head
+    if _DOCTYPE_ENTITY.search(prolog) or b"<!ENTITY" in prolog:
+        raise ParseError(filename, "DOCTYPE entities are not accepted")
+    return head
+
+
+class _Prefixed:
+    """A file object reading ``head`` (already consumed from ``rest``) and then ``rest``."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self.head = head
+        self.rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head:
+            if size is None or size < 0:
+                out, self.head = self.head + self.rest.read(), b""
+                return out
+            out, self.head = self.head[:size], self.head[size:]
+            return out
+        return self.rest.read(size)
+
+
 class CamtParser:
     """Reads one CAMT kind; ``format`` is "camt.053", "camt.052" or "camt.054"."""
 
@@ -107,49 +198,54 @@ class CamtParser:
         return any(f"<{msg}".encode() in head and kind == self.format for msg, kind in _MESSAGES.items())
 
     def parse(self, data: bytes, filename: str) -> ParsedFile:
-        root_at = re.search(rb"<[A-Za-z_]", data)
-        prolog = data[: root_at.start()] if root_at else data
-        if _DOCTYPE_ENTITY.search(prolog) or b"<!ENTITY" in prolog:
-            raise ParseError(filename, "DOCTYPE entities are not accepted")
+        # BytesIO over bytes shares the buffer: the file is not copied.
+        return self.parse_stream(io.BytesIO(data), filename)
+
+    def parse_stream(self, fileobj: IO[bytes], filename: str) -> ParsedFile:
+        """Same as ``parse``, reading a binary file object: a large file is never held whole in memory."""
+        head = _checked_prolog(fileobj, filename)
         statements: list[ParsedStatement] = []
         current: _Statement | None = None
         kinds: set[str] = set()
         bad = BadRows(filename, "entry")
         derive = RefDeriver("camt")
         entry_no = 0
+        # Only the elements handled below raise events; the rest is built (and dropped) in C.
         events = etree.iterparse(
-            io.BytesIO(data), events=("start", "end"), resolve_entities=False, no_network=True,
-            huge_tree=False, load_dtd=False, remove_comments=True, remove_pis=True,
+            _Prefixed(head, fileobj), events=("end",), tag=_EVENT_TAGS, resolve_entities=False,
+            no_network=True, huge_tree=False, load_dtd=False, remove_comments=True, remove_pis=True,
+            collect_ids=False,
         )
         try:
-            for event, el in events:
+            for _event, el in events:
                 name = _local(el)
-                if event == "start":
-                    up = el.getparent()
-                    if name in _CONTAINERS and current is None and up is not None and _local(up) in _MESSAGES:
-                        current = _Statement(kind=_CONTAINERS[name])
-                    continue
-                if current is None:
-                    continue
                 parent = el.getparent()
-                at_top = parent is not None and _local(parent) in _CONTAINERS
-                if name == "Ntry" and at_top:
-                    entry_no += 1
-                    self._entry(el, entry_no, current, bad, derive)
-                    self._drop(el)
-                elif name == "Bal" and at_top:
-                    self._balance(el, current)
-                    self._drop(el)
-                elif name == "Acct" and at_top:
-                    current.account = _text(el, "Id", "IBAN") or _text(el, "Id", "Othr", "Id") or None
-                    current.currency = _text(el, "Ccy").upper() or None
-                elif name == "Id" and at_top:
-                    current.statement_id = (el.text or "").strip() or None
-                elif name in _CONTAINERS and parent is not None and _local(parent) in _MESSAGES:
+                up = _local(parent) if parent is not None else ""
+                if name in _CONTAINERS:
+                    if up not in _MESSAGES:
+                        continue
+                    if current is None:  # a statement without entries nor balances
+                        current = _Statement(kind=_CONTAINERS[name])
+                    self._header(el, None, current)
                     kinds.add(current.kind)
                     statements.append(self._finish(current))
                     current = None
                     self._drop(el)
+                    continue
+                if up not in _CONTAINERS:
+                    continue
+                if current is None:
+                    grand = parent.getparent() if parent is not None else None
+                    if grand is None or _local(grand) not in _MESSAGES:
+                        continue
+                    current = _Statement(kind=_CONTAINERS[up])
+                self._header(parent, el, current)
+                if name == "Ntry":
+                    entry_no += 1
+                    self._entry(el, entry_no, current, bad, derive)
+                else:
+                    self._balance(el, current)
+                self._drop(el)
         except etree.XMLSyntaxError as exc:
             raise ParseError(filename, f"not well-formed XML: {one_line(exc)}") from None
         bad.raise_if_any()
@@ -158,6 +254,26 @@ class CamtParser:
         kind = kinds.pop() if len(kinds) == 1 else self.format
         warnings = tuple(w for s in statements for w in s.warnings)
         return ParsedFile(format=kind, statements=tuple(statements), warnings=warnings)
+
+    @staticmethod
+    def _header(container: etree._Element | None, until: etree._Element | None, st: _Statement) -> None:
+        """Reads the statement's ``Id`` and ``Acct`` among the container's children still in the tree.
+
+        Called before each entry or balance is dropped (``until``: only the children before it) and
+        when the container ends (all the children left). Entries already read were dropped, so in a
+        long statement this looks at one cleared sibling at most.
+        """
+        if container is None:
+            return
+        for child in container:
+            if child is until:
+                break
+            name = _local(child)
+            if name == "Acct":
+                st.account = _text(child, "Id", "IBAN") or _text(child, "Id", "Othr", "Id") or None
+                st.currency = _text(child, "Ccy").upper() or None
+            elif name == "Id":
+                st.statement_id = _strip(child) or None
 
     @staticmethod
     def _drop(el: etree._Element) -> None:
@@ -187,38 +303,51 @@ class CamtParser:
 
     def _entry(self, ntry: etree._Element, number: int, st: _Statement, bad: BadRows,
                derive: RefDeriver) -> None:
-        status = _text(ntry, "Sts", "Cd") or _text(ntry, "Sts")
+        # One pass over the entry's children; every lookup below is a dict get, not a search.
+        names = _LOCAL_NAMES
+        kids: dict[str, etree._Element] = {}
+        groups: list[etree._Element] = []
+        for c in ntry:
+            own = names.get(c.tag) or _local(c)
+            if own == "NtryDtls":
+                groups.append(c)
+            elif own not in kids:
+                kids[own] = c
+        sts = kids.get("Sts")
+        status = _text(sts, "Cd") or _strip(sts)
         if status != _BOOKED:
             st.skipped[status or "missing"] += 1
             return
-        found = _amount(_child(ntry, "Amt"))
-        indicator = _text(ntry, "CdtDbtInd")
-        booked_on = _date(_child(ntry, "BookgDt")) or _date(_child(ntry, "ValDt"))
-        problems = []
-        if found is None:
-            problems.append(f"invalid or missing amount {_text(ntry, 'Amt')!r}")
-        if indicator not in ("CRDT", "DBIT"):
-            problems.append(f"invalid or missing CdtDbtInd {indicator!r}")
-        if booked_on is None:
-            problems.append("no booking date (BookgDt/Dt or DtTm)")
+        found = _amount(kids.get("Amt"))
+        indicator = _strip(kids.get("CdtDbtInd"))
+        value_on = _date(kids.get("ValDt"))
+        booked_on = _date(kids.get("BookgDt")) or value_on
         if found is None or indicator not in ("CRDT", "DBIT") or booked_on is None:
+            problems = []
+            if found is None:
+                problems.append(f"invalid or missing amount {_strip(kids.get('Amt'))!r}")
+            if indicator not in ("CRDT", "DBIT"):
+                problems.append(f"invalid or missing CdtDbtInd {indicator!r}")
+            if booked_on is None:
+                problems.append("no booking date (BookgDt/Dt or DtTm)")
             bad.add(number, f"entry {number}: " + "; ".join(problems))
             return
         amount, ccy = found
         ccy = ccy or st.currency or ""
         if st.currency is None:
             st.currency = ccy or None
-        reversal = _text(ntry, "RvslInd").lower() in ("true", "1")
-        details = [d for nd in _children(ntry, "NtryDtls") for d in _children(nd, "TxDtls")]
-        parts: list[tuple[etree._Element | None, Decimal, str]] = []
+        reversal = _strip(kids.get("RvslInd")).lower() in ("true", "1")
+        details = [d for nd in groups for d in nd if (names.get(d.tag) or _local(d)) == "TxDtls"]
+        parts: list[tuple[etree._Element | None, Decimal, str]]
         if len(details) > 1:
+            parts = []
             for d in details:
-                own = _amount(_child(d, "Amt")) or _amount(_child(d, "AmtDtls", "TxAmt", "Amt"))
-                if own is None or (own[1] and own[1] != ccy):
+                own_amount = _amount(_child(d, "Amt")) or _amount(_child(d, "AmtDtls", "TxAmt", "Amt"))
+                if own_amount is None or (own_amount[1] and own_amount[1] != ccy):
                     st.warnings.append(f"entry {number}: batch details without amounts in {ccy}; kept as one line")
                     parts = [(None, amount, indicator)]
                     break
-                parts.append((d, own[0], _text(d, "CdtDbtInd") or indicator))
+                parts.append((d, own_amount[0], _text(d, "CdtDbtInd") or indicator))
         else:
             parts = [(details[0] if details else None, amount, indicator)]
         if len(parts) > 1:
@@ -226,30 +355,43 @@ class CamtParser:
             if signed != (amount if indicator == "CRDT" else -amount):
                 st.warnings.append(f"entry {number}: details add up to {signed}, the entry books {amount} "
                                    f"{indicator}; the difference (charges?) is not a line")
-        base = _text(ntry, "AcctSvcrRef") or _text(ntry, "NtryRef")
-        value_on = _date(_child(ntry, "ValDt"))
-        extra_info = _text(ntry, "AddtlNtryInf")
+        base = _strip(kids.get("AcctSvcrRef")) or _strip(kids.get("NtryRef"))
+        extra_info = _strip(kids.get("AddtlNtryInf"))
+        flip = reversal and self.reversal_flips_sign
+        lines = st.lines
         for n, (detail, value, ind) in enumerate(parts, start=1):
             sign = 1 if ind == "CRDT" else -1
-            if reversal and self.reversal_flips_sign:
+            if flip:
                 sign = -sign
             line_amount = value if sign > 0 else -value
-            party, account = ("Dbtr", "DbtrAcct") if ind == "CRDT" else ("Cdtr", "CdtrAcct")
-            other, other_acct = ("Cdtr", "CdtrAcct") if ind == "CRDT" else ("Dbtr", "DbtrAcct")
-            rp = _child(detail, "RltdPties")
-            name = (_text(rp, party, "Nm") or _text(rp, party, "Pty", "Nm")
-                    or _text(rp, other, "Nm") or _text(rp, other, "Pty", "Nm"))
-            iban = _text(rp, account, "Id", "IBAN") or _text(rp, other_acct, "Id", "IBAN")
-            rmt = _child(detail, "RmtInf")
-            text = " ".join(clean(u.text) for u in _children(rmt, "Ustrd") if clean(u.text))
-            text = text or clean(extra_info) or clean(_text(detail, "AddtlTxInf"))
-            reference = next((r for s in _children(rmt, "Strd") if (r := _text(s, "CdtrRefInf", "Ref"))), None)
-            e2e = _text(detail, "Refs", "EndToEndId")
+            party, account, other, other_acct = _PARTIES[ind == "CRDT"]
+            dk = _kids(detail)
+            rk = _kids(dk.get("RltdPties"))
+            first, second = rk.get(party), rk.get(other)
+            name = (_text(first, "Nm") or _text(first, "Pty", "Nm")
+                    or _text(second, "Nm") or _text(second, "Pty", "Nm"))
+            iban = _text(rk.get(account), "Id", "IBAN") or _text(rk.get(other_acct), "Id", "IBAN")
+            text = ""
+            reference = None
+            rmt = dk.get("RmtInf")
+            if rmt is not None:
+                unstructured = []
+                for c in rmt:
+                    own = names.get(c.tag) or _local(c)
+                    if own == "Ustrd":
+                        if piece := clean(c.text):
+                            unstructured.append(piece)
+                    elif own == "Strd" and reference is None:
+                        reference = _text(c, "CdtrRefInf", "Ref") or None
+                text = " ".join(unstructured)
+            if not text:
+                text = clean(extra_info) or clean(_strip(dk.get("AddtlTxInf")))
+            e2e = _text(dk.get("Refs"), "EndToEndId")
             if base:
                 ref = base if len(parts) == 1 else f"{base}/{n}"
             else:
                 ref = derive.derive(booked_on, line_amount, text, extra=f"{st.account}|{e2e}")
-            st.lines.append(ParsedLine(
+            lines.append(ParsedLine(
                 bank_ref=ref, booked_on=booked_on, amount=line_amount, currency=ccy, value_on=value_on,
                 counterparty=clean(name) or None, counterparty_iban=iban.replace(" ", "").upper() or None,
                 text=text, reference=reference,
