@@ -1,7 +1,7 @@
 """The one place where statement parsers are registered, and the entry points the worker calls.
 
-Order matters: the structured formats are tried first and CSV, which would accept
-almost any text with a date and an amount column, comes last.
+Order matters: the structured formats (CAMT, OFX, MT940) are tried first and CSV, which
+would accept almost any text with a date and an amount column, comes last.
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from connectors.camt import CamtParser
 from connectors.csvfile import CsvParser
 from connectors.errors import ConnectorError, ParseError, UnknownFormat
 from connectors.model import ParsedFile
+from connectors.mt940 import Mt940Parser
 from connectors.ofx import OfxParser
 from connectors.protocol import StatementParser
 
@@ -18,6 +19,7 @@ PARSERS: tuple[StatementParser, ...] = (
     CamtParser("camt.052"),
     CamtParser("camt.054"),
     OfxParser(),
+    Mt940Parser(),
     CsvParser(),
 )
 
