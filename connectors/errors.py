@@ -11,7 +11,7 @@ class UnknownFormat(ConnectorError):
 
     def __init__(self, filename: str) -> None:
         self.filename = filename
-        super().__init__(f"{filename}: not a statement format lettrage reads (OFX, CAMT.053, CSV)")
+        super().__init__(f"{filename}: not a statement format lettrage reads (OFX/QFX, CAMT.052/053/054, MT940, CSV)")
 
 
 class ParseError(ConnectorError):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import email
+import json
 import os
 import socket
 import time
@@ -110,7 +111,9 @@ def test_sync_pulls_the_inbox_and_quarantines_bad_files(cli: Any, tmp_path: Path
     (inbox / "broken.ofx").write_bytes(b"OFXHEADER:100\nDATA:OFXSGML\n\n<OFX><BANKMSGSRSV1><STMTTRNRS>")
     for dropped in inbox.iterdir():  # dropped a minute ago: the inbox leaves files younger than 5 s alone
         os.utime(dropped, (time.time() - 60, time.time() - 60))
-    summary = cli.json("sync", "--as-of", "2026-10-06", "--no-send")
+    result = cli("sync", "--as-of", "2026-10-06", "--no-send", "--json", ok=False)
+    assert result.exit_code == 1 and "error: " in result.stderr and "broken.ofx" in result.stderr
+    summary = json.loads(result.stdout)
     files = {f["file"]: f for f in summary["files"]}
     assert files["releve.xml"]["status"] == "imported" and files["broken.ofx"]["status"] == "failed"
     assert "broken.ofx" in files["broken.ofx"]["error"]

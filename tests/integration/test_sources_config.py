@@ -1,6 +1,7 @@
 """A company's statement sources from its TOML: validation, building, and `lettrage sync` end to end."""
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -137,7 +138,9 @@ timeout = 3
     # The bank's server goes down: the inbox is still read and the run still matches.
     server.stop()
     _drop(inbox, "releve-2.xml", statement("IN-2"))
-    down = cli.json("sync", "--as-of", "2026-10-06", "--no-send")
+    result = cli("sync", "--as-of", "2026-10-06", "--no-send", "--json", ok=False)
+    assert result.exit_code == 1 and "error: source banque-sftp: sftp 127.0.0.1" in result.stderr
+    down = json.loads(result.stdout)
     assert [(f["file"], f["status"]) for f in down["files"]] == [("releve-2.xml", "imported")]
     (failure,) = down["source_errors"]
     assert failure["source"] == "banque-sftp"

@@ -35,6 +35,8 @@ def test_queued_sync_runs_in_the_worker(tmp_path: Path) -> None:
     inbox.mkdir(parents=True)
     (inbox / "releve.xml").write_bytes(Camt053([Payment("BQ-1", date(2026, 9, 20), Decimal("640.00"), "C1",
                                                         "FA-2026-00001")]).render())
+    old = time.time() - 60  # written a minute ago: the inbox only reads files that have settled
+    os.utime(inbox / "releve.xml", (old, old))
     enqueue = ("from worker.actors import sync_company\n"
                "sync_company.send('default', '2026-10-06')\nsync_company.send('default', '2026-10-06')\n")
     subprocess.run([sys.executable, "-c", enqueue], env=env, check=True, cwd=tmp_path)
@@ -63,4 +65,4 @@ def test_queued_sync_runs_in_the_worker(tmp_path: Path) -> None:
     lines = subprocess.run([BIN / "lettrage", "statements", "list", "--json"], env=env, cwd=tmp_path,
                            capture_output=True, text=True, check=True)
     assert lines.stdout.count('"bank_ref"') == 1
-    assert (inbox / "processed").exists() and not (inbox / "releve.xml").exists()
+    assert (inbox / "archive").exists() and not (inbox / "releve.xml").exists()

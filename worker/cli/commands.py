@@ -339,12 +339,18 @@ def sync_command(app: AppContext, as_of: Any, no_send: bool, as_json: bool, comp
     data = summary.as_json()
     if as_json:
         print_json(data)
-        return
-    from worker.cli.summary import print_sync_summary
+    else:
+        from worker.cli.summary import print_sync_summary
 
-    print_sync_summary(summary)
-    failed = [f for f in summary.files if f.status == "failed"]
-    for f in failed:
-        click.echo(f"error: {f.error} (quarantined)", err=True)
+        print_sync_summary(summary)
+    # Whatever could be done was done; what could not is said on stderr and in the exit status,
+    # so that cron and monitoring notice a quarantined file or an unreachable bank.
+    for f in summary.files:
+        if f.status == "failed":
+            click.echo(f"error: {f.error} (quarantined)", err=True)
+    for failure in summary.source_errors:
+        click.echo(f"error: source {failure.source}: {failure.error}", err=True)
+    if any(f.status == "failed" for f in summary.files) or summary.source_errors:
+        raise SystemExit(1)
 
 

@@ -56,7 +56,9 @@ def run_demo(settings: Settings, today: date) -> tuple[DemoReport, Engine]:
     for path in files.statements:
         shutil.copy2(path, inbox / path.name)
     demo_settings = settings.with_overrides(inbox_dir=root / "inbox", output_dir=root / "out")
-    summary = sync(engine, demo_settings, DEMO_COMPANY, as_of=today, send=False, sources=[InboxSource(inbox)])
+    # The demo wrote these files itself: they are complete, no need to wait for them to settle.
+    summary = sync(engine, demo_settings, DEMO_COMPANY, as_of=today, send=False,
+                   sources=[InboxSource(inbox, settle_seconds=0)])
     with unit_of_work(engine) as session:
         repo = Repository(session, resolve_company(session, DEMO_COMPANY))
         views = invoice_views(repo)
