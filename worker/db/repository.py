@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select, text, type_coerce
+from sqlalchemy import BigInteger, String, bindparam, column, func, insert, select, table, text, type_coerce
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col
 
 from worker.db.tables import (
@@ -25,10 +27,19 @@ from worker.db.tables import (
     ReviewItem,
     StatementImport,
     StatementLine,
+    utcnow,
 )
 from worker.db.types import Money
 
 _ACCOUNT_LOCKS = 0x6C65  # advisory lock space of bank accounts
+_INSERT_CHUNK = 5_000
+# StatementLine's table as the bulk insert sees it: ``amount`` as the plain BIGINT that Money stores, so
+# ``insert_lines`` converts each amount once, with Money's own rule, instead of through the column type.
+_LINES_STORED = table("statementline", *(
+    column(c.name, BigInteger() if c.name == "amount" else c.type)
+    for c in StatementLine.__table__.c if c.name != "id"
+))
+_MONEY = Money()
 
 
 class Repository:
@@ -121,13 +132,56 @@ class Repository:
         )).scalars().first()
 
     def existing_bank_refs(self, bank_account_id: int, refs: Sequence[str]) -> set[str]:
+        """Those of ``refs`` already stored for the account.
+
+        Large batches go in few round trips: one ``= ANY(array)`` query per 20,000 refs on
+        PostgreSQL, an ``IN`` list of up to 5,000 on SQLite (its limit is 32,766 variables).
+        """
         found: set[str] = set()
-        for start in range(0, len(refs), 500):
-            chunk = refs[start:start + 500]
-            found.update(self.session.exec(select(StatementLine.bank_ref).where(
-                StatementLine.bank_account_id == bank_account_id, col(StatementLine.bank_ref).in_(chunk)
+        if not refs:
+            return found
+        columns = StatementLine.__table__.c
+        if self.session.get_bind().dialect.name == "postgresql":
+            size = 20_000
+            query = select(columns.bank_ref).where(
+                columns.bank_account_id == bank_account_id,
+                columns.bank_ref == func.any(bindparam("refs", type_=postgresql.ARRAY(String))))
+            for start in range(0, len(refs), size):
+                found.update(self.session.execute(query, {"refs": list(refs[start:start + size])}).scalars())
+            return found
+        size = 500 if len(refs) <= 500 else 5_000
+        for start in range(0, len(refs), size):
+            chunk = list(refs[start:start + size])
+            found.update(self.session.execute(select(columns.bank_ref).where(
+                columns.bank_account_id == bank_account_id, columns.bank_ref.in_(chunk)
             )).scalars())
         return found
+
+    def insert_lines(self, rows: list[dict[str, Any]]) -> int:
+        """Inserts statement lines given as plain dicts of StatementLine columns; returns how many.
+
+        One Core ``INSERT`` run as an executemany per chunk of 5,000 rows: no ORM objects, no
+        identity map, no per-row flush. ``company_id`` is this repository's (a row naming another
+        company is refused); ``amount`` is a Decimal, converted here once to Money's stored integer
+        (the same check as ``Money``: more than four decimal places is an error, never rounded);
+        ``created_at`` defaults to one timestamp for the whole call. Callers check duplicates first:
+        the (bank_account_id, bank_ref) unique constraint still rejects any that slip through.
+        """
+        if not rows:
+            return 0
+        now = utcnow()
+        company_id = self.company_id
+        dialect = self.session.get_bind().dialect
+        to_stored = _MONEY.process_bind_param
+        for row in rows:
+            if row.setdefault("company_id", company_id) != company_id:
+                raise ValueError("row belongs to another company")
+            row["amount"] = to_stored(row["amount"], dialect)
+            row.setdefault("created_at", now)
+        insert_rows = insert(_LINES_STORED)
+        for start in range(0, len(rows), _INSERT_CHUNK):
+            self.session.execute(insert_rows, rows[start:start + _INSERT_CHUNK])
+        return len(rows)
 
     def lines(self, states: Sequence[str] | None = None, credits_only: bool = False) -> list[StatementLine]:
         query = select(StatementLine).where(StatementLine.company_id == self.company_id)
