@@ -150,6 +150,8 @@ class _Statement:
     lines: list[ParsedLine] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
+    # one copy of each repeated value (names, IBANs, currency) for all the lines that carry it
+    shared: dict[str, str] = field(default_factory=dict)
 
 
 def _checked_prolog(fileobj: IO[bytes], filename: str) -> bytes:
@@ -358,7 +360,7 @@ class CamtParser:
         base = _strip(kids.get("AcctSvcrRef")) or _strip(kids.get("NtryRef"))
         extra_info = _strip(kids.get("AddtlNtryInf"))
         flip = reversal and self.reversal_flips_sign
-        lines = st.lines
+        lines, shared = st.lines, st.shared
         for n, (detail, value, ind) in enumerate(parts, start=1):
             sign = 1 if ind == "CRDT" else -1
             if flip:
@@ -391,10 +393,12 @@ class CamtParser:
                 ref = base if len(parts) == 1 else f"{base}/{n}"
             else:
                 ref = derive.derive(booked_on, line_amount, text, extra=f"{st.account}|{e2e}")
+            name = clean(name)
+            iban = iban.replace(" ", "").upper()
             lines.append(ParsedLine(
-                bank_ref=ref, booked_on=booked_on, amount=line_amount, currency=ccy, value_on=value_on,
-                counterparty=clean(name) or None, counterparty_iban=iban.replace(" ", "").upper() or None,
-                text=text, reference=reference,
+                bank_ref=ref, booked_on=booked_on, amount=line_amount, currency=shared.setdefault(ccy, ccy),
+                value_on=value_on, counterparty=shared.setdefault(name, name) if name else None,
+                counterparty_iban=shared.setdefault(iban, iban) if iban else None, text=text, reference=reference,
                 end_to_end_id=e2e if e2e and e2e.upper() != "NOTPROVIDED" else None, row=number,
             ))
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
-from connectors.errors import ConnectorError
+from connectors._common import one_line
+from connectors.errors import ConnectorError, ParseError
 from connectors.model import ParsedFile, ParsedStatement
-from connectors.registry import parse_file
+from connectors.registry import HEAD_SIZE, detect, parse_file
 from worker.db.repository import Repository
 from worker.db.tables import BankAccount, StatementImport
 from worker.errors import StatementImportError, UnknownAccount
@@ -87,12 +89,44 @@ def import_statement(repo: Repository, data: bytes, filename: str, account: str 
     Raises StatementImportError (or a ConnectorError) when the file cannot be
     imported; the caller rolls back, so nothing of the file is kept.
     """
-    outcome = ImportOutcome(file=filename)
     content_hash = hashlib.sha256(data).hexdigest()
     try:
         parsed: ParsedFile = parse_file(data, filename)
     except ConnectorError as exc:
         raise StatementImportError(str(exc)) from exc
+    return _store(repo, parsed, content_hash, filename, account, source)
+
+
+def import_statement_file(repo: Repository, path: Path, account: str | None = None,
+                          source: str = "cli") -> ImportOutcome:
+    """``import_statement`` for a file on disk, without holding its bytes in memory when the format can
+    be streamed (CAMT: ``parse_stream``); other formats are read whole. Same outcome, same errors."""
+    filename = path.name
+    with path.open("rb") as fileobj:
+        content_hash = hashlib.file_digest(fileobj, "sha256").hexdigest()
+        fileobj.seek(0)
+        head = fileobj.read(HEAD_SIZE)
+        fileobj.seek(0)
+        try:
+            parser = detect(head, filename)
+            stream = getattr(parser, "parse_stream", None)
+            if stream is None:
+                parsed = parse_file(fileobj.read(), filename)
+            else:
+                try:
+                    parsed = stream(fileobj, filename)
+                except ConnectorError:
+                    raise
+                except Exception as exc:  # as registry.parse_file: one line, a ParseError
+                    raise ParseError(filename, f"{parser.format} parser failed: {one_line(exc)}") from exc
+        except ConnectorError as exc:
+            raise StatementImportError(str(exc)) from exc
+    return _store(repo, parsed, content_hash, filename, account, source)
+
+
+def _store(repo: Repository, parsed: ParsedFile, content_hash: str, filename: str, account: str | None,
+           source: str) -> ImportOutcome:
+    outcome = ImportOutcome(file=filename)
     outcome.format = parsed.format
     outcome.warnings = list(dict.fromkeys([*parsed.warnings, *(w for s in parsed.statements for w in s.warnings)]))
     if repo.import_by_hash(content_hash) is not None:

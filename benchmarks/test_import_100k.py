@@ -1,0 +1,159 @@
+"""A 100,000-entry CAMT.053 (about 113 MB, 105,000 lines) imported with ``import_statement`` into SQLite and
+into PostgreSQL: lines per second and the import's peak memory.
+
+The file is written once per session (``benchmarks/camt_big.py``, streamed to disk). Each round imports it
+into a fresh, migrated database (an SQLite file; a PostgreSQL schema of its own): the setup is not timed.
+The timed part is ``import_statement`` on the file's bytes in one unit of work, as the worker runs it.
+
+Peak memory is measured apart, in a child process (``benchmarks/import_peak.py``) that imports the same
+file into another fresh database and reports its own ``ru_maxrss``: once through ``import_statement``
+(the bytes in memory, as sources deliver them) and once through ``import_statement_file`` (streamed from
+disk). Both figures go to ``extra_info`` and are printed. No timing assertion; the line count and the
+exact Decimal total of the stored amounts are checked.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from benchmarks.camt_big import BigStatement, write_camt053
+from worker.db.engine import make_engine, migrate
+from worker.db.repository import Repository
+from worker.db.types import SCALE
+from worker.db.uow import unit_of_work
+from worker.services.companies import resolve_company
+from worker.services.statements import ImportOutcome, import_statement
+
+ROUNDS = 3
+ENTRIES = 100_000
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(scope="session")
+def big_camt(tmp_path_factory: pytest.TempPathFactory) -> BigStatement:
+    return write_camt053(tmp_path_factory.mktemp("camt100k") / "camt053-100k.xml", entries=ENTRIES)
+
+
+def _pg_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Callable[[], str]]:
+    counter = itertools.count()
+
+    def fresh() -> str:
+        return f"sqlite:///{tmp_path / f'round{next(counter)}.db'}"
+
+    yield fresh
+
+
+@pytest.fixture
+def postgres_db() -> Iterator[Callable[[], str]]:
+    if not _pg_reachable():
+        pytest.skip("PostgreSQL at 127.0.0.1:5432 is unreachable")
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    schemas: list[str] = []
+
+    def fresh() -> str:
+        schema = f"bench_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        schemas.append(schema)
+        return f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
+
+    try:
+        yield fresh
+    finally:
+        with admin.connect() as conn:
+            for schema in schemas:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _migrated(url: str) -> Engine:
+    engine = make_engine(url)
+    migrate(engine)
+    with unit_of_work(engine) as session:
+        resolve_company(session, None)
+    return engine
+
+
+def _stored(engine: Engine) -> tuple[int, Decimal]:
+    with engine.connect() as conn:
+        count, total = conn.execute(text("SELECT COUNT(*), SUM(amount) FROM statementline")).one()
+    return int(count), Decimal(int(total)).scaleb(-SCALE)
+
+
+def _peak(path: Path, url: str, stream: bool) -> dict[str, Any]:
+    _migrated(url).dispose()
+    command = [sys.executable, "-m", "benchmarks.import_peak", str(path), url, *(["--stream"] if stream else [])]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True, timeout=900)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _run(benchmark: Any, big: BigStatement, fresh: Callable[[], str], label: str) -> None:
+    held = [big.path.read_bytes()]  # read once, outside the timed part; freed before the peak runs
+    engines: list[Engine] = []
+
+    def setup() -> tuple[tuple[Engine], dict[str, Any]]:
+        engines.append(_migrated(fresh()))
+        return (engines[-1],), {}
+
+    def run(engine: Engine) -> ImportOutcome:
+        with unit_of_work(engine) as session:
+            return import_statement(Repository(session, resolve_company(session, None)), held[0],
+                                    big.path.name)
+
+    try:
+        outcome = benchmark.pedantic(run, setup=setup, rounds=ROUNDS, iterations=1)
+        assert (outcome.status, outcome.format, outcome.lines_added, outcome.lines_skipped) == (
+            "imported", "camt.053", big.lines, 0)
+        assert big.lines > ENTRIES
+        for engine in engines:
+            assert _stored(engine) == (big.lines, big.total)
+    finally:
+        for engine in engines:
+            engine.dispose()
+    held.clear()
+    in_memory = _peak(big.path, fresh(), stream=False)
+    streamed = _peak(big.path, fresh(), stream=True)
+    for result in (in_memory, streamed):
+        assert (result["status"], result["lines_added"]) == ("imported", big.lines)
+    median = benchmark.stats.stats.median
+    benchmark.extra_info.update({
+        "entries": big.entries, "lines": big.lines, "file_mb": round(big.size / 1e6, 1),
+        "lines_per_s_median": round(big.lines / median),
+        "peak_mb_import_statement": round(in_memory["peak_mb"], 1),
+        "peak_mb_import_statement_file": round(streamed["peak_mb"], 1),
+        "child_seconds": [round(in_memory["seconds"], 2), round(streamed["seconds"], 2)],
+    })
+    print(f"\n{label}: {big.lines:,} lines ({big.size / 1e6:.1f} MB), median {median:.2f} s = "
+          f"{big.lines / median:,.0f} lines/s; peak RSS {in_memory['peak_mb']:.0f} MB (import_statement, bytes) / "
+          f"{streamed['peak_mb']:.0f} MB (import_statement_file, streamed)")
+
+
+def test_import_camt053_100k_sqlite(benchmark: Any, big_camt: BigStatement, sqlite_db: Callable[[], str]) -> None:
+    _run(benchmark, big_camt, sqlite_db, "SQLite")
+
+
+def test_import_camt053_100k_postgresql(benchmark: Any, big_camt: BigStatement,
+                                        postgres_db: Callable[[], str]) -> None:
+    _run(benchmark, big_camt, postgres_db, "PostgreSQL")
