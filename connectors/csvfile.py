@@ -344,13 +344,17 @@ class CsvParser:
             if problems or booked_on is None or amount is None:
                 bad.add(line, "; ".join(problems))
                 continue
-            counterparty = cell(cells, "counterparty") or None
-            label = join_text(*(clean(cells[i]) for i in layout.labels if i < len(cells))) or join_text(counterparty)
+            column_party = cell(cells, "counterparty") or None
+            label = join_text(*(clean(cells[i]) for i in layout.labels if i < len(cells))) or join_text(column_party)
             parts = read_label(label)
-            counterparty = counterparty or parts.counterparty
+            counterparty = column_party or parts.counterparty
             account = cell(cells, "account").replace(" ", "") or file_account
+            # The derived id uses what the bank wrote (label, counterparty column), never what our label
+            # reading guessed, so a better guess in a later version cannot make old lines look new.
+            derived = None if cell(cells, "bank_ref") else derive.derive(
+                booked_on, amount, label, column_party, scope=f"{account or ''}|{currency}")
             groups.setdefault((account, currency), []).append(ParsedLine(
-                bank_ref=cell(cells, "bank_ref") or derive.derive(booked_on, amount, label),
+                bank_ref=cell(cells, "bank_ref") or str(derived),
                 booked_on=booked_on, amount=amount, currency=currency, value_on=value_on,
                 counterparty=counterparty, counterparty_iban=cell(cells, "cp_iban").replace(" ", "") or None,
                 text=label, reference=cell(cells, "reference") or None, end_to_end_id=parts.end_to_end_id,

@@ -14,8 +14,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from connectors._common import RefDeriver, normalise_for_ref
 from tests.factories import COMPANY_IBAN, Camt053, Payment
 
@@ -154,8 +152,6 @@ def test_derived_id_counts_occurrences_per_statement_and_content() -> None:
     assert swapped.derive(day, amount, "ACOMPTE", "SARL ÉTÉ") == a0
 
 
-@pytest.mark.xfail(reason="csvfile.py must pass the statement (account, currency) as RefDeriver's scope; "
-                          "call-site change proposed to the connectors' owners", strict=False)
 def test_csv_with_two_accounts_counts_occurrences_per_account(cli: Any, tmp_path: Path) -> None:
     """The same movement on two accounts in one export, then the second account alone: stored once per account."""
     row = "20/01/2026;VIR SEPA ACOMPTE;SARL ÉTÉ;250,00;EUR;{iban}"
