@@ -164,7 +164,8 @@ class Repository:
         identity map, no per-row flush. ``company_id`` is this repository's (a row naming another
         company is refused); ``amount`` is a Decimal, converted here once to Money's stored integer
         (the same check as ``Money``: more than four decimal places is an error, never rounded);
-        ``created_at`` defaults to one timestamp for the whole call. Callers check duplicates first:
+        ``created_at`` defaults to one timestamp for the whole call. The dicts are completed in place
+        (hand each one over once). Callers check duplicates first:
         the (bank_account_id, bank_ref) unique constraint still rejects any that slip through.
         """
         if not rows:
