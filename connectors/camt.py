@@ -98,6 +98,13 @@ def _strip(el: etree._Element | None) -> str:
 
 
 def _text(el: etree._Element | None, *path: str) -> str:
+    if len(path) == 1 and el is not None:  # the common case, without the path loop
+        names, name = _LOCAL_NAMES, path[0]
+        for c in el:
+            if (names.get(c.tag) or _local(c)) == name:
+                value = c.text
+                return value.strip() if value else ""
+        return ""
     return _strip(_child(el, *path))
 
 
@@ -108,7 +115,16 @@ def _date(el: etree._Element | None) -> date | None:
     """A date element holding ``Dt`` or ``DtTm`` (date part, as the bank wrote it)."""
     if el is None:
         return None
-    raw = _text(el, "Dt") or _text(el, "DtTm")[:10]
+    dt = tm = None
+    names = _LOCAL_NAMES
+    for c in el:  # the first Dt, else the first DtTm, in one pass
+        own = names.get(c.tag) or _local(c)
+        if own == "Dt":
+            dt = c
+            break
+        if own == "DtTm" and tm is None:
+            tm = c
+    raw = _strip(dt) or _strip(tm)[:10]
     if not raw:
         return None
     raw = raw[:10]
