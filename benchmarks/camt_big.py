@@ -1,10 +1,11 @@
 """A large, realistic CAMT.053.001.02 statement written to disk as a stream (never one giant string).
 
-Each entry looks like a French business account's: payer or payee name with a postal address, IBANs on
-both sides, the agents' BICs, bank transaction codes, the amount details, unstructured remittance
-text naming an invoice, a structured creditor reference on half the credits, an end-to-end id
-(``NOTPROVIDED`` on some debits), and every 40th entry is a batch of three transactions (three lines,
-``<AcctSvcrRef>/1`` to ``/3``). About 1 KB per entry: 100,000 entries make a file of about 100 MB.
+Each entry looks like a French business account's: the payer's or payee's name with a postal address, IBAN
+and agent BIC, the account holder as the other party, bank transaction codes, the amount in ``TxAmt``,
+unstructured remittance text naming an invoice, a structured ``SCOR`` creditor reference on half the
+credits, an end-to-end id (``NOTPROVIDED`` on some debits). Every 40th entry is a batch of three
+transactions (three lines, ``<AcctSvcrRef>/1`` to ``/3``). About 1.1 KB per entry: 100,000 entries make a
+file of about 113 MB and 105,000 lines.
 
 ``write_camt053`` returns the facts the benchmark checks the import against: the number of lines
 and the exact sum of their signed amounts.
