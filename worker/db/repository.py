@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +26,7 @@ from worker.db.tables import (
     Reminder,
     ReminderInvoice,
     ReviewItem,
+    StatementBalance,
     StatementImport,
     StatementLine,
     utcnow,
@@ -229,6 +231,26 @@ class Repository:
     def reminders(self) -> list[Reminder]:
         return list(self.session.exec(select(Reminder).where(
             Reminder.company_id == self.company_id).order_by(Reminder.id)).scalars())
+
+
+    # -- statement balances ----------------------------------------------
+    def previous_statement_balance(self, bank_account_id: int, closing_before: date | None) -> StatementBalance | None:
+        """The account's stored statement balance with the latest closing date before ``closing_before``
+        (the latest of all when None); only statements that stated a closing balance count."""
+        columns = StatementBalance.__table__.c
+        query = select(StatementBalance).where(
+            StatementBalance.company_id == self.company_id, StatementBalance.bank_account_id == bank_account_id,
+            columns.closing_balance.is_not(None), columns.closing_on.is_not(None))
+        if closing_before is not None:
+            query = query.where(columns.closing_on < closing_before)
+        return self.session.exec(query.order_by(columns.closing_on.desc(), columns.id.desc()).limit(1)).scalars().first()
+
+    def statement_balances(self, bank_account_id: int | None = None) -> list[StatementBalance]:
+        """The balances stored for the company's statements (of one account), in import order."""
+        query = select(StatementBalance).where(StatementBalance.company_id == self.company_id)
+        if bank_account_id is not None:
+            query = query.where(StatementBalance.bank_account_id == bank_account_id)
+        return list(self.session.exec(query.order_by(StatementBalance.id)).scalars())
 
 
 def companies(session: Session) -> list[Company]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,10 +16,13 @@ from connectors._common import one_line
 from connectors.errors import ConnectorError, ParseError
 from connectors.model import ParsedFile, ParsedStatement
 from connectors.registry import HEAD_SIZE, detect, parse_file
+from worker.company_config import ImportRules
 from worker.db.repository import Repository
 from worker.db.tables import BankAccount, StatementImport
 from worker.errors import StatementImportError, UnknownAccount
+from worker.services import statement_checks
 from worker.services.invoice_files import normalise_iban
+from worker.settings import get_settings
 
 _BATCH = 5_000  # lines handed to the database at a time: memory stays flat on a 100,000-line file
 
@@ -52,7 +56,7 @@ def account_identifier(raw: str) -> str:
 
 
 def _resolve_account(repo: Repository, statement: ParsedStatement, fallback: str | None, filename: str,
-                     accounts: dict[str, BankAccount], outcome: ImportOutcome) -> BankAccount:
+                     accounts: dict[str, BankAccount], outcome: ImportOutcome, rules: ImportRules) -> BankAccount:
     raw = statement.account or fallback
     if raw is None:
         default = next((a for a in accounts.values() if a.is_default), None)
@@ -62,9 +66,9 @@ def _resolve_account(repo: Repository, statement: ParsedStatement, fallback: str
     identifier = account_identifier(raw)
     account = accounts.get(identifier)
     if account is None:
-        if repo.company.settings.get("unknown_accounts") == "error":
-            raise UnknownAccount(f"{filename}: bank account {identifier} is not registered for company "
-                                 f"{repo.company.ref}")
+        refused = statement_checks.unknown_account(identifier, repo.company.ref, filename, rules)
+        if refused is not None:
+            raise UnknownAccount(refused.message)
         account = BankAccount(identifier=identifier, currency=statement.currency,
                               is_default=not accounts)
         repo.add(account)
@@ -83,22 +87,26 @@ def _valid_iban(raw: str) -> str | None:
 
 
 def import_statement(repo: Repository, data: bytes, filename: str, account: str | None = None,
-                     source: str = "cli") -> ImportOutcome:
+                     source: str = "cli", *, rules: ImportRules | None = None,
+                     today: date | None = None) -> ImportOutcome:
     """Parses and stores one statement file in the caller's transaction.
 
-    Raises StatementImportError (or a ConnectorError) when the file cannot be
-    imported; the caller rolls back, so nothing of the file is kept.
+    ``rules`` default to the company's (its configuration file, else its settings) and ``today``
+    to the company's local date; worker.services.statement_checks applies them to every statement.
+    Raises StatementImportError (or a ConnectorError) when the file cannot be imported or a rule
+    refuses it; the caller rolls back, so nothing of the file is kept.
     """
     content_hash = hashlib.sha256(data).hexdigest()
     try:
         parsed: ParsedFile = parse_file(data, filename)
     except ConnectorError as exc:
         raise StatementImportError(str(exc)) from exc
-    return _store(repo, parsed, content_hash, filename, account, source)
+    return _store(repo, parsed, content_hash, filename, account, source, rules, today)
 
 
 def import_statement_file(repo: Repository, path: Path, account: str | None = None,
-                          source: str = "cli") -> ImportOutcome:
+                          source: str = "cli", *, rules: ImportRules | None = None,
+                          today: date | None = None) -> ImportOutcome:
     """``import_statement`` for a file on disk, without holding its bytes in memory when the format can
     be streamed (CAMT: ``parse_stream``); other formats are read whole. Same outcome, same errors."""
     filename = path.name
@@ -121,11 +129,11 @@ def import_statement_file(repo: Repository, path: Path, account: str | None = No
                     raise ParseError(filename, f"{parser.format} parser failed: {one_line(exc)}") from exc
         except ConnectorError as exc:
             raise StatementImportError(str(exc)) from exc
-    return _store(repo, parsed, content_hash, filename, account, source)
+    return _store(repo, parsed, content_hash, filename, account, source, rules, today)
 
 
 def _store(repo: Repository, parsed: ParsedFile, content_hash: str, filename: str, account: str | None,
-           source: str) -> ImportOutcome:
+           source: str, rules: ImportRules | None = None, today: date | None = None) -> ImportOutcome:
     outcome = ImportOutcome(file=filename)
     outcome.format = parsed.format
     outcome.warnings = list(dict.fromkeys([*parsed.warnings, *(w for s in parsed.statements for w in s.warnings)]))
@@ -139,13 +147,20 @@ def _store(repo: Repository, parsed: ParsedFile, content_hash: str, filename: st
     repo.flush()
     assert record.id is not None
     accounts = {a.identifier: a for a in repo.bank_accounts()}
+    if rules is None:
+        rules = statement_checks.company_rules(repo.company.settings, get_settings().companies_dir, repo.company.ref)
+    today = today or statement_checks.local_today(repo.company.timezone)
     ibans: dict[str, str | None] = {}  # each distinct counterparty IBAN is validated once per file
     for statement in parsed.statements:
-        bank_account = _resolve_account(repo, statement, account, filename, accounts, outcome)
+        bank_account = _resolve_account(repo, statement, account, filename, accounts, outcome, rules)
         assert bank_account.id is not None
         if bank_account.identifier not in outcome.accounts:
             outcome.accounts.append(bank_account.identifier)
         repo.lock_bank_account(bank_account.id)
+        # Import rules and balance checks (statement_checks): a refusal raises before any line is stored.
+        found = statement_checks.apply_checks(repo, statement, bank_account, record.id, rules, today, filename,
+                                              parsed.format)
+        outcome.warnings = list(dict.fromkeys([*outcome.warnings, *found]))
         known = repo.existing_bank_refs(bank_account.id, [line.bank_ref for line in statement.lines])
         currency = statement.currency or bank_account.currency or "EUR"
         rows: list[dict[str, object]] = []
@@ -172,6 +187,7 @@ def _store(repo: Repository, parsed: ParsedFile, content_hash: str, filename: st
                 rows = []
         outcome.lines_added += repo.insert_lines(rows)
     record.lines_added, record.lines_skipped = outcome.lines_added, outcome.lines_skipped
+    record.warnings = list(outcome.warnings)
     repo.add(record)
     repo.audit("statement.imported", subject=f"file:{filename}", format=parsed.format,
                lines_added=outcome.lines_added, lines_skipped=outcome.lines_skipped,
