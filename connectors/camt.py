@@ -408,7 +408,8 @@ class CamtParser:
             if base:
                 ref = base if len(parts) == 1 else f"{base}/{n}"
             else:
-                ref = derive.derive(booked_on, line_amount, text, extra=f"{st.account}|{e2e}")
+                ref = derive.derive(booked_on, line_amount, text, clean(name) or None,
+                                    scope=f"{st.account}|{st.statement_id}", extra=f"{st.account}|{e2e}")
             name = clean(name)
             iban = iban.replace(" ", "").upper()
             lines.append(ParsedLine(

@@ -300,7 +300,7 @@ class Mt940Parser:
         text = details.text or extra
         bank_ref = (tx.get("bank_reference") or "").strip()
         if bank_ref.upper() in _NOT_REF:
-            ref = derive.derive(booked_on, amount, text, extra=f"{account}|{customer_ref}")
+            ref = derive.derive(booked_on, amount, text, name or None, extra=f"{account}|{customer_ref}")
         else:
             seen[bank_ref] = seen.get(bank_ref, 0) + 1
             ref = bank_ref if seen[bank_ref] == 1 else f"{bank_ref}/{seen[bank_ref]}"

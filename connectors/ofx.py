@@ -212,7 +212,6 @@ class OfxParser:
         self._check_status(ofx.find("SIGNONMSGSRSV1", "SONRS"), filename, "sign-on")
         bad = BadRows(filename, "transaction")
         no_currency: list[int] = []
-        derive = RefDeriver("ofx")
         counter = [0]
         statements: list[ParsedStatement] = []
         warnings: list[str] = []
@@ -220,7 +219,8 @@ class OfxParser:
             if not any(wrapper.find(s) for s in _STATEMENTS):
                 self._check_status(wrapper, filename, "statement")
         for stmt in ofx.iter(*_STATEMENTS):
-            statements.append(self._statement(stmt, bad, derive, counter, warnings, no_currency))
+            # occurrence counters of derived ids run per statement (one account's list of lines)
+            statements.append(self._statement(stmt, bad, RefDeriver("ofx"), counter, warnings, no_currency))
         bad.raise_if_any()
         if no_currency:
             raise ParseError(
@@ -304,7 +304,7 @@ class OfxParser:
             no_currency.append(number)
             return None
         return ParsedLine(
-            bank_ref=fitid or derive.derive(booked_on, amount, text),
+            bank_ref=fitid or derive.derive(booked_on, amount, text, name or None),
             booked_on=booked_on,
             amount=amount,
             currency=line_currency,
