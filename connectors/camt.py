@@ -163,6 +163,8 @@ class _Statement:
     opening: tuple[Decimal, date | None] | None = None
     opening_is_opbd: bool = False
     closing: tuple[Decimal, date | None] | None = None
+    created_on: date | None = None  # the report's or notification's CreDtTm
+    undated: int = 0  # booked entries dated by created_on, for lack of a booking or value date
     lines: list[ParsedLine] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
@@ -292,6 +294,11 @@ class CamtParser:
                 st.currency = _text(child, "Ccy").upper() or None
             elif name == "Id":
                 st.statement_id = _strip(child) or None
+            elif name == "CreDtTm":
+                try:  # an ISODateTime such as 2007-10-18T12:30:00+01:00: its date as written
+                    st.created_on = date.fromisoformat(_strip(child)[:10])
+                except ValueError:
+                    st.created_on = None
 
     @staticmethod
     def _drop(el: etree._Element) -> None:
@@ -340,6 +347,11 @@ class CamtParser:
         indicator = _strip(kids.get("CdtDbtInd"))
         value_on = _date(kids.get("ValDt"))
         booked_on = _date(kids.get("BookgDt")) or value_on
+        if booked_on is None and st.kind != "camt.053" and st.created_on is not None:
+            # A notification (054) or intraday report (052) may leave the dates out: the booking is
+            # the one it notifies, so it is dated by the message itself, and the statement says so.
+            booked_on = st.created_on
+            st.undated += 1
         if found is None or indicator not in ("CRDT", "DBIT") or booked_on is None:
             problems = []
             if found is None:
@@ -423,6 +435,9 @@ class CamtParser:
     def _finish(st: _Statement) -> ParsedStatement:
         who = st.account or st.statement_id or "?"
         warnings = [f"account {who}: {w}" for w in st.warnings]
+        if st.undated:
+            warnings.append(f"account {who}: {st.undated} booked entr{'y' if st.undated == 1 else 'ies'} without "
+                            f"a booking or value date, dated {st.created_on} (the message's creation date)")
         for status, count in sorted(st.skipped.items()):
             warnings.append(f"account {who}: {count} entr{'y' if count == 1 else 'ies'} with status {status} "
                             "skipped (only BOOK entries are imported)")

@@ -123,9 +123,24 @@ def test_camt054_batch_with_foreign_detail_amounts_stays_one_line() -> None:
     assert any("kept as one line" in w for w in st.warnings)
 
 
-def test_camt054_booked_entry_without_any_date_is_rejected() -> None:
+def test_camt054_booked_entry_without_any_date_is_dated_by_the_notification() -> None:
+    """SOURCES.md: v08 with a UETR reference, 1 entry -200000 SEK; the entry carries no date at all."""
+    pf = parse("camt054/genkgo-camt/camt054.v8-with-UETR.xml")
+    (st,) = pf.statements
+    assert st.account == "CH2801234000123456789"
+    [line] = st.lines
+    assert (line.amount, line.currency, line.booked_on) == (D("-200000"), "SEK", date(2007, 10, 18))
+    assert any("without a booking or value date, dated 2007-10-18" in w for w in st.warnings)
+
+
+def test_camt053_booked_entry_without_any_date_is_rejected() -> None:
+    data = (b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">'
+            b"<BkToCstmrStmt><GrpHdr><MsgId>M</MsgId><CreDtTm>2026-01-02T10:00:00</CreDtTm></GrpHdr>"
+            b"<Stmt><Id>S</Id><CreDtTm>2026-01-02T10:00:00</CreDtTm><Acct><Id><IBAN>FR7630006000011234567890189"
+            b"</IBAN></Id></Acct><Ntry><Amt Ccy='EUR'>1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>"
+            b"<Sts><Cd>BOOK</Cd></Sts></Ntry></Stmt></BkToCstmrStmt></Document>")
     with pytest.raises(ParseError) as err:
-        parse("camt054/genkgo-camt/camt054.v8-with-UETR.xml")
+        CamtParser().parse(data, "s.xml")
     assert err.value.row == 1 and "no booking date" in err.value.reason
 
 
