@@ -235,7 +235,12 @@ class Mt940Parser:
         text = head.decode("latin-1")
         if "{4:" in text and re.search(r"(?m)^:20:", text):
             return True
-        return bool(re.search(r"(?m)^:20:", text) and re.search(r"(?m)^:(?:61|60[FM]):", text))
+        if re.search(r"(?m)^:20:", text) and re.search(r"(?m)^:(?:61|60[FM]):", text):
+            return True
+        # A bare fragment of transactions (some banks' exports, e.g. sparkassen.sta): it starts with a
+        # :61: booking line (6-digit value date) and carries :86: details.
+        first = text.lstrip("\ufeff\r\n\t ")
+        return bool(re.match(r":61:\d{6}", first) and re.search(r"(?m)^:?86:", text))
 
     def parse(self, data: bytes, filename: str) -> ParsedFile:
         blocks, preamble = _blocks(decode(data))

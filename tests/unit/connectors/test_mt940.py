@@ -220,3 +220,10 @@ def test_lines_written_as_mt940_parse_back(rows: list[tuple[int, Decimal, str, b
     assert (stmt.opening_balance, stmt.closing_balance, stmt.account) == (opening, closing,
                                                                           "FR7630006000011234567890189")
     assert len({ln.bank_ref for ln in stmt.lines}) == len(rows)
+
+
+def test_bare_transaction_fragment_is_detected() -> None:
+    """SOURCES.md: sparkassen.sta, 1 transaction, no :20:/:60F: (a fragment) - found by the registry too."""
+
+    pf = registry.parse_file(fixture_bytes("mt940/wolph-mt940/self-provided/sparkassen.sta"), "sparkassen.sta")
+    assert pf.format == "mt940" and pf.line_count == 1
