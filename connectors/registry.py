@@ -5,8 +5,11 @@ would accept almost any text with a date and an amount column, comes last.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from connectors._common import one_line
 from connectors.camt import CamtParser
+from connectors.csv_profiles import CsvProfile
 from connectors.csvfile import CsvParser
 from connectors.errors import ConnectorError, ParseError, UnknownFormat
 from connectors.model import ParsedFile
@@ -26,10 +29,17 @@ PARSERS: tuple[StatementParser, ...] = (
 HEAD_SIZE = 4096
 
 
-def detect(data: bytes, filename: str) -> StatementParser:
+def parsers_with(csv_profiles: Sequence[CsvProfile] = ()) -> tuple[StatementParser, ...]:
+    """The registered parsers, the CSV one also knowing a company's own ``csv_profiles``."""
+    if not csv_profiles:
+        return PARSERS
+    return tuple(CsvParser(profiles=csv_profiles) if isinstance(p, CsvParser) else p for p in PARSERS)
+
+
+def detect(data: bytes, filename: str, csv_profiles: Sequence[CsvProfile] = ()) -> StatementParser:
     """The first registered parser recognising the file's head; raises UnknownFormat."""
     head = data[:HEAD_SIZE]
-    for parser in PARSERS:
+    for parser in parsers_with(csv_profiles):
         try:
             if parser.detect(head, filename):
                 return parser
@@ -38,10 +48,10 @@ def detect(data: bytes, filename: str) -> StatementParser:
     raise UnknownFormat(filename)
 
 
-def parse_file(data: bytes, filename: str) -> ParsedFile:
+def parse_file(data: bytes, filename: str, csv_profiles: Sequence[CsvProfile] = ()) -> ParsedFile:
     """Detects and parses one file. Only ConnectorError subclasses escape: any unexpected
     exception from a parser becomes a ParseError with a one-line reason."""
-    parser = detect(data, filename)
+    parser = detect(data, filename, csv_profiles)
     try:
         return parser.parse(data, filename)
     except ConnectorError:

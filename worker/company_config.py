@@ -14,6 +14,9 @@ The file is ``<LETTRAGE_COMPANIES_DIR>/<company ref>.toml`` (default
     currency = "EUR"
     default = true
 
+    [csv]
+    profiles_file = "banks.toml"    # your banks' CSV export layouts, [[profile]] tables (connectors/csv_profiles)
+
     [[sources]]                     # a folder; default <LETTRAGE_INBOX_DIR>/<company ref>
     type = "inbox"
     path = "/data/inbox/atelier"
@@ -41,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from connectors.csv_profiles import CsvProfile, load_profiles
 from worker.errors import ConfigurationError
 
 
@@ -67,6 +71,7 @@ class CompanyConfig:
     bank_accounts: tuple[AccountConfig, ...] = ()
     sources: tuple[dict[str, Any], ...] = ()
     path: Path | None = None
+    csv_profiles_file: Path | None = None  # [csv] profiles_file: the company's own bank export layouts
 
 
 # Each source type's keys: key -> (expected type, required). worker/services/sources.py builds them.
@@ -153,7 +158,7 @@ def parse_company_config(text: str, path: Path | None = None) -> CompanyConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"{where}: not valid TOML ({exc})") from None
-    unknown = set(data) - {"import", "bank_accounts", "sources"}
+    unknown = set(data) - {"import", "bank_accounts", "sources", "csv"}
     if unknown:
         raise ConfigurationError(f"{where}: unknown section(s) {', '.join(sorted(unknown))}")
     raw_rules = data.get("import", {})
@@ -182,8 +187,17 @@ def parse_company_config(text: str, path: Path | None = None) -> CompanyConfig:
         if name in names[:i]:
             raise ConfigurationError(f"{where}: sources[{i}]: another source is already named {name!r}; "
                                      "give each one a distinct name")
+    csv_section = data.get("csv", {})
+    extra = set(csv_section) - {"profiles_file"}
+    if extra:
+        raise ConfigurationError(f"{where}: unknown key(s) csv.{', csv.'.join(sorted(extra))}")
+    profiles_file = None
+    if csv_section.get("profiles_file"):
+        profiles_file = Path(str(csv_section["profiles_file"]))
+        if not profiles_file.is_absolute() and path is not None:
+            profiles_file = path.parent / profiles_file
     return CompanyConfig(rules=ImportRules(**raw_rules), bank_accounts=tuple(accounts), sources=tuple(sources),
-                         path=path)
+                         path=path, csv_profiles_file=profiles_file)
 
 
 def source_name(raw: dict[str, Any]) -> str:
@@ -191,6 +205,21 @@ def source_name(raw: dict[str, Any]) -> str:
     if raw.get("name"):
         return str(raw["name"])
     return f"sftp:{raw['host']}" if raw["type"] == "sftp" else str(raw["type"])
+
+
+def load_csv_profiles(config: CompanyConfig) -> tuple[CsvProfile, ...]:
+    """The company's own CSV profiles (``[csv] profiles_file``); none when it names no file."""
+    if config.csv_profiles_file is None:
+        return ()
+    try:
+        text = config.csv_profiles_file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(f"{config.path}: csv.profiles_file {config.csv_profiles_file}: "
+                                 f"{exc.strerror or exc}") from None
+    try:
+        return tuple(load_profiles(text))
+    except ValueError as exc:
+        raise ConfigurationError(f"{config.csv_profiles_file}: {exc}") from None
 
 
 def load_company_config(companies_dir: Path, company_ref: str) -> CompanyConfig:

@@ -155,3 +155,39 @@ def test_lettrage_sync_refuses_a_bad_source_configuration(cli: Any, tmp_path: Pa
     result = cli("sync", "--no-send", ok=False)
     assert result.exit_code != 0
     assert "sources[0] (sftp): set host_key or known_hosts" in result.stdout + result.stderr
+
+
+def test_company_csv_profile_reads_its_bank_export(cli: Any, tmp_path: Path) -> None:
+    """A bank no built-in profile knows: the company declares its layout, and the export imports."""
+    companies = tmp_path / "var" / "companies"
+    companies.mkdir(parents=True, exist_ok=True)
+    (companies / "default.toml").write_text('[csv]\nprofiles_file = "banks.toml"\n', encoding="utf-8")
+    (companies / "banks.toml").write_text('''
+[[profile]]
+name = "banque-imaginaire"
+bank = "Banque Imaginaire"
+encoding = "cp1252"
+delimiter = "|"
+decimal = ","
+thousands = "."
+date_formats = ["%Y%m%d"]
+header = ["Jour", "Sortie", "Entrée", "Intitulé", "Tiers"]
+debit_positive = true
+
+[profile.columns]
+date = "Jour"
+debit = "Sortie"
+credit = "Entrée"
+label = ["Intitulé"]
+counterparty = "Tiers"
+''', encoding="utf-8")
+    export = tmp_path / "export.txt"
+    export.write_bytes(("Jour|Sortie|Entrée|Intitulé|Tiers\n20260302|1.234,56||Loyer bureau|SCI Été\n"
+                        "20260303||99,90|Règlement F-12|Client Œuf\n").encode("cp1252"))
+    [outcome] = cli.json("statements", "import", str(export), "--account", "FR7630006000011234567890189")
+    assert (outcome["format"], outcome["status"], outcome["lines_added"]) == ("csv", "imported", 2)
+    amounts = sorted(line["amount"] for line in cli.json("statements", "list"))
+    assert amounts == ["-1234.56", "99.90"]
+    (companies / "banks.toml").write_text("[[profile]]\nname = 'x'\n", encoding="utf-8")
+    result = cli("statements", "import", str(export), ok=False)
+    assert result.exit_code == 1 and "banks.toml" in result.stderr

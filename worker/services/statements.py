@@ -13,10 +13,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from connectors._common import one_line
+from connectors.csv_profiles import CsvProfile
 from connectors.errors import ConnectorError, ParseError
 from connectors.model import ParsedFile, ParsedStatement
 from connectors.registry import HEAD_SIZE, detect, parse_file
-from worker.company_config import ImportRules
+from worker.company_config import ImportRules, load_company_config, load_csv_profiles
 from worker.db.repository import Repository
 from worker.db.tables import BankAccount, StatementImport
 from worker.errors import StatementImportError, UnknownAccount
@@ -98,10 +99,15 @@ def import_statement(repo: Repository, data: bytes, filename: str, account: str 
     """
     content_hash = hashlib.sha256(data).hexdigest()
     try:
-        parsed: ParsedFile = parse_file(data, filename)
+        parsed: ParsedFile = parse_file(data, filename, company_csv_profiles(repo))
     except ConnectorError as exc:
         raise StatementImportError(str(exc)) from exc
     return _store(repo, parsed, content_hash, filename, account, source, rules, today)
+
+
+def company_csv_profiles(repo: Repository) -> tuple[CsvProfile, ...]:
+    """The CSV layouts the company declared in its configuration file, tried before the built-in ones."""
+    return load_csv_profiles(load_company_config(get_settings().companies_dir, repo.company.ref))
 
 
 def import_statement_file(repo: Repository, path: Path, account: str | None = None,
@@ -116,10 +122,11 @@ def import_statement_file(repo: Repository, path: Path, account: str | None = No
         head = fileobj.read(HEAD_SIZE)
         fileobj.seek(0)
         try:
-            parser = detect(head, filename)
+            profiles = company_csv_profiles(repo)
+            parser = detect(head, filename, profiles)
             stream = getattr(parser, "parse_stream", None)
             if stream is None:
-                parsed = parse_file(fileobj.read(), filename)
+                parsed = parse_file(fileobj.read(), filename, profiles)
             else:
                 try:
                     parsed = stream(fileobj, filename)
