@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -38,6 +38,20 @@ def require_service(name: str, host: str, port: int) -> None:
     if IN_CI:
         pytest.fail(f"{name} at {host}:{port} is unreachable and CI=true: .ci/run must start it")
     pytest.skip(f"{name} at {host}:{port} is unreachable")
+
+
+def table_counts(url: str) -> dict[str, int]:
+    """Rows per table: a refused import must leave every count as it was."""
+    from sqlmodel import Session
+
+    from worker.db.tables import ALL_TABLES
+
+    engine = create_engine(url)
+    with Session(engine) as session:
+        counts = {t.__tablename__: session.execute(select(func.count()).select_from(t)).scalar_one()
+                  for t in ALL_TABLES}
+    engine.dispose()
+    return counts
 
 
 def statement_fixture(relative: str) -> Path:

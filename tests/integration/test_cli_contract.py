@@ -7,22 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select
-from sqlmodel import Session
 
+from tests.conftest import table_counts
 from tests.factories import COMPANY_IBAN, Camt053, InvoiceSpec, Payment, invoices_csv, ofx_statement
-from worker.db.tables import ALL_TABLES
 
 CUSTOMER_IBAN = "FR7617569000000003064912491"
-
-
-def table_counts(url: str) -> dict[str, int]:
-    engine = create_engine(url)
-    with Session(engine) as session:
-        counts = {t.__tablename__: session.execute(select(func.count()).select_from(t)).scalar_one()
-                  for t in ALL_TABLES}
-    engine.dispose()
-    return counts
 
 
 def write(path: Path, data: bytes) -> str:

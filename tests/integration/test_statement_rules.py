@@ -13,26 +13,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, select
 from sqlmodel import Session
 
+from tests.conftest import table_counts
 from tests.factories import COMPANY_IBAN, Camt053, Payment
 from worker.company_config import ImportRules
 from worker.db.repository import Repository
-from worker.db.tables import ALL_TABLES, StatementBalance
+from worker.db.tables import StatementBalance
 from worker.db.uow import unit_of_work
 from worker.errors import StatementImportError
 from worker.services.companies import resolve_company
 from worker.services.statements import import_statement
-
-
-def table_counts(url: str) -> dict[str, int]:
-    engine = create_engine(url)
-    with Session(engine) as session:
-        counts = {t.__tablename__: session.execute(select(func.count()).select_from(t)).scalar_one()
-                  for t in ALL_TABLES}
-    engine.dispose()
-    return counts
 
 
 def balances(url: str) -> list[StatementBalance]:
