@@ -32,6 +32,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
+from rapidfuzz.distance import OSA
+
 from matching.model import BankLine, OpenInvoice
 
 MAX_WINDOW = 6  # runs; "FACTURE N 2026 00123" is four, leave room for odd spacing
@@ -42,6 +44,7 @@ MIN_GROUPS_LEN = 5  # "2026" + "9": year and sequence, each without leading zero
 MARKERS = frozenset({"FA", "FAC", "FACT", "FACTURE", "FACTURES", "FCT", "FT", "INV", "INVOICE", "N", "NO", "NR",
                      "NUM", "NUMERO", "REF"})
 SHORT_TAIL = "#"  # index prefix of short tails, looked up only after a marker word
+MIN_TYPO_LEN = 8  # a number is read "with one typo" only when it is long enough for that to mean something
 
 _RUN = re.compile(r"[A-Z]+|[0-9]+")
 _RF_START = re.compile(r"RF[0-9]{2}")
@@ -64,6 +67,7 @@ class RefHit:
     found: str  # the text as the payer wrote it (normalised spacing), for the reasons
     where: str  # "text" or "structured reference"
     rf: bool = False  # found through an ISO 11649 creditor reference
+    typo: bool = False  # one character away from the invoice's number (changed, dropped, added, swapped)
 
     @property
     def strong(self) -> bool:
@@ -74,6 +78,8 @@ class RefHit:
         """A human sentence for the audit log."""
         if self.rf:
             return f"RF reference {self.found} in {self.where} is the payment reference of {number}"
+        if self.typo:
+            return f"{self.found} in {self.where} is one typo away from {number} (weak)"
         if self.strength is Strength.TAIL:
             return f"number {self.found} in {self.where} matches the end of {number} (weak)"
         return f"reference {number} in {self.where}"
@@ -171,10 +177,15 @@ class ReferenceIndex:
     def __init__(self, invoices: Iterable[OpenInvoice]) -> None:
         self._keys: dict[str, dict[int, Strength]] = {}
         self._rf: dict[str, list[int]] = {}
+        self._typos: dict[str, set[str]] = {}  # each key and its one-character deletions -> keys
         for inv in invoices:
             for key, strength in number_keys(inv.number).items():
                 slot = self._keys.setdefault(key, {})
                 slot[inv.id] = max(strength, slot.get(inv.id, strength))
+            for key, strength in number_keys(inv.number).items():
+                if strength >= Strength.DIGITS and len(key) >= MIN_TYPO_LEN and any(c.isdigit() for c in key):
+                    for variant in (key, *_deletions(key)):
+                        self._typos.setdefault(variant, set()).add(key)
             if inv.payment_reference:
                 ref = compact(inv.payment_reference)
                 if ref.startswith("RF") and rf_is_valid(ref):
@@ -215,6 +226,32 @@ class ReferenceIndex:
             for k in range(start, end):
                 used[k] = True
         hits.extend(self._find_numbers(parts, used, where))
+        if not any(h.strength >= Strength.DIGITS for h in hits):
+            hits.extend(self._find_typos(parts, used, where))
+        return hits
+
+    def _find_typos(self, parts: Sequence[str], used: list[bool], where: str) -> list[RefHit]:
+        """Invoice numbers written with one typo (a changed, dropped, added or swapped character).
+
+        Symmetric deletion index (as SymSpell): a written form and a key one edit apart share a
+        one-deletion variant; the optimal string alignment distance then confirms the edit. Such a
+        hit is weak: it counts only when the amount and the payer agree (the engine decides).
+        """
+        hits: list[RefHit] = []
+        for size in range(min(3, len(parts)), 0, -1):
+            for start in range(len(parts) - size + 1):
+                if any(used[start : start + size]):
+                    continue
+                window = parts[start : start + size]
+                written = "".join(window)
+                if len(written) < MIN_TYPO_LEN - 1 or not any(c.isdigit() for c in written):
+                    continue
+                keys = {key for variant in (written, *_deletions(written)) for key in self._typos.get(variant, ())}
+                for key in sorted(keys):
+                    if key == written or OSA.distance(written, key) != 1:
+                        continue
+                    hits.extend(RefHit(inv_id, Strength.TAIL, " ".join(window), where, typo=True)
+                                for inv_id in sorted(self._keys.get(key, {})))
         return hits
 
     def _find_numbers(self, parts: Sequence[str], used: list[bool], where: str) -> list[RefHit]:
@@ -245,6 +282,11 @@ class ReferenceIndex:
         for inv_id, strength in self._keys.get(stripped, {}).items():
             found[inv_id] = max(strength, found.get(inv_id, strength))
         return found
+
+
+def _deletions(key: str) -> set[str]:
+    """``key`` with one character removed, at every position."""
+    return {key[:i] + key[i + 1 :] for i in range(len(key))}
 
 
 def _blocks(ref: str) -> str:

@@ -126,3 +126,23 @@ def test_rf_reference_with_bad_check_digits_matches_nothing() -> None:
 
 def test_compact() -> None:
     assert compact("fa-2026/00123 é") == "FA202600123E"
+
+
+@pytest.mark.parametrize("written", [
+    "FA-2026-00132",  # two digits swapped
+    "FA-2026-0012",   # one dropped
+    "FA-2026-001233",  # one added
+    "FA-2026-00173",  # one changed
+])
+def test_one_typo_is_a_weak_hit(written: str) -> None:
+    index = ReferenceIndex([invoice("FA-2026-00123", id=1), invoice("FA-2026-00999", id=2)])
+    [hit] = index.find(line(text=f"VIR {written} MERCI"))
+    assert (hit.invoice_id, hit.strength, hit.typo, hit.strong) == (1, Strength.TAIL, True, False)
+    assert "one typo away from FA-2026-00123" in hit.reason("FA-2026-00123")
+
+
+def test_two_typos_or_an_exact_number_are_not_typo_hits() -> None:
+    index = ReferenceIndex([invoice("FA-2026-00123", id=1), invoice("FA-2026-00124", id=2)])
+    assert index.find(line(text="FA-2026-00321")) == []  # two edits away
+    [hit] = index.find(line(text="FA-2026-00124"))  # an exact number: no typo reading of its neighbour
+    assert (hit.invoice_id, hit.typo) == (2, False)
