@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy import BigInteger, String, bindparam, column, func, insert, select, table, text, type_coerce
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
 from worker.db.tables import (
@@ -42,6 +44,59 @@ _LINES_STORED = table("statementline", *(
     for c in StatementLine.__table__.c if c.name != "id"
 ))
 _MONEY = Money()
+_LINE_COLUMNS = tuple(c.name for c in _LINES_STORED.c)
+_LINE_COLUMN_LIST = ", ".join(_LINE_COLUMNS)
+
+
+def _driver_error(statement: str, exc: Exception, base: type[Exception]) -> Exception:
+    """A driver's exception as SQLAlchemy raises it (IntegrityError, OperationalError, ...)."""
+    return DBAPIError.instance(statement, None, exc, base)
+
+
+def _copy_lines(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL: the rows through one ``COPY ... FROM STDIN`` on the session's psycopg connection."""
+    import psycopg
+
+    statement = f"COPY statementline ({_LINE_COLUMN_LIST}) FROM STDIN"
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    columns = _LINE_COLUMNS
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            write = copy.write_row
+            for row in rows:
+                write([row[c] for c in columns])
+    except psycopg.Error as exc:
+        raise _driver_error(statement, exc, psycopg.Error) from exc
+
+
+def _executemany_lines(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """SQLite: the driver's executemany on tuples, values converted by the columns' bind processors."""
+    import sqlite3
+
+    dialect = connection.dialect
+    statement = (f"INSERT INTO statementline ({_LINE_COLUMN_LIST}) "
+                 f"VALUES ({', '.join('?' for _ in _LINE_COLUMNS)})")
+    processors = [(c.name, c.type._cached_bind_processor(dialect)) for c in _LINES_STORED.c]
+    plain = [name for name, process in processors if process is None]
+    if len(plain) == len(processors):
+        params = [tuple([row[c] for c in _LINE_COLUMNS]) for row in rows]
+    else:
+        params = []
+        for row in rows:
+            params.append(tuple([
+                row[name] if process is None or row[name] is None else process(row[name])
+                for name, process in processors]))
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        for start in range(0, len(params), _INSERT_CHUNK):
+            cursor.executemany(statement, params[start:start + _INSERT_CHUNK])
+    except sqlite3.Error as exc:
+        raise _driver_error(statement, exc, sqlite3.Error) from exc
+    finally:
+        cursor.close()
 
 
 class Repository:
@@ -162,8 +217,12 @@ class Repository:
     def insert_lines(self, rows: list[dict[str, Any]]) -> int:
         """Inserts statement lines given as plain dicts of StatementLine columns; returns how many.
 
-        One Core ``INSERT`` run as an executemany per chunk of 5,000 rows: no ORM objects, no
-        identity map, no per-row flush. ``company_id`` is this repository's (a row naming another
+        On PostgreSQL (psycopg) the rows go through ``COPY statementline (...) FROM STDIN`` on the
+        session's own connection, in its transaction; on SQLite through the driver's ``executemany``
+        with plain tuples, each value converted once by the column type's own bind processor (what
+        SQLAlchemy would do, without building its per-row parameter dicts); on any other backend a Core
+        ``INSERT`` run as an executemany per chunk of 5,000 rows. No ORM objects, no identity map, no
+        per-row flush; a driver error is raised as SQLAlchemy's (``IntegrityError`` for a duplicate). ``company_id`` is this repository's (a row naming another
         company is refused); ``amount`` is a Decimal, converted here once to Money's stored integer
         (the same check as ``Money``: more than four decimal places is an error, never rounded);
         ``created_at`` defaults to one timestamp for the whole call. The dicts are completed in place
@@ -181,9 +240,15 @@ class Repository:
                 raise ValueError("row belongs to another company")
             row["amount"] = to_stored(row["amount"], dialect)
             row.setdefault("created_at", now)
-        insert_rows = insert(_LINES_STORED)
-        for start in range(0, len(rows), _INSERT_CHUNK):
-            self.session.execute(insert_rows, rows[start:start + _INSERT_CHUNK])
+        connection = self.session.connection()
+        if dialect.name == "postgresql" and dialect.driver == "psycopg":
+            _copy_lines(connection, rows)
+        elif dialect.name == "sqlite" and dialect.driver == "pysqlite":
+            _executemany_lines(connection, rows)
+        else:
+            insert_rows = insert(_LINES_STORED)
+            for start in range(0, len(rows), _INSERT_CHUNK):
+                self.session.execute(insert_rows, rows[start:start + _INSERT_CHUNK])
         return len(rows)
 
     def lines(self, states: Sequence[str] | None = None, credits_only: bool = False) -> list[StatementLine]:
