@@ -18,7 +18,7 @@ from worker.services.companies import resolve_company
 from worker.services.invoices import ImportCounts, import_invoice_file, invoice_views
 from worker.services.matching import run_matching
 from worker.services.reminders import plan_reminders, send_reminders
-from worker.services.sync import import_files, sync
+from worker.services.sync import import_paths, sync
 
 pass_app = click.make_pass_decorator(AppContext)
 ISO_DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -137,17 +137,11 @@ def statements() -> None:
 def statements_import(app: AppContext, files: tuple[str, ...], account: str | None, as_json: bool,
                       company: str | None) -> None:
     """Import statement files (OFX, CAMT.053, CSV); each file all or nothing, each line once."""
-    def read_all() -> Any:
-        for path in files:
-            try:
-                yield path, Path(path).read_bytes()
-            except OSError as exc:
-                raise LettrageError(f"{path}: {exc.strerror or exc}") from None
-
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console,
                   transient=True, disable=as_json or len(files) < 2) as progress:
         task = progress.add_task("Importing statements", total=len(files))
-        outcomes = import_files(app.engine, company, read_all(), account=account,
+        # Read from disk inside each file's import: a large CAMT file is streamed, not held in memory.
+        outcomes = import_paths(app.engine, company, files, account=account,
                                 on_done=lambda _o: progress.advance(task))
     if as_json:
         print_json([o.as_json() for o in outcomes])

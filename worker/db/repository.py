@@ -82,11 +82,22 @@ def _executemany_lines(connection: Connection, rows: list[dict[str, Any]]) -> No
     if len(plain) == len(processors):
         params = [tuple([row[c] for c in _LINE_COLUMNS]) for row in rows]
     else:
+        # Dates and timestamps repeat (a statement spans a few hundred days, created_at is one value):
+        # each distinct value goes through its processor once per call.
+        memos: dict[str, dict[Any, Any]] = {name: {} for name, process in processors if process is not None}
         params = []
         for row in rows:
-            params.append(tuple([
-                row[name] if process is None or row[name] is None else process(row[name])
-                for name, process in processors]))
+            values = []
+            for name, process in processors:
+                value = row[name]
+                if process is not None and value is not None:
+                    memo = memos[name]
+                    done = memo.get(value, memo)
+                    if done is memo:
+                        done = memo[value] = process(value)
+                    value = done
+                values.append(value)
+            params.append(tuple(values))
     raw = connection.connection.driver_connection
     assert raw is not None
     cursor = raw.cursor()
@@ -198,6 +209,9 @@ class Repository:
         if not refs:
             return found
         columns = StatementLine.__table__.c
+        if len(refs) > 500 and self.session.execute(select(columns.id).where(
+                columns.bank_account_id == bank_account_id).limit(1)).first() is None:
+            return found  # an account without lines yet (its first import): nothing to look up
         if self.session.get_bind().dialect.name == "postgresql":
             size = 20_000
             query = select(columns.bank_ref).where(

@@ -112,10 +112,11 @@ def company_csv_profiles(repo: Repository) -> tuple[CsvProfile, ...]:
 
 def import_statement_file(repo: Repository, path: Path, account: str | None = None,
                           source: str = "cli", *, rules: ImportRules | None = None,
-                          today: date | None = None) -> ImportOutcome:
+                          today: date | None = None, filename: str | None = None) -> ImportOutcome:
     """``import_statement`` for a file on disk, without holding its bytes in memory when the format can
-    be streamed (CAMT: ``parse_stream``); other formats are read whole. Same outcome, same errors."""
-    filename = path.name
+    be streamed (CAMT: ``parse_stream``); other formats are read whole. Same outcome, same errors.
+    ``filename`` is the name the import records and reports (default: the file's own name)."""
+    filename = path.name if filename is None else filename
     with path.open("rb") as fileobj:
         content_hash = hashlib.file_digest(fileobj, "sha256").hexdigest()
         fileobj.seek(0)

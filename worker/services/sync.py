@@ -30,7 +30,7 @@ from worker.services.companies import resolve_company
 from worker.services.matching import MatchCounts, run_matching
 from worker.services.reminders import SendResult, plan_reminders, send_reminders
 from worker.services.sources import build_sources, default_inbox
-from worker.services.statements import ImportOutcome, import_statement
+from worker.services.statements import ImportOutcome, import_statement, import_statement_file
 from worker.settings import Settings
 
 
@@ -93,7 +93,24 @@ def import_files(engine: Engine, company_ref: str | None, files: Iterable[tuple[
     return outcomes
 
 
-def _import_one(engine: Engine, company_ref: str | None, name: str, data: bytes, account: str | None,
+def import_paths(engine: Engine, company_ref: str | None, paths: Iterable[str], account: str | None = None,
+                 source: str = "cli", on_done: Callable[[ImportOutcome], None] | None = None) -> list[ImportOutcome]:
+    """``import_files`` for files on disk, named as given: each file is read inside its own import
+    (``import_statement_file``: a CAMT file is streamed, never held whole in memory). Same outcomes;
+    a file that cannot be read raises LettrageError when its turn comes, as reading it first did."""
+    outcomes = []
+    for name in paths:
+        try:
+            outcome = _import_one(engine, company_ref, name, None, account, source)
+        except OSError as exc:
+            raise LettrageError(f"{name}: {exc.strerror or exc}") from None
+        outcomes.append(outcome)
+        if on_done:
+            on_done(outcome)
+    return outcomes
+
+
+def _import_one(engine: Engine, company_ref: str | None, name: str, data: bytes | None, account: str | None,
                 source: str) -> ImportOutcome:
     """One file in one transaction. A concurrent import of the same lines (unique bank ids) makes the
     transaction fail; it is tried again, and then skips what the other import stored."""
@@ -101,6 +118,9 @@ def _import_one(engine: Engine, company_ref: str | None, name: str, data: bytes,
         try:
             with unit_of_work(engine) as session:
                 repo = Repository(session, resolve_company(session, company_ref))
+                if data is None:  # a file on disk, read (or streamed) by the import itself
+                    return import_statement_file(repo, Path(name), account=account, source=source,
+                                                 filename=name)
                 return import_statement(repo, data, name, account=account, source=source)
         except (LettrageError, ConnectorError) as exc:
             return ImportOutcome(file=name, status="failed", error=str(exc))
