@@ -81,7 +81,7 @@ def invoices() -> None:
 
 
 @invoices.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @json_option
 @company_option
 @pass_app
@@ -129,7 +129,7 @@ def statements() -> None:
 
 
 @statements.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--account", default=None, metavar="IBAN", help="Account of files that name none.")
 @json_option
 @company_option
