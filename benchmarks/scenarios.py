@@ -76,6 +76,11 @@ def run_scenario(root: Path, seed: int, today: date = TODAY) -> tuple[dict[str, 
     settings = load_settings({"LETTRAGE_DATA_DIR": str(root / "var")}, env_file=None)
     settings = settings.with_overrides(inbox_dir=root / "inbox", output_dir=root / "out")
     sync(engine, settings, COMPANY, as_of=today, send=False, sources=[InboxSource(inbox, settle_seconds=0)])
+    # The import refuses lines booked after the real clock's tomorrow: a ``today`` in the future
+    # would quarantine statements and the score would measure nothing. Fail loudly instead.
+    quarantined = sorted((inbox / "quarantine").glob("*.error.txt")) if (inbox / "quarantine").exists() else []
+    if quarantined:
+        raise RuntimeError("statements quarantined: " + "; ".join(p.read_text().strip() for p in quarantined))
     return files.truth, engine
 
 
