@@ -128,6 +128,15 @@ class Matcher:
         viable = sorted((h for h in hypotheses if h.score >= self.config.review_threshold),
                         key=_Hypothesis.sort_key)
         if not viable:
+            # Money that settles an open invoice exactly is never left unmatched, even when the payer
+            # looks like someone else: unmatched, that invoice would be reminded although it may be
+            # paid. An accountant decides (and the review item holds the invoice meanwhile).
+            settling = sorted((h for h in hypotheses if h.fit.settles), key=_Hypothesis.sort_key)
+            if settling:
+                candidates = tuple(Candidate(self._proposals(h), h.score, tuple(h.reasons))
+                                   for h in settling[:MAX_CANDIDATES])
+                return Decision(line.id, "review", candidates=candidates, reasons=(
+                    "weak evidence, but the amount settles an open invoice: not left unmatched",))
             return Decision(line.id, "unmatched", reasons=tuple(self._why_unmatched(line, currency)))
         best = viable[0]
         runner_up = viable[1].score if len(viable) > 1 else 0.0

@@ -248,3 +248,19 @@ def test_payer_without_any_fitting_invoice_is_unmatched_with_reason() -> None:
 def test_empty_inputs() -> None:
     assert match_lines([], [], []) == []
     assert one(line("10.00", "FA-2026-00123"), []).kind == "unmatched"
+
+
+def test_exact_amount_is_never_left_unmatched_when_the_payer_looks_like_someone_else() -> None:
+    """A family member pays from the IBAN known for another customer, with no reference.
+
+    The amount settles one open invoice exactly: unmatched, that invoice would be reminded although
+    it may be paid, so the line goes to review (never auto) and the invoice waits for an accountant.
+    """
+    anais = customer(1, "M. Anaïs Lambert", ibans=(IBAN_FR,))
+    helene = customer(2, "M. Hélène Lambert")
+    owed = invoice("FA-2025-00162", customer_id=2, amount="370.00", id=162)
+    [decision] = match_lines([line("370.00", "VIR FACTURE", counterparty="LAMBERT JEAN OU MARIE", iban=IBAN_FR)],
+                             [owed], [anais, helene])
+    assert decision.kind == "review"
+    assert [p.invoice_id for c in decision.candidates for p in c.proposals] == [162]
+    assert "not left unmatched" in decision.reasons[0]
