@@ -11,7 +11,6 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -97,17 +96,6 @@ class SftpServer:
                                     "timeout": 5.0}
         settings.update(overrides)
         return SftpSource(**settings)
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[SftpServer]:
-    root = tmp_path / "remote"
-    (root / "out").mkdir(parents=True)
-    srv = SftpServer(root).start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
 
 
 def statement(ref: str, amount: str = "250.00") -> bytes:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -79,17 +78,6 @@ settle_seconds = 0
     assert sftp.state_dir == tmp_path / "var" / "sources" / "acme"
     assert inbox.root == tmp_path / "companies" / "drop" and inbox.settle_seconds == 0
     assert not inbox.root.exists()  # a configured folder is not created: a missing mount is reported
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[SftpServer]:
-    root = tmp_path / "remote"
-    (root / "out").mkdir(parents=True)
-    srv = SftpServer(root).start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
 
 
 def _drop(folder: Path, name: str, data: bytes) -> None:
