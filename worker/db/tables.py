@@ -276,3 +276,7 @@ ALL_TABLES = [
     Company, Customer, CustomerIban, Invoice, BankAccount, StatementImport, StatementLine, StatementBalance,
     Allocation, ReviewItem, Reminder, ReminderInvoice, AuditEvent,
 ]
+
+from worker.db.user_tables import USER_TABLES  # noqa: E402 - users, roles, sessions (web pages)
+
+ALL_TABLES.extend(USER_TABLES)
