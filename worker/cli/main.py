@@ -82,7 +82,7 @@ def cli(ctx: click.Context, company: str | None) -> None:
 
 
 def main() -> None:
-    from worker.cli import commands, operations  # noqa: F401 - registers the commands
+    from worker.cli import commands, operations, users_cmds  # noqa: F401 - registers the commands
 
     try:
         cli.main(prog_name="lettrage", standalone_mode=True)

@@ -1,0 +1,260 @@
+"""User accounts: who may sign in, what they may do in each company, their sessions, and login throttling.
+
+Passwords are kept only as argon2id hashes (argon2-cffi's defaults, RFC 9106's second recommended
+profile). A session key is random, sent to the browser signed, and stored only as its SHA-256.
+Repeated failed logins for one address, or from one client, are refused for a while before any
+password is checked, so guessing is slow whatever the password.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlmodel import Session
+
+from worker.db.tables import Company, utcnow
+from worker.db.user_tables import LoginAttempt, User, UserRole, WebSession
+from worker.errors import LettrageError
+
+ROLES = ("viewer", "accountant", "admin")
+_RANK = {role: rank for rank, role in enumerate(ROLES)}
+LOCALES = ("fr", "en")
+MIN_PASSWORD = 10
+SESSION_LIFETIME = timedelta(hours=12)
+SESSION_IDLE = timedelta(hours=2)
+THROTTLE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_EMAIL = 5
+MAX_FAILURES_PER_CLIENT = 20
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_hasher = PasswordHasher()
+# Verified against when the address is unknown, so an unknown address takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class UserError(LettrageError):
+    """Raised when a user cannot be added, changed or removed as asked."""
+
+
+class LoginRefused(LettrageError):
+    """Raised when an address and password do not sign anyone in (never says which one was wrong)."""
+
+
+class LoginThrottled(LoginRefused):
+    """Raised when too many logins failed recently for the address or the client; try again later."""
+
+
+def can_read(role: str | None) -> bool:
+    return role in _RANK
+
+
+def can_decide(role: str | None) -> bool:
+    """Accountants and admins decide review items; viewers only read."""
+    return role is not None and _RANK.get(role, -1) >= _RANK["accountant"]
+
+
+def can_manage(role: str | None) -> bool:
+    """Admins manage the company's users, tokens and settings."""
+    return role == "admin"
+
+
+def normalise_email(email: str) -> str:
+    value = email.strip().lower()
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise UserError(f"{email!r} is not an email address")
+    return value
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"the password must have at least {MIN_PASSWORD} characters")
+    return _hasher.hash(password)
+
+
+def _password_matches(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    return session.execute(select(User).where(User.email == email.strip().lower())).scalars().first()
+
+
+def add_user(session: Session, company: Company, email: str, role: str, password: str | None,
+             locale: str | None = None) -> tuple[User, bool]:
+    """Gives ``email`` the ``role`` in ``company``, creating the user when new; returns (user, created).
+
+    A new user needs a password; an existing one keeps theirs unless one is given.
+    """
+    if role not in ROLES:
+        raise UserError(f"role {role!r}: choose one of {', '.join(ROLES)}")
+    if locale is not None and locale not in LOCALES:
+        raise UserError(f"language {locale!r}: choose one of {', '.join(LOCALES)}")
+    address = normalise_email(email)
+    user = user_by_email(session, address)
+    created = user is None
+    if user is None:
+        if password is None:
+            raise UserError(f"{address} is a new user: give a password")
+        user = User(email=address, password_hash=hash_password(password), locale=locale or "fr")
+        session.add(user)
+        session.flush()
+    else:
+        if password is not None:
+            set_password(session, user, password)
+        if locale is not None:
+            user.locale = locale
+        session.add(user)
+    assert user.id is not None and company.id is not None
+    current = session.execute(select(UserRole).where(
+        UserRole.company_id == company.id, UserRole.user_id == user.id)).scalars().first()
+    if current is None:
+        session.add(UserRole(company_id=company.id, user_id=user.id, role=role))
+    else:
+        current.role = role
+        session.add(current)
+    session.flush()
+    return user, created
+
+
+def set_password(session: Session, user: User, password: str, now: datetime | None = None) -> None:
+    """Changes the password and signs the user out everywhere."""
+    user.password_hash = hash_password(password)
+    user.password_changed_at = now or utcnow()
+    session.add(user)
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+
+
+@dataclass(frozen=True)
+class Member:
+    email: str
+    role: str
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+def list_users(session: Session, company: Company) -> list[Member]:
+    rows = session.execute(select(User, UserRole.role).join(UserRole, UserRole.user_id == User.id)
+                           .where(UserRole.company_id == company.id).order_by(User.email))
+    return [Member(u.email, role, u.created_at, u.last_login_at) for u, role in rows]
+
+
+def remove_user(session: Session, company: Company, email: str) -> None:
+    """Takes away the user's role in ``company``; a user left without any company is deleted (and signed out)."""
+    user = user_by_email(session, email)
+    if user is None or role_in(session, user.id, company.id) is None:
+        raise UserError(f"no user {email.strip().lower()!r} in company {company.ref!r}")
+    session.execute(delete(UserRole).where(UserRole.company_id == company.id, UserRole.user_id == user.id))
+    remaining = session.execute(select(func.count()).select_from(UserRole).where(
+        UserRole.user_id == user.id)).scalar_one()
+    if not remaining:
+        session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+        session.delete(user)
+    session.flush()
+
+
+def role_in(session: Session, user_id: int | None, company_id: int | None) -> str | None:
+    """The user's role in the company, or None: then they see nothing of it."""
+    if user_id is None or company_id is None:
+        return None
+    return session.execute(select(UserRole.role).where(
+        UserRole.user_id == user_id, UserRole.company_id == company_id)).scalars().first()
+
+
+def memberships(session: Session, user_id: int) -> list[tuple[Company, str]]:
+    """The companies the user may open, with their role in each, by company name."""
+    rows = session.execute(select(Company, UserRole.role).join(UserRole, UserRole.company_id == Company.id)
+                           .where(UserRole.user_id == user_id).order_by(Company.name, Company.ref))
+    return [(company, role) for company, role in rows]
+
+
+# -- signing in ------------------------------------------------------------
+def _recent_failures(session: Session, column: object, value: str, since: datetime) -> int:
+    return int(session.execute(select(func.count()).select_from(LoginAttempt).where(
+        column == value, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False))).scalar_one())
+
+
+def throttled(session: Session, email: str, client: str, now: datetime) -> bool:
+    since = now - THROTTLE_WINDOW
+    return (_recent_failures(session, LoginAttempt.email, email, since) >= MAX_FAILURES_PER_EMAIL
+            or _recent_failures(session, LoginAttempt.client, client, since) >= MAX_FAILURES_PER_CLIENT)
+
+
+def authenticate(session: Session, email: str, password: str, client: str, now: datetime) -> User:
+    """The active user with this address and password; every attempt is recorded (commit it even on failure).
+
+    Raises LoginThrottled after 5 failures for the address, or 20 from the client, in 15 minutes,
+    without looking at the password; LoginRefused for a wrong address or password.
+    """
+    address = email.strip().lower()[:254]
+    client = client[:64]
+    if throttled(session, address, client, now):
+        session.add(LoginAttempt(email=address, client=client, at=now, succeeded=False))
+        raise LoginThrottled("too many failed attempts: wait 15 minutes and try again")
+    user = user_by_email(session, address)
+    matches = _password_matches(user.password_hash if user else _DUMMY_HASH, password)
+    ok = bool(user is not None and matches and user.is_active)
+    session.add(LoginAttempt(email=address, client=client, at=now, succeeded=ok))
+    if not ok or user is None:
+        raise LoginRefused("wrong email address or password")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.last_login_at = now
+    session.add(user)
+    return user
+
+
+def forget_attempts(session: Session, before: datetime) -> int:
+    """Deletes login attempts older than ``before`` (they no longer count); returns how many."""
+    result = session.execute(delete(LoginAttempt).where(LoginAttempt.at < before))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# -- sessions ----------------------------------------------------------------
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def open_session(session: Session, user: User, now: datetime) -> tuple[str, WebSession]:
+    """A new session for ``user``: returns the key for the cookie (shown only here) and the row."""
+    assert user.id is not None
+    key = secrets.token_urlsafe(32)
+    row = WebSession(key_hash=_key_hash(key), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
+                     created_at=now, last_seen_at=now, expires_at=now + SESSION_LIFETIME)
+    session.add(row)
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id, WebSession.expires_at < now))
+    session.flush()
+    return key, row
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands timestamps back without their zone; they were stored in UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def session_user(session: Session, key: str, now: datetime) -> tuple[User, WebSession] | None:
+    """The active user of a live session (not expired, not idle too long), or None."""
+    row = session.execute(select(WebSession).where(WebSession.key_hash == _key_hash(key))).scalars().first()
+    if row is None:
+        return None
+    if _aware(row.expires_at) <= now or _aware(row.last_seen_at) + SESSION_IDLE <= now:
+        session.delete(row)
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    if now - _aware(row.last_seen_at) > timedelta(minutes=1):
+        row.last_seen_at = now
+        session.add(row)
+    return user, row
+
+
+def close_session(session: Session, key: str) -> None:
+    session.execute(delete(WebSession).where(WebSession.key_hash == _key_hash(key)))
