@@ -280,3 +280,7 @@ ALL_TABLES = [
 from worker.db.user_tables import USER_TABLES  # noqa: E402 - users, roles, sessions (web pages)
 
 ALL_TABLES.extend(USER_TABLES)
+
+from worker.db.reminder_tables import DUNNING_TABLES  # noqa: E402 - pauses, profiles, approvals, outbox
+
+ALL_TABLES.extend(DUNNING_TABLES)
