@@ -44,27 +44,44 @@ def demo(app: AppContext, as_json: bool, company: str | None) -> None:
 @cli.command("worker")
 @click.option("--processes", default=1, show_default=True, help="Worker processes.")
 @click.option("--threads", default=4, show_default=True, help="Threads per process.")
+@click.option("--shutdown-timeout", default=600.0, show_default=True, type=float,
+              help="On SIGTERM, seconds the tasks under way have to finish before the worker stops anyway.")
 @company_option
 @pass_app
-def worker_command(app: AppContext, processes: int, threads: int, company: str | None) -> None:
-    """Run the dramatiq worker (needs LETTRAGE_BROKER_URL)."""
+def worker_command(app: AppContext, processes: int, threads: int, shutdown_timeout: float,
+                   company: str | None) -> None:
+    """Run the dramatiq worker (needs LETTRAGE_BROKER_URL); logs are JSON lines on stderr.
+
+    SIGTERM (or Ctrl-C) stops it gracefully: it takes no new task, the tasks under way finish,
+    and the ones it had fetched but not started go back to the broker.
+    """
     if not app.settings.broker_url:
         raise ConfigurationError("LETTRAGE_BROKER_URL is not set: the worker needs a broker (redis:// or amqp://)")
     from dramatiq.cli import main as dramatiq_main
 
-    sys.argv = ["dramatiq", "worker.actors", "--processes", str(processes), "--threads", str(threads)]
+    from worker.logging import json_logs_for_dramatiq
+
+    json_logs_for_dramatiq()
+    sys.argv = ["dramatiq", "worker.actors", "--processes", str(processes), "--threads", str(threads),
+                "--worker-shutdown-timeout", str(int(shutdown_timeout * 1000))]
     raise SystemExit(dramatiq_main())
 
 
 @cli.command("scheduler")
 @click.option("--once", is_flag=True, help="Enqueue what is due now and exit.")
+@click.option("--interval", default=30.0, show_default=True, type=float, help="Seconds between two passes.")
+@click.option("--requeue-after", default=900.0, show_default=True, type=float,
+              help="Seconds a task may be owed but unseen before it is sent again (a broker that lost it).")
 @company_option
 @pass_app
-def scheduler_command(app: AppContext, once: bool, company: str | None) -> None:
-    """Enqueue the daily sync of every company at LETTRAGE_SYNC_TIME in its time zone."""
+def scheduler_command(app: AppContext, once: bool, interval: float, requeue_after: float,
+                      company: str | None) -> None:
+    """Enqueue the daily sync of every company at LETTRAGE_SYNC_TIME in its time zone; logs are JSON lines."""
+    from worker.logging import configure_json_logging
     from worker.scheduler import run_scheduler
 
-    run_scheduler(app.settings, app.engine, once=once)
+    configure_json_logging()
+    run_scheduler(app.settings, app.engine, once=once, interval=interval, requeue_after=requeue_after)
 
 
 @cli.command("serve")
@@ -79,3 +96,6 @@ def serve(app: AppContext, host: str, port: int, company: str | None) -> None:
     from worker.api.app import create_app
 
     uvicorn.run(create_app(app.settings), host=host, port=port, log_level="info")
+
+
+from worker.cli import tasks_cmds  # noqa: F401 - registers ``lettrage tasks``

@@ -284,3 +284,7 @@ ALL_TABLES.extend(USER_TABLES)
 from worker.db.reminder_tables import DUNNING_TABLES  # noqa: E402 - pauses, profiles, approvals, outbox
 
 ALL_TABLES.extend(DUNNING_TABLES)
+
+from worker.db.task_tables import TASK_TABLES  # noqa: E402 - the task ledger (worker operations)
+
+ALL_TABLES.extend(TASK_TABLES)
