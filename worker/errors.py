@@ -34,3 +34,7 @@ class StatementImportError(LettrageError):
 
 class UnknownAccount(StatementImportError):
     """Raised when a statement names an account the company refuses to register automatically."""
+
+
+class ReviewConflict(LettrageError):
+    """Raised when a review item was decided meanwhile, or is not at the version the decision was made on."""

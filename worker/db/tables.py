@@ -281,10 +281,14 @@ from worker.db.user_tables import USER_TABLES  # noqa: E402 - users, roles, sess
 
 ALL_TABLES.extend(USER_TABLES)
 
-from worker.db.reminder_tables import DUNNING_TABLES  # noqa: E402 - pauses, profiles, approvals, outbox
+from worker.db.api_tables import API_TABLES  # noqa: E402 - API tokens, learned aliases, webhooks
 
-ALL_TABLES.extend(DUNNING_TABLES)
+ALL_TABLES.extend(API_TABLES)
 
 from worker.db.task_tables import TASK_TABLES  # noqa: E402 - the task ledger (worker operations)
 
 ALL_TABLES.extend(TASK_TABLES)
+
+from worker.db.reminder_tables import DUNNING_TABLES  # noqa: E402 - pauses, profiles, approvals, outbox
+
+ALL_TABLES.extend(DUNNING_TABLES)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from matching.engine import match_lines
 from matching.model import BankLine, Customer, MatchConfig, OpenInvoice
 from worker.db.repository import Repository
+from worker.db.review_queries import aliases_by_customer
 from worker.db.tables import Allocation, Invoice, ReviewItem, StatementLine
 from worker.services.invoices import open_invoice_views
 
@@ -26,8 +27,11 @@ class MatchCounts:
 
 
 def _customers(repo: Repository) -> list[Customer]:
+    """The customers as the matcher sees them: billing and learned IBANs, and payer names learned in review."""
     ibans = repo.ibans_by_customer()
-    return [Customer(id=c.id, ref=c.ref, name=c.name, ibans=frozenset(ibans.get(c.id, set())))
+    aliases = aliases_by_customer(repo)
+    return [Customer(id=c.id, ref=c.ref, name=c.name, ibans=frozenset(ibans.get(c.id, set())),
+                     aliases=aliases.get(c.id, ()))
             for c in repo.customers() if c.id is not None]
 
 
