@@ -53,4 +53,7 @@ def create_app(settings: Settings) -> FastAPI:
             return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
         return {"status": "ready"}
 
+    from worker.metrics import metrics_router  # GET /metrics: Prometheus text, read from the database
+
+    app.include_router(metrics_router(settings))
     return app
