@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from worker.db.engine import engine_for
 from worker.settings import Settings
+from worker.web import web_router
 
 
 def _broker_reachable(url: str) -> str | None:
@@ -53,6 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
             return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
         return {"status": "ready"}
 
+    app.include_router(web_router(settings))  # the accountants' pages (worker/web)
     from worker.metrics import metrics_router  # GET /metrics: Prometheus text, read from the database
 
     app.include_router(metrics_router(settings))

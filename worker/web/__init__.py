@@ -1,0 +1,22 @@
+"""The accountants' web pages: server-rendered (Jinja2), enhanced with htmx, in French and English.
+
+``web_router(settings)`` gives the routes to include in the FastAPI app: the login page, the
+review queue worked with the keyboard, invoice search, a customer's history, the aged balance
+and the reminders awaiting approval. Nothing but the login page and the static files (htmx and
+the page's own script and style, served from this package: no CDN) answers without a session.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from worker.settings import Settings
+
+
+def web_router(settings: Settings) -> APIRouter:
+    from worker.web import pages, queue, static
+
+    router = APIRouter(include_in_schema=False)
+    router.include_router(static.router())
+    router.include_router(pages.router(settings))
+    router.include_router(queue.router(settings))
+    return router

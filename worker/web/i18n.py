@@ -1,0 +1,146 @@
+"""The pages in French and in English: the English text is the key, French its translation.
+
+The language is the user's (``User.locale``), else the browser's first choice
+(Accept-Language), else French. Amounts and dates are written the local way.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+LANGUAGES = ("fr", "en")
+DEFAULT = "fr"
+
+FRENCH: dict[str, str] = {
+    "Sign in": "Se connecter",
+    "Sign out": "Se déconnecter",
+    "Email address": "Adresse e-mail",
+    "Password": "Mot de passe",
+    "Wrong email address or password.": "Adresse e-mail ou mot de passe incorrect.",
+    "Too many failed attempts: wait 15 minutes and try again.":
+        "Trop d'essais manqués : attendez 15 minutes avant de réessayer.",
+    "The form has expired: please try again.": "Le formulaire a expiré : veuillez réessayer.",
+    "Companies": "Sociétés",
+    "Company": "Société",
+    "Role": "Rôle",
+    "viewer": "lecteur",
+    "accountant": "comptable",
+    "admin": "administrateur",
+    "You have no company yet: ask an administrator.":
+        "Vous n'avez encore accès à aucune société : demandez-le à un administrateur.",
+    "Review queue": "File de revue",
+    "Invoices": "Factures",
+    "Aged balance": "Balance âgée",
+    "Reminders": "Relances",
+    "Customer": "Client",
+    "Payment": "Paiement",
+    "Date": "Date",
+    "Amount": "Montant",
+    "Payer": "Payeur",
+    "IBAN": "IBAN",
+    "Text": "Libellé",
+    "Reference": "Référence",
+    "Candidates": "Propositions",
+    "Invoice": "Facture",
+    "Open": "Reste dû",
+    "Paid": "Payé",
+    "Allocated": "Affecté",
+    "Score": "Score",
+    "Reasons": "Raisons",
+    "Status": "État",
+    "Due on": "Échéance",
+    "Issued on": "Émise le",
+    "Accept": "Accepter",
+    "Reject all": "Tout rejeter",
+    "Undo last decision": "Annuler la dernière décision",
+    "Nothing to review.": "Rien à revoir.",
+    "To review": "À revoir",
+    "Accepted": "Accepté",
+    "Rejected: the payment stays unmatched.": "Rejeté : le paiement reste non lettré.",
+    "Undone": "Annulé",
+    "Nothing to undo.": "Rien à annuler.",
+    "Someone else decided this item meanwhile.": "Quelqu'un d'autre a décidé cet élément entre-temps.",
+    "You may read but not decide.": "Vous pouvez consulter mais pas décider.",
+    "Keys": "Touches",
+    "next": "suivant",
+    "previous": "précédent",
+    "accept the first candidate": "accepter la première proposition",
+    "choose another candidate": "choisir une autre proposition",
+    "reject": "rejeter",
+    "undo the last decision": "annuler la dernière décision",
+    "Search": "Rechercher",
+    "number, customer or reference": "numéro, client ou référence",
+    "No invoice found.": "Aucune facture trouvée.",
+    "open": "ouverte",
+    "partially_paid": "partiellement payée",
+    "paid": "payée",
+    "overpaid": "trop payée",
+    "cancelled": "annulée",
+    "credit_note": "avoir",
+    "History": "Historique",
+    "Payments": "Paiements",
+    "Reminders sent": "Relances envoyées",
+    "Total open": "Total dû",
+    "As of": "Au",
+    "not_due": "non échu",
+    "1-30": "1 à 30 jours",
+    "31-60": "31 à 60 jours",
+    "61-90": "61 à 90 jours",
+    "90+": "plus de 90 jours",
+    "Count": "Nombre",
+    "Reminders awaiting approval": "Relances en attente d'approbation",
+    "Level": "Niveau",
+    "Channel": "Canal",
+    "Amount due": "Montant dû",
+    "Held back": "Retenues",
+    "Why": "Pourquoi",
+    "No reminder is due.": "Aucune relance n'est due.",
+    "Language": "Langue",
+    "Not found.": "Introuvable.",
+    "line": "ligne",
+    "decided by": "décidé par",
+    "Invoice state": "État de la facture",
+}
+
+
+def language_of(user_locale: str | None, accept_language: str | None) -> str:
+    """The user's language, else the browser's first known one, else French."""
+    if user_locale in LANGUAGES:
+        return str(user_locale)
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return DEFAULT
+
+
+def translator(language: str) -> Callable[[str], str]:
+    if language == "fr":
+        return lambda text: FRENCH.get(text, text)
+    return lambda text: text
+
+
+def format_money(amount: Decimal | str | None, language: str, currency: str = "EUR") -> str:
+    """1 234,50 € in French, €1,234.50 in English (other currencies by their code)."""
+    if amount is None:
+        return ""
+    value = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if value < 0 else ""
+    whole, cents = f"{abs(value):.2f}".split(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    if language == "fr":
+        number = "\u202f".join(groups) + "," + cents
+        return f"{sign}{number}\u00a0{'€' if currency == 'EUR' else currency}"
+    number = ",".join(groups) + "." + cents
+    return f"{sign}€{number}" if currency == "EUR" else f"{sign}{number} {currency}"
+
+
+def format_date(value: date | None, language: str) -> str:
+    if value is None:
+        return ""
+    return value.strftime("%d/%m/%Y") if language == "fr" else value.isoformat()

@@ -1,0 +1,174 @@
+"""Signing in and out, the list of companies, and the reading pages: invoices, a customer, aged balance, reminders."""
+from __future__ import annotations
+
+import hmac
+from datetime import date
+from decimal import Decimal
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from worker.db.engine import engine_for
+from worker.db.repository import Repository
+from worker.db.tables import utcnow
+from worker.db.uow import unit_of_work
+from worker.services import users as user_service
+from worker.services.invoices import AGE_BUCKETS, aged_balance
+from worker.services.reminders import plan_reminders
+from worker.services.statement_checks import local_today
+from worker.settings import Settings
+from worker.web import auth
+from worker.web.auth import Visitor, check_csrf, visitor
+from worker.web.i18n import LANGUAGES, language_of
+from worker.web.render import render
+from worker.web.views import customer_history, search_invoices
+
+LOGIN_TOKEN_AGE = 3600
+
+
+def _as_of(value: str | None, v: Visitor) -> date:
+    if value:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise HTTPException(status_code=422, detail="as_of: YYYY-MM-DD") from None
+    assert v.company is not None
+    return local_today(v.company.timezone)
+
+
+def chart_bars(buckets: dict[str, dict[str, Decimal | int]]) -> list[dict[str, object]]:
+    """The aged balance as bars: each bucket's share of the largest one, for the page's SVG chart."""
+    largest = max((Decimal(b["amount"]) for b in buckets.values()), default=Decimal(0))
+    bars = []
+    for index, name in enumerate(AGE_BUCKETS):
+        amount = Decimal(buckets[name]["amount"])
+        share = float(amount / largest) if largest > 0 else 0.0
+        bars.append({"bucket": name, "amount": amount, "count": int(buckets[name]["count"]),
+                     "height": round(share * 160, 1), "x": 20 + index * 90})
+    return bars
+
+
+def router(settings: Settings) -> APIRouter:
+    routes = APIRouter()
+
+    def engine():  # type: ignore[no-untyped-def]
+        return engine_for(settings.database_url)
+
+    def _login_page(request: Request, status_code: int = 200, error: str | None = None,
+                    email: str = "", next_path: str = "/") -> HTMLResponse:
+        token = auth.new_login_token()
+        language = language_of(None, request.headers.get("accept-language"))
+        response = render("login.html", status_code=status_code, language=language, error=error,
+                          email=email, next_path=auth.safe_next(next_path), login_token=token)
+        auth.set_cookie(response, auth.LOGIN_COOKIE, auth.sign(settings, "login", token), LOGIN_TOKEN_AGE)
+        return response
+
+    @routes.get("/login")
+    def login_form(request: Request, next: str = "/") -> Response:
+        with unit_of_work(engine()) as session:
+            key = auth.session_key(request, settings)
+            if key and user_service.session_user(session, key, utcnow()) is not None:
+                return RedirectResponse(auth.safe_next(next), status_code=303)
+        return _login_page(request, next_path=next)
+
+    @routes.post("/login")
+    def login(request: Request, email: str = Form(""), password: str = Form(""),
+              login_token: str = Form(""), next_path: str = Form("/")) -> Response:
+        expected = auth.unsign(settings, "login", request.cookies.get(auth.LOGIN_COOKIE))
+        if not expected or not hmac.compare_digest(expected.encode(), login_token.encode()):
+            return _login_page(request, 403, "The form has expired: please try again.", email, next_path)
+        client = request.client.host if request.client else "unknown"
+        error: str | None = None
+        status_code = 200
+        with unit_of_work(engine()) as session:
+            try:
+                user = user_service.authenticate(session, email, password, client, utcnow())
+            except user_service.LoginThrottled:
+                error, status_code = "Too many failed attempts: wait 15 minutes and try again.", 429
+            except user_service.LoginRefused:
+                error, status_code = "Wrong email address or password.", 401
+            else:
+                key, _row = user_service.open_session(session, user, utcnow())
+        if error is not None:
+            return _login_page(request, status_code, error, email, next_path)
+        response = RedirectResponse(auth.safe_next(next_path), status_code=303)
+        auth.set_cookie(response, auth.SESSION_COOKIE, auth.sign(settings, "session", key),
+                        int(user_service.SESSION_LIFETIME.total_seconds()))
+        auth.forget_cookie(response, auth.LOGIN_COOKIE)
+        return response
+
+    @routes.post("/logout")
+    def logout(request: Request, csrf_token: str = Form("")) -> Response:
+        with unit_of_work(engine()) as session:
+            v = visitor(request, session, settings)
+            check_csrf(request, v.csrf, csrf_token)
+            key = auth.session_key(request, settings)
+            if key:
+                user_service.close_session(session, key)
+        response = RedirectResponse("/login", status_code=303)
+        auth.forget_cookie(response, auth.SESSION_COOKIE)
+        return response
+
+    @routes.post("/language")
+    def set_language(request: Request, language: str = Form(...), csrf_token: str = Form(""),
+                     next_path: str = Form("/")) -> Response:
+        with unit_of_work(engine()) as session:
+            v = visitor(request, session, settings)
+            check_csrf(request, v.csrf, csrf_token)
+            if language not in LANGUAGES:
+                raise HTTPException(status_code=422, detail="language: fr or en")
+            v.user.locale = language
+            session.add(v.user)
+        return RedirectResponse(auth.safe_next(next_path), status_code=303)
+
+    @routes.get("/")
+    def home(request: Request) -> Response:
+        with unit_of_work(engine()) as session:
+            v = visitor(request, session, settings)
+        if len(v.companies) == 1:
+            return RedirectResponse(f"/companies/{v.companies[0][0].ref}/review", status_code=303)
+        return render("home.html", language=v.language, v=v, path="/")
+
+    @routes.get("/companies/{company}/invoices")
+    def invoices(request: Request, company: str, q: str = "") -> Response:
+        with unit_of_work(engine()) as session:
+            v = visitor(request, session, settings, company)
+            assert v.company is not None
+            found = search_invoices(Repository(session, v.company), q[:100])
+        return render("invoices.html", language=v.language, v=v, q=q, found=found, path=request.url.path)
+
+    @routes.get("/companies/{company}/customers/{customer_ref}")
+    def customer(request: Request, company: str, customer_ref: str) -> Response:
+        with unit_of_work(engine()) as session:
+            v = visitor(request, session, settings, company)
+            assert v.company is not None
+            history = customer_history(Repository(session, v.company), customer_ref)
+        if history is None:
+            raise HTTPException(status_code=404, detail="Not found.")
+        return render("customer.html", language=v.language, v=v, h=history, path=request.url.path)
+
+    @routes.get("/companies/{company}/aged-balance")
+    def aged(request: Request, company: str, as_of: str | None = None) -> Response:
+        with unit_of_work(engine()) as session:
+            v = visitor(request, session, settings, company)
+            day = _as_of(as_of, v)
+            assert v.company is not None
+            buckets = aged_balance(Repository(session, v.company), day)
+        bars = chart_bars(buckets)
+        total = sum((Decimal(b["amount"]) for b in buckets.values()), Decimal(0))  # type: ignore[misc]
+        return render("aged.html", language=v.language, v=v, as_of=day, bars=bars, total=total,
+                      path=request.url.path)
+
+    @routes.get("/companies/{company}/reminders")
+    def reminders(request: Request, company: str, as_of: str | None = None) -> Response:
+        with unit_of_work(engine()) as session:
+            v = visitor(request, session, settings, company)
+            day = _as_of(as_of, v)
+            assert v.company is not None
+            plan = plan_reminders(Repository(session, v.company), day)
+        awaiting = [r for r in plan.planned if getattr(r, "requires_approval", False)]
+        going = [r for r in plan.planned if not getattr(r, "requires_approval", False)]
+        return render("reminders.html", language=v.language, v=v, as_of=day, awaiting=awaiting, going=going,
+                      held=plan.held, path=request.url.path)
+
+    return routes

@@ -1,0 +1,132 @@
+"""The review queue page: read the bank line and its candidates, decide with one key, undo a mistake.
+
+Decisions go through the review service (worker/services/review.py), which locks
+optimistically: a second accountant deciding the same item gets a clear conflict
+(HTTP 409) and the item as it now stands, never a second allocation. Each
+decision is written in the audit log under the signed-in user (``user:EMAIL``).
+With htmx the answer is the decided item (or the whole queue after an undo);
+without JavaScript the forms post and the page reloads.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from worker.db import review_queries
+from worker.db.engine import engine_for
+from worker.db.repository import Repository
+from worker.db.uow import unit_of_work
+from worker.errors import ReviewConflict
+from worker.services import review
+from worker.settings import Settings
+from worker.web.auth import Visitor, check_csrf, require_decider, visitor
+from worker.web.render import render
+from worker.web.views import QUEUE_PAGE, invoice_state, last_decision, queue_items, review_item
+
+UNDO_REASON = "undone from the review page"
+
+
+def _queue_context(repo: Repository) -> dict[str, object]:
+    page = review_queries.review_page(repo, limit=QUEUE_PAGE)
+    return {"items": queue_items(repo, [item for item, _line in page.items]), "total": page.total,
+            "can_undo": False}
+
+
+def router(settings: Settings) -> APIRouter:
+    routes = APIRouter()
+
+    def engine():  # type: ignore[no-untyped-def]
+        return engine_for(settings.database_url)
+
+    def queue_url(v: Visitor, focus: int | None = None) -> str:
+        assert v.company is not None
+        return f"/companies/{v.company.ref}/review" + (f"?focus={focus}" if focus else "")
+
+    @routes.get("/companies/{company}/review")
+    def queue_page(request: Request, company: str, focus: int | None = None) -> Response:
+        with unit_of_work(engine()) as session:
+            v = visitor(request, session, settings, company)
+            assert v.company is not None
+            repo = Repository(session, v.company)
+            context = _queue_context(repo)
+            context["can_undo"] = v.can_decide and last_decision(repo, v.actor) is not None
+        return render("queue.html", language=v.language, v=v, focus=focus, message=None,
+                      path=request.url.path, **context)
+
+    def _decide(request: Request, company: str, item_id: int, csrf_token: str, action: str,
+                candidate: int = 0, version: int | None = None) -> Response:
+        htmx = bool(request.headers.get("HX-Request"))
+        with unit_of_work(engine()) as session:
+            v = visitor(request, session, settings, company)
+            check_csrf(request, v.csrf, csrf_token)
+            require_decider(v)
+            assert v.company is not None
+            repo = Repository(session, v.company)
+            try:
+                if action == "accept":
+                    decided = review.accept(repo, item_id, candidate, actor=v.actor, expected_version=version)
+                else:
+                    decided = review.reject(repo, item_id, actor=v.actor, expected_version=version)
+            except review.ReviewNotFound:
+                session.rollback()
+                raise HTTPException(status_code=404, detail="Not found.") from None
+            except (ReviewConflict, review.ReviewError) as exc:
+                session.rollback()
+                status_code = 409 if isinstance(exc, ReviewConflict) else 422
+                current = review_item(repo, item_id)
+                message = ("Someone else decided this item meanwhile." if status_code == 409 else str(exc))
+                if not htmx or current is None:
+                    context = _queue_context(repo)
+                    return render("queue.html", status_code=status_code, language=v.language, v=v,
+                                  focus=item_id, message=message, path=queue_url(v), **context)
+                return render("_item.html", status_code=status_code, language=v.language, v=v, qi=current,
+                              message=message, detail=str(exc))
+            states = invoice_state(repo, list(decided.invoices))
+            current = review_item(repo, item_id)
+        if not htmx or current is None:
+            return RedirectResponse(queue_url(v), status_code=303)
+        return render("_item.html", language=v.language, v=v, qi=current, decided=decided, states=states,
+                      just_decided=True, message=None)
+
+    @routes.post("/companies/{company}/review/{item_id}/accept")
+    def accept(request: Request, company: str, item_id: int, candidate: int = Form(0),
+               version: int | None = Form(None), csrf_token: str = Form("")) -> Response:
+        return _decide(request, company, item_id, csrf_token, "accept", candidate, version)
+
+    @routes.post("/companies/{company}/review/{item_id}/reject")
+    def reject(request: Request, company: str, item_id: int, version: int | None = Form(None),
+               csrf_token: str = Form("")) -> Response:
+        return _decide(request, company, item_id, csrf_token, "reject", 0, version)
+
+    @routes.post("/companies/{company}/review/undo")
+    def undo(request: Request, company: str, csrf_token: str = Form("")) -> Response:
+        """Takes back this user's last decision in the company: its allocations undone, the line queued again."""
+        htmx = bool(request.headers.get("HX-Request"))
+        with unit_of_work(engine()) as session:
+            v = visitor(request, session, settings, company)
+            check_csrf(request, v.csrf, csrf_token)
+            require_decider(v)
+            assert v.company is not None
+            repo = Repository(session, v.company)
+            last = last_decision(repo, v.actor)
+            restored: int | None = None
+            message: str | None = "Nothing to undo."
+            status_code = 200
+            if last is not None:
+                try:
+                    restored = review.reopen(repo, last, UNDO_REASON, actor=v.actor)
+                    message = None
+                except (ReviewConflict, review.ReviewError) as exc:
+                    session.rollback()
+                    message, status_code = str(exc), 409
+            context = _queue_context(repo)
+            context["can_undo"] = last_decision(repo, v.actor) is not None
+        if not htmx:
+            if message is None:
+                return RedirectResponse(queue_url(v, restored), status_code=303)
+            return render("queue.html", status_code=status_code, language=v.language, v=v, focus=None,
+                          message=message, path=queue_url(v), **context)
+        return render("_queue.html", status_code=status_code, language=v.language, v=v, focus=restored,
+                      message=message, **context)
+
+    return routes

@@ -1,0 +1,193 @@
+"""What the pages show, read through the company's Repository: queue items, invoices, a customer's history."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from worker.db.repository import Repository
+from worker.db.tables import Allocation, Customer, Reminder, ReviewItem, StatementLine
+from worker.services.invoices import InvoiceView, invoice_views
+from worker.services.review import item_version
+
+QUEUE_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Part:
+    """One invoice of a candidate: what the line would settle on it, and what is open on it now."""
+
+    invoice: str
+    customer_ref: str
+    customer_name: str
+    allocated: Decimal
+    write_off: Decimal
+    open: Decimal | None
+    status: str
+    due_on: date | None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    key: int  # 1-based: the key that chooses it
+    label: str
+    allocated: Decimal
+    score: float
+    reasons: list[str]
+    parts: list[Part]
+
+
+@dataclass
+class QueueItem:
+    item: ReviewItem
+    line: StatementLine
+    candidates: list[Candidate] = field(default_factory=list)
+
+    @property
+    def id(self) -> int:
+        assert self.item.id is not None
+        return self.item.id
+
+    @property
+    def version(self) -> int:
+        """What the decision forms send back: the review service refuses a decision on another version."""
+        return item_version(self.item)
+
+
+def _views_by_id(repo: Repository) -> dict[int, InvoiceView]:
+    return {v.invoice.id: v for v in invoice_views(repo) if v.invoice.id is not None}
+
+
+def queue_items(repo: Repository, items: list[ReviewItem]) -> list[QueueItem]:
+    """The items with their bank line and candidates, each invoice with its open amount and state now."""
+    lines = repo.lines_by_id(i.line_id for i in items)
+    views = _views_by_id(repo)
+    customers = {c.id: c for c in repo.customers()}
+    result = []
+    for item in items:
+        line = lines.get(item.line_id)
+        if line is None:
+            continue
+        candidates = []
+        for key, raw in enumerate(item.candidates, start=1):
+            parts = []
+            for part in raw.get("invoices", []):
+                view = views.get(int(part["invoice_id"]))
+                customer = customers.get(view.invoice.customer_id) if view else None
+                parts.append(Part(invoice=str(part["invoice"]), customer_ref=customer.ref if customer else "",
+                                  customer_name=customer.name if customer else "",
+                                  allocated=Decimal(str(part.get("allocated", "0"))),
+                                  write_off=Decimal(str(part.get("write_off", "0"))),
+                                  open=view.open if view else None, status=view.status if view else "",
+                                  due_on=view.invoice.due_on if view else None))
+            candidates.append(Candidate(key=key, label=str(raw.get("invoice", "")),
+                                        allocated=Decimal(str(raw.get("allocated", "0"))),
+                                        score=float(raw.get("score", 0.0)), reasons=list(raw.get("reasons", [])),
+                                        parts=parts))
+        result.append(QueueItem(item=item, line=line, candidates=candidates))
+    return result
+
+
+def pending_queue(repo: Repository, limit: int = QUEUE_PAGE) -> tuple[list[QueueItem], int]:
+    """The first ``limit`` pending items (oldest first) and how many are pending in all."""
+    pending = repo.review_items("pending")
+    return queue_items(repo, pending[:limit]), len(pending)
+
+
+def review_item(repo: Repository, item_id: int) -> QueueItem | None:
+    """One item of this company, whatever its state (None when it is not the company's)."""
+    item = repo.session.get(ReviewItem, item_id)
+    if item is None or item.company_id != repo.company_id:
+        return None
+    found = queue_items(repo, [item])
+    return found[0] if found else None
+
+
+def invoice_state(repo: Repository, numbers: list[str]) -> list[InvoiceView]:
+    wanted = set(numbers)
+    return [v for v in invoice_views(repo) if v.invoice.number in wanted]
+
+
+def search_invoices(repo: Repository, query: str, limit: int = 200) -> list[tuple[InvoiceView, Customer | None]]:
+    """Invoices whose number, payment reference, customer ref or customer name contains ``query``."""
+    needle = query.strip().lower()
+    customers = {c.id: c for c in repo.customers()}
+    found = []
+    for view in invoice_views(repo):
+        customer = customers.get(view.invoice.customer_id)
+        haystack = " ".join(filter(None, [view.invoice.number, view.invoice.payment_reference,
+                                          customer.ref if customer else None, customer.name if customer else None]))
+        if not needle or needle in haystack.lower():
+            found.append((view, customer))
+    found.sort(key=lambda pair: (pair[0].invoice.issued_on, pair[0].invoice.number), reverse=True)
+    return found[:limit]
+
+
+@dataclass(frozen=True)
+class Payment:
+    allocation: Allocation
+    invoice: str
+    line: StatementLine | None
+
+
+@dataclass
+class CustomerHistory:
+    customer: Customer
+    invoices: list[InvoiceView]
+    payments: list[Payment]
+    reminders: list[Reminder]
+
+    @property
+    def total_open(self) -> Decimal:
+        return sum((v.open for v in self.invoices), Decimal(0))
+
+
+def customer_history(repo: Repository, customer_ref: str) -> CustomerHistory | None:
+    """The customer's invoices, the payments allocated to them (undone ones too, marked), and reminders."""
+    customer = repo.customers_by_ref([customer_ref]).get(customer_ref)
+    if customer is None:
+        return None
+    views = [v for v in invoice_views(repo) if v.invoice.customer_id == customer.id]
+    numbers: dict[int, str] = {v.invoice.id: v.invoice.number for v in views if v.invoice.id is not None}
+    allocations = [a for a in _allocations(repo, list(numbers))]
+    lines = repo.lines_by_id(a.line_id for a in allocations)
+    payments = [Payment(a, numbers[a.invoice_id], lines.get(a.line_id)) for a in allocations]
+    payments.sort(key=lambda p: (p.allocation.decided_at, p.allocation.id or 0), reverse=True)
+    reminders = [r for r in repo.reminders() if r.customer_id == customer.id]
+    reminders.reverse()
+    views.sort(key=lambda v: (v.invoice.issued_on, v.invoice.number), reverse=True)
+    return CustomerHistory(customer, views, payments, reminders)
+
+
+def _allocations(repo: Repository, invoice_ids: list[int]) -> list[Allocation]:
+    """Every allocation (live or undone) on these invoices of the company."""
+    from sqlmodel import col, select
+
+    if not invoice_ids:
+        return []
+    return list(repo.session.exec(select(Allocation).where(
+        Allocation.company_id == repo.company_id, col(Allocation.invoice_id).in_(invoice_ids))).all())
+
+
+DECIDED = ("accepted", "assigned", "rejected")
+
+
+def last_decision(repo: Repository, actor: str) -> int | None:
+    """The review item ``actor`` decided last in the company and that nobody has reopened since, or None.
+
+    A reopened decision leaves a newer item for the same line, so pressing undo again
+    takes back the decision before it.
+    """
+    from sqlmodel import col, select
+
+    recent = repo.session.exec(select(ReviewItem).where(
+        ReviewItem.company_id == repo.company_id, ReviewItem.decided_by == actor,
+        col(ReviewItem.state).in_(DECIDED)).order_by(col(ReviewItem.decided_at).desc(),
+                                                      col(ReviewItem.id).desc()).limit(50)).all()
+    for item in recent:
+        newer = repo.session.exec(select(ReviewItem.id).where(
+            ReviewItem.company_id == repo.company_id, ReviewItem.line_id == item.line_id,
+            col(ReviewItem.id) > item.id).limit(1)).first()
+        if newer is None:
+            return item.id
+    return None
