@@ -1,0 +1,180 @@
+"""Receivables reports of one company, read-only: aged balance, DSO, what the reminders achieved.
+
+The figures are computed by the pure functions of :mod:`reminders.reports` from plain records built
+here: invoices (credit notes and cancelled invoices left out) with their paid/open view from
+:func:`worker.services.invoices.invoice_views`, the live allocations dated by the day the bank booked
+the statement line (money received plus any fee written off), and the reminders sent. Nothing is
+written to the database.
+
+Output helpers turn a report into the stable ``--json`` objects (keys documented in README.md), a
+CSV file and a PNG chart (matplotlib, Agg canvas: no display needed).
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from reminders.reports import (
+    AGE_BUCKETS,
+    BUCKET_LABELS,
+    AgedBalance,
+    DsoResult,
+    InvoiceRecord,
+    LevelEffect,
+    PaymentRecord,
+    ReminderRecord,
+    aged_balance,
+    days_sales_outstanding,
+    open_items,
+    reminder_effectiveness,
+)
+from worker.db.repository import Repository
+from worker.services.invoices import invoice_views
+
+EXCLUDED_STATUSES = ("cancelled", "credit_note")
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class ReportRecords:
+    invoices: list[InvoiceRecord]
+    payments: list[PaymentRecord]
+
+
+def report_records(repo: Repository) -> ReportRecords:
+    """The company's invoices and dated payments as the pure reports read them."""
+    names = {c.ref: c.name for c in repo.customers()}
+    invoices: list[InvoiceRecord] = []
+    numbers: dict[int, str] = {}
+    for view in invoice_views(repo):
+        inv = view.invoice
+        if view.status in EXCLUDED_STATUSES or inv.id is None:
+            continue
+        numbers[inv.id] = inv.number
+        invoices.append(InvoiceRecord(inv.number, view.customer_ref, names.get(view.customer_ref, view.customer_ref),
+                                      inv.issued_on, inv.due_on, inv.amount, inv.currency))
+    allocations = [a for a in repo.live_allocations() if a.invoice_id in numbers]
+    lines = repo.lines_by_id({a.line_id for a in allocations})
+    payments = [PaymentRecord(numbers[a.invoice_id], lines[a.line_id].booked_on, a.amount + a.write_off)
+                for a in allocations if a.line_id in lines]
+    return ReportRecords(invoices, payments)
+
+
+def reminder_records(repo: Repository) -> list[ReminderRecord]:
+    """Reminders that went out, dated by the day they were sent in the company's time zone."""
+    refs = {c.id: c.ref for c in repo.customers()}
+    try:
+        zone: ZoneInfo | None = ZoneInfo(repo.company.timezone)
+    except (ValueError, KeyError, OSError):
+        zone = None
+    records = []
+    for r in repo.reminders():
+        if r.status != "sent":
+            continue
+        sent_on = r.planned_on
+        if r.sent_at is not None:
+            sent_on = (r.sent_at.astimezone(zone) if zone and r.sent_at.tzinfo else r.sent_at).date()
+        records.append(ReminderRecord(r.level, r.channel, sent_on, refs.get(r.customer_id, "?"),
+                                      tuple(r.invoice_numbers)))
+    return records
+
+
+def aged_balance_report(repo: Repository, as_of: date) -> AgedBalance:
+    records = report_records(repo)
+    return aged_balance(open_items(records.invoices, records.payments, as_of), as_of)
+
+
+def dso_report(repo: Repository, as_of: date, period_days: int = 90, currency: str = "EUR") -> DsoResult:
+    records = report_records(repo)
+    return days_sales_outstanding(records.invoices, records.payments, as_of, period_days, currency)
+
+
+def reminders_report(repo: Repository, as_of: date, window_days: int = 15) -> list[LevelEffect]:
+    records = report_records(repo)
+    return reminder_effectiveness(reminder_records(repo), records.invoices, records.payments, as_of, window_days)
+
+
+# -- output ---------------------------------------------------------------------------------------
+def _money(value: Decimal) -> str:
+    """Two decimal places, as every amount of the public contract ("1234.50")."""
+    return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def aged_balance_json(report: AgedBalance) -> dict[str, Any]:
+    def line(item: Any) -> dict[str, Any]:
+        data: dict[str, Any] = {"customer_ref": item.customer_ref, "customer_name": item.customer_name,
+                                "currency": item.currency}
+        data.update({b: _money(item.buckets[b]) for b in AGE_BUCKETS})
+        data.update({"total": _money(item.total), "invoices": item.invoices})
+        return data
+
+    totals = []
+    for t in report.totals:
+        data = line(t)
+        del data["customer_ref"], data["customer_name"]
+        totals.append(data)
+    return {"as_of": report.as_of.isoformat(), "buckets": list(AGE_BUCKETS),
+            "customers": [line(c) for c in report.customers], "totals": totals}
+
+
+def dso_json(result: DsoResult) -> dict[str, Any]:
+    return {"as_of": result.as_of.isoformat(), "period_days": result.period_days, "currency": result.currency,
+            "receivables": _money(result.receivables), "overdue": _money(result.overdue),
+            "sales": _money(result.sales), "dso_days": None if result.dso_days is None else str(result.dso_days)}
+
+
+def reminders_json(effects: list[LevelEffect], as_of: date, window_days: int) -> dict[str, Any]:
+    return {"as_of": as_of.isoformat(), "window_days": window_days, "levels": [
+        {"level": e.level, "messages": e.messages, "invoices": e.invoices, "amount": _money(e.amount),
+         "paid_within_window": e.paid_within, "still_in_window": e.still_in_window, "paid_before": e.paid_before,
+         "paid_rate": None if e.paid_rate is None else str(e.paid_rate)} for e in effects]}
+
+
+def write_aged_balance_csv(report: AgedBalance, path: Path) -> None:
+    """One row per customer, then one TOTAL row per currency; amounts as "1234.50"."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["customer_ref", "customer_name", "currency", *AGE_BUCKETS, "total", "invoices"])
+        for item in (*report.customers, *report.totals):
+            writer.writerow([item.customer_ref, item.customer_name, item.currency,
+                             *(_money(item.buckets[b]) for b in AGE_BUCKETS), _money(item.total), item.invoices])
+
+
+COLOURS = ("#4c9f70", "#f2c14e", "#f78154", "#d1495b", "#7b2d26")
+TOP_CUSTOMERS = 10
+
+
+def write_aged_balance_png(report: AgedBalance, path: Path) -> None:
+    """Totals per bucket (left) and the largest customers stacked by bucket (right), first currency."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    currency = report.totals[0].currency if report.totals else "EUR"
+    total = report.totals[0] if report.totals else None
+    customers = [c for c in report.customers if c.currency == currency][:TOP_CUSTOMERS]
+    figure = Figure(figsize=(12, 5.5), dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    left, right = figure.subplots(1, 2, width_ratios=(1, 1.4))
+    labels = [BUCKET_LABELS[b] for b in AGE_BUCKETS]
+    amounts = [float(total.buckets[b]) if total else 0.0 for b in AGE_BUCKETS]
+    bars = left.bar(labels, amounts, color=COLOURS)
+    left.bar_label(bars, labels=[_money(total.buckets[b]) if total else "0.00" for b in AGE_BUCKETS], fontsize=8)
+    left.set_title(f"Aged balance on {report.as_of.isoformat()} ({currency})")
+    left.set_ylabel(currency)
+    left.tick_params(axis="x", labelrotation=20)
+    names = [c.customer_name or c.customer_ref for c in reversed(customers)]
+    offsets = [0.0] * len(customers)
+    for bucket, colour in zip(AGE_BUCKETS, COLOURS, strict=True):
+        widths = [float(c.buckets[bucket]) for c in reversed(customers)]
+        right.barh(names, widths, left=offsets, color=colour, label=BUCKET_LABELS[bucket])
+        offsets = [o + w for o, w in zip(offsets, widths, strict=True)]
+    right.set_title(f"Largest open balances (top {len(customers)})")
+    right.set_xlabel(currency)
+    if customers:
+        right.legend(loc="lower right", fontsize=8)
+    figure.savefig(path, format="png")
