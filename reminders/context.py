@@ -1,4 +1,4 @@
-"""What a reminder says: the company, the customer, the invoices; French formatting of amounts and dates."""
+"""What a reminder says: the company, the customer, the invoices, penalties; French and English formatting."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -30,6 +30,34 @@ def format_amount(amount: Decimal, currency: str = "EUR") -> str:
 def format_date(value: date) -> str:
     """French style: ``25/11/2026``."""
     return value.strftime("%d/%m/%Y")
+
+
+def format_amount_en(amount: Decimal, currency: str = "EUR") -> str:
+    """English style: ``€1,234.50`` (sign first, comma thousands), two decimals, half-up rounding."""
+    quantized = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if quantized < 0 else ""
+    return f"{sign}{CURRENCY_SIGNS.get(currency, currency + ' ')}{abs(quantized):,.2f}"
+
+
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+              "October", "November", "December")
+
+
+def format_date_en(value: date) -> str:
+    """English style: ``25 November 2026``."""
+    return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, the month's last day when it has no such day (31 Jan + 1: 28/29 Feb)."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)
@@ -71,6 +99,27 @@ class InvoiceLine:
 
 
 @dataclass(frozen=True)
+class PenaltyLine:
+    """Late-payment penalties owed on one invoice on the reminder's date (from reminders.law)."""
+
+    number: str
+    amount: Decimal
+    days: int
+    basis: str  # e.g. "taux BCE 2,15 % + 10 points" (the rate table and article applied)
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One earlier exchange with the customer, for the legal file and the call script."""
+
+    day: date
+    level: str
+    channel: str
+    outcome: str
+    proof: str = ""  # Message-ID, file written
+
+
+@dataclass(frozen=True)
 class ReminderContext:
     """Everything a template may use; derived values are properties so templates stay simple."""
 
@@ -82,6 +131,30 @@ class ReminderContext:
     payment_reference: str = ""  # defaults to the invoice numbers
     notice_days: int = 8  # deadline of a formal notice
     extra: dict[str, str] = field(default_factory=dict)
+    language: str = "fr"  # fr | en: which templates and formats
+    penalties: tuple[PenaltyLine, ...] = ()  # B2B late-payment penalties (L441-10), none for consumers
+    indemnity: Decimal | None = None  # recovery indemnity (D441-5) as computed by reminders.law
+    instalments: int = 3  # payment plan offer: monthly instalments
+    history: tuple[HistoryLine, ...] = ()
+
+    @property
+    def penalties_total(self) -> Decimal:
+        """Sum of the late-payment penalties."""
+        return sum((p.amount for p in self.penalties), Decimal("0.00"))
+
+    @property
+    def claim_total(self) -> Decimal:
+        """What is claimed: the open amounts, the penalties and the recovery indemnity."""
+        return self.total + self.penalties_total + self.recovery_indemnity
+
+    @property
+    def instalment_schedule(self) -> tuple[tuple[date, Decimal], ...]:
+        """The payment plan offer: ``instalments`` monthly payments of the open total, from the deadline;
+        equal amounts in cents, the last one taking the remainder so that they add up exactly."""
+        n = max(self.instalments, 1)
+        share = (self.total / n).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        amounts = [share] * (n - 1) + [self.total - share * (n - 1)]
+        return tuple((add_months(self.deadline, i), amount) for i, amount in enumerate(amounts))
 
     @property
     def total(self) -> Decimal:
@@ -110,9 +183,12 @@ class ReminderContext:
 
     @property
     def recovery_indemnity(self) -> Decimal:
-        """40 € per invoice for business customers, nothing otherwise."""
+        """``indemnity`` when computed by reminders.law; else 40 € per invoice for business customers
+        (D441-5 code de commerce), nothing for consumers."""
         if not self.customer.is_business:
             return Decimal("0.00")
+        if self.indemnity is not None:
+            return self.indemnity
         return RECOVERY_INDEMNITY * len(self.invoices)
 
     def days_overdue(self, invoice: InvoiceLine) -> int:

@@ -16,24 +16,35 @@ Due invoices are then grouped per (customer, level, currency): one :class:`Plann
 of the level, listing every invoice of the group, ``amount_due`` the Decimal sum of their open amounts.
 Output order: customer_ref, customer_id, level order in the policy, the level's declared channel order,
 currency; invoices inside a reminder by due date, number, id.
+
+:func:`plan_run` is what the worker uses: the same per-invoice rules, then **one message per customer**
+(and currency) per run, profiles, pauses, a gap between two reminders to one customer and business days;
+its rules are in its own docstring.
 """
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 
+from reminders.calendar import is_business_day
 from reminders.errors import ReminderError
 from reminders.model import (
+    CustomerRules,
     DueInvoice,
     DunningLevel,
     DunningPolicy,
     HeldInvoice,
+    Pause,
     PlannedReminder,
     SentLevel,
 )
+from reminders.policy import policy_for
+
+INTERNAL_CHANNELS = frozenset({"export"})  # channels that never reach the customer (a file for recovery)
 
 
 @dataclass(frozen=True)
@@ -171,3 +182,179 @@ def _history_by_invoice(history: Iterable[SentLevel]) -> dict[int, list[SentLeve
 
 def _days(n: int) -> str:
     return "1 day" if n == 1 else f"{n} days"
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What one run sends (``planned``) and, for every open invoice it leaves alone, why (``held``)."""
+
+    planned: list[PlannedReminder] = field(default_factory=list)
+    held: list[HeldInvoice] = field(default_factory=list)
+
+
+def message_key(customer_id: int, level: str, invoice_ids: Iterable[int], currency: str = "EUR") -> str:
+    """The identity of a message: customer, level and invoice set (``c12/formal_notice/EUR/3f9a…``).
+
+    Approvals are given to it and the outbox is unique on it (plus the channel), so one level for one set
+    of invoices is sent at most once.
+    """
+    ids = ",".join(str(i) for i in sorted(set(invoice_ids)))
+    digest = hashlib.sha256(ids.encode()).hexdigest()[:16]
+    return f"c{customer_id}/{level}/{currency}/{digest}"
+
+
+def plan_run(
+    invoices: Sequence[DueInvoice],
+    as_of: date,
+    policy: DunningPolicy,
+    history: Sequence[SentLevel],
+    customers: Mapping[int, CustomerRules] | None = None,
+    pauses: Sequence[Pause] = (),
+) -> RunPlan:
+    """The messages of one run on ``as_of``: one per customer and currency, at the most advanced level due.
+
+    * Nothing is planned on a day that is not a business day of ``policy.country`` (weekends, public
+      holidays) when ``policy.business_days_only``; every invoice is then held with that reason.
+    * Each customer gets its own policy (:func:`reminders.policy.policy_for`: profile, key account,
+      consumer, its override). Held invoices (a payment awaiting review) and paused ones (a pause of the
+      invoice or of the customer active on ``as_of``) are never reminded.
+    * A customer reminded less than its ``min_days_between`` days ago (``CustomerRules.last_reminded_on``,
+      any level, any invoice) gets nothing this run.
+    * Per invoice, the level due is :func:`level_due`'s: pre-due levels before the due date, overdue
+      levels one step at a time, each once. The customer's message takes the most advanced level due
+      among its invoices and lists **all** its overdue invoices: each one moves up to its own next level
+      when that is not above the message's (so a level is never skipped for any invoice); the others are
+      listed for information (``advances`` None). A pre-due message lists only the invoices whose pre-due
+      level is due. A level whose channels never reach the customer (``export``: the legal file) lists
+      only the invoices that reached it.
+    * ``requires_approval``: the company or the customer's profile needs a person to approve first.
+    """
+    customers = customers or {}
+    if policy.business_days_only and not is_business_day(as_of, policy.country):
+        reason = f"{as_of.isoformat()} is not a business day: nothing is sent on weekends and public holidays"
+        return RunPlan([], held(_with_reason(inv, reason) if not inv.held else inv for inv in invoices))
+    sent = _history_by_invoice(history)
+    seen_ids: set[int] = set()
+    by_customer: dict[tuple[str, int, str], list[DueInvoice]] = defaultdict(list)
+    waiting: list[DueInvoice] = []
+    for invoice in invoices:
+        if invoice.id in seen_ids:
+            raise ReminderError(f"invoice id {invoice.id} ({invoice.number}) is listed twice")
+        seen_ids.add(invoice.id)
+        pause = _pause_of(invoice, pauses, as_of)
+        if invoice.held:
+            waiting.append(invoice)
+        elif pause is not None:
+            waiting.append(_with_reason(invoice, pause.describe()))
+        else:
+            by_customer[(invoice.customer_ref, invoice.customer_id, invoice.currency)].append(invoice)
+
+    planned: list[PlannedReminder] = []
+    for customer_ref, customer_id, currency in sorted(by_customer):
+        members = by_customer[(customer_ref, customer_id, currency)]
+        rules = customers.get(customer_id, CustomerRules(customer_id))
+        own = policy_for(policy, rules)
+        message, left = _customer_message(members, as_of, own, sent, rules)
+        waiting.extend(left)
+        if message is not None:
+            planned.extend(message)
+    return RunPlan(planned, held(waiting))
+
+
+def _customer_message(
+    members: list[DueInvoice], as_of: date, policy: DunningPolicy, sent: Mapping[int, list[SentLevel]],
+    rules: CustomerRules,
+) -> tuple[list[PlannedReminder] | None, list[DueInvoice]]:
+    """The message (one PlannedReminder per channel) for one customer's chased invoices, and the overdue
+    invoices it leaves out with the reason."""
+    chased = [inv for inv in members if inv.open_amount > policy.minimum_amount]
+    overdue = [inv for inv in chased if (as_of - inv.due_on).days > 0]
+    last = rules.last_reminded_on
+    if last is not None and (last >= as_of or (as_of - last).days < policy.min_days_between):
+        after = last + timedelta(days=policy.min_days_between)
+        reason = (f"customer reminded on {last.isoformat()}: at least {policy.min_days_between} days between "
+                  f"two reminders (not before {after.isoformat()})")
+        return None, [_with_reason(inv, reason) for inv in overdue]
+    due = {inv.id: d for inv in chased if (d := level_due(inv, as_of, policy, sent.get(inv.id, ()))) is not None}
+    if not due:
+        return None, [_with_reason(inv, _not_yet(inv, as_of, policy, sent.get(inv.id, ()), rules))
+                      for inv in overdue]
+    top = max(d.index for d in due.values())
+    level = policy.levels[top]
+    included: list[tuple[DueInvoice, str | None]]
+    if level.offset_days < 0:
+        included = [(inv, due[inv.id].level.code) for inv in chased if inv.id in due]
+    elif INTERNAL_CHANNELS.issuperset(level.channels):
+        included = [(inv, level.code) for inv in chased if inv.id in due and due[inv.id].index == top]
+    else:
+        included = []
+        for inv in chased:
+            if (as_of - inv.due_on).days <= 0 and inv.id not in due:
+                continue
+            d = due.get(inv.id)
+            if d is not None and d.level.offset_days < 0:
+                continue  # a pre-due level is not sent with an overdue message
+            step = _next_overdue(policy, sent.get(inv.id, ()))
+            included.append((inv, step.code if step is not None and step_index(policy, step) <= top else None))
+    included.sort(key=lambda m: (m[0].due_on, m[0].number, m[0].id))
+    left = [_with_reason(inv, f"listed in no {level.code} message") for inv in overdue
+            if inv.id not in {m.id for m, _ in included}]
+    reasons = tuple(due[inv.id].reason if inv.id in due else f"{inv.number} listed as also overdue"
+                    for inv, _ in included)
+    ids = tuple(inv.id for inv, _ in included)
+    currency = included[0][0].currency
+    key = message_key(rules.customer_id, level.code, ids, currency)
+    return [
+        PlannedReminder(
+            customer_id=included[0][0].customer_id,
+            customer_ref=included[0][0].customer_ref,
+            level=level.code,
+            channel=channel,
+            invoice_ids=ids,
+            invoice_numbers=tuple(inv.number for inv, _ in included),
+            amount_due=sum((inv.open_amount for inv, _ in included), Decimal(0)),
+            currency=currency,
+            reasons=reasons,
+            advances=tuple(code for _, code in included),
+            requires_approval=policy.require_approval,
+            profile=rules.profile_label,
+            key=key,
+        )
+        for channel in level.channels
+    ], left
+
+
+def step_index(policy: DunningPolicy, level: DunningLevel) -> int:
+    """The position of ``level`` in ``policy``."""
+    return next(i for i, lv in enumerate(policy.levels) if lv.code == level.code)
+
+
+def _next_overdue(policy: DunningPolicy, sent: Iterable[SentLevel]) -> DunningLevel | None:
+    """The overdue level an invoice gets next, given what was sent for it (None: all were sent)."""
+    codes = {s.level for s in sent}
+    overdue = [lv for lv in policy.levels if lv.offset_days >= 0]
+    done = [i for i, lv in enumerate(overdue) if lv.code in codes]
+    nxt = (done[-1] + 1) if done else 0
+    return overdue[nxt] if nxt < len(overdue) else None
+
+
+def _not_yet(inv: DueInvoice, as_of: date, policy: DunningPolicy, sent: Sequence[SentLevel],
+             rules: CustomerRules) -> str:
+    step = _next_overdue(policy, sent)
+    if step is None:
+        return "every level of the policy was sent"
+    when = inv.due_on + timedelta(days=step.offset_days)
+    return f"{step.code} from D+{step.offset_days} ({when.isoformat()}) for a {rules.profile_label} customer"
+
+
+def _pause_of(invoice: DueInvoice, pauses: Sequence[Pause], as_of: date) -> Pause | None:
+    for pause in pauses:
+        if pause.customer_id != invoice.customer_id or not pause.active_on(as_of):
+            continue
+        if pause.invoice_id is None or pause.invoice_id == invoice.id:
+            return pause
+    return None
+
+
+def _with_reason(invoice: DueInvoice, reason: str) -> DueInvoice:
+    return DueInvoice(**{**invoice.__dict__, "held": True, "hold_reason": reason})

@@ -1,34 +1,58 @@
-"""Render a reminder from the package's Jinja2 templates (French, formal "vous").
+"""Render a reminder from Jinja2 templates, in French (formal "vous") or English.
 
-Each level ``<code>`` has three templates in ``reminders/templates/``: ``<code>.subject.j2`` (one line),
-``<code>.txt.j2`` (plain text, also the body of letters and phone scripts) and ``<code>.html.j2``
-(autoescaped). Templates see the :class:`~reminders.context.ReminderContext` fields and properties
-as variables (``company``, ``customer``, ``invoices``, ``total``, ``deadline``...), plus ``letter``
-(true when rendering the body of a paper letter, which draws the invoices as a table instead), and the
-filters ``money`` (``1 234,50 €``) and ``date_fr`` (``25/11/2026``).
+Each level ``<code>`` has, in ``reminders/templates/``, ``<code>.subject.j2`` (one line), ``<code>.txt.j2``
+(plain text, also the body of letters and phone scripts) and optionally ``<code>.html.j2`` (autoescaped;
+without one, the HTML is the text in paragraphs, ``_text.html.j2``). English ones are named
+``<code>.en.subject.j2``, ``<code>.en.txt.j2``...; a language without its own template falls back to the
+French one. A user folder (``template_dir``, the ``LETTRAGE_TEMPLATES_DIR`` setting) is searched first, so
+any template can be overridden by a file of the same name there.
+
+Templates see the :class:`~reminders.context.ReminderContext` fields and properties as variables
+(``company``, ``customer``, ``invoices``, ``total``, ``deadline``, ``penalties``, ``penalties_total``,
+``recovery_indemnity``, ``claim_total``, ``schedule``, ``history``...), plus ``letter`` (true for the body
+of a paper letter, which draws the invoices as a table instead), ``consumer``, and the filters ``money``
+(``1 234,50 €``), ``date_fr`` (``25/11/2026``), ``money_en`` (``€1,234.50``) and ``date_en``.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from reminders.channels.base import Message
-from reminders.context import ReminderContext, format_amount, format_date
+from reminders.channels.base import Attachment, Message
+from reminders.context import ReminderContext, format_amount, format_amount_en, format_date, format_date_en
 from reminders.errors import TemplateError
 
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("reminders", "templates"),
-    autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+LANGUAGES = ("fr", "en")
+
+
+def _environment(template_dir: str | None) -> jinja2.Environment:
+    package = jinja2.PackageLoader("reminders", "templates")
+    loader: jinja2.BaseLoader = package
+    if template_dir is not None:
+        loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(template_dir), package])
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(money=_money, date_fr=_date_fr, money_en=format_amount_en, date_en=format_date_en)
+    return env
+
+
+@functools.lru_cache(maxsize=16)
+def environment(template_dir: str | None = None) -> jinja2.Environment:
+    """The Jinja2 environment reading ``template_dir`` first (when given), then the package's templates."""
+    return _environment(template_dir)
 
 
 def _money(amount: Decimal, currency: str = "EUR") -> str:
@@ -40,8 +64,7 @@ def _date_fr(value: date) -> str:
 
 
 _BLANK_RUNS = re.compile(r"\n{3,}")
-_ENV.filters["money"] = _money
-_ENV.filters["date_fr"] = _date_fr
+_ENV = environment()
 
 
 @dataclass(frozen=True)
@@ -53,34 +76,65 @@ class Rendered:
     html: str | None
 
 
-def levels_with_templates() -> list[str]:
-    """The level codes the package ships templates for."""
-    return sorted(name.removesuffix(".subject.j2") for name in _ENV.list_templates() if name.endswith(".subject.j2"))
+def levels_with_templates(language: str = "fr", template_dir: Path | None = None) -> list[str]:
+    """The level codes there are templates for (in ``language``, or French to fall back on)."""
+    env = environment(str(template_dir) if template_dir else None)
+    names = env.list_templates()
+    return sorted(name.removesuffix(".subject.j2") for name in names
+                  if name.endswith(".subject.j2") and "." not in name.removesuffix(".subject.j2"))
 
 
-def render(level: str, context: ReminderContext, *, letter: bool = False) -> Rendered:
+def _pick(env: jinja2.Environment, level: str, part: str, language: str) -> jinja2.Template:
+    """``<level>.<language>.<part>.j2`` when it exists and the language is not French, else the French one."""
+    if language != "fr":
+        try:
+            return env.get_template(f"{level}.{language}.{part}.j2")
+        except jinja2.TemplateNotFound:
+            pass
+    return env.get_template(f"{level}.{part}.j2")
+
+
+def render(level: str, context: ReminderContext, *, letter: bool = False,
+           template_dir: Path | None = None) -> Rendered:
     """Render ``level`` for ``context``; ``letter`` renders the body of a paper letter (no HTML)."""
     if not context.invoices:
         raise TemplateError(f"{level}: a reminder needs at least one invoice")
+    if context.language not in LANGUAGES:
+        raise TemplateError(f"{level}: no templates in language {context.language!r} (known: {', '.join(LANGUAGES)})")
+    env = environment(str(template_dir) if template_dir else None)
     variables = _variables(context, letter)
     try:
-        subject = _ENV.get_template(f"{level}.subject.j2").render(variables)
-        text = _ENV.get_template(f"{level}.txt.j2").render(variables)
-        html = None if letter else _ENV.get_template(f"{level}.html.j2").render(variables)
+        subject = _pick(env, level, "subject", context.language).render(variables)
+        text = _pick(env, level, "txt", context.language).render(variables)
+        text = _BLANK_RUNS.sub("\n\n", "\n".join(line.rstrip() for line in text.splitlines())).strip() + "\n"
+        html = None
+        if not letter:
+            try:
+                html = _pick(env, level, "html", context.language).render(variables)
+            except jinja2.TemplateNotFound:
+                paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+                html = env.get_template("_text.html.j2").render(
+                    {**variables, "paragraphs": paragraphs, "title": " ".join(subject.split())})
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(f"{level}: no template {exc.name} (known levels: {levels_with_templates()})") from exc
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"{level}: template uses a value the context lacks: {exc.message}") from exc
-    text = _BLANK_RUNS.sub("\n\n", "\n".join(line.rstrip() for line in text.splitlines()))
-    return Rendered(subject=" ".join(subject.split()), text=text.strip() + "\n", html=html)
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"{level}: template error: {exc}") from exc
+    return Rendered(subject=" ".join(subject.split()), text=text, html=html)
 
 
-def compose(level: str, channel: str, context: ReminderContext) -> Message:
-    """Build the :class:`Message` a channel sends for ``level``: rendered, addressed, with its invoices."""
-    rendered = render(level, context, letter=channel == "letter")
+def compose(level: str, channel: str, context: ReminderContext, *, template_dir: Path | None = None,
+            attachments: tuple[Attachment, ...] = (), message_id: str | None = None) -> Message:
+    """Build the :class:`Message` a channel sends for ``level``: rendered, addressed, with its invoices.
+
+    ``attachments`` (e.g. the invoices' PDFs) go with emails only; ``message_id`` makes an email's
+    Message-ID known before it is sent (the outbox records it, so a crash leaves a trace to look for).
+    """
+    rendered = render(level, context, letter=channel in ("letter", "export"), template_dir=template_dir)
     if channel == "email":
         to = context.customer.emails
-    elif channel == "phone":
+    elif channel in ("phone", "sms"):
         to = (context.customer.phone,) if context.customer.phone else ()
     else:
         to = ()
@@ -99,7 +153,22 @@ def compose(level: str, channel: str, context: ReminderContext) -> Message:
         currency=context.currency,
         as_of=context.as_of,
         total=context.total,
+        attachments=attachments if channel == "email" else (),
+        message_id=message_id,
+        language=context.language,
+        claim=_claim(context),
+        history=context.history,
     )
+
+
+def _claim(context: ReminderContext) -> tuple[tuple[str, str], ...]:
+    """The computed claim as (label, amount) lines: what a legal file and a formal notice letter show."""
+    lines = [("principal", f"{context.total:.2f}")]
+    if context.customer.is_business:
+        lines.append(("penalties", f"{context.penalties_total:.2f}"))
+        lines.append(("recovery_indemnity", f"{context.recovery_indemnity:.2f}"))
+    lines.append(("total", f"{context.claim_total:.2f}"))
+    return tuple(lines)
 
 
 def _variables(context: ReminderContext, letter: bool) -> dict[str, Any]:
@@ -129,4 +198,12 @@ def _variables(context: ReminderContext, letter: bool) -> dict[str, Any]:
         "recovery_indemnity": context.recovery_indemnity,
         "extra": context.extra,
         "letter": letter,
+        "consumer": not context.customer.is_business,
+        "language": context.language,
+        "penalties": context.penalties,
+        "penalties_total": context.penalties_total,
+        "claim_total": context.claim_total,
+        "schedule": context.instalment_schedule,
+        "instalments": context.instalments,
+        "history": context.history,
     }

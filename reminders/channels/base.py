@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from reminders.context import InvoiceLine
+from reminders.context import HistoryLine, InvoiceLine
 
 Attachment = tuple[str, bytes, str]  # (filename, content, mimetype such as "application/pdf")
 
@@ -35,6 +35,10 @@ class Message:
     currency: str = "EUR"
     as_of: date | None = None  # the reminder's date; channels fall back to today
     total: Decimal | None = None
+    message_id: str | None = None  # an email's Message-ID chosen before sending (else one is made)
+    language: str = "fr"
+    claim: tuple[tuple[str, str], ...] = ()  # (principal|penalties|recovery_indemnity|total, "123.45")
+    history: tuple[HistoryLine, ...] = ()  # earlier exchanges (legal file)
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,8 @@ class SmtpChannel:
 
     name = "email"
 
-    def __init__(self, url: str | None, mail_from: str | None, *, timeout: float | None = None) -> None:
+    def __init__(self, url: str | None, mail_from: str | None, *, timeout: float | None = None,
+                 reply_to: str | None = None) -> None:
         if not url:
             raise ChannelNotConfigured("LETTRAGE_SMTP_URL is not set: email reminders cannot be sent")
         if not mail_from:
@@ -109,6 +110,10 @@ class SmtpChannel:
         except ChannelError as exc:
             raise ChannelNotConfigured(str(exc)) from None
         self.domain = parseaddr(mail_from)[1].rpartition("@")[2]
+        try:
+            self.reply_to = _check_address(reply_to, "LETTRAGE_REPLY_TO") if reply_to else None
+        except ChannelError as exc:
+            raise ChannelNotConfigured(str(exc)) from None
 
     def __repr__(self) -> str:
         return f"SmtpChannel({self.settings!r}, mail_from={self.mail_from!r})"
@@ -123,9 +128,11 @@ class SmtpChannel:
         try:
             mail["From"] = self.mail_from
             mail["To"] = ", ".join(recipients)
+            if self.reply_to:
+                mail["Reply-To"] = self.reply_to
             mail["Subject"] = message.subject
             mail["Date"] = formatdate(localtime=True)
-            mail["Message-ID"] = make_msgid(domain=self.domain)
+            mail["Message-ID"] = message.message_id or make_msgid(domain=self.domain)
             if message.level:
                 mail["X-Lettrage-Level"] = message.level
             if message.invoice_numbers:

@@ -1,26 +1,19 @@
-"""Paper reminders: an A4 PDF letter per message, ready to print or hand to a mailing service.
+"""Paper reminders: an A4 PDF letter per message, rendered from an HTML template by WeasyPrint.
 
-Written to ``out_dir/<customer_ref>/<level>-<date>-<invoices>.pdf`` atomically (temporary file in the
-same folder, then rename), so a reader never sees half a letter.
+The letter is ``reminders/templates/_letter.html.j2`` (sender, recipient, date, the registered-mail
+mention for a formal notice, subject, body, the table of invoices and, on a formal notice, the computed
+claim), turned into PDF by WeasyPrint (pinned in requirements.lock; it needs Pango, which Debian ships
+as libpango-1.0-0). Written to ``out_dir/<customer_ref>/<level>-<date>-<invoices>.pdf`` atomically
+(temporary file in the same folder, then rename), so a reader never sees half a letter.
 """
 from __future__ import annotations
 
-import io
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
-from xml.sax.saxutils import escape
-
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from reminders.channels.base import Delivery, Message, document_path, write_atomically
-from reminders.context import format_amount, format_date
+from reminders.context import format_amount, format_amount_en, format_date, format_date_en
 from reminders.errors import ChannelError
 
 REGISTERED_LEVELS = frozenset({"formal_notice"})  # letters that go by registered mail with receipt
@@ -48,105 +41,39 @@ class LetterChannel:
         return Delivery(channel=self.name, path=path, detail=f"PDF letter written to {path} ({len(data)} bytes)")
 
 
-def render_letter(message: Message) -> bytes:
-    """The PDF bytes of ``message`` as a letter: sender, recipient, date, subject, body, invoice table."""
-    styles = _styles()
-    buffer = io.BytesIO()
-    sender = message.sender_lines[0] if message.sender_lines else ""
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=20 * mm,
-        title=message.subject,
-        author=sender,
-        subject=message.level,
-        invariant=True,
-    )
-    story: list[Flowable] = []
-    story.append(_lines(message.sender_lines, styles["sender"]))
-    story.append(Spacer(1, 12 * mm))
-    story.append(_lines(message.recipient_lines, styles["recipient"]))
-    story.append(Spacer(1, 10 * mm))
+def letter_html(message: Message) -> str:
+    """The HTML of ``message`` as a letter (what :func:`render_letter` turns into PDF)."""
+    from reminders.render import environment
+
+    english = message.language == "en"
+    money = format_amount_en if english else format_amount
     day = message.as_of or date.today()
-    story.append(Paragraph(f"Le {format_date(day)}", styles["date"]))
-    story.append(Spacer(1, 6 * mm))
-    if message.level in REGISTERED_LEVELS:
-        story.append(Paragraph("Lettre recommandée avec accusé de réception", styles["strong"]))
-    story.append(Paragraph(f"Objet : {escape(message.subject)}", styles["strong"]))
-    story.append(Spacer(1, 6 * mm))
-
     paragraphs = [p.strip() for p in message.text.split("\n\n") if p.strip()]
+    # The invoice table goes after the paragraph that announces it (the first one ending with a colon).
     table_at = next((i + 1 for i, p in enumerate(paragraphs) if p.endswith(":")), len(paragraphs))
-    for i, text in enumerate(paragraphs):
-        story.append(Paragraph(escape(text).replace("\n", "<br/>"), styles["body"]))
-        if i + 1 == table_at and message.invoices:
-            story.append(_invoice_table(message))
-            story.append(Spacer(1, 4 * mm))
-    if not paragraphs and message.invoices:
-        story.append(_invoice_table(message))
-
-    def footer(canvas: Any, document: Any) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 8)
-        canvas.setFillColor(colors.grey)
-        canvas.drawString(20 * mm, 10 * mm, " — ".join(message.sender_lines[:2]))
-        canvas.drawRightString(A4[0] - 20 * mm, 10 * mm, f"Page {document.page}")
-        canvas.restoreState()
-
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buffer.getvalue()
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    base = getSampleStyleSheet()["Normal"]
-    return {
-        "sender": ParagraphStyle("sender", parent=base, fontSize=10, leading=13),
-        "recipient": ParagraphStyle("recipient", parent=base, fontSize=10, leading=13, leftIndent=95 * mm),
-        "date": ParagraphStyle("date", parent=base, fontSize=10, alignment=TA_RIGHT),
-        "strong": ParagraphStyle("strong", parent=base, fontName="Helvetica-Bold", fontSize=10.5, leading=14),
-        "body": ParagraphStyle("body", parent=base, fontSize=10, leading=14, spaceAfter=3 * mm),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=9, leading=11),
-    }
-
-
-def _lines(lines: tuple[str, ...], style: ParagraphStyle) -> Paragraph:
-    return Paragraph("<br/>".join(escape(line) for line in lines), style)
-
-
-def _invoice_table(message: Message) -> Table:
-    currency = message.currency
-    rows: list[list[str]] = [["Facture", "Émise le", "Échéance", "Montant", "Reste dû"]]
-    for inv in message.invoices:
-        rows.append(
-            [
-                inv.number,
-                format_date(inv.issued_on),
-                format_date(inv.due_on),
-                format_amount(inv.amount, currency),
-                format_amount(inv.open_amount, currency),
-            ]
-        )
     total = message.total
     if total is None:
         total = sum((inv.open_amount for inv in message.invoices), Decimal("0.00"))
-    rows.append(["Total", "", "", "", format_amount(total, currency)])
-    table = Table(rows, colWidths=[42 * mm, 26 * mm, 26 * mm, 38 * mm, 38 * mm], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 9),
-                ("FONT", (0, 1), (-1, -1), "Helvetica", 9),
-                ("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 9),
-                ("ALIGN", (3, 0), (-1, -1), "RIGHT"),
-                ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.black),
-                ("LINEABOVE", (0, -1), (-1, -1), 0.6, colors.black),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ]
-        )
+    return environment().get_template("_letter.html.j2").render(
+        message=message,
+        english=english,
+        date_text=format_date_en(day) if english else f"Le {format_date(day)}",
+        registered=message.level in REGISTERED_LEVELS,
+        paragraphs=paragraphs,
+        table_at=table_at,
+        rows=[(inv.number, (format_date_en if english else format_date)(inv.issued_on),
+               (format_date_en if english else format_date)(inv.due_on),
+               money(inv.amount, message.currency), money(inv.open_amount, message.currency))
+              for inv in message.invoices],
+        total=money(total, message.currency),
+        claim=[(label, money(Decimal(amount), message.currency)) for label, amount in message.claim]
+        if message.level in REGISTERED_LEVELS | {"legal_file"} else [],
     )
-    return table
+
+
+def render_letter(message: Message) -> bytes:
+    """The PDF bytes of ``message`` as a letter; the same message always gives the same bytes."""
+    import weasyprint
+
+    document = weasyprint.HTML(string=letter_html(message)).render()
+    return bytes(document.write_pdf())

@@ -1,11 +1,15 @@
-"""Phone reminders: a call task (JSON) with a call script, for a person to work through.
+"""Phone reminders: a call task (JSON, and an iCalendar VTODO beside it) with a call script.
 
-Written atomically to ``out_dir/<customer_ref>/call-<level>-<date>-<invoices>.json``.
+Written atomically to ``out_dir/<customer_ref>/call-<level>-<date>-<invoices>.json`` and ``.ics``;
+:func:`load_tasks`, :func:`tasks_csv` and :func:`tasks_ics` give the task list as rows, CSV and one
+iCalendar file (``lettrage reminders calls``).
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -44,9 +48,65 @@ class PhoneTaskChannel:
         data = (json.dumps(task, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
         try:
             write_atomically(path, data)
+            write_atomically(path.with_suffix(".ics"), tasks_ics([task]))
         except OSError as exc:
             raise ChannelError(f"phone call to {who}: cannot write {path}: {exc}") from exc
         return Delivery(channel=self.name, path=path, detail=f"call task written to {path}")
+
+
+def load_tasks(out_dir: Path) -> list[dict[str, object]]:
+    """Every call task written under ``out_dir``, by date then customer."""
+    tasks = [json.loads(p.read_text(encoding="utf-8")) for p in Path(out_dir).glob("*/call-*.json")]
+    return sorted(tasks, key=lambda t: (str(t["date"]), str(t["customer_ref"]), str(t["level"])))
+
+
+def tasks_csv(tasks: list[dict[str, object]]) -> bytes:
+    """The tasks as CSV: date, customer, name, phone, level, amount due, currency, invoices, opening line."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["date", "customer_ref", "customer_name", "phone", "level", "amount_due", "currency",
+                     "invoices", "script"])
+    for t in tasks:
+        script = t["script"]
+        assert isinstance(script, dict)
+        writer.writerow([t["date"], t["customer_ref"], t["customer_name"], " ".join(t["phone_numbers"]),  # type: ignore[arg-type]
+                         t["level"], t["amount_due"], t["currency"], " ".join(t["invoice_numbers"]),  # type: ignore[arg-type]
+                         script["opening"]])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _ics_text(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _fold(line: str) -> list[str]:
+    """RFC 5545 folding: lines of at most 75 octets, continued with a leading space."""
+    out, current = [], ""
+    for char in line:
+        if len((current + char).encode("utf-8")) > 75:
+            out.append(current)
+            current = " " + char
+        else:
+            current += char
+    return [*out, current]
+
+
+def tasks_ics(tasks: list[dict[str, object]]) -> bytes:
+    """The tasks as one iCalendar file of VTODOs (due on the task's day), for any calendar or task app."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//lettrage//reminders//FR", "CALSCALE:GREGORIAN"]
+    for t in tasks:
+        day = date.fromisoformat(str(t["date"]))
+        script = t["script"]
+        assert isinstance(script, dict)
+        description = "\n".join([str(script["opening"]), *map(str, script["questions"]),
+                                  *map(str, script["details"])])
+        uid = f"call-{t['customer_ref']}-{t['level']}-{day.isoformat()}-{'_'.join(t['invoice_numbers'])}@lettrage"  # type: ignore[arg-type]
+        lines += ["BEGIN:VTODO", f"UID:{_ics_text(uid)}", f"DTSTAMP:{day:%Y%m%d}T000000Z",
+                  f"DTSTART;VALUE=DATE:{day:%Y%m%d}", f"DUE;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}",
+                  f"SUMMARY:{_ics_text(str(t['subject']))}", f"DESCRIPTION:{_ics_text(description)}",
+                  "STATUS:NEEDS-ACTION", "END:VTODO"]
+    lines.append("END:VCALENDAR")
+    return ("\r\n".join(folded for line in lines for folded in _fold(line)) + "\r\n").encode("utf-8")
 
 
 def build_task(message: Message) -> dict[str, object]:

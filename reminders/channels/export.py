@@ -1,0 +1,65 @@
+"""The legal file: a ZIP for an "injonction de payer" or a collection agency.
+
+It holds ``claim.pdf`` (the claim as a letter: creditor, debtor, invoices, penalties, indemnity, history),
+``invoices.csv`` (number, dates, amounts, open), ``claim.csv`` (principal, penalties, indemnity, total),
+``history.csv`` (every earlier reminder with its proof: Message-ID or file) and, under ``proofs/``, the
+letters that history names when they are on disk. Written atomically under
+``out_dir/<customer_ref>/legal_file-<date>-<invoices>.zip``.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+from reminders.channels.base import Delivery, Message, document_path, write_atomically
+from reminders.channels.letter import render_letter
+from reminders.errors import ChannelError
+
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # ZIP entries dated alike: the same file gives the same bytes
+
+
+class ExportChannel:
+    """Writes the legal file of a customer as a ZIP and returns its path."""
+
+    name = "export"
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = Path(out_dir)
+
+    def send(self, message: Message) -> Delivery:
+        """Write the ZIP; raises ChannelError when the disk fails."""
+        path = document_path(self.out_dir, message, ".zip")
+        try:
+            write_atomically(path, build_legal_file(message))
+        except OSError as exc:
+            raise ChannelError(f"legal file of {message.customer_ref}: cannot write {path}: {exc}") from exc
+        return Delivery(channel=self.name, path=path, detail=f"legal file written to {path}")
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def build_legal_file(message: Message) -> bytes:
+    """The ZIP bytes of the legal file for ``message``."""
+    files: list[tuple[str, bytes]] = [("claim.pdf", render_letter(message))]
+    files.append(("invoices.csv", _csv([["number", "issued_on", "due_on", "amount", "open", "currency"]] + [
+        [i.number, i.issued_on.isoformat(), i.due_on.isoformat(), f"{i.amount:.2f}", f"{i.open_amount:.2f}",
+         message.currency] for i in message.invoices])))
+    files.append(("claim.csv", _csv([["item", "amount", "currency"]]
+                                    + [[label, amount, message.currency] for label, amount in message.claim])))
+    files.append(("history.csv", _csv([["date", "level", "channel", "outcome", "proof"]] + [
+        [h.day.isoformat(), h.level, h.channel, h.outcome, h.proof] for h in message.history])))
+    for h in message.history:
+        proof = Path(h.proof) if h.proof.endswith(".pdf") else None
+        if proof is not None and proof.is_file():
+            files.append((f"proofs/{h.day.isoformat()}-{h.level}-{proof.name}", proof.read_bytes()))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files:
+            archive.writestr(zipfile.ZipInfo(name, date_time=_FIXED_TIME), data)
+    return buffer.getvalue()

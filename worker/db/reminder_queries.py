@@ -1,0 +1,154 @@
+"""Queries of the dunning tables, scoped to the repository's company (see worker/db/reminder_tables.py)."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import or_, select, update
+from sqlmodel import col
+
+from worker.db.reminder_tables import CustomerDunning, DunningPause, ReminderApproval, ReminderOutbox
+from worker.db.repository import Repository
+from worker.db.tables import Allocation, AuditEvent, Invoice, Reminder, ReminderInvoice, StatementLine, utcnow
+
+LATE_PAYMENT_DAYS = 30  # a payment booked more than this after the due date spoils a good history
+FIRM_LEVELS = ("second_reminder", "call", "formal_notice", "payment_plan", "legal_file")
+
+
+def dunning_settings(repo: Repository) -> dict[int, CustomerDunning]:
+    """Each customer's dunning settings row, by customer id (customers without one are absent)."""
+    rows = repo.session.exec(select(CustomerDunning).where(CustomerDunning.company_id == repo.company_id))
+    return {row.customer_id: row for row in rows.scalars()}
+
+
+def settings_for(repo: Repository, customer_id: int) -> CustomerDunning:
+    """The customer's settings row, created with the defaults when it has none yet."""
+    row = dunning_settings(repo).get(customer_id)
+    if row is None:
+        row = CustomerDunning(customer_id=customer_id)
+        repo.add(row)
+    return row
+
+
+def active_pauses(repo: Repository, as_of: date) -> list[DunningPause]:
+    """Pauses not lifted whose last day is ``as_of`` or later (or open-ended)."""
+    query = select(DunningPause).where(
+        DunningPause.company_id == repo.company_id, col(DunningPause.lifted_at).is_(None),
+        or_(col(DunningPause.until).is_(None), col(DunningPause.until) >= as_of))
+    return list(repo.session.exec(query.order_by(DunningPause.id)).scalars())
+
+
+def pauses_of(repo: Repository, customer_id: int) -> list[DunningPause]:
+    """Every pause of a customer and its invoices, lifted or not, oldest first."""
+    query = select(DunningPause).where(DunningPause.company_id == repo.company_id,
+                                       DunningPause.customer_id == customer_id)
+    return list(repo.session.exec(query.order_by(DunningPause.id)).scalars())
+
+
+def lift_pauses(repo: Repository, customer_id: int, invoice_id: int | None, actor: str) -> list[DunningPause]:
+    """Lifts the customer's pauses (``invoice_id`` None) or that invoice's; returns those lifted."""
+    lifted = []
+    for pause in pauses_of(repo, customer_id):
+        if pause.lifted_at is None and pause.invoice_id == invoice_id:
+            pause.lifted_at, pause.lifted_by = utcnow(), actor
+            repo.add(pause)
+            lifted.append(pause)
+    return lifted
+
+
+def approved_keys(repo: Repository, keys: Iterable[str]) -> set[str]:
+    """Those of the message ``keys`` a person has approved."""
+    keys = list(keys)
+    if not keys:
+        return set()
+    query = select(ReminderApproval.key).where(ReminderApproval.company_id == repo.company_id,
+                                               col(ReminderApproval.key).in_(keys))
+    return set(repo.session.exec(query).scalars())
+
+
+def outbox_rows(repo: Repository, statuses: Iterable[str] | None = None,
+                customer_id: int | None = None) -> list[ReminderOutbox]:
+    """Outbox rows of the company (with one of ``statuses``, of one customer), oldest first."""
+    query = select(ReminderOutbox).where(ReminderOutbox.company_id == repo.company_id)
+    if statuses is not None:
+        query = query.where(col(ReminderOutbox.status).in_(list(statuses)))
+    if customer_id is not None:
+        query = query.where(ReminderOutbox.customer_id == customer_id)
+    return list(repo.session.exec(query.order_by(ReminderOutbox.id)).scalars())
+
+
+def outbox_by_keys(repo: Repository, keys: Iterable[str]) -> dict[str, ReminderOutbox]:
+    keys = list(keys)
+    if not keys:
+        return {}
+    query = select(ReminderOutbox).where(ReminderOutbox.company_id == repo.company_id,
+                                         col(ReminderOutbox.key).in_(keys))
+    return {row.key: row for row in repo.session.exec(query).scalars()}
+
+
+def claim_outbox(repo: Repository, row_id: int, from_statuses: tuple[str, ...] = ("queued", "failed")) -> bool:
+    """Moves the row to ``sending`` if it is still in one of ``from_statuses``; False when another run
+    already took it. One conditional UPDATE: two runs can never both claim the same row."""
+    result = repo.session.execute(
+        update(ReminderOutbox)
+        .where(col(ReminderOutbox.id) == row_id, ReminderOutbox.company_id == repo.company_id,
+               col(ReminderOutbox.status).in_(list(from_statuses)))
+        .values(status="sending", claimed_at=utcnow(), attempts=ReminderOutbox.attempts + 1)
+        .execution_options(synchronize_session=False))
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def last_reminded_by_customer(repo: Repository) -> dict[int, date]:
+    """The day of the last reminder sent (or being sent) to each customer, whatever its invoices."""
+    rows = repo.session.execute(
+        select(Reminder.customer_id, Reminder.planned_on, Reminder.channel)
+        .where(Reminder.company_id == repo.company_id, col(Reminder.status).in_(["sent", "sending"])))
+    out: dict[int, date] = {}
+    for customer_id, planned_on, channel in rows:
+        if channel == "export":  # a file for recovery does not reach the customer
+            continue
+        if customer_id not in out or planned_on > out[customer_id]:
+            out[customer_id] = planned_on
+    return out
+
+
+def customers_with_bad_history(repo: Repository, since: date) -> set[int]:
+    """Customers who, since ``since``, got a reminder beyond the first or paid an invoice more than
+    LATE_PAYMENT_DAYS days after its due date (a loyal profile needs neither)."""
+    bad: set[int] = set()
+    firm = repo.session.execute(
+        select(Reminder.customer_id).join(ReminderInvoice, col(ReminderInvoice.reminder_id) == Reminder.id)
+        .where(Reminder.company_id == repo.company_id, col(Reminder.level).in_(FIRM_LEVELS),
+               Reminder.planned_on >= since, col(Reminder.status).in_(["sent", "sending"])))
+    bad.update(customer_id for (customer_id,) in firm)
+    late = repo.session.execute(
+        select(Invoice.customer_id, Invoice.due_on, StatementLine.booked_on)
+        .join(Allocation, col(Allocation.invoice_id) == Invoice.id)
+        .join(StatementLine, col(StatementLine.id) == Allocation.line_id)
+        .where(Invoice.company_id == repo.company_id, col(Allocation.undone_at).is_(None),
+               StatementLine.booked_on >= since))
+    for customer_id, due_on, booked_on in late:
+        if (booked_on - due_on).days > LATE_PAYMENT_DAYS:
+            bad.add(customer_id)
+    return bad
+
+
+def customer_events(repo: Repository, subjects: Iterable[str]) -> list[AuditEvent]:
+    """Audit events about any of ``subjects`` (``customer:C1``, ``invoice:FA-1``...), oldest first."""
+    subjects = list(subjects)
+    if not subjects:
+        return []
+    query = select(AuditEvent).where(AuditEvent.company_id == repo.company_id,
+                                     col(AuditEvent.subject).in_(subjects))
+    return list(repo.session.exec(query.order_by(AuditEvent.at, AuditEvent.id)).scalars())
+
+
+def add_approval(repo: Repository, key: str, customer_id: int, level: str, numbers: list[str],
+                 amount_due: Decimal, day: date, actor: str) -> bool:
+    """Records the approval of message ``key``; False when it was approved already."""
+    if approved_keys(repo, [key]):
+        return False
+    repo.add(ReminderApproval(key=key, customer_id=customer_id, level=level, invoice_numbers=numbers,
+                              amount_due=amount_due, approved_for=day, approved_by=actor))
+    return True
