@@ -1,11 +1,16 @@
-"""The FastAPI application: ``/health`` (process up) and ``/ready`` (database and broker reachable).
+"""The FastAPI application: ``/health`` (process up) and ``/ready`` (database and broker reachable),
+the JSON API under ``/api/`` and the accountants' pages.
 
-Both are unauthenticated, as the contract says; everything under ``/api/`` will
-require a token or a session.
+Health checks are unauthenticated, as the contract says; everything under
+``/api/`` requires a bearer token or a session (worker/api/auth.py). Errors of the
+services become JSON ``{"detail": ..., "errors": [...]}`` with their HTTP status.
 """
 from __future__ import annotations
 
 import socket
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,9 +18,10 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from worker import web
+from worker.api.errors import install_error_handlers
 from worker.db.engine import engine_for
 from worker.settings import Settings
-from worker.web import web_router
 
 
 def _broker_reachable(url: str) -> str | None:
@@ -28,9 +34,28 @@ def _broker_reachable(url: str) -> str | None:
         return f"broker {parts.hostname}:{port}: {exc.strerror or exc}"
 
 
-def create_app(settings: Settings) -> FastAPI:
-    app = FastAPI(title="lettrage", version="0.1.0",
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """While the server runs, a thread posts due webhook deliveries (first tries and retries)."""
+    from worker.api.events import webhook_loop
+
+    stop = threading.Event()
+    thread = threading.Thread(target=webhook_loop, args=(app, stop), name="webhooks", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
+    """The app; ``background=False`` leaves out the webhook thread (tests dispatch by hand)."""
+    app = FastAPI(title="lettrage", version="0.1.0", lifespan=_lifespan if background else None,
                   description="Bank reconciliation and dunning: statements in, matches and reminders out.")
+    app.state.settings = settings
+    app.state.engine = engine_for(settings.database_url)
+    install_error_handlers(app)
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:
@@ -54,7 +79,16 @@ def create_app(settings: Settings) -> FastAPI:
             return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
         return {"status": "ready"}
 
-    app.include_router(web_router(settings))  # the accountants' pages (worker/web)
+    from worker.api import routes_data, routes_reminders, routes_review, routes_webhooks
+
+    for module in (routes_data, routes_review, routes_reminders, routes_webhooks):
+        app.include_router(module.router)
+    # the accountants' pages (worker/web), and their session as a way into the JSON API
+    mount = getattr(web, "mount_web", None)
+    if mount is not None:
+        mount(app, settings)
+    else:
+        app.include_router(web.web_router(settings))
     from worker.metrics import metrics_router  # GET /metrics: Prometheus text, read from the database
 
     app.include_router(metrics_router(settings))

@@ -1,0 +1,34 @@
+"""The services' errors as HTTP answers: one JSON shape, ``{"detail": "...", "errors": [...]}``."""
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from connectors.errors import ConnectorError
+from reminders.errors import ReminderError
+from worker.errors import InvoiceImportError, LettrageError, ReviewConflict
+
+
+def _status(exc: Exception) -> int:
+    from worker.api.routes_data import StatementRefused
+    from worker.api.tokens import TokenError
+    from worker.services.review import ReviewError, ReviewNotFound
+    from worker.services.webhooks import WebhookError, WebhookNotFound
+
+    if isinstance(exc, (ReviewNotFound, WebhookNotFound)):
+        return 404
+    if isinstance(exc, ReviewConflict):
+        return 409
+    if isinstance(exc, (ReviewError, InvoiceImportError, StatementRefused, TokenError, WebhookError,
+                        ConnectorError, ReminderError)):
+        return 422
+    return 400
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
+        errors = exc.details() if isinstance(exc, InvoiceImportError) else []
+        return JSONResponse({"detail": str(exc), "errors": errors}, status_code=_status(exc))
+
+    for kind in (LettrageError, ConnectorError, ReminderError):
+        app.add_exception_handler(kind, handle)  # type: ignore[arg-type]

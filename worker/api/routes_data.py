@@ -1,0 +1,108 @@
+"""Invoices pushed by the billing tool, statement files uploaded, and the aged balance."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, UploadFile
+
+from worker.api import schemas as s
+from worker.api.auth import Principal, company_repo, engine_of, require
+from worker.api.events import after_change
+from worker.errors import LettrageError
+from worker.services.invoices import aged_balance, import_invoice_file, invoice_views
+from worker.services.matching import run_matching
+from worker.services.sync import import_files
+
+router = APIRouter(prefix="/api")
+ERRORS = {401: {"model": s.Problem}, 403: {"model": s.Problem}, 422: {"model": s.Problem}}
+MAX_UPLOAD = 200 * 1024 * 1024
+
+
+def _upsert(request: Request, principal: Principal, batch: s.InvoiceBatch) -> s.ImportCountsOut:
+    records = [inv.model_dump(exclude_none=True) for inv in batch.invoices]
+    data = json.dumps(records).encode()
+    with company_repo(request, principal) as repo:
+        counts = import_invoice_file(repo, data, "api", actor=principal.actor)
+    return s.ImportCountsOut(imported=counts.imported, updated=counts.updated, unchanged=counts.unchanged)
+
+
+@router.post("/invoices", response_model=s.ImportCountsOut, responses=ERRORS, tags=["invoices"])
+def invoices_post(request: Request, batch: s.InvoiceBatch,
+                  principal: Annotated[Principal, require("invoices:write")]) -> s.ImportCountsOut:
+    """Upsert invoices by number, checked as `lettrage invoices import` checks a file: a batch with a bad
+    invoice is rejected whole (422), every bad one listed. Sending the same batch again changes nothing."""
+    return _upsert(request, principal, batch)
+
+
+@router.put("/invoices", response_model=s.ImportCountsOut, responses=ERRORS, tags=["invoices"])
+def invoices_put(request: Request, batch: s.InvoiceBatch,
+                 principal: Annotated[Principal, require("invoices:write")]) -> s.ImportCountsOut:
+    """The same idempotent upsert as POST."""
+    return _upsert(request, principal, batch)
+
+
+@router.get("/invoices", response_model=s.InvoicePage, responses=ERRORS, tags=["invoices"])
+def invoices_list(request: Request, principal: Annotated[Principal, require("invoices:read")],
+                  q: Annotated[str | None, Query(max_length=100)] = None,
+                  status: Annotated[str | None, Query(pattern="^(open|partially_paid|paid|overpaid|cancelled|credit_note)$")] = None,
+                  customer: Annotated[str | None, Query(max_length=64)] = None,
+                  limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                  offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> s.InvoicePage:
+    """Invoices with what is paid and open; ``q`` searches the number, customer and payment reference."""
+    with company_repo(request, principal) as repo:
+        views = invoice_views(repo)
+    needle = (q or "").strip().lower()
+    chosen = [v for v in views
+              if (not status or v.status == status) and (not customer or v.customer_ref == customer)
+              and (not needle or needle in v.invoice.number.lower() or needle in v.customer_ref.lower()
+                   or needle in (v.invoice.payment_reference or "").lower())]
+    items = [s.InvoiceOut(number=v.invoice.number, customer_ref=v.customer_ref, amount=f"{v.invoice.amount:.2f}",
+                          paid=f"{v.paid:.2f}", open=f"{v.open:.2f}", status=v.status, currency=v.invoice.currency,
+                          issued_on=v.invoice.issued_on, due_on=v.invoice.due_on)
+             for v in chosen[offset:offset + limit]]
+    return s.InvoicePage(items=items, total=len(chosen), limit=limit, offset=offset)
+
+
+@router.post("/statements", response_model=s.StatementUploadOut, responses=ERRORS, tags=["statements"])
+def statements_upload(request: Request, tasks: BackgroundTasks,
+                      principal: Annotated[Principal, require("statements:write")],
+                      file: Annotated[UploadFile, File(description="OFX, CAMT.052/053/054, MT940 or bank CSV")],
+                      account: Annotated[str | None, Form(max_length=64)] = None,
+                      match: Annotated[bool, Form()] = True) -> s.StatementUploadOut:
+    """Import one statement file by the connectors' path (format detected, all or nothing, each line once),
+    then match the new lines unless ``match`` is false. A file that cannot be imported: 422."""
+    data = file.file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise LettrageError(f"{file.filename}: larger than {MAX_UPLOAD // (1024 * 1024)} MB")
+    name = (file.filename or "upload").replace("/", "_")[-200:] or "upload"
+    [outcome] = import_files(engine_of(request), principal.company_ref, [(name, data)], account=account or None,
+                             source="api")
+    out = s.StatementFileOut(**{k: v for k, v in outcome.as_json().items() if k in s.StatementFileOut.model_fields})
+    if outcome.status == "failed":
+        raise StatementRefused(out)
+    counts = None
+    if match:
+        with company_repo(request, principal) as repo:
+            counts = run_matching(repo, default_tolerance=request.app.state.settings.amount_tolerance).as_json()
+        after_change(request, tasks, principal)
+    return s.StatementUploadOut(files=[out], matching=counts)
+
+
+class StatementRefused(LettrageError):
+    """Raised when an uploaded statement file is refused; carries the import's outcome."""
+
+    def __init__(self, outcome: s.StatementFileOut) -> None:
+        super().__init__(outcome.error or f"{outcome.file}: refused")
+        self.outcome = outcome
+
+
+@router.get("/reports/aged-balance", response_model=s.AgedBalanceOut, responses=ERRORS, tags=["reports"])
+def report_aged_balance(request: Request, principal: Annotated[Principal, require("reports:read")],
+                        as_of: date) -> s.AgedBalanceOut:
+    """Open amounts by days past due on ``as_of``: not yet due, 1-30, 31-60, 61-90, over 90."""
+    with company_repo(request, principal) as repo:
+        buckets = aged_balance(repo, as_of)
+    return s.AgedBalanceOut(as_of=as_of, buckets={
+        name: s.AgedBucket(count=int(v["count"]), amount=f"{v['amount']:.2f}") for name, v in buckets.items()})

@@ -1,0 +1,55 @@
+"""Reminders over HTTP: the plan for a day, sending it, and what was sent (thin over worker/services/reminders.py)."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from worker.api import schemas as s
+from worker.api.auth import Principal, company_repo, engine_of, require
+from worker.services.reminders import plan_reminders, send_reminders
+
+router = APIRouter(prefix="/api/reminders", tags=["reminders"])
+ERRORS = {401: {"model": s.Problem}, 403: {"model": s.Problem}, 422: {"model": s.Problem}}
+
+
+@router.get("/plan", response_model=s.PlanOut, responses=ERRORS)
+def reminders_plan(request: Request, principal: Annotated[Principal, require("reminders:read")],
+                   as_of: date) -> s.PlanOut:
+    """What would be sent on ``as_of``, and which unpaid invoices are held back and why."""
+    with company_repo(request, principal) as repo:
+        result = plan_reminders(repo, as_of)
+    return s.PlanOut(as_of=as_of, planned=[
+        s.PlannedOut(customer_ref=p.customer_ref, invoices=list(p.invoice_numbers), level=p.level, channel=p.channel,
+                     amount_due=f"{p.amount_due:.2f}", currency=p.currency, reasons=list(p.reasons))
+        for p in result.planned], held=[
+        s.HeldOut(invoice=h.number, customer_ref=h.customer_ref, open=f"{h.open_amount:.2f}", reason=h.reason)
+        for h in result.held])
+
+
+@router.post("/send", response_model=list[s.SentOut], responses=ERRORS)
+def reminders_send(request: Request, body: s.SendIn,
+                   principal: Annotated[Principal, require("reminders:write")]) -> list[s.SentOut]:
+    """Send what is due on ``as_of``; each reminder at most once, so calling twice is safe."""
+    from reminders.channels import build_channels
+
+    settings = request.app.state.settings
+    channels = build_channels(settings.smtp_url, settings.mail_from, Path(settings.output_dir) / principal.company_ref)
+    report = send_reminders(engine_of(request), principal.company_ref, body.as_of, channels, settings.mail_from,
+                            actor=principal.actor)
+    return [s.SentOut(**r.as_json()) for r in report.results]  # type: ignore[arg-type]
+
+
+@router.get("/history", response_model=list[s.ReminderOut], responses=ERRORS)
+def reminders_history(request: Request, principal: Annotated[Principal, require("reminders:read")],
+                      customer: Annotated[str | None, Query(max_length=64)] = None) -> list[s.ReminderOut]:
+    """Reminders sent, failed or being sent, oldest first; ``customer`` keeps one customer's."""
+    with company_repo(request, principal) as repo:
+        refs = {c.id: c.ref for c in repo.customers()}
+        rows = [r for r in repo.reminders() if customer is None or refs.get(r.customer_id) == customer]
+        return [s.ReminderOut(id=r.id or 0, customer_ref=refs.get(r.customer_id, "?"), level=r.level,
+                              channel=r.channel, status=r.status, invoices=list(r.invoice_numbers),
+                              amount_due=f"{r.amount_due:.2f}", currency=r.currency, planned_on=r.planned_on,
+                              sent_at=r.sent_at.isoformat() if r.sent_at else None, error=r.error) for r in rows]

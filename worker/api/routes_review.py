@@ -1,0 +1,182 @@
+"""The review queue and the allocations over HTTP: thin calls of worker/services/review.py."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
+
+from worker.api import schemas as s
+from worker.api.auth import Principal, company_repo, require
+from worker.api.events import after_change
+from worker.db import review_queries as q
+from worker.db.repository import Repository
+from worker.db.tables import Allocation, Invoice, ReviewItem, StatementLine
+from worker.services import review
+
+router = APIRouter(prefix="/api", tags=["review"])
+ERRORS = {401: {"model": s.Problem}, 403: {"model": s.Problem}, 404: {"model": s.Problem},
+          409: {"model": s.Problem}, 422: {"model": s.Problem}}
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def line_json(line: StatementLine) -> s.LineOut:
+    return s.LineOut(bank_ref=line.bank_ref, booked_on=line.booked_on, amount=_money(line.amount),
+                     currency=line.currency, counterparty=line.counterparty,
+                     counterparty_iban=line.counterparty_iban, text=line.text, reference=line.reference,
+                     state=line.state)
+
+
+def item_json(repo: Repository, item: ReviewItem, line: StatementLine,
+              open_amounts: dict[int, Decimal] | None = None) -> s.ReviewItemOut:
+    """A review item with its line and candidates; each invoice's open amount now when given."""
+    candidates = []
+    for index, c in enumerate(item.candidates):
+        parts = [s.CandidatePart(invoice=str(p.get("invoice")), allocated=str(p.get("allocated")),
+                                 write_off=str(p.get("write_off", "0.00")),
+                                 open=_money(open_amounts[int(p["invoice_id"])])
+                                 if open_amounts and int(p.get("invoice_id", 0)) in open_amounts else None)
+                 for p in c.get("invoices", [])]
+        candidates.append(s.CandidateOut(index=index, invoice=str(c.get("invoice")), allocated=str(c.get("allocated")),
+                                         score=float(c.get("score", 0.0)), reasons=list(c.get("reasons", [])),
+                                         invoices=parts))
+    assert item.id is not None
+    return s.ReviewItemOut(id=item.id, version=review.item_version(item), state=item.state, line=line_json(line),
+                           candidates=candidates, reasons=list(item.reasons), decided_by=item.decided_by,
+                           decided_at=item.decided_at.isoformat() if item.decided_at else None)
+
+
+def _open_amounts(repo: Repository, items: list[ReviewItem]) -> dict[int, Decimal]:
+    ids = {int(p["invoice_id"]) for i in items for c in i.candidates for p in c.get("invoices", [])}
+    invoices = repo.invoices_by_id(ids)
+    settled = q.settled_on(repo, invoices)
+    return {i: max(inv.amount - settled[i], Decimal(0)) for i, inv in invoices.items()}
+
+
+@router.get("/review", response_model=s.ReviewPageOut, responses=ERRORS)
+def review_list(request: Request, principal: Annotated[Principal, require("review:read")],
+                state: Annotated[str | None, Query(pattern="^(pending|accepted|assigned|rejected|all)$")] = "pending",
+                q_: Annotated[str | None, Query(alias="q", max_length=100)] = None,
+                min_amount: Annotated[str | None, Query(pattern=s.AMOUNT)] = None,
+                max_amount: Annotated[str | None, Query(pattern=s.AMOUNT)] = None,
+                booked_from: date | None = None, booked_to: date | None = None,
+                limit: Limit = 50, offset: Offset = 0) -> s.ReviewPageOut:
+    """Review items (pending by default), oldest payment first; ``q`` searches payer, text, IBAN and bank id."""
+    with company_repo(request, principal) as repo:
+        page = q.review_page(repo, state=None if state == "all" else state, search=q_,
+                             min_amount=Decimal(min_amount) if min_amount else None,
+                             max_amount=Decimal(max_amount) if max_amount else None,
+                             booked_from=booked_from, booked_to=booked_to, limit=limit, offset=offset)
+        opens = _open_amounts(repo, [i for i, _ in page.items])
+        items = [item_json(repo, i, ln, opens) for i, ln in page.items]
+    return s.ReviewPageOut(items=items, total=page.total, limit=limit, offset=offset)
+
+
+@router.get("/review/{item_id}", response_model=s.ReviewItemOut, responses=ERRORS)
+def review_one(request: Request, item_id: Id, principal: Annotated[Principal, require("review:read")]) -> s.ReviewItemOut:
+    """One review item, with the open amount of each candidate invoice now."""
+    with company_repo(request, principal) as repo:
+        item = q.review_item(repo, item_id)
+        if item is None:
+            raise review.ReviewNotFound(f"no review item {item_id}")
+        line = q.line(repo, item.line_id)
+        assert line is not None
+        return item_json(repo, item, line, _open_amounts(repo, [item]))
+
+
+def _decided(d: review.Decided) -> s.DecisionOut:
+    return s.DecisionOut(item_id=d.item_id, state=d.state, allocation_ids=list(d.allocation_ids),
+                         invoices=list(d.invoices), learned=list(d.learned))
+
+
+@router.post("/review/{item_id}/accept", response_model=s.DecisionOut, responses=ERRORS)
+def review_accept(request: Request, item_id: Id, body: s.AcceptIn, tasks: BackgroundTasks,
+                  principal: Annotated[Principal, require("review:write")]) -> s.DecisionOut:
+    """Accept a candidate (0, the best, by default). 409 when the item was decided meanwhile."""
+    with company_repo(request, principal) as repo:
+        decided = review.accept(repo, item_id, body.candidate, actor=principal.actor, expected_version=body.version)
+    after_change(request, tasks, principal)
+    return _decided(decided)
+
+
+@router.post("/review/{item_id}/split", response_model=s.DecisionOut, responses=ERRORS)
+def review_split(request: Request, item_id: Id, body: s.SplitIn, tasks: BackgroundTasks,
+                 principal: Annotated[Principal, require("review:write")]) -> s.DecisionOut:
+    """Allocate the payment across several invoices, with the amount of each."""
+    with company_repo(request, principal) as repo:
+        decided = review.split(repo, item_id, [(p.invoice, Decimal(p.amount)) for p in body.parts],
+                               actor=principal.actor, expected_version=body.version)
+    after_change(request, tasks, principal)
+    return _decided(decided)
+
+
+@router.post("/review/{item_id}/reject", response_model=s.DecisionOut, responses=ERRORS)
+def review_reject(request: Request, item_id: Id, body: s.RejectIn, tasks: BackgroundTasks,
+                  principal: Annotated[Principal, require("review:write")]) -> s.DecisionOut:
+    """None of the candidates: the payment stays unallocated and leaves the queue."""
+    with company_repo(request, principal) as repo:
+        decided = review.reject(repo, item_id, actor=principal.actor, expected_version=body.version)
+    after_change(request, tasks, principal)
+    return _decided(decided)
+
+
+@router.post("/review/{item_id}/assign", response_model=s.DecisionOut, responses=ERRORS)
+def review_assign(request: Request, item_id: Id, body: s.AssignIn, tasks: BackgroundTasks,
+                  principal: Annotated[Principal, require("review:write")]) -> s.DecisionOut:
+    """Allocate the payment to another invoice (found with GET /api/invoices?q=...)."""
+    with company_repo(request, principal) as repo:
+        decided = review.assign(repo, item_id, body.invoice, Decimal(body.amount) if body.amount else None,
+                                actor=principal.actor, expected_version=body.version)
+    after_change(request, tasks, principal)
+    return _decided(decided)
+
+
+@router.post("/review/{item_id}/reopen", response_model=s.ReopenOut, responses=ERRORS)
+def review_reopen(request: Request, item_id: Id, body: s.UndoIn, tasks: BackgroundTasks,
+                  principal: Annotated[Principal, require("review:write")]) -> s.ReopenOut:
+    """Take back a decision: its allocations are undone and the payment is queued again (a new item)."""
+    with company_repo(request, principal) as repo:
+        fresh = review.reopen(repo, item_id, body.reason, actor=principal.actor)
+    after_change(request, tasks, principal)
+    return s.ReopenOut(item_id=fresh)
+
+
+def allocation_json(a: Allocation, line: StatementLine, invoice: Invoice) -> s.AllocationOut:
+    assert a.id is not None
+    return s.AllocationOut(
+        id=a.id, bank_ref=line.bank_ref, booked_on=line.booked_on, line_amount=_money(line.amount),
+        invoice=invoice.number, allocated=_money(a.amount), write_off=_money(a.write_off), status=a.status,
+        score=a.score, reasons=list(a.reasons), decided_by=a.decided_by, decided_at=a.decided_at.isoformat(),
+        undone_at=a.undone_at.isoformat() if a.undone_at else None, undone_by=a.undone_by,
+        undo_reason=a.undo_reason)
+
+
+@router.get("/allocations", response_model=s.AllocationPageOut, responses=ERRORS, tags=["allocations"])
+def allocations_list(request: Request, principal: Annotated[Principal, require("allocations:read")],
+                     status: Annotated[str | None, Query(pattern="^(auto|confirmed)$")] = None,
+                     invoice: Annotated[str | None, Query(max_length=64)] = None,
+                     include_undone: bool = False, limit: Limit = 50, offset: Offset = 0) -> s.AllocationPageOut:
+    """Allocations, newest first: which payment settled which invoice, how sure, decided by whom."""
+    with company_repo(request, principal) as repo:
+        page = q.allocation_page(repo, status=status, invoice=invoice, include_undone=include_undone,
+                                 limit=limit, offset=offset)
+        items = [allocation_json(a, ln, inv) for a, ln, inv in page.items]
+    return s.AllocationPageOut(items=items, total=page.total, limit=limit, offset=offset)
+
+
+@router.post("/allocations/{allocation_id}/undo", response_model=s.UndoOut, responses=ERRORS, tags=["allocations"])
+def allocations_undo(request: Request, allocation_id: Id, body: s.UndoIn, tasks: BackgroundTasks,
+                     principal: Annotated[Principal, require("allocations:write")]) -> s.UndoOut:
+    """Unreconcile, with a reason: the invoice is open again (and may be reminded), the payment unmatched."""
+    with company_repo(request, principal) as repo:
+        undone = review.undo_allocation(repo, allocation_id, body.reason, actor=principal.actor)
+    after_change(request, tasks, principal)
+    return s.UndoOut(allocation_id=undone.allocation_id, invoice=undone.invoice,
+                     invoice_status=undone.invoice_status, line_state=undone.line_state)

@@ -1,0 +1,307 @@
+"""Request and response bodies of the HTTP API: amounts are decimal strings ("1234.50"), never floats."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+AMOUNT = r"^\d{1,12}(\.\d{1,2})?$"
+
+
+class Problem(BaseModel):
+    detail: str
+    errors: list[str] = []
+
+
+class InvoiceIn(BaseModel):
+    """One invoice as the billing tool sends it; the same keys and checks as `lettrage invoices import`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    number: str
+    customer_ref: str
+    amount: str
+    issued_on: str
+    due_on: str
+    customer_name: str | None = None
+    customer_email: str | None = None
+    customer_iban: str | None = None
+    customer_since: str | None = None
+    customer_address: str | None = None
+    customer_kind: str | None = None
+    currency: str | None = None
+    payment_reference: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    pdf: str | None = None
+
+
+class InvoiceBatch(BaseModel):
+    invoices: list[InvoiceIn] = Field(min_length=1, max_length=10_000)
+
+
+class ImportCountsOut(BaseModel):
+    imported: int
+    updated: int
+    unchanged: int
+
+
+class InvoiceOut(BaseModel):
+    number: str
+    customer_ref: str
+    amount: str
+    paid: str
+    open: str
+    status: str
+    currency: str
+    issued_on: date
+    due_on: date
+
+
+class InvoicePage(BaseModel):
+    items: list[InvoiceOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class StatementFileOut(BaseModel):
+    file: str
+    format: str | None
+    status: str
+    lines_added: int
+    lines_skipped: int
+    error: str | None
+    warnings: list[str] = []
+    new_accounts: list[str] = []
+
+
+class StatementUploadOut(BaseModel):
+    files: list[StatementFileOut]
+    matching: dict[str, int] | None = None
+
+
+class LineOut(BaseModel):
+    bank_ref: str
+    booked_on: date
+    amount: str
+    currency: str
+    counterparty: str | None
+    counterparty_iban: str | None
+    text: str
+    reference: str | None
+    state: str
+
+
+class CandidatePart(BaseModel):
+    invoice: str
+    allocated: str
+    write_off: str = "0.00"
+    open: str | None = None
+
+
+class CandidateOut(BaseModel):
+    index: int
+    invoice: str
+    allocated: str
+    score: float
+    reasons: list[str]
+    invoices: list[CandidatePart]
+
+
+class ReviewItemOut(BaseModel):
+    id: int
+    version: int
+    state: str
+    line: LineOut
+    candidates: list[CandidateOut]
+    reasons: list[str]
+    decided_by: str | None
+    decided_at: str | None
+
+
+class ReviewPageOut(BaseModel):
+    items: list[ReviewItemOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class Versioned(BaseModel):
+    version: int | None = Field(default=None, ge=1, le=1_000_000,
+                                description="The item's version as last seen; a different one is a conflict (409).")
+
+
+class AcceptIn(Versioned):
+    candidate: int = Field(default=0, ge=0, le=100, description="0 = the first (best) candidate.")
+
+
+class SplitPart(BaseModel):
+    invoice: str = Field(min_length=1, max_length=64)
+    amount: str = Field(pattern=AMOUNT)
+
+
+class SplitIn(Versioned):
+    parts: list[SplitPart] = Field(min_length=1, max_length=50)
+
+
+class AssignIn(Versioned):
+    invoice: str = Field(min_length=1, max_length=64)
+    amount: str | None = Field(default=None, pattern=AMOUNT)
+
+
+class RejectIn(Versioned):
+    pass
+
+
+class DecisionOut(BaseModel):
+    item_id: int
+    state: str
+    allocation_ids: list[int]
+    invoices: list[str]
+    learned: list[str]
+
+
+class UndoIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class UndoOut(BaseModel):
+    allocation_id: int
+    invoice: str
+    invoice_status: str
+    line_state: str
+
+
+class ReopenOut(BaseModel):
+    item_id: int
+
+
+class AllocationOut(BaseModel):
+    id: int
+    bank_ref: str
+    booked_on: date
+    line_amount: str
+    invoice: str
+    allocated: str
+    write_off: str
+    status: str
+    score: float
+    reasons: list[str]
+    decided_by: str
+    decided_at: str
+    undone_at: str | None
+    undone_by: str | None
+    undo_reason: str | None
+
+
+class AllocationPageOut(BaseModel):
+    items: list[AllocationOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class PlannedOut(BaseModel):
+    customer_ref: str
+    invoices: list[str]
+    level: str
+    channel: str
+    amount_due: str
+    currency: str
+    reasons: list[str]
+
+
+class HeldOut(BaseModel):
+    invoice: str
+    customer_ref: str
+    open: str
+    reason: str
+
+
+class PlanOut(BaseModel):
+    as_of: date
+    planned: list[PlannedOut]
+    held: list[HeldOut]
+
+
+class SendIn(BaseModel):
+    as_of: date
+
+
+class SentOut(BaseModel):
+    customer_ref: str
+    invoices: list[str]
+    level: str
+    channel: str
+    amount_due: str
+    currency: str
+    status: str
+    detail: str
+    delivery: str | None
+
+
+class ReminderOut(BaseModel):
+    id: int
+    customer_ref: str
+    level: str
+    channel: str
+    status: str
+    invoices: list[str]
+    amount_due: str
+    currency: str
+    planned_on: date
+    sent_at: str | None
+    error: str | None
+
+
+class AgedBucket(BaseModel):
+    count: int
+    amount: str
+
+
+class AgedBalanceOut(BaseModel):
+    as_of: date
+    buckets: dict[str, AgedBucket]
+
+
+class WebhookIn(BaseModel):
+    url: str = Field(min_length=8, max_length=500)
+    events: list[str] = Field(default=[], max_length=10)
+
+
+class WebhookOut(BaseModel):
+    id: int
+    url: str
+    events: list[str]
+    active: bool
+    secret: str
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    endpoint_id: int
+    event_id: str
+    event: str
+    status: str
+    attempts: int
+    next_attempt_at: str
+    last_status_code: int | None
+    last_error: str | None
+    log: list[dict[str, Any]]
+    delivered_at: str | None
+
+
+class DeliveryPageOut(BaseModel):
+    items: list[DeliveryOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class DispatchOut(BaseModel):
+    created: int
+    delivered: int
+    failed: int
+    given_up: int

@@ -1,0 +1,122 @@
+"""API tokens: created for one company and some scopes, shown once, stored as a SHA-256 hash, revocable.
+
+A token is 32 random bytes (``lt_`` + URL-safe base64): guessing is hopeless,
+so a plain SHA-256 of it is a safe thing to store and a fast thing to look up
+(a slow password hash is for low-entropy secrets chosen by people).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from worker.db.api_tables import ApiToken, utcnow
+from worker.db.repository import Repository
+from worker.db.tables import Company
+from worker.errors import LettrageError
+
+# What a token may do, one scope per kind of endpoint. A token made without scopes has them all.
+SCOPES = (
+    "invoices:read", "invoices:write", "statements:write", "review:read", "review:write",
+    "allocations:read", "allocations:write", "reminders:read", "reminders:write", "reports:read",
+    "webhooks:manage",
+)
+# What a signed-in person may do, by their role in the company (for the session hook of worker/api/auth.py).
+READ_SCOPES = tuple(s for s in SCOPES if s.endswith(":read"))
+ROLE_SCOPES = {
+    "viewer": frozenset(READ_SCOPES),
+    "accountant": frozenset((*READ_SCOPES, "review:write", "allocations:write", "reminders:write",
+                             "invoices:write", "statements:write")),
+    "admin": frozenset(SCOPES),
+}
+PREFIX = "lt_"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+
+
+class TokenError(LettrageError):
+    """Raised when a token cannot be created or revoked as asked (bad name or scope, unknown token)."""
+
+
+@dataclass(frozen=True)
+class NewToken:
+    token: str  # shown once; only its hash is kept
+    name: str
+    scopes: tuple[str, ...]
+
+    def as_json(self) -> dict[str, object]:
+        return {"token": self.token, "name": self.name, "scopes": list(self.scopes)}
+
+
+@dataclass(frozen=True)
+class TokenOwner:
+    """Who a valid token speaks for."""
+
+    token_id: int
+    name: str
+    company: Company
+    scopes: frozenset[str]
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(repo: Repository, name: str, scopes: tuple[str, ...] = (), actor: str = "lettrage") -> NewToken:
+    """A new token for the repository's company; every scope when none is named."""
+    if not _NAME.match(name):
+        raise TokenError(f"token name {name!r}: use letters, digits, '.', '_', '@' or '-' (at most 64)")
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown:
+        raise TokenError(f"unknown scope {', '.join(unknown)}: choose among {', '.join(SCOPES)}")
+    taken = repo.session.execute(select(ApiToken).where(
+        ApiToken.company_id == repo.company_id, ApiToken.name == name)).scalars().first()
+    if taken is not None:
+        raise TokenError(f"a token named {name!r} already exists for company {repo.company.ref}"
+                         + (" (revoked)" if taken.revoked_at else ""))
+    chosen = tuple(dict.fromkeys(scopes)) or SCOPES
+    token = PREFIX + secrets.token_urlsafe(32)
+    repo.add(ApiToken(name=name, token_hash=token_hash(token), prefix=token[:10], scopes=list(chosen),
+                      created_by=actor))
+    repo.audit("token.created", subject=f"token:{name}", actor=actor, scopes=list(chosen))
+    repo.flush()
+    return NewToken(token, name, chosen)
+
+
+def revoke_token(repo: Repository, name: str, actor: str = "lettrage") -> None:
+    """The token stops working at once (the row is kept, marked revoked, for the log)."""
+    row = repo.session.execute(select(ApiToken).where(
+        ApiToken.company_id == repo.company_id, ApiToken.name == name)).scalars().first()
+    if row is None:
+        raise TokenError(f"no token named {name!r} for company {repo.company.ref}")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        repo.add(row)
+        repo.audit("token.revoked", subject=f"token:{name}", actor=actor)
+        repo.flush()
+
+
+def list_tokens(repo: Repository) -> list[ApiToken]:
+    return list(repo.session.execute(select(ApiToken).where(ApiToken.company_id == repo.company_id)
+                                     .order_by(ApiToken.name)).scalars())
+
+
+def token_owner(session: Session, token: str, now: datetime | None = None) -> TokenOwner | None:
+    """The company and scopes of a live token; None for an unknown or revoked one."""
+    if not token.startswith(PREFIX) or len(token) > 200:
+        return None
+    digest = token_hash(token)
+    row = session.execute(select(ApiToken).where(ApiToken.token_hash == digest)).scalars().first()
+    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.token_hash, digest):
+        return None
+    company = session.get(Company, row.company_id)
+    if company is None or row.id is None:
+        return None
+    row.last_used_at = now or utcnow()
+    session.add(row)
+    return TokenOwner(row.id, row.name, company, frozenset(row.scopes))

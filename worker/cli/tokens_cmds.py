@@ -1,0 +1,70 @@
+"""``lettrage tokens``: API tokens of the company for the billing tool, printed once, stored hashed."""
+from __future__ import annotations
+
+import click
+
+from worker.api.tokens import SCOPES, create_token, list_tokens, revoke_token
+from worker.cli.main import AppContext, cli, company_option, json_option
+from worker.cli.output import console, print_json, print_table
+from worker.db.repository import Repository
+from worker.db.uow import unit_of_work
+from worker.services.companies import resolve_company
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+@cli.group()
+def tokens() -> None:
+    """API tokens (Authorization: Bearer TOKEN) for the company's /api/ endpoints."""
+
+
+@tokens.command("create")
+@click.option("--name", required=True, help="A name to recognise and revoke the token by.")
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(SCOPES),
+              help="What the token may do (repeat; every scope when none is named).")
+@json_option
+@company_option
+@pass_app
+def tokens_create(app: AppContext, name: str, scopes: tuple[str, ...], as_json: bool, company: str | None) -> None:
+    """Create a token; it is printed once (only its hash is kept)."""
+    with unit_of_work(app.engine) as session:
+        repo = Repository(session, resolve_company(session, company))
+        made = create_token(repo, name, scopes, actor="cli")
+        ref = repo.company.ref
+    if as_json:
+        print_json(made.as_json())
+        return
+    console.print(f"Token [bold]{made.name}[/] for company {ref} ({', '.join(made.scopes)}); "
+                  "copy it now, it is not shown again:", highlight=False)
+    click.echo(made.token)
+
+
+@tokens.command("revoke")
+@click.argument("name")
+@company_option
+@pass_app
+def tokens_revoke(app: AppContext, name: str, company: str | None) -> None:
+    """Revoke the token NAME: it stops working at once."""
+    with unit_of_work(app.engine) as session:
+        revoke_token(Repository(session, resolve_company(session, company)), name, actor="cli")
+    console.print(f"Token [bold]{name}[/] revoked")
+
+
+@tokens.command("list")
+@json_option
+@company_option
+@pass_app
+def tokens_list(app: AppContext, as_json: bool, company: str | None) -> None:
+    """The company's tokens (never the tokens themselves): name, scopes, last use, revoked."""
+    with unit_of_work(app.engine) as session:
+        rows = [{"name": t.name, "prefix": t.prefix, "scopes": list(t.scopes),
+                 "created_at": t.created_at.isoformat(),
+                 "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                 "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None}
+                for t in list_tokens(Repository(session, resolve_company(session, company)))]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(f"API tokens ({len(rows)})", ["name", "prefix", "scopes", "last used", "revoked"],
+                [(r["name"], r["prefix"] + "…", ", ".join(r["scopes"]), r["last_used_at"] or "", r["revoked_at"] or "")
+                 for r in rows])

@@ -1,0 +1,285 @@
+"""Webhooks to the billing tool: ``invoice.paid``, ``invoice.partially_paid``, ``allocation.undone``,
+``review.created``; signed with HMAC-SHA256, retried with backoff, every attempt logged.
+
+The audit log is the outbox. Every decision that matters to the billing tool is
+already an AuditEvent written in the decision's own transaction (an automatic
+match, a confirmed one, an undo, a new review item), so ``collect`` turns the
+events after each endpoint's cursor into WebhookDelivery rows, once each
+(unique per endpoint and event id), and ``deliver_due`` posts them. A crash
+between the two loses nothing: the cursor moves in the same transaction as the
+deliveries it created.
+
+Signature: ``X-Lettrage-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">``
+with the endpoint's secret, derived from the deployment's LETTRAGE_SECRET_KEY
+(``endpoint_secret``) and shown when the endpoint is registered.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.engine import CursorResult
+from sqlmodel import Session, col
+
+from worker.db import review_queries as q
+from worker.db.api_tables import WebhookDelivery, WebhookEndpoint, utcnow
+from worker.db.repository import Repository, companies
+from worker.db.tables import AuditEvent, Invoice, ReviewItem, StatementLine
+from worker.db.uow import unit_of_work
+from worker.errors import LettrageError
+from worker.services.invoices import settlement_status
+
+EVENTS = ("invoice.paid", "invoice.partially_paid", "allocation.undone", "review.created")
+MAX_ATTEMPTS = 10
+BASE_DELAY = timedelta(seconds=30)
+MAX_DELAY = timedelta(hours=1)
+LEASE = timedelta(seconds=60)  # a delivery being posted is not taken by another dispatcher meanwhile
+_ALLOCATED = ("allocation.auto", "allocation.confirmed")
+
+
+class WebhookError(LettrageError):
+    """Raised when a webhook endpoint cannot be registered as asked (bad URL or event)."""
+
+
+class WebhookNotFound(WebhookError):
+    """Raised when the company has no such webhook endpoint."""
+
+
+# -- endpoints ---------------------------------------------------------------------------------
+def add_endpoint(repo: Repository, url: str, events: list[str] | None = None, actor: str = "lettrage") -> WebhookEndpoint:
+    """Registers a URL for some events (all when none named); it hears of what happens from now on."""
+    if not url.startswith(("http://", "https://")) or len(url) > 500 or any(c.isspace() for c in url):
+        raise WebhookError(f"webhook URL {url[:80]!r} must be an http:// or https:// address")
+    chosen = list(dict.fromkeys(events or ()))
+    unknown = [e for e in chosen if e not in EVENTS]
+    if unknown:
+        raise WebhookError(f"unknown event {', '.join(unknown)}: choose among {', '.join(EVENTS)}")
+    last = repo.session.execute(select(func.max(AuditEvent.id)).where(
+        AuditEvent.company_id == repo.company_id)).scalar_one()
+    endpoint = WebhookEndpoint(url=url, events=chosen, cursor=int(last or 0))
+    repo.add(endpoint)
+    repo.flush()
+    repo.audit("webhook.added", subject=f"webhook:{endpoint.id}", actor=actor, url=url, events=chosen)
+    return endpoint
+
+
+def endpoints(repo: Repository) -> list[WebhookEndpoint]:
+    return list(repo.session.execute(select(WebhookEndpoint).where(
+        WebhookEndpoint.company_id == repo.company_id).order_by(col(WebhookEndpoint.id))).scalars())
+
+
+def endpoint_secret(secret_key: str, endpoint: WebhookEndpoint) -> str:
+    """The endpoint's signing secret: derived from LETTRAGE_SECRET_KEY, so nothing more is stored."""
+    material = f"webhook:{endpoint.company_id}:{endpoint.id}".encode()
+    return "whsec_" + hmac.new(secret_key.encode(), material, hashlib.sha256).hexdigest()
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify(secret: str, header: str, body: bytes) -> bool:
+    """What a receiver does: recompute the signature of the body and compare in constant time."""
+    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
+    if "t" not in parts or "v1" not in parts or not parts["t"].isdigit():
+        return False
+    return hmac.compare_digest(sign(secret, int(parts["t"]), body), f"t={parts['t']},v1={parts['v1']}")
+
+
+# -- audit events -> deliveries ------------------------------------------------------------------
+def collect(repo: Repository) -> int:
+    """Creates the deliveries of every audit event after each endpoint's cursor; returns how many."""
+    created = 0
+    for endpoint in endpoints(repo):
+        if not endpoint.active:
+            continue
+        rows = list(repo.session.execute(select(AuditEvent).where(
+            AuditEvent.company_id == repo.company_id, AuditEvent.id > endpoint.cursor,
+            col(AuditEvent.kind).in_([*_ALLOCATED, "allocation.undone", "review.created"]),
+        ).order_by(col(AuditEvent.id))).scalars())
+        if not rows:
+            continue
+        wanted = set(endpoint.events or EVENTS)
+        for event_id, event, payload in _events(repo, rows):
+            if event not in wanted:
+                continue
+            exists = repo.session.execute(select(WebhookDelivery.id).where(
+                WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.event_id == event_id)).first()
+            if exists is None:
+                repo.add(WebhookDelivery(endpoint_id=endpoint.id, event_id=event_id, event=event,  # type: ignore[arg-type]
+                                         payload=_envelope(repo, event_id, event, payload)))
+                created += 1
+        endpoint.cursor = max(r.id for r in rows if r.id is not None)
+        repo.add(endpoint)
+    repo.flush()
+    return created
+
+
+def _envelope(repo: Repository, event_id: str, event: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"id": event_id, "type": event, "company": repo.company.ref, "created_at": utcnow().isoformat(),
+            "data": data}
+
+
+def _events(repo: Repository, rows: list[AuditEvent]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(event id, event, data) for a batch of audit events; one invoice event per invoice and batch."""
+    result: list[tuple[str, str, dict[str, Any]]] = []
+    touched: dict[str, int] = {}  # invoice number -> the last audit id that allocated to it
+    for row in rows:
+        if row.kind in _ALLOCATED and row.subject.startswith("invoice:"):
+            touched[row.subject.removeprefix("invoice:")] = int(row.id or 0)
+        elif row.kind == "allocation.undone":
+            data = row.data
+            result.append((f"allocation.undone:{data.get('allocation', row.id)}", "allocation.undone", {
+                "allocation_id": data.get("allocation"), "invoice": row.subject.removeprefix("invoice:"),
+                "bank_ref": data.get("line"), "amount": data.get("amount"), "reason": data.get("reason"),
+                "undone_by": row.actor, "invoice_status": data.get("invoice_status")}))
+        elif row.kind == "review.created":
+            bank_ref = row.subject.removeprefix("line:")
+            result.append((f"review.created:{row.id}", "review.created", {
+                "review_id": row.data.get("review") or _pending_item_of(repo, bank_ref),
+                "bank_ref": bank_ref, "candidates": row.data.get("candidates", []),
+                "reasons": row.data.get("reasons", [])}))
+    if touched:
+        invoices = q.invoices_by_number(repo, touched)
+        settled = q.settled_on(repo, (i.id for i in invoices.values() if i.id is not None))
+        refs = {c.id: c.ref for c in repo.customers()}
+        for number, audit_id in touched.items():
+            invoice = invoices.get(number)
+            if invoice is None or invoice.id is None:
+                continue
+            paid = settled[invoice.id]
+            status = settlement_status(invoice, paid)
+            event = {"paid": "invoice.paid", "overpaid": "invoice.paid",
+                     "partially_paid": "invoice.partially_paid"}.get(status)
+            if event is not None:
+                result.append((f"{event}:{number}:{audit_id}", event, _invoice_data(invoice, refs, paid, status)))
+    return result
+
+
+def _invoice_data(invoice: Invoice, refs: dict[int | None, str], paid: Any, status: str) -> dict[str, Any]:
+    return {"invoice": invoice.number, "customer_ref": refs.get(invoice.customer_id), "amount": f"{invoice.amount:.2f}",
+            "paid": f"{paid:.2f}", "open": f"{max(invoice.amount - paid, 0):.2f}", "currency": invoice.currency,
+            "status": status}
+
+
+def _pending_item_of(repo: Repository, bank_ref: str) -> int | None:
+    return repo.session.execute(
+        select(ReviewItem.id).join(StatementLine, col(StatementLine.id) == ReviewItem.line_id)
+        .where(ReviewItem.company_id == repo.company_id, StatementLine.bank_ref == bank_ref)
+        .order_by(col(ReviewItem.id).desc()).limit(1)).scalar()
+
+
+# -- delivering ----------------------------------------------------------------------------------
+Post = Callable[[str, bytes, dict[str, str]], tuple[int | None, str | None]]
+
+
+def http_post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str | None]:
+    """POSTs with a 10 s timeout; (status code, error): a non-2xx answer or a network failure is an error."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # http(s) only: add_endpoint checks
+            return response.status, None
+    except urllib.error.HTTPError as exc:
+        return exc.code, f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError) as exc:
+        return None, str(getattr(exc, "reason", exc))[:300]
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next attempt after ``attempts`` failures: 30 s, 1 min, 2 min, ... at most 1 h."""
+    return min(BASE_DELAY * (2 ** max(attempts - 1, 0)), MAX_DELAY)
+
+
+@dataclass
+class DispatchReport:
+    created: int = 0
+    delivered: int = 0
+    failed: int = 0  # attempts that failed (will be retried unless given up)
+    given_up: int = 0
+
+    def as_json(self) -> dict[str, int]:
+        return {"created": self.created, "delivered": self.delivered, "failed": self.failed,
+                "given_up": self.given_up}
+
+
+def dispatch(engine: Engine, secret_key: str, company_ref: str | None = None, now: datetime | None = None,
+             post: Post = http_post) -> DispatchReport:
+    """Collects new events and posts every delivery that is due; safe to run from several processes."""
+    now = now or utcnow()
+    report = DispatchReport()
+    with unit_of_work(engine) as session:
+        chosen = [c for c in companies(session) if company_ref is None or c.ref == company_ref]
+        for company in chosen:
+            report.created += collect(Repository(session, company))
+    for delivery_id in _claim_due(engine, [c.id for c in chosen if c.id is not None], now):
+        _deliver(engine, delivery_id, secret_key, now, post, report)
+    return report
+
+
+def _claim_due(engine: Engine, company_ids: list[int], now: datetime) -> list[int]:
+    """The due deliveries, each leased to this dispatcher by a conditional update."""
+    claimed = []
+    with unit_of_work(engine) as session:
+        due = session.execute(select(WebhookDelivery.id, WebhookDelivery.next_attempt_at).where(
+            col(WebhookDelivery.company_id).in_(company_ids), WebhookDelivery.status == "pending",
+            WebhookDelivery.next_attempt_at <= now).order_by(col(WebhookDelivery.id))).all()
+        for delivery_id, at in due:
+            result = session.execute(
+                update(WebhookDelivery).where(WebhookDelivery.id == delivery_id,
+                                              WebhookDelivery.next_attempt_at == at,
+                                              WebhookDelivery.status == "pending")
+                .values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False))
+            assert isinstance(result, CursorResult)
+            if result.rowcount == 1:
+                claimed.append(delivery_id)
+    return claimed
+
+
+def _deliver(engine: Engine, delivery_id: int, secret_key: str, now: datetime, post: Post,
+             report: DispatchReport) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        delivery = session.get(WebhookDelivery, delivery_id)
+        endpoint = session.get(WebhookEndpoint, delivery.endpoint_id) if delivery else None
+    if delivery is None or endpoint is None:
+        return
+    body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
+    headers = {"Content-Type": "application/json", "User-Agent": "lettrage-webhooks",
+               "X-Lettrage-Event": delivery.event, "X-Lettrage-Delivery": delivery.event_id,
+               "X-Lettrage-Signature": sign(endpoint_secret(secret_key, endpoint), int(now.timestamp()), body)}
+    status_code, error = post(endpoint.url, body, headers)
+    ok = error is None and status_code is not None and 200 <= status_code < 300
+    with unit_of_work(engine) as session:
+        row = session.get(WebhookDelivery, delivery_id)
+        assert row is not None
+        row.attempts += 1
+        row.last_status_code, row.last_error = status_code, error
+        row.log = [*row.log, {"at": now.isoformat(), "status_code": status_code, "error": error}]
+        if ok:
+            row.status, row.delivered_at = "delivered", now
+            report.delivered += 1
+        elif row.attempts >= MAX_ATTEMPTS:
+            row.status = "failed"
+            report.given_up += 1
+        else:
+            row.next_attempt_at = now + backoff(row.attempts)
+            report.failed += 1
+        session.add(row)
+
+
+def deliveries(repo: Repository, status: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[WebhookDelivery], int]:
+    """The delivery log, newest first."""
+    query = select(WebhookDelivery).where(WebhookDelivery.company_id == repo.company_id)
+    if status:
+        query = query.where(WebhookDelivery.status == status)
+    total = int(repo.session.execute(select(func.count()).select_from(query.subquery())).scalar_one())
+    rows = repo.session.execute(query.order_by(col(WebhookDelivery.id).desc()).limit(limit).offset(offset)).scalars()
+    return list(rows), total
