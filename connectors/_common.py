@@ -70,6 +70,11 @@ class RefDeriver:
         self.prefix = prefix
         self._seen: Counter[tuple[str, tuple[str, ...]]] = Counter()
 
+    @property
+    def derived(self) -> int:
+        """How many ids this deriver has given so far."""
+        return sum(self._seen.values())
+
     def derive(self, booked_on: date, amount: Decimal, text: str, counterparty: str | None = None, *,
                scope: str = "", extra: str = "") -> str:
         """The id of the next line with these contents in statement ``scope``."""

@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import IO
+from typing import IO, Protocol
 
 from lxml import etree
 
@@ -41,7 +41,22 @@ _PARTIES = {True: ("Dbtr", "DbtrAcct", "Cdtr", "CdtrAcct"), False: ("Cdtr", "Cdt
 _HEAD_CHUNK = 65_536
 
 
+# From this size on, a CAMT file may be read in two parts by two processes (connectors.camt_parallel).
+PARALLEL_MIN_SIZE = 16_000_000
+
 _LOCAL_NAMES: dict[object, str] = {}
+
+
+def _seekable_size(fileobj: IO[bytes]) -> int:
+    """The size of a regular file read from its start; -1 for anything else (a pipe, a socket, a position > 0)."""
+    try:
+        if not fileobj.seekable() or fileobj.tell() != 0:
+            return -1
+        size = fileobj.seek(0, io.SEEK_END)
+        fileobj.seek(0)
+        return size
+    except (AttributeError, OSError, ValueError):
+        return -1
 
 
 def _local(el: etree._Element) -> str:
@@ -172,6 +187,28 @@ class _Statement:
     shared: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class _Run:
+    """What one read of a document found: its statements (not finished yet), their kinds, the bad entries."""
+
+    statements: list[_Statement]
+    kinds: set[str]
+    bad: BadRows
+    entries: int  # entries read (Ntry of a statement, report or notification)
+
+
+class _Watch(Protocol):
+    """Hooks of ``CamtParser._run`` for reading one part of a file (``connectors.camt_parallel``)."""
+
+    def unsafe(self, reason: str) -> None: ...
+
+    def before(self, el: etree._Element, container: etree._Element, name: str, st: _Statement) -> None: ...
+
+    def entry(self, st: _Statement, derive: RefDeriver) -> None: ...
+
+    def after_entry(self, st: _Statement) -> None: ...
+
+
 def _checked_prolog(fileobj: IO[bytes], filename: str) -> bytes:
     """Reads up to the root element's start and refuses a DOCTYPE declaring entities; returns what it read."""
     head = b""
@@ -218,21 +255,63 @@ class CamtParser:
         return any(f"<{msg}".encode() in head and kind == self.format for msg, kind in _MESSAGES.items())
 
     def parse(self, data: bytes, filename: str) -> ParsedFile:
+        if len(data) >= PARALLEL_MIN_SIZE:
+            from connectors.camt_parallel import parse_in_parts
+
+            parsed = parse_in_parts(self, data, filename)
+            if parsed is not None:
+                return parsed
         # BytesIO over bytes shares the buffer: the file is not copied.
-        return self.parse_stream(io.BytesIO(data), filename)
+        return self._parse_sequential(io.BytesIO(data), filename)
 
     def parse_stream(self, fileobj: IO[bytes], filename: str) -> ParsedFile:
-        """Same as ``parse``, reading a binary file object: a large file is never held whole in memory."""
+        """Same as ``parse``, reading a binary file object: a large file is never held whole in memory.
+
+        A large file on disk (at least ``PARALLEL_MIN_SIZE`` bytes, read from its start) whose layout allows
+        it is read in two parts by two processes (``connectors.camt_parallel``), with the same result.
+        """
+        if _seekable_size(fileobj) >= PARALLEL_MIN_SIZE:
+            from connectors.camt_parallel import parse_in_parts
+
+            parsed = parse_in_parts(self, fileobj, filename)
+            fileobj.seek(0)
+            if parsed is not None:
+                return parsed
+        return self._parse_sequential(fileobj, filename)
+
+    def _parse_sequential(self, fileobj: IO[bytes], filename: str) -> ParsedFile:
+        """The whole document in this process, in one pass."""
         head = _checked_prolog(fileobj, filename)
-        statements: list[ParsedStatement] = []
+        run = self._run(_Prefixed(head, fileobj), filename)
+        run.bad.raise_if_any()
+        return self._file(run.statements, run.kinds, filename)
+
+    def _file(self, statements: list[_Statement], kinds: set[str], filename: str) -> ParsedFile:
+        """The ParsedFile of the statements read (each finished here, in document order)."""
+        if not statements:
+            raise ParseError(filename, "no statement, report or notification (Stmt/Rpt/Ntfctn) in the document")
+        finished = [self._finish(st) for st in statements]
+        kind = next(iter(kinds)) if len(kinds) == 1 else self.format
+        warnings = tuple(w for s in finished for w in s.warnings)
+        return ParsedFile(format=kind, statements=tuple(finished), warnings=warnings)
+
+    def _run(self, source: object, filename: str, first_entry: int = 0, watch: _Watch | None = None) -> _Run:
+        """Reads every statement of the document ``source`` (a file object with ``read``).
+
+        ``first_entry`` is the number of entries before this document's first one (a part of a larger file
+        read by ``connectors.camt_parallel``), so that rows and messages name the entries as in the whole
+        file. ``watch`` (that reader only) records what would make the part read differently from the same
+        entries in the whole file; the sequential parse passes None and is not affected by it.
+        """
+        statements: list[_Statement] = []
         current: _Statement | None = None
         kinds: set[str] = set()
         bad = BadRows(filename, "entry")
         derive = RefDeriver("camt")
-        entry_no = 0
+        entry_no = first_entry
         # Only the elements handled below raise events; the rest is built (and dropped) in C.
         events = etree.iterparse(
-            _Prefixed(head, fileobj), events=("end",), tag=_EVENT_TAGS, resolve_entities=False,
+            source, events=("end",), tag=_EVENT_TAGS, resolve_entities=False,
             no_network=True, huge_tree=False, load_dtd=False, remove_comments=True, remove_pis=True,
             collect_ids=False,
         )
@@ -248,32 +327,37 @@ class CamtParser:
                         current = _Statement(kind=_CONTAINERS[name])
                     self._header(el, None, current)
                     kinds.add(current.kind)
-                    statements.append(self._finish(current))
+                    statements.append(current)
                     current = None
                     self._drop(el)
                     continue
                 if up not in _CONTAINERS:
+                    if watch is not None and name == "Ntry":
+                        watch.unsafe("an entry outside a statement, report or notification")
                     continue
                 if current is None:
                     grand = parent.getparent() if parent is not None else None
                     if grand is None or _local(grand) not in _MESSAGES:
+                        if watch is not None and name == "Ntry":
+                            watch.unsafe("an entry outside a message")
                         continue
                     current = _Statement(kind=_CONTAINERS[up])
+                if watch is not None:
+                    watch.before(el, parent, name, current)
                 self._header(parent, el, current)
                 if name == "Ntry":
                     entry_no += 1
+                    if watch is not None:
+                        watch.entry(current, derive)
                     self._entry(el, entry_no, current, bad, derive)
+                    if watch is not None:
+                        watch.after_entry(current)
                 else:
                     self._balance(el, current)
                 self._drop(el)
         except etree.XMLSyntaxError as exc:
             raise ParseError(filename, f"not well-formed XML: {one_line(exc)}") from None
-        bad.raise_if_any()
-        if not statements:
-            raise ParseError(filename, "no statement, report or notification (Stmt/Rpt/Ntfctn) in the document")
-        kind = kinds.pop() if len(kinds) == 1 else self.format
-        warnings = tuple(w for s in statements for w in s.warnings)
-        return ParsedFile(format=kind, statements=tuple(statements), warnings=warnings)
+        return _Run(statements=statements, kinds=kinds, bad=bad, entries=entry_no - first_entry)
 
     @staticmethod
     def _header(container: etree._Element | None, until: etree._Element | None, st: _Statement) -> None:
