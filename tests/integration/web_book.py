@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, Self
 
 from tests.factories import Camt053, InvoiceSpec, Payment, invoices_csv
 from worker.db.engine import engine_for
@@ -74,6 +75,15 @@ def _other(repo: Repository) -> None:
     run_matching(repo)
 
 
+def cheap_hashing() -> Any:
+    """argon2id with the smallest cost: the tests sign in often; production keeps argon2-cffi's defaults."""
+    from argon2 import PasswordHasher
+
+    from worker.services import users
+
+    return users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
 def build_book(db_url: str) -> Book:
     engine = engine_for(db_url)
     with unit_of_work(engine) as session:
@@ -117,7 +127,7 @@ class AppServer:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def __enter__(self) -> AppServer:
+    def __enter__(self) -> Self:
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:
