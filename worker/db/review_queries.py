@@ -28,6 +28,13 @@ def review_item(repo: Repository, item_id: int) -> ReviewItem | None:
         ReviewItem.company_id == repo.company_id, ReviewItem.id == item_id)).scalars().first()
 
 
+def latest_review_item_of_line(repo: Repository, line_id: int) -> ReviewItem | None:
+    """The newest review item of a statement line (a reopened decision makes a newer one)."""
+    return repo.session.execute(select(ReviewItem).where(
+        ReviewItem.company_id == repo.company_id, ReviewItem.line_id == line_id,
+    ).order_by(col(ReviewItem.id).desc()).limit(1)).scalars().first()
+
+
 @dataclass(frozen=True)
 class ReviewPage:
     items: list[tuple[ReviewItem, StatementLine]]

@@ -201,6 +201,9 @@ def reopen(repo: Repository, item_id: int, reason: str, *, actor: str) -> int:
         raise ReviewNotFound(f"no review item {item_id}")
     if item.state not in ("accepted", "assigned", "rejected"):
         raise ReviewConflict(f"review item {item_id} is {item.state}: only a decided item can be reopened")
+    latest = q.latest_review_item_of_line(repo, item.line_id)
+    if latest is not None and latest.id != item.id:
+        raise ReviewConflict(f"review item {item_id} was reopened already, as item {latest.id} ({latest.state})")
     reason = _reason(reason)
     line = _line(repo, item)
     for allocation in q.live_allocations_of_line(repo, item.line_id):
