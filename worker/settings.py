@@ -36,6 +36,10 @@ class Settings:
     sync_time: str = "06:00"
     amount_tolerance: str = "0.00"
     secret_key_value: str | None = field(default=None, repr=False)
+    templates_dir: Path | None = None  # reminder templates overriding the built-in ones
+    reply_to: str | None = None  # Reply-To of reminder emails
+    sms_url: str | None = None  # SMS provider endpoint (reminders/channels/sms.py)
+    sms_token: str | None = field(default=None, repr=False)
 
     @property
     def secret_key(self) -> str:
@@ -108,6 +112,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         sync_time=sync_time,
         amount_tolerance=tolerance,
         secret_key_value=get("SECRET_KEY"),
+        templates_dir=Path(t) if (t := get("TEMPLATES_DIR")) else None,
+        reply_to=get("REPLY_TO"),
+        sms_url=get("SMS_URL"),
+        sms_token=get("SMS_TOKEN"),
     )
 
 

@@ -282,13 +282,15 @@ def reminders_plan(app: AppContext, as_of: Any, as_json: bool, company: str | No
         result = plan_reminders(Repository(session, resolve_company(session, company)), day)
     rows = [{"customer_ref": p.customer_ref, "invoices": list(p.invoice_numbers), "level": p.level,
              "channel": p.channel, "amount_due": money(p.amount_due), "currency": p.currency,
-             "reasons": list(p.reasons)} for p in result.planned]
+             "reasons": list(p.reasons), "profile": p.profile, "approval": result.approval(p), "key": p.key,
+             "retry": p.retry_of is not None} for p in result.planned]
     if as_json:
         print_json(rows)
         return
-    print_table(f"Reminders planned for {day} ({len(rows)})", ["customer", "level", "channel", "amount due", "invoices"],
-                [(r["customer_ref"], r["level"], r["channel"], r["amount_due"], ", ".join(r["invoices"]))
-                 for r in rows], right=["amount due"])
+    print_table(f"Reminders planned for {day} ({len(rows)})",
+                ["customer", "profile", "level", "channel", "amount due", "invoices", "approval"],
+                [(r["customer_ref"], r["profile"], r["level"], r["channel"], r["amount_due"], ", ".join(r["invoices"]),
+                  "" if r["approval"] == "not_required" else r["approval"]) for r in rows], right=["amount due"])
     if result.held:
         print_table(f"Held back ({len(result.held)})", ["invoice", "customer", "open", "why"],
                     [(h.number, h.customer_ref, money(h.open_amount), h.reason) for h in result.held],
@@ -302,13 +304,19 @@ def reminders_plan(app: AppContext, as_of: Any, as_json: bool, company: str | No
 @pass_app
 def reminders_send(app: AppContext, as_of: Any, as_json: bool, company: str | None) -> None:
     """Send what is due on the day; each reminder at most once, so it is safe to run twice."""
-    from reminders.channels import build_channels
+    from datetime import UTC, datetime
+
+    from reminders.channels import all_channels
 
     day = _as_of(as_of)
     with unit_of_work(app.engine) as session:
         ref = resolve_company(session, company).ref
-    channels = build_channels(app.settings.smtp_url, app.settings.mail_from, Path(app.settings.output_dir) / ref)
-    report = send_reminders(app.engine, ref, day, channels, app.settings.mail_from)
+    s = app.settings
+    channels = all_channels(s.smtp_url, s.mail_from, Path(s.output_dir) / ref, reply_to=s.reply_to,
+                            sms_url=s.sms_url, sms_token=s.sms_token)
+    # Sending for today keeps to the company's sending window; a given --as-of is a run for that day.
+    report = send_reminders(app.engine, ref, day, channels, s.mail_from, now=None if as_of else datetime.now(UTC),
+                            template_dir=s.templates_dir)
     rows = [r.as_json() for r in report.results]
     if as_json:
         print_json(rows)
@@ -348,3 +356,4 @@ def sync_command(app: AppContext, as_of: Any, no_send: bool, as_json: bool, comp
         raise SystemExit(1)
 
 
+from worker.cli import customers_cmds  # noqa: E402,F401 - `customers`, `reminders approve|policy|calls`

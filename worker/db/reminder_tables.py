@@ -60,6 +60,7 @@ class CustomerDunning(SQLModel, table=True):
     profile: str | None = Field(default=None, max_length=32)  # empty: chosen by tenure and history
     key_account: bool = False
     language: str = Field(default="fr", max_length=8)
+    phone: str = Field(default="", max_length=40)  # for calls and SMS (the billing export has none)
     # {"skip": [...], "offsets": {level: days}, "min_days_between": n}
     overrides: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     updated_at: datetime = _ts(default_factory=_utcnow)

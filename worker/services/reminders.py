@@ -1,42 +1,78 @@
 """Planning and sending reminders for the invoices still unpaid after matching.
 
-Sending is claim, send, record: the claim (a ReminderInvoice row, unique per
-invoice, level and channel) is committed before the message leaves, so a
-crash or a redelivered task can never send the same reminder twice. A failed
-send releases its claim, so the next run tries again.
+Planning (:func:`plan_reminders`) reads the open invoices, the review holds, the pauses, each customer's
+profile and what was sent, and asks the pure planner (:func:`reminders.planner.plan_run`) for one message
+per customer. Failed messages due for another try are planned again.
+
+Sending (:func:`send_reminders`) goes through an outbox (``ReminderOutbox``, unique per message key and
+channel). Each message is claimed on its own (a conditional update, committed with the claims of its
+invoices, ``ReminderInvoice`` unique per invoice, level and channel) right before it leaves; at that
+moment its invoices are checked again, so a payment imported or confirmed since the plan cancels it.
+A crash after the claim leaves the row in ``sending``: it is reported, never sent again by itself, so a
+level for an invoice goes out at most once. A failure releases the claims and is retried with backoff;
+after ``max_attempts`` failures the channel is given up and the message escalated to another channel.
+Every outcome, with the message's content, goes to the audit log.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
 
+from reminders.calendar import is_business_day, within_window
 from reminders.channels.base import Channel
-from reminders.context import Company as CompanyInfo
-from reminders.context import Customer as CustomerInfo
-from reminders.context import InvoiceLine, ReminderContext
 from reminders.errors import ReminderError
-from reminders.model import DueInvoice, DunningPolicy, HeldInvoice, PlannedReminder, SentLevel
-from reminders.planner import held as held_of
-from reminders.planner import plan
-from reminders.policy import DEFAULT_POLICY, load_policy
-from reminders.render import compose
+from reminders.model import (
+    CustomerRules,
+    DueInvoice,
+    DunningPolicy,
+    HeldInvoice,
+    Pause,
+    PlannedReminder,
+    SentLevel,
+)
+from reminders.planner import plan_run
+from reminders.policy import DEFAULT_POLICY, STANDARD_POLICY, load_policy, profile_of
+from worker.db.reminder_queries import (
+    active_pauses,
+    approved_keys,
+    claim_outbox,
+    customers_with_bad_history,
+    dunning_settings,
+    last_reminded_by_customer,
+    outbox_by_keys,
+    outbox_rows,
+)
+from worker.db.reminder_tables import ReminderOutbox
 from worker.db.repository import Repository
 from worker.db.tables import Company, Reminder, ReminderInvoice, utcnow
 from worker.db.uow import unit_of_work
 from worker.services.companies import resolve_company
 from worker.services.invoices import open_invoice_views
 from worker.services.matching import held_invoices
+from worker.services.reminder_context import ContextBuilder, customer_rules_override
+
+IMMEDIATE_CHANNELS = frozenset({"email", "sms"})  # reach the customer at once: business days, sending window
+DONE = ("sent", "sending", "gave_up")  # an outbox row in one of these is never sent again by a run
 
 
 @dataclass(frozen=True)
 class ReminderPlan:
     planned: list[PlannedReminder]
     held: list[HeldInvoice]
+    approved: frozenset[str] = frozenset()  # message keys a person approved
+
+    def approval(self, reminder: PlannedReminder) -> str:
+        """``approved``, ``required`` (waiting for `reminders approve`) or ``not_required``."""
+        if not reminder.requires_approval:
+            return "not_required"
+        return "approved" if reminder.key in self.approved else "required"
 
 
 @dataclass
@@ -53,9 +89,28 @@ class SendResult:
                 "status": self.status, "detail": self.detail, "delivery": self.delivery}
 
 
+@dataclass
+class SendReport:
+    results: list[SendResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+
 def company_policy(company: Company) -> DunningPolicy:
+    """The company's own policy (TOML set with `lettrage reminders policy --set`), else the standard one.
+
+    A company whose settings name the legacy ``default`` policy keeps it.
+    """
     text = company.settings.get("dunning_policy")
-    return load_policy(text) if text else DEFAULT_POLICY
+    if text == "default":
+        return DEFAULT_POLICY
+    return load_policy(text) if text else STANDARD_POLICY
+
+
+def outbox_key(reminder: PlannedReminder) -> str:
+    """The outbox's unique key of a planned reminder: its message key and its channel."""
+    return f"{reminder.key}/{reminder.channel}"
 
 
 def _history(repo: Repository) -> list[SentLevel]:
@@ -64,8 +119,33 @@ def _history(repo: Repository) -> list[SentLevel]:
             for invoice_id, level, _channel, reminder in repo.sent_levels()]
 
 
-def plan_reminders(repo: Repository, as_of: date) -> ReminderPlan:
+def customer_rules(repo: Repository, as_of: date, policy: DunningPolicy) -> dict[int, CustomerRules]:
+    """Each customer's profile, flags, override and last reminder day, as the planner needs them."""
+    settings = dunning_settings(repo)
+    last = last_reminded_by_customer(repo)
+    years = policy.loyal_customer_years
+    bad = customers_with_bad_history(repo, as_of.replace(year=as_of.year - years, day=min(as_of.day, 28)))
+    rules = {}
+    for customer in repo.customers():
+        assert customer.id is not None
+        row = settings.get(customer.id)
+        chosen = row.profile if row is not None and row.profile else None
+        if chosen is None and customer.dunning_profile in ("new", "loyal"):
+            chosen = customer.dunning_profile
+        rules[customer.id] = CustomerRules(
+            customer_id=customer.id,
+            profile=profile_of(customer.customer_since, as_of, customer.id not in bad, policy, chosen),
+            key_account=bool(row is not None and row.key_account) or customer.dunning_profile == "key",
+            consumer=customer.kind == "consumer",
+            override=customer_rules_override(row),
+            last_reminded_on=last.get(customer.id),
+        )
+    return rules
+
+
+def plan_reminders(repo: Repository, as_of: date, policy: DunningPolicy | None = None) -> ReminderPlan:
     """What would be sent on ``as_of``, and which unpaid invoices are held back and why."""
+    policy = policy or company_policy(repo.company)
     holds = held_invoices(repo)
     refs = {c.id: c.ref for c in repo.customers()}
     due = []
@@ -78,156 +158,266 @@ def plan_reminders(repo: Repository, as_of: date) -> ReminderPlan:
                               customer_ref=refs[inv.customer_id], amount=inv.amount, open_amount=view.open,
                               currency=inv.currency, issued_on=inv.issued_on, due_on=inv.due_on,
                               held=reason is not None, hold_reason=reason))
-    policy = company_policy(repo.company)
-    planned = plan(due, as_of, policy, _history(repo)) + _channel_retries(repo, due, policy)
-    return ReminderPlan(planned=planned, held=held_of(due))
+    pauses = [Pause(customer_id=p.customer_id, invoice_id=p.invoice_id, reason=p.reason, until=p.until, note=p.note)
+              for p in active_pauses(repo, as_of)]
+    run = plan_run(due, as_of, policy, _history(repo), customer_rules(repo, as_of, policy), pauses)
+    planned = _with_retries(repo, run.planned, due, pauses, as_of, policy)
+    approved = frozenset(approved_keys(repo, {p.key for p in planned if p.requires_approval}))
+    return ReminderPlan(planned=planned, held=run.held, approved=approved)
 
 
-def _channel_retries(repo: Repository, due: list[DueInvoice], policy: DunningPolicy) -> list[PlannedReminder]:
-    """Channels of a level that failed while another channel of the same level went out.
+def _with_retries(repo: Repository, fresh: list[PlannedReminder], due: list[DueInvoice], pauses: list[Pause],
+                  as_of: date, policy: DunningPolicy) -> list[PlannedReminder]:
+    """The fresh plan, less what waits for its backoff, plus the failed messages due for another try.
 
-    The planner knows levels, not channels: once the email of a formal notice is
-    sent, it will not plan that level again, so a letter that failed (no postal
-    address, printer folder unwritable) would be lost. It is planned again here,
-    for the invoices still unpaid and not held, until it goes out.
+    A fresh message whose outbox row failed is that row's retry (from ``next_attempt_on``); a failed row
+    the fresh plan does not cover (another channel of the level went out) is planned again for its
+    invoices still open, unless the customer gets a fresh message this run. Email and SMS retries wait for
+    a business day; letters, calls and files are documents for the company's staff, made any day.
     """
-    claims = repo.sent_levels()
-    claimed = {(i, level, channel) for i, level, channel, _ in claims}
-    levels_sent = {(i, level) for i, level, _, _ in claims}
-    chased = {d.number: d for d in due if not d.held and d.open_amount > policy.minimum_amount}
-    groups: dict[tuple[str, int, str, str, str], dict[int, DueInvoice]] = {}
-    errors: dict[tuple[str, int, str, str, str], str] = {}
-    for reminder in repo.reminders():
-        if reminder.status != "failed":
+    rows = outbox_by_keys(repo, [outbox_key(p) for p in fresh])
+    planned = []
+    for p in fresh:
+        row = rows.get(outbox_key(p))
+        if row is not None and row.status == "failed":
+            if row.next_attempt_on is not None and row.next_attempt_on > as_of:
+                continue
+            p = replace(p, retry_of=row.id, reasons=(*p.reasons, f"retry {row.attempts + 1}: {row.last_error}"))
+        elif row is not None and row.status == "gave_up":
             continue
-        for number in reminder.invoice_numbers:
-            d = chased.get(number)
-            if d is None or (d.id, reminder.level) not in levels_sent:
-                continue
-            if (d.id, reminder.level, reminder.channel) in claimed:
-                continue
-            key = (d.customer_ref, d.customer_id, reminder.level, reminder.channel, d.currency)
-            groups.setdefault(key, {})[d.id] = d
-            errors[key] = f"{reminder.planned_on}: {reminder.error}"
-    retries = []
-    for key in sorted(groups):
-        customer_ref, customer_id, level, channel, currency = key
-        members = sorted(groups[key].values(), key=lambda d: (d.due_on, d.number))
-        retries.append(PlannedReminder(
-            customer_id=customer_id, customer_ref=customer_ref, level=level, channel=channel,
+        planned.append(p)
+    covered = {outbox_key(p) for p in planned} | set(rows)
+    fresh_customers = {p.customer_id for p in fresh}
+    open_ids = {d.id: d for d in due if not d.held}
+    paused = {pz.invoice_id for pz in pauses if pz.invoice_id is not None}
+    paused_customers = {pz.customer_id for pz in pauses if pz.invoice_id is None}
+    for row in outbox_rows(repo, ["failed", "queued"]):
+        if row.key in covered or row.customer_id in fresh_customers or row.customer_id in paused_customers:
+            continue
+        if row.status == "queued" and row.escalated_from is None:
+            continue  # planned once, no longer planned: left alone (cancelled at the next send)
+        if row.next_attempt_on is not None and row.next_attempt_on > as_of:
+            continue
+        if row.channel in IMMEDIATE_CHANNELS and policy.business_days_only \
+                and not is_business_day(as_of, policy.country):
+            continue
+        members = [open_ids[i] for i in row.invoice_ids if i in open_ids and i not in paused]
+        if not members:
+            continue
+        what = f"escalated from the failed {row.level} message" if row.escalated_from else f"retry {row.attempts + 1}"
+        planned.append(PlannedReminder(
+            customer_id=row.customer_id, customer_ref=members[0].customer_ref, level=row.level, channel=row.channel,
             invoice_ids=tuple(d.id for d in members), invoice_numbers=tuple(d.number for d in members),
-            amount_due=sum((d.open_amount for d in members), Decimal(0)), currency=currency,
-            reasons=(f"retry: the {channel} of {level} failed on {errors[key]}",),
-        ))
-    return retries
-
-
-class _ContextBuilder:
-    """Builds the context of each reminder of a run from data loaded once for the whole run."""
-
-    def __init__(self, repo: Repository, as_of: date, mail_from: str | None) -> None:
-        self.repo, self.as_of = repo, as_of
-        self.customers = repo.customers_by_ref()
-        self.views = {v.invoice.number: v for v in open_invoice_views(repo)}
-        account = next((a for a in repo.bank_accounts() if a.is_default), None)
-        company = repo.company
-        self.company = CompanyInfo(name=company.name, email=mail_from or "",
-                                   iban=account.identifier if account else "",
-                                   address_lines=tuple(company.settings.get("address_lines", ())),
-                                   legal_id=str(company.settings.get("legal_id", "")))
-
-    def __call__(self, reminder: PlannedReminder) -> ReminderContext:
-        customer = self.customers[reminder.customer_ref]
-        views = [self.views[n] for n in reminder.invoice_numbers if n in self.views]
-        return ReminderContext(
-            company=self.company,
-            customer=CustomerInfo(ref=customer.ref, name=customer.name, emails=tuple(customer.emails),
-                                  address_lines=tuple(customer.address_lines),
-                                  is_business=customer.kind != "consumer"),
-            invoices=tuple(InvoiceLine(number=v.invoice.number, issued_on=v.invoice.issued_on,
-                                       due_on=v.invoice.due_on, amount=v.invoice.amount, open_amount=v.open)
-                           for v in views),
-            as_of=self.as_of, currency=reminder.currency,
-        )
-
-
-@dataclass
-class _Claim:
-    reminder_id: int
-    planned: PlannedReminder
-
-
-@dataclass
-class SendReport:
-    results: list[SendResult] = field(default_factory=list)
-
-    def count(self, status: str) -> int:
-        return sum(1 for r in self.results if r.status == status)
+            amount_due=sum((d.open_amount for d in members), Decimal(0)), currency=row.currency,
+            reasons=(f"{what} of {row.planned_on}: {row.last_error or 'not sent'}",),
+            advances=tuple(row.advances[row.invoice_ids.index(d.id)] for d in members),
+            key=row.message_key, retry_of=row.id))
+    return planned
 
 
 def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channels: Mapping[str, Channel],
-                   mail_from: str | None = None, actor: str = "lettrage") -> SendReport:
-    """Plans on ``as_of`` and sends each reminder at most once; safe to run twice or concurrently."""
+                   mail_from: str | None = None, actor: str = "lettrage", *, now: datetime | None = None,
+                   template_dir: Path | None = None) -> SendReport:
+    """Plans on ``as_of`` and sends each message at most once; safe to run twice or concurrently.
+
+    ``now`` (an aware datetime) applies the company's sending window to emails and SMS: outside it they
+    stay for a later run. Without ``now`` (a run for a given date) no window applies.
+    """
     report = SendReport()
-    claims: list[_Claim] = []
-    messages = {}
-    # 1. Plan and claim, in one transaction: what is claimed is never sent by anyone else.
+    queue: list[tuple[int, PlannedReminder]] = []
     with unit_of_work(engine) as session:
         repo = Repository(session, resolve_company(session, company_ref))
-        context_of = _ContextBuilder(repo, as_of, mail_from)
-        for planned in plan_reminders(repo, as_of).planned:
-            try:
-                with session.begin_nested():
-                    row = Reminder(customer_id=planned.customer_id, level=planned.level, channel=planned.channel,
-                                   status="sending", amount_due=planned.amount_due, currency=planned.currency,
-                                   planned_on=as_of, invoice_numbers=list(planned.invoice_numbers), attempts=1)
-                    repo.add(row)
-                    repo.flush()
-                    assert row.id is not None
-                    for invoice_id in planned.invoice_ids:
-                        repo.add(ReminderInvoice(reminder_id=row.id, invoice_id=invoice_id, level=planned.level,
-                                                 channel=planned.channel, open_amount=Decimal(0)))
-                    repo.flush()
-            except IntegrityError:
-                report.results.append(SendResult(planned, "skipped", "already sent or being sent"))
+        policy = company_policy(repo.company)
+        plan = plan_reminders(repo, as_of, policy)
+        window = policy.send_window
+        in_window = now is None or window is None or within_window(
+            now.astimezone(ZoneInfo(repo.company.timezone)), *window)
+        rows = outbox_by_keys(repo, [outbox_key(p) for p in plan.planned])
+        for p in plan.planned:
+            if plan.approval(p) == "required":
+                report.results.append(SendResult(p, "skipped", "awaiting approval (lettrage reminders approve)"))
                 continue
-            try:
-                messages[row.id] = compose(planned.level, planned.channel, context_of(planned))
-            except ReminderError as exc:
-                messages[row.id] = exc
-            claims.append(_Claim(row.id, planned))
-    # 2. Send, outside any transaction; 3. record each outcome.
-    for claim in claims:
-        planned = claim.planned
-        message = messages[claim.reminder_id]
-        channel = channels.get(planned.channel)
-        delivery_ref, error = None, None
-        if isinstance(message, ReminderError):
-            error = str(message)
-        elif channel is None:
-            error = f"no {planned.channel} channel is configured"
-        else:
-            try:
-                delivery = channel.send(message)
-                delivery_ref = delivery.provider_id or (str(delivery.path) if delivery.path else None)
-            except ReminderError as exc:
-                error = str(exc)
-        with unit_of_work(engine) as session:
-            repo = Repository(session, resolve_company(session, company_ref))
-            row = session.get(Reminder, claim.reminder_id)
-            assert row is not None
-            subject = f"customer:{planned.customer_ref}"
-            if error is None:
-                row.status, row.sent_at, row.delivery = "sent", utcnow(), delivery_ref
-                repo.audit("reminder.sent", subject=subject, actor=actor, level=planned.level,
-                           channel=planned.channel, invoices=list(planned.invoice_numbers),
-                           amount_due=planned.amount_due, delivery=delivery_ref)
-                report.results.append(SendResult(planned, "sent", delivery=delivery_ref))
-            else:
-                row.status, row.error = "failed", error
-                session.execute(delete(ReminderInvoice).where(ReminderInvoice.reminder_id == claim.reminder_id))
-                repo.audit("reminder.failed", subject=subject, actor=actor, level=planned.level,
-                           channel=planned.channel, invoices=list(planned.invoice_numbers), error=error)
-                report.results.append(SendResult(planned, "failed", error))
-            repo.add(row)
+            if p.channel in IMMEDIATE_CHANNELS and not in_window:
+                assert window is not None
+                report.results.append(SendResult(
+                    p, "skipped", f"outside the sending window {window[0]:%H:%M}-{window[1]:%H:%M}"))
+                continue
+            row = rows.get(outbox_key(p)) or _queue(repo, p, as_of)
+            if row.status in DONE:
+                report.results.append(SendResult(p, "skipped", _why_not_again(row)))
+                continue
+            assert row.id is not None
+            queue.append((row.id, p))
+        _cancel_stale(repo, {outbox_key(p) for p in plan.planned}, actor)
+    for row_id, planned in queue:
+        report.results.append(_deliver(engine, company_ref, row_id, planned, as_of, channels, mail_from, actor,
+                                       template_dir))
     return report
+
+
+def _queue(repo: Repository, p: PlannedReminder, as_of: date) -> ReminderOutbox:
+    """The outbox row of ``p``, inserted now (or the one a concurrent run inserted first)."""
+    key = outbox_key(p)
+    row = ReminderOutbox(key=key, message_key=p.key, customer_id=p.customer_id, level=p.level, channel=p.channel,
+                         invoice_ids=list(p.invoice_ids), invoice_numbers=list(p.invoice_numbers),
+                         advances=list(p.advances), amount_due=p.amount_due, currency=p.currency, planned_on=as_of)
+    try:
+        with repo.session.begin_nested():
+            repo.add(row)
+            repo.flush()
+    except IntegrityError:
+        found = outbox_by_keys(repo, [key]).get(key)
+        assert found is not None
+        return found
+    return row
+
+
+def _why_not_again(row: ReminderOutbox) -> str:
+    if row.status == "sent":
+        return f"already sent on {row.planned_on}"
+    if row.status == "gave_up":
+        return f"{row.channel} given up after {row.attempts} failures: {row.last_error}"
+    return (f"being sent since {row.claimed_at:%Y-%m-%d %H:%M} UTC, or the sender stopped while sending it: "
+            f"not sent again automatically (check {row.message_id or 'the delivery'})" if row.claimed_at
+            else "being sent")
+
+
+def _cancel_stale(repo: Repository, planned_keys: set[str], actor: str) -> None:
+    """Queued rows this run no longer plans (paid, paused, superseded) are cancelled, with the reason."""
+    for row in outbox_rows(repo, ["queued"]):
+        if row.key in planned_keys or row.escalated_from is not None:
+            continue
+        row.status, row.last_error = "cancelled", "no longer planned (paid, held, paused or superseded)"
+        repo.add(row)
+        repo.audit("reminder.cancelled", subject=f"customer:{_ref(repo, row.customer_id)}", actor=actor,
+                   level=row.level, channel=row.channel, invoices=row.invoice_numbers, reason=row.last_error)
+
+
+def _ref(repo: Repository, customer_id: int) -> str:
+    return next((c.ref for c in repo.customers() if c.id == customer_id), str(customer_id))
+
+
+def _deliver(engine: Engine, company_ref: str | None, row_id: int, planned: PlannedReminder, as_of: date,
+             channels: Mapping[str, Channel], mail_from: str | None, actor: str,
+             template_dir: Path | None) -> SendResult:
+    """Claim, check again, compose; send outside any transaction; record the outcome."""
+    subject = f"customer:{planned.customer_ref}"
+    with unit_of_work(engine) as session:
+        repo = Repository(session, resolve_company(session, company_ref))
+        if not claim_outbox(repo, row_id):
+            return SendResult(planned, "skipped", "taken by another run")
+        row = session.get(ReminderOutbox, row_id)
+        assert row is not None
+        session.refresh(row)
+        builder = ContextBuilder(repo, as_of, mail_from, company_policy(repo.company))
+        members, dropped = builder.recheck(row)
+        advancing = [(i, lv) for i, lv in members if lv is not None]
+        if not advancing:
+            row.status, row.last_error = "cancelled", "; ".join(dropped) or "nothing left to remind"
+            repo.add(row)
+            repo.audit("reminder.cancelled", subject=subject, actor=actor, level=row.level, channel=row.channel,
+                       invoices=row.invoice_numbers, reason=row.last_error)
+            return SendResult(planned, "skipped", f"cancelled before sending: {row.last_error}")
+        numbers = [builder.number(i) for i, _ in members]
+        planned = replace(planned, invoice_ids=tuple(i for i, _ in members), invoice_numbers=tuple(numbers),
+                          amount_due=builder.open_total(i for i, _ in members))
+        try:
+            with session.begin_nested():
+                reminder = Reminder(customer_id=row.customer_id, level=row.level, channel=row.channel,
+                                    status="sending", amount_due=planned.amount_due, currency=row.currency,
+                                    planned_on=as_of, invoice_numbers=numbers, attempts=row.attempts)
+                repo.add(reminder)
+                repo.flush()
+                assert reminder.id is not None
+                for invoice_id, level in advancing:
+                    repo.add(ReminderInvoice(reminder_id=reminder.id, invoice_id=invoice_id, level=level,
+                                             channel=row.channel, open_amount=builder.open_amount(invoice_id)))
+                repo.flush()
+        except IntegrityError:
+            row.status, row.last_error = "cancelled", "already sent or being sent (another message claimed it)"
+            repo.add(row)
+            return SendResult(planned, "skipped", "already sent or being sent")
+        row.reminder_id = reminder.id
+        try:
+            message = builder.message(row, planned, template_dir)
+        except ReminderError as exc:
+            message = None
+            error = str(exc)
+        if message is not None:
+            row.message_id, row.subject = message.message_id, message.subject
+        repo.add(row)
+    channel = channels.get(planned.channel)
+    delivery_ref: str | None = None
+    if message is None:
+        pass
+    elif channel is None:
+        error = f"no {planned.channel} channel is configured"
+    else:
+        try:
+            delivery = channel.send(message)
+            delivery_ref = delivery.provider_id or (str(delivery.path) if delivery.path else None)
+            error = ""
+        except ReminderError as exc:
+            error = str(exc)
+    return _record(engine, company_ref, row_id, planned, message, delivery_ref, error, as_of, actor, channels)
+
+
+def _record(engine: Engine, company_ref: str | None, row_id: int, planned: PlannedReminder, message: object,
+            delivery_ref: str | None, error: str, as_of: date, actor: str,
+            channels: Mapping[str, Channel]) -> SendResult:
+    subject = f"customer:{planned.customer_ref}"
+    with unit_of_work(engine) as session:
+        repo = Repository(session, resolve_company(session, company_ref))
+        row = session.get(ReminderOutbox, row_id)
+        assert row is not None and row.reminder_id is not None
+        reminder = session.get(Reminder, row.reminder_id)
+        assert reminder is not None
+        content = {"title": getattr(message, "subject", None), "body": getattr(message, "text", None),
+                   "message_id": row.message_id, "attachments": [a[0] for a in getattr(message, "attachments", ())]}
+        common = {"level": planned.level, "channel": planned.channel, "invoices": list(planned.invoice_numbers),
+                  "amount_due": planned.amount_due, "attempt": row.attempts, "outbox": row.id}
+        if not error:
+            now = utcnow()
+            row.status, row.sent_at, row.delivery, row.last_error = "sent", now, delivery_ref, None
+            reminder.status, reminder.sent_at, reminder.delivery = "sent", now, delivery_ref
+            repo.audit("reminder.sent", subject=subject, actor=actor, outcome="sent", delivery=delivery_ref,
+                       **common, **content)
+            result = SendResult(planned, "sent", delivery=delivery_ref)
+        else:
+            policy = company_policy(repo.company)
+            reminder.status, reminder.error = "failed", error
+            session.execute(delete(ReminderInvoice).where(ReminderInvoice.reminder_id == reminder.id))
+            delays = policy.retry_after_days or (1,)
+            row.last_error = error
+            row.next_attempt_on = as_of + timedelta(days=delays[min(row.attempts, len(delays)) - 1])
+            row.status = "failed"
+            repo.audit("reminder.failed", subject=subject, actor=actor, outcome="failed", error=error,
+                       retry_on=row.next_attempt_on if row.attempts < policy.max_attempts else None,
+                       **common, **content)
+            detail = error
+            if row.attempts >= policy.max_attempts:
+                row.status = "gave_up"
+                detail += _escalate(repo, row, policy, channels, actor, subject)
+            result = SendResult(planned, "failed", detail)
+        repo.add(row)
+        repo.add(reminder)
+    return result
+
+
+def _escalate(repo: Repository, row: ReminderOutbox, policy: DunningPolicy, channels: Mapping[str, Channel],
+              actor: str, subject: str) -> str:
+    """Queue the message on the policy's fallback channel after repeated failure; the words to report."""
+    target = policy.escalation_for(row.channel)
+    if target is None or target not in channels:
+        repo.audit("reminder.given_up", subject=subject, actor=actor, level=row.level, channel=row.channel,
+                   invoices=row.invoice_numbers, attempts=row.attempts)
+        return f"; {row.channel} given up after {row.attempts} failures, no other channel to try"
+    key = f"{row.message_key}/{target}"
+    if key not in outbox_by_keys(repo, [key]):
+        repo.add(ReminderOutbox(key=key, message_key=row.message_key, customer_id=row.customer_id, level=row.level,
+                                channel=target, invoice_ids=row.invoice_ids, invoice_numbers=row.invoice_numbers,
+                                advances=row.advances, amount_due=row.amount_due, currency=row.currency,
+                                planned_on=row.planned_on, escalated_from=row.id))
+    repo.audit("reminder.escalated", subject=subject, actor=actor, level=row.level, channel=row.channel,
+               to_channel=target, invoices=row.invoice_numbers, attempts=row.attempts)
+    return f"; {row.channel} given up after {row.attempts} failures, escalated to {target}"

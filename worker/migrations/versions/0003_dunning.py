@@ -47,6 +47,7 @@ def upgrade() -> None:
     sa.Column('profile', _text(length=32), nullable=True),
     sa.Column('key_account', sa.Boolean(), nullable=False),
     sa.Column('language', _text(length=8), nullable=False),
+    sa.Column('phone', _text(length=40), nullable=False),
     sa.Column('overrides', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_by', _text(), nullable=False),

@@ -1,0 +1,137 @@
+"""What a reminder says, built from the database right before it is sent, and the last check before it leaves.
+
+:class:`ContextBuilder` loads, once per message, the invoices as they are now (payments imported or
+confirmed since the plan included), the review holds, the pauses, the customer and the company, and
+builds the :class:`~reminders.context.ReminderContext` the templates render: penalties and the recovery
+indemnity from :mod:`reminders.law`, the invoices' PDFs to attach, the earlier exchanges.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from email.utils import parseaddr
+from pathlib import Path
+
+from reminders.channels.base import Attachment, Message
+from reminders.context import Company as CompanyInfo
+from reminders.context import Customer as CustomerInfo
+from reminders.context import HistoryLine, InvoiceLine, PenaltyLine, ReminderContext
+from reminders.model import DunningPolicy, PlannedReminder, ProfileRule
+from reminders.render import compose
+from worker.db.reminder_queries import active_pauses, dunning_settings
+from worker.db.reminder_tables import CustomerDunning, ReminderOutbox
+from worker.db.repository import Repository
+from worker.services.invoices import invoice_views
+from worker.services.matching import held_invoices
+
+OPEN_STATUSES = ("open", "partially_paid")
+
+
+def customer_rules_override(row: CustomerDunning | None) -> ProfileRule | None:
+    """A customer's own override (skip, offsets, gap) as a profile rule, or None when it has none."""
+    if row is None or not row.overrides:
+        return None
+    data = row.overrides
+    gap = data.get("min_days_between")
+    return ProfileRule(name="override", skip=tuple(data.get("skip", ())),
+                       offsets=tuple((str(k), int(v)) for k, v in dict(data.get("offsets", {})).items()),
+                       min_days_between=None if gap is None else int(gap))
+
+
+class ContextBuilder:
+    """Data of one company loaded once; builds contexts and messages, and re-checks an outbox row."""
+
+    def __init__(self, repo: Repository, as_of: date, mail_from: str | None, policy: DunningPolicy) -> None:
+        self.repo, self.as_of, self.mail_from, self.policy = repo, as_of, mail_from, policy
+        self.views = {v.invoice.id: v for v in invoice_views(repo)}
+        self.holds = held_invoices(repo)
+        self.pauses = active_pauses(repo, as_of)
+        self.customers = {c.id: c for c in repo.customers()}
+        self.settings = dunning_settings(repo)
+
+    def number(self, invoice_id: int) -> str:
+        return self.views[invoice_id].invoice.number
+
+    def open_amount(self, invoice_id: int) -> Decimal:
+        return self.views[invoice_id].open
+
+    def open_total(self, invoice_ids: Iterable[int]) -> Decimal:
+        return sum((self.views[i].open for i in invoice_ids), Decimal(0))
+
+    def recheck(self, row: ReminderOutbox) -> tuple[list[tuple[int, str | None]], list[str]]:
+        """The row's invoices still to remind now, with the level each reaches, and why others were dropped:
+        paid (in full, or so that nothing is open) since the plan, a payment awaiting review, paused."""
+        keep: list[tuple[int, str | None]] = []
+        dropped: list[str] = []
+        advances = row.advances or [None] * len(row.invoice_ids)
+        for invoice_id, advance in zip(row.invoice_ids, advances, strict=False):
+            view = self.views.get(invoice_id)
+            if view is None:
+                dropped.append(f"invoice {invoice_id} no longer exists")
+                continue
+            number = view.invoice.number
+            if view.status not in OPEN_STATUSES or view.open <= 0:
+                dropped.append(f"{number} is {view.status.replace('_', ' ')} since the plan")
+            elif invoice_id in self.holds:
+                dropped.append(f"{number}: {self.holds[invoice_id]}")
+            elif any(p.customer_id == view.invoice.customer_id and p.invoice_id in (None, invoice_id)
+                     for p in self.pauses):
+                dropped.append(f"{number} is paused")
+            else:
+                keep.append((invoice_id, advance))
+        return keep, dropped
+
+    def context(self, customer_id: int, invoice_ids: Iterable[int], currency: str) -> ReminderContext:
+        customer = self.customers[customer_id]
+        row = self.settings.get(customer_id)
+        company = self.repo.company
+        account = next((a for a in self.repo.bank_accounts() if a.is_default), None)
+        info = CompanyInfo(name=company.name, email=self.mail_from or "",
+                           iban=str(company.settings.get("iban") or (account.identifier if account else "")),
+                           bic=str(company.settings.get("bic", "")), phone=str(company.settings.get("phone", "")),
+                           address_lines=tuple(company.settings.get("address_lines", ())),
+                           legal_id=str(company.settings.get("legal_id", "")))
+        views = [self.views[i] for i in invoice_ids]
+        lines = tuple(InvoiceLine(number=v.invoice.number, issued_on=v.invoice.issued_on, due_on=v.invoice.due_on,
+                                  amount=v.invoice.amount, open_amount=v.open) for v in views)
+        is_business = customer.kind != "consumer"
+        return ReminderContext(
+            company=info,
+            customer=CustomerInfo(ref=customer.ref, name=customer.name, emails=tuple(customer.emails),
+                                  address_lines=tuple(customer.address_lines), is_business=is_business,
+                                  phone=row.phone if row is not None else ""),
+            invoices=lines, as_of=self.as_of, currency=currency,
+            payment_reference=" ".join(v.invoice.payment_reference for v in views if v.invoice.payment_reference),
+            notice_days=self.policy.notice_days, language=row.language if row is not None else "fr",
+            penalties=self._penalties(lines) if is_business else (), instalments=self.policy.instalments,
+            history=self._history(customer_id),
+        )
+
+    def _penalties(self, lines: tuple[InvoiceLine, ...]) -> tuple[PenaltyLine, ...]:
+        return ()
+
+    def _history(self, customer_id: int) -> tuple[HistoryLine, ...]:
+        return tuple(HistoryLine(day=r.planned_on, level=r.level, channel=r.channel, outcome=r.status,
+                                 proof=r.delivery or "")
+                     for r in self.repo.reminders() if r.customer_id == customer_id and r.status == "sent")
+
+    def attachments(self, invoice_ids: Iterable[int]) -> tuple[Attachment, ...]:
+        """The invoices' PDFs the billing export names (``pdf`` column) that exist on disk."""
+        out = []
+        for invoice_id in invoice_ids:
+            invoice = self.views[invoice_id].invoice
+            if invoice.pdf and Path(invoice.pdf).is_file():
+                out.append((f"{invoice.number}.pdf", Path(invoice.pdf).read_bytes(), "application/pdf"))
+        return tuple(out)
+
+    def message(self, row: ReminderOutbox, planned: PlannedReminder, template_dir: Path | None) -> Message:
+        """The message of ``row`` for the invoices still due (``planned``), with a Message-ID known now."""
+        ids = planned.invoice_ids
+        context = self.context(row.customer_id, ids, row.currency)
+        level = next((lv for lv in self.policy.levels if lv.code == row.level), None)
+        attach = row.channel == "email" and (level is None or level.offset_days >= 0)
+        domain = parseaddr(self.mail_from or "")[1].rpartition("@")[2] or "lettrage.invalid"
+        message_id = f"<lettrage.{self.repo.company.ref}.{row.id}.{row.attempts}@{domain}>"
+        return compose(row.level, row.channel, context, template_dir=template_dir,
+                       attachments=self.attachments(ids) if attach else (), message_id=message_id)
