@@ -32,6 +32,7 @@ back in batches, so no process holds the whole file.
 """
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import re
@@ -39,7 +40,7 @@ import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -280,7 +281,7 @@ def read_part(stdin: IO[bytes] | None = None, stdout: IO[bytes] | None = None) -
 # -- the parent side --------------------------------------------------------------------------------------------
 @dataclass
 class _Part:
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[bytes] | None  # None: read in this process (``inline``)
     lines: list[ParsedLine] = field(default_factory=list)
     answer: tuple[Any, ...] | None = None
     failure: str | None = None
@@ -310,9 +311,11 @@ def _feed(process: subprocess.Popen[bytes], params: dict[str, Any], reader: _Rea
             pass
 
 
-def _collect(part: _Part, parts: list[_Part]) -> None:
+def _collect(part: _Part, parts: list[_Part], stdout: IO[bytes] | None = None) -> None:
     """Receives a worker's lines and answer; when it cannot be used, stops the other worker too."""
-    stdout = part.process.stdout
+    if stdout is None:
+        assert part.process is not None
+        stdout = part.process.stdout
     assert stdout is not None
     try:
         while True:
@@ -326,7 +329,7 @@ def _collect(part: _Part, parts: list[_Part]) -> None:
         part.failure = f"{type(exc).__name__}: {exc}"
     if part.answer is None or part.answer[0] != "done":
         for other in parts:
-            if other.process.poll() is None:
+            if other.process is not None and other.process.poll() is None:
                 other.process.kill()
 
 
@@ -337,12 +340,14 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def parse_in_parts(parser: CamtParser, source: bytes | IO[bytes], filename: str) -> ParsedFile | None:
+def parse_in_parts(parser: CamtParser, source: bytes | IO[bytes], filename: str, *,
+                   inline: bool = False) -> ParsedFile | None:
     """The file parsed in two parts by two worker processes, or None when that is not certain to give
     the sequential result (then the caller parses it sequentially). ``source``: the file's bytes or a
-    seekable binary file positioned at its start (left at an unspecified position)."""
+    seekable binary file positioned at its start (left at an unspecified position). ``inline`` reads the
+    two parts one after the other in this process, through the same messages (for tests)."""
     last_run.clear()
-    if _cpus() < 2:
+    if _cpus() < 2 and not inline:
         last_run["fallback"] = "one CPU"
         return None
     reader = _Reader(source)
@@ -350,14 +355,17 @@ def parse_in_parts(parser: CamtParser, source: bytes | IO[bytes], filename: str)
     if layout is None:
         last_run["fallback"] = "layout"
         return None
+    params = [{"format": parser.format, "reversal_flips_sign": parser.reversal_flips_sign,
+               "filename": filename, "index": index,
+               "first_entry": 0 if index == 0 else layout.before,
+               "entries": layout.before if index == 0 else layout.after} for index in (0, 1)]
+    if inline:
+        return _merge(parser, [_inline(p, reader, r) for p, r in zip(params, layout.parts(), strict=True)],
+                      filename)
     parts: list[_Part] = []
     threads: list[threading.Thread] = []
     try:
         for index, ranges in enumerate(layout.parts()):
-            params = {"format": parser.format, "reversal_flips_sign": parser.reversal_flips_sign,
-                      "filename": filename, "index": index,
-                      "first_entry": 0 if index == 0 else layout.before,
-                      "entries": layout.before if index == 0 else layout.after}
             try:
                 process = subprocess.Popen(_worker_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                            stderr=subprocess.DEVNULL, close_fds=True)
@@ -366,7 +374,7 @@ def parse_in_parts(parser: CamtParser, source: bytes | IO[bytes], filename: str)
                 return None
             part = _Part(process)
             parts.append(part)
-            threads.append(threading.Thread(target=_feed, args=(process, params, reader, ranges), daemon=True))
+            threads.append(threading.Thread(target=_feed, args=(process, params[index], reader, ranges), daemon=True))
             threads.append(threading.Thread(target=_collect, args=(part, parts), daemon=True))
         for thread in threads:
             thread.start()
@@ -374,16 +382,32 @@ def parse_in_parts(parser: CamtParser, source: bytes | IO[bytes], filename: str)
             thread.join()
     finally:
         for part in parts:
+            assert part.process is not None
             if part.process.poll() is None and (part.answer is None or part.answer[0] != "done"):
                 part.process.kill()
             part.process.wait()
     return _merge(parser, parts, filename)
 
 
+def _inline(params: dict[str, Any], reader: _Reader, ranges: tuple[tuple[int, int], ...]) -> _Part:
+    """One part read by ``read_part`` in this process (tests): same input bytes, same answers."""
+    request, answer = io.BytesIO(), io.BytesIO()
+    _write(request, params)
+    for start, end in ranges:
+        request.write(reader.read(start, end))
+    request.seek(0)
+    read_part(request, answer)
+    answer.seek(0)
+    part = _Part(process=None)
+    _collect(part, [], answer)
+    return part
+
+
 def _merge(parser: CamtParser, parts: list[_Part], filename: str) -> ParsedFile | None:
     answers = []
     for part in parts:
-        if part.answer is None or part.answer[0] != "done" or part.process.returncode != 0:
+        failed = part.process is not None and part.process.returncode != 0
+        if part.answer is None or part.answer[0] != "done" or failed:
             last_run["fallback"] = part.failure or (part.answer[1] if part.answer else "no answer")
             return None
         answers.append(part.answer)
@@ -400,7 +424,3 @@ def _merge(parser: CamtParser, parts: list[_Part], filename: str) -> ParsedFile 
     last_run.update({"parts": 2, "worker_peak_mb": [peak0, peak1]})
     return parser._file([merged], {kind}, filename)
 
-
-def iter_parts(layout: Layout) -> Iterator[tuple[tuple[int, int], ...]]:
-    """The byte ranges of each part (for tests)."""
-    yield from layout.parts()
