@@ -276,3 +276,30 @@ def test_removing_a_user_ends_their_access(app: Any, book: Book, tmp_path: Path)
     with unit_of_work(engine_for(book.db_url)) as session:
         remove_user(session, resolve_company(session, "acme"), VIEWER)
     assert c.get("/companies/acme/review").status_code == 303
+
+
+def test_a_signed_in_browser_may_call_the_json_api_within_its_role(app: Any, book: Book) -> None:
+    alice = signed_in(app, ACCOUNTANT)
+    token = csrf_of(alice)
+    listed = alice.get("/api/review")
+    assert listed.status_code == 200, listed.text
+    assert {i["id"] for i in listed.json()["items"]} == set(book.acme_items)
+    item = book.acme_items[0]
+    # A change through the API needs the session's CSRF header: the cookie alone is not enough.
+    assert alice.post(f"/api/review/{item}/accept", json={"candidate": 0}).status_code == 403
+    accepted = alice.post(f"/api/review/{item}/accept", json={"candidate": 0}, headers={"X-CSRF-Token": token})
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["invoices"] == ["FA-2026-00123"]
+    with unit_of_work(engine_for(book.db_url)) as session:
+        actors = {e.actor for e in session.execute(select(AuditEvent).where(
+            AuditEvent.kind == "review.accepted")).scalars()}
+    assert actors == {f"user:{ACCOUNTANT}"}
+    assert alice.get("/api/review", headers={"X-Lettrage-Company": "other"}).status_code == 404
+
+    viewer = signed_in(app, VIEWER)
+    viewer_token = csrf_of(viewer)
+    assert viewer.get("/api/review").status_code == 200
+    refused = viewer.post(f"/api/review/{book.acme_items[1]}/reject", json={},
+                          headers={"X-CSRF-Token": viewer_token})
+    assert refused.status_code == 403
+    assert client(app).get("/api/review").status_code == 401

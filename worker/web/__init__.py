@@ -7,9 +7,17 @@ the page's own script and style, served from this package: no CDN) answers witho
 """
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 
 from worker.settings import Settings
+
+
+def mount_web(app: FastAPI, settings: Settings) -> None:
+    """Adds the pages to ``app``, and lets a signed-in browser call the JSON API with its session."""
+    from worker.web.api_session import session_principal
+
+    app.include_router(web_router(settings))
+    app.state.session_principal = session_principal(settings)
 
 
 def web_router(settings: Settings) -> APIRouter:
