@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich import box
+from rich.table import Table
 
 from worker.cli.main import AppContext, cli, company_option, json_option
-from worker.cli.output import console, err_console, print_json, print_table
+from worker.cli.output import console, err_console, print_json
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.services import reports as report_service
@@ -17,6 +19,21 @@ from worker.services.companies import resolve_company
 pass_app = click.make_pass_decorator(AppContext)
 ISO_DATE = click.DateTime(formats=["%Y-%m-%d"])
 OUT_FILE = click.Path(dir_okay=False, writable=True, path_type=Path)
+
+
+def _print_table(title: str, columns: list[str], rows: list[tuple[Any, ...]], first_numeric: int) -> None:
+    """A compact table: figures right-aligned and never cut, text columns shortened first."""
+    cells = [tuple("" if v is None else str(v) for v in row) for row in rows]
+    table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
+    for index, name in enumerate(columns):
+        widest = max([len(name), *(len(row[index]) for row in cells)])
+        if index >= first_numeric:
+            table.add_column(name, justify="right", no_wrap=True, min_width=widest)
+        else:
+            table.add_column(name, overflow="ellipsis", no_wrap=True, min_width=min(widest, 16), max_width=28)
+    for row in cells:
+        table.add_row(*row)
+    console.print(table)
 
 
 def _day(value: Any) -> date:
@@ -54,13 +71,17 @@ def aged_balance(app: AppContext, as_of: Any, csv_path: Path | None, png_path: P
     if as_json:
         print_json(data)
     else:
-        columns = ["customer", "name", "cur", "not due", "1-30", "31-60", "61-90", "90+", "total", "invoices"]
-        rows = [(c["customer_ref"], c["customer_name"], c["currency"], *(c[b] for b in data["buckets"]), c["total"],
-                 c["invoices"]) for c in data["customers"]]
-        rows += [("TOTAL", "", t["currency"], *(t[b] for b in data["buckets"]), t["total"], t["invoices"])
-                 for t in data["totals"]]
-        print_table(f"Aged balance on {day} ({len(data['customers'])} customers)", columns, rows,
-                    right=columns[3:])
+        several = len(data["totals"]) > 1
+        named = console.width >= 110  # the customer's name when the terminal has room for it
+        columns = ["customer", *(["name"] if named else []), *(["cur"] if several else []), "not due", "1-30",
+                   "31-60", "61-90", "90+", "total", "inv."]
+        rows = [(c["customer_ref"], *([c["customer_name"]] if named else []), *([c["currency"]] if several else []),
+                 *(c[b] for b in data["buckets"]), c["total"], c["invoices"]) for c in data["customers"]]
+        rows += [("TOTAL", *([""] if named else []), *([t["currency"]] if several else []),
+                  *(t[b] for b in data["buckets"]), t["total"], t["invoices"]) for t in data["totals"]]
+        currency = "" if several or not data["totals"] else f", {data['totals'][0]['currency']}"
+        _print_table(f"Aged balance on {day} ({len(data['customers'])} customers{currency})", columns, rows,
+                     first_numeric=1 + named + several)
     for label, path in (("CSV", csv_path), ("PNG", png_path)):
         if path is not None:
             (err_console if as_json else console).print(f"{label} written to {path}", highlight=False)
@@ -84,10 +105,10 @@ def dso(app: AppContext, as_of: Any, period_days: int, currency: str, as_json: b
     if as_json:
         print_json(data)
         return
-    print_table(f"DSO on {day} over {period_days} days ({data['currency']})",
-                ["receivables", "of which overdue", "sales of the period", "DSO (days)"],
-                [(data["receivables"], data["overdue"], data["sales"], data["dso_days"] or "n/a (no sales)")],
-                right=["receivables", "of which overdue", "sales of the period", "DSO (days)"])
+    _print_table(f"DSO on {day} over {period_days} days ({data['currency']})",
+                 ["receivables", "of which overdue", "sales of the period", "DSO (days)"],
+                 [(data["receivables"], data["overdue"], data["sales"], data["dso_days"] or "n/a (no sales)")],
+                 first_numeric=0)
 
 
 @reports.command("reminders")
@@ -107,9 +128,8 @@ def reminders(app: AppContext, as_of: Any, window_days: int, as_json: bool, comp
     if as_json:
         print_json(data)
         return
-    columns = ["level", "messages", "invoices", "amount", f"paid ≤ {window_days} d", "waiting", "paid before",
-               "paid rate"]
-    print_table(f"Reminders up to {day}", columns,
-                [(r["level"], r["messages"], r["invoices"], r["amount"], r["paid_within_window"],
-                  r["still_in_window"], r["paid_before"], f"{r['paid_rate']} %" if r["paid_rate"] else "n/a")
-                 for r in data["levels"]], right=columns[1:])
+    columns = ["level", "sent", "inv.", "amount", f"paid ≤{window_days}d", "waiting", "before", "rate"]
+    _print_table(f"Reminders up to {day}: paid in full within {window_days} days", columns,
+                 [(r["level"], r["messages"], r["invoices"], r["amount"], r["paid_within_window"],
+                   r["still_in_window"], r["paid_before"], f"{r['paid_rate']} %" if r["paid_rate"] else "n/a")
+                  for r in data["levels"]], first_numeric=1)
