@@ -162,10 +162,13 @@ def compose(level: str, channel: str, context: ReminderContext, *, template_dir:
 
 
 def _claim(context: ReminderContext) -> tuple[tuple[str, str], ...]:
-    """The computed claim as (label, amount) lines: what a legal file and a formal notice letter show."""
-    lines = [("principal", f"{context.total:.2f}")]
+    """The computed claim as (label, amount) lines: what a legal file and a formal notice letter show.
+
+    Labels: principal, penalties (L441-10, businesses) or legal_interest (1231-6, consumers),
+    recovery_indemnity (D441-5, businesses only), total."""
+    interest = "penalties" if context.customer.is_business else "legal_interest"
+    lines = [("principal", f"{context.total:.2f}"), (interest, f"{context.penalties_total:.2f}")]
     if context.customer.is_business:
-        lines.append(("penalties", f"{context.penalties_total:.2f}"))
         lines.append(("recovery_indemnity", f"{context.recovery_indemnity:.2f}"))
     lines.append(("total", f"{context.claim_total:.2f}"))
     return tuple(lines)

@@ -37,7 +37,7 @@ class Message:
     total: Decimal | None = None
     message_id: str | None = None  # an email's Message-ID chosen before sending (else one is made)
     language: str = "fr"
-    claim: tuple[tuple[str, str], ...] = ()  # (principal|penalties|recovery_indemnity|total, "123.45")
+    claim: tuple[tuple[str, str], ...] = ()  # (principal|penalties|legal_interest|recovery_indemnity|total, "123.45")
     history: tuple[HistoryLine, ...] = ()  # earlier exchanges (legal file)
 
 

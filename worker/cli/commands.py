@@ -283,7 +283,9 @@ def reminders_plan(app: AppContext, as_of: Any, as_json: bool, company: str | No
     rows = [{"customer_ref": p.customer_ref, "invoices": list(p.invoice_numbers), "level": p.level,
              "channel": p.channel, "amount_due": money(p.amount_due), "currency": p.currency,
              "reasons": list(p.reasons), "profile": p.profile, "approval": result.approval(p), "key": p.key,
-             "retry": p.retry_of is not None} for p in result.planned]
+             "retry": p.retry_of is not None,
+             "warnings": [f"{n}: {result.warnings[n]}" for n in p.invoice_numbers if n in result.warnings]}
+            for p in result.planned]
     if as_json:
         print_json(rows)
         return
@@ -295,6 +297,8 @@ def reminders_plan(app: AppContext, as_of: Any, as_json: bool, company: str | No
         print_table(f"Held back ({len(result.held)})", ["invoice", "customer", "open", "why"],
                     [(h.number, h.customer_ref, money(h.open_amount), h.reason) for h in result.held],
                     right=["open"])
+    for number, warning in sorted(result.warnings.items()):
+        err_console.print(f"warning: {number}: {warning}")
 
 
 @reminders.command("send")
@@ -356,4 +360,4 @@ def sync_command(app: AppContext, as_of: Any, no_send: bool, as_json: bool, comp
         raise SystemExit(1)
 
 
-from worker.cli import customers_cmds  # noqa: E402,F401 - `customers`, `reminders approve|policy|calls`
+from worker.cli import customers_cmds  # noqa: F401 - `customers`, `reminders approve|policy|calls`

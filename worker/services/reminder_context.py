@@ -17,12 +17,13 @@ from reminders.channels.base import Attachment, Message
 from reminders.context import Company as CompanyInfo
 from reminders.context import Customer as CustomerInfo
 from reminders.context import HistoryLine, InvoiceLine, PenaltyLine, ReminderContext
+from reminders.law import late_penalty, recovery_indemnity
 from reminders.model import DunningPolicy, PlannedReminder, ProfileRule
 from reminders.render import compose
 from worker.db.reminder_queries import active_pauses, dunning_settings
 from worker.db.reminder_tables import CustomerDunning, ReminderOutbox
 from worker.db.repository import Repository
-from worker.services.invoices import invoice_views
+from worker.services.invoices import InvoiceView, invoice_views
 from worker.services.matching import held_invoices
 
 OPEN_STATUSES = ("open", "partially_paid")
@@ -49,6 +50,7 @@ class ContextBuilder:
         self.pauses = active_pauses(repo, as_of)
         self.customers = {c.id: c for c in repo.customers()}
         self.settings = dunning_settings(repo)
+        self._payments: dict[int, list[tuple[date, Decimal]]] | None = None
 
     def number(self, invoice_id: int) -> str:
         return self.views[invoice_id].invoice.number
@@ -96,6 +98,7 @@ class ContextBuilder:
         lines = tuple(InvoiceLine(number=v.invoice.number, issued_on=v.invoice.issued_on, due_on=v.invoice.due_on,
                                   amount=v.invoice.amount, open_amount=v.open) for v in views)
         is_business = customer.kind != "consumer"
+        country = self.policy.country.partition("-")[0]
         return ReminderContext(
             company=info,
             customer=CustomerInfo(ref=customer.ref, name=customer.name, emails=tuple(customer.emails),
@@ -104,12 +107,45 @@ class ContextBuilder:
             invoices=lines, as_of=self.as_of, currency=currency,
             payment_reference=" ".join(v.invoice.payment_reference for v in views if v.invoice.payment_reference),
             notice_days=self.policy.notice_days, language=row.language if row is not None else "fr",
-            penalties=self._penalties(lines) if is_business else (), instalments=self.policy.instalments,
-            history=self._history(customer_id),
+            penalties=self._penalties(views, customer_id, not is_business, country),
+            indemnity=recovery_indemnity(not is_business, country) * len(lines),
+            instalments=self.policy.instalments, history=self._history(customer_id),
         )
 
-    def _penalties(self, lines: tuple[InvoiceLine, ...]) -> tuple[PenaltyLine, ...]:
-        return ()
+    def payments(self, invoice_id: int) -> list[tuple[date, Decimal]]:
+        """(booked on, amount settled) of the live allocations of an invoice."""
+        if self._payments is None:
+            self._payments = {}
+            allocations = self.repo.live_allocations()
+            lines = self.repo.lines_by_id(a.line_id for a in allocations)
+            for a in allocations:
+                settled = a.amount + a.write_off
+                if settled > 0:
+                    self._payments.setdefault(a.invoice_id, []).append((lines[a.line_id].booked_on, settled))
+        return self._payments.get(invoice_id, [])
+
+    def _penalties(self, views: list[InvoiceView], customer_id: int, b2c: bool,
+                   country: str) -> tuple[PenaltyLine, ...]:
+        """Late-payment penalties per invoice on ``as_of`` (reminders.law: Code de commerce L441-10 between
+        businesses, at the contract rate when the company sets ``late_penalty_rate``; for a consumer,
+        legal interest from the formal notice only, Code civil 1231-6). Invoices owing nothing are left out."""
+        rate = self.repo.company.settings.get("late_penalty_rate")
+        notices = {inv_id: day for inv_id, level, _ch, r in self.repo.sent_levels()
+                   if level == "formal_notice" and r.status == "sent" for day in [r.planned_on]}
+        out = []
+        for view in views:
+            invoice = view.invoice
+            assert invoice.id is not None
+            result = late_penalty(invoice.amount, invoice.due_on, self.as_of, b2c=b2c, country=country,
+                                  contract_rate=Decimal(str(rate)) if rate and not b2c else None,
+                                  formal_notice_on=notices.get(invoice.id), payments=self.payments(invoice.id))
+            if result.amount <= 0:
+                continue
+            days = sum(period.days for period in result.periods)
+            rates = " puis ".join(dict.fromkeys(f"{period.rate} %" for period in result.periods))
+            out.append(PenaltyLine(number=invoice.number, amount=result.amount, days=days,
+                                   basis=f"taux annuel {rates}, {result.basis}"))
+        return tuple(out)
 
     def _history(self, customer_id: int) -> tuple[HistoryLine, ...]:
         return tuple(HistoryLine(day=r.planned_on, level=r.level, channel=r.channel, outcome=r.status,

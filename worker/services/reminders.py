@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from reminders.calendar import is_business_day, within_window
 from reminders.channels.base import Channel
 from reminders.errors import ReminderError
+from reminders.law import limitation_warning
 from reminders.model import (
     CustomerRules,
     DueInvoice,
@@ -67,6 +68,7 @@ class ReminderPlan:
     planned: list[PlannedReminder]
     held: list[HeldInvoice]
     approved: frozenset[str] = frozenset()  # message keys a person approved
+    warnings: dict[str, str] = field(default_factory=dict)  # invoice number -> limitation warning
 
     def approval(self, reminder: PlannedReminder) -> str:
         """``approved``, ``required`` (waiting for `reminders approve`) or ``not_required``."""
@@ -163,7 +165,10 @@ def plan_reminders(repo: Repository, as_of: date, policy: DunningPolicy | None =
     run = plan_run(due, as_of, policy, _history(repo), customer_rules(repo, as_of, policy), pauses)
     planned = _with_retries(repo, run.planned, due, pauses, as_of, policy)
     approved = frozenset(approved_keys(repo, {p.key for p in planned if p.requires_approval}))
-    return ReminderPlan(planned=planned, held=run.held, approved=approved)
+    consumers = {c.id for c in repo.customers() if c.kind == "consumer"}
+    warnings = {d.number: w for d in due
+                if (w := limitation_warning(d.due_on, d.customer_id in consumers, as_of)) is not None}
+    return ReminderPlan(planned=planned, held=run.held, approved=approved, warnings=warnings)
 
 
 def _with_retries(repo: Repository, fresh: list[PlannedReminder], due: list[DueInvoice], pauses: list[Pause],

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from connectors.errors import ConnectorError, SourceError
 from connectors.protocol import StatementSource
 from connectors.sources.inbox import InboxSource
-from reminders.channels import build_channels
+from reminders.channels import all_channels
 from reminders.channels.base import Channel
 from worker.company_config import load_company_config
 from worker.db.repository import Repository
@@ -158,6 +158,7 @@ def sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: dat
     with unit_of_work(engine) as session:
         company = resolve_company(session, company_ref)
         ref, tz = company.ref, company.timezone
+    now = None if as_of else datetime.now(ZoneInfo(tz))  # today's run keeps to the sending window
     as_of = as_of or company_today(tz)
     summary = SyncSummary(company=ref, as_of=as_of)
     for source in (sources if sources is not None else company_sources(settings, ref)):
@@ -175,6 +176,8 @@ def sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: dat
         summary.planned_by_level[planned.level] = summary.planned_by_level.get(planned.level, 0) + 1
     if send:
         if channels is None:
-            channels = build_channels(settings.smtp_url, settings.mail_from, Path(settings.output_dir) / ref)
-        summary.reminders = send_reminders(engine, ref, as_of, channels, settings.mail_from).results
+            channels = all_channels(settings.smtp_url, settings.mail_from, Path(settings.output_dir) / ref,
+                                    reply_to=settings.reply_to, sms_url=settings.sms_url, sms_token=settings.sms_token)
+        summary.reminders = send_reminders(engine, ref, as_of, channels, settings.mail_from, now=now,
+                                           template_dir=settings.templates_dir).results
     return summary
