@@ -96,8 +96,9 @@ def verify(secret: str, header: str, body: bytes) -> bool:
 
 
 # -- audit events -> deliveries ------------------------------------------------------------------
-def collect(repo: Repository) -> int:
-    """Creates the deliveries of every audit event after each endpoint's cursor; returns how many."""
+def collect(repo: Repository, now: datetime | None = None) -> int:
+    """Creates the deliveries of every audit event after each endpoint's cursor, due at ``now``; returns how many."""
+    now = now or utcnow()
     created = 0
     for endpoint in endpoints(repo):
         if not endpoint.active:
@@ -116,7 +117,7 @@ def collect(repo: Repository) -> int:
                 WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.event_id == event_id)).first()
             if exists is None:
                 repo.add(WebhookDelivery(endpoint_id=endpoint.id, event_id=event_id, event=event,  # type: ignore[arg-type]
-                                         payload=_envelope(repo, event_id, event, payload)))
+                                         payload=_envelope(repo, event_id, event, payload), next_attempt_at=now))
                 created += 1
         endpoint.cursor = max(r.id for r in rows if r.id is not None)
         repo.add(endpoint)
@@ -219,7 +220,7 @@ def dispatch(engine: Engine, secret_key: str, company_ref: str | None = None, no
     with unit_of_work(engine) as session:
         chosen = [c for c in companies(session) if company_ref is None or c.ref == company_ref]
         for company in chosen:
-            report.created += collect(Repository(session, company))
+            report.created += collect(Repository(session, company), now)
     for delivery_id in _claim_due(engine, [c.id for c in chosen if c.id is not None], now):
         _deliver(engine, delivery_id, secret_key, now, post, report)
     return report
