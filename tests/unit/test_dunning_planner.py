@@ -2,6 +2,7 @@
 between two reminders to one customer, business days, pauses, holds, profiles and overrides."""
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, timedelta
@@ -63,7 +64,7 @@ def test_nothing_on_weekends_and_french_public_holidays(day: date) -> None:
     invoices = [inv(1, day - timedelta(days=3)), inv(2, day + timedelta(days=3), customer="C2")]
     run = plan_run(invoices, day, POLICY, [])
     assert run.planned == []
-    assert [h.reason for h in run.held][0].endswith("nothing is sent on weekends and public holidays")
+    assert next(h.reason for h in run.held).endswith("nothing is sent on weekends and public holidays")
     # the next business day the reminder goes
     next_day = day + timedelta(days=1)
     while next_day.weekday() >= 5 or next_day in (date(2026, 11, 11), date(2026, 7, 14), date(2026, 5, 1)):
@@ -240,7 +241,7 @@ def test_daily_runs_one_message_per_customer_levels_in_order_and_spaced(invoices
         assert overdue_codes == [c for c in own][: len(overdue_codes)], "levels in order, none skipped"
     # Spacing counts what reaches the customer (the legal file is a file for the company, not a message).
     reached = sorted({(c, d) for (c, d), keys in messages.items() if not all("/legal_file/" in k for k in keys)})
-    for a, b in zip(reached, reached[1:], strict=False):
+    for a, b in itertools.pairwise(reached):
         if a[0] == b[0]:
             assert (b[1] - a[1]).days >= 4  # the new profile's gap, the smallest
 
