@@ -258,9 +258,15 @@ def test_pages_for_reading(alice: TestClient) -> None:
     assert customer.status_code == 200 and "Plomberie Martin SARL" in customer.text
     assert alice.get("/companies/acme/customers/NOPE").status_code == 404
     aged = alice.get("/companies/acme/aged-balance?as_of=2026-03-02")
-    # 1,410.00 open in all, every invoice 1 to 30 days past due on 2 March.
-    assert aged.status_code == 200 and "<svg" in aged.text and "€1,410.00" in aged.text
-    assert re.search(r'<tr data-bucket="1-30"><td>1-30</td><td class="num">4</td>', aged.text)
+    # 1,410.00 open in all, every invoice 1 to 30 days past due on 2 March; Martin owes 780.00.
+    assert aged.status_code == 200 and '<svg class="chart"' in aged.text
+    total = re.search(r'<tr data-total="EUR">(.*?)</tr>', aged.text, re.DOTALL)
+    assert total and re.findall(r'<td class="num">([^<]*)</td>', total.group(1)) == [
+        "€0.00", "€1,410.00", "€0.00", "€0.00", "€0.00", "€1,410.00", "4"]
+    martin = re.search(r'<tr data-customer="C001">(.*?)</tr>', aged.text, re.DOTALL)
+    assert martin and "€780.00" in martin.group(1)
+    earlier = alice.get("/companies/acme/aged-balance?as_of=2026-02-05").text  # 00123 was 1 day late
+    assert "€480.00" in re.search(r'<tr data-total="EUR">(.*?)</tr>', earlier, re.DOTALL).group(1)  # type: ignore[union-attr]
     assert alice.get("/companies/acme/aged-balance?as_of=tomorrow").status_code == 422
     reminders = alice.get("/companies/acme/reminders?as_of=2026-03-02")
     assert reminders.status_code == 200 and "FA-2026-00123" in reminders.text  # held: a payment awaits review

@@ -89,6 +89,7 @@ FRENCH: dict[str, str] = {
     "61-90": "61 à 90 jours",
     "90+": "plus de 90 jours",
     "Count": "Nombre",
+    "Nothing is owed.": "Rien n'est dû.",
     "Reminders awaiting approval": "Relances en attente d'approbation",
     "Level": "Niveau",
     "Channel": "Canal",

@@ -13,8 +13,8 @@ from worker.db.repository import Repository
 from worker.db.tables import utcnow
 from worker.db.uow import unit_of_work
 from worker.services import users as user_service
-from worker.services.invoices import AGE_BUCKETS, aged_balance
 from worker.services.reminders import plan_reminders
+from worker.services.reports import AGE_BUCKETS, aged_balance_report
 from worker.services.statement_checks import local_today
 from worker.settings import Settings
 from worker.web import auth
@@ -36,15 +36,14 @@ def _as_of(value: str | None, v: Visitor) -> date:
     return local_today(v.company.timezone)
 
 
-def chart_bars(buckets: dict[str, dict[str, Decimal | int]]) -> list[dict[str, object]]:
+def chart_bars(buckets: dict[str, Decimal]) -> list[dict[str, object]]:
     """The aged balance as bars: each bucket's share of the largest one, for the page's SVG chart."""
-    largest = max((Decimal(b["amount"]) for b in buckets.values()), default=Decimal(0))
+    largest = max(buckets.values(), default=Decimal(0))
     bars = []
     for index, name in enumerate(AGE_BUCKETS):
-        amount = Decimal(buckets[name]["amount"])
+        amount = buckets.get(name, Decimal(0))
         share = float(amount / largest) if largest > 0 else 0.0
-        bars.append({"bucket": name, "amount": amount, "count": int(buckets[name]["count"]),
-                     "height": round(share * 160, 1), "x": 20 + index * 90})
+        bars.append({"bucket": name, "amount": amount, "height": round(share * 160, 1), "x": 20 + index * 90})
     return bars
 
 
@@ -153,11 +152,10 @@ def router(settings: Settings) -> APIRouter:
             v = visitor(request, session, settings, company)
             day = _as_of(as_of, v)
             assert v.company is not None
-            buckets = aged_balance(Repository(session, v.company), day)
-        bars = chart_bars(buckets)
-        total = sum((Decimal(b["amount"]) for b in buckets.values()), Decimal(0))  # type: ignore[misc]
-        return render("aged.html", language=v.language, v=v, as_of=day, bars=bars, total=total,
-                      path=request.url.path)
+            report = aged_balance_report(Repository(session, v.company), day)
+        charts = [(line, chart_bars(line.buckets)) for line in report.totals]  # one per currency
+        return render("aged.html", language=v.language, v=v, as_of=day, report=report, charts=charts,
+                      buckets=AGE_BUCKETS, path=request.url.path)
 
     @routes.get("/companies/{company}/reminders")
     def reminders(request: Request, company: str, as_of: str | None = None) -> Response:
