@@ -33,7 +33,7 @@ from worker.db.tables import (
     StatementLine,
     utcnow,
 )
-from worker.db.types import Money
+from worker.db.types import SCALE, Money
 
 _ACCOUNT_LOCKS = 0x6C65  # advisory lock space of bank accounts
 _INSERT_CHUNK = 5_000
@@ -77,27 +77,17 @@ def _executemany_lines(connection: Connection, rows: list[dict[str, Any]]) -> No
     dialect = connection.dialect
     statement = (f"INSERT INTO statementline ({_LINE_COLUMN_LIST}) "
                  f"VALUES ({', '.join('?' for _ in _LINE_COLUMNS)})")
-    processors = [(c.name, c.type._cached_bind_processor(dialect)) for c in _LINES_STORED.c]
-    plain = [name for name, process in processors if process is None]
-    if len(plain) == len(processors):
-        params = [tuple([row[c] for c in _LINE_COLUMNS]) for row in rows]
-    else:
-        # Dates and timestamps repeat (a statement spans a few hundred days, created_at is one value):
-        # each distinct value goes through its processor once per call.
-        memos: dict[str, dict[Any, Any]] = {name: {} for name, process in processors if process is not None}
-        params = []
-        for row in rows:
-            values = []
-            for name, process in processors:
-                value = row[name]
-                if process is not None and value is not None:
-                    memo = memos[name]
-                    done = memo.get(value, memo)
-                    if done is memo:
-                        done = memo[value] = process(value)
-                    value = done
-                values.append(value)
-            params.append(tuple(values))
+    processors = [c.type._cached_bind_processor(dialect) for c in _LINES_STORED.c]
+    # Column by column: each distinct date or timestamp (a statement spans a few hundred days, created_at is
+    # one value) goes through its column's processor once per call, then the rows are zipped into tuples.
+    columns: list[list[Any]] = []
+    for name, process in zip(_LINE_COLUMNS, processors, strict=True):
+        values = [row[name] for row in rows]
+        if process is not None:
+            done = {value: process(value) for value in set(values) if value is not None}
+            values = [None if value is None else done[value] for value in values]
+        columns.append(values)
+    params = list(zip(*columns, strict=True))
     raw = connection.connection.driver_connection
     assert raw is not None
     cursor = raw.cursor()
@@ -252,7 +242,13 @@ class Repository:
         for row in rows:
             if row.setdefault("company_id", company_id) != company_id:
                 raise ValueError("row belongs to another company")
-            row["amount"] = to_stored(row["amount"], dialect)
+            amount = row["amount"]
+            if type(amount) is Decimal and amount.is_finite():  # Money's rule, without its call per row
+                scaled = amount.scaleb(SCALE)
+                whole = int(scaled)
+                row["amount"] = whole if whole == scaled else to_stored(amount, dialect)  # the latter raises
+            else:
+                row["amount"] = to_stored(amount, dialect)
             row.setdefault("created_at", now)
         connection = self.session.connection()
         if dialect.name == "postgresql" and dialect.driver == "psycopg":

@@ -171,6 +171,7 @@ def _store(repo: Repository, parsed: ParsedFile, content_hash: str, filename: st
         outcome.warnings = list(dict.fromkeys([*outcome.warnings, *found]))
         known = repo.existing_bank_refs(bank_account.id, [line.bank_ref for line in statement.lines])
         currency = statement.currency or bank_account.currency or "EUR"
+        account_id, import_id = bank_account.id, record.id  # read once: ORM attributes cost a call each
         rows: list[dict[str, object]] = []
         for line in statement.lines:
             if line.bank_ref in known:
@@ -184,7 +185,7 @@ def _store(repo: Repository, parsed: ParsedFile, content_hash: str, filename: st
                     ibans[line.counterparty_iban] = _valid_iban(line.counterparty_iban)
                 iban = ibans[line.counterparty_iban]
             rows.append({
-                "bank_account_id": bank_account.id, "import_id": record.id, "bank_ref": line.bank_ref,
+                "bank_account_id": account_id, "import_id": import_id, "bank_ref": line.bank_ref,
                 "booked_on": line.booked_on, "value_on": line.value_on, "amount": amount,
                 "currency": line.currency or currency, "counterparty": line.counterparty,
                 "counterparty_iban": iban, "text": line.text or "", "reference": line.reference,
