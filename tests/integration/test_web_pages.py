@@ -269,7 +269,9 @@ def test_pages_for_reading(alice: TestClient) -> None:
     assert "€480.00" in re.search(r'<tr data-total="EUR">(.*?)</tr>', earlier, re.DOTALL).group(1)  # type: ignore[union-attr]
     assert alice.get("/companies/acme/aged-balance?as_of=tomorrow").status_code == 422
     reminders = alice.get("/companies/acme/reminders?as_of=2026-03-02")
-    assert reminders.status_code == 200 and "FA-2026-00123" in reminders.text  # held: a payment awaits review
+    assert reminders.status_code == 200
+    held = set(re.findall(r'<tr data-invoice="([^"]+)">', reminders.text))
+    assert held == {"FA-2026-00123", "FA-2026-00200"}  # candidates of payments awaiting review
 
 
 @sqlite_only
@@ -309,3 +311,32 @@ def test_a_signed_in_browser_may_call_the_json_api_within_its_role(app: Any, boo
                           headers={"X-CSRF-Token": viewer_token})
     assert refused.status_code == 403
     assert client(app).get("/api/review").status_code == 401
+
+
+@sqlite_only
+def test_reminders_awaiting_approval_are_approved_by_an_accountant_not_a_viewer(app: Any, book: Book) -> None:
+    page = "/companies/acme/reminders?as_of=2026-03-02"
+    viewer = signed_in(app, VIEWER)
+    listed = viewer.get(page).text
+    awaiting = re.search(r'<table id="awaiting">(.*?)</table>', listed, re.DOTALL)
+    assert awaiting and set(re.findall(r'<tr data-customer="([^"]+)">', awaiting.group(1))) == {"C001", "C002"}
+    assert 'class="approve"' not in listed
+    form = {"customer": "C001", "as_of": "2026-03-02", "csrf_token": csrf_of(viewer)}
+    assert viewer.post("/companies/acme/reminders/approve", data=form).status_code == 403
+
+    alice = signed_in(app, ACCOUNTANT)
+    assert 'class="approve"' in alice.get(page).text
+    form["csrf_token"] = csrf_of(alice)
+    done = alice.post("/companies/acme/reminders/approve", data=form)
+    assert done.status_code == 303 and done.headers["location"].endswith("approved=1")
+    after = alice.get(page).text
+    awaiting = re.search(r'<table id="awaiting">(.*?)</table>', after, re.DOTALL)
+    approved = re.search(r'<table id="approved">(.*?)</table>', after, re.DOTALL)
+    assert awaiting and re.findall(r'<tr data-customer="([^"]+)">', awaiting.group(1)) == ["C002"]
+    assert approved and re.findall(r'<tr data-customer="([^"]+)">', approved.group(1)) == ["C001"]
+    with unit_of_work(engine_for(book.db_url)) as session:
+        events = [(e.kind, e.actor, e.subject) for e in session.execute(
+            select(AuditEvent).where(AuditEvent.kind == "reminder.approved")).scalars()]
+    assert events == [("reminder.approved", f"user:{ACCOUNTANT}", "customer:C001")]
+    form["customer"] = "NOPE"
+    assert alice.post("/companies/acme/reminders/approve", data=form).status_code == 404

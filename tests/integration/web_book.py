@@ -32,6 +32,16 @@ ACCOUNTANT = "alice@acme.example.fr"
 VIEWER = "victor@acme.example.fr"
 OTHER_ACCOUNTANT = "olga@other.example.fr"
 TODAY = date(2026, 3, 2)
+# acme's reminders wait for a person: one level, any day, every message to approve.
+APPROVAL_POLICY = """require_approval = true
+business_days_only = false
+send_window = ""
+
+[[levels]]
+code = "first_reminder"
+offset_days = 1
+channels = ["email"]
+"""
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,7 @@ def build_book(db_url: str) -> Book:
     engine = engine_for(db_url)
     with unit_of_work(engine) as session:
         acme = add_company(session, "acme", "Atelier Acme SARL")
+        acme.settings = {"dunning_policy": APPROVAL_POLICY}
         other = add_company(session, "other", "Autre Client SAS")
         acme_repo, other_repo = Repository(session, acme), Repository(session, other)
         _acme(acme_repo)

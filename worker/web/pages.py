@@ -12,7 +12,9 @@ from worker.db.engine import engine_for
 from worker.db.repository import Repository
 from worker.db.tables import utcnow
 from worker.db.uow import unit_of_work
+from worker.errors import LettrageError
 from worker.services import users as user_service
+from worker.services.reminder_customers import approve_reminders
 from worker.services.reminders import plan_reminders
 from worker.services.reports import AGE_BUCKETS, aged_balance_report
 from worker.services.statement_checks import local_today
@@ -158,15 +160,34 @@ def router(settings: Settings) -> APIRouter:
                       buckets=AGE_BUCKETS, path=request.url.path)
 
     @routes.get("/companies/{company}/reminders")
-    def reminders(request: Request, company: str, as_of: str | None = None) -> Response:
+    def reminders(request: Request, company: str, as_of: str | None = None, approved: int | None = None) -> Response:
         with unit_of_work(engine()) as session:
             v = visitor(request, session, settings, company)
             day = _as_of(as_of, v)
             assert v.company is not None
             plan = plan_reminders(Repository(session, v.company), day)
-        awaiting = [r for r in plan.planned if getattr(r, "requires_approval", False)]
-        going = [r for r in plan.planned if not getattr(r, "requires_approval", False)]
-        return render("reminders.html", language=v.language, v=v, as_of=day, awaiting=awaiting, going=going,
-                      held=plan.held, path=request.url.path)
+        state = {r.key: plan.approval(r) for r in plan.planned}
+        return render("reminders.html", language=v.language, v=v, as_of=day, held=plan.held,
+                      awaiting=[r for r in plan.planned if state[r.key] == "required"],
+                      approved_rows=[r for r in plan.planned if state[r.key] == "approved"],
+                      going=[r for r in plan.planned if state[r.key] == "not_required"],
+                      approved=approved, path=request.url.path)
+
+    @routes.post("/companies/{company}/reminders/approve")
+    def approve(request: Request, company: str, customer: str = Form(...), as_of: str = Form(...),
+                csrf_token: str = Form("")) -> Response:
+        """An accountant approves the messages of one customer that wait for a person (audited under them)."""
+        with unit_of_work(engine()) as session:
+            v = visitor(request, session, settings, company)
+            check_csrf(request, v.csrf, csrf_token)
+            auth.require_decider(v)
+            day = _as_of(as_of, v)
+            assert v.company is not None
+            try:
+                done = approve_reminders(Repository(session, v.company), day, [customer], v.actor)
+            except LettrageError:
+                raise HTTPException(status_code=404, detail="Not found.") from None
+        return RedirectResponse(f"/companies/{company}/reminders?as_of={day.isoformat()}&approved={len(done)}",
+                                status_code=303)
 
     return routes
