@@ -10,6 +10,7 @@ unacknowledged tasks go back to the queue; dramatiq's default 60,000) and
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 import time
@@ -91,6 +92,18 @@ class TaskLedger(Middleware):
 
         return engine_for(self.database_url)
 
+    def _write(self, write: Any, *args: Any) -> Any:
+        """One ledger write, tried three times: a connection cut under it is dropped from the pool and the
+        next try gets a fresh one."""
+        for attempt in (1, 2, 3):
+            try:
+                return write(self._engine(), *args)
+            except (OperationalError, InterfaceError, DBAPIError):
+                if attempt == 3:
+                    raise
+                time.sleep(0.2 * attempt)
+        return None
+
     def before_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
         from worker.logging import use_json
 
@@ -100,7 +113,7 @@ class TaskLedger(Middleware):
         from worker.db.task_store import record_enqueued
 
         try:
-            record_enqueued(self._engine(), message.message_id, message.actor_name, message.queue_name,
+            self._write(record_enqueued, message.message_id, message.actor_name, message.queue_name,
                             list(message.args), dict(message.kwargs), delay, _company_ref(message))
         except Exception as exc:  # noqa: BLE001 - the task still goes to the broker
             log.warning("task ledger: enqueue not recorded", extra={
@@ -112,7 +125,7 @@ class TaskLedger(Middleware):
         with self._lock:
             self._started[message.message_id] = time.monotonic()
         try:
-            before = record_started(self._engine(), message.message_id)
+            before = self._write(record_started, message.message_id, f"{socket.gethostname()}:{os.getpid()}")
         except Exception as exc:  # noqa: BLE001 - the task itself will meet the same outage
             log.warning("task ledger: start not recorded", extra={
                 "event": "ledger.unavailable", "message_id": message.message_id, "error": one_line(exc)})
@@ -150,7 +163,7 @@ class TaskLedger(Middleware):
             log.warning("task failed, will retry", extra={"event": "task.retry", "error": error,
                                                           "retries": message.options.get("retries", 0), **fields})
         try:
-            record_finished(self._engine(), message.message_id, seconds, error, failed)
+            self._write(record_finished, message.message_id, seconds, error, failed)
         except Exception as exc:  # noqa: BLE001
             log.warning("task ledger: outcome not recorded", extra={
                 "event": "ledger.unavailable", "message_id": message.message_id, "error": one_line(exc)})

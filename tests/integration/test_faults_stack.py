@@ -15,7 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -38,14 +38,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float, what: str, step: float = 0.1) -> Any:
+def wait_until(predicate: Callable[[], Any], timeout: float, what: str, step: float = 0.1,
+               details: Callable[[], str] = str) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{details()}")
         time.sleep(step)
 
 
@@ -150,6 +151,23 @@ class Stack:
             pass
         proc.wait(timeout=10)
 
+    @staticmethod
+    def worker_pids(proc: subprocess.Popen[bytes]) -> set[int]:
+        """The dramatiq worker processes that ``lettrage worker`` (pid ``proc.pid``) started."""
+        try:
+            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        except OSError:
+            return set()
+        return {int(pid) for pid in children}
+
+    def busy(self, proc: subprocess.Popen[bytes]) -> int:
+        """Tasks the ledger shows running in one of ``proc``'s worker processes."""
+        pids = self.worker_pids(proc)
+        if not pids:
+            return 0
+        rows = self.scalar("SELECT string_agg(worker, ' ') FROM taskrecord WHERE state = 'running'") or ""
+        return sum(1 for w in rows.split() if int(w.rsplit(":", 1)[1]) in pids)
+
     def stop_all(self) -> None:
         for proc in self.workers:
             if proc.poll() is None:
@@ -179,8 +197,12 @@ class Stack:
     def all_done(self, expected: int) -> bool:
         return self.task_states().get("done", 0) >= expected
 
-    def running(self) -> int:
-        return self.task_states().get("running", 0)
+    def running(self, since: datetime | None = None) -> int:
+        """Tasks running now (started after ``since``: a killed worker leaves its tasks marked running)."""
+        sql = "SELECT count(*) FROM taskrecord WHERE state = 'running'"
+        if since is None:
+            return int(self.scalar(sql))
+        return int(self.scalar(sql + " AND started_at > :since", since=since))
 
 
 @pytest.fixture
@@ -266,7 +288,7 @@ def test_sigterm_lets_the_task_under_way_finish(stack: Stack) -> None:
     big, second = statement_files(stack.root / "in", files=2, lines=8_000)
     stack.send("import_statement_file", "default", str(big))
     worker = stack.start_worker(threads=1)
-    wait_until(stack.running, 30, "the import to start")
+    wait_until(stack.running, 30, "the import to start", step=0.02)
     stack.send("import_statement_file", "default", str(second))
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=60) == 0, stack.worker_logs()

@@ -55,8 +55,8 @@ def record_enqueued(engine: Engine, message_id: str, actor: str, queue: str, arg
     return True
 
 
-def record_started(engine: Engine, message_id: str) -> str | None:
-    """Marks the task running; returns its state before (None when it has no row)."""
+def record_started(engine: Engine, message_id: str, worker: str | None = None) -> str | None:
+    """Marks the task running (in ``worker``, host:pid); returns its state before (None when it has no row)."""
     now = utcnow()
     with unit_of_work(engine) as session:
         row = session.execute(select(TaskRecord).where(TaskRecord.message_id == message_id)).scalar_one_or_none()
@@ -64,7 +64,7 @@ def record_started(engine: Engine, message_id: str) -> str | None:
             return None
         before = row.state
         if before != "done":
-            row.state, row.started_at, row.updated_at = "running", now, now
+            row.state, row.started_at, row.updated_at, row.worker = "running", now, now, worker
             row.attempts += 1
             session.add(row)
         return before

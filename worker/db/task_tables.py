@@ -38,6 +38,7 @@ class TaskRecord(SQLModel, table=True):
     errors: int = 0  # times it raised (each retry counts)
     error: str | None = None  # the last error, one line
     duration_seconds: float | None = None  # of the last run that finished
+    worker: str | None = Field(default=None, max_length=128)  # host:pid of the process that last started it
     replayed_as: str | None = Field(default=None, max_length=64)  # message id of the replay
     enqueued_at: datetime = Field(sa_type=DateTime(timezone=True), default_factory=utcnow)
     due_at: datetime = Field(sa_type=DateTime(timezone=True), default_factory=utcnow)  # enqueued + delay

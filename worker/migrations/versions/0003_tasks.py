@@ -30,6 +30,7 @@ def upgrade() -> None:
     sa.Column('errors', sa.Integer(), nullable=False),
     sa.Column('error', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('duration_seconds', sa.Float(), nullable=True),
+    sa.Column('worker', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
     sa.Column('replayed_as', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('enqueued_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
