@@ -128,6 +128,8 @@ def test_an_accountant_works_the_queue_with_the_keyboard(page: Any, site: tuple[
     assert page.inner_text(f"#{first} .states .status") == "paid"
     page.wait_for_selector(f"#{second}.current")
     assert allocations(book.db_url) == 1
+    # The next payment also proposed that invoice: shown paid there too, without reloading the page.
+    assert page.inner_text(f"#{second} .candidate[data-key='1'] .status") == "paid"
 
     # The invoice page says paid.
     page.goto(server.url + "/companies/acme/invoices?q=FA-2026-00123")

@@ -224,6 +224,13 @@ def test_accept_conflict_undo_and_reject_are_audited_under_the_user(alice: TestC
     assert accepted.status_code == 200
     assert 'data-state="accepted"' in accepted.text and "status-paid" in accepted.text
     assert "FA-2026-00123" in accepted.text
+    # The other payment proposing the same invoice comes along, refreshed: that invoice is paid now.
+    other = re.search(rf'<article [^>]*id="item-{second}"[^>]*>(.*?)</article>', accepted.text, re.DOTALL)
+    assert other and 'hx-swap-oob="true"' in other.group(0)
+    assert re.search(r"FA-2026-00123</a></td>.*?status-paid", other.group(1), re.DOTALL)
+    stale = alice.post(f"/companies/acme/review/{second}/accept", data={"candidate": "0", "version": "1"},
+                       headers=htmx)  # its candidate 1 is that invoice: nothing open on it any more
+    assert stale.status_code == 409 and "FA-2026-00123 has 0.00 open" in stale.text
 
     # The same item again (a second accountant, or a stale page): a conflict, never a second allocation.
     again = alice.post(f"/companies/acme/review/{first}/accept", data={"candidate": "1", "version": "1"},

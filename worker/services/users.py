@@ -204,6 +204,7 @@ def authenticate(session: Session, email: str, password: str, client: str, now: 
     session.add(LoginAttempt(email=address, client=client, at=now, succeeded=ok))
     if not ok or user is None:
         raise LoginRefused("wrong email address or password")
+    forget_attempts(session, now - timedelta(days=1))  # older tries no longer count: keep the table small
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     user.last_login_at = now

@@ -21,7 +21,7 @@ from worker.services import review
 from worker.settings import Settings
 from worker.web.auth import Visitor, check_csrf, require_decider, visitor
 from worker.web.render import render
-from worker.web.views import QUEUE_PAGE, invoice_state, last_decision, queue_items, review_item
+from worker.web.views import QUEUE_PAGE, QueueItem, invoice_state, last_decision, queue_items, review_item
 
 UNDO_REASON = "undone from the review page"
 
@@ -30,6 +30,17 @@ def _queue_context(repo: Repository) -> dict[str, object]:
     page = review_queries.review_page(repo, limit=QUEUE_PAGE)
     return {"items": queue_items(repo, [item for item, _line in page.items]), "total": page.total,
             "can_undo": False}
+
+
+def _sharing_invoices(repo: Repository, item_id: int, numbers: set[str]) -> list[QueueItem]:
+    """The other pending items on the page proposing one of these invoices: their open amounts just changed,
+    so the answer carries them too (htmx out-of-band swaps)."""
+    if not numbers:
+        return []
+    page = review_queries.review_page(repo, limit=QUEUE_PAGE)
+    touched = [item for item, _line in page.items if item.id != item_id and any(
+        part.get("invoice") in numbers for c in item.candidates for part in c.get("invoices", []))]
+    return queue_items(repo, touched)
 
 
 def router(settings: Settings) -> APIRouter:
@@ -74,7 +85,8 @@ def router(settings: Settings) -> APIRouter:
                 session.rollback()
                 status_code = 409 if isinstance(exc, ReviewConflict) else 422
                 current = review_item(repo, item_id)
-                message = ("Someone else decided this item meanwhile." if status_code == 409 else str(exc))
+                decided_meanwhile = current is not None and current.item.state != "pending"
+                message = "Someone else decided this item meanwhile." if decided_meanwhile else str(exc)
                 if not htmx or current is None:
                     context = _queue_context(repo)
                     return render("queue.html", status_code=status_code, language=v.language, v=v,
@@ -83,10 +95,11 @@ def router(settings: Settings) -> APIRouter:
                               message=message, detail=str(exc))
             states = invoice_state(repo, list(decided.invoices))
             current = review_item(repo, item_id)
+            others = _sharing_invoices(repo, item_id, set(decided.invoices)) if htmx else []
         if not htmx or current is None:
             return RedirectResponse(queue_url(v), status_code=303)
-        return render("_item.html", language=v.language, v=v, qi=current, decided=decided, states=states,
-                      just_decided=True, message=None)
+        return render("_decided.html", language=v.language, v=v, qi=current, decided=decided, states=states,
+                      others=others, message=None)
 
     @routes.post("/companies/{company}/review/{item_id}/accept")
     def accept(request: Request, company: str, item_id: int, candidate: int = Form(0),
