@@ -161,7 +161,7 @@ def set_policy(repo: Repository, text: str | None, actor: str) -> None:
     else:
         settings["dunning_policy"] = text
     repo.company.settings = settings
-    repo.add(repo.company)
+    repo.session.add(repo.company)
     repo.audit("reminders.policy", subject=f"company:{repo.company.ref}", actor=actor, standard=text is None)
 
 

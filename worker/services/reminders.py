@@ -192,7 +192,7 @@ def _with_retries(repo: Repository, fresh: list[PlannedReminder], due: list[DueI
             continue
         planned.append(p)
     covered = {outbox_key(p) for p in planned} | set(rows)
-    fresh_customers = {p.customer_id for p in fresh}
+    fresh_customers = {p.customer_id for p in planned}
     open_ids = {d.id: d for d in due if not d.held}
     paused = {pz.invoice_id for pz in pauses if pz.invoice_id is not None}
     paused_customers = {pz.customer_id for pz in pauses if pz.invoice_id is None}
@@ -229,7 +229,7 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
     stay for a later run. Without ``now`` (a run for a given date) no window applies.
     """
     report = SendReport()
-    queue: list[tuple[int, PlannedReminder]] = []
+    queue: list[SendResult | tuple[int, PlannedReminder]] = []  # in plan order: known outcome, or to send
     with unit_of_work(engine) as session:
         repo = Repository(session, resolve_company(session, company_ref))
         policy = company_policy(repo.company)
@@ -240,21 +240,25 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
         rows = outbox_by_keys(repo, [outbox_key(p) for p in plan.planned])
         for p in plan.planned:
             if plan.approval(p) == "required":
-                report.results.append(SendResult(p, "skipped", "awaiting approval (lettrage reminders approve)"))
+                queue.append(SendResult(p, "skipped", "awaiting approval (lettrage reminders approve)"))
                 continue
             if p.channel in IMMEDIATE_CHANNELS and not in_window:
                 assert window is not None
-                report.results.append(SendResult(
+                queue.append(SendResult(
                     p, "skipped", f"outside the sending window {window[0]:%H:%M}-{window[1]:%H:%M}"))
                 continue
             row = rows.get(outbox_key(p)) or _queue(repo, p, as_of)
             if row.status in DONE:
-                report.results.append(SendResult(p, "skipped", _why_not_again(row)))
+                queue.append(SendResult(p, "skipped", _why_not_again(row)))
                 continue
             assert row.id is not None
             queue.append((row.id, p))
         _cancel_stale(repo, {outbox_key(p) for p in plan.planned}, actor)
-    for row_id, planned in queue:
+    for entry in queue:
+        if isinstance(entry, SendResult):
+            report.results.append(entry)
+            continue
+        row_id, planned = entry
         report.results.append(_deliver(engine, company_ref, row_id, planned, as_of, channels, mail_from, actor,
                                        template_dir))
     return report

@@ -1,0 +1,254 @@
+"""The dunning flow end to end, on SQLite and PostgreSQL, with a real SMTP server (aiosmtpd on loopback):
+exactly the expected messages arrive, with the invoice PDF attached; none for an invoice whose payment
+was imported between the plan and the send; approvals, pauses, retries with backoff and escalation,
+the sending window, and the whole exchange in `customers history`."""
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import socket
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from email.message import Message as MailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from reminders.channels import Delivery, Message, SmtpChannel, all_channels
+from reminders.channels.base import Channel
+from tests.factories import Camt053, Payment
+
+PDF = b"%PDF-1.4\n% facture FA-2026-00001\n%%EOF\n"
+HEADER = ("number,customer_ref,customer_name,customer_email,customer_since,customer_kind,amount,issued_on,due_on,"
+          "customer_address,pdf")
+
+
+class Collector:
+    def __init__(self) -> None:
+        self.messages: list[MailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
+        return "250 OK"
+
+    def by_recipient(self) -> dict[str, list[MailMessage]]:
+        out: dict[str, list[MailMessage]] = {}
+        for m in self.messages:
+            out.setdefault(str(m["To"]), []).append(m)
+        return out
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, Collector]]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    collector = Collector()
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, collector
+    finally:
+        controller.stop()
+
+
+def book(tmp_path: Path) -> str:
+    """Five customers with overdue invoices on 2026-10-06 (a Tuesday); FA-1 has its PDF."""
+    pdf = tmp_path / "FA-2026-00001.pdf"
+    pdf.write_bytes(PDF)
+    rows = [
+        ("FA-2026-00001", "C1", "Dubois SARL", "compta@dubois.example", "1500.00", "2026-09-01", "2026-10-01", str(pdf)),
+        ("FA-2026-00002", "C1", "Dubois SARL", "compta@dubois.example", "250.00", "2026-09-03", "2026-10-03", ""),
+        ("FA-2026-00003", "C2", "Morel Traiteur", "morel@example.fr", "800.00", "2026-09-05", "2026-10-05", ""),
+        ("FA-2026-00004", "C3", "Grand Compte SA", "ap@grandcompte.example", "9000.00", "2026-09-02", "2026-10-02", ""),
+        ("FA-2026-00005", "C4", "Litige SAS", "litige@example.fr", "400.00", "2026-09-02", "2026-10-02", ""),
+    ]
+    lines = [HEADER] + [f'{n},{c},"{name}",{mail},2025-06-01,business,{amt},{issued},{due},"1 rue Neuve|75001 Paris",{p}'
+                        for n, c, name, mail, amt, issued, due, p in rows]
+    path = tmp_path / "factures.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def payment_statement(tmp_path: Path, number: str, amount: str, ref: str = "BQ-9") -> str:
+    camt = Camt053([Payment(ref, date(2026, 10, 5), Decimal(amount), "MOREL TRAITEUR", f"Facture {number}")],
+                   statement_id=f"S-{ref}")
+    path = tmp_path / f"{ref}.xml"
+    path.write_bytes(camt.render())
+    return str(path)
+
+
+def test_exactly_the_expected_messages_arrive_with_the_invoice_attached(cli: Any, tmp_path: Path,
+                                                                        smtp: tuple[int, Collector]) -> None:
+    port, collector = smtp
+    cli.env.update({"LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}", "LETTRAGE_MAIL_FROM": "relances@atelier.example",
+                    "LETTRAGE_REPLY_TO": "compta@atelier.example"})
+    cli.json("invoices", "import", book(tmp_path))
+    cli("customers", "profile", "C3", "--key-account")
+    cli("customers", "pause", "C4", "--reason", "dispute", "--until", "2026-10-31", "--note", "prestation contestée")
+
+    plan = cli.json("reminders", "plan", "--as-of", "2026-10-06")
+    assert all({"customer_ref", "invoices", "level", "channel", "amount_due"} <= set(p) for p in plan)
+    assert [(p["customer_ref"], p["invoices"], p["level"], p["channel"], p["amount_due"], p["approval"])
+            for p in plan] == [
+        ("C1", ["FA-2026-00001", "FA-2026-00002"], "first_reminder", "email", "1750.00", "not_required"),
+        ("C2", ["FA-2026-00003"], "first_reminder", "email", "800.00", "not_required"),
+        ("C3", ["FA-2026-00004"], "first_reminder", "email", "9000.00", "required"),
+    ]
+    # C2's payment arrives between the plan and the send.
+    cli.json("statements", "import", payment_statement(tmp_path, "FA-2026-00003", "800.00"))
+    assert cli.json("match")["auto"] == 1
+
+    sent = cli.json("reminders", "send", "--as-of", "2026-10-06")
+    assert [(r["customer_ref"], r["status"]) for r in sent] == [("C1", "sent"), ("C3", "skipped")]
+    assert "awaiting approval" in sent[1]["detail"]
+    [message] = collector.messages
+    assert message["To"] == "compta@dubois.example" and message["Reply-To"] == "compta@atelier.example"
+    assert message["Message-ID"].startswith("<lettrage.default.") and message["Message-ID"].endswith("@atelier.example>")
+    assert message["X-Lettrage-Invoices"] == "FA-2026-00001 FA-2026-00002"
+    [attachment] = [part for part in message.walk() if part.get_filename()]
+    assert attachment.get_filename() == "FA-2026-00001.pdf" and attachment.get_payload(decode=True) == PDF
+
+    approved = cli.json("reminders", "approve", "--as-of", "2026-10-06", "--customer", "C3")
+    assert [(a["customer_ref"], a["level"]) for a in approved] == [("C3", "first_reminder")]
+    again = cli.json("reminders", "send", "--as-of", "2026-10-06")
+    assert [(r["customer_ref"], r["status"]) for r in again if r["status"] == "sent"] == [("C3", "sent")]
+    assert cli.json("reminders", "send", "--as-of", "2026-10-06") == [] or all(
+        r["status"] == "skipped" for r in cli.json("reminders", "send", "--as-of", "2026-10-06"))
+    assert sorted(collector.by_recipient()) == ["ap@grandcompte.example", "compta@dubois.example"]
+    assert len(collector.messages) == 2  # nothing to C2 (paid), nothing to C4 (paused)
+
+    history = cli.json("customers", "history", "C1")
+    kinds = [e["kind"] for e in history]
+    assert "reminder.sent" in kinds and "invoices.imported" not in kinds
+    sent_event = next(e for e in history if e["kind"] == "reminder.sent")
+    assert sent_event["data"]["channel"] == "email" and sent_event["data"]["title"] == message["Subject"]
+    assert "FA-2026-00001" in sent_event["data"]["body"] and sent_event["data"]["attachments"] == ["FA-2026-00001.pdf"]
+    assert sent_event["data"]["message_id"] == message["Message-ID"]
+    c4 = cli.json("customers", "history", "C4")
+    assert [e["kind"] for e in c4] == ["reminders.paused"] and "dispute" in c4[0]["summary"]
+    c3 = [e["kind"] for e in cli.json("customers", "history", "C3")]
+    assert c3.index("customer.dunning_profile") < c3.index("reminder.approved") < c3.index("reminder.sent")
+
+    # Once the pause is over C4 is reminded; a customer just reminded waits for the gap (5 days).
+    later = cli.json("reminders", "plan", "--as-of", "2026-11-02")
+    assert sorted({(p["customer_ref"], p["level"]) for p in later}) == [
+        ("C1", "second_reminder"), ("C3", "second_reminder"), ("C4", "first_reminder")]
+    assert [p["customer_ref"] for p in cli.json("reminders", "plan", "--as-of", "2026-10-09")] == []
+
+
+class PaymentArrivesDuringTheRun:
+    """Wraps the SMTP channel: while the first message goes out, C2's payment is imported and matched,
+    as a concurrent import would."""
+
+    name = "email"
+
+    def __init__(self, inner: Channel, engine: Any, statement: str) -> None:
+        self.inner, self.engine, self.statement, self.done = inner, engine, statement, False
+
+    def send(self, message: Message) -> Delivery:
+        delivery = self.inner.send(message)
+        if not self.done:
+            from worker.db.repository import Repository
+            from worker.db.uow import unit_of_work
+            from worker.services.companies import resolve_company
+            from worker.services.matching import run_matching
+            from worker.services.sync import import_paths
+
+            self.done = True
+            import_paths(self.engine, None, [self.statement])
+            with unit_of_work(self.engine) as session:
+                run_matching(Repository(session, resolve_company(session, None)))
+        return delivery
+
+
+def test_a_payment_imported_during_the_run_cancels_its_reminder(cli: Any, engine: Any, tmp_path: Path,
+                                                                smtp: tuple[int, Collector]) -> None:
+    from worker.services.reminders import send_reminders
+
+    port, collector = smtp
+    cli.json("invoices", "import", book(tmp_path))
+    channels = dict(all_channels(f"smtp://127.0.0.1:{port}", "relances@atelier.example", tmp_path / "out"))
+    channels["email"] = PaymentArrivesDuringTheRun(SmtpChannel(f"smtp://127.0.0.1:{port}", "relances@atelier.example"),
+                                                   engine, payment_statement(tmp_path, "FA-2026-00003", "800.00"))
+    report = send_reminders(engine, None, date(2026, 10, 6), channels, "relances@atelier.example")
+    outcome = {r.reminder.customer_ref: (r.status, r.detail) for r in report.results}
+    assert outcome["C1"][0] == "sent" and outcome["C3"][0] == "sent" and outcome["C4"][0] == "sent"
+    assert outcome["C2"] == ("skipped", "cancelled before sending: FA-2026-00003 is paid since the plan")
+    assert "morel@example.fr" not in collector.by_recipient() and len(collector.messages) == 3
+    cancelled = [e for e in cli.json("customers", "history", "C2") if e["kind"] == "reminder.cancelled"]
+    assert cancelled and "paid since the plan" in cancelled[0]["data"]["reason"]
+
+
+def test_failures_are_retried_with_backoff_then_escalated_to_a_letter(cli: Any, engine: Any, tmp_path: Path) -> None:
+    from worker.services.reminders import plan_reminders, send_reminders
+
+    cli.json("invoices", "import", book(tmp_path))
+    cli("customers", "pause", "C2", "--reason", "other")
+    cli("customers", "pause", "C3", "--reason", "other")
+    cli("customers", "pause", "C4", "--reason", "other")
+    channels = all_channels(None, None, tmp_path / "out")  # no SMTP: every email fails
+
+    def run(day: str) -> list[tuple[str, str, str]]:
+        report = send_reminders(engine, None, date.fromisoformat(day), channels)
+        return [(r.reminder.level, r.reminder.channel, r.status) for r in report.results]
+
+    assert run("2026-10-06") == [("first_reminder", "email", "failed")]
+    assert run("2026-10-06") == []  # backoff: not before tomorrow
+    assert run("2026-10-07") == [("first_reminder", "email", "failed")]
+    assert run("2026-10-08") == []  # the second failure waits two days
+    assert run("2026-10-09") == [("first_reminder", "email", "failed")]  # third: given up, escalated
+    assert run("2026-10-12") == [("first_reminder", "letter", "sent")]
+    assert run("2026-10-13") == []
+    letters = list((tmp_path / "out" / "letters" / "C1").glob("*.pdf"))
+    assert len(letters) == 1 and letters[0].read_bytes().startswith(b"%PDF")
+    kinds = [e["kind"] for e in cli.json("customers", "history", "C1")]
+    assert kinds.count("reminder.failed") == 3 and kinds.count("reminder.escalated") == 1
+    assert kinds.count("reminder.sent") == 1
+    from sqlmodel import Session
+
+    from worker.db.repository import Repository
+    from worker.services.companies import resolve_company
+
+    with Session(engine) as session:
+        plan = plan_reminders(Repository(session, resolve_company(session, None)), date(2026, 10, 19))
+    # The letter was a reminder: the next level waits for the customer's gap (5 days), then comes.
+    assert [(p.level, p.channel) for p in plan.planned] == [("second_reminder", "email"), ("second_reminder", "letter")]
+
+
+def test_emails_wait_for_the_sending_window_letters_do_not(cli: Any, engine: Any, tmp_path: Path,
+                                                          smtp: tuple[int, Collector]) -> None:
+    from worker.services.reminders import send_reminders
+
+    port, collector = smtp
+    cli.json("invoices", "import", book(tmp_path))
+    channels = all_channels(f"smtp://127.0.0.1:{port}", "relances@atelier.example", tmp_path / "out")
+    night = datetime(2026, 10, 6, 21, 30, tzinfo=UTC)  # 23:30 in Paris
+    report = send_reminders(engine, None, date(2026, 10, 6), channels, now=night)
+    assert {r.status for r in report.results} == {"skipped"}
+    assert all("outside the sending window 06:00-20:00" in r.detail for r in report.results)
+    assert collector.messages == []
+    morning = datetime(2026, 10, 6, 7, 0, tzinfo=UTC)  # 09:00 in Paris
+    report = send_reminders(engine, None, date(2026, 10, 6), channels, now=morning)
+    assert [r.status for r in report.results] == ["sent"] * 4 and len(collector.messages) == 4
+
+
+def test_policy_command_sets_a_company_policy_requiring_approval(cli: Any, tmp_path: Path) -> None:
+    cli.json("invoices", "import", book(tmp_path))
+    policy = tmp_path / "policy.toml"
+    policy.write_text('require_approval = true\n[[levels]]\ncode = "first_reminder"\noffset_days = 3\n'
+                      'channels = ["email"]\n', encoding="utf-8")
+    shown = cli.json("reminders", "policy", "--set", str(policy))
+    assert shown["require_approval"] and [lv["code"] for lv in shown["levels"]] == ["first_reminder"]
+    plan = cli.json("reminders", "plan", "--as-of", "2026-10-06")
+    assert {p["approval"] for p in plan} == {"required"} and [p["customer_ref"] for p in plan] == ["C1", "C3", "C4"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[levels]]\ncode = "x"\noffset_days = 1\nchannels = ["fax"]\n', encoding="utf-8")
+    result = cli("reminders", "policy", "--set", str(bad), ok=False)
+    assert result.exit_code == 1 and "levels[0].channels: unknown channel 'fax'" in result.stderr
+    assert cli.json("reminders", "policy", "--standard")["name"] == "standard"
+    assert json.loads(cli("reminders", "plan", "--as-of", "2026-10-06", "--json").stdout)[0]["approval"] == "not_required"
