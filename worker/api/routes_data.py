@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, UploadFile
@@ -100,7 +99,7 @@ class StatementRefused(LettrageError):
 
 @router.get("/reports/aged-balance", response_model=s.AgedBalanceOut, responses=ERRORS, tags=["reports"])
 def report_aged_balance(request: Request, principal: Annotated[Principal, require("reports:read")],
-                        as_of: date) -> s.AgedBalanceOut:
+                        as_of: s.Day) -> s.AgedBalanceOut:
     """Open amounts by days past due on ``as_of``: not yet due, 1-30, 31-60, 61-90, over 90."""
     with company_repo(request, principal) as repo:
         buckets = aged_balance(repo, as_of)

@@ -1,7 +1,6 @@
 """Reminders over HTTP: the plan for a day, sending it, and what was sent (thin over worker/services/reminders.py)."""
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +16,7 @@ ERRORS = {401: {"model": s.Problem}, 403: {"model": s.Problem}, 422: {"model": s
 
 @router.get("/plan", response_model=s.PlanOut, responses=ERRORS)
 def reminders_plan(request: Request, principal: Annotated[Principal, require("reminders:read")],
-                   as_of: date) -> s.PlanOut:
+                   as_of: s.Day) -> s.PlanOut:
     """What would be sent on ``as_of``, and which unpaid invoices are held back and why."""
     with company_repo(request, principal) as repo:
         result = plan_reminders(repo, as_of)

@@ -1,7 +1,6 @@
 """The review queue and the allocations over HTTP: thin calls of worker/services/review.py."""
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
@@ -66,7 +65,7 @@ def review_list(request: Request, principal: Annotated[Principal, require("revie
                 q_: Annotated[str | None, Query(alias="q", max_length=100)] = None,
                 min_amount: Annotated[str | None, Query(pattern=s.AMOUNT)] = None,
                 max_amount: Annotated[str | None, Query(pattern=s.AMOUNT)] = None,
-                booked_from: date | None = None, booked_to: date | None = None,
+                booked_from: s.Day | None = None, booked_to: s.Day | None = None,
                 limit: Limit = 50, offset: Offset = 0) -> s.ReviewPageOut:
     """Review items (pending by default), oldest payment first; ``q`` searches payer, text, IBAN and bank id."""
     with company_repo(request, principal) as repo:

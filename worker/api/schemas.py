@@ -2,11 +2,20 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 AMOUNT = r"^\d{1,12}(\.\d{1,2})?$"
+
+
+def _plausible(day: date) -> date:
+    if not 1900 <= day.year <= 2999:
+        raise ValueError("a date between 1900-01-01 and 2999-12-31")
+    return day
+
+
+Day = Annotated[date, AfterValidator(_plausible)]  # a business date: years 1900 to 2999
 
 
 class Problem(BaseModel):
@@ -227,7 +236,7 @@ class PlanOut(BaseModel):
 
 
 class SendIn(BaseModel):
-    as_of: date
+    as_of: Day
 
 
 class SentOut(BaseModel):

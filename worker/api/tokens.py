@@ -11,7 +11,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -36,6 +36,7 @@ ROLE_SCOPES = {
     "admin": frozenset(SCOPES),
 }
 PREFIX = "lt_"
+LAST_USED_EVERY = timedelta(minutes=1)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 
 
@@ -117,6 +118,9 @@ def token_owner(session: Session, token: str, now: datetime | None = None) -> To
     company = session.get(Company, row.company_id)
     if company is None or row.id is None:
         return None
-    row.last_used_at = now or utcnow()
-    session.add(row)
+    now = now or utcnow()
+    last = row.last_used_at
+    if last is None or (last.replace(tzinfo=now.tzinfo) if last.tzinfo is None else last) < now - LAST_USED_EVERY:
+        row.last_used_at = now  # written at most once a minute: not a database write per request
+        session.add(row)
     return TokenOwner(row.id, row.name, company, frozenset(row.scopes))

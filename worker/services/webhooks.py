@@ -213,9 +213,10 @@ class DispatchReport:
 
 
 def dispatch(engine: Engine, secret_key: str, company_ref: str | None = None, now: datetime | None = None,
-             post: Post = http_post) -> DispatchReport:
+             post: Post | None = None) -> DispatchReport:
     """Collects new events and posts every delivery that is due; safe to run from several processes."""
     now = now or utcnow()
+    post = post or http_post
     report = DispatchReport()
     with unit_of_work(engine) as session:
         chosen = [c for c in companies(session) if company_ref is None or c.ref == company_ref]
