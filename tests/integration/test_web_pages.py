@@ -151,7 +151,9 @@ def test_login_is_throttled_after_five_failures_for_an_address(app: Any, book: B
     # The right password no longer helps: refused before the password is looked at.
     throttled = login(c, ACCOUNTANT)
     assert throttled.status_code == 429 and "15 minutes" in throttled.text
-    assert count(book.db_url, LoginAttempt, LoginAttempt.succeeded.is_(False)) == 7
+    assert login(c, ACCOUNTANT).status_code == 429
+    # Refused tries are not counted: they would otherwise keep the address locked for as long as anyone tries.
+    assert count(book.db_url, LoginAttempt, LoginAttempt.succeeded.is_(False)) == 6
     # Another address from the same client is not locked out by them.
     assert login(c, VIEWER).status_code == 303
 

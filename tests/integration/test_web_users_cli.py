@@ -110,3 +110,31 @@ def test_sessions_expire_when_idle_or_old(cli: Any, db_url: str) -> None:
     with unit_of_work(engine) as session:
         roles = session.execute(select(UserRole.role).join(User, User.id == UserRole.user_id)).scalars().all()
     assert roles == ["viewer"]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_login_throttling_per_address_and_per_client_over_fifteen_minutes(cli: Any, db_url: str) -> None:
+    run(cli, "users", "add", "dave@example.fr", "--role", "viewer", "--password-stdin", stdin="dave's password\n")
+    engine = engine_for(db_url)
+    start = utcnow()
+
+    def attempt(email: str, password: str, client: str, at: Any) -> str:
+        with unit_of_work(engine) as session:
+            try:
+                users.authenticate(session, email, password, client, at)
+            except users.LoginThrottled:
+                return "throttled"
+            except users.LoginRefused:
+                return "refused"
+            return "ok"
+
+    for n in range(5):
+        assert attempt("dave@example.fr", f"guess {n}", "10.0.0.1", start) == "refused"
+    assert attempt("dave@example.fr", "dave's password", "10.0.0.2", start + timedelta(minutes=10)) == "throttled"
+    assert attempt("dave@example.fr", "dave's password", "10.0.0.2", start + timedelta(minutes=15, seconds=1)) == "ok"
+    # One client guessing across many addresses: 20 failures, then even a right password waits.
+    later = start + timedelta(hours=1)
+    for n in range(20):
+        assert attempt(f"user{n}@example.fr", "whatever it is", "10.6.6.6", later) == "refused"
+    assert attempt("dave@example.fr", "dave's password", "10.6.6.6", later) == "throttled"
+    assert attempt("dave@example.fr", "dave's password", "10.0.0.3", later) == "ok"

@@ -33,11 +33,12 @@ def test_passwords_are_argon2id_hashes_that_verify_only_the_password() -> None:
 
 
 def test_the_default_cost_is_argon2_cffis_recommended_one() -> None:
-    # Hashed at import by the module's own hasher (the tests swap in a cheap one): the library's defaults.
-    used = extract_parameters(users._DUMMY_HASH)
+    # The tests swap in a cheap hasher; the deployment's own is argon2id at the library's default cost.
+    used = extract_parameters(users.DEFAULT_HASHER.hash("correct horse battery"))
     default = PasswordHasher()
     assert (used.type, used.time_cost, used.memory_cost, used.parallelism) == (
         Type.ID, default.time_cost, default.memory_cost, default.parallelism)
+    assert users._dummy_hash().startswith("$argon2id$v=19$m=1024,t=1,p=1$")  # the hasher in use, here the cheap one
 
 
 @pytest.mark.parametrize(("role", "reads", "decides", "manages"), [

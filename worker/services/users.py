@@ -32,9 +32,9 @@ THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_EMAIL = 5
 MAX_FAILURES_PER_CLIENT = 20
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_hasher = PasswordHasher()
-# Verified against when the address is unknown, so an unknown address takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+DEFAULT_HASHER = PasswordHasher()  # argon2id, argon2-cffi's default cost (RFC 9106, low-memory profile)
+_hasher = DEFAULT_HASHER
+_dummy_hashes: dict[int, str] = {}
 
 
 class UserError(LettrageError):
@@ -81,6 +81,15 @@ def _password_matches(stored: str, password: str) -> bool:
         return _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _dummy_hash() -> str:
+    """Verified against when the address is unknown, so an unknown address takes as long as a wrong
+    password (made once per hasher, with its cost)."""
+    key = id(_hasher)
+    if key not in _dummy_hashes:
+        _dummy_hashes[key] = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hashes[key]
 
 
 def user_by_email(session: Session, email: str) -> User | None:
@@ -190,16 +199,17 @@ def throttled(session: Session, email: str, client: str, now: datetime) -> bool:
 def authenticate(session: Session, email: str, password: str, client: str, now: datetime) -> User:
     """The active user with this address and password; every attempt is recorded (commit it even on failure).
 
-    Raises LoginThrottled after 5 failures for the address, or 20 from the client, in 15 minutes,
-    without looking at the password; LoginRefused for a wrong address or password.
+    Raises LoginThrottled after 5 failures for the address, or 20 from the client, in the last 15
+    minutes, without looking at the password (so at most 5 guesses per address and 20 per client in
+    any 15 minutes); LoginRefused for a wrong address or password.
     """
     address = email.strip().lower()[:254]
     client = client[:64]
     if throttled(session, address, client, now):
-        session.add(LoginAttempt(email=address, client=client, at=now, succeeded=False))
+        # Not recorded: refused tries must not extend the lock, or anyone could keep a user out for good.
         raise LoginThrottled("too many failed attempts: wait 15 minutes and try again")
     user = user_by_email(session, address)
-    matches = _password_matches(user.password_hash if user else _DUMMY_HASH, password)
+    matches = _password_matches(user.password_hash if user else _dummy_hash(), password)
     ok = bool(user is not None and matches and user.is_active)
     session.add(LoginAttempt(email=address, client=client, at=now, succeeded=ok))
     if not ok or user is None:
