@@ -10,6 +10,16 @@ reference, or a weaker key confirmed by the payer), it covers every invoice
 the line identifies, the amount settles them (or is a partial payment of a
 single strongly referenced invoice), and no IBAN contradicts the customer.
 
+A payment that names no invoice is auto-eligible in one case only: its payer is
+identified beyond doubt (a known IBAN of one customer, or a name that matches one
+customer and nobody else) and it equals exactly what one of that customer's
+invoices still owes. Among several such invoices (a subscription's identical
+monthly amounts) it settles the one the law designates: Code civil art. 1342-10
+imputes a payment that does not say which debt it pays to the debts already due
+first, and among those to the oldest. Lines that name an invoice are decided
+first (``match_lines``), so an unreferenced payment never takes an invoice that
+another payment names.
+
 The best hypothesis is applied only if it is auto-eligible, scores at least
 ``auto_threshold`` and beats the runner-up by ``ambiguity_margin``; otherwise
 plausible hypotheses go to review, and a line with none is unmatched. Like
@@ -31,6 +41,7 @@ from matching.names import NameHit, NameIndex
 from matching.references import ReferenceIndex, RefHit
 
 MAX_CANDIDATES = 5
+NAME_MARGIN = 20.0  # a whole-name score this far ahead of every other customer's singles the payer out
 MAX_AMOUNT_ONLY = 12  # invoices considered on amount alone; more than the 5 shown, so ties stay visible
 DEFAULT_CONFIG = MatchConfig()  # frozen, so one shared instance is safe as a default
 
@@ -49,6 +60,8 @@ W_OVER = 0.05
 W_PAYER_IBAN = 0.2
 W_PAYER_NAME = 0.1
 W_PAYER_CONTRADICTS = -0.3  # the payer is recognised as someone else: a typo'd reference?
+W_IMPUTED = 0.4  # no reference, but the identified payer owes exactly this on the invoice the law designates
+W_OVER_REFERENCED = 0.3  # more than the referenced invoice owes: the excess stays the customer's credit
 
 
 class _AmountIndex:
@@ -80,6 +93,14 @@ class _AmountIndex:
         return sorted(i for key in self._keys[lo:hi] for i in self._ids[key])
 
 
+@dataclass(frozen=True)
+class _Payer:
+    """The one customer a line's payer evidence points to, and why."""
+
+    customer_id: int
+    reason: str
+
+
 @dataclass
 class _Hypothesis:
     invoice_ids: tuple[int, ...]
@@ -90,6 +111,7 @@ class _Hypothesis:
     invoice_reasons: dict[int, list[str]] = field(default_factory=dict)
     blocker: str | None = None  # why this hypothesis may not be applied automatically
     fit: Fit = Fit.EXACT
+    named: bool = False  # the line names every invoice of it outright
 
     def sort_key(self) -> tuple[float, int, tuple[int, ...]]:
         return (-self.score, len(self.invoice_ids), self.invoice_ids)
@@ -117,6 +139,7 @@ class Matcher:
                 self.by_customer.setdefault((cur, inv.customer_id), []).append(inv.id)
         self.ibans = IbanIndex(customers)
         self.names = NameIndex(customers)
+        self.claimed: set[int] = set()  # invoices some line of the run names (see ``claim``)
 
     # ---- the run ----------------------------------------------------------------------------
     def decide(self, line: BankLine) -> Decision:
@@ -131,28 +154,39 @@ class Matcher:
             # Money that settles an open invoice exactly is never left unmatched, even when the payer
             # looks like someone else: unmatched, that invoice would be reminded although it may be
             # paid. An accountant decides (and the review item holds the invoice meanwhile).
-            settling = sorted((h for h in hypotheses if h.fit.settles), key=_Hypothesis.sort_key)
+            settling = sorted((h for h in hypotheses if h.fit.settles or h.named), key=_Hypothesis.sort_key)
             if settling:
                 candidates = tuple(Candidate(self._proposals(h), h.score, tuple(h.reasons))
                                    for h in settling[:MAX_CANDIDATES])
+                self.claimed.update(p.invoice_id for c in candidates for p in c.proposals)
                 return Decision(line.id, "review", candidates=candidates, reasons=(
-                    "weak evidence, but the amount settles an open invoice: not left unmatched",))
+                    "weak evidence, but the line names or settles an open invoice: not left unmatched",))
             return Decision(line.id, "unmatched", reasons=tuple(self._why_unmatched(line, currency)))
         best = viable[0]
         runner_up = viable[1].score if len(viable) > 1 else 0.0
         margin = round(best.score - runner_up, 3)
-        if best.fit is Fit.PARTIAL and any(h.fit.settles for h in viable[1:]):
+        if best.fit is Fit.PARTIAL and any(h.fit is Fit.EXACT for h in viable[1:]):
             # "FA-1" with the exact amount of another invoice: a typo as likely as a part payment
             best.blocker = "partial payment, but the amount settles another candidate exactly"
+            best.auto_ok = False
+        if best.fit is Fit.OVER and any(h.fit.settles for h in viable[1:]):
+            # "FA-1" paying FA-1 and, by its excess, another open invoice nobody named
+            best.blocker = "over-payment, but the amount settles other candidates"
             best.auto_ok = False
         if best.auto_ok and best.score >= self.config.auto_threshold and margin >= self.config.ambiguity_margin:
             allocations = self._proposals(best)
             for proposal in allocations:
                 self._consume(currency, proposal.invoice_id, proposal.amount + proposal.write_off)
             return Decision(line.id, "auto", allocations=allocations, reasons=tuple(best.reasons))
-        candidates = tuple(
-            Candidate(self._proposals(h), h.score, tuple(h.reasons)) for h in viable[:MAX_CANDIDATES]
-        )
+        # Below the floor but shown anyway: money that settles an invoice exactly, or an invoice the
+        # line names outright (an over-payment from a payer taken for someone else): left out, those
+        # invoices would not be held and could be reminded although this may be their payment.
+        shown = viable[:MAX_CANDIDATES]
+        shown += sorted((h for h in hypotheses if h.score < self.config.review_threshold
+                         and (h.fit.settles or h.named)), key=_Hypothesis.sort_key)[:MAX_CANDIDATES - len(shown)]
+        candidates = tuple(Candidate(self._proposals(h), h.score, tuple(h.reasons)) for h in shown)
+        # Any of these may be what this line pays: later unreferenced payments are not imputed to them.
+        self.claimed.update(p.invoice_id for c in candidates for p in c.proposals)
         return Decision(line.id, "review", candidates=candidates, reasons=self._why_review(best, margin))
 
     def _consume(self, currency: str, inv_id: int, amount: Decimal) -> None:
@@ -184,6 +218,7 @@ class Matcher:
         hits = {h.invoice_id: h for h in index.find(line, self._is_open)}
         iban_owners = self.ibans.owners(line.counterparty_iban)
         name_hits = self.names.search(line.counterparty, self.config.name_threshold)
+        payer = self._payer(iban_owners, name_hits)
 
         groups: list[tuple[int, ...]] = []
         referenced_by_customer: dict[int, list[int]] = {}
@@ -216,8 +251,78 @@ class Matcher:
             if key in seen:
                 continue
             seen.add(key)
-            result.append(self._score(line, group, hits, strong_ids, iban_owners, name_hits))
+            result.append(self._score(line, group, hits, strong_ids, iban_owners, name_hits, payer))
         return result
+
+    def claim(self, line: BankLine) -> bool:
+        """Records the invoices ``line`` names; returns whether it names any.
+
+        Named: outright (number, RF reference), or weakly (one typo away, the number's last digits)
+        when the payer is that invoice's customer.
+
+        A payment without a reference is never imputed to an invoice another line of the run names
+        (``match_lines`` claims every line before deciding any): that line may be its payment,
+        waiting in review.
+        """
+        index = self.refs.get(line.currency.upper())
+        if index is None:
+            return False
+        hits = index.find(line, self._is_open)
+        named = {h.invoice_id for h in hits if h.strong}
+        weak = [h for h in hits if not h.strong]
+        if weak:  # a mistyped number or a bare "n° 38" counts when the payer is that invoice's customer
+            payers = set(self.ibans.owners(line.counterparty_iban))
+            payers |= set(self.names.search(line.counterparty, self.config.name_threshold))
+            named |= {h.invoice_id for h in weak if self.invoices[h.invoice_id].customer_id in payers}
+        self.claimed |= named
+        return bool(named)
+
+    def _payer(self, iban_owners: list[int], name_hits: dict[int, NameHit]) -> _Payer | None:
+        """The customer the payer is beyond doubt, or None.
+
+        A known IBAN of exactly one customer, unless the name points elsewhere; else a name scoring at
+        least ``name_auto_threshold`` for one customer while no other customer reaches ``name_threshold``.
+        """
+        if iban_owners:
+            if len(iban_owners) != 1 or (name_hits and iban_owners[0] not in name_hits):
+                return None
+            return _Payer(iban_owners[0], f"payer IBAN known for customer {self._customer_ref(iban_owners[0])} only")
+        if not name_hits:
+            return None
+        ranked = sorted(name_hits.values(), key=lambda h: (-h.full, -h.score, h.customer_id))
+        hit = ranked[0]
+        if hit.score < self.config.name_auto_threshold or hit.kind_clash:
+            return None
+        if len(ranked) > 1:
+            # Several customers share a word with the payer ("LEFEVRE"): the whole name must single one out.
+            if hit.full < self.config.name_auto_threshold or ranked[1].full > hit.full - NAME_MARGIN:
+                return None
+            return _Payer(hit.customer_id, f"payer name '{hit.payer}' is '{hit.name}' ({hit.full:.0f}); other "
+                                           f"customers share only part of it (at most {ranked[1].full:.0f})")
+        return _Payer(hit.customer_id, f"payer name identifies customer {self._customer_ref(hit.customer_id)} "
+                                       f"and no other ({hit.score:.0f})")
+
+    def _imputed(self, currency: str, customer_id: int, line: BankLine) -> tuple[int, int] | None:
+        """The invoice a payment naming none settles in law, and how many others owed the same amount.
+
+        Code civil art. 1342-10: without the debtor's indication, a payment goes to the debts already
+        due, then among them to the oldest. Only invoices issued by the booking date and still owing
+        exactly the line's amount qualify. None when there is none, or when the designated invoice is
+        claimed by another line of the run (it names it, or may pay it and waits in review): never
+        skip to the next one, that would settle an invoice nobody paid.
+        """
+        options = [
+            i for i in self.by_customer.get((currency, customer_id), ())
+            if self.remaining[i] == line.amount and self.invoices[i].issued_on <= line.booked_on
+        ]
+        if not options:
+            return None
+        best = min(options, key=lambda i: (self.invoices[i].due_on > line.booked_on, self.invoices[i].due_on,
+                                           self.invoices[i].issued_on, i))
+        if best in self.claimed:
+            # Another line names it or may pay it (in review): which one this pays is for a person to say.
+            return None
+        return best, len(options) - 1
 
     def _subset_pool(self, currency: str, customer_id: int, hits: dict[int, RefHit]) -> list[int]:
         """The customer's first open invoices for subset sums: referenced ones, then oldest due."""
@@ -243,6 +348,7 @@ class Matcher:
         strong_ids: set[int],
         iban_owners: list[int],
         name_hits: dict[int, NameHit],
+        payer: _Payer | None = None,
     ) -> _Hypothesis:
         group = tuple(self._preferred(group))
         customer_ids = sorted({self.invoices[i].customer_id for i in group})
@@ -292,6 +398,9 @@ class Matcher:
             score += W_REF_WEAK
         covers_named = strong_ids <= set(group)  # "FA-1 FA-2" is not settled by FA-1 alone
         identified = (all_strong or weak_confirmed) and covers_named
+        # a part- or over-payment needs the invoice named outright, or weakly by a payer beyond doubt
+        certain_payer = payer is not None and customer_ids == [payer.customer_id]
+        named_enough = covers_named and (all_strong or (weak_confirmed and certain_payer)) and len(group) == 1
 
         # amount
         owed = [self.remaining[i] for i in group]
@@ -302,15 +411,35 @@ class Matcher:
         elif how is Fit.TOLERANCE:
             score += W_AMOUNT_TOLERANCE if len(group) == 1 or all_hit else W_AMOUNT_GROUP
         elif how is Fit.PARTIAL:
-            score += W_PARTIAL_STRONG if all_strong and len(group) == 1 else W_PARTIAL_OTHER
+            score += W_PARTIAL_STRONG if named_enough else W_PARTIAL_OTHER
         else:
             score += W_OVER
         amount_reason = describe(line.amount, total, how, len(group), self.config.amount_tolerance)
         if len(group) == 1:
             per_invoice[group[0]].append(amount_reason)
 
-        settles = how.settles or (how is Fit.PARTIAL and all_strong and len(group) == 1)
-        blocker = _blocker(
+        if how is Fit.OVER and named_enough and payer_agrees:
+            score += W_OVER_REFERENCED - W_OVER
+            reasons.append(f"the excess {line.amount - total} stays the customer's credit")
+
+        # no reference: the identified payer's invoice that the law designates (Code civil art. 1342-10)
+        imputed = False
+        if (not hits and len(group) == 1 and how is Fit.EXACT and payer is not None
+                and customer_ids == [payer.customer_id]):
+            found = self._imputed(line.currency.upper(), payer.customer_id, line)
+            if found is not None and found[0] == group[0]:
+                imputed = True
+                score += W_IMPUTED
+                reasons.append(payer.reason)
+                if found[1]:
+                    reasons.append(f"{found[1]} other open invoice(s) of this customer owe the same amount: "
+                                   "imputed to the oldest due (Code civil art. 1342-10)")
+                else:
+                    reasons.append("the only open invoice of this customer owing this amount")
+
+        settles = (how.settles or (how is Fit.PARTIAL and named_enough)
+                   or (how is Fit.OVER and named_enough and payer_agrees))
+        blocker = None if imputed and not contradicted else _blocker(
             group_hits=bool(group_hits), all_hit=all_hit, identified=identified, covers_named=covers_named,
             settles=settles, contradicted=contradicted, customers=len(customer_ids),
         )
@@ -318,7 +447,7 @@ class Matcher:
         total_score = round(min(1.0, max(0.0, score + payer_score)), 3)
         shares = tuple(allocate(line.amount, owed))
         return _Hypothesis(group, shares, total_score, auto_ok, ref_reasons + [amount_reason] + reasons,
-                           per_invoice, blocker, how)
+                           per_invoice, blocker, how, all_strong)
 
     def _customer_ref(self, customer_id: int) -> str:
         customer = self.customers.get(customer_id)
@@ -387,7 +516,11 @@ def match_lines(
     """
     matcher = Matcher(invoices, customers, config)
     order = sorted(range(len(lines)), key=lambda k: (lines[k].booked_on, lines[k].id, k))
+    # Lines that name an invoice first: a payment without a reference must not take the invoice
+    # another payment names, whatever their booking dates.
+    named = [k for k in order if matcher.claim(lines[k])]
+    named_set = set(named)
     decisions: dict[int, Decision] = {}
-    for k in order:
+    for k in [*named, *(k for k in order if k not in named_set)]:
         decisions[k] = matcher.decide(lines[k])
     return [decisions[k] for k in range(len(lines))]

@@ -93,3 +93,4 @@ class MatchConfig:
     ambiguity_margin: float = 0.10  # the best must beat the second by this much to be applied
     amount_tolerance: Decimal = Decimal("0.00")  # fees and rounding accepted as settling
     name_threshold: float = 85.0  # rapidfuzz score (0..100) for a payer name to count
+    name_auto_threshold: float = 90.0  # a name alone identifies a payer at this score, when no one else reaches name_threshold

@@ -2,10 +2,10 @@
 
 Bank statements spell payers as ``SARL DUPONT``, ``DUPONT SARL``, ``Ste Dupont``,
 ``M. OU MME MARTIN JEAN`` or ``ETABLISSEMENTS DUPONT ET FILS DE LA REGIO``
-(cut at 35 characters). We normalise both sides — upper case, accents and
+(cut at 32 or 35 characters). We normalise both sides — upper case, accents and
 punctuation stripped, legal forms, civilities and linking words dropped — and
 compare with rapidfuzz's ``token_set_ratio`` so word order does not matter.
-A payer name of 35 characters or more is presumed truncated by the bank and
+A payer name of 32 characters or more is presumed truncated by the bank and
 also scores as a prefix of the customer name.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 
 from matching.model import Customer
 
-TRUNCATED_AT = 35  # SEPA/SWIFT name fields: banks cut longer names here
+TRUNCATED_AT = 32  # OFX NAME holds 32 characters, SWIFT/SEPA exports often 35: names this long may be cut
 MIN_PREFIX_LEN = 8  # a truncated name shorter than this after normalisation proves nothing
 
 LEGAL_FORMS = frozenset(
@@ -68,6 +68,32 @@ def similarity(payer: str, candidate: str, *, truncated: bool = False) -> float:
     return round(score, 1)
 
 
+def entity_kind(name: str) -> str | None:
+    """"person" when the name carries a civility (M., Mme, M OU MME), "company" when a legal form, else None."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
+    text = _DOTTED_ACRONYM.sub(lambda m: m.group(0).replace(".", ""), text)
+    words = set(_NON_ALNUM.sub(" ", text).split())
+    person, company = bool(words & CIVILITIES - {"OU"}), bool(words & LEGAL_FORMS)
+    if person == company:
+        return None
+    return "person" if person else "company"
+
+
+def full_similarity(payer: str, candidate: str, *, truncated: bool = False) -> float:
+    """Score 0..100 between two *normalised* names that counts the words either side lacks.
+
+    ``similarity`` says 100 for ``LEFEVRE`` against ``TRANSPORTS LEFEVRE`` (one is a subset of
+    the other): right for finding candidates, too lenient to tell two customers apart.
+    """
+    if not payer or not candidate:
+        return 0.0
+    score = float(fuzz.token_sort_ratio(payer, candidate))
+    if truncated and len(payer) >= MIN_PREFIX_LEN and len(candidate) > len(payer):
+        score = max(score, float(fuzz.ratio(payer, candidate[: len(payer)])))
+    return round(score, 1)
+
+
 @dataclass(frozen=True)
 class NameHit:
     """The best match of a payer name among one customer's names."""
@@ -76,6 +102,8 @@ class NameHit:
     score: float  # 0..100
     payer: str  # as written on the line
     name: str  # the customer name or alias it matched, as recorded
+    full: float = 0.0  # full_similarity: penalises words missing on either side
+    kind_clash: bool = False  # one name is a person's (civility), the other a company's (legal form)
 
     def reason(self) -> str:
         """A human sentence for the audit log."""
@@ -118,12 +146,17 @@ class NameIndex:
                                                limit=None):
                 best[i] = max(best.get(i, 0.0), float(score))
         hits: dict[int, NameHit] = {}
+        truncated = len(payer.strip()) >= TRUNCATED_AT
+        payer_kind = entity_kind(payer)
         for i, raw in sorted(best.items()):
             score = round(raw, 1)
             if score < threshold:
                 continue
-            customer_id, _, recorded = self._names[i]
+            customer_id, candidate, recorded = self._names[i]
+            full = full_similarity(normalised, candidate, truncated=truncated)
+            kind = entity_kind(recorded)
+            clash = payer_kind is not None and kind is not None and payer_kind != kind
             old = hits.get(customer_id)
-            if old is None or score > old.score:
-                hits[customer_id] = NameHit(customer_id, score, payer.strip(), recorded)
+            if old is None or (score, full) > (old.score, old.full):
+                hits[customer_id] = NameHit(customer_id, score, payer.strip(), recorded, full, clash)
         return hits

@@ -38,7 +38,9 @@ DEFINITIONS = {
     "overpaid": "invoice -> excess received over its amount",
     "third_party": "invoices paid by a holding company citing the number",
     "typo": "invoice -> the mistyped number the payer wrote (no such invoice exists)",
-    "ambiguous": "paid without any reference while another invoice of the same amount was open too",
+    "ambiguous": "paid without any reference while another invoice of the same amount was open too; the invoice "
+                 "is the one the payment settles in law (Code civil art. 1342-10: the payer's oldest due invoice "
+                 "of that amount that no other payment names)",
     "unreferenced": "paid without any reference; no other open invoice had that amount",
     "pending": "invoice of the PDNG camt entry (to be skipped); it is booked again, for real, in the CSV",
     "unpaid": "no money received at all",

@@ -184,4 +184,34 @@ def plan_payments(
         if m.value_on is None and rng.random() < 0.1:
             m.value_on = m.booked_on - timedelta(days=1)
     credits.sort(key=lambda m: (m.booked_on, m.pending, m.amount, m.payer))
+    _impute_unreferenced(credits, invoices)
     return credits, cats
+
+
+def _impute_unreferenced(credits: list[Movement], invoices: list[DemoInvoice]) -> None:
+    """What a payment naming no invoice settles in law, written into its ``allocations``.
+
+    The payer may have meant a given invoice, but without saying so the payment is imputed by
+    Code civil art. 1342-10: to the debts already due first, and among them to the oldest. For a
+    subscription customer with several open invoices of the same amount, that is the oldest due one
+    that no other payment names. The truth records this, not the payer's unspoken intention: an
+    accountant (or a matcher) can only know what the law and the statement say.
+    """
+    named = {n for m in credits if m.kind != "no_reference" for n in m.allocations}
+    by_number = {inv.number: inv for inv in invoices}
+    by_customer: dict[str, list[DemoInvoice]] = {}
+    for inv in invoices:
+        by_customer.setdefault(inv.customer.ref, []).append(inv)
+    taken: set[str] = set()
+    for m in credits:  # in booking order
+        if m.kind != "no_reference":
+            continue
+        (number,) = m.allocations
+        meant = by_number[number]
+        options = [i for i in by_customer[meant.customer.ref]
+                   if i.amount == m.amount and i.issued_on < m.booked_on and i.number not in named
+                   and i.number not in taken]
+        chosen = min(options, key=lambda i: (i.due_on > m.booked_on, i.due_on, i.issued_on, i.number),
+                     default=meant)
+        taken.add(chosen.number)
+        m.allocations = {chosen.number: m.amount}
