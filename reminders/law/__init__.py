@@ -5,6 +5,7 @@ Pure functions, no clock and no settings; the rate tables are TOML files in ``re
 - ``late_penalty(outstanding, due_on, as_of, *, b2c, contract_rate, country, formal_notice_on, payments)``
   -> PenaltyResult (Code de commerce L441-10; Code civil 1231-6 for consumers);
 - ``recovery_indemnity(b2c, country)`` -> EUR 40 between businesses (D441-5), 0 for consumers;
+- ``invoice_claim(...)`` -> Claim: principal + penalties + indemnity for one late invoice;
 - ``limitation_date(due_on, b2c)`` / ``limitation_warning(due_on, b2c, as_of, warn_days)``
   (Code de commerce L110-4, Code de la consommation L218-2);
 - ``payment_terms_issue(issued_on, due_on)`` (Code de commerce L441-10 I);
@@ -15,12 +16,19 @@ from __future__ import annotations
 from reminders.law.errors import ContractRateTooLow, LawError, RateNotKnown, RateTableError
 from reminders.law.eu import LATE_PAYMENT_RULES, LatePaymentRule
 from reminders.law.limitation import limitation_date, limitation_warning
-from reminders.law.penalties import PenaltyPeriod, PenaltyResult, late_penalty, recovery_indemnity
+from reminders.law.penalties import (
+    Claim,
+    PenaltyPeriod,
+    PenaltyResult,
+    invoice_claim,
+    late_penalty,
+    recovery_indemnity,
+)
 from reminders.law.rates import ecb_rate_on, french_legal_interest_rate_on
 from reminders.law.terms import latest_lawful_due_date, payment_terms_issue
 
 __all__ = [
-    "LATE_PAYMENT_RULES", "ContractRateTooLow", "LatePaymentRule", "LawError", "PenaltyPeriod", "PenaltyResult",
-    "RateNotKnown", "RateTableError", "ecb_rate_on", "french_legal_interest_rate_on", "late_penalty",
+    "LATE_PAYMENT_RULES", "Claim", "ContractRateTooLow", "LatePaymentRule", "LawError", "PenaltyPeriod", "PenaltyResult",
+    "RateNotKnown", "RateTableError", "ecb_rate_on", "french_legal_interest_rate_on", "invoice_claim", "late_penalty",
     "latest_lawful_due_date", "limitation_date", "limitation_warning", "payment_terms_issue", "recovery_indemnity",
 ]

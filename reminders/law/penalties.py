@@ -201,3 +201,28 @@ def _periods(outstanding: Decimal, reference: date, as_of: date, payments: Seque
         amount = _round(base * rate.rate / HUNDRED * days / DAYS_IN_YEAR)
         periods.append(PenaltyPeriod(start, end, days, base, rate.rate, amount, rate.provisional))
     return periods
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What one late invoice comes to on a day: the principal, the penalties and the fixed indemnity."""
+
+    principal: Decimal
+    penalty: PenaltyResult
+    indemnity: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.penalty.amount + self.indemnity
+
+
+def invoice_claim(outstanding: Decimal, due_on: date, as_of: date, *, b2c: bool = False,
+                  contract_rate: Decimal | None = None, country: str = "FR", formal_notice_on: date | None = None,
+                  creditor_is_individual: bool = False, strict: bool = False) -> Claim:
+    """The claim for one invoice still owing ``outstanding`` on ``as_of`` (e.g. for a formal notice or a
+    legal file): ``late_penalty`` on it and, once the invoice is late, ``recovery_indemnity``."""
+    penalty = late_penalty(outstanding, due_on, as_of, b2c=b2c, contract_rate=contract_rate, country=country,
+                           formal_notice_on=formal_notice_on, creditor_is_individual=creditor_is_individual,
+                           strict=strict)
+    late = as_of > due_on and outstanding > 0
+    return Claim(Decimal(outstanding), penalty, recovery_indemnity(b2c, country) if late else ZERO)

@@ -176,3 +176,16 @@ def test_bad_inputs() -> None:
         late_penalty(D("-1"), date(2025, 3, 31), date(2025, 5, 30))
     with pytest.raises(LawError, match="positive"):
         late_penalty(D("100"), date(2025, 3, 31), date(2025, 5, 30), payments=[(date(2025, 4, 2), D("0"))])
+
+
+def test_invoice_claim_adds_principal_penalty_and_indemnity() -> None:
+    from reminders.law import invoice_claim
+
+    claim = invoice_claim(D("1000.00"), date(2025, 3, 31), date(2025, 5, 30))
+    assert (claim.principal, claim.penalty.amount, claim.indemnity, claim.total) == (
+        D("1000.00"), D("21.62"), D("40.00"), D("1061.62"))
+    consumer = invoice_claim(D("1200.00"), date(2025, 1, 15), date(2025, 3, 31), b2c=True,
+                             formal_notice_on=date(2025, 3, 1))
+    assert (consumer.indemnity, consumer.total) == (D("0.00"), D("1203.66"))
+    not_late = invoice_claim(D("1000.00"), date(2025, 3, 31), date(2025, 3, 31))
+    assert (not_late.indemnity, not_late.total) == (D("0.00"), D("1000.00"))
