@@ -33,6 +33,7 @@ back in batches, so no process holds the whole file.
 from __future__ import annotations
 
 import io
+import json
 import os
 import pickle
 import re
@@ -41,7 +42,9 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from itertools import starmap
+from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -63,6 +66,9 @@ _ASCII_SAFE = {"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "l
                "windows-1252", "cp1252"}
 _XML_SPACE = b" \t\r\n"
 _ROOT = Path(__file__).resolve().parents[1]
+# A line travels as the tuple of its fields, in ParsedLine's order: instances built by its constructor on
+# arrival take less memory than unpickled ones (about 20 MB less for 105,000 lines).
+_line_values = attrgetter(*(f.name for f in fields(ParsedLine)))
 
 # What the last call of parse_in_parts did (for the benchmarks: the workers' peak memory); not used otherwise.
 last_run: dict[str, Any] = {}
@@ -216,7 +222,12 @@ class _PartWatch:
 
     def after_entry(self, st: _Statement) -> None:
         if len(st.lines) >= _BATCH:
-            self.send(("lines", st.lines))
+            self.flush(st)
+
+    def flush(self, st: _Statement) -> None:
+        """Sends the lines read so far as plain tuples (rebuilt with ParsedLine's own constructor)."""
+        if st.lines:
+            self.send(("lines", list(map(_line_values, st.lines))))
             self.sent += len(st.lines)
             st.lines = []
 
@@ -271,6 +282,7 @@ def read_part(stdin: IO[bytes] | None = None, stdout: IO[bytes] | None = None) -
         st = run.statements[0]
         if params["index"] > 0 and watch.derive is not None and watch.derive.derived:
             raise _Unsafe("derived bank references (their occurrences are counted over the whole statement)")
+        watch.flush(st)
         _write(out, ("done", st, run.kinds.pop(), _high_water_mb()))
     except _Unsafe as exc:
         _write(out, ("unsafe", str(exc)))
@@ -288,9 +300,11 @@ class _Part:
 
 
 def _worker_command() -> list[str]:
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); "
+    """The same interpreter, isolated from the environment, with this process's import path."""
+    path = [str(_ROOT), *(p for p in sys.path if p)]
+    code = ("import sys, json; sys.path[:0] = json.loads(sys.argv[1]); "
             "from connectors.camt_parallel import read_part; read_part()")
-    return [sys.executable, "-I", "-c", code, str(_ROOT)]
+    return [sys.executable, "-I", "-c", code, json.dumps(path)]
 
 
 def _feed(process: subprocess.Popen[bytes], params: dict[str, Any], reader: _Reader,
@@ -321,7 +335,7 @@ def _collect(part: _Part, parts: list[_Part], stdout: IO[bytes] | None = None) -
         while True:
             message = _read_message(stdout)
             if message[0] == "lines":
-                part.lines.extend(message[1])
+                part.lines.extend(starmap(ParsedLine, message[1]))
                 continue
             part.answer = message
             break
@@ -347,8 +361,8 @@ def parse_in_parts(parser: CamtParser, source: bytes | IO[bytes], filename: str,
     seekable binary file positioned at its start (left at an unspecified position). ``inline`` reads the
     two parts one after the other in this process, through the same messages (for tests)."""
     last_run.clear()
-    if _cpus() < 2 and not inline:
-        last_run["fallback"] = "one CPU"
+    if not inline and (_cpus() < 2 or not sys.executable):
+        last_run["fallback"] = "one CPU" if sys.executable else "no interpreter to start"
         return None
     reader = _Reader(source)
     layout = find_layout(reader)
@@ -417,7 +431,7 @@ def _merge(parser: CamtParser, parts: list[_Part], filename: str) -> ParsedFile 
         last_run["fallback"] = "the two parts end with different statement headers"
         return None
     merged = first
-    merged.lines = parts[0].lines + merged.lines + parts[1].lines + second.lines
+    merged.lines = parts[0].lines + parts[1].lines
     merged.warnings = first.warnings + second.warnings
     merged.skipped = first.skipped + second.skipped
     merged.undated = first.undated + second.undated
