@@ -254,6 +254,11 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
             assert row.id is not None
             queue.append((row.id, p))
         _cancel_stale(repo, {outbox_key(p) for p in plan.planned}, actor)
+        planned_keys = {outbox_key(p) for p in plan.planned}
+        refs = {c.id: c.ref for c in repo.customers()}
+        for row in outbox_rows(repo, ["sending"]):  # claimed for this day but not finished: say so, never resend
+            if row.planned_on == as_of and row.key not in planned_keys:
+                queue.append(SendResult(_as_planned(row, refs[row.customer_id]), "skipped", _why_not_again(row)))
     for entry in queue:
         if isinstance(entry, SendResult):
             report.results.append(entry)
@@ -262,6 +267,13 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
         report.results.append(_deliver(engine, company_ref, row_id, planned, as_of, channels, mail_from, actor,
                                        template_dir))
     return report
+
+
+def _as_planned(row: ReminderOutbox, customer_ref: str) -> PlannedReminder:
+    return PlannedReminder(customer_id=row.customer_id, customer_ref=customer_ref, level=row.level,
+                           channel=row.channel, invoice_ids=tuple(row.invoice_ids),
+                           invoice_numbers=tuple(row.invoice_numbers), amount_due=row.amount_due,
+                           currency=row.currency, advances=tuple(row.advances), key=row.message_key)
 
 
 def _queue(repo: Repository, p: PlannedReminder, as_of: date) -> ReminderOutbox:
