@@ -104,7 +104,11 @@ class Stack:
         self.database_url = database_url
         self.redis = redis
         self.broker_url = f"redis://127.0.0.1:{redis.port}/0?{BROKER_OPTIONS}"
-        self.env = {**os.environ, "LETTRAGE_DATABASE_URL": database_url, "LETTRAGE_BROKER_URL": self.broker_url,
+        # The workers name their connections, so a test can find (and cut) them in pg_stat_activity.
+        self.application_name = f"lettrage_worker_{uuid.uuid4().hex[:8]}"
+        worker_url = (f"{database_url}&application_name={self.application_name}"
+                      if database_url.startswith("postgresql") else database_url)
+        self.env = {**os.environ, "LETTRAGE_DATABASE_URL": worker_url, "LETTRAGE_BROKER_URL": self.broker_url,
                     "LETTRAGE_DATA_DIR": str(root / "var"), "LETTRAGE_SMTP_URL": "", **extra_env}
         self.engine: Engine = make_engine(database_url)
         migrate(self.engine)
@@ -167,6 +171,11 @@ class Stack:
             return 0
         rows = self.scalar("SELECT string_agg(worker, ' ') FROM taskrecord WHERE state = 'running'") or ""
         return sum(1 for w in rows.split() if int(w.rsplit(":", 1)[1]) in pids)
+
+    def cut_worker_connections(self) -> int:
+        """pg_terminate_backend of every PostgreSQL connection the workers hold; how many were cut."""
+        return int(self.scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                               "WHERE application_name = :name", name=self.application_name) or 0)
 
     def stop_all(self) -> None:
         for proc in self.workers:

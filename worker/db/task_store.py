@@ -79,7 +79,7 @@ def record_finished(engine: Engine, message_id: str, seconds: float, error: str 
             return
         row.updated_at = now
         if error is None:
-            row.state, row.finished_at, row.duration_seconds, row.error = "done", now, seconds, None
+            row.state, row.finished_at, row.duration_seconds = "done", now, seconds  # the last error stays
         else:
             row.errors += 1
             row.error = error

@@ -36,7 +36,7 @@ class TaskRecord(SQLModel, table=True):
     state: str = Field(default="queued", max_length=16)
     attempts: int = 0  # times a worker started it
     errors: int = 0  # times it raised (each retry counts)
-    error: str | None = None  # the last error, one line
+    error: str | None = None  # the last error, one line (kept once a retry succeeds)
     duration_seconds: float | None = None  # of the last run that finished
     worker: str | None = Field(default=None, max_length=128)  # host:pid of the process that last started it
     replayed_as: str | None = Field(default=None, max_length=64)  # message id of the replay
