@@ -3,10 +3,12 @@ into PostgreSQL: lines per second and the import's peak memory.
 
 The file is written once per session (``benchmarks/camt_big.py``, streamed to disk). Each round imports it
 into a fresh, migrated database (an SQLite file; a PostgreSQL schema of its own): the setup is not timed.
-The timed part is ``import_statement`` on the file's bytes in one unit of work, as the worker runs it.
+The timed part is ``import_statement`` on the file's bytes in one unit of work, as the worker runs it; the
+file is large enough to be read in two parts by two worker processes (``connectors.camt_parallel``), which
+each round checks.
 
 Peak memory is measured apart, in a child process (``benchmarks/import_peak.py``) that imports the same
-file into another fresh database and reports its own ``ru_maxrss``: once through ``import_statement``
+file into another fresh database and reports its own ``VmHWM`` and its two workers': once through ``import_statement``
 (the bytes in memory, as sources deliver them) and once through ``import_statement_file`` (streamed from
 disk). Both figures go to ``extra_info`` and are printed. No timing assertion; the line count and the
 exact Decimal total of the stored amounts are checked.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -28,6 +31,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from benchmarks.camt_big import BigStatement, write_camt053
+from connectors import camt_parallel
 from worker.db.engine import make_engine, migrate
 from worker.db.repository import Repository
 from worker.db.types import SCALE
@@ -122,8 +126,11 @@ def _run(benchmark: Any, big: BigStatement, fresh: Callable[[], str], label: str
             return import_statement(Repository(session, resolve_company(session, None)), held[0],
                                     big.path.name)
 
+    load = [os.getloadavg()[0]]
     try:
         outcome = benchmark.pedantic(run, setup=setup, rounds=ROUNDS, iterations=1)
+        load.append(os.getloadavg()[0])
+        assert camt_parallel.last_run.get("parts") == 2, camt_parallel.last_run  # read in two parts
         assert (outcome.status, outcome.format, outcome.lines_added, outcome.lines_skipped) == (
             "imported", "camt.053", big.lines, 0)
         assert big.lines > ENTRIES
@@ -137,17 +144,24 @@ def _run(benchmark: Any, big: BigStatement, fresh: Callable[[], str], label: str
     streamed = _peak(big.path, fresh(), stream=True)
     for result in (in_memory, streamed):
         assert (result["status"], result["lines_added"]) == ("imported", big.lines)
+        assert result["parsed_in_parts"], result
     median = benchmark.stats.stats.median
     benchmark.extra_info.update({
         "entries": big.entries, "lines": big.lines, "file_mb": round(big.size / 1e6, 1),
         "lines_per_s_median": round(big.lines / median),
+        "load_average_1min": [round(x, 2) for x in load],
         "peak_mb_import_statement": round(in_memory["peak_mb"], 1),
         "peak_mb_import_statement_file": round(streamed["peak_mb"], 1),
+        "worker_peak_mb": [round(x, 1) for x in in_memory["worker_peak_mb"] + streamed["worker_peak_mb"]],
+        "total_peak_mb_import_statement": round(in_memory["total_peak_mb"], 1),
+        "total_peak_mb_import_statement_file": round(streamed["total_peak_mb"], 1),
         "child_seconds": [round(in_memory["seconds"], 2), round(streamed["seconds"], 2)],
     })
     print(f"\n{label}: {big.lines:,} lines ({big.size / 1e6:.1f} MB), median {median:.2f} s = "
-          f"{big.lines / median:,.0f} lines/s; peak RSS {in_memory['peak_mb']:.0f} MB (import_statement, bytes) / "
-          f"{streamed['peak_mb']:.0f} MB (import_statement_file, streamed)")
+          f"{big.lines / median:,.0f} lines/s (load average {load[0]:.1f} to {load[-1]:.1f}); peak RSS "
+          f"{in_memory['peak_mb']:.0f} MB + workers {sum(in_memory['worker_peak_mb']):.0f} MB (import_statement, "
+          f"bytes) / {streamed['peak_mb']:.0f} MB + workers {sum(streamed['worker_peak_mb']):.0f} MB "
+          "(import_statement_file, streamed)")
 
 
 def test_import_camt053_100k_sqlite(benchmark: Any, big_camt: BigStatement, sqlite_db: Callable[[], str]) -> None:
