@@ -99,6 +99,7 @@ def test_killing_the_sender_mid_run_and_running_again_sends_no_message_twice(
     handler.stop_stalling(controller)
     second = sender(env, tmp_path)
     out, err = second.communicate(timeout=120)
+    assert second.returncode == 0, err
     results = {r["customer_ref"]: r for r in json.loads(out)}
     # C1 and C2 went out: their first reminder is claimed, so it is not planned again. C3 was in flight when
     # the process died: reported, not sent again. C4 and C5 had not been started: sent now.
