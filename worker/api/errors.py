@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from connectors.errors import ConnectorError
@@ -30,5 +31,12 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = exc.details() if isinstance(exc, InvoiceImportError) else []
         return JSONResponse({"detail": str(exc), "errors": errors}, status_code=_status(exc))
 
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [f"{'.'.join(str(part) for part in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
+                  for e in exc.errors()]
+        return JSONResponse({"detail": errors[0] if errors else "invalid request", "errors": errors},
+                            status_code=422)
+
     for kind in (LettrageError, ConnectorError, ReminderError):
-        app.add_exception_handler(kind, handle)  # type: ignore[arg-type]
+        app.add_exception_handler(kind, handle)
+    app.add_exception_handler(RequestValidationError, invalid)  # the same shape as the services' errors

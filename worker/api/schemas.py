@@ -28,11 +28,11 @@ class InvoiceIn(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    number: str
-    customer_ref: str
-    amount: str
-    issued_on: str
-    due_on: str
+    number: str = Field(min_length=1, max_length=64)
+    customer_ref: str = Field(min_length=1, max_length=64)
+    amount: str = Field(min_length=1, max_length=32, description='A decimal string: "1234.50" (or "1 234,50").')
+    issued_on: str = Field(min_length=8, max_length=10, description="YYYY-MM-DD (or DD/MM/YYYY)")
+    due_on: str = Field(min_length=8, max_length=10, description="YYYY-MM-DD (or DD/MM/YYYY)")
     customer_name: str | None = None
     customer_email: str | None = None
     customer_iban: str | None = None
