@@ -252,3 +252,16 @@ def test_policy_command_sets_a_company_policy_requiring_approval(cli: Any, tmp_p
     assert result.exit_code == 1 and "levels[0].channels: unknown channel 'fax'" in result.stderr
     assert cli.json("reminders", "policy", "--standard")["name"] == "standard"
     assert json.loads(cli("reminders", "plan", "--as-of", "2026-10-06", "--json").stdout)[0]["approval"] == "not_required"
+
+
+def test_payment_terms_over_the_legal_cap_are_flagged_at_import(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text("number,customer_ref,amount,issued_on,due_on\n"
+                    "FA-9,C9,100.00,2026-01-10,2026-04-30\nFA-8,C9,100.00,2026-01-10,2026-03-11\n", encoding="utf-8")
+    result = cli("invoices", "import", str(path), "--json")
+    assert json.loads(result.stdout) == {"imported": 2, "updated": 0, "unchanged": 0}
+    [warning] = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warning.startswith("warning: FA-9: payment term of 110 days") and "L441-10" in warning
+    again = cli("invoices", "import", str(path), "--json")
+    assert "warning" not in again.stderr  # flagged once
+    assert [e["kind"] for e in cli.json("customers", "history", "C9")] == ["invoice.payment_terms"]

@@ -92,11 +92,16 @@ def invoices_import(app: AppContext, files: tuple[str, ...], as_json: bool, comp
         repo = Repository(session, resolve_company(session, company))
         for path in files:
             total = total + import_invoice_file(repo, _read(path), path)
+        from worker.services.reminder_customers import flag_payment_terms
+
+        flagged = flag_payment_terms(repo)
     data = {"imported": total.imported, "updated": total.updated, "unchanged": total.unchanged}
     if as_json:
         print_json(data)
     else:
         console.print(f"Invoices: {total.imported} imported, {total.updated} updated, {total.unchanged} unchanged")
+    for number, issue in flagged:  # on stderr, and once in the audit log (`customers history`)
+        err_console.print(f"warning: {number}: {issue}", highlight=False, soft_wrap=True)
 
 
 @invoices.command("list")

@@ -152,3 +152,9 @@ def add_approval(repo: Repository, key: str, customer_id: int, level: str, numbe
     repo.add(ReminderApproval(key=key, customer_id=customer_id, level=level, invoice_numbers=numbers,
                               amount_due=amount_due, approved_for=day, approved_by=actor))
     return True
+
+
+def event_subjects(repo: Repository, kind: str) -> set[str]:
+    """The subjects of the company's audit events of ``kind`` (what was already flagged once)."""
+    query = select(AuditEvent.subject).where(AuditEvent.company_id == repo.company_id, AuditEvent.kind == kind)
+    return set(repo.session.exec(query).scalars())

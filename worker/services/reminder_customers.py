@@ -11,9 +11,17 @@ from datetime import date, datetime
 from typing import Any
 
 from reminders.errors import PolicyError
+from reminders.law import payment_terms_issue
 from reminders.model import PlannedReminder
 from reminders.policy import SCHEDULE_PROFILES, apply_rule, load_policy
-from worker.db.reminder_queries import add_approval, customer_events, lift_pauses, outbox_rows, settings_for
+from worker.db.reminder_queries import (
+    add_approval,
+    customer_events,
+    event_subjects,
+    lift_pauses,
+    outbox_rows,
+    settings_for,
+)
 from worker.db.reminder_tables import DunningPause
 from worker.db.repository import Repository
 from worker.db.tables import Customer, utcnow
@@ -231,3 +239,19 @@ def customer_history(repo: Repository, ref: str) -> list[Exchange]:
 
 def _at(value: datetime | date) -> str:
     return value.isoformat() if isinstance(value, datetime) else f"{value.isoformat()}T00:00:00"
+
+
+def flag_payment_terms(repo: Repository, actor: str = "lettrage") -> list[tuple[str, str]]:
+    """Invoices whose payment term is over the legal caps (Code de commerce L441-10 I: 60 days from the
+    invoice, or 45 days end of month), flagged once each in the audit log; returns those flagged now."""
+    done = event_subjects(repo, "invoice.payment_terms")
+    flagged = []
+    for invoice in repo.invoices():
+        subject = f"invoice:{invoice.number}"
+        if invoice.kind != "invoice" or subject in done:
+            continue
+        issue = payment_terms_issue(invoice.issued_on, invoice.due_on)
+        if issue is not None:
+            repo.audit("invoice.payment_terms", subject=subject, actor=actor, issue=issue)
+            flagged.append((invoice.number, issue))
+    return flagged
