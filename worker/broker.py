@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Middleware, Retries, SkipMessage
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from worker.settings import Settings
 
@@ -57,8 +57,15 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, (ConnectionError, TimeoutError, socket.timeout, SourceError))
 
 
+#: A unique constraint broken by a concurrent writer (a ``lettrage sync`` run by hand beside the workers)
+#: is tried again a few times: the retry sees the other writer's rows and does not add them again.
+CONFLICT_RETRIES = 3
+
+
 def retry_when(retries: int, exc: BaseException) -> bool:
-    """dramatiq's ``retry_when``: transient errors only, MAX_RETRIES times."""
+    """dramatiq's ``retry_when``: transient errors MAX_RETRIES times, conflicts CONFLICT_RETRIES times."""
+    if isinstance(exc, IntegrityError):
+        return retries < CONFLICT_RETRIES
     return retries < MAX_RETRIES and is_transient(exc)
 
 
