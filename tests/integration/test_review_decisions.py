@@ -64,6 +64,10 @@ def _invoices_by_number(cli: Any) -> dict[str, dict[str, Any]]:
     return {r["number"]: r for r in cli.json("invoices", "list")}
 
 
+def _invoice_id(repo: Repository, number: str) -> int:
+    return review_queries.invoices_by_number(repo, [number])[number].id  # type: ignore[return-value]
+
+
 ODD = Payment("P1", date(2026, 2, 10), Decimal("480.00"), "JM INVEST HOLDING", "VIR facture 123",
               payer_iban=PAYER_IBAN)
 
@@ -150,7 +154,7 @@ def test_split_assign_undo_and_reopen(cli: Any, tmp_path: Path) -> None:
     with unit_of_work(engine) as session:
         repo = Repository(session, resolve_company(session, None))
         with pytest.raises(review.ReviewError, match="has 630.00 to allocate"):
-            review.split(repo, first.id, [("FA-2026-00200", Decimal("480.00")), ("FA-2026-00124", Decimal("300"))],
+            review.split(repo, first.id, [("FA-2026-00200", Decimal("480.00")), ("FA-2026-00124", Decimal(300))],
                          actor="user:alice")
     with unit_of_work(engine) as session:
         repo = Repository(session, resolve_company(session, None))
@@ -175,6 +179,10 @@ def test_split_assign_undo_and_reopen(cli: Any, tmp_path: Path) -> None:
         undone = review.undo_allocation(Repository(session, resolve_company(session, None)),
                                         assigned.allocation_ids[0], "wrong invoice", actor="user:bob")
     assert (undone.invoice, undone.invoice_status, undone.line_state) == ("FA-2026-00124", "open", "unmatched")
+    with unit_of_work(engine) as session:
+        repo = Repository(session, resolve_company(session, None))
+        assert review_queries.undone_pairs(repo, [second.line_id]) == {
+            (second.line_id, _invoice_id(repo, "FA-2026-00124")): "wrong invoice"}
     with unit_of_work(engine) as session, pytest.raises(ReviewConflict, match="already undone by user:bob"):
         review.undo_allocation(Repository(session, resolve_company(session, None)), assigned.allocation_ids[0],
                                "again", actor="user:bob")

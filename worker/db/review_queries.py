@@ -125,6 +125,21 @@ def live_allocations_of_line(repo: Repository, line_id: int) -> list[Allocation]
         col(Allocation.undone_at).is_(None)).order_by(col(Allocation.id))).scalars())
 
 
+def undone_pairs(repo: Repository, line_ids: Iterable[int]) -> dict[tuple[int, int], str]:
+    """(line id, invoice id) -> the undo reason, for every allocation an accountant undid on these lines.
+
+    For the matcher's runner: an automatic decision that would allocate one of
+    these pairs again should go to review instead of being applied.
+    """
+    ids = list(line_ids)
+    if not ids:
+        return {}
+    columns = Allocation.__table__.c
+    rows = repo.session.execute(select(columns.line_id, columns.invoice_id, columns.undo_reason).where(
+        columns.company_id == repo.company_id, columns.undone_at.is_not(None), columns.line_id.in_(ids)))
+    return {(line_id, invoice_id): reason or "" for line_id, invoice_id, reason in rows}
+
+
 def allocation(repo: Repository, allocation_id: int) -> Allocation | None:
     return repo.session.execute(select(Allocation).where(
         Allocation.company_id == repo.company_id, Allocation.id == allocation_id)).scalars().first()

@@ -69,7 +69,6 @@ class Undone:
     invoice: str
     invoice_status: str
     line_state: str
-    reopened_item_id: int | None = None
 
 
 @dataclass
