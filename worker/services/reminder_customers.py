@@ -120,7 +120,7 @@ def set_profile(repo: Repository, ref: str, actor: str, *, profile: str | None =
     if key_account is not None:
         row.key_account = changes["key_account"] = key_account
     if consumer is not None:
-        customer.kind = changes["kind"] = "consumer" if consumer else "business"
+        customer.kind = changes["customer_kind"] = "consumer" if consumer else "business"
         repo.add(customer)
     if language is not None:
         if language not in ("fr", "en"):
