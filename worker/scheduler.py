@@ -17,6 +17,7 @@ import logging
 import signal
 import time
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -63,21 +64,17 @@ def _enqueue(settings: Settings, engine: Engine, ref: str, day: str) -> None:
         sync(engine, settings, ref, as_of=date.fromisoformat(day))
 
 
-def requeue_lost_tasks(engine: Engine, older_than: float) -> list[dict[str, object]]:
-    """Sends again, under their own message ids, the ledger's tasks owed but unseen for ``older_than``
-    seconds (worker.db.task_store.stale_tasks); returns what was sent."""
+def requeue_lost_tasks(engine: Engine, broker: Any, older_than: float) -> list[dict[str, object]]:
+    """Sends again through ``broker``, under their own message ids, the ledger's tasks owed but unseen for
+    ``older_than`` seconds (worker.db.task_store.stale_tasks); returns what was sent."""
     from datetime import timedelta
 
-    import dramatiq
     from dramatiq import Message
 
-    import worker.actors  # noqa: F401 - declares the actors on the configured broker
     from worker.db.task_store import stale_tasks, touch
 
     sent: list[dict[str, object]] = []
     for task in stale_tasks(engine, timedelta(seconds=older_than)):
-        broker = dramatiq.get_broker()
-        broker.get_actor(task.actor)  # an actor this version no longer has raises here, before anything is sent
         touch(engine, task.message_id)
         broker.enqueue(Message(queue_name=task.queue, actor_name=task.actor, args=tuple(task.args),
                                kwargs=dict(task.kwargs), options={}, message_id=task.message_id))
@@ -109,7 +106,11 @@ def run_scheduler(settings: Settings, engine: Engine, once: bool = False, interv
                 log.info("daily sync scheduled", extra={"event": "sync.scheduled", "company": ref, "day": day})
                 _enqueue(settings, engine, ref, day)
             if settings.broker_url:
-                requeue_lost_tasks(engine, requeue_after)
+                import dramatiq
+
+                import worker.actors  # noqa: F401 - declares the actors on the configured broker
+
+                requeue_lost_tasks(engine, dramatiq.get_broker(), requeue_after)
         except Exception as exc:  # the scheduler outlives an outage
             if once:
                 raise

@@ -52,38 +52,49 @@ def tasks_failed(app: AppContext, as_json: bool, company: str | None) -> None:
 
 
 def _actor(name: str) -> Any:
+    """The actor this version declares under ``name`` (worker.actors)."""
     import dramatiq
 
-    import worker.actors  # noqa: F401 - declares the actors on the configured broker
+    import worker.actors
 
-    try:
-        return dramatiq.get_broker().get_actor(name)
-    except Exception:  # noqa: BLE001 - dramatiq's ActorNotFound
-        raise LettrageError(f"no actor named {name!r}: this task cannot be replayed by this version") from None
+    actor = getattr(worker.actors, name, None)
+    if not isinstance(actor, dramatiq.Actor):
+        raise LettrageError(f"no actor named {name!r}: this task cannot be replayed by this version")
+    return actor
 
 
-def _replay(app: AppContext, task: TaskRecord) -> dict[str, Any]:
+def _broker(app: AppContext) -> Any:
+    """The broker of this command's settings (not the process-wide one worker.actors was declared on)."""
+    from worker.broker import make_broker
+
+    return make_broker(app.settings)
+
+
+def _replay(app: AppContext, task: TaskRecord, broker: Any) -> dict[str, Any]:
     """Sends the task again as a new message (or, with no broker, runs it here)."""
+    from dramatiq import Message
+
     from worker.broker import one_line
     from worker.db.task_store import mark_replayed
 
     assert task.id is not None
     actor = _actor(task.actor)
-    if not app.settings.broker_url:
+    skipped = {"id": task.id, "actor": task.actor, "status": "skipped", "message_id": None,
+               "error": "already replayed"}
+    if broker is None:
         if not mark_replayed(app.engine, task.id, "in-process"):
-            return {"id": task.id, "actor": task.actor, "status": "skipped", "message_id": None,
-                    "error": "already replayed"}
+            return skipped
         try:
             actor.fn(*task.args, **task.kwargs)
         except Exception as exc:  # noqa: BLE001 - reported, like a task that failed in a worker
             return {"id": task.id, "actor": task.actor, "status": "failed", "message_id": None,
                     "error": one_line(exc)}
         return {"id": task.id, "actor": task.actor, "status": "done", "message_id": None, "error": None}
-    message = actor.message_with_options(args=tuple(task.args), kwargs=dict(task.kwargs))
+    message: Message[Any] = Message(queue_name=task.queue, actor_name=task.actor, args=tuple(task.args),
+                                    kwargs=dict(task.kwargs), options={})
     if not mark_replayed(app.engine, task.id, message.message_id):
-        return {"id": task.id, "actor": task.actor, "status": "skipped", "message_id": None,
-                "error": "already replayed"}
-    actor.broker.enqueue(message)
+        return skipped
+    broker.enqueue(message)
     return {"id": task.id, "actor": task.actor, "status": "queued", "message_id": message.message_id,
             "error": None}
 
@@ -110,7 +121,8 @@ def tasks_replay(app: AppContext, task_id: int | None, replay_all: bool, as_json
         if task.state != "failed":
             raise LettrageError(f"task {task_id}: it is {task.state}, only a failed task is replayed")
         todo = [task]
-    results = [_replay(app, task) for task in todo]
+    broker = _broker(app) if app.settings.broker_url else None
+    results = [_replay(app, task, broker) for task in todo]
     if as_json:
         print_json(results)
     elif not results:
@@ -136,7 +148,7 @@ def tasks_requeue(app: AppContext, older_than: float, as_json: bool, company: st
 
     if not app.settings.broker_url:
         raise LettrageError("LETTRAGE_BROKER_URL is not set: there is no broker to send tasks to")
-    sent = requeue_lost_tasks(app.engine, older_than)
+    sent = requeue_lost_tasks(app.engine, _broker(app), older_than)
     if as_json:
         print_json(sent)
     else:
