@@ -133,7 +133,7 @@ def format_money(amount: Decimal | str | None, language: str, currency: str = "E
     value = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     sign = "-" if value < 0 else ""
     whole, cents = f"{abs(value):.2f}".split(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

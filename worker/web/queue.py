@@ -9,6 +9,8 @@ without JavaScript the forms post and the page reloads.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -26,7 +28,7 @@ from worker.web.views import QUEUE_PAGE, QueueItem, invoice_state, last_decision
 UNDO_REASON = "undone from the review page"
 
 
-def _queue_context(repo: Repository) -> dict[str, object]:
+def _queue_context(repo: Repository) -> dict[str, Any]:
     page = review_queries.review_page(repo, limit=QUEUE_PAGE)
     return {"items": queue_items(repo, [item for item, _line in page.items]), "total": page.total,
             "can_undo": False}

@@ -5,6 +5,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from sqlmodel import col, select
+
+from worker.db import review_queries
 from worker.db.repository import Repository
 from worker.db.tables import Allocation, Customer, Reminder, ReviewItem, StatementLine
 from worker.services.invoices import InvoiceView, invoice_views
@@ -96,8 +99,8 @@ def pending_queue(repo: Repository, limit: int = QUEUE_PAGE) -> tuple[list[Queue
 
 def review_item(repo: Repository, item_id: int) -> QueueItem | None:
     """One item of this company, whatever its state (None when it is not the company's)."""
-    item = repo.session.get(ReviewItem, item_id)
-    if item is None or item.company_id != repo.company_id:
+    item = review_queries.review_item(repo, item_id)
+    if item is None:
         return None
     found = queue_items(repo, [item])
     return found[0] if found else None
@@ -161,8 +164,6 @@ def customer_history(repo: Repository, customer_ref: str) -> CustomerHistory | N
 
 def _allocations(repo: Repository, invoice_ids: list[int]) -> list[Allocation]:
     """Every allocation (live or undone) on these invoices of the company."""
-    from sqlmodel import col, select
-
     if not invoice_ids:
         return []
     return list(repo.session.exec(select(Allocation).where(
@@ -178,16 +179,12 @@ def last_decision(repo: Repository, actor: str) -> int | None:
     A reopened decision leaves a newer item for the same line, so pressing undo again
     takes back the decision before it.
     """
-    from sqlmodel import col, select
-
     recent = repo.session.exec(select(ReviewItem).where(
         ReviewItem.company_id == repo.company_id, ReviewItem.decided_by == actor,
         col(ReviewItem.state).in_(DECIDED)).order_by(col(ReviewItem.decided_at).desc(),
                                                       col(ReviewItem.id).desc()).limit(50)).all()
     for item in recent:
-        newer = repo.session.exec(select(ReviewItem.id).where(
-            ReviewItem.company_id == repo.company_id, ReviewItem.line_id == item.line_id,
-            col(ReviewItem.id) > item.id).limit(1)).first()
-        if newer is None:
+        latest = review_queries.latest_review_item_of_line(repo, item.line_id)
+        if latest is not None and latest.id == item.id:
             return item.id
     return None
