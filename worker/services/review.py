@@ -92,8 +92,22 @@ def _atomic(fn: Callable[P, T]) -> Callable[P, T]:
         repo = args[0]
         assert isinstance(repo, Repository)
         with repo.session.begin_nested():
+            _write_lock_first(repo)
             return fn(*args, **kwargs)
     return wrapper
+
+
+def _write_lock_first(repo: Repository) -> None:
+    """SQLite: takes the database's write lock before anything is read, waiting for it if need be.
+
+    A SQLite transaction that reads and then writes fails at once ("database is
+    locked") when another one wrote in between; writing first makes the second of
+    two decisions wait for the first, then read what it did (and get ReviewConflict).
+    PostgreSQL needs nothing: its conditional UPDATE waits for the other transaction.
+    """
+    if repo.session.get_bind().dialect.name == "sqlite":
+        repo.session.execute(update(ReviewItem).where(ReviewItem.id == -1).values(state="pending")
+                             .execution_options(synchronize_session=False))
 
 
 def item_version(item: ReviewItem) -> int:
