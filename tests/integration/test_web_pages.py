@@ -103,6 +103,9 @@ def test_nothing_but_health_and_the_login_page_answers_without_a_session(app: An
     assert c.get("/health").status_code == 200
     page = c.get("/login")
     assert page.status_code == 200 and "Content-Security-Policy" in page.headers
+    assert "need HTTPS" not in page.text
+    plain = TestClient(app, base_url="http://lettrage.cabinet.example", headers={"Accept-Language": "en"})
+    assert "These pages need HTTPS" in plain.get("/login").text
     assert c.get("/static/htmx.min.js").status_code == 200 and c.get("/static/../settings.py").status_code == 404
 
 

@@ -21,6 +21,8 @@ FRENCH: dict[str, str] = {
     "Too many failed attempts: wait 15 minutes and try again.":
         "Trop d'essais manqués : attendez 15 minutes avant de réessayer.",
     "The form has expired: please try again.": "Le formulaire a expiré : veuillez réessayer.",
+    "These pages need HTTPS: over plain HTTP the browser does not keep the session.":
+        "Ces pages demandent HTTPS : en HTTP simple, le navigateur ne garde pas la session.",
     "Companies": "Sociétés",
     "Company": "Société",
     "Role": "Rôle",

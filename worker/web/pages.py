@@ -59,8 +59,10 @@ def router(settings: Settings) -> APIRouter:
                     email: str = "", next_path: str = "/") -> HTMLResponse:
         token = auth.new_login_token()
         language = language_of(None, request.headers.get("accept-language"))
+        # The session cookie is Secure: over plain HTTP a browser keeps it only for localhost.
+        insecure = request.url.scheme != "https" and request.url.hostname not in ("localhost", "127.0.0.1", "::1")
         response = render("login.html", status_code=status_code, language=language, error=error,
-                          email=email, next_path=auth.safe_next(next_path), login_token=token)
+                          email=email, next_path=auth.safe_next(next_path), login_token=token, insecure=insecure)
         auth.set_cookie(response, auth.LOGIN_COOKIE, auth.sign(settings, "login", token), LOGIN_TOKEN_AGE)
         return response
 
