@@ -265,3 +265,21 @@ def test_payment_terms_over_the_legal_cap_are_flagged_at_import(cli: Any, tmp_pa
     again = cli("invoices", "import", str(path), "--json")
     assert "warning" not in again.stderr  # flagged once
     assert [e["kind"] for e in cli.json("customers", "history", "C9")] == ["invoice.payment_terms"]
+
+
+def test_a_bounced_email_goes_out_again_as_a_letter(cli: Any, tmp_path: Path, smtp: tuple[int, Collector]) -> None:
+    port, collector = smtp
+    cli.env.update({"LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}", "LETTRAGE_MAIL_FROM": "relances@atelier.example"})
+    cli.json("invoices", "import", book(tmp_path))
+    cli.json("reminders", "send", "--as-of", "2026-10-06")
+    bounced = next(m for m in collector.messages if m["To"] == "compta@dubois.example")
+    outcome = cli.json("reminders", "bounce", bounced["Message-ID"], "--reason", "550 mailbox unknown")
+    assert outcome["outcome"] == "first_reminder by email bounced; email given up, escalated to letter"
+    again = cli.json("reminders", "send", "--as-of", "2026-10-07")
+    assert [(r["customer_ref"], r["level"], r["channel"], r["status"]) for r in again] == [
+        ("C1", "first_reminder", "letter", "sent")]
+    assert Path(again[0]["delivery"]).read_bytes().startswith(b"%PDF")
+    kinds = [e["kind"] for e in cli.json("customers", "history", "C1")]
+    assert kinds.count("reminder.sent") == 2 and "reminder.bounced" in kinds
+    unknown = cli("reminders", "bounce", "<nope@x>", ok=False)
+    assert unknown.exit_code == 1 and "no sent reminder has the Message-ID" in unknown.stderr

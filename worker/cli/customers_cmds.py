@@ -50,6 +50,25 @@ def reminders_approve(app: AppContext, as_of: Any, customers: tuple[str, ...], e
                 right=["amount due"])
 
 
+@reminders.command("bounce")
+@click.argument("message_id")
+@click.option("--reason", default="undeliverable", show_default=True, help="What the bounce said.")
+@json_option
+@company_option
+@pass_app
+def reminders_bounce(app: AppContext, message_id: str, reason: str, as_json: bool, company: str | None) -> None:
+    """Record that the email MESSAGE_ID bounced: its level goes out again by the fallback channel."""
+    from worker.services.reminders import record_bounce
+
+    with unit_of_work(app.engine) as session:
+        repo = Repository(session, resolve_company(session, company))
+        outcome = record_bounce(repo, message_id, reason, ACTOR)
+    if as_json:
+        print_json({"message_id": message_id, "outcome": outcome})
+    else:
+        console.print(outcome)
+
+
 @reminders.command("policy")
 @click.option("--set", "set_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Use this TOML dunning policy for the company (checked first).")

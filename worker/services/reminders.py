@@ -253,7 +253,7 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
                 continue
             assert row.id is not None
             queue.append((row.id, p))
-        _cancel_stale(repo, {outbox_key(p) for p in plan.planned}, actor)
+        _cancel_stale(repo, plan.planned, actor)
         planned_keys = {outbox_key(p) for p in plan.planned}
         refs = {c.id: c.ref for c in repo.customers()}
         for row in outbox_rows(repo, ["sending"]):  # claimed for this day but not finished: say so, never resend
@@ -303,15 +303,24 @@ def _why_not_again(row: ReminderOutbox) -> str:
             else "being sent")
 
 
-def _cancel_stale(repo: Repository, planned_keys: set[str], actor: str) -> None:
-    """Queued rows this run no longer plans (paid, paused, superseded) are cancelled, with the reason."""
-    for row in outbox_rows(repo, ["queued"]):
-        if row.key in planned_keys or row.escalated_from is not None:
+def _cancel_stale(repo: Repository, planned: list[PlannedReminder], actor: str) -> None:
+    """Rows this run leaves behind are cancelled, with the reason: queued ones it no longer plans (paid,
+    held, paused), and failed or escalated ones of a customer who gets a newer message this run."""
+    planned_keys = {outbox_key(p) for p in planned}
+    fresh = {p.customer_id for p in planned if p.retry_of is None}
+    for row in outbox_rows(repo, ["queued", "failed"]):
+        if row.key in planned_keys:
             continue
-        row.status, row.last_error = "cancelled", "no longer planned (paid, held, paused or superseded)"
+        if row.customer_id in fresh and (row.status == "failed" or row.escalated_from is not None):
+            reason = "superseded by a newer message to the customer"
+        elif row.status == "queued" and row.escalated_from is None:
+            reason = "no longer planned (paid, held, paused or superseded)"
+        else:
+            continue
+        row.status, row.last_error = "cancelled", reason
         repo.add(row)
         repo.audit("reminder.cancelled", subject=f"customer:{_ref(repo, row.customer_id)}", actor=actor,
-                   level=row.level, channel=row.channel, invoices=row.invoice_numbers, reason=row.last_error)
+                   level=row.level, channel=row.channel, invoices=row.invoice_numbers, reason=reason)
 
 
 def _ref(repo: Repository, customer_id: int) -> str:
@@ -425,14 +434,38 @@ def _record(engine: Engine, company_ref: str | None, row_id: int, planned: Plann
     return result
 
 
-def _escalate(repo: Repository, row: ReminderOutbox, policy: DunningPolicy, channels: Mapping[str, Channel],
-              actor: str, subject: str) -> str:
+def record_bounce(repo: Repository, message_id: str, reason: str, actor: str = "lettrage") -> str:
+    """An email reported undeliverable after it left (a bounce): its channel is given up for that message,
+    its invoices' claims for the level by email released, and the message escalated to the fallback
+    channel (a letter by default); returns the words to report. Raises LettrageError for an unknown id."""
+    from worker.errors import LettrageError
+
+    rows = [r for r in outbox_rows(repo, ["sent"]) if r.message_id == message_id.strip()]
+    if not rows:
+        raise LettrageError(f"no sent reminder has the Message-ID {message_id!r}")
+    row = rows[0]
+    reminder = repo.session.get(Reminder, row.reminder_id) if row.reminder_id is not None else None
+    if reminder is not None:
+        reminder.status, reminder.error = "bounced", reason
+        repo.add(reminder)
+        repo.session.execute(delete(ReminderInvoice).where(ReminderInvoice.reminder_id == reminder.id))
+    row.status, row.last_error = "gave_up", f"bounced: {reason}"
+    repo.add(row)
+    subject = f"customer:{_ref(repo, row.customer_id)}"
+    repo.audit("reminder.bounced", subject=subject, actor=actor, level=row.level, channel=row.channel,
+               invoices=row.invoice_numbers, message_id=row.message_id, reason=reason)
+    return f"{row.level} by {row.channel} bounced" + _escalate(repo, row, company_policy(repo.company), None,
+                                                                 actor, subject)
+
+
+def _escalate(repo: Repository, row: ReminderOutbox, policy: DunningPolicy,
+              channels: Mapping[str, Channel] | None, actor: str, subject: str) -> str:
     """Queue the message on the policy's fallback channel after repeated failure; the words to report."""
     target = policy.escalation_for(row.channel)
-    if target is None or target not in channels:
+    if target is None or (channels is not None and target not in channels):
         repo.audit("reminder.given_up", subject=subject, actor=actor, level=row.level, channel=row.channel,
                    invoices=row.invoice_numbers, attempts=row.attempts)
-        return f"; {row.channel} given up after {row.attempts} failures, no other channel to try"
+        return f"; {row.channel} given up, no other channel to try"
     key = f"{row.message_key}/{target}"
     if key not in outbox_by_keys(repo, [key]):
         repo.add(ReminderOutbox(key=key, message_key=row.message_key, customer_id=row.customer_id, level=row.level,
@@ -441,4 +474,4 @@ def _escalate(repo: Repository, row: ReminderOutbox, policy: DunningPolicy, chan
                                 planned_on=row.planned_on, escalated_from=row.id))
     repo.audit("reminder.escalated", subject=subject, actor=actor, level=row.level, channel=row.channel,
                to_channel=target, invoices=row.invoice_numbers, attempts=row.attempts)
-    return f"; {row.channel} given up after {row.attempts} failures, escalated to {target}"
+    return f"; {row.channel} given up, escalated to {target}"
