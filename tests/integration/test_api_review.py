@@ -83,6 +83,10 @@ def test_split_assign_reject_and_reopen(cli: Any, tmp_path: Path) -> None:
                        json={"parts": [{"invoice": "FA-2026-00200", "amount": "4.801"}]}).status_code == 422
     assert client.post(f"/api/review/{grouped}/split", headers=headers,
                        json={"parts": [{"invoice": "FA-404", "amount": "1.00"}]}).status_code == 404
+    nul = client.post(f"/api/review/{grouped}/split", headers=headers,  # PostgreSQL cannot even compare it
+                      json={"parts": [{"invoice": "FA\u0000", "amount": "1.00"}]})
+    assert nul.status_code == 422 and "NUL" in nul.json()["detail"]
+    assert client.get("/api/review?q=a%00b", headers=headers).status_code == 422
     split = client.post(f"/api/review/{grouped}/split", headers=headers, json={"parts": [
         {"invoice": "FA-2026-00200", "amount": "480.00"}, {"invoice": "FA-2026-00201", "amount": "150.00"}]})
     assert split.status_code == 200 and split.json()["invoices"] == ["FA-2026-00200", "FA-2026-00201"]

@@ -44,9 +44,9 @@ def invoices_put(request: Request, batch: s.InvoiceBatch,
 
 @router.get("/invoices", response_model=s.InvoicePage, responses=ERRORS, tags=["invoices"])
 def invoices_list(request: Request, principal: Annotated[Principal, require("invoices:read")],
-                  q: Annotated[str | None, Query(max_length=100)] = None,
-                  status: Annotated[str | None, Query(pattern="^(open|partially_paid|paid|overpaid|cancelled|credit_note)$")] = None,
-                  customer: Annotated[str | None, Query(max_length=64)] = None,
+                  q: Annotated[s.Text | None, Query(max_length=100)] = None,
+                  status: Annotated[s.Text | None, Query(pattern="^(open|partially_paid|paid|overpaid|cancelled|credit_note)$")] = None,
+                  customer: Annotated[s.Text | None, Query(max_length=64)] = None,
                   limit: Annotated[int, Query(ge=1, le=500)] = 50,
                   offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> s.InvoicePage:
     """Invoices with what is paid and open; ``q`` searches the number, customer and payment reference."""
@@ -68,14 +68,14 @@ def invoices_list(request: Request, principal: Annotated[Principal, require("inv
 def statements_upload(request: Request, tasks: BackgroundTasks,
                       principal: Annotated[Principal, require("statements:write")],
                       file: Annotated[UploadFile, File(description="OFX, CAMT.052/053/054, MT940 or bank CSV")],
-                      account: Annotated[str | None, Form(max_length=64)] = None,
+                      account: Annotated[s.Text | None, Form(max_length=64)] = None,
                       match: Annotated[bool, Form()] = True) -> s.StatementUploadOut:
     """Import one statement file by the connectors' path (format detected, all or nothing, each line once),
     then match the new lines unless ``match`` is false. A file that cannot be imported: 422."""
     data = file.file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise LettrageError(f"{file.filename}: larger than {MAX_UPLOAD // (1024 * 1024)} MB")
-    name = (file.filename or "upload").replace("/", "_")[-200:] or "upload"
+    name = "".join(c for c in (file.filename or "") if c.isprintable()).replace("/", "_")[-200:] or "upload"
     [outcome] = import_files(engine_of(request), principal.company_ref, [(name, data)], account=account or None,
                              source="api")
     out = s.StatementFileOut(**{k: v for k, v in outcome.as_json().items() if k in s.StatementFileOut.model_fields})

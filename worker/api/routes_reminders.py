@@ -43,7 +43,7 @@ def reminders_send(request: Request, body: s.SendIn,
 
 @router.get("/history", response_model=list[s.ReminderOut], responses=ERRORS)
 def reminders_history(request: Request, principal: Annotated[Principal, require("reminders:read")],
-                      customer: Annotated[str | None, Query(max_length=64)] = None) -> list[s.ReminderOut]:
+                      customer: Annotated[s.Text | None, Query(max_length=64)] = None) -> list[s.ReminderOut]:
     """Reminders sent, failed or being sent, oldest first; ``customer`` keeps one customer's."""
     with company_repo(request, principal) as repo:
         refs = {c.id: c.ref for c in repo.customers()}

@@ -61,10 +61,10 @@ def _open_amounts(repo: Repository, items: list[ReviewItem]) -> dict[int, Decima
 
 @router.get("/review", response_model=s.ReviewPageOut, responses=ERRORS)
 def review_list(request: Request, principal: Annotated[Principal, require("review:read")],
-                state: Annotated[str | None, Query(pattern="^(pending|accepted|assigned|rejected|all)$")] = "pending",
-                q_: Annotated[str | None, Query(alias="q", max_length=100)] = None,
-                min_amount: Annotated[str | None, Query(pattern=s.AMOUNT)] = None,
-                max_amount: Annotated[str | None, Query(pattern=s.AMOUNT)] = None,
+                state: Annotated[s.Text | None, Query(pattern="^(pending|accepted|assigned|rejected|all)$")] = "pending",
+                q_: Annotated[s.Text | None, Query(alias="q", max_length=100)] = None,
+                min_amount: Annotated[s.Text | None, Query(pattern=s.AMOUNT)] = None,
+                max_amount: Annotated[s.Text | None, Query(pattern=s.AMOUNT)] = None,
                 booked_from: s.Day | None = None, booked_to: s.Day | None = None,
                 limit: Limit = 50, offset: Offset = 0) -> s.ReviewPageOut:
     """Review items (pending by default), oldest payment first; ``q`` searches payer, text, IBAN and bank id."""
@@ -159,8 +159,8 @@ def allocation_json(a: Allocation, line: StatementLine, invoice: Invoice) -> s.A
 
 @router.get("/allocations", response_model=s.AllocationPageOut, responses=ERRORS, tags=["allocations"])
 def allocations_list(request: Request, principal: Annotated[Principal, require("allocations:read")],
-                     status: Annotated[str | None, Query(pattern="^(auto|confirmed)$")] = None,
-                     invoice: Annotated[str | None, Query(max_length=64)] = None,
+                     status: Annotated[s.Text | None, Query(pattern="^(auto|confirmed)$")] = None,
+                     invoice: Annotated[s.Text | None, Query(max_length=64)] = None,
                      include_undone: bool = False, limit: Limit = 50, offset: Offset = 0) -> s.AllocationPageOut:
     """Allocations, newest first: which payment settled which invoice, how sure, decided by whom."""
     with company_repo(request, principal) as repo:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 AMOUNT = r"^\d{1,12}(\.\d{1,2})?$"
 
@@ -18,12 +18,48 @@ def _plausible(day: date) -> date:
 Day = Annotated[date, AfterValidator(_plausible)]  # a business date: years 1900 to 2999
 
 
+def _storable(text: str) -> bool:
+    """Text a database can store: no NUL character, no lone UTF-16 surrogate (JSON may carry both)."""
+    return "\x00" not in text and not any("\ud800" <= c <= "\udfff" for c in text)
+
+
+def _no_nul(text: str) -> str:
+    if not _storable(text):
+        raise ValueError("text must not contain NUL characters or lone surrogates")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]  # a query parameter a database can compare with
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, BaseModel):
+        return [t for v in (*value.__dict__.values(), *(value.model_extra or {}).values()) for t in _strings(v)]
+    if isinstance(value, dict):
+        return [t for k, v in value.items() for t in (*_strings(k), *_strings(v))]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in _strings(v)]
+    return []
+
+
+class Body(BaseModel):
+    """A request body: every text in it must be storable (no NUL, which PostgreSQL refuses; no lone surrogate)."""
+
+    @model_validator(mode="after")
+    def _no_nul_anywhere(self) -> Body:
+        if not all(_storable(t) for t in _strings(self)):
+            raise ValueError("text must not contain NUL characters or lone surrogates")
+        return self
+
+
 class Problem(BaseModel):
     detail: str
     errors: list[str] = []
 
 
-class InvoiceIn(BaseModel):
+class InvoiceIn(Body):
     """One invoice as the billing tool sends it; the same keys and checks as `lettrage invoices import`."""
 
     model_config = ConfigDict(extra="allow")
@@ -46,7 +82,7 @@ class InvoiceIn(BaseModel):
     pdf: str | None = None
 
 
-class InvoiceBatch(BaseModel):
+class InvoiceBatch(Body):
     invoices: list[InvoiceIn] = Field(min_length=1, max_length=10_000)
 
 
@@ -137,7 +173,7 @@ class ReviewPageOut(BaseModel):
     offset: int
 
 
-class Versioned(BaseModel):
+class Versioned(Body):
     version: int | None = Field(default=None, ge=1, le=1_000_000,
                                 description="The item's version as last seen; a different one is a conflict (409).")
 
@@ -146,7 +182,7 @@ class AcceptIn(Versioned):
     candidate: int = Field(default=0, ge=0, le=100, description="0 = the first (best) candidate.")
 
 
-class SplitPart(BaseModel):
+class SplitPart(Body):
     invoice: str = Field(min_length=1, max_length=64)
     amount: str = Field(pattern=AMOUNT)
 
@@ -172,7 +208,7 @@ class DecisionOut(BaseModel):
     learned: list[str]
 
 
-class UndoIn(BaseModel):
+class UndoIn(Body):
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -235,7 +271,7 @@ class PlanOut(BaseModel):
     held: list[HeldOut]
 
 
-class SendIn(BaseModel):
+class SendIn(Body):
     as_of: Day
 
 
@@ -275,7 +311,7 @@ class AgedBalanceOut(BaseModel):
     buckets: dict[str, AgedBucket]
 
 
-class WebhookIn(BaseModel):
+class WebhookIn(Body):
     url: str = Field(min_length=8, max_length=500)
     events: list[str] = Field(default=[], max_length=10)
 
