@@ -103,11 +103,15 @@ def match_company(company_ref: str) -> None:
 
 @dramatiq.actor(**_OPTIONS)
 def send_company_reminders(company_ref: str, as_of: str) -> None:
-    """Plan and send the reminders due on ``as_of``: each claimed in the database before it leaves,
-    so a redelivery (or a second worker) never sends one twice."""
-    from reminders.channels import build_channels
+    """Plan and send the reminders due on ``as_of`` through every channel, as ``lettrage sync`` does.
+
+    Each message is claimed in the outbox right before it leaves, so a redelivery (or a second worker)
+    never sends one twice; one in flight when a worker died is reported, not sent again by itself.
+    """
+    from reminders.channels import all_channels
 
     settings = get_settings()
-    channels = build_channels(settings.smtp_url, settings.mail_from, Path(settings.output_dir) / company_ref)
+    channels = all_channels(settings.smtp_url, settings.mail_from, Path(settings.output_dir) / company_ref,
+                            reply_to=settings.reply_to, sms_url=settings.sms_url, sms_token=settings.sms_token)
     send_reminders(_engine(), company_ref, date.fromisoformat(as_of), channels, settings.mail_from,
-                   actor="worker")
+                   actor="worker", template_dir=settings.templates_dir)
