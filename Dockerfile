@@ -8,6 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# WeasyPrint (reminder letters as PDF) needs Pango and HarfBuzz from the system.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+       fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Locked dependencies first: this layer is reused while only the code changes.
 COPY requirements.lock ./
 RUN pip install -r requirements.lock
@@ -25,5 +31,7 @@ RUN pip install --no-deps . \
 USER lettrage
 VOLUME ["/data/inbox", "/data/var"]
 EXPOSE 8000
+# The worker finishes the task under way on SIGTERM (docker stop); give it time (stop_grace_period).
+STOPSIGNAL SIGTERM
 
 CMD ["lettrage", "worker"]
