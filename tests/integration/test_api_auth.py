@@ -16,7 +16,7 @@ ENDPOINTS = [
     ("POST", "/api/review/{item_id}/assign"), ("POST", "/api/review/{item_id}/reopen"),
     ("GET", "/api/allocations"), ("POST", "/api/allocations/{allocation_id}/undo"),
     ("GET", "/api/invoices"), ("POST", "/api/invoices"), ("PUT", "/api/invoices"), ("POST", "/api/statements"),
-    ("GET", "/api/reminders/plan"), ("POST", "/api/reminders/send"), ("GET", "/api/reminders/history"),
+    ("GET", "/api/reminders/plan"), ("POST", "/api/reminders/approve"), ("POST", "/api/reminders/send"), ("GET", "/api/reminders/history"),
     ("GET", "/api/reports/aged-balance"), ("GET", "/api/webhooks"), ("POST", "/api/webhooks"),
     ("DELETE", "/api/webhooks/{endpoint_id}"), ("GET", "/api/webhooks/deliveries"),
     ("POST", "/api/webhooks/dispatch"),

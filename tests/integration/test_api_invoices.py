@@ -82,6 +82,13 @@ def test_reminders_plan_send_and_history(cli: Any, tmp_path: Path) -> None:
     [planned] = plan["planned"]
     assert (planned["customer_ref"], planned["invoices"], planned["amount_due"]) == ("C9", ["FA-9001"], "120.00")
     assert client.get("/api/reminders/plan?as_of=soon", headers=headers).status_code == 422
+    assert planned["approval"] == "not_required"
+    assert client.post("/api/reminders/approve", headers=headers, json={"as_of": "2026-03-02"}).json() == []
+    unknown = client.post("/api/reminders/approve", headers=headers, json={"as_of": "2026-03-02", "customers": ["C404"]})
+    assert unknown.status_code == 400 and "no customer 'C404'" in unknown.json()["detail"]
+    approved = client.post("/api/reminders/approve", headers=headers,
+                           json={"as_of": "2026-03-02", "customers": ["C9"], "everything": True}).json()
+    assert [(a["customer_ref"], a["invoices"], a["approval"]) for a in approved] == [("C9", ["FA-9001"], "approved")]
     sent = client.post("/api/reminders/send", headers=headers, json={"as_of": "2026-03-02"})
     assert sent.status_code == 200
     [result] = sent.json()

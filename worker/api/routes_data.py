@@ -15,7 +15,7 @@ from worker.services.matching import run_matching
 from worker.services.sync import import_files
 
 router = APIRouter(prefix="/api")
-ERRORS = {401: {"model": s.Problem}, 403: {"model": s.Problem}, 422: {"model": s.Problem}}
+ERRORS = {400: {"model": s.Problem}, 401: {"model": s.Problem}, 403: {"model": s.Problem}, 422: {"model": s.Problem}}
 MAX_UPLOAD = 200 * 1024 * 1024
 
 

@@ -6,12 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from reminders.model import PlannedReminder
 from worker.api import schemas as s
 from worker.api.auth import Principal, company_repo, engine_of, require
+from worker.services.reminder_customers import approve_reminders
 from worker.services.reminders import plan_reminders, send_reminders
 
 router = APIRouter(prefix="/api/reminders", tags=["reminders"])
-ERRORS = {401: {"model": s.Problem}, 403: {"model": s.Problem}, 422: {"model": s.Problem}}
+ERRORS = {400: {"model": s.Problem}, 401: {"model": s.Problem}, 403: {"model": s.Problem}, 404: {"model": s.Problem},
+          422: {"model": s.Problem}}
 
 
 @router.get("/plan", response_model=s.PlanOut, responses=ERRORS)
@@ -20,12 +23,25 @@ def reminders_plan(request: Request, principal: Annotated[Principal, require("re
     """What would be sent on ``as_of``, and which unpaid invoices are held back and why."""
     with company_repo(request, principal) as repo:
         result = plan_reminders(repo, as_of)
-    return s.PlanOut(as_of=as_of, planned=[
-        s.PlannedOut(customer_ref=p.customer_ref, invoices=list(p.invoice_numbers), level=p.level, channel=p.channel,
-                     amount_due=f"{p.amount_due:.2f}", currency=p.currency, reasons=list(p.reasons))
-        for p in result.planned], held=[
+    return s.PlanOut(as_of=as_of, planned=[_planned(p, result.approval(p)) for p in result.planned], held=[
         s.HeldOut(invoice=h.number, customer_ref=h.customer_ref, open=f"{h.open_amount:.2f}", reason=h.reason)
         for h in result.held])
+
+
+def _planned(p: PlannedReminder, approval: str) -> s.PlannedOut:
+    return s.PlannedOut(customer_ref=p.customer_ref, invoices=list(p.invoice_numbers), level=p.level,
+                        channel=p.channel, amount_due=f"{p.amount_due:.2f}", currency=p.currency,
+                        reasons=list(p.reasons), approval=approval)
+
+
+@router.post("/approve", response_model=list[s.PlannedOut], responses=ERRORS)
+def reminders_approve(request: Request, body: s.ApproveIn,
+                      principal: Annotated[Principal, require("reminders:write")]) -> list[s.PlannedOut]:
+    """Approve the messages of the plan on ``as_of`` that wait for a person (all with ``everything``),
+    of the named customers or of all; answers the messages approved now."""
+    with company_repo(request, principal) as repo:
+        approved = approve_reminders(repo, body.as_of, body.customers, principal.actor, everything=body.everything)
+    return [_planned(p, "approved") for p in approved]
 
 
 @router.post("/send", response_model=list[s.SentOut], responses=ERRORS)

@@ -11,7 +11,7 @@ from worker.db.api_tables import WebhookDelivery, WebhookEndpoint
 from worker.services import webhooks
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
-ERRORS = {401: {"model": s.Problem}, 403: {"model": s.Problem}, 404: {"model": s.Problem}, 422: {"model": s.Problem}}
+ERRORS = {400: {"model": s.Problem}, 401: {"model": s.Problem}, 403: {"model": s.Problem}, 404: {"model": s.Problem}, 422: {"model": s.Problem}}
 
 
 def _endpoint_json(request: Request, e: WebhookEndpoint) -> s.WebhookOut:

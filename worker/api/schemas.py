@@ -256,6 +256,14 @@ class PlannedOut(BaseModel):
     amount_due: str
     currency: str
     reasons: list[str]
+    approval: str = "not_required"  # approved | required (waits for POST /api/reminders/approve) | not_required
+
+
+class ApproveIn(Body):
+    as_of: Day
+    customers: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        default=None, max_length=1000, description="Customer refs; none: every customer.")
+    everything: bool = Field(default=False, description="Approve every planned message, not only those that need it.")
 
 
 class HeldOut(BaseModel):
