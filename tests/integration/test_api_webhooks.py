@@ -132,6 +132,7 @@ def test_an_unreachable_receiver_is_retried_with_growing_waits_then_given_up(cli
     cli("match")
     item = client.get("/api/review", headers=headers).json()["items"][0]["id"]
     client.post(f"/api/review/{item}/accept", headers=headers, json={})
+    assert cli.json("webhooks", "dispatch") == {"created": 0, "delivered": 0, "failed": 0, "given_up": 0}
     engine = client.app.state.engine  # type: ignore[attr-defined]
     now = utcnow()
     for _ in range(webhooks.MAX_ATTEMPTS + 2):

@@ -1,4 +1,5 @@
-"""``lettrage tokens``: API tokens of the company for the billing tool, printed once, stored hashed."""
+"""``lettrage tokens``: API tokens of the company for the billing tool, printed once, stored hashed;
+``lettrage webhooks dispatch``: post the webhooks due now."""
 from __future__ import annotations
 
 import click
@@ -68,3 +69,26 @@ def tokens_list(app: AppContext, as_json: bool, company: str | None) -> None:
     print_table(f"API tokens ({len(rows)})", ["name", "prefix", "scopes", "last used", "revoked"],
                 [(r["name"], r["prefix"] + "…", ", ".join(r["scopes"]), r["last_used_at"] or "", r["revoked_at"] or "")
                  for r in rows])
+
+
+@cli.group()
+def webhooks() -> None:
+    """Webhooks to the billing tool (registered with POST /api/webhooks)."""
+
+
+@webhooks.command("dispatch")
+@json_option
+@company_option
+@pass_app
+def webhooks_dispatch(app: AppContext, as_json: bool, company: str | None) -> None:
+    """Post the webhook deliveries due now (new events and retries); `lettrage serve` does it every 15 s."""
+    from worker.services.webhooks import dispatch
+
+    with unit_of_work(app.engine) as session:
+        ref = resolve_company(session, company).ref if company else None
+    report = dispatch(app.engine, app.settings.secret_key, ref)
+    if as_json:
+        print_json(report.as_json())
+    else:
+        console.print(f"Webhooks: {report.created} new, {report.delivered} delivered, {report.failed} failed "
+                      f"(retried later), {report.given_up} given up")
