@@ -109,6 +109,7 @@ def test_nothing_but_health_and_the_login_page_answers_without_a_session(app: An
     assert c.get("/static/htmx.min.js").status_code == 200 and c.get("/static/../settings.py").status_code == 404
 
 
+@sqlite_only
 def test_login_sets_a_signed_secure_httponly_cookie_and_logout_ends_the_session(app: Any, book: Book) -> None:
     c = client(app)
     response = login(c, ACCOUNTANT.upper())  # addresses are case-insensitive
@@ -143,6 +144,7 @@ def test_the_login_form_needs_its_own_token(app: Any) -> None:
     assert refused.status_code == 403 and "lettrage_session" not in refused.headers.get("set-cookie", "")
 
 
+@sqlite_only
 def test_login_is_throttled_after_five_failures_for_an_address(app: Any, book: Book) -> None:
     c = client(app)
     wrong = login(c, ACCOUNTANT, "not the password")
@@ -298,6 +300,7 @@ def test_removing_a_user_ends_their_access(app: Any, book: Book, tmp_path: Path)
     assert c.get("/companies/acme/review").status_code == 303
 
 
+@sqlite_only
 def test_a_signed_in_browser_may_call_the_json_api_within_its_role(app: Any, book: Book) -> None:
     alice = signed_in(app, ACCOUNTANT)
     token = csrf_of(alice)
