@@ -115,3 +115,12 @@ def send_company_reminders(company_ref: str, as_of: str) -> None:
                             reply_to=settings.reply_to, sms_url=settings.sms_url, sms_token=settings.sms_token)
     send_reminders(_engine(), company_ref, date.fromisoformat(as_of), channels, settings.mail_from,
                    actor="worker", template_dir=settings.templates_dir)
+
+
+@dramatiq.actor(**_OPTIONS)
+def deliver_webhooks(company_ref: str) -> None:
+    """Post the company's due webhook deliveries (each leased by a conditional update, so two workers never
+    post the same one; a failed post is retried by the delivery's own backoff, not by this task)."""
+    from worker.services.webhooks import dispatch
+
+    dispatch(_engine(), get_settings().secret_key, company_ref)
