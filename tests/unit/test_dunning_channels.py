@@ -255,3 +255,12 @@ def test_message_total_and_claim_lines() -> None:
                                                                penalties=(PenaltyLine("FA-2026-0101", Decimal("3.10"),
                                                                                       20, "taux légal"),)))
     assert message.claim == (("principal", "1300.00"), ("legal_interest", "3.10"), ("total", "1303.10"))
+
+
+def test_consumer_wording_in_the_reminders() -> None:
+    consumer = context(customer=replace(context().customer, is_business=False))
+    assert "bon de commande" not in render("first_reminder", consumer).text
+    assert "bon de commande" in render("first_reminder", context()).text
+    second = render("second_reminder", consumer).text
+    assert "intérêts au taux légal" in second and "pénalités" not in second
+    assert "penalties" not in render("second_reminder", replace(consumer, language="en")).text
