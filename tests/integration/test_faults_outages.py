@@ -31,7 +31,7 @@ from tests.integration.test_faults_stack import (  # noqa: F401 - fixtures
 
 
 def test_postgres_connections_cut_tasks_retry_and_complete(stack: Stack) -> None:  # noqa: F811 - the fixture
-    files, lines = 4, 3_000
+    files, lines = 3, 2_500
     make_default_company(stack.engine)
     for path in statement_files(stack.root / "in", files=files, lines=lines):
         stack.send("import_statement_file", "default", str(path))
@@ -55,7 +55,7 @@ def test_postgres_connections_cut_tasks_retry_and_complete(stack: Stack) -> None
 
 
 def test_redis_restarted_mid_run_lost_tasks_are_sent_again(stack: Stack) -> None:  # noqa: F811 - the fixture
-    files, lines = 5, 2_000
+    files, lines = 4, 1_500
     make_default_company(stack.engine)
     paths = statement_files(stack.root / "in", files=files, lines=lines)
     for path in paths[:-1]:
