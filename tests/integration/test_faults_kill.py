@@ -1,9 +1,10 @@
 """kill -9 of a real ``lettrage worker`` in the middle of a large import, again and again at random
 moments: after a restart every line is imported once and nothing is lost.
 
-Each kill falls while an import transaction is open (the test waits until the ledger shows a task
-running, then a random 0-1 s more), so PostgreSQL rolls the half-written file back; the broker hands
-the dead worker's tasks to the next worker once its heartbeat is 2 s old. The seed is printed, and
+Each kill falls a random 0-1 s after the worker started an import (the ledger shows which worker runs
+what), mostly while the import's transaction is open, so PostgreSQL rolls the half-written file back (the
+test checks that at least one kill hit a running import); a spare worker takes the dead one's tasks once
+its heartbeat is 2 s old. The seed is printed, and
 ``FAULT_SEED=<n>`` replays a run. ``benchmarks/test_load_companies.py`` repeats this many more times.
 """
 from __future__ import annotations
