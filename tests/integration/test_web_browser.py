@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from tests.conftest import IN_CI
 from tests.integration.web_book import (
@@ -30,6 +30,7 @@ from tests.integration.web_book import (
 from worker.db.engine import engine_for
 from worker.db.tables import Allocation, AuditEvent
 from worker.db.uow import unit_of_work
+from worker.db.user_tables import WebSession
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
@@ -205,3 +206,25 @@ def test_sign_in_refused_then_out_and_no_way_into_another_company(page: Any,
     page.wait_for_url("**/login")
     page.goto(server.url + "/companies/other/review")
     assert "/login" in page.url
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_refused_decision_is_said_and_an_ended_session_goes_to_login(page: Any,
+                                                                      site: tuple[AppServer, Book]) -> None:
+    server, book = site
+    sign_in(page, server, ACCOUNTANT)
+    page.wait_for_url("**/companies/acme/review")
+    page.wait_for_selector("#queue .item.current")
+    # A forged CSRF token (as another site would have to): refused, said above the queue, nothing decided.
+    page.locator("input[name=csrf_token]").evaluate_all("fields => fields.forEach(f => { f.value = 'forged'; })")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#queue-error")
+    assert "reload" in page.inner_text("#queue-error")
+    assert page.locator("#queue .item[data-state='pending']").count() == 2
+    assert allocations(book.db_url, live=False) == 0
+    # The session ended elsewhere (signed out, user removed): the next key leads to the login page.
+    with unit_of_work(engine_for(book.db_url)) as session:
+        session.execute(delete(WebSession))
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/login?next=%2Fcompanies%2Facme%2Freview")  # back to the queue after signing in
+    assert allocations(book.db_url, live=False) == 0

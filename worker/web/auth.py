@@ -85,6 +85,9 @@ class Visitor:
 def login_redirect(request: Request) -> HTTPException:
     """Off to the login page, coming back here afterwards (htmx follows HX-Redirect)."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET":  # back to the page the form was on, never to a POST-only address
+        shown = urlsplit(request.headers.get("HX-Current-URL", ""))
+        target = shown.path + (f"?{shown.query}" if shown.query else "") if shown.path else "/"
     location = "/login" + (f"?next={quote(target, safe='')}" if target not in ("/", "/login") else "")
     if request.headers.get("HX-Request"):
         return HTTPException(status_code=401, headers={"HX-Redirect": location})

@@ -62,6 +62,8 @@ FRENCH: dict[str, str] = {
     "Rejected: the payment stays unmatched.": "Rejeté : le paiement reste non lettré.",
     "Undone": "Annulé",
     "Nothing to undo.": "Rien à annuler.",
+    "The page is out of date or the request was refused: reload it.":
+        "La page n'est plus à jour ou la demande a été refusée : rechargez-la.",
     "Someone else decided this item meanwhile.": "Quelqu'un d'autre a décidé cet élément entre-temps.",
     "You may read but not decide.": "Vous pouvez consulter mais pas décider.",
     "Keys": "Touches",

@@ -73,6 +73,21 @@
     event.preventDefault();
   });
 
+  // A refused or failed request (expired form, server error): said above the queue, never swapped in.
+  document.addEventListener("htmx:responseError", function () {
+    var queue = document.getElementById("queue");
+    if (!queue) { return; }
+    var note = document.getElementById("queue-error");
+    if (!note) {
+      note = document.createElement("p");
+      note.id = "queue-error";
+      note.className = "flash error";
+      note.setAttribute("role", "alert");
+      queue.insertBefore(note, queue.firstChild);
+    }
+    note.textContent = queue.dataset.error || "Error";
+  });
+
   document.addEventListener("htmx:afterSettle", settle);
   document.addEventListener("DOMContentLoaded", settle);
 })();
