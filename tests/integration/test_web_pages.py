@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from tests.integration.web_book import (
     ACCOUNTANT,
+    ADMIN,
     OTHER_ACCOUNTANT,
     PASSWORD,
     VIEWER,
@@ -355,3 +356,38 @@ def test_reminders_awaiting_approval_are_approved_by_an_accountant_not_a_viewer(
     assert events == [("reminder.approved", f"user:{ACCOUNTANT}", "customer:C001")]
     form["customer"] = "NOPE"
     assert alice.post("/companies/acme/reminders/approve", data=form).status_code == 404
+
+
+@sqlite_only
+def test_an_admin_manages_the_companys_users(app: Any, book: Book) -> None:
+    alice = signed_in(app, ACCOUNTANT)
+    assert "/companies/acme/users" not in alice.get("/companies/acme/review").text  # no link for her
+    assert alice.get("/companies/acme/users").status_code == 403
+    assert alice.post("/companies/acme/users", data={"email": "x@acme.example.fr", "role": "admin",
+                                                     "csrf_token": csrf_of(alice)}).status_code == 403
+
+    ada = signed_in(app, ADMIN)
+    listed = ada.get("/companies/acme/users").text
+    assert set(re.findall(r'<tr data-user="([^"]+)">', listed)) == {ACCOUNTANT, VIEWER, ADMIN}
+    token = csrf_of(ada, "/companies/acme/users")
+    added = ada.post("/companies/acme/users", data={"email": "New.Person@acme.example.fr", "role": "accountant",
+                                                    "csrf_token": token})
+    shown = re.search(r'id="new-password">([^<]+)<', added.text)
+    assert added.status_code == 200 and shown
+    newcomer = client(app)
+    assert login(newcomer, "new.person@acme.example.fr", shown.group(1)).status_code == 303
+    assert 'class="accept"' in newcomer.get("/companies/acme/review").text
+
+    # Someone of another company keeps their password (none shown) and gains a role here only.
+    again = ada.post("/companies/acme/users", data={"email": OTHER_ACCOUNTANT, "role": "viewer", "csrf_token": token})
+    assert again.status_code == 200 and 'id="new-password"' not in again.text
+    olga = signed_in(app, OTHER_ACCOUNTANT)
+    assert olga.get("/companies/acme/review").status_code == 200 and olga.get("/").status_code == 200
+
+    assert ada.post("/companies/acme/users", data={"email": ADMIN, "role": "viewer",
+                                                   "csrf_token": token}).status_code == 422
+    assert ada.post("/companies/acme/users", data={"email": "not an address", "role": "viewer",
+                                                   "csrf_token": token}).status_code == 422
+    assert ada.post("/companies/acme/users/remove", data={"email": VIEWER, "csrf_token": token}).status_code == 303
+    assert VIEWER not in ada.get("/companies/acme/users").text
+    assert ada.post("/companies/acme/users/remove", data={"email": VIEWER, "csrf_token": token}).status_code == 404

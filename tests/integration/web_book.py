@@ -31,6 +31,7 @@ PASSWORD = "correct horse battery staple"
 ACCOUNTANT = "alice@acme.example.fr"
 VIEWER = "victor@acme.example.fr"
 OTHER_ACCOUNTANT = "olga@other.example.fr"
+ADMIN = "ada@acme.example.fr"
 TODAY = date(2026, 3, 2)
 # acme's reminders wait for a person: one level, any day, every message to approve.
 APPROVAL_POLICY = """require_approval = true
@@ -106,6 +107,7 @@ def build_book(db_url: str) -> Book:
         add_user(session, acme, ACCOUNTANT, "accountant", PASSWORD, locale="en")
         add_user(session, acme, VIEWER, "viewer", PASSWORD, locale="en")
         add_user(session, other, OTHER_ACCOUNTANT, "accountant", PASSWORD, locale="en")
+        add_user(session, acme, ADMIN, "admin", PASSWORD, locale="en")
         acme_items = [i.id for i in acme_repo.review_items("pending") if i.id is not None]
         other_items = [i.id for i in other_repo.review_items("pending") if i.id is not None]
     assert len(acme_items) == 2 and len(other_items) == 1, (acme_items, other_items)

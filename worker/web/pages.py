@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import hmac
+import secrets
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -160,6 +162,59 @@ def router(settings: Settings) -> APIRouter:
         charts = [(line, chart_bars(line.buckets)) for line in report.totals]  # one per currency
         return render("aged.html", language=v.language, v=v, as_of=day, report=report, charts=charts,
                       buckets=AGE_BUCKETS, path=request.url.path)
+
+    def _admin(request: Request, session: Any, company: str, csrf_token: str | None = None) -> Visitor:
+        v = visitor(request, session, settings, company)
+        if csrf_token is not None:
+            check_csrf(request, v.csrf, csrf_token)
+        if not user_service.can_manage(v.role):
+            raise HTTPException(status_code=403, detail="Only an administrator manages users.")
+        return v
+
+    def _users_page(v: Visitor, session: Any, status_code: int = 200, **extra: Any) -> HTMLResponse:
+        assert v.company is not None
+        return render("users.html", status_code=status_code, language=v.language, v=v,
+                      members=user_service.list_users(session, v.company), roles=user_service.ROLES,
+                      path=f"/companies/{v.company.ref}/users", **extra)
+
+    @routes.get("/companies/{company}/users")
+    def users_page(request: Request, company: str) -> Response:
+        with unit_of_work(engine()) as session:
+            v = _admin(request, session, company)
+            return _users_page(v, session)
+
+    @routes.post("/companies/{company}/users")
+    def users_add(request: Request, company: str, email: str = Form(""), role: str = Form(""),
+                  csrf_token: str = Form("")) -> Response:
+        """An admin gives someone a role here; a new user gets a generated password, shown this once."""
+        with unit_of_work(engine()) as session:
+            v = _admin(request, session, company, csrf_token)
+            assert v.company is not None
+            if email.strip().lower() == v.user.email:
+                return _users_page(v, session, 422, error="You cannot change your own role.")
+            new_password = None
+            if user_service.user_by_email(session, email) is None:
+                new_password = secrets.token_urlsafe(15)
+            try:
+                user, _created = user_service.add_user(session, v.company, email, role, new_password)
+            except user_service.UserError as exc:
+                session.rollback()
+                return _users_page(v, session, 422, error=str(exc))
+            session.flush()
+            return _users_page(v, session, added=user.email, password=new_password)
+
+    @routes.post("/companies/{company}/users/remove")
+    def users_remove(request: Request, company: str, email: str = Form(""), csrf_token: str = Form("")) -> Response:
+        with unit_of_work(engine()) as session:
+            v = _admin(request, session, company, csrf_token)
+            assert v.company is not None
+            if email.strip().lower() == v.user.email:
+                return _users_page(v, session, 422, error="You cannot change your own role.")
+            try:
+                user_service.remove_user(session, v.company, email)
+            except user_service.UserError:
+                raise HTTPException(status_code=404, detail="Not found.") from None
+        return RedirectResponse(f"/companies/{company}/users", status_code=303)
 
     @routes.get("/companies/{company}/reminders")
     def reminders(request: Request, company: str, as_of: str | None = None, approved: int | None = None) -> Response:
