@@ -283,3 +283,36 @@ def test_a_bounced_email_goes_out_again_as_a_letter(cli: Any, tmp_path: Path, sm
     assert kinds.count("reminder.sent") == 2 and "reminder.bounced" in kinds
     unknown = cli("reminders", "bounce", "<nope@x>", ok=False)
     assert unknown.exit_code == 1 and "no sent reminder has the Message-ID" in unknown.stderr
+
+
+def test_formal_notice_email_carries_the_statutory_penalties_and_indemnity(cli: Any, tmp_path: Path,
+                                                                          smtp: tuple[int, Collector]) -> None:
+    from reminders.context import format_amount
+    from reminders.law import late_penalty
+
+    port, collector = smtp
+    cli.env.update({"LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}", "LETTRAGE_MAIL_FROM": "relances@atelier.example"})
+    cli.json("invoices", "import", book(tmp_path))
+    policy = tmp_path / "notice.toml"
+    policy.write_text('[[levels]]\ncode = "formal_notice"\noffset_days = 30\nchannels = ["email"]\n', encoding="utf-8")
+    cli("reminders", "policy", "--set", str(policy))
+    cli("customers", "pause", "C2", "--reason", "other")
+    cli("customers", "pause", "C3", "--reason", "other")
+    cli("customers", "pause", "C4", "--reason", "other")
+    cli("customers", "profile", "C1", "--consumer")  # first a consumer: no B2B penalties, no indemnity
+    sent = cli.json("reminders", "send", "--as-of", "2026-11-03")
+    assert [(r["customer_ref"], r["level"], r["status"]) for r in sent] == [("C1", "formal_notice", "sent")]
+    body = collector.messages[0].get_body(preferencelist=("plain",)).get_content()
+    assert "L441-10" not in body and "40 €" not in body and "taux légal" in body
+
+    cli("customers", "profile", "C1", "--business")
+    cli("customers", "resume", "C2")
+    sent = cli.json("reminders", "send", "--as-of", "2026-11-04")
+    assert [(r["customer_ref"], r["status"]) for r in sent] == [("C2", "sent")]
+    body = collector.messages[1].get_body(preferencelist=("plain",)).get_content()
+    penalty = late_penalty(Decimal("800.00"), date(2026, 10, 5), date(2026, 11, 4)).amount
+    assert penalty > 0
+    nb = "\u00a0"
+    assert f"les pénalités de retard s'élèvent à {format_amount(penalty)}" in body
+    assert f"soit 40,00{nb}€ pour cette facture" in body
+    assert f"indemnité compris : {format_amount(Decimal('840.00') + penalty)}" in body
