@@ -391,3 +391,10 @@ def test_an_admin_manages_the_companys_users(app: Any, book: Book) -> None:
     assert ada.post("/companies/acme/users/remove", data={"email": VIEWER, "csrf_token": token}).status_code == 303
     assert VIEWER not in ada.get("/companies/acme/users").text
     assert ada.post("/companies/acme/users/remove", data={"email": VIEWER, "csrf_token": token}).status_code == 404
+    with unit_of_work(engine_for(book.db_url)) as session:
+        events = [(e.kind, e.actor, e.subject) for e in session.execute(select(AuditEvent).where(
+            AuditEvent.kind.in_(("user.role_given", "user.removed")), AuditEvent.actor != "cli").order_by(
+            AuditEvent.id)).scalars()]
+    admin = f"user:{ADMIN}"
+    assert events == [("user.role_given", admin, "user:new.person@acme.example.fr"),
+                      ("user.role_given", admin, f"user:{OTHER_ACCOUNTANT}"), ("user.removed", admin, f"user:{VIEWER}")]

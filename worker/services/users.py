@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
-from worker.db.tables import Company, utcnow
+from worker.db.tables import AuditEvent, Company, utcnow
 from worker.db.user_tables import LoginAttempt, User, UserRole, WebSession
 from worker.errors import LettrageError
 
@@ -97,10 +97,11 @@ def user_by_email(session: Session, email: str) -> User | None:
 
 
 def add_user(session: Session, company: Company, email: str, role: str, password: str | None,
-             locale: str | None = None) -> tuple[User, bool]:
+             locale: str | None = None, actor: str = "cli") -> tuple[User, bool]:
     """Gives ``email`` the ``role`` in ``company``, creating the user when new; returns (user, created).
 
-    A new user needs a password; an existing one keeps theirs unless one is given.
+    A new user needs a password; an existing one keeps theirs unless one is given. The change is
+    in the company's audit log under ``actor``.
     """
     if role not in ROLES:
         raise UserError(f"role {role!r}: choose one of {', '.join(ROLES)}")
@@ -124,11 +125,14 @@ def add_user(session: Session, company: Company, email: str, role: str, password
     assert user.id is not None and company.id is not None
     current = session.execute(select(UserRole).where(
         UserRole.company_id == company.id, UserRole.user_id == user.id)).scalars().first()
+    was = current.role if current else None
     if current is None:
         session.add(UserRole(company_id=company.id, user_id=user.id, role=role))
     else:
         current.role = role
         session.add(current)
+    session.add(AuditEvent(company_id=company.id, actor=actor, kind="user.role_given", subject=f"user:{address}",
+                           data={"role": role, "was": was, "new_user": created}))
     session.flush()
     return user, created
 
@@ -155,12 +159,13 @@ def list_users(session: Session, company: Company) -> list[Member]:
     return [Member(u.email, role, u.created_at, u.last_login_at) for u, role in rows]
 
 
-def remove_user(session: Session, company: Company, email: str) -> None:
+def remove_user(session: Session, company: Company, email: str, actor: str = "cli") -> None:
     """Takes away the user's role in ``company``; a user left without any company is deleted (and signed out)."""
     user = user_by_email(session, email)
     if user is None or role_in(session, user.id, company.id) is None:
         raise UserError(f"no user {email.strip().lower()!r} in company {company.ref!r}")
     session.execute(delete(UserRole).where(UserRole.company_id == company.id, UserRole.user_id == user.id))
+    session.add(AuditEvent(company_id=company.id, actor=actor, kind="user.removed", subject=f"user:{user.email}"))
     remaining = session.execute(select(func.count()).select_from(UserRole).where(
         UserRole.user_id == user.id)).scalar_one()
     if not remaining:

@@ -196,7 +196,7 @@ def router(settings: Settings) -> APIRouter:
             if user_service.user_by_email(session, email) is None:
                 new_password = secrets.token_urlsafe(15)
             try:
-                user, _created = user_service.add_user(session, v.company, email, role, new_password)
+                user, _created = user_service.add_user(session, v.company, email, role, new_password, actor=v.actor)
             except user_service.UserError as exc:
                 session.rollback()
                 return _users_page(v, session, 422, error=str(exc))
@@ -211,7 +211,7 @@ def router(settings: Settings) -> APIRouter:
             if email.strip().lower() == v.user.email:
                 return _users_page(v, session, 422, error="You cannot change your own role.")
             try:
-                user_service.remove_user(session, v.company, email)
+                user_service.remove_user(session, v.company, email, actor=v.actor)
             except user_service.UserError:
                 raise HTTPException(status_code=404, detail="Not found.") from None
         return RedirectResponse(f"/companies/{company}/users", status_code=303)
