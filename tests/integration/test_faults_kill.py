@@ -1,7 +1,7 @@
 """kill -9 of a real ``lettrage worker`` in the middle of a large import, again and again at random
 moments: after a restart every line is imported once and nothing is lost.
 
-Each kill falls a random 0-1 s after the worker started an import (the ledger shows which worker runs
+Each kill falls a random 0-0.6 s after the worker started an import (the ledger shows which worker runs
 what), mostly while the import's transaction is open, so PostgreSQL rolls the half-written file back (the
 test checks that at least one kill hit a running import); a spare worker takes the dead one's tasks once
 its heartbeat is 2 s old. The seed is printed, and
@@ -42,7 +42,7 @@ def kill_during_imports(stack: Stack, paths: list[Path], kills: int,  # noqa: F8
                    "an import to start", step=0.05, details=stack.worker_logs)
         if stack.all_done(len(paths)):
             break
-        time.sleep(rng.uniform(0.0, 1.0))
+        time.sleep(rng.uniform(0.0, 0.6))
         killed_mid_task += stack.busy(current) > 0
         stack.kill9(current)
         current = spare

@@ -97,13 +97,14 @@ class RedisServer:
 class Stack:
     """One deployment: a database (a PostgreSQL schema), a broker (its own Redis) and worker processes."""
 
-    def __init__(self, root: Path, database_url: str, redis: RedisServer, extra_env: dict[str, str]) -> None:
+    def __init__(self, root: Path, database_url: str, redis: RedisServer, extra_env: dict[str, str],
+                 broker_url: str | None = None) -> None:
         from worker.db.engine import make_engine, migrate
 
         self.root = root
         self.database_url = database_url
         self.redis = redis
-        self.broker_url = f"redis://127.0.0.1:{redis.port}/0?{BROKER_OPTIONS}"
+        self.broker_url = broker_url or f"redis://127.0.0.1:{redis.port}/0?{BROKER_OPTIONS}"
         # The workers name their connections, so a test can find (and cut) them in pg_stat_activity.
         self.application_name = f"lettrage_worker_{uuid.uuid4().hex[:8]}"
         worker_url = (f"{database_url}&application_name={self.application_name}"
@@ -241,10 +242,10 @@ def stack_factory(tmp_path: Path, pg_url: str) -> Iterator[Callable[..., Stack]]
     stacks: list[Stack] = []
     redis_servers: list[RedisServer] = []
 
-    def make(**extra_env: str) -> Stack:
+    def make(broker_url: str | None = None, **extra_env: str) -> Stack:
         redis = RedisServer(tmp_path / "redis").start()
         redis_servers.append(redis)
-        stack = Stack(tmp_path, pg_url, redis, extra_env)
+        stack = Stack(tmp_path, pg_url, redis, extra_env, broker_url)
         stacks.append(stack)
         return stack
 
