@@ -218,9 +218,14 @@ def test_decisions_need_the_csrf_token_and_this_site(alice: TestClient, book: Bo
     token = csrf_of(alice)
     assert alice.post(url, data={"candidate": "0", "csrf_token": token},
                       headers={"Origin": "https://evil.example"}).status_code == 403
+    assert alice.post(url, data={"candidate": "0", "csrf_token": token},
+                      headers={"Origin": "https://evil.example", "X-Forwarded-Host": "lettrage.example"}
+                      ).status_code == 403
     assert count(book.db_url, Allocation) == 0
-    # The header htmx sends is as good as the form field.
-    assert alice.post(url, data={"candidate": "0"}, headers={"X-CSRF-Token": token}).status_code == 303
+    # The header htmx sends is as good as the form field; behind a reverse proxy, its forwarded host counts.
+    assert alice.post(url, data={"candidate": "0"}, headers={
+        "X-CSRF-Token": token, "Origin": "https://lettrage.example", "X-Forwarded-Host": "lettrage.example",
+    }).status_code == 303
 
 
 def test_accept_conflict_undo_and_reject_are_audited_under_the_user(alice: TestClient, book: Book) -> None:

@@ -130,8 +130,9 @@ def check_csrf(request: Request, expected: str, submitted: str | None) -> None:
         raise HTTPException(status_code=403, detail="The form has expired: please try again.")
     origin = request.headers.get("origin")
     if origin and origin != "null":
-        host = request.headers.get("host", "")
-        if urlsplit(origin).netloc != host:
+        # This site as the browser addressed it: the Host header, or the one a reverse proxy passes on.
+        hosts = {request.headers.get("host", ""), *request.headers.get("x-forwarded-host", "").split(",")}
+        if urlsplit(origin).netloc not in {h.strip() for h in hosts if h.strip()}:
             raise HTTPException(status_code=403, detail="cross-site request refused")
 
 
