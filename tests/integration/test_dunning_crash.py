@@ -120,3 +120,13 @@ def test_killing_the_sender_mid_run_and_running_again_sends_no_message_twice(
     # Later days do not remind C3 at that level again either: its first reminder is claimed.
     later = cli.json("reminders", "plan", "--as-of", "2026-10-07")
     assert all(p["customer_ref"] != "C3" or p["level"] != "first_reminder" for p in later)
+
+    # Once someone has checked that it never arrived, it is released and goes out once.
+    cli.env.update(env)
+    message_id = unknown[0]["data"]["message_id"]
+    released = cli.json("reminders", "resolve", message_id, "--not-sent", "--as-of", "2026-10-07")
+    assert released["outcome"] == "first_reminder by email released: sent again from 2026-10-07"
+    [resent] = [r for r in cli.json("reminders", "send", "--as-of", "2026-10-07") if r["status"] == "sent"]
+    assert resent["customer_ref"] == "C3"
+    assert [m["To"] for m in handler.received].count("compta@c3.example") == 1
+    assert cli("reminders", "resolve", message_id, "--sent", ok=False).exit_code == 1  # no longer in doubt

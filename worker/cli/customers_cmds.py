@@ -69,6 +69,28 @@ def reminders_bounce(app: AppContext, message_id: str, reason: str, as_json: boo
         console.print(outcome)
 
 
+@reminders.command("resolve")
+@click.argument("message_id")
+@click.option("--sent/--not-sent", "sent", required=True,
+              help="What checking the mailbox (or the provider) showed for this message.")
+@click.option("--as-of", "as_of", type=ISO_DATE, default=None, help="Send it again from this day (--not-sent).")
+@json_option
+@company_option
+@pass_app
+def reminders_resolve(app: AppContext, message_id: str, sent: bool, as_of: Any, as_json: bool,
+                      company: str | None) -> None:
+    """Settle a reminder whose sender stopped while sending it (reported by `send` and `customers history`)."""
+    from worker.services.reminders import resolve_in_doubt
+
+    with unit_of_work(app.engine) as session:
+        repo = Repository(session, resolve_company(session, company))
+        outcome = resolve_in_doubt(repo, message_id, sent, _as_of(as_of), ACTOR)
+    if as_json:
+        print_json({"message_id": message_id, "outcome": outcome})
+    else:
+        console.print(outcome)
+
+
 @reminders.command("policy")
 @click.option("--set", "set_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Use this TOML dunning policy for the company (checked first).")

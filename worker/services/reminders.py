@@ -434,6 +434,38 @@ def _record(engine: Engine, company_ref: str | None, row_id: int, planned: Plann
     return result
 
 
+def resolve_in_doubt(repo: Repository, message_id: str, sent: bool, as_of: date, actor: str) -> str:
+    """Settles a message left in ``sending`` by a crash, once a person has checked (the mailbox, the
+    provider): ``sent`` records it as sent; otherwise its claims are released and it is tried again from
+    ``as_of``. Raises LettrageError when no message in doubt has that id."""
+    from worker.errors import LettrageError
+
+    rows = [r for r in outbox_rows(repo, ["sending"]) if r.message_id == message_id.strip()]
+    if not rows:
+        raise LettrageError(f"no reminder in doubt has the Message-ID {message_id!r}")
+    row = rows[0]
+    reminder = repo.session.get(Reminder, row.reminder_id) if row.reminder_id is not None else None
+    subject = f"customer:{_ref(repo, row.customer_id)}"
+    if sent:
+        row.status, row.sent_at = "sent", utcnow()
+        if reminder is not None:
+            reminder.status, reminder.sent_at, reminder.delivery = "sent", row.sent_at, row.message_id
+    else:
+        row.status, row.last_error, row.next_attempt_on = "failed", "not delivered (checked after a crash)", as_of
+        if reminder is not None:
+            reminder.status, reminder.error = "failed", row.last_error
+            repo.session.execute(delete(ReminderInvoice).where(ReminderInvoice.reminder_id == reminder.id))
+    repo.add(row)
+    if reminder is not None:
+        repo.add(reminder)
+    outcome = "sent" if sent else "failed"
+    repo.audit(f"reminder.{'sent' if sent else 'failed'}", subject=subject, actor=actor, outcome=outcome,
+               level=row.level, channel=row.channel, invoices=row.invoice_numbers, message_id=row.message_id,
+               title=row.subject, resolved_after_crash=True)
+    return (f"{row.level} by {row.channel} recorded as sent" if sent
+            else f"{row.level} by {row.channel} released: sent again from {as_of.isoformat()}")
+
+
 def record_bounce(repo: Repository, message_id: str, reason: str, actor: str = "lettrage") -> str:
     """An email reported undeliverable after it left (a bounce): its channel is given up for that message,
     its invoices' claims for the level by email released, and the message escalated to the fallback
