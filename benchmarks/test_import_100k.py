@@ -131,6 +131,7 @@ def _run(benchmark: Any, big: BigStatement, fresh: Callable[[], str], label: str
         outcome = benchmark.pedantic(run, setup=setup, rounds=ROUNDS, iterations=1)
         load.append(os.getloadavg()[0])
         assert camt_parallel.last_run.get("parts") == 2, camt_parallel.last_run  # read in two parts
+        worker_cpu = list(camt_parallel.last_run["worker_cpu_s"])  # the last round's two workers
         assert (outcome.status, outcome.format, outcome.lines_added, outcome.lines_skipped) == (
             "imported", "camt.053", big.lines, 0)
         assert big.lines > ENTRIES
@@ -150,6 +151,7 @@ def _run(benchmark: Any, big: BigStatement, fresh: Callable[[], str], label: str
         "entries": big.entries, "lines": big.lines, "file_mb": round(big.size / 1e6, 1),
         "lines_per_s_median": round(big.lines / median),
         "load_average_1min": [round(x, 2) for x in load],
+        "worker_cpu_s_last_round": [round(x, 2) for x in worker_cpu],
         "peak_mb_import_statement": round(in_memory["peak_mb"], 1),
         "peak_mb_import_statement_file": round(streamed["peak_mb"], 1),
         "worker_peak_mb": [round(x, 1) for x in in_memory["worker_peak_mb"] + streamed["worker_peak_mb"]],

@@ -37,6 +37,7 @@ import json
 import os
 import pickle
 import re
+import resource
 import struct
 import subprocess
 import sys
@@ -250,6 +251,11 @@ def _read_message(stream: IO[bytes]) -> Any:
     return pickle.loads(data)
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _high_water_mb() -> float:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -263,8 +269,8 @@ def _high_water_mb() -> float:
 def read_part(stdin: IO[bytes] | None = None, stdout: IO[bytes] | None = None) -> None:
     """A worker: reads its parameters then its part on stdin, answers on stdout (length-prefixed pickles).
 
-    Answers: ("lines", [ParsedLine, ...]) batches, then ("done", statement without its last lines, their
-    count, kind, peak MB) or ("unsafe", reason) or ("error", reason).
+    Answers: ("lines", [line fields, ...]) batches, then ("done", statement without its lines, kind, peak
+    resident MB, CPU seconds) or ("unsafe", reason) or ("error", reason).
     """
     source = stdin or sys.stdin.buffer
     out = stdout or sys.stdout.buffer
@@ -283,7 +289,7 @@ def read_part(stdin: IO[bytes] | None = None, stdout: IO[bytes] | None = None) -
         if params["index"] > 0 and watch.derive is not None and watch.derive.derived:
             raise _Unsafe("derived bank references (their occurrences are counted over the whole statement)")
         watch.flush(st)
-        _write(out, ("done", st, run.kinds.pop(), _high_water_mb()))
+        _write(out, ("done", st, run.kinds.pop(), _high_water_mb(), _cpu_seconds()))
     except _Unsafe as exc:
         _write(out, ("unsafe", str(exc)))
     except ConnectorError as exc:  # XML errors: the sequential parse reports them with their position
@@ -425,7 +431,7 @@ def _merge(parser: CamtParser, parts: list[_Part], filename: str) -> ParsedFile 
             last_run["fallback"] = part.failure or (part.answer[1] if part.answer else "no answer")
             return None
         answers.append(part.answer)
-    (_, first, kind, peak0), (_, second, kind1, peak1) = answers
+    (_, first, kind, peak0, cpu0), (_, second, kind1, peak1, cpu1) = answers
     same = ("kind", "statement_id", "account", "currency", "opening", "opening_is_opbd", "closing", "created_on")
     if kind != kind1 or any(getattr(first, name) != getattr(second, name) for name in same):
         last_run["fallback"] = "the two parts end with different statement headers"
@@ -435,6 +441,6 @@ def _merge(parser: CamtParser, parts: list[_Part], filename: str) -> ParsedFile 
     merged.warnings = first.warnings + second.warnings
     merged.skipped = first.skipped + second.skipped
     merged.undated = first.undated + second.undated
-    last_run.update({"parts": 2, "worker_peak_mb": [peak0, peak1]})
+    last_run.update({"parts": 2, "worker_peak_mb": [peak0, peak1], "worker_cpu_s": [cpu0, cpu1]})
     return parser._file([merged], {kind}, filename)
 
