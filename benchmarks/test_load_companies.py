@@ -125,8 +125,9 @@ def test_twenty_companies_synced_by_two_workers(benchmark: Any, tmp_path: Path, 
         wait_until(lambda: stack.all_done(COMPANIES), 1_800, "the 20 syncs", step=0.2, details=stack.worker_logs)
         seconds = time.perf_counter() - t0
         with stack.engine.connect() as conn:
-            syncs = [float(s) for s in conn.execute(text("SELECT duration_seconds FROM taskrecord"))]
-            split = sorted(int(n) for n in conn.execute(text("SELECT count(*) FROM taskrecord GROUP BY worker")))
+            syncs = [float(s) for s in conn.execute(text("SELECT duration_seconds FROM taskrecord")).scalars()]
+            split = sorted(int(n) for n in conn.execute(
+                text("SELECT count(*) FROM taskrecord GROUP BY worker")).scalars())
         rounds.append({"whole_run_s": round(seconds, 2), "lines_per_s": round(COMPANIES * LINES / seconds),
                        "company_sync_median_s": round(statistics.median(syncs), 2),
                        "company_sync_max_s": round(max(syncs), 2), "tasks_per_worker": split})
