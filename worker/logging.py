@@ -12,7 +12,7 @@ import sys
 from datetime import UTC, datetime
 from typing import IO, Any
 
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName", "color_message"}
 
 
 def _plain(value: Any) -> Any:
@@ -44,6 +44,21 @@ class JsonFormatter(logging.Formatter):
             data["error"] = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
             data["traceback"] = self.formatException(record.exc_info)
         return json.dumps(data, ensure_ascii=False)
+
+
+#: uvicorn's loggers (server, access log) and the root logger writing JSON lines to stderr (``lettrage serve``).
+UVICORN_LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "worker.logging.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+    "loggers": {
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO"},
+        "uvicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+    "root": {"handlers": ["stderr"], "level": "INFO"},
+}
 
 
 def use_json(logger: logging.Logger | None = None) -> None:

@@ -90,12 +90,13 @@ def scheduler_command(app: AppContext, once: bool, interval: float, requeue_afte
 @company_option
 @pass_app
 def serve(app: AppContext, host: str, port: int, company: str | None) -> None:
-    """Serve the HTTP API (health and readiness checks)."""
+    """Serve the HTTP API, the web pages, /health, /ready and /metrics; logs are JSON lines."""
     import uvicorn
 
     from worker.api.app import create_app
+    from worker.logging import UVICORN_LOG_CONFIG
 
-    uvicorn.run(create_app(app.settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(app.settings), host=host, port=port, log_level="info", log_config=UVICORN_LOG_CONFIG)
 
 
 from worker.cli import tasks_cmds  # noqa: F401 - registers ``lettrage tasks``
