@@ -5,12 +5,13 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, type_coerce, update
 from sqlmodel import col
 
 from worker.db.reminder_tables import CustomerDunning, DunningPause, ReminderApproval, ReminderOutbox
 from worker.db.repository import Repository
 from worker.db.tables import Allocation, AuditEvent, Invoice, Reminder, ReminderInvoice, StatementLine, utcnow
+from worker.db.types import Money
 
 LATE_PAYMENT_DAYS = 30  # a payment booked more than this after the due date spoils a good history
 FIRM_LEVELS = ("second_reminder", "call", "formal_notice", "payment_plan", "legal_file")
@@ -158,3 +159,60 @@ def event_subjects(repo: Repository, kind: str) -> set[str]:
     """The subjects of the company's audit events of ``kind`` (what was already flagged once)."""
     query = select(AuditEvent.subject).where(AuditEvent.company_id == repo.company_id, AuditEvent.kind == kind)
     return set(repo.session.exec(query).scalars())
+
+
+def payments_of(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, list[tuple[date, Decimal]]]:
+    """(booked on, amount settled incl. fees written off) of the live allocations of these invoices."""
+    ids = list(invoice_ids)
+    if not ids:
+        return {}
+    columns = Allocation.__table__.c
+    rows = repo.session.execute(
+        select(Allocation.invoice_id, StatementLine.booked_on,
+               type_coerce(columns.amount + columns.write_off, Money()))
+        .join(StatementLine, col(StatementLine.id) == Allocation.line_id)
+        .where(Allocation.company_id == repo.company_id, col(Allocation.undone_at).is_(None),
+               col(Allocation.invoice_id).in_(ids))
+        .order_by(StatementLine.booked_on))
+    out: dict[int, list[tuple[date, Decimal]]] = {}
+    for invoice_id, booked_on, settled in rows:
+        if Decimal(settled) > 0:  # a payment, not an adjustment (the law counts only money received)
+            out.setdefault(invoice_id, []).append((booked_on, Decimal(settled)))
+    return out
+
+
+def paid_for(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, Decimal]:
+    """What the live allocations settle on each of these invoices (as Repository.paid_by_invoice)."""
+    ids = list(invoice_ids)
+    if not ids:
+        return {}
+    columns = Allocation.__table__.c
+    rows = repo.session.execute(
+        select(Allocation.invoice_id, type_coerce(func.sum(columns.amount + columns.write_off), Money()))
+        .where(Allocation.company_id == repo.company_id, col(Allocation.undone_at).is_(None),
+               col(Allocation.invoice_id).in_(ids))
+        .group_by(Allocation.invoice_id))
+    return {invoice_id: Decimal(total) for invoice_id, total in rows}
+
+
+def reminders_of(repo: Repository, customer_id: int, status: str = "sent") -> list[Reminder]:
+    """A customer's reminders with ``status``, oldest first."""
+    query = select(Reminder).where(Reminder.company_id == repo.company_id, Reminder.customer_id == customer_id,
+                                   Reminder.status == status)
+    return list(repo.session.exec(query.order_by(Reminder.planned_on, Reminder.id)).scalars())
+
+
+def formal_notices(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, date]:
+    """The day a formal notice was sent for each of these invoices (consumer interest runs from it)."""
+    ids = list(invoice_ids)
+    if not ids:
+        return {}
+    rows = repo.session.execute(
+        select(ReminderInvoice.invoice_id, Reminder.planned_on)
+        .join(Reminder, col(Reminder.id) == ReminderInvoice.reminder_id)
+        .where(ReminderInvoice.company_id == repo.company_id, ReminderInvoice.level == "formal_notice",
+               Reminder.status == "sent", col(ReminderInvoice.invoice_id).in_(ids)))
+    out: dict[int, date] = {}
+    for invoice_id, day in rows:
+        out[invoice_id] = min(day, out.get(invoice_id, day))
+    return out

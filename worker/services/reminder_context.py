@@ -20,10 +20,17 @@ from reminders.context import HistoryLine, InvoiceLine, PenaltyLine, ReminderCon
 from reminders.law import late_penalty, recovery_indemnity
 from reminders.model import DunningPolicy, PlannedReminder, ProfileRule
 from reminders.render import compose
-from worker.db.reminder_queries import active_pauses, dunning_settings
+from worker.db.reminder_queries import (
+    active_pauses,
+    dunning_settings,
+    formal_notices,
+    paid_for,
+    payments_of,
+    reminders_of,
+)
 from worker.db.reminder_tables import CustomerDunning, ReminderOutbox
 from worker.db.repository import Repository
-from worker.services.invoices import InvoiceView, invoice_views
+from worker.services.invoices import InvoiceView, settlement_status
 from worker.services.matching import held_invoices
 
 OPEN_STATUSES = ("open", "partially_paid")
@@ -43,14 +50,15 @@ def customer_rules_override(row: CustomerDunning | None) -> ProfileRule | None:
 class ContextBuilder:
     """Data of one company loaded once; builds contexts and messages, and re-checks an outbox row."""
 
-    def __init__(self, repo: Repository, as_of: date, mail_from: str | None, policy: DunningPolicy) -> None:
+    def __init__(self, repo: Repository, as_of: date, mail_from: str | None, policy: DunningPolicy,
+                 invoice_ids: Iterable[int]) -> None:
         self.repo, self.as_of, self.mail_from, self.policy = repo, as_of, mail_from, policy
-        self.views = {v.invoice.id: v for v in invoice_views(repo)}
+        self.views = _views(repo, invoice_ids)
         self.holds = held_invoices(repo)
         self.pauses = active_pauses(repo, as_of)
         self.customers = {c.id: c for c in repo.customers()}
         self.settings = dunning_settings(repo)
-        self._payments: dict[int, list[tuple[date, Decimal]]] | None = None
+        self._payments = payments_of(repo, self.views)
 
     def number(self, invoice_id: int) -> str:
         return self.views[invoice_id].invoice.number
@@ -114,14 +122,6 @@ class ContextBuilder:
 
     def payments(self, invoice_id: int) -> list[tuple[date, Decimal]]:
         """(booked on, amount settled) of the live allocations of an invoice."""
-        if self._payments is None:
-            self._payments = {}
-            allocations = self.repo.live_allocations()
-            lines = self.repo.lines_by_id(a.line_id for a in allocations)
-            for a in allocations:
-                settled = a.amount + a.write_off
-                if settled > 0:
-                    self._payments.setdefault(a.invoice_id, []).append((lines[a.line_id].booked_on, settled))
         return self._payments.get(invoice_id, [])
 
     def _penalties(self, views: list[InvoiceView], customer_id: int, b2c: bool,
@@ -130,8 +130,7 @@ class ContextBuilder:
         businesses, at the contract rate when the company sets ``late_penalty_rate``; for a consumer,
         legal interest from the formal notice only, Code civil 1231-6). Invoices owing nothing are left out."""
         rate = self.repo.company.settings.get("late_penalty_rate")
-        notices = {inv_id: day for inv_id, level, _ch, r in self.repo.sent_levels()
-                   if level == "formal_notice" and r.status == "sent" for day in [r.planned_on]}
+        notices = formal_notices(self.repo, (v.invoice.id for v in views if v.invoice.id is not None))
         out = []
         for view in views:
             invoice = view.invoice
@@ -149,8 +148,7 @@ class ContextBuilder:
 
     def _history(self, customer_id: int) -> tuple[HistoryLine, ...]:
         return tuple(HistoryLine(day=r.planned_on, level=r.level, channel=r.channel, outcome=r.status,
-                                 proof=r.delivery or "")
-                     for r in self.repo.reminders() if r.customer_id == customer_id and r.status == "sent")
+                                 proof=r.delivery or "") for r in reminders_of(self.repo, customer_id))
 
     def attachments(self, invoice_ids: Iterable[int]) -> tuple[Attachment, ...]:
         """The invoices' PDFs the billing export names (``pdf`` column) that exist on disk."""
@@ -171,3 +169,17 @@ class ContextBuilder:
         message_id = f"<lettrage.{self.repo.company.ref}.{row.id}.{row.attempts}@{domain}>"
         return compose(row.level, row.channel, context, template_dir=template_dir,
                        attachments=self.attachments(ids) if attach else (), message_id=message_id)
+
+
+def _views(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, InvoiceView]:
+    """These invoices as they are now: paid and open from the live allocations (as invoice_views)."""
+    invoices = repo.invoices_by_id(invoice_ids)
+    paid = paid_for(repo, invoices)
+    refs = {c.id: c.ref for c in repo.customers()}
+    views = {}
+    for invoice_id, invoice in invoices.items():
+        p = paid.get(invoice_id, Decimal(0))
+        status = settlement_status(invoice, p)
+        open_amount = max(invoice.amount - p, Decimal(0)) if status in OPEN_STATUSES else Decimal(0)
+        views[invoice_id] = InvoiceView(invoice, refs.get(invoice.customer_id, "?"), p, open_amount, status)
+    return views

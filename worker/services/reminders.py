@@ -339,7 +339,7 @@ def _deliver(engine: Engine, company_ref: str | None, row_id: int, planned: Plan
         row = session.get(ReminderOutbox, row_id)
         assert row is not None
         session.refresh(row)
-        builder = ContextBuilder(repo, as_of, mail_from, company_policy(repo.company))
+        builder = ContextBuilder(repo, as_of, mail_from, company_policy(repo.company), row.invoice_ids)
         members, dropped = builder.recheck(row)
         advancing = [(i, lv) for i, lv in members if lv is not None]
         if not advancing:
