@@ -56,7 +56,7 @@ from connectors.camt import CamtParser, _local, _Statement
 from connectors.errors import ConnectorError
 from connectors.model import ParsedFile, ParsedLine
 
-_BLOCK = 8 << 20  # bytes scanned at a time
+_BLOCK = 2 << 20  # bytes scanned at a time
 _WINDOW = 1 << 16  # bytes searched back from the cut for the end of the entry before it
 _PIPE_CHUNK = 1 << 20
 _BATCH = 5_000  # lines a worker sends at a time
@@ -121,8 +121,8 @@ def find_layout(reader: _Reader) -> Layout | None:
     size = reader.size
     head = reader.read(0, 4096)
     start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head.startswith(b"\x00"):
-        return None  # UTF-16 or UTF-32
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head:
+        return None  # UTF-16 or UTF-32, with or without a byte order mark
     declared = _ENCODING.match(head[start:])
     if declared and declared.group(1).decode("ascii").lower() not in _ASCII_SAFE:
         return None
@@ -367,6 +367,14 @@ def parse_in_parts(parser: CamtParser, source: bytes | IO[bytes], filename: str,
     seekable binary file positioned at its start (left at an unspecified position). ``inline`` reads the
     two parts one after the other in this process, through the same messages (for tests)."""
     last_run.clear()
+    try:
+        return _parse_in_parts(parser, source, filename, inline)
+    except Exception as exc:  # noqa: BLE001 - whatever went wrong here, the sequential parse decides
+        last_run["fallback"] = f"{type(exc).__name__}: {exc}"
+        return None
+
+
+def _parse_in_parts(parser: CamtParser, source: bytes | IO[bytes], filename: str, inline: bool) -> ParsedFile | None:
     if not inline and (_cpus() < 2 or not sys.executable):
         last_run["fallback"] = "one CPU" if sys.executable else "no interpreter to start"
         return None

@@ -223,10 +223,28 @@ def test_what_a_cut_must_not_hide_falls_back() -> None:
         "a comment": Doc("camt.053", "", True, plain, (), 3, False, "\n"),
         "two statements": Doc("camt.053", "", True, plain, (), None, True, "\n"),
     }
-    for reason, doc in cases.items():
-        data = render(doc)
-        assert camt_parallel.parse_in_parts(CamtParser(), data, "f.xml", inline=True) is None, reason
-        assert CamtParser().parse(data, "f.xml") == _sequential(CamtParser(), data)
+    files = {reason: render(doc) for reason, doc in cases.items()}
+    data = render(Doc("camt.053", "", True, plain, (), None, False, "\n"))
+    assert camt_parallel.parse_in_parts(CamtParser(), data, "f.xml", inline=True) is not None
+    text = data.decode()
+    files["an entry tag written with a space"] = text.replace("<Ntry>", "<Ntry >", 7).replace(
+        "<Ntry >", "<Ntry>", 6).encode()
+    files["an entry with another prefix"] = text.replace(
+        "<Document ", '<Document xmlns:d="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02" ').replace(
+        "<Ntry><Amt Ccy=\"EUR\">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-02-01</Dt>"
+        "</BookgDt><AcctSvcrRef>R8</AcctSvcrRef></Ntry>",
+        "<d:Ntry><d:Amt Ccy=\"EUR\">1.00</d:Amt><d:CdtDbtInd>CRDT</d:CdtDbtInd><d:Sts>BOOK</d:Sts><d:BookgDt>"
+        "<d:Dt>2026-02-01</d:Dt></d:BookgDt><d:AcctSvcrRef>R8</d:AcctSvcrRef></d:Ntry>").encode()
+    files["UTF-16"] = text.replace("UTF-8", "UTF-16").encode("utf-16")
+    files["an entity declaration"] = text.replace("<Document", '<!DOCTYPE Document [<!ENTITY a "b">]>\n<Document').encode()
+    for reason, variant in files.items():
+        assert variant != data, reason
+        assert camt_parallel.parse_in_parts(CamtParser(), variant, "f.xml", inline=True) is None, reason
+        expected = _sequential(CamtParser(), variant)
+        try:
+            assert CamtParser().parse(variant, "f.xml") == expected, reason
+        except ParseError as exc:
+            assert f"ParseError: {exc}" == expected, reason
 
 
 # -- the worker processes -----------------------------------------------------------------------------------
