@@ -30,8 +30,7 @@ UNDO_REASON = "undone from the review page"
 
 def _queue_context(repo: Repository) -> dict[str, Any]:
     page = review_queries.review_page(repo, limit=QUEUE_PAGE)
-    return {"items": queue_items(repo, [item for item, _line in page.items]), "total": page.total,
-            "can_undo": False}
+    return {"items": queue_items(repo, [item for item, _line in page.items]), "total": page.total}
 
 
 def _sharing_invoices(repo: Repository, item_id: int, numbers: set[str]) -> list[QueueItem]:
@@ -62,7 +61,6 @@ def router(settings: Settings) -> APIRouter:
             assert v.company is not None
             repo = Repository(session, v.company)
             context = _queue_context(repo)
-            context["can_undo"] = v.can_decide and last_decision(repo, v.actor) is not None
         return render("queue.html", language=v.language, v=v, focus=focus, message=None,
                       path=request.url.path, **context)
 
@@ -135,7 +133,6 @@ def router(settings: Settings) -> APIRouter:
                     session.rollback()
                     message, status_code = str(exc), 409
             context = _queue_context(repo)
-            context["can_undo"] = last_decision(repo, v.actor) is not None
         if not htmx:
             if message is None:
                 return RedirectResponse(queue_url(v, restored), status_code=303)
