@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import create_engine, select
 from sqlmodel import Session
 
@@ -23,6 +24,7 @@ ENDPOINTS = [
 ]
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # database-independent: once is enough
 def test_every_endpoint_refuses_a_missing_malformed_or_unknown_token(cli: Any, tmp_path: Path) -> None:
     client = app_client(cli, tmp_path)
     schema = client.get("/openapi.json").json()["paths"]
@@ -88,6 +90,7 @@ def test_another_companys_token_sees_nothing_of_this_one(cli: Any, tmp_path: Pat
     assert client.get("/api/allocations", headers=theirs).json()["total"] == 0
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # database-independent: once is enough
 def test_token_names_and_scopes_are_checked(cli: Any, tmp_path: Path) -> None:
     from worker.cli import tokens_cmds  # noqa: F401
 

@@ -5,15 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from tests.integration.api_helpers import app_client, company_with_queue, token
 
-EXAMPLES = 8  # per operation, in the suite; a deeper run is in docs (README: HTTP API)
+# Per operation, in the suite. By hand, 50 per operation with every check but positive-data acceptance
+# passed on SQLite and PostgreSQL.
+EXAMPLES = 5
 
 
+# PostgreSQL, the stricter database (a stray NUL in a text once made it fail there only).
+@pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
 def test_no_server_error(cli: Any, tmp_path: Path, monkeypatch: Any) -> None:
     # Webhook URLs made up by the generator are never called: the post is answered here.
     monkeypatch.setattr("worker.services.webhooks.http_post", lambda url, body, headers: (200, None))

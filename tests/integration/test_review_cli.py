@@ -4,6 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.integration.api_helpers import company_with_queue
 
 
@@ -13,6 +15,7 @@ def _cli(cli: Any) -> Any:
     return cli
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # database-independent: once is enough
 def test_accept_assign_reject_and_undo_from_the_command_line(cli: Any, tmp_path: Path) -> None:
     company_with_queue(cli, tmp_path)
     run = _cli(cli)
