@@ -1,10 +1,9 @@
 """kill -9 of a real ``lettrage worker`` in the middle of a large import, again and again at random
 moments: after a restart every line is imported once and nothing is lost.
 
-Each kill falls a random 0-0.6 s after the worker started an import (the ledger shows which worker runs
-what), mostly while the import's transaction is open, so PostgreSQL rolls the half-written file back (the
-test checks that at least one kill hit a running import); a spare worker takes the dead one's tasks once
-its heartbeat is 2 s old. The seed is printed, and
+Each kill falls a random 0-0.6 s after a worker started an import, on a worker that is importing at that
+moment (the ledger shows which worker runs what), so PostgreSQL rolls the half-written file back; a spare
+worker takes the dead one's tasks once its heartbeat is 2 s old. The seed is printed, and
 ``FAULT_SEED=<n>`` replays a run. ``benchmarks/test_load_companies.py`` repeats this many more times.
 """
 from __future__ import annotations
@@ -30,22 +29,30 @@ FILES, LINES, KILLS = 5, 2_500, 3
 
 def kill_during_imports(stack: Stack, paths: list[Path], kills: int,  # noqa: F811
                         rng: random.Random) -> dict[str, Any]:
-    """Enqueues one import per file; then, ``kills`` times, kills the worker a random moment after it
-    started an import. A spare worker boots meanwhile and takes over, as a second replica would."""
+    """Enqueues one import per file; then, ``kills`` times, waits a random moment after a worker started
+    an import and kills a worker that is importing right then. A spare worker boots meanwhile and takes
+    over, as a second replica would."""
     for path in paths:
         stack.send("import_statement_file", "default", str(path))
-    killed_mid_task = 0
-    current = stack.start_worker(threads=2)
-    for _ in range(kills):
-        spare = stack.start_worker(threads=2)
-        wait_until(lambda: stack.busy(current) or stack.all_done(len(paths)), 60,  # noqa: B023
-                   "an import to start", step=0.05, details=stack.worker_logs)
+
+    def importing() -> Any:
         if stack.all_done(len(paths)):
+            return "done"
+        return next((w for w in workers if stack.busy(w)), None)
+
+    workers = [stack.start_worker(threads=2)]
+    killed_mid_task = 0
+    for _ in range(kills):
+        workers.append(stack.start_worker(threads=2))
+        if wait_until(importing, 60, "an import to start", step=0.05, details=stack.worker_logs) == "done":
             break
         time.sleep(rng.uniform(0.0, 0.6))
-        killed_mid_task += stack.busy(current) > 0
-        stack.kill9(current)
-        current = spare
+        victim = wait_until(importing, 60, "an import to run", step=0.01, details=stack.worker_logs)
+        if victim == "done":
+            break
+        stack.kill9(victim)
+        workers.remove(victim)
+        killed_mid_task += 1
     wait_until(lambda: stack.all_done(len(paths)), 120, "every import to be done", details=stack.worker_logs)
     stack.stop_all()
     return {"killed_mid_task": killed_mid_task,
