@@ -129,7 +129,7 @@ class Matcher:
         for inv in sorted(self.invoices.values(), key=lambda i: i.id):
             by_currency.setdefault(inv.currency.upper(), []).append(inv)
         self.refs = {cur: ReferenceIndex(invs) for cur, invs in by_currency.items()}
-        self.all_refs = ReferenceIndex(self.invoices.values())
+        self._all_refs: ReferenceIndex | None = None  # every currency, built only to explain an unmatched line
         self.amounts: dict[str, _AmountIndex] = {}
         self.by_customer: dict[tuple[str, int], list[int]] = {}
         for cur, invs in by_currency.items():
@@ -140,6 +140,7 @@ class Matcher:
         self.ibans = IbanIndex(customers)
         self.names = NameIndex(customers)
         self.claimed: set[int] = set()  # invoices some line of the run names (see ``claim``)
+        self._hits: dict[int, list[RefHit]] = {}  # line id -> every invoice it names, read once by ``claim``
 
     # ---- the run ----------------------------------------------------------------------------
     def decide(self, line: BankLine) -> Decision:
@@ -215,7 +216,9 @@ class Matcher:
         index = self.refs.get(currency)
         if index is None:
             return []
-        hits = {h.invoice_id: h for h in index.find(line, self._is_open)}
+        cached = self._hits.pop(line.id, None)
+        found = cached if cached is not None else index.find(line)
+        hits = {h.invoice_id: h for h in found if self._is_open(h.invoice_id)}
         iban_owners = self.ibans.owners(line.counterparty_iban)
         name_hits = self.names.search(line.counterparty, self.config.name_threshold)
         payer = self._payer(iban_owners, name_hits)
@@ -267,7 +270,8 @@ class Matcher:
         index = self.refs.get(line.currency.upper())
         if index is None:
             return False
-        hits = index.find(line, self._is_open)
+        hits = index.find(line)
+        self._hits[line.id] = hits
         named = {h.invoice_id for h in hits if h.strong}
         weak = [h for h in hits if not h.strong]
         if weak:  # a mistyped number or a bare "n° 38" counts when the payer is that invoice's customer
@@ -465,7 +469,10 @@ class Matcher:
         reasons = ["no open invoice matches the reference, amount or payer"]
         if currency not in self.refs:
             reasons.append(f"no open invoice in {currency}")
-        for hit in self.all_refs.find(line, lambda _id: True):
+        if self._all_refs is None:
+            only = list(self.refs.values())
+            self._all_refs = only[0] if len(only) == 1 else ReferenceIndex(self.invoices.values())
+        for hit in self._all_refs.find(line, lambda _id: True):
             inv = self.invoices[hit.invoice_id]
             if not hit.strong:
                 continue

@@ -87,6 +87,8 @@ class RefHit:
 
 def fold(text: str) -> str:
     """Upper-case ``text`` and strip accents (``Fact n°`` -> ``FACT N°``)."""
+    if text.isascii():  # invoice numbers and most remittance texts: nothing to decompose
+        return text.upper()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
 
@@ -179,10 +181,11 @@ class ReferenceIndex:
         self._rf: dict[str, list[int]] = {}
         self._typos: dict[str, set[str]] = {}  # each key and its one-character deletions -> keys
         for inv in invoices:
-            for key, strength in number_keys(inv.number).items():
+            keys = number_keys(inv.number)
+            for key, strength in keys.items():
                 slot = self._keys.setdefault(key, {})
                 slot[inv.id] = max(strength, slot.get(inv.id, strength))
-            for key, strength in number_keys(inv.number).items():
+            for key, strength in keys.items():
                 if strength >= Strength.DIGITS and len(key) >= MIN_TYPO_LEN and any(c.isdigit() for c in key):
                     for variant in (key, *_deletions(key)):
                         self._typos.setdefault(variant, set()).add(key)

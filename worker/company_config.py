@@ -17,6 +17,14 @@ The file is ``<LETTRAGE_COMPANIES_DIR>/<company ref>.toml`` (default
     [csv]
     profiles_file = "banks.toml"    # your banks' CSV export layouts, [[profile]] tables (connectors/csv_profiles)
 
+    [matching]                      # the matcher's knobs (matching.model.MatchConfig); each optional
+    amount_tolerance = "2.00"       # a shortfall up to this settles the invoice (bank fees), as a fee write-off
+    auto_threshold = 0.90           # a candidate scoring this, alone at the top, is applied
+    review_threshold = 0.40         # below this a candidate is not worth an accountant's time
+    ambiguity_margin = 0.10         # the best must beat the second by this much
+    name_threshold = 85             # payer name similarity (0-100) that counts as evidence
+    name_auto_threshold = 90        # a name alone identifies the payer at this score, nobody else close
+
     [[sources]]                     # a folder; default <LETTRAGE_INBOX_DIR>/<company ref>
     type = "inbox"
     path = "/data/inbox/atelier"
@@ -40,7 +48,7 @@ relative to the folder of the TOML file.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +80,7 @@ class CompanyConfig:
     sources: tuple[dict[str, Any], ...] = ()
     path: Path | None = None
     csv_profiles_file: Path | None = None  # [csv] profiles_file: the company's own bank export layouts
+    matching: dict[str, Any] = field(default_factory=dict)  # [matching]: worker.services.matching checks the values
 
 
 # Each source type's keys: key -> (expected type, required). worker/services/sources.py builds them.
@@ -88,6 +97,8 @@ SOURCE_KEYS: dict[str, dict[str, tuple[str, bool]]] = {
     },
 }
 _COMMON_SOURCE_KEYS = {"type", "name"}
+MATCHING_KEYS = {"amount_tolerance", "auto_threshold", "review_threshold", "ambiguity_margin", "name_threshold",
+                 "name_auto_threshold"}
 
 
 def _check_value(kind: str, value: Any) -> str | None:
@@ -158,7 +169,7 @@ def parse_company_config(text: str, path: Path | None = None) -> CompanyConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"{where}: not valid TOML ({exc})") from None
-    unknown = set(data) - {"import", "bank_accounts", "sources", "csv"}
+    unknown = set(data) - {"import", "bank_accounts", "sources", "csv", "matching"}
     if unknown:
         raise ConfigurationError(f"{where}: unknown section(s) {', '.join(sorted(unknown))}")
     raw_rules = data.get("import", {})
@@ -196,8 +207,12 @@ def parse_company_config(text: str, path: Path | None = None) -> CompanyConfig:
         profiles_file = Path(str(csv_section["profiles_file"]))
         if not profiles_file.is_absolute() and path is not None:
             profiles_file = path.parent / profiles_file
+    matching = data.get("matching", {})
+    extra = set(matching) - MATCHING_KEYS if isinstance(matching, dict) else {"(not a table)"}
+    if extra:
+        raise ConfigurationError(f"{where}: unknown key(s) matching.{', matching.'.join(sorted(extra))}")
     return CompanyConfig(rules=ImportRules(**raw_rules), bank_accounts=tuple(accounts), sources=tuple(sources),
-                         path=path, csv_profiles_file=profiles_file)
+                         path=path, csv_profiles_file=profiles_file, matching=dict(matching))
 
 
 def source_name(raw: dict[str, Any]) -> str:

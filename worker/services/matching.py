@@ -8,12 +8,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import insert, select, update
+from sqlmodel import col
+
 from matching.engine import match_lines
-from matching.model import BankLine, Customer, MatchConfig, OpenInvoice
-from worker.db.repository import Repository
+from matching.model import BankLine, Candidate, Customer, Decision, MatchConfig, OpenInvoice
+from worker.company_config import load_company_config
+from worker.db.repository import Repository, _jsonable
 from worker.db.review_queries import aliases_by_customer
-from worker.db.tables import Allocation, Invoice, ReviewItem, StatementLine
+from worker.db.tables import Allocation, AuditEvent, Invoice, ReviewItem, StatementLine, utcnow
+from worker.errors import ConfigurationError
 from worker.services.invoices import open_invoice_views
+from worker.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,39 @@ def candidate_json(invoices: dict[int, Invoice], proposals: tuple, score: float,
             "score": score, "reasons": list(reasons), "invoices": parts}
 
 
+#: company settings (``Company.settings``) that tune the matcher, with their MatchConfig field
+TUNABLE = ("auto_threshold", "review_threshold", "ambiguity_margin", "name_threshold", "name_auto_threshold")
+
+
+def company_match_config(settings: dict[str, object], default_tolerance: str = "0.00") -> MatchConfig:
+    """The matcher's knobs for one company: its own settings where it has them, else the product's.
+
+    ``settings``: the company's stored settings, overridden by the ``[matching]`` section of its TOML
+    file (``worker.company_config``). Raises ConfigurationError naming the setting when a value is not
+    a number in its range.
+    """
+    raw = settings.get("amount_tolerance", default_tolerance)
+    try:
+        tolerance = Decimal(str(raw))
+    except ArithmeticError:
+        raise ConfigurationError(f"company setting amount_tolerance={raw!r}: not an amount") from None
+    if not tolerance.is_finite() or tolerance < 0:
+        raise ConfigurationError(f"company setting amount_tolerance={raw!r}: must be 0 or more")
+    knobs: dict[str, float] = {}
+    for name in TUNABLE:
+        if name not in settings:
+            continue
+        value, upper = settings[name], 100.0 if name.startswith("name_") else 1.0
+        try:
+            number = float(str(value))
+        except ValueError:
+            raise ConfigurationError(f"company setting {name}={value!r}: not a number") from None
+        if not 0.0 <= number <= upper:
+            raise ConfigurationError(f"company setting {name}={value!r}: must be between 0 and {upper:g}")
+        knobs[name] = number
+    return MatchConfig(amount_tolerance=tolerance, **knobs)
+
+
 def run_matching(repo: Repository, config: MatchConfig | None = None,
                  default_tolerance: str = "0.00") -> MatchCounts:
     """Matches every incoming line not yet matched or under review; idempotent.
@@ -71,8 +110,9 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
     The amount tolerance is the company's own setting, else the deployment's
     (LETTRAGE_AMOUNT_TOLERANCE).
     """
-    tolerance = Decimal(str(repo.company.settings.get("amount_tolerance", default_tolerance)))
-    config = config or MatchConfig(amount_tolerance=tolerance)
+    if config is None:
+        own = load_company_config(get_settings().companies_dir, repo.company.ref).matching
+        config = company_match_config({**repo.company.settings, **own}, default_tolerance)
     lines = repo.lines(states=("new", "unmatched"), credits_only=True)
     if not lines:
         return MatchCounts()
@@ -80,35 +120,76 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
     invoice_rows = repo.invoices_by_id(i.id for i in invoices)
     by_id = {line.id: line for line in lines}
     decisions = match_lines([_bank_line(line) for line in lines], invoices, _customers(repo), config)
-    auto = review = unmatched = 0
+    # Stored in bulk (one executemany per table, one UPDATE per chunk of line ids): 100,000 decisions
+    # through the ORM's unit of work would take longer than the matching itself.
+    now = utcnow()
+    allocations: list[dict[str, object]] = []
+    reviews: list[dict[str, object]] = []
+    events: list[dict[str, object]] = []
+    states: dict[str, list[int]] = {"matched": [], "review": [], "unmatched": []}
+
+    def event(kind: str, subject: str, **data: object) -> None:
+        events.append({"company_id": repo.company_id, "at": now, "actor": "lettrage", "kind": kind,
+                       "subject": subject, "data": _jsonable(data)})
+
+    undone = _undone_pairs(repo)
     for decision in decisions:
         line = by_id[decision.line_id]
+        vetoed = [undone[(line.id, p.invoice_id)] for p in decision.allocations if (line.id, p.invoice_id) in undone]
+        if decision.kind == "auto" and vetoed:
+            # An accountant undid this very allocation: applying it again would overrule them.
+            score = min(p.score for p in decision.allocations)
+            reasons = tuple(r for p in decision.allocations for r in p.reasons)
+            why = "; ".join(v for v in vetoed if v) or "no reason given"
+            decision = Decision(decision.line_id, "review", candidates=(Candidate(decision.allocations, score, reasons),),
+                                reasons=(f"not applied automatically: an accountant undid this allocation ({why})",))
         if decision.kind == "auto":
             for proposal in decision.allocations:
-                repo.add(Allocation(line_id=line.id, invoice_id=proposal.invoice_id, amount=proposal.amount,
-                                    write_off=proposal.write_off, status="auto", score=proposal.score, reasons=list(proposal.reasons)))
-                repo.audit("allocation.auto", subject=f"invoice:{invoice_rows[proposal.invoice_id].number}",
-                           line=line.bank_ref, amount=proposal.amount, write_off=proposal.write_off,
-                           score=proposal.score,
-                           reasons=list(proposal.reasons))
-            line.state = "matched"
-            auto += 1
+                allocations.append({
+                    "company_id": repo.company_id, "line_id": line.id, "invoice_id": proposal.invoice_id,
+                    "amount": proposal.amount, "write_off": proposal.write_off, "status": "auto",
+                    "score": proposal.score, "reasons": list(proposal.reasons), "decided_by": "lettrage",
+                    "decided_at": now})
+                event("allocation.auto", f"invoice:{invoice_rows[proposal.invoice_id].number}",
+                      line=line.bank_ref, amount=proposal.amount, write_off=proposal.write_off,
+                      score=proposal.score, reasons=list(proposal.reasons))
+            states["matched"].append(line.id)
         elif decision.kind == "review":
             candidates = [candidate_json(invoice_rows, c.proposals, c.score, c.reasons)
                           for c in decision.candidates]
-            repo.add(ReviewItem(line_id=line.id, candidates=candidates, reasons=list(decision.reasons)))
-            repo.audit("review.created", subject=f"line:{line.bank_ref}", reasons=list(decision.reasons),
-                       candidates=[c["invoice"] for c in candidates])
-            line.state = "review"
-            review += 1
+            reviews.append({"company_id": repo.company_id, "line_id": line.id, "candidates": candidates,
+                            "reasons": list(decision.reasons), "state": "pending", "created_at": now})
+            event("review.created", f"line:{line.bank_ref}", reasons=list(decision.reasons),
+                  candidates=[c["invoice"] for c in candidates])
+            states["review"].append(line.id)
         else:
             if line.state != "unmatched":
-                repo.audit("line.unmatched", subject=f"line:{line.bank_ref}", reasons=list(decision.reasons))
-            line.state = "unmatched"
-            unmatched += 1
-        repo.add(line)
-    repo.flush()
+                event("line.unmatched", f"line:{line.bank_ref}", reasons=list(decision.reasons))
+            states["unmatched"].append(line.id)
+    session = repo.session
+    for table, rows in ((Allocation, allocations), (ReviewItem, reviews), (AuditEvent, events)):
+        for chunk in _chunks(rows, 5_000):
+            session.execute(insert(table), chunk)
+    for state, ids in states.items():
+        for chunk in _chunks(ids, 900):  # under SQLite's bound-parameter limit
+            session.execute(update(StatementLine).where(col(StatementLine.id).in_(chunk),
+                                                        StatementLine.company_id == repo.company_id)
+                            .values(state=state).execution_options(synchronize_session=False))
+    session.expire_all()  # the lines loaded above still say "new"
+    auto, review, unmatched = len(states["matched"]), len(states["review"]), len(states["unmatched"])
     return MatchCounts(auto, review, unmatched)
+
+
+def _undone_pairs(repo: Repository) -> dict[tuple[int, int], str]:
+    """(line id, invoice id) -> reason, for every allocation of the company an accountant undid (few)."""
+    rows = repo.session.execute(
+        select(Allocation.line_id, Allocation.invoice_id, Allocation.undo_reason)  # type: ignore[call-overload]
+        .where(Allocation.company_id == repo.company_id, col(Allocation.undone_at).is_not(None)))
+    return {(line_id, invoice_id): reason or "" for line_id, invoice_id, reason in rows}
+
+
+def _chunks(rows: list, size: int) -> list[list]:  # type: ignore[type-arg]
+    return [rows[i : i + size] for i in range(0, len(rows), size)]
 
 
 def held_invoices(repo: Repository) -> dict[int, str]:
