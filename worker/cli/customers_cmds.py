@@ -58,7 +58,7 @@ def reminders_approve(app: AppContext, as_of: Any, customers: tuple[str, ...], e
 @pass_app
 def reminders_bounce(app: AppContext, message_id: str, reason: str, as_json: bool, company: str | None) -> None:
     """Record that the email MESSAGE_ID bounced: its level goes out again by the fallback channel."""
-    from worker.services.reminders import record_bounce
+    from worker.services.reminder_outbox import record_bounce
 
     with unit_of_work(app.engine) as session:
         repo = Repository(session, resolve_company(session, company))
@@ -80,7 +80,7 @@ def reminders_bounce(app: AppContext, message_id: str, reason: str, as_json: boo
 def reminders_resolve(app: AppContext, message_id: str, sent: bool, as_of: Any, as_json: bool,
                       company: str | None) -> None:
     """Settle a reminder whose sender stopped while sending it (reported by `send` and `customers history`)."""
-    from worker.services.reminders import resolve_in_doubt
+    from worker.services.reminder_outbox import resolve_in_doubt
 
     with unit_of_work(app.engine) as session:
         repo = Repository(session, resolve_company(session, company))
