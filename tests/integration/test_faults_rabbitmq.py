@@ -48,7 +48,7 @@ def rabbitmq() -> Iterator[str]:
 def test_kill9_mid_import_with_rabbitmq(stack_factory: Any, rabbitmq: str) -> None:  # noqa: F811 - the fixture
     stack: Stack = stack_factory(broker_url=rabbitmq)
     make_default_company(stack.engine)
-    paths = statement_files(stack.root / "in", files=3, lines=4_000, prefix="RMQ")
-    result = kill_during_imports(stack, paths, kills=2, rng=random.Random(11))
-    assert_imported_once(stack, 3, 4_000)
-    assert result["killed_mid_task"] >= 1 and result["attempts"] > 3, result
+    paths = statement_files(stack.root / "in", files=2, lines=4_000, prefix="RMQ")
+    result = kill_during_imports(stack, paths, kills=1, rng=random.Random(11))
+    assert_imported_once(stack, 2, 4_000)
+    assert result["killed_mid_task"] >= 1 and result["attempts"] > 2, result

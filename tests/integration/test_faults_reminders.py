@@ -34,7 +34,7 @@ from tests.integration.test_faults_stack import (  # noqa: F401 - fixtures
     wait_until,
 )
 
-CUSTOMERS = [f"C{n:03d}" for n in range(1, 15)]
+CUSTOMERS = [f"C{n:03d}" for n in range(1, 11)]
 AS_OF = "2026-10-06"
 KILLS = 3
 
