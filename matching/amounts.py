@@ -76,6 +76,11 @@ def subset_sums(
     """
     pool = list(owed[:MAX_SUBSET_INVOICES])
     found: list[tuple[int, ...]] = []
+    if len(pool) < min_size:
+        return found
+    dues = sorted(due for _, due in pool)
+    if sum(dues, ZERO) < amount - tolerance or sum(dues[:min_size], ZERO) > amount + tolerance:
+        return found  # even all of them fall short, or even the smallest group is too much
     for size in range(min_size, len(pool) + 1):
         for combo in combinations(pool, size):
             total = sum((due for _, due in combo), ZERO)
