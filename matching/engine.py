@@ -62,6 +62,9 @@ W_PAYER_NAME = 0.1
 W_PAYER_CONTRADICTS = -0.3  # the payer is recognised as someone else: a typo'd reference?
 W_IMPUTED = 0.4  # no reference, but the identified payer owes exactly this on the invoice the law designates
 W_OVER_REFERENCED = 0.3  # more than the referenced invoice owes: the excess stays the customer's credit
+# The most a reading can score when the line names exactly one other invoice outright: a group holding that
+# invoice and unnamed others (weak reference, group amount, known IBAN).
+RIVAL_CEILING = W_REF_WEAK + W_AMOUNT_GROUP + W_PAYER_IBAN
 
 
 class _AmountIndex:
@@ -222,6 +225,16 @@ class Matcher:
         iban_owners = self.ibans.owners(line.counterparty_iban)
         name_hits = self.names.search(line.counterparty, self.config.name_threshold)
         payer = self._payer(iban_owners, name_hits)
+        if len(hits) == 1:
+            # The common case, decided without building rivals: one invoice named outright, for exactly
+            # what it owes. No rival can come within the margin: the best any other reading scores
+            # (a group around it, another customer's equal amount) is RIVAL_CEILING.
+            (only,) = hits.values()
+            if only.strong and self.remaining[only.invoice_id] == line.amount:
+                sure = self._score(line, (only.invoice_id,), hits, {only.invoice_id}, iban_owners, name_hits, payer)
+                if sure.auto_ok and sure.score >= max(self.config.auto_threshold,
+                                                      RIVAL_CEILING + self.config.ambiguity_margin):
+                    return [sure]
 
         groups: list[tuple[int, ...]] = []
         referenced_by_customer: dict[int, list[int]] = {}

@@ -125,6 +125,7 @@ class NameIndex:
                     self._names.append((customer.id, normalised, name))
         self._normalised = [normalised for _, normalised, _ in self._names]
         self._kinds = [entity_kind(recorded) for _, _, recorded in self._names]
+        self._searched: dict[tuple[str, float], dict[int, NameHit]] = {}  # a customer pays again and again
         # Candidates come from shared words, never from comparing every name (100,000 lines against
         # 20,000 customers would be two billion comparisons).
         self._by_word: dict[str, list[int]] = {}
@@ -161,6 +162,12 @@ class NameIndex:
         """
         if not payer or not self._names:
             return {}
+        cached = self._searched.get((payer, threshold))
+        if cached is None:
+            cached = self._searched[(payer, threshold)] = self._search(payer, threshold)
+        return dict(cached)
+
+    def _search(self, payer: str, threshold: float) -> dict[int, NameHit]:
         normalised = normalise_name(payer)
         if not normalised:
             return {}

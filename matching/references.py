@@ -46,6 +46,8 @@ MIN_TYPO_LEN = 8  # a number is read "with one typo" only when it is long enough
 
 _RUN = re.compile(r"[A-Z]+|[0-9]+")
 _DIGITS = "0123456789"
+_HEAD = re.compile(r"^[A-Z]*")
+_TAIL = re.compile(r"[A-Z]*$")
 _RF_START = re.compile(r"RF[0-9]{2}")
 
 
@@ -180,6 +182,9 @@ class ReferenceIndex:
         self._rf: dict[str, list[int]] = {}
         self._typo_keys: set[str] = set()  # keys long and strong enough to be read with one typo
         keys_of, typo_keys = self._keys, self._typo_keys
+        self._heads: set[str] = set()  # leading letter runs of the keys ("FA"), see _may_be_key
+        self._tails: set[str] = set()  # trailing letter runs of the keys
+        self._letters_only = False  # some key has no digit at all
         for inv in invoices:
             for key, strength in number_keys(inv.number).items():
                 slot = keys_of.get(key)
@@ -196,6 +201,16 @@ class ReferenceIndex:
                 elif len(ref) >= MIN_FULL_LEN:
                     slot = keys_of.setdefault(ref, {})
                     slot[inv.id] = Strength.FULL
+        for key in keys_of:
+            head, tail = _HEAD.match(key), _TAIL.search(key)
+            # a text may split a key's letters into several runs ("CMD-ABC" for CMDABC12): any prefix
+            # of the leading letters may open a window, any suffix of the trailing ones close it
+            letters = head.group() if head else ""
+            self._heads.update(letters[:n] for n in range(1, len(letters) + 1))
+            letters = tail.group() if tail else ""
+            self._tails.update(letters[-n:] for n in range(1, len(letters) + 1))
+            if not any(c.isdigit() for c in key):
+                self._letters_only = True
 
     def _one_edit_keys(self, written: str) -> set[str]:
         """Typo-eligible keys one edit from ``written``: a character changed, dropped, added or swapped.
@@ -281,6 +296,8 @@ class ReferenceIndex:
                 if any(used[start : start + size]):
                     continue
                 window = parts[start : start + size]
+                if not self._may_be_key(window):
+                    continue
                 matched = self._lookup(window)
                 if not matched and size == 1 and start > 0 and parts[start - 1] in MARKERS and window[0].isdigit():
                     matched = dict(self._keys.get(SHORT_TAIL + _strip_zeros(window[0]), {}))
@@ -294,6 +311,20 @@ class ReferenceIndex:
                     for k in range(start, start + size):
                         used[k] = True
         return hits
+
+    def _may_be_key(self, window: Sequence[str]) -> bool:
+        """Whether some key could be spelt by these runs: a cheap test that spares most lookups.
+
+        A window's first run, when it is letters, must open some key's leading letters ("FA" of
+        FA202600123), its last run close some key's trailing letters; a window of letters only spells
+        a key only if some key has no digit.
+        """
+        first, last = window[0], window[-1]
+        if not first[0].isdigit() and first not in self._heads:
+            return False
+        if not last[0].isdigit() and last not in self._tails:
+            return False
+        return self._letters_only or any(p[0].isdigit() for p in window)
 
     def _lookup(self, window: Sequence[str]) -> dict[int, Strength]:
         raw = "".join(window)
