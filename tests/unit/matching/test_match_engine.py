@@ -346,3 +346,19 @@ def test_a_named_invoice_is_a_candidate_even_when_the_payer_looks_like_someone_e
     decision = one(line("300.00", "FA-2026-00123", counterparty="MARTIN SAS"), [inv])
     assert decision.kind == "review"
     assert [c.proposals[0].invoice_id for c in decision.candidates] == [10]
+
+
+def test_a_weak_number_with_a_part_payment_needs_a_payer_beyond_doubt() -> None:
+    """"Fact n° 29" paying part of FA-2026-00029, from a cut name two customers share: review, never auto."""
+    barbier = customer(3, "SARL Cabinet d'expertise comptable Barbier", ref="C003")
+    faure = customer(4, "Cabinet d'expertise comptable Faure SAS", ref="C004")
+    inv = invoice("FA-2026-00029", id=10, customer_id=4, amount="7810.65")
+    cut = "SARL CABINET D EXPERTISE COMPTAB"  # 32 characters, as OFX holds them
+    [decision] = match_lines([line("1459.93", "Fact n° 29", counterparty=cut)], [inv], [barbier, faure])
+    assert decision.kind == "review"
+    # the same from the one customer's known IBAN is a part payment, applied
+    sure = customer(4, "Cabinet d'expertise comptable Faure SAS", ref="C004", ibans=(IBAN_FR,))
+    [decision] = match_lines([line("1459.93", "Fact n° 29", counterparty="CABINET FAURE", iban=IBAN_FR)],
+                             [inv], [barbier, sure])
+    assert decision.kind == "auto"
+    assert allocations(decision) == [(10, D("1459.93"))]
