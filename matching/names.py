@@ -22,7 +22,7 @@ from matching.model import Customer
 
 TRUNCATED_AT = 32  # OFX NAME holds 32 characters, SWIFT/SEPA exports often 35: names this long may be cut
 MIN_PREFIX_LEN = 8  # a truncated name shorter than this after normalisation proves nothing
-COMMON_WORD = 1_000  # a word in more customer names than this ("BOULANGERIE") does not find candidates alone
+MAX_NAME_CANDIDATES = 300  # beyond this, only names holding the payer's two rarest words are compared
 MAX_SUBSET_WORDS = 8  # payer names are short; beyond this many words, subsets are not enumerated
 
 LEGAL_FORMS = frozenset(
@@ -141,10 +141,9 @@ class NameIndex:
         words = sorted(set(normalised.split()))
         postings = sorted((self._by_word.get(w, []) for w in words), key=len)
         found: set[int] = set()
-        for posting in postings:
-            if len(posting) <= COMMON_WORD:
-                found.update(posting)
-        if not found and len(postings) >= 2:  # only common words: names holding the two rarest
+        for posting in postings[:2]:  # the payer's two rarest words (a misspelt one finds nobody)
+            found.update(posting)
+        if len(found) > MAX_NAME_CANDIDATES and len(postings) >= 2:  # common words: names holding both
             found = set(postings[0]).intersection(postings[1])
         if len(words) <= MAX_SUBSET_WORDS:  # "LEFEVRE" inside "TRANSPORTS LEFEVRE", however common
             for size in range(1, len(words) + 1):
