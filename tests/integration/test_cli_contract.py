@@ -67,6 +67,7 @@ def test_contract_end_to_end(cli: Any, book: dict[str, Any]) -> None:
     assert {"bank_ref", "booked_on", "line_amount", "invoice", "allocated", "status", "score"} <= set(allocation)
     assert allocation["invoice"] == "FA-2026-00101" and allocation["allocated"] == "1200.00"
     assert allocation["status"] == "auto" and allocation["reasons"]
+    assert isinstance(allocation["id"], int)  # what `matches undo ID` takes
 
     [item] = cli.json("review", "list")
     assert {"id", "bank_ref", "booked_on", "line_amount", "candidates"} <= set(item)

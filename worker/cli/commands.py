@@ -221,16 +221,16 @@ def matches_list(app: AppContext, as_json: bool, company: str | None) -> None:
         allocations = repo.live_allocations()
         lines = repo.lines_by_id(a.line_id for a in allocations)
         invoices = repo.invoices_by_id(a.invoice_id for a in allocations)
-        rows = [{"bank_ref": lines[a.line_id].bank_ref, "booked_on": lines[a.line_id].booked_on,
+        rows = [{"id": a.id, "bank_ref": lines[a.line_id].bank_ref, "booked_on": lines[a.line_id].booked_on,
                  "line_amount": money(lines[a.line_id].amount), "invoice": invoices[a.invoice_id].number,
                  "allocated": money(a.amount), "write_off": money(a.write_off), "status": a.status, "score": a.score, "reasons": a.reasons,
                  "decided_by": a.decided_by} for a in allocations]
     if as_json:
         print_json(rows)
         return
-    print_table(f"Allocations ({len(rows)})", ["booked", "line", "amount", "invoice", "allocated", "status", "score"],
-                [(r["booked_on"], r["bank_ref"][:24], r["line_amount"], r["invoice"], r["allocated"], r["status"],
-                  f"{r['score']:.2f}") for r in rows], right=["amount", "allocated", "score"])
+    print_table(f"Allocations ({len(rows)})", ["id", "booked", "line", "amount", "invoice", "allocated", "status", "score"],
+                [(r["id"], r["booked_on"], r["bank_ref"][:24], r["line_amount"], r["invoice"], r["allocated"], r["status"],
+                  f"{r['score']:.2f}") for r in rows], right=["id", "amount", "allocated", "score"])
 
 
 @cli.group()
