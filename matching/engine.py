@@ -42,6 +42,7 @@ from matching.references import ReferenceIndex, RefHit
 
 MAX_CANDIDATES = 5
 NAME_MARGIN = 20.0  # a whole-name score this far ahead of every other customer's singles the payer out
+MAX_NAME_GROUPS = 3  # customers found by name alone whose invoices are tried in sums
 MAX_AMOUNT_ONLY = 12  # invoices considered on amount alone; more than the 5 shown, so ties stay visible
 DEFAULT_CONFIG = MatchConfig()  # frozen, so one shared instance is safe as a default
 
@@ -245,7 +246,10 @@ class Matcher:
             if len(ids) > 1:
                 groups.append(tuple(ids))
         tolerance = self.config.amount_tolerance
-        in_play = sorted(set(referenced_by_customer) | set(iban_owners) | set(name_hits))
+        # the customers whose invoices may add up to the amount: those named, the IBAN's owners, and the
+        # few whose whole name is nearest the payer's (a shared word can bring dozens)
+        nearest = sorted(name_hits.values(), key=lambda h: (-h.full, -h.score, h.customer_id))[:MAX_NAME_GROUPS]
+        in_play = sorted(set(referenced_by_customer) | set(iban_owners) | {h.customer_id for h in nearest})
         same_amount = self.amounts[currency].near(line.amount, tolerance)
         if len(same_amount) > MAX_AMOUNT_ONLY:
             # a common amount (a subscription price): keep the payer's invoices, then the oldest

@@ -22,7 +22,7 @@ from matching.model import Customer
 
 TRUNCATED_AT = 32  # OFX NAME holds 32 characters, SWIFT/SEPA exports often 35: names this long may be cut
 MIN_PREFIX_LEN = 8  # a truncated name shorter than this after normalisation proves nothing
-MAX_NAME_CANDIDATES = 300  # beyond this, only names holding the payer's two rarest words are compared
+MAX_NAME_CANDIDATES = 100  # beyond this, only names holding the payer's two rarest words are compared
 MAX_SUBSET_WORDS = 8  # payer names are short; beyond this many words, subsets are not enumerated
 
 LEGAL_FORMS = frozenset(
@@ -145,6 +145,8 @@ class NameIndex:
             found.update(posting)
         if len(found) > MAX_NAME_CANDIDATES and len(postings) >= 2:  # common words: names holding both
             found = set(postings[0]).intersection(postings[1])
+            if not found and len(postings[0]) <= 3 * MAX_NAME_CANDIDATES:  # the rarer word may be misspelt
+                found = set(postings[0])
         if len(words) <= MAX_SUBSET_WORDS:  # "LEFEVRE" inside "TRANSPORTS LEFEVRE", however common
             for size in range(1, len(words) + 1):
                 for combo in combinations(words, size):
