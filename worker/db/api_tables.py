@@ -5,26 +5,15 @@ SHA-256 hash: whoever reads the database cannot call the API with it.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-# Defined here rather than imported from worker.db.tables, which imports this module at its end:
-# either module may then be imported first.
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _ts(nullable: bool = False, **kw: Any) -> Any:
-    return Field(sa_type=DateTime(timezone=True), nullable=nullable, **kw)
-
-
-def _company_fk() -> Any:
-    return Field(sa_column_args=[ForeignKey("company.id", ondelete="CASCADE")], index=True)
+from worker.db.columns import company_fk as _company_fk
+from worker.db.columns import ts as _ts
+from worker.db.columns import utcnow
 
 
 class ApiToken(SQLModel, table=True):

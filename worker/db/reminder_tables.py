@@ -10,24 +10,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from worker.db.columns import company_fk as _company_fk
+from worker.db.columns import ts as _ts
+from worker.db.columns import utcnow
 from worker.db.types import Money
-
-
-def _utcnow() -> datetime:
-    from worker.db.tables import utcnow
-
-    return utcnow()
-
-
-def _ts(nullable: bool = False, **kw: Any) -> Any:
-    return Field(sa_type=DateTime(timezone=True), nullable=nullable, **kw)
-
-
-def _company_fk() -> Any:
-    return Field(sa_column_args=[ForeignKey("company.id", ondelete="CASCADE")], index=True)
 
 
 class DunningPause(SQLModel, table=True):
@@ -42,7 +31,7 @@ class DunningPause(SQLModel, table=True):
     reason: str = Field(max_length=32)  # dispute | payment_plan | promise | other
     note: str = ""
     until: date | None = None  # last day paused; empty: until lifted
-    created_at: datetime = _ts(default_factory=_utcnow)
+    created_at: datetime = _ts(default_factory=utcnow)
     created_by: str = "lettrage"
     lifted_at: datetime | None = _ts(nullable=True, default=None)
     lifted_by: str | None = None
@@ -63,7 +52,7 @@ class CustomerDunning(SQLModel, table=True):
     phone: str = Field(default="", max_length=40)  # for calls and SMS (the billing export has none)
     # {"skip": [...], "offsets": {level: days}, "min_days_between": n}
     overrides: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    updated_at: datetime = _ts(default_factory=_utcnow)
+    updated_at: datetime = _ts(default_factory=utcnow)
     updated_by: str = "lettrage"
 
 
@@ -82,7 +71,7 @@ class ReminderApproval(SQLModel, table=True):
     amount_due: Decimal = Field(sa_type=Money)
     approved_for: date  # the day of the plan that was approved
     approved_by: str = "lettrage"
-    approved_at: datetime = _ts(default_factory=_utcnow)
+    approved_at: datetime = _ts(default_factory=utcnow)
 
 
 class ReminderOutbox(SQLModel, table=True):
@@ -123,7 +112,7 @@ class ReminderOutbox(SQLModel, table=True):
     delivery: str | None = None  # or the file written
     subject: str | None = None
     escalated_from: int | None = None  # the outbox row whose channel failed
-    created_at: datetime = _ts(default_factory=_utcnow)
+    created_at: datetime = _ts(default_factory=utcnow)
 
 
 DUNNING_TABLES = [DunningPause, CustomerDunning, ReminderApproval, ReminderOutbox]

@@ -5,26 +5,17 @@ stored: they are computed from the allocations, so they can never disagree.
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from worker.db.columns import company_fk as _company_fk
+from worker.db.columns import ts as _ts
+from worker.db.columns import utcnow
 from worker.db.types import Money
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _ts(nullable: bool = False, **kw: Any) -> Any:
-    return Field(sa_type=DateTime(timezone=True), nullable=nullable, **kw)
-
-
-def _company_fk() -> Any:
-    return Field(sa_column_args=[ForeignKey("company.id", ondelete="CASCADE")], index=True)
 
 
 class Company(SQLModel, table=True):
@@ -277,18 +268,18 @@ ALL_TABLES = [
     Allocation, ReviewItem, Reminder, ReminderInvoice, AuditEvent,
 ]
 
-from worker.db.user_tables import USER_TABLES  # noqa: E402 - users, roles, sessions (web pages)
+from worker.db.user_tables import USER_TABLES
 
 ALL_TABLES.extend(USER_TABLES)
 
-from worker.db.api_tables import API_TABLES  # noqa: E402 - API tokens, learned aliases, webhooks
+from worker.db.api_tables import API_TABLES
 
 ALL_TABLES.extend(API_TABLES)
 
-from worker.db.task_tables import TASK_TABLES  # noqa: E402 - the task ledger (worker operations)
+from worker.db.task_tables import TASK_TABLES
 
 ALL_TABLES.extend(TASK_TABLES)
 
-from worker.db.reminder_tables import DUNNING_TABLES  # noqa: E402 - pauses, profiles, approvals, outbox
+from worker.db.reminder_tables import DUNNING_TABLES
 
 ALL_TABLES.extend(DUNNING_TABLES)

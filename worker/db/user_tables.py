@@ -11,14 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from worker.db.tables import utcnow
-
-
-def _ts(nullable: bool = False, **kw: Any) -> Any:
-    return Field(sa_type=DateTime(timezone=True), nullable=nullable, **kw)
+from worker.db.columns import ts as _ts
+from worker.db.columns import utcnow
 
 
 def _user_fk() -> Any:
