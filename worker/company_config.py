@@ -81,6 +81,8 @@ class CompanyConfig:
     path: Path | None = None
     csv_profiles_file: Path | None = None  # [csv] profiles_file: the company's own bank export layouts
     matching: dict[str, Any] = field(default_factory=dict)  # [matching]: worker.services.matching checks the values
+    # The tables of the sections in OWNED_SECTIONS, as written: the module named there checks their keys.
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 # Each source type's keys: key -> (expected type, required). worker/services/sources.py builds them.
@@ -97,6 +99,9 @@ SOURCE_KEYS: dict[str, dict[str, tuple[str, bool]]] = {
     },
 }
 _COMMON_SOURCE_KEYS = {"type", "name"}
+# Sections read and checked by the module that uses them (a bad key there raises ConfigurationError):
+#   einvoicing -> worker.services.einvoicing_settings
+OWNED_SECTIONS = {"einvoicing"}
 MATCHING_KEYS = {"amount_tolerance", "auto_threshold", "review_threshold", "ambiguity_margin", "name_threshold",
                  "name_auto_threshold"}
 
@@ -169,7 +174,7 @@ def parse_company_config(text: str, path: Path | None = None) -> CompanyConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"{where}: not valid TOML ({exc})") from None
-    unknown = set(data) - {"import", "bank_accounts", "sources", "csv", "matching"}
+    unknown = set(data) - {"import", "bank_accounts", "sources", "csv", "matching", *OWNED_SECTIONS}
     if unknown:
         raise ConfigurationError(f"{where}: unknown section(s) {', '.join(sorted(unknown))}")
     raw_rules = data.get("import", {})
@@ -211,8 +216,13 @@ def parse_company_config(text: str, path: Path | None = None) -> CompanyConfig:
     extra = set(matching) - MATCHING_KEYS if isinstance(matching, dict) else {"(not a table)"}
     if extra:
         raise ConfigurationError(f"{where}: unknown key(s) matching.{', matching.'.join(sorted(extra))}")
+    sections: dict[str, dict[str, Any]] = {}
+    for name in sorted(OWNED_SECTIONS & set(data)):
+        if not isinstance(data[name], dict):
+            raise ConfigurationError(f"{where}: [{name}] must be a table")
+        sections[name] = dict(data[name])
     return CompanyConfig(rules=ImportRules(**raw_rules), bank_accounts=tuple(accounts), sources=tuple(sources),
-                         path=path, csv_profiles_file=profiles_file, matching=dict(matching))
+                         path=path, csv_profiles_file=profiles_file, matching=dict(matching), sections=sections)
 
 
 def source_name(raw: dict[str, Any]) -> str:

@@ -283,3 +283,7 @@ ALL_TABLES.extend(TASK_TABLES)
 from worker.db.reminder_tables import DUNNING_TABLES
 
 ALL_TABLES.extend(DUNNING_TABLES)
+
+from worker.db.einvoice_tables import EINVOICE_TABLES
+
+ALL_TABLES.extend(EINVOICE_TABLES)

@@ -1,0 +1,121 @@
+"""A company's e-invoicing settings: its SIREN, when its VAT falls due, its platform (PA) and e-reporting period.
+
+Read from the company's stored settings (``Company.settings["einvoicing"]``, a dict) overridden key by key by
+the ``[einvoicing]`` section of its TOML file (``worker.company_config``)::
+
+    [einvoicing]
+    siren = "123456782"                 # the company's SIREN (9 digits, Luhn-checked)
+    vat_regime = "receipt"              # "receipt" (VAT due on payment, services' default) or "debits"
+    pa_url = "https://pa.example/api"   # its approved platform's API (AFNOR XP Z12-013 style)
+    pa_token_url = "https://pa.example/oauth/token"   # OAuth2 client credentials; default <pa_url>/oauth/token
+    pa_client_id = "lettrage"
+    pa_client_secret_file = "/run/secrets/pa"          # or pa_client_secret = "…"
+    ereporting_period = "monthly"       # the payment e-reporting period, after the company's VAT regime
+    announced_payment_days = 3          # business days a 211 « Paiement transmis » postpones reminders
+
+A bad value raises ConfigurationError naming the key, in one line.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from worker.company_config import load_company_config
+from worker.errors import ConfigurationError
+
+VAT_REGIMES = ("receipt", "debits")
+EREPORTING_PERIODS = ("monthly", "bimonthly", "quarterly")
+KEYS = {"siren", "vat_regime", "pa_url", "pa_token_url", "pa_client_id", "pa_client_secret",
+        "pa_client_secret_file", "ereporting_period", "announced_payment_days"}
+
+
+@dataclass(frozen=True)
+class EinvoicingSettings:
+    siren: str | None = None
+    vat_regime: str = "receipt"
+    pa_url: str | None = None
+    pa_token_url: str | None = None
+    pa_client_id: str | None = None
+    pa_client_secret: str | None = None
+    ereporting_period: str = "monthly"
+    announced_payment_days: int = 3
+
+    @property
+    def vat_on_receipt(self) -> bool:
+        """The company's default when an invoice does not say (BT-8): VAT due when the payment is received."""
+        return self.vat_regime == "receipt"
+
+    @property
+    def token_url(self) -> str | None:
+        if self.pa_token_url:
+            return self.pa_token_url
+        return f"{self.pa_url.rstrip('/')}/oauth/token" if self.pa_url else None
+
+
+def valid_siren(value: str) -> bool:
+    """Nine digits passing the Luhn check (the SIREN's control key)."""
+    if len(value) != 9 or not value.isdigit():
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(value)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def parse_einvoicing(raw: dict[str, Any], where: str = "company setting", base: Path | None = None) -> EinvoicingSettings:
+    """The settings from a dict of raw values; raises ConfigurationError naming the key."""
+    unknown = set(raw) - KEYS
+    if unknown:
+        raise ConfigurationError(f"{where}: unknown key(s) einvoicing.{', einvoicing.'.join(sorted(unknown))}")
+    values: dict[str, Any] = {}
+    for key in ("siren", "pa_url", "pa_token_url", "pa_client_id", "pa_client_secret"):
+        if raw.get(key) is None:
+            continue
+        if not isinstance(raw[key], str) or not raw[key].strip():
+            raise ConfigurationError(f"{where}: einvoicing.{key} must be a non-empty string")
+        values[key] = raw[key].strip()
+    if "siren" in values:
+        values["siren"] = values["siren"].replace(" ", "")
+        if not valid_siren(values["siren"]):
+            raise ConfigurationError(f"{where}: einvoicing.siren {raw['siren']!r} is not a valid SIREN "
+                                     "(9 digits with a valid control key)")
+    for key in ("pa_url", "pa_token_url"):
+        if key in values and not values[key].startswith(("http://", "https://")):
+            raise ConfigurationError(f"{where}: einvoicing.{key} must be an http(s) URL")
+    if raw.get("pa_client_secret_file") is not None:
+        if "pa_client_secret" in values:
+            raise ConfigurationError(f"{where}: einvoicing.pa_client_secret and pa_client_secret_file exclude each other")
+        path = Path(str(raw["pa_client_secret_file"]))
+        if not path.is_absolute() and base is not None:
+            path = base / path
+        try:
+            values["pa_client_secret"] = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigurationError(f"{where}: einvoicing.pa_client_secret_file {path}: {exc.strerror}") from None
+    for key, choices in (("vat_regime", VAT_REGIMES), ("ereporting_period", EREPORTING_PERIODS)):
+        if key in raw:
+            if raw[key] not in choices:
+                raise ConfigurationError(f"{where}: einvoicing.{key} must be one of {', '.join(choices)}, "
+                                         f"not {raw[key]!r}")
+            values[key] = raw[key]
+    if "announced_payment_days" in raw:
+        days = raw["announced_payment_days"]
+        if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 60:
+            raise ConfigurationError(f"{where}: einvoicing.announced_payment_days must be a whole number "
+                                     "of business days from 0 to 60")
+        values["announced_payment_days"] = days
+    return EinvoicingSettings(**values)
+
+
+def company_einvoicing(company_settings: dict[str, Any], companies_dir: Path, company_ref: str) -> EinvoicingSettings:
+    """The company's e-invoicing settings: stored settings, overridden by its TOML file's ``[einvoicing]``."""
+    stored = company_settings.get("einvoicing") or {}
+    if not isinstance(stored, dict):
+        raise ConfigurationError(f"company {company_ref}: setting einvoicing must be a table of keys")
+    config = load_company_config(companies_dir, company_ref)
+    section = config.sections.get("einvoicing", {})
+    where = str(config.path) if section and config.path else f"company {company_ref}"
+    base = config.path.parent if config.path else None
+    return parse_einvoicing({**stored, **section}, where, base)
