@@ -40,6 +40,7 @@ class Settings:
     reply_to: str | None = None  # Reply-To of reminder emails
     sms_url: str | None = None  # SMS provider endpoint (reminders/channels/sms.py)
     sms_token: str | None = field(default=None, repr=False)
+    einvoicing_rules_dir: Path | None = None  # official e-invoicing artefacts (XSD, compiled Schematron)
 
     @property
     def secret_key(self) -> str:
@@ -116,6 +117,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         reply_to=get("REPLY_TO"),
         sms_url=get("SMS_URL"),
         sms_token=get("SMS_TOKEN"),
+        einvoicing_rules_dir=Path(r) if (r := get("EINVOICING_RULES_DIR")) else None,
     )
 
 
