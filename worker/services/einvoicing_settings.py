@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from einvoicing.pa_client import PaConfig
 from worker.company_config import load_company_config
 from worker.errors import ConfigurationError
 
@@ -119,3 +120,17 @@ def company_einvoicing(company_settings: dict[str, Any], companies_dir: Path, co
     where = str(config.path) if section and config.path else f"company {company_ref}"
     base = config.path.parent if config.path else None
     return parse_einvoicing({**stored, **section}, where, base)
+
+
+def pa_config(settings: EinvoicingSettings) -> PaConfig | None:
+    """The platform client's configuration, or None when the company has no platform API configured
+    (its statuses then go out through ``lettrage einvoicing export``)."""
+    if not settings.pa_url:
+        return None
+    missing = [k for k in ("pa_client_id", "pa_client_secret") if not getattr(settings, k)]
+    if missing:
+        raise ConfigurationError(f"einvoicing.pa_url is set but einvoicing.{' and einvoicing.'.join(missing)} "
+                                 "is missing")
+    assert settings.token_url is not None
+    return PaConfig(base_url=settings.pa_url, token_url=settings.token_url,
+                    client_id=settings.pa_client_id or "", client_secret=settings.pa_client_secret or "")
