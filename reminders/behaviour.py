@@ -236,15 +236,15 @@ def profile_move(b: Behaviour, rules: BehaviourRules, since: date | None) -> tup
     if b.chronic:
         return rules.strict_profile, ("chronic late payer: " + "; ".join(b.reasons),)
     if since is not None and since <= b.as_of and months_between(since, b.as_of) < rules.new_customer_months:
-        return rules.strict_profile, (f"new customer (since {since.isoformat()}, under "
-                                      f"{rules.new_customer_months} months): starts strict",)
+        return rules.strict_profile, ((f"new customer (since {since.isoformat()}, under "
+                                      f"{rules.new_customer_months} months): starts strict"),)
     if (b.paid_invoices >= rules.reliable_min_paid_invoices and b.weighted_days_late is not None
             and b.share_late is not None and b.weighted_days_late <= rules.reliable_days_late
             and b.share_late <= rules.reliable_share_late and b.broken_promises == 0):
         return rules.reliable_profile, (
-            f"reliable: {b.paid_invoices} invoices paid, {b.weighted_days_late} days late on average "
+            (f"reliable: {b.paid_invoices} invoices paid, {b.weighted_days_late} days late on average "
             f"(at most {rules.reliable_days_late}), {b.share_late} % paid late (at most {rules.reliable_share_late} %), "
-            "no broken promise",)
+            "no broken promise"),)
     return None, ()
 
 

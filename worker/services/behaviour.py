@@ -1,0 +1,267 @@
+"""Customers' payment behaviour from the database, and the dunning profile moves it calls for.
+
+The figures are computed by the pure :mod:`reminders.behaviour` from each customer's invoices, the booking days
+of the statement lines whose live allocations settle them, the reminder levels sent, and the promises to pay
+(``promise`` pauses). The thresholds are the company's ``behaviour`` settings (``Company.settings["behaviour"]``,
+overridden key by key by the ``[behaviour]`` section of its TOML file)::
+
+    [behaviour]
+    window_days = 365             # figures over the invoices paid in this many days
+    trend_days = 90               # trend: the last 90 days against the 90 before
+    min_paid_invoices = 3         # chronic needs at least this many paid invoices ...
+    chronic_days_late = 15        # ... more than this many days late on average (weighted by amount) ...
+    chronic_share_late = 50       # ... and more than this share (percent) paid late
+    chronic_broken_promises = 2   # or this many broken promises to pay (0: never)
+    reliable_min_paid_invoices = 6
+    reliable_days_late = 5        # loyal: at most this many days late on average,
+    reliable_share_late = 20      # at most this share paid late, no broken promise
+    new_customer_months = 6       # customers younger than this (customer_since) start strict
+    strict_profile = "new"        # the schedule of new customers and chronic late payers: "new" or "loyal"
+    reliable_profile = "loyal"
+    moves = true                  # false: figures only, no move
+
+A move sets ``Customer.dunning_profile`` (which the planner honours; ``standard`` there means "no rule: tenure
+and history choose"), is recorded in ``ProfileMove`` with its reasons and figures, and audited
+(``customer.profile_moved``). A profile set by a person (`lettrage customers profile REF --profile ...`) always
+wins: such customers are never moved; ``--profile auto`` gives them back to the moves.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import fields, replace
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from reminders.behaviour import (
+    Behaviour,
+    BehaviourRules,
+    InvoiceRecord,
+    PromiseRecord,
+    compute_behaviour,
+    profile_move,
+    risk_of,
+)
+from worker.company_config import load_company_config
+from worker.db.behaviour_queries import profile_moves, promise_pauses
+from worker.db.behaviour_tables import ProfileMove
+from worker.db.reminder_queries import dunning_settings, payments_of
+from worker.db.repository import Repository
+from worker.db.tables import Company, Customer, utcnow
+from worker.db.uow import unit_of_work
+from worker.errors import ConfigurationError, LettrageError
+from worker.services.companies import resolve_company
+
+AUTO = "auto"  # no behaviour rule applies: the policy's tenure and history rules choose
+MOVABLE = ("new", "loyal")  # the profiles a move may set (those the planner reads from Customer.dunning_profile)
+_INT_KEYS = {"window_days", "trend_days", "min_paid_invoices", "chronic_broken_promises",
+             "reliable_min_paid_invoices", "new_customer_months"}
+_DECIMAL_KEYS = {"chronic_days_late", "chronic_share_late", "reliable_days_late", "reliable_share_late"}
+_PROFILE_KEYS = {"strict_profile", "reliable_profile"}
+
+
+def parse_rules(raw: dict[str, Any], where: str) -> BehaviourRules:
+    """The ``[behaviour]`` keys checked one by one; ConfigurationError names the key and the reason."""
+    known = {f.name for f in fields(BehaviourRules)}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigurationError(f"{where}: unknown key(s) behaviour.{', behaviour.'.join(sorted(unknown))}")
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in _INT_KEYS:
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ConfigurationError(f"{where}: behaviour.{key} must be a whole number, 0 or more")
+            if key in ("window_days", "trend_days") and value < 1:
+                raise ConfigurationError(f"{where}: behaviour.{key} must be 1 day or more")
+            values[key] = value
+        elif key in _DECIMAL_KEYS:
+            try:
+                number = Decimal(str(value)) if not isinstance(value, bool) else Decimal("NaN")
+            except InvalidOperation:
+                number = Decimal("NaN")
+            if not number.is_finite() or number < 0:
+                raise ConfigurationError(f"{where}: behaviour.{key} must be a number, 0 or more")
+            values[key] = number
+        elif key in _PROFILE_KEYS:
+            if value not in MOVABLE:
+                raise ConfigurationError(f"{where}: behaviour.{key} must be one of {', '.join(MOVABLE)}")
+            values[key] = value
+        elif key == "moves":
+            if not isinstance(value, bool):
+                raise ConfigurationError(f"{where}: behaviour.moves must be true or false")
+            values[key] = value
+    return replace(BehaviourRules(), **values)
+
+
+def company_rules(company: Company, companies_dir: Path | None) -> BehaviourRules:
+    """The company's thresholds: stored settings, overridden by its TOML file's ``[behaviour]``."""
+    stored = company.settings.get("behaviour") or {}
+    if not isinstance(stored, dict):
+        raise ConfigurationError(f"company {company.ref}: setting behaviour must be a table of keys")
+    section: dict[str, Any] = {}
+    where = f"company {company.ref}"
+    if companies_dir is not None:
+        config = load_company_config(companies_dir, company.ref)
+        section = config.sections.get("behaviour", {})
+        if section and config.path:
+            where = str(config.path)
+    return parse_rules({**stored, **section}, where)
+
+
+def customer_records(repo: Repository) -> dict[int, tuple[list[InvoiceRecord], list[PromiseRecord]]]:
+    """Each customer's invoices (payments, reminder levels sent) and promises, as the pure module reads them.
+    Credit notes and cancelled invoices are left out."""
+    invoices = [i for i in repo.invoices() if i.kind == "invoice" and i.status != "cancelled" and i.id is not None]
+    payments = payments_of(repo, [i.id for i in invoices if i.id is not None])
+    sent: dict[int, dict[str, date]] = defaultdict(dict)
+    for invoice_id, level, channel, reminder in repo.sent_levels():
+        if reminder.status != "sent" or channel == "export":  # a recovery file does not reach the customer
+            continue
+        first = sent[invoice_id].get(level)
+        sent[invoice_id][level] = reminder.planned_on if first is None else min(first, reminder.planned_on)
+    out: dict[int, tuple[list[InvoiceRecord], list[PromiseRecord]]] = defaultdict(lambda: ([], []))
+    numbers: dict[int, str] = {}
+    for inv in invoices:
+        assert inv.id is not None
+        numbers[inv.id] = inv.number
+        out[inv.customer_id][0].append(InvoiceRecord(
+            number=inv.number, amount=inv.amount, issued_on=inv.issued_on, due_on=inv.due_on,
+            payments=tuple(payments.get(inv.id, ())), reminders=tuple(sorted(sent.get(inv.id, {}).items())),
+            currency=inv.currency))
+    for pause in promise_pauses(repo):
+        assert pause.until is not None
+        about = None if pause.invoice_id is None else (numbers.get(pause.invoice_id, f"#{pause.invoice_id}"),)
+        out[pause.customer_id][1].append(PromiseRecord(made_on=pause.created_at.date(), until=pause.until,
+                                                       invoices=about))
+    return out
+
+
+def customer_behaviours(repo: Repository, today: date, rules: BehaviourRules) -> dict[int, Behaviour]:
+    """The figures of every customer with at least one invoice, by customer id."""
+    return {customer_id: compute_behaviour(invoices, promises, today, rules)
+            for customer_id, (invoices, promises) in customer_records(repo).items() if invoices}
+
+
+def _figures(b: Behaviour) -> dict[str, Any]:
+    def one(value: Decimal | None) -> str | None:
+        return None if value is None else str(value)
+
+    return {"invoices": b.invoices, "paid_invoices": b.paid_invoices, "paid_late": b.paid_late,
+            "weighted_days_late": one(b.weighted_days_late), "share_late": one(b.share_late),
+            "trend_days_late": one(b.trend), "recent_days_late": one(b.recent_days_late),
+            "previous_days_late": one(b.previous_days_late),
+            "current_exposure": f"{b.current_exposure:.2f}", "overdue": f"{b.overdue_amount:.2f}",
+            "max_days_overdue": b.max_days_overdue,
+            "highest_exposure": f"{b.highest_exposure:.2f}",
+            "highest_exposure_on": b.highest_exposure_on.isoformat() if b.highest_exposure_on else None,
+            "promises": b.promises, "broken_promises": b.broken_promises,
+            "reminders_before_payment": one(b.reminders_before_payment),
+            "chronic": b.chronic, "chronic_reasons": list(b.reasons), "risk": str(risk_of(b))}
+
+
+def _person_profile(repo: Repository) -> dict[int, str]:
+    """Customers whose schedule a person chose (CustomerDunning.profile), or marked as key accounts by the
+    legacy ``Customer.dunning_profile = "key"``: never moved."""
+    return {cid: row.profile for cid, row in dunning_settings(repo).items() if row.profile}
+
+
+def behaviour_rows(repo: Repository, today: date, rules: BehaviourRules, ref: str | None = None) -> list[dict[str, Any]]:
+    """The figures per customer (one customer with ``ref``), by customer ref, with the profile each is on and
+    the one the figures call for."""
+    customers = repo.customers()
+    if ref is not None:
+        customers = [c for c in customers if c.ref == ref]
+        if not customers:
+            raise LettrageError(f"no customer {ref!r} in company {repo.company.ref!r}")
+    records = customer_records(repo)
+    chosen = _person_profile(repo)
+    rows = []
+    for customer in customers:
+        assert customer.id is not None
+        invoices, promises = records.get(customer.id, ([], []))
+        b = compute_behaviour(invoices, promises, today, rules)
+        target, reasons = profile_move(b, rules, customer.customer_since)
+        currencies = Counter(i.currency for i in invoices)
+        if customer.id in chosen:
+            profile, source = chosen[customer.id], "person"
+        elif customer.dunning_profile in MOVABLE:
+            profile, source = customer.dunning_profile, "behaviour"
+        else:
+            profile, source = AUTO, "auto"
+        rows.append({"customer_ref": customer.ref, "customer": customer.name, "as_of": today.isoformat(),
+                     "currency": currencies.most_common(1)[0][0] if currencies else None, **_figures(b),
+                     "profile": profile, "profile_source": source, "behaviour_profile": target or AUTO,
+                     "behaviour_reasons": list(reasons)})
+    return rows
+
+
+def apply_profile_moves(repo: Repository, today: date, rules: BehaviourRules,
+                        actor: str = "lettrage") -> list[ProfileMove]:
+    """Moves each customer to the profile its figures call for; returns the moves made now (none when the
+    company's rules say ``moves = false``). Customers whose profile a person set are left alone."""
+    if not rules.moves:
+        return []
+    chosen = _person_profile(repo)
+    records = customer_records(repo)
+    moves = []
+    for customer in repo.customers():
+        assert customer.id is not None
+        if customer.id in chosen or customer.dunning_profile == "key":
+            continue
+        invoices, promises = records.get(customer.id, ([], []))
+        b = compute_behaviour(invoices, promises, today, rules)
+        target, reasons = profile_move(b, rules, customer.customer_since)
+        current = customer.dunning_profile if customer.dunning_profile in MOVABLE else AUTO
+        wanted = target or AUTO
+        if wanted == current:
+            continue
+        if not reasons:
+            reasons = ("no behaviour rule applies any more: the policy's tenure and history rules choose",)
+        moves.append(_move(repo, customer, today, current, wanted, reasons, _figures(b), actor))
+    return moves
+
+
+def _move(repo: Repository, customer: Customer, today: date, current: str, wanted: str, reasons: tuple[str, ...],
+          figures: dict[str, Any], actor: str) -> ProfileMove:
+    assert customer.id is not None
+    customer.dunning_profile = "standard" if wanted == AUTO else wanted
+    customer.updated_at = utcnow()
+    repo.add(customer)
+    move = ProfileMove(customer_id=customer.id, moved_on=today, from_profile=current, to_profile=wanted,
+                       reasons=list(reasons), figures=figures, created_by=actor)
+    repo.add(move)
+    repo.audit("customer.profile_moved", subject=f"customer:{customer.ref}", actor=actor, from_profile=current,
+               to_profile=wanted, reasons=list(reasons), figures=figures, as_of=today)
+    return move
+
+
+def moves_json(repo: Repository, ref: str | None = None) -> list[dict[str, Any]]:
+    """The profile moves recorded (of customer ``ref``), oldest first."""
+    refs = {c.id: c.ref for c in repo.customers()}
+    customer_id = None
+    if ref is not None:
+        customer_id = next((cid for cid, r in refs.items() if r == ref), None)
+        if customer_id is None:
+            raise LettrageError(f"no customer {ref!r} in company {repo.company.ref!r}")
+    return [{"customer_ref": refs.get(m.customer_id, "?"), "moved_on": m.moved_on.isoformat(),
+             "from_profile": m.from_profile, "to_profile": m.to_profile, "reasons": list(m.reasons),
+             "figures": dict(m.figures), "by": m.created_by} for m in profile_moves(repo, customer_id)]
+
+
+def run_profile_moves(engine: Engine, companies_dir: Path | None, company_ref: str | None, as_of: date,
+                      actor: str = "lettrage") -> int:
+    """The moves of one company in one transaction (a sync step); returns how many were made. A concurrent
+    run that recorded the same move first makes this one start again, and find nothing left to move."""
+    for attempt in (1, 2):
+        try:
+            with unit_of_work(engine) as session:
+                repo = Repository(session, resolve_company(session, company_ref))
+                return len(apply_profile_moves(repo, as_of, company_rules(repo.company, companies_dir), actor))
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
