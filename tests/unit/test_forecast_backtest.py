@@ -39,30 +39,32 @@ class Truth:
     payments: list[PaymentRecord]  # the money as it arrived, every instalment
 
 
-def generate(seed: int = 7) -> Truth:
+def generate(seed: int = 7, customers: int = 24, start: date = START, end: date = END,
+             instalments: bool = True) -> Truth:
+    """Invoices of ``customers`` customers issued from ``start`` to ``end`` and when each was paid."""
     rng = random.Random(seed)
     invoices: list[InvoiceRecord] = []
     payments: list[PaymentRecord] = []
-    for c in range(24):
+    counter = 0
+    for c in range(customers):
         habit = list(HABITS)[c % len(HABITS)]
         ref = f"C{c:02d}"
-        day = START + timedelta(days=rng.randint(0, 20))
-        n = 0
-        while day <= END:
+        day = start + timedelta(days=rng.randint(0, 20))
+        while day <= end:
             amount = Decimal(rng.randint(10_000, 500_000)).scaleb(-2)
             due = day + timedelta(days=rng.choice([30, 30, 45]))
-            number = f"{ref}-{n:03d}"
+            counter += 1
+            number = f"FA-{day.year}-{counter:05d}"
             invoices.append(InvoiceRecord(number, ref, ref, day, due, amount))
             if rng.random() > 0.04:  # a few are never paid
-                paid = due + timedelta(days=HABITS[habit](rng, (day - START).days // 30))
+                paid = due + timedelta(days=HABITS[habit](rng, (day - start).days // 30))
                 paid = max(paid, day + timedelta(days=1))
-                if rng.random() < 0.15:  # in two instalments
+                if instalments and rng.random() < 0.15:  # in two instalments
                     first = (amount * Decimal("0.4")).quantize(Decimal("0.01"))
                     payments.append(PaymentRecord(number, paid - timedelta(days=12), first))
                     payments.append(PaymentRecord(number, paid, amount - first))
                 else:
                     payments.append(PaymentRecord(number, paid, amount))
-            n += 1
             day += timedelta(days=rng.randint(6, 25))
     return Truth(invoices, payments)
 

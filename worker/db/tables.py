@@ -287,3 +287,7 @@ ALL_TABLES.extend(DUNNING_TABLES)
 from worker.db.einvoice_tables import EINVOICE_TABLES
 
 ALL_TABLES.extend(EINVOICE_TABLES)
+
+from worker.db.insight_tables import INSIGHT_TABLES
+
+ALL_TABLES.extend(INSIGHT_TABLES)
