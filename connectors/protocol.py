@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from connectors.model import ParsedFile
@@ -22,11 +23,28 @@ class StatementParser(Protocol):
 
 @dataclass(frozen=True)
 class IncomingFile:
-    """A statement file waiting in a source."""
+    """A statement file waiting in a source: its bytes, or (``data`` None) the file on disk that holds them.
+
+    A source that has the file on disk (the inbox, an SFTP download spooled to disk) hands over its ``path``
+    so that the import streams it (a 100 MB CAMT file is never held whole in memory); ``read()`` gives the
+    bytes either way.
+    """
 
     name: str
-    data: bytes
+    data: bytes | None
     key: str  # the source's handle for acknowledging it
+    path: Path | None = None
+
+    def __post_init__(self) -> None:
+        if (self.data is None) == (self.path is None):
+            raise ValueError("an incoming file has either its bytes or its path on disk")
+
+    def read(self) -> bytes:
+        """The file's bytes (read from disk when the source handed over a path)."""
+        if self.data is not None:
+            return self.data
+        assert self.path is not None
+        return self.path.read_bytes()
 
 
 class StatementSource(Protocol):

@@ -113,13 +113,12 @@ class InboxSource:
 
     def pending(self) -> Iterator[IncomingFile]:
         for path in self._settled():
-            try:
-                data = path.read_bytes()
-            except FileNotFoundError:
+            # Handed over as a path: the import streams it (and reports a file gone meanwhile or unreadable).
+            if not path.exists():
                 continue  # taken by another worker meanwhile
-            except OSError as exc:
-                raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
-            yield IncomingFile(name=path.name, data=data, key=str(path))
+            if not os.access(path, os.R_OK):
+                raise SourceError(f"cannot read {path}: permission denied")
+            yield IncomingFile(name=path.name, data=None, key=str(path), path=path)
 
     def acknowledge(self, item: IncomingFile, ok: bool, reason: str | None = None) -> None:
         source = Path(item.key)

@@ -31,7 +31,6 @@ import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 
 import paramiko
@@ -130,6 +129,7 @@ class SftpSource:
         self.state_dir = Path(state_dir)
         self.state_path = self.state_dir / f"{safe_name(self.name)}.json"
         self.quarantine_dir = self.state_dir / safe_name(self.name) / "quarantine"
+        self.spool_dir = self.state_dir / safe_name(self.name) / "spool"  # downloads waiting for their import
         self._sftp: paramiko.SFTPClient | None = None
         self._fetched: dict[str, dict[str, int]] | None = None
         self._inflight: dict[str, _Remote] = {}
@@ -280,10 +280,22 @@ class SftpSource:
         seen = self._fetched.get(item.path)
         return seen is not None and seen == {"size": item.size, "mtime": item.mtime}
 
+    def _spool_path(self, name: str) -> Path:
+        self.spool_dir.mkdir(parents=True, exist_ok=True)
+        return self.spool_dir / f"{len(self._inflight):06d}-{safe_name(name)}"
+
+    def _clear_spool(self) -> None:
+        """Drops downloads left by an interrupted run: they were never acknowledged, so they are fetched again."""
+        if self.spool_dir.is_dir():
+            for left in self.spool_dir.iterdir():
+                left.unlink(missing_ok=True)
+
     def pending(self) -> Iterator[IncomingFile]:
-        """Downloads, oldest first, each matching remote file not fetched before (or changed since)."""
+        """Downloads, oldest first, each matching remote file not fetched before (or changed since), into
+        a spool folder beside the source's state; the file there is deleted (or quarantined) when acknowledged."""
         self._fetched = self._load_state()
         self._inflight = {}
+        self._clear_spool()
         with self._session() as sftp:
             listing = self._listing(sftp)
             present = {r.path for r in listing}
@@ -294,13 +306,16 @@ class SftpSource:
             for item in listing:
                 if self._is_known(item):
                     continue
-                buffer = BytesIO()
+                # Spooled to disk, not held in memory: the import streams the file from there.
+                spool = self._spool_path(item.name)
                 try:
-                    sftp.getfo(item.path, buffer)
+                    with spool.open("wb") as out:
+                        sftp.getfo(item.path, out)
                 except (OSError, paramiko.SSHException, EOFError) as exc:
+                    spool.unlink(missing_ok=True)
                     raise self._error(f"cannot download {item.path!r}", exc) from None
                 self._inflight[item.path] = item
-                yield IncomingFile(name=item.name, data=buffer.getvalue(), key=item.path)
+                yield IncomingFile(name=item.name, data=None, key=item.path, path=spool)
 
     def acknowledge(self, item: IncomingFile, ok: bool, reason: str | None = None) -> None:
         """Remembers the file as fetched; archives or deletes it remotely only if configured and imported."""
@@ -309,9 +324,16 @@ class SftpSource:
             raise SourceError(f"sftp {self.where}: {item.key} is not pending in {self.name}")
         if not ok:
             try:
-                set_aside(self.quarantine_dir, item.name, item.data, None, reason or "no reason given")
+                set_aside(self.quarantine_dir, item.name, item.data, item.path, reason or "no reason given")
             except OSError as exc:
                 raise self._error(f"cannot keep a quarantine copy in {self.quarantine_dir}", exc) from None
+        elif item.path is not None:
+            item.path.unlink(missing_ok=True)
+            for folder in (self.spool_dir, self.spool_dir.parent):  # leave no empty folder behind
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
         self._fetched[remote.path] = {"size": remote.size, "mtime": remote.mtime}
         self._save_state()
         if ok and (self.delete_after_import or self.archive_folder):

@@ -124,7 +124,7 @@ def test_each_file_is_pulled_once_and_nothing_is_deleted(server: SftpServer, tmp
     state = tmp_path / "state"
     first = server.source(state, name="banque")
     items = list(first.pending())
-    assert [(i.name, i.data) for i in items] == [("a.xml", statement("A")), ("b.xml", statement("B"))]
+    assert [(i.name, i.read()) for i in items] == [("a.xml", statement("A")), ("b.xml", statement("B"))]
     for item in items:
         first.acknowledge(item, ok=True)
     # A new source object (the next run) reads the state file: nothing is fetched twice.

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, UploadFile
@@ -12,7 +14,7 @@ from worker.api.events import after_change
 from worker.errors import LettrageError
 from worker.services.invoices import aged_balance, import_invoice_file, invoice_views
 from worker.services.matching import run_matching
-from worker.services.sync import import_files
+from worker.services.sync import import_spooled
 
 router = APIRouter(prefix="/api")
 ERRORS = {400: {"model": s.Problem}, 401: {"model": s.Problem}, 403: {"model": s.Problem}, 422: {"model": s.Problem}}
@@ -72,12 +74,19 @@ def statements_upload(request: Request, tasks: BackgroundTasks,
                       match: Annotated[bool, Form()] = True) -> s.StatementUploadOut:
     """Import one statement file by the connectors' path (format detected, all or nothing, each line once),
     then match the new lines unless ``match`` is false. A file that cannot be imported: 422."""
-    data = file.file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise LettrageError(f"{file.filename}: larger than {MAX_UPLOAD // (1024 * 1024)} MB")
     name = "".join(c for c in (file.filename or "") if c.isprintable()).replace("/", "_")[-200:] or "upload"
-    [outcome] = import_files(engine_of(request), principal.company_ref, [(name, data)], account=account or None,
-                             source="api")
+    # Spooled to a temporary file and streamed by the import, as the inbox's files: a large CAMT upload is
+    # never held whole in memory.
+    with tempfile.NamedTemporaryFile(prefix="lettrage-upload-") as spool:
+        size = 0
+        while chunk := file.file.read(1 << 20):
+            size += len(chunk)
+            if size > MAX_UPLOAD:
+                raise LettrageError(f"{file.filename}: larger than {MAX_UPLOAD // (1024 * 1024)} MB")
+            spool.write(chunk)
+        spool.flush()
+        outcome = import_spooled(engine_of(request), principal.company_ref, name, Path(spool.name),
+                                 account=account or None, source="api")
     out = s.StatementFileOut(**{k: v for k, v in outcome.as_json().items() if k in s.StatementFileOut.model_fields})
     if outcome.status == "failed":
         raise StatementRefused(out)

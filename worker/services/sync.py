@@ -110,16 +110,24 @@ def import_paths(engine: Engine, company_ref: str | None, paths: Iterable[str], 
     return outcomes
 
 
+def import_spooled(engine: Engine, company_ref: str | None, name: str, path: Path, account: str | None = None,
+                   source: str = "api") -> ImportOutcome:
+    """One file received under ``name`` and spooled to ``path`` (an upload): streamed by the import, like
+    the files of the inbox; same outcome, same errors as ``import_files``."""
+    return _import_one(engine, company_ref, name, None, account, source, path)
+
+
 def _import_one(engine: Engine, company_ref: str | None, name: str, data: bytes | None, account: str | None,
-                source: str) -> ImportOutcome:
+                source: str, path: Path | None = None) -> ImportOutcome:
     """One file in one transaction. A concurrent import of the same lines (unique bank ids) makes the
-    transaction fail; it is tried again, and then skips what the other import stored."""
+    transaction fail; it is tried again, and then skips what the other import stored. Without ``data``,
+    the file on disk (``path``, default ``name``) is read, or streamed, by the import itself."""
     for attempt in (1, 2, 3):
         try:
             with unit_of_work(engine) as session:
                 repo = Repository(session, resolve_company(session, company_ref))
                 if data is None:  # a file on disk, read (or streamed) by the import itself
-                    return import_statement_file(repo, Path(name), account=account, source=source,
+                    return import_statement_file(repo, path or Path(name), account=account, source=source,
                                                  filename=name)
                 return import_statement(repo, data, name, account=account, source=source)
         except (LettrageError, ConnectorError) as exc:
@@ -140,7 +148,15 @@ def pull_source(engine: Engine, company_ref: str, source: StatementSource,
     """
     outcomes = [] if outcomes is None else outcomes
     for item in source.pending():
-        outcome = import_files(engine, company_ref, [(item.name, item.data)], source=source.name)[0]
+        if item.data is not None:
+            outcome = import_files(engine, company_ref, [(item.name, item.data)], source=source.name)[0]
+        else:  # on disk (inbox, SFTP spool): streamed by the import, never read whole into memory
+            try:
+                outcome = _import_one(engine, company_ref, item.name, None, None, source.name, item.path)
+            except FileNotFoundError:
+                continue  # taken by another worker meanwhile
+            except OSError as exc:
+                raise SourceError(f"cannot read {item.path}: {exc.strerror or exc}") from exc
         source.acknowledge(item, ok=outcome.status != "failed", reason=outcome.error)
         outcomes.append(outcome)
     return outcomes
@@ -169,6 +185,9 @@ def sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: dat
     with unit_of_work(engine) as session:
         summary.matching = run_matching(Repository(session, resolve_company(session, ref)),
                                         default_tolerance=settings.amount_tolerance)
+    from worker.services.behaviour import run_profile_moves  # payment behaviour moves dunning profiles
+
+    run_profile_moves(engine, settings.companies_dir, ref, as_of)
     with unit_of_work(engine) as session:
         plan = plan_reminders(Repository(session, resolve_company(session, ref)), as_of)
     summary.planned, summary.held = len(plan.planned), len(plan.held)

@@ -89,7 +89,7 @@ def test_inbox_lists_visible_top_level_files_oldest_first(tmp_path: Path) -> Non
     (tmp_path / "sub").mkdir()
     _drop(tmp_path / "sub", "c.xml", b"C", 100)
     inbox = InboxSource(tmp_path, sleep=lambda _: None)
-    assert [(f.name, f.data) for f in inbox.pending()] == [("a.csv", b"A"), ("b.ofx", b"B")]
+    assert [(f.name, f.read()) for f in inbox.pending()] == [("a.csv", b"A"), ("b.ofx", b"B")]
 
 
 def test_inbox_acknowledge_moves_without_overwriting(tmp_path: Path) -> None:
