@@ -119,11 +119,11 @@ def _history(engine: Any) -> None:
         pay("L3", "F3", SENT + timedelta(days=12), "300.00")
         pay("L5", "F5", SENT + timedelta(days=1), "50.00")
         session.flush()
-        # a failed reminder never counts; F5 was reminded by a reminder that failed
-        # sent at 23:30 UTC on 30 Sept = 1 Oct in Paris
+        # a failed reminder never counts (F5); a reminder is dated by the day of the run that sent it, not by
+        # when the mail server took it
         sent = Reminder(company_id=cid, customer_id=customer.id, level="first_reminder", channel="email",
                         status="sent", invoice_numbers=["F1", "F2", "F3", "F4"], amount_due=D("1000.00"),
-                        planned_on=SENT - timedelta(days=1), sent_at=datetime(2026, 9, 30, 23, 30, tzinfo=UTC))
+                        planned_on=SENT, sent_at=datetime(2026, 11, 25, 9, 30, tzinfo=UTC))
         failed = Reminder(company_id=cid, customer_id=customer.id, level="first_reminder", channel="letter",
                           status="failed", invoice_numbers=["F5"], amount_due=D("50.00"), planned_on=SENT)
         session.add_all([sent, failed])

@@ -4,7 +4,7 @@ Read-only, so a company can tune its dunning policy from what its own reminders 
 
 - An invoice counts at a level once, from the first reminder that took it to that level (the
   ``ReminderInvoice`` rows the sender records, of reminders whose status is ``sent``), dated by the
-  day it was sent in the company's time zone (the planned day when no sending time is known).
+  business day of the run that sent it (``Reminder.planned_on``).
   Reminders sent after ``as_of`` (or before ``since``) are left out.
 - Its payment date is the day the bank booked the statement line whose live allocation made what
   was settled reach the invoiced amount (payments added up in booking order; fees written off
@@ -22,10 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from reminders.reports import LEVEL_ORDER, settled_on
 from worker.db.repository import Repository
@@ -141,23 +140,13 @@ def effectiveness_of(reminded: Iterable[LevelReminder], settled: Mapping[str, da
 
 
 def level_reminders(repo: Repository) -> list[LevelReminder]:
-    """Each invoice each sent reminder took to a level, dated by the day it was sent in the company's zone."""
-    try:
-        zone: ZoneInfo | None = ZoneInfo(repo.company.timezone)
-    except (ValueError, KeyError, OSError):
-        zone = None
+    """Each invoice each sent reminder took to a level, dated by the business day of the run that sent it
+    (``planned_on``: the day `reminders send` ran for, so a run for a past ``--as-of`` is dated that day)."""
     rows = repo.sent_levels()
     numbers = {i: inv.number for i, inv in repo.invoices_by_id({invoice_id for invoice_id, *_ in rows}).items()}
-    out = []
-    for invoice_id, level, _channel, reminder in rows:
-        if reminder.status != "sent" or invoice_id not in numbers:
-            continue
-        sent_on = reminder.planned_on
-        if reminder.sent_at is not None:  # stored in UTC; SQLite gives it back without its zone
-            sent_at = reminder.sent_at if reminder.sent_at.tzinfo else reminder.sent_at.replace(tzinfo=UTC)
-            sent_on = (sent_at.astimezone(zone) if zone else sent_at).date()
-        out.append(LevelReminder(level, numbers[invoice_id], sent_on))
-    return out
+    return [LevelReminder(level, numbers[invoice_id], reminder.planned_on)
+            for invoice_id, level, _channel, reminder in rows
+            if reminder.status == "sent" and invoice_id in numbers]
 
 
 def reminder_effectiveness(repo: Repository, as_of: date, since: date | None = None) -> list[LevelEffectiveness]:
