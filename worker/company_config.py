@@ -101,7 +101,8 @@ SOURCE_KEYS: dict[str, dict[str, tuple[str, bool]]] = {
 _COMMON_SOURCE_KEYS = {"type", "name"}
 # Sections read and checked by the module that uses them (a bad key there raises ConfigurationError):
 #   einvoicing -> worker.services.einvoicing_settings
-OWNED_SECTIONS = {"einvoicing"}
+#   behaviour -> worker.services.behaviour (payment behaviour thresholds, profile moves)
+OWNED_SECTIONS = {"einvoicing", "behaviour"}
 MATCHING_KEYS = {"amount_tolerance", "auto_threshold", "review_threshold", "ambiguity_margin", "name_threshold",
                  "name_auto_threshold"}
 

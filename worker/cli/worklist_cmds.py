@@ -81,13 +81,11 @@ def customers_behaviour(app: AppContext, ref: str | None, as_of: Any, apply_move
         return "n/a" if value is None else value
 
     print_table(f"Payment behaviour on {day} ({len(rows)})",
-                ["customer", "paid", "days late", "trend", "late %", "exposure", "highest", "broken promises",
-                 "reminders", "chronic", "profile"],
-                [(f"{r['customer_ref']} {r['customer']}", r["paid_invoices"], days(r["weighted_days_late"]),
-                  days(r["trend_days_late"]), days(r["share_late"]), r["current_exposure"], r["highest_exposure"],
-                  r["broken_promises"], days(r["reminders_before_payment"]), "yes" if r["chronic"] else "",
-                  f"{r['profile']} ({r['profile_source']})") for r in rows],
-                right=["paid", "days late", "trend", "late %", "exposure", "highest", "broken promises", "reminders"])
+                ["customer", "paid", "days late", "trend", "late %", "open", "broken", "chronic", "profile"],
+                [(r["customer_ref"], r["paid_invoices"], days(r["weighted_days_late"]), days(r["trend_days_late"]),
+                  days(r["share_late"]), r["current_exposure"], r["broken_promises"], "yes" if r["chronic"] else "",
+                  r["profile"]) for r in rows],
+                right=["paid", "days late", "trend", "late %", "open", "broken"])
 
 
 @customers.command("moves")
