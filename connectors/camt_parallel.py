@@ -116,6 +116,17 @@ class _Reader:
             return self.source.read(end - start)
 
 
+def _find_markup(block: bytes, mark: bytes, start: int, end: int) -> int:
+    """``block.find(b"<" + mark, start, end)``, found through the rare byte ``mark`` (``!`` or ``?``):
+    in XML ``<`` comes every few bytes, which makes the two-byte search about twenty times slower."""
+    at = block.find(mark, start + 1, end)
+    while at >= 0:
+        if block[at - 1] == 0x3C:  # "<"
+            return at - 1
+        at = block.find(mark, at + 1, end)
+    return -1
+
+
 def find_layout(reader: _Reader) -> Layout | None:
     """Where to cut the file in two, or None when the bytes do not show that a cut is safe (see above)."""
     size = reader.size
@@ -138,13 +149,13 @@ def find_layout(reader: _Reader) -> Layout | None:
     for offset in range(0, size, _BLOCK):
         block = reader.read(offset, offset + _BLOCK + overlap)
         scan = min(_BLOCK, len(block))
-        if block.find(b"<!", 0, scan + 1) >= 0:
+        if _find_markup(block, b"!", 0, scan + 1) >= 0:
             return None
-        pi = block.find(b"<?", 0, scan + 1)
+        pi = _find_markup(block, b"?", 0, scan + 1)
         while pi >= 0:
             if offset + pi != pi_allowed:
                 return None
-            pi = block.find(b"<?", pi + 1, scan + 1)
+            pi = _find_markup(block, b"?", pi + 1, scan + 1)
         found = block.find(opening, 0, scan + len(opening) - 1)
         if first < 0 and found >= 0:
             first = offset + found

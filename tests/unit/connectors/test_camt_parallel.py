@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from connectors import camt, camt_parallel
 from connectors.camt import CamtParser
+from connectors.camt_parallel import _find_markup
 from connectors.errors import ParseError
 from connectors.model import ParsedFile
 
@@ -280,3 +281,13 @@ def test_a_crashing_worker_falls_back_to_the_sequential_parse(monkeypatch: pytes
                                                                    "import sys; sys.stdin.read(10); sys.exit(3)"])
     assert CamtParser().parse(data, "f.xml") == _sequential(CamtParser(), data)
     assert "parts" not in camt_parallel.last_run and camt_parallel.last_run["fallback"]
+
+
+_MARKUP_BYTES = st.binary(max_size=40).map(lambda b: bytes((0x3C, 0x21, 0x3F, 0x41, 0x3E)[x % 5] for x in b))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_MARKUP_BYTES, st.integers(0, 45), st.integers(0, 45), st.sampled_from([b"!", b"?"]))
+def test_find_markup_is_the_two_byte_search(block: bytes, start: int, end: int, mark: bytes) -> None:
+    """The layout scan looks for ``<!`` and ``<?`` through the rare second byte: same answer as bytes.find."""
+    assert _find_markup(block, mark, start, end) == block.find(b"<" + mark, start, end)
