@@ -1,14 +1,18 @@
 """Queries of the insight tables (forecast snapshots, weekly report outbox), scoped to the repository's company."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from worker.db.insight_tables import ForecastSnapshot, WeeklyReportOutbox
 from worker.db.repository import Repository
+from worker.db.tables import Allocation, AuditEvent, Invoice, ReviewItem, StatementImport, StatementLine
+from worker.db.types import Money
 
 
 def snapshots(repo: Repository, currency: str | None = None) -> list[ForecastSnapshot]:
@@ -54,3 +58,36 @@ def claim_report(repo: Repository, row_id: int, now: datetime) -> bool:
         .values(status="sending", claimed_at=now, attempts=col(WeeklyReportOutbox.attempts) + 1)
         .execution_options(synchronize_session=False))
     return bool(result.rowcount)
+
+
+def credits_between(repo: Repository, first: date, last: date, currency: str) -> Decimal:
+    """The money received on the company's accounts (credit lines) booked from ``first`` to ``last``."""
+    c = StatementLine.__table__.c
+    total = repo.session.execute(
+        select(type_coerce(func.sum(c.amount), Money()))
+        .where(c.company_id == repo.company_id, c.amount > 0, c.currency == currency,
+               c.booked_on >= first, c.booked_on <= last)).scalar_one()
+    return Decimal(total) if total is not None else Decimal("0.00")
+
+
+def last_changes(repo: Repository) -> dict[str, Any]:
+    """What moves when a sync (or a person) changes the company's figures: the newest import, allocation,
+    undo, review decision, invoice update and audit event. Cheap: a few MAX queries."""
+    def newest(column: Any, *where: Any) -> Any:
+        return repo.session.execute(select(func.max(column)).where(*where)).scalar_one()
+
+    imports = StatementImport.__table__.c
+    allocations = Allocation.__table__.c
+    reviews = ReviewItem.__table__.c
+    invoices = Invoice.__table__.c
+    events = AuditEvent.__table__.c
+    return {
+        "imported_at": newest(imports.created_at, imports.company_id == repo.company_id),
+        "allocated_at": newest(allocations.decided_at, allocations.company_id == repo.company_id),
+        "undone_at": newest(allocations.undone_at, allocations.company_id == repo.company_id),
+        "reviewed_at": newest(reviews.decided_at, reviews.company_id == repo.company_id),
+        "review_id": newest(reviews.id, reviews.company_id == repo.company_id),
+        "invoice_updated_at": newest(invoices.updated_at, invoices.company_id == repo.company_id),
+        "event_id": newest(events.id, events.company_id == repo.company_id),
+        "allocation_id": newest(allocations.id, allocations.company_id == repo.company_id),
+    }

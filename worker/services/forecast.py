@@ -88,10 +88,11 @@ class ForecastReport:
 
 
 def forecast_report(repo: Repository, as_of: date, currency: str = "EUR", record: bool = True,
-                    settings: ForecastSettings | None = None, actor: str = "lettrage") -> ForecastReport:
+                    settings: ForecastSettings | None = None, actor: str = "lettrage",
+                    records: ReportRecords | None = None) -> ForecastReport:
     """The forecast on ``as_of`` (stored as its week's snapshot when ``record``), with the error of the
     snapshots made up to ``as_of`` over their weeks that have ended by then."""
-    records = report_records(repo)
+    records = records or report_records(repo)
     forecast = make_forecast(repo, as_of, currency, settings, records)
     recorded = record_snapshot(repo, forecast, actor) if record else False
     past = stored_forecasts(repo, currency, until=as_of)

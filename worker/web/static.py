@@ -10,6 +10,7 @@ FILES = {
     "htmx.min.js": "text/javascript",  # htmx 2.0.11 (npm htmx.org), BSD Zero-Clause licence beside it
     "app.js": "text/javascript",
     "app.css": "text/css",
+    "dashboard.css": "text/css",  # the dashboard page's own layout
 }
 
 

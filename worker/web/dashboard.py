@@ -1,0 +1,156 @@
+"""The dashboard page: where collections stand, drawn server-side (SVG), refreshed when a sync finishes.
+
+``/companies/{company}/dashboard`` shows the figures of :func:`worker.services.dashboard.dashboard_data`
+(the same as ``GET /api/dashboard``) with three charts drawn here as inline SVG (no chart library, no
+script): overdue by bucket, the 13-week forecast with its P10–P90 range, DSO month by month.
+
+Refreshing without a reload: the figures block carries the data fingerprint it was drawn from
+(:func:`worker.services.dashboard.data_version`) and htmx asks ``.../dashboard/figures?since=FP``
+every few seconds (``poll`` seconds, 10 by default). The answer is 204 (htmx leaves the page alone)
+while nothing changed, and the redrawn block as soon as a sync (or a person) changed the figures.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from reminders.reports import AGE_BUCKETS
+from worker.db.engine import engine_for
+from worker.db.repository import Repository
+from worker.db.uow import unit_of_work
+from worker.services.dashboard import dashboard_data, data_version
+from worker.services.statement_checks import local_today
+from worker.settings import Settings
+from worker.web.auth import Visitor, visitor
+from worker.web.i18n import translator
+from worker.web.render import render
+
+DEFAULT_POLL = 10
+FRENCH = {
+    "Dashboard": "Tableau de bord",
+    "Open receivables": "Encours clients",
+    "Overdue": "Échu",
+    "Review queue": "File de revue",
+    "Reminders awaiting approval": "Relances à approuver",
+    "DSO (days)": "DSO (jours)",
+    "Collected this month": "Encaissé ce mois-ci",
+    "of which applied to invoices": "dont affecté aux factures",
+    "Overdue by bucket": "Échu par ancienneté",
+    "Cash-in forecast, 13 weeks": "Prévision d'encaissements, 13 semaines",
+    "DSO by month (ratio method, 90 days)": "DSO par mois (méthode du ratio, 90 jours)",
+    "Week of": "Semaine du",
+    "Expected": "Attendu",
+    "Low (P10)": "Bas (P10)",
+    "High (P90)": "Haut (P90)",
+    "After 13 weeks or never": "Après 13 semaines ou jamais",
+    "Forecast error (WAPE, past forecasts)": "Erreur de prévision (WAPE, prévisions passées)",
+    "not yet measured": "pas encore mesurée",
+    "Last change": "Dernière modification",
+    "As of": "Au",
+    "n/a": "n.d.",
+}
+
+
+def _translator(language: str) -> Callable[[str], str]:
+    base = translator(language)
+    if language == "fr":
+        return lambda text: FRENCH.get(text) or base(text)
+    return base
+
+
+def bucket_bars(buckets: dict[str, str]) -> list[dict[str, Any]]:
+    """Overdue by bucket as bars 150 px high at most."""
+    amounts = {b: Decimal(buckets[b]) for b in AGE_BUCKETS}
+    largest = max(amounts.values(), default=Decimal(0))
+    bars = []
+    for index, name in enumerate(AGE_BUCKETS):
+        height = float(amounts[name] / largest * 150) if largest > 0 else 0.0
+        bars.append({"bucket": name, "amount": amounts[name], "x": 20 + index * 90, "height": round(height, 1)})
+    return bars
+
+
+def forecast_bars(weeks: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """Each week's expected receipts as a bar, its P10–P90 range as a line, on one scale."""
+    top = max([Decimal(w["high"]) for w in weeks] + [Decimal(w["expected"]) for w in weeks] + [Decimal(0)])
+
+    def y(value: str) -> float:
+        return round(170 - (float(Decimal(value) / top * 150) if top > 0 else 0.0), 1)
+
+    return [{"week_start": w["week_start"], "expected": w["expected"], "low": w["low"], "high": w["high"],
+             "x": 30 + i * 40, "y": y(w["expected"]), "y_low": y(w["low"]), "y_high": y(w["high"]),
+             "label": date.fromisoformat(w["week_start"]).strftime("%d/%m")} for i, w in enumerate(weeks)]
+
+
+def dso_line(trend: list[dict[str, Any]]) -> dict[str, Any]:
+    """DSO by month as points of a polyline (months without sales are left out of the line)."""
+    values = [Decimal(p["days"]) for p in trend if p["days"] is not None]
+    top = max(values + [Decimal(1)])
+    points = []
+    for i, p in enumerate(trend):
+        x = 30 + i * 38
+        y = None if p["days"] is None else round(170 - float(Decimal(p["days"]) / top * 150), 1)
+        points.append({"month": p["month"], "days": p["days"], "x": x, "y": y})
+    return {"points": points, "polyline": " ".join(f"{p['x']},{p['y']}" for p in points if p["y"] is not None)}
+
+
+def router(settings: Settings) -> APIRouter:
+    routes = APIRouter()
+
+    def engine():  # type: ignore[no-untyped-def]
+        return engine_for(settings.database_url)
+
+    def _day(as_of: str | None, v: Visitor) -> date:
+        if as_of:
+            try:
+                return date.fromisoformat(as_of)
+            except ValueError:
+                raise HTTPException(status_code=422, detail="as_of: YYYY-MM-DD") from None
+        assert v.company is not None
+        return local_today(v.company.timezone)
+
+    def _context(data: dict[str, Any], v: Visitor, as_of: str | None, poll: int) -> dict[str, Any]:
+        assert v.company is not None
+        query = f"poll={poll}" + (f"&as_of={as_of}" if as_of else "")
+        return {"d": data, "bars": bucket_bars(data["buckets"]), "weeks": forecast_bars(data["forecast"]["weeks"]),
+                "dso": dso_line(data["dso"]["trend"]), "poll": poll, "query": query,
+                "figures_url": f"/companies/{v.company.ref}/dashboard/figures", "t": _translator(v.language)}
+
+    @routes.get("/dashboard")
+    def dashboard_home(request: Request) -> Response:
+        """The dashboard of the user's first company (the list of companies when they have several)."""
+        with unit_of_work(engine()) as session:
+            v = visitor(request, session, settings)
+        if len(v.companies) == 1:
+            return RedirectResponse(f"/companies/{v.companies[0][0].ref}/dashboard", status_code=303)
+        return RedirectResponse("/", status_code=303)
+
+    @routes.get("/companies/{company}/dashboard")
+    def dashboard_page(request: Request, company: str, as_of: str | None = None, poll: int = DEFAULT_POLL) -> Response:
+        poll = min(max(poll, 1), 600)
+        with unit_of_work(engine()) as session:
+            v = visitor(request, session, settings, company)
+            assert v.company is not None
+            data = dashboard_data(Repository(session, v.company), _day(as_of, v))
+        return render("dashboard.html", language=v.language, v=v, path=request.url.path,
+                      **_context(data, v, as_of, poll))
+
+    @routes.get("/companies/{company}/dashboard/figures")
+    def dashboard_figures(request: Request, company: str, since: str = "", as_of: str | None = None,
+                          poll: int = DEFAULT_POLL) -> Response:
+        """The figures block, redrawn; 204 while the data has not changed since the fingerprint ``since``."""
+        poll = min(max(poll, 1), 600)
+        with unit_of_work(engine()) as session:
+            v = visitor(request, session, settings, company)
+            assert v.company is not None
+            repo = Repository(session, v.company)
+            if since and data_version(repo)["version"] == since:
+                return Response(status_code=204, headers={"Cache-Control": "no-store"})
+            data = dashboard_data(repo, _day(as_of, v))
+        return render("dashboard_figures.html", language=v.language, v=v, **_context(data, v, as_of, poll))
+
+    return routes
