@@ -1,0 +1,87 @@
+"""The worklist page: today's collection actions, most urgent first, with the call script of each call.
+
+``/companies/REF/worklist`` (``?as_of=YYYY-MM-DD``) shows what ``GET /api/worklist`` answers, the same rows in
+the same order; ``/worklist`` leads a person with one company straight to it. Its words in French are kept
+here (the shared dictionary is asked for the rest).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from worker.db.engine import engine_for
+from worker.db.repository import Repository
+from worker.db.uow import unit_of_work
+from worker.services.behaviour import company_rules
+from worker.services.statement_checks import local_today
+from worker.services.worklist import build_worklist
+from worker.settings import Settings
+from worker.web.auth import visitor
+from worker.web.i18n import translator
+from worker.web.render import render
+
+FRENCH = {
+    "Worklist": "À faire",
+    "Today's actions, most urgent first": "Les actions du jour, les plus urgentes d'abord",
+    "Urgency = outstanding × days overdue × risk (payment behaviour, 1 to 6).":
+        "Urgence = reste dû × jours de retard × risque (comportement de paiement, de 1 à 6).",
+    "Nothing to do today.": "Rien à faire aujourd'hui.",
+    "Action": "Action",
+    "Days overdue": "Jours de retard",
+    "Risk": "Risque",
+    "Urgency": "Urgence",
+    "Why": "Pourquoi",
+    "Call script": "Script d'appel",
+    "call": "Appeler",
+    "approve": "Approuver la relance",
+    "answer_dispute": "Répondre au litige",
+    "follow_promise": "Relancer la promesse de paiement",
+    "review": "Revoir le paiement",
+    "einvoice": "Statut de facture électronique",
+}
+ENGLISH_ACTIONS = {
+    "call": "Call", "approve": "Approve the reminder", "answer_dispute": "Answer the dispute",
+    "follow_promise": "Follow up the promise to pay", "review": "Review the payment",
+    "einvoice": "E-invoice status",
+}
+
+
+def page_translator(language: str) -> Callable[[str], str]:
+    """This page's words, then the shared dictionary."""
+    shared = translator(language)
+    if language == "fr":
+        return lambda text: FRENCH.get(text) or shared(text)
+    return lambda text: ENGLISH_ACTIONS.get(text) or shared(text)
+
+
+def router(settings: Settings) -> APIRouter:
+    routes = APIRouter()
+
+    @routes.get("/worklist")
+    def worklist_home(request: Request) -> Response:
+        with unit_of_work(engine_for(settings.database_url)) as session:
+            v = visitor(request, session, settings)
+        if len(v.companies) == 1:
+            return RedirectResponse(f"/companies/{v.companies[0][0].ref}/worklist", status_code=303)
+        return RedirectResponse("/", status_code=303)
+
+    @routes.get("/companies/{company}/worklist")
+    def worklist_page(request: Request, company: str, as_of: str | None = None) -> Response:
+        with unit_of_work(engine_for(settings.database_url)) as session:
+            v = visitor(request, session, settings, company)
+            assert v.company is not None
+            try:
+                day = date.fromisoformat(as_of) if as_of else local_today(v.company.timezone)
+            except ValueError:
+                raise HTTPException(status_code=422, detail="as_of: YYYY-MM-DD") from None
+            repo = Repository(session, v.company)
+            items = build_worklist(repo, day, company_rules(v.company, settings.companies_dir), settings.mail_from,
+                                   settings.templates_dir)
+            session.rollback()  # reading only
+        return render("worklist.html", language=v.language, v=v, as_of=day, items=items,
+                      t=page_translator(v.language), path=request.url.path)
+
+    return routes
