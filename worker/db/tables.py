@@ -291,3 +291,7 @@ ALL_TABLES.extend(EINVOICE_TABLES)
 from worker.db.insight_tables import INSIGHT_TABLES
 
 ALL_TABLES.extend(INSIGHT_TABLES)
+
+from worker.db.behaviour_tables import BEHAVIOUR_TABLES
+
+ALL_TABLES.extend(BEHAVIOUR_TABLES)
