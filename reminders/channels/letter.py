@@ -4,15 +4,17 @@ The letter is ``reminders/templates/_letter.html.j2`` (sender, recipient, date, 
 mention for a formal notice, subject, body, the table of invoices and, on a formal notice, the computed
 claim), turned into PDF by WeasyPrint (pinned in requirements.lock; it needs Pango, which Debian ships
 as libpango-1.0-0). Written to ``out_dir/<customer_ref>/<level>-<date>-<invoices>.pdf`` atomically
-(temporary file in the same folder, then rename), so a reader never sees half a letter.
+(temporary file in the same folder, then rename), so a reader never sees half a letter. The message's
+PDF attachments (the invoices) are appended after the letter's pages (pypdf).
 """
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from reminders.channels.base import Delivery, Message, document_path, write_atomically
+from reminders.channels.base import Attachment, Delivery, Message, document_path, write_atomically
 from reminders.context import format_amount, format_amount_en, format_date, format_date_en
 from reminders.errors import ChannelError
 
@@ -34,11 +36,13 @@ class LetterChannel:
             raise ChannelError(f"letter to {who}: no postal address (need the name and at least one line)")
         path = document_path(self.out_dir, message, ".pdf")
         try:
-            data = render_letter(message)
+            data, appended = letter_pdf(message)
             write_atomically(path, data)
         except OSError as exc:
             raise ChannelError(f"letter to {who}: cannot write {path}: {exc}") from exc
-        return Delivery(channel=self.name, path=path, detail=f"PDF letter written to {path} ({len(data)} bytes)")
+        extra = f", followed by {', '.join(appended)}" if appended else ""
+        return Delivery(channel=self.name, path=path,
+                        detail=f"PDF letter written to {path} ({len(data)} bytes{extra})")
 
 
 def letter_html(message: Message) -> str:
@@ -73,7 +77,41 @@ def letter_html(message: Message) -> str:
 
 def render_letter(message: Message) -> bytes:
     """The PDF bytes of ``message`` as a letter; the same message always gives the same bytes."""
+    return letter_pdf(message)[0]
+
+
+def letter_pdf(message: Message) -> tuple[bytes, tuple[str, ...]]:
+    """The letter's PDF followed by the pages of its PDF attachments (the invoices), and the names of
+    those appended; an attachment pypdf cannot read is left out (the letter still goes)."""
     import weasyprint
 
     document = weasyprint.HTML(string=letter_html(message)).render()
-    return bytes(document.write_pdf())
+    return append_pdfs(bytes(document.write_pdf()), message.attachments)
+
+
+def append_pdfs(first: bytes, attachments: tuple[Attachment, ...]) -> tuple[bytes, tuple[str, ...]]:
+    """``first`` followed by the pages of the ``application/pdf`` attachments (pypdf), and the names of
+    those appended; ``first`` unchanged when none can be read."""
+    pdfs = [(name, data) for name, data, mimetype in attachments if mimetype == "application/pdf"]
+    if not pdfs:
+        return first, ()
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.errors import PyPdfError
+
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(first)))
+    appended = []
+    for name, data in pdfs:
+        try:
+            reader = PdfReader(io.BytesIO(data))
+            if len(reader.pages) < 1:
+                continue
+            writer.append(reader)
+        except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
+            continue
+        appended.append(name)
+    if not appended:
+        return first, ()
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue(), tuple(appended)

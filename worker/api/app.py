@@ -83,9 +83,9 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
 
     for module in (routes_data, routes_review, routes_reminders, routes_webhooks):
         app.include_router(module.router)
-    from worker.api import routes_dashboard  # GET /api/dashboard, /api/dashboard/version, /api/forecast
+    from worker.api import routes_documents  # invoice documents, reminders' effectiveness
 
-    app.include_router(routes_dashboard.router)
+    app.include_router(routes_documents.router)
     from worker.api import routes_worklist  # GET /api/worklist, GET /api/customers/behaviour
 
     app.include_router(routes_worklist.router)

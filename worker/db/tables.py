@@ -295,3 +295,7 @@ ALL_TABLES.extend(INSIGHT_TABLES)
 from worker.db.behaviour_tables import BEHAVIOUR_TABLES
 
 ALL_TABLES.extend(BEHAVIOUR_TABLES)
+
+from worker.db.einvoice_incoming_tables import EINVOICE_INCOMING_TABLES
+
+ALL_TABLES.extend(EINVOICE_INCOMING_TABLES)

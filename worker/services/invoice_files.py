@@ -9,10 +9,12 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
@@ -197,8 +199,34 @@ def read_records(data: bytes, filename: str) -> list[tuple[int, dict[str, Any]]]
     return records
 
 
-def parse_invoice_file(data: bytes, filename: str) -> list[InvoiceRow]:
-    """Every row of the file, validated; raises InvoiceImportError listing every bad row."""
+def resolve_pdf(value: str | None, folder: Path | None) -> str | None:
+    """The ``pdf`` column as stored: an http(s) URL as it is, a path made absolute (a relative one is read
+    from ``folder``, the import file's folder); raises ValueError when the file is not there."""
+    if value is None:
+        return None
+    if "://" in value:
+        parts = urlsplit(value)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"pdf {value!r} is neither a file path nor an http(s) URL")
+        return value
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        if folder is None:
+            raise ValueError(f"pdf {value!r} is a relative path and this import has no folder: "
+                             "give an absolute path or an http(s) URL")
+        path = folder / path
+    if not path.is_file():
+        raise ValueError(f"pdf {value!r}: no such file ({path})")
+    return str(path.resolve())
+
+
+def parse_invoice_file(data: bytes, filename: str, folder: Path | None = None) -> list[InvoiceRow]:
+    """Every row of the file, validated; raises InvoiceImportError listing every bad row.
+
+    ``folder`` is where relative ``pdf`` paths are read from: by default the folder of ``filename``
+    when that names a file on disk (an import from the command line)."""
+    if folder is None and filename and Path(filename).is_file():
+        folder = Path(filename).resolve().parent
     records = read_records(data, filename)
     if not records:
         raise InvoiceImportError(filename, [(1, "no invoice in the file")])
@@ -208,6 +236,11 @@ def parse_invoice_file(data: bytes, filename: str) -> list[InvoiceRow]:
     for line, record in records:
         try:
             row = validate_record(record, line)
+        except ValueError as exc:
+            errors.append((line, str(exc)))
+            continue
+        try:
+            row = replace(row, pdf=resolve_pdf(row.pdf, folder))
         except ValueError as exc:
             errors.append((line, str(exc)))
             continue

@@ -173,13 +173,18 @@ class ContextBuilder:
 
 def _views(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, InvoiceView]:
     """These invoices as they are now: paid and open from the live allocations (as invoice_views)."""
+    from worker.db.einvoice_incoming_queries import approved_amounts  # a 206 received limits what is asked
+    from worker.services.einvoice_incoming import limit_open
+
     invoices = repo.invoices_by_id(invoice_ids)
     paid = paid_for(repo, invoices)
     refs = {c.id: c.ref for c in repo.customers()}
+    approved = approved_amounts(repo, invoices)
     views = {}
     for invoice_id, invoice in invoices.items():
         p = paid.get(invoice_id, Decimal(0))
         status = settlement_status(invoice, p)
         open_amount = max(invoice.amount - p, Decimal(0)) if status in OPEN_STATUSES else Decimal(0)
+        open_amount = limit_open(open_amount, p, approved.get(invoice_id))
         views[invoice_id] = InvoiceView(invoice, refs.get(invoice.customer_id, "?"), p, open_amount, status)
     return views

@@ -80,7 +80,6 @@ def router(settings: Settings) -> APIRouter:
             repo = Repository(session, v.company)
             items = build_worklist(repo, day, company_rules(v.company, settings.companies_dir), settings.mail_from,
                                    settings.templates_dir)
-            session.rollback()  # reading only
         return render("worklist.html", language=v.language, v=v, as_of=day, items=items,
                       t=page_translator(v.language), path=request.url.path)
 

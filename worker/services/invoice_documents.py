@@ -1,0 +1,298 @@
+"""The invoices' PDFs and the statement of account: where an invoice's PDF comes from, what reminders attach.
+
+An invoice's PDF is, in this order: the one uploaded over the API (``PUT /api/invoices/{number}/document``,
+stored under ``<data_dir>/documents/<company>/`` and recorded in ``invoicedocument``), else the ``pdf``
+column of the billing export (a file path, made absolute at import, or an http(s) URL fetched when needed).
+
+A reminder email attaches the PDFs of its invoices that have one; when none has, it attaches a
+**statement of account** instead (relevé de compte: the company, the customer, each open invoice with its
+number, dates, amount, what is paid and open and the days overdue, and the totals), rendered by WeasyPrint
+from ``reminders/templates/_statement_of_account.html.j2`` as letters are. Letters append the invoices'
+PDFs after their own pages (reminders/channels/letter.py).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from reminders.channels.base import Attachment, safe_name, write_atomically
+from reminders.context import format_amount, format_amount_en, format_date, format_date_en
+from worker.db.document_queries import customer_invoices, customer_of, documents_for, invoice_by_number
+from worker.db.document_tables import InvoiceDocument
+from worker.db.reminder_queries import dunning_settings, paid_for
+from worker.db.repository import Repository
+from worker.db.tables import Customer, Invoice, utcnow
+from worker.errors import LettrageError
+from worker.services.invoices import settlement_status
+
+log = logging.getLogger(__name__)
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # an invoice PDF larger than this is refused (upload) or skipped (URL)
+URL_TIMEOUT = 10.0  # seconds to fetch an invoice PDF named by URL
+ZERO = Decimal("0.00")
+OPEN_STATUSES = ("open", "partially_paid")
+
+
+class DocumentError(LettrageError):
+    """Raised when an invoice document cannot be stored or read."""
+
+
+class DocumentNotFound(DocumentError):
+    """Raised when the invoice, or its document, does not exist."""
+
+
+class NotAPdf(DocumentError):
+    """Raised when the bytes given as an invoice's PDF are not a readable PDF."""
+
+
+class DocumentTooLarge(DocumentError):
+    """Raised when a document is larger than MAX_DOCUMENT_BYTES."""
+
+
+def looks_like_pdf(data: bytes) -> bool:
+    """Whether ``data`` starts as a PDF does (``%PDF-`` within its first 1,024 bytes): the cheap check."""
+    return b"%PDF-" in data[:1024]
+
+
+def check_pdf(data: bytes, what: str) -> int:
+    """The number of pages of ``data``; raises DocumentTooLarge or NotAPdf (with the reason) otherwise."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise DocumentTooLarge(f"{what}: {len(data)} bytes, more than the {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB "
+                               "a document may have")
+    if not looks_like_pdf(data):
+        raise NotAPdf(f"{what}: not a PDF (it does not start with %PDF-)")
+    try:
+        pages = len(PdfReader(io.BytesIO(data)).pages)
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
+        raise NotAPdf(f"{what}: not a readable PDF ({type(exc).__name__}: {exc})") from None
+    if pages < 1:
+        raise NotAPdf(f"{what}: a PDF without any page")
+    return pages
+
+
+def find_invoice(repo: Repository, number: str) -> Invoice:
+    """The company's invoice ``number``; raises DocumentNotFound when it has none."""
+    invoice = invoice_by_number(repo, number)
+    if invoice is None or invoice.id is None:
+        raise DocumentNotFound(f"no invoice {number!r}")
+    return invoice
+
+
+def documents_folder(data_dir: Path, company_ref: str) -> Path:
+    """Where a company's uploaded invoice documents are kept: ``<data_dir>/documents/<company>``."""
+    return Path(data_dir).resolve() / "documents" / safe_name(company_ref)
+
+
+def stored_name(number: str) -> str:
+    """The file name of an invoice's document: its number when that is a safe file name, else the number
+    made safe with a short hash of the real one (two numbers never share a file)."""
+    safe = safe_name(number, limit=100)
+    if safe != number:
+        safe = f"{safe}~{hashlib.sha256(number.encode()).hexdigest()[:8]}"
+    return f"{safe}.pdf"
+
+
+def store_document(repo: Repository, data_dir: Path, number: str, data: bytes, actor: str) -> InvoiceDocument:
+    """Checks ``data`` is a PDF, writes it (atomically) under the company's documents folder and records it
+    as the invoice's document, replacing an earlier upload; audited. Raises DocumentError subclasses."""
+    invoice = find_invoice(repo, number)
+    pages = check_pdf(data, f"document of {number}")
+    path = documents_folder(data_dir, repo.company.ref) / stored_name(number)
+    write_atomically(path, data)
+    digest = hashlib.sha256(data).hexdigest()
+    assert invoice.id is not None
+    row = documents_for(repo, [invoice.id]).get(invoice.id)
+    replaced = row is not None
+    if row is None:
+        row = InvoiceDocument(invoice_id=invoice.id, path=str(path), size=len(data), sha256=digest,
+                              uploaded_by=actor)
+    else:
+        row.path, row.size, row.sha256, row.uploaded_by, row.uploaded_at = str(path), len(data), digest, actor, utcnow()
+    repo.add(row)
+    repo.flush()
+    repo.audit("invoice.document_uploaded", subject=f"invoice:{number}", actor=actor, invoice=number,
+               size=len(data), pages=pages, sha256=digest, replaced=replaced)
+    return row
+
+
+@dataclass(frozen=True)
+class InvoicePdf:
+    """An invoice's own PDF and where it came from (``upload``, ``path`` or ``url``)."""
+
+    number: str
+    data: bytes
+    source: str
+    where: str
+
+
+def fetch_pdf(url: str) -> bytes:
+    """The PDF at an http(s) URL (at most MAX_DOCUMENT_BYTES, URL_TIMEOUT seconds); raises DocumentError."""
+    if not url.lower().startswith(("http://", "https://")):
+        raise DocumentError(f"{url}: not an http(s) URL")
+    request = urllib.request.Request(url, headers={"User-Agent": "lettrage", "Accept": "application/pdf"})
+    try:
+        with urllib.request.urlopen(request, timeout=URL_TIMEOUT) as response:
+            data = response.read(MAX_DOCUMENT_BYTES + 1)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise DocumentError(f"{url}: cannot be fetched ({getattr(exc, 'reason', None) or exc})") from None
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise DocumentTooLarge(f"{url}: larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB")
+    if not looks_like_pdf(data):
+        raise NotAPdf(f"{url}: the answer is not a PDF")
+    return data
+
+
+def original_pdf(invoice: Invoice, uploaded: InvoiceDocument | None) -> InvoicePdf | None:
+    """The invoice's own PDF (uploaded, else its ``pdf`` path or URL), or None when it has none that can be
+    read now; a PDF that cannot be read is logged and skipped, never an error of the caller."""
+    candidates: list[tuple[str, str]] = []
+    if uploaded is not None:
+        candidates.append(("upload", uploaded.path))
+    if invoice.pdf:
+        candidates.append(("url" if "://" in invoice.pdf else "path", invoice.pdf))
+    for source, where in candidates:
+        try:
+            if source == "url":
+                data = fetch_pdf(where)
+            else:
+                data = Path(where).read_bytes()
+                if not looks_like_pdf(data):
+                    raise NotAPdf(f"{where}: not a PDF")
+        except (DocumentError, OSError) as exc:
+            log.warning("invoice %s: its PDF is not attached: %s", invoice.number, exc)
+            continue
+        return InvoicePdf(invoice.number, data, source, where)
+    return None
+
+
+def invoice_pdfs(repo: Repository, invoices: Sequence[Invoice]) -> list[InvoicePdf]:
+    """The own PDFs of those of ``invoices`` that have one that can be read, in their order."""
+    uploaded = documents_for(repo, (i.id for i in invoices if i.id is not None))
+    out = []
+    for invoice in invoices:
+        pdf = original_pdf(invoice, uploaded.get(invoice.id) if invoice.id is not None else None)
+        if pdf is not None:
+            out.append(pdf)
+    return out
+
+
+# -- the statement of account ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StatementRow:
+    """One open invoice on a statement of account."""
+
+    number: str
+    issued_on: date
+    due_on: date
+    amount: Decimal
+    paid: Decimal
+    open: Decimal
+    currency: str
+    days_overdue: int  # as_of - due_on (negative: not due yet)
+
+
+def statement_rows(repo: Repository, customer_id: int, as_of: date,
+                   numbers: Iterable[str] | None = None) -> list[StatementRow]:
+    """The customer's invoices with money still owed (after every live allocation), by due date; with
+    ``numbers``, those invoices only, whatever they owe (a duplicate)."""
+    wanted = set(numbers) if numbers is not None else None
+    invoices = [i for i in customer_invoices(repo, customer_id) if wanted is None or i.number in wanted]
+    paid = paid_for(repo, (i.id for i in invoices if i.id is not None))
+    rows = []
+    for invoice in invoices:
+        assert invoice.id is not None
+        settled = paid.get(invoice.id, ZERO)
+        status = settlement_status(invoice, settled)
+        left = max(invoice.amount - settled, ZERO) if status in OPEN_STATUSES else ZERO
+        if wanted is None and left <= 0:
+            continue
+        rows.append(StatementRow(invoice.number, invoice.issued_on, invoice.due_on, invoice.amount, settled, left,
+                                 invoice.currency, (as_of - invoice.due_on).days))
+    return rows
+
+
+def customer_language(repo: Repository, customer_id: int) -> str:
+    """The language the customer is written to in (its dunning settings; French by default)."""
+    row = dunning_settings(repo).get(customer_id)
+    return row.language if row is not None and row.language in ("fr", "en") else "fr"
+
+
+def _company_lines(repo: Repository, english: bool) -> tuple[list[str], list[str], list[str]]:
+    """(name and address, legal id and contact, how to pay) of the repository's company."""
+    company = repo.company
+    settings = company.settings or {}
+    account = next((a for a in repo.bank_accounts() if a.is_default), None)
+    iban = str(settings.get("iban") or (account.identifier if account else ""))
+    details = [str(v) for v in (settings.get("legal_id"), settings.get("phone")) if v]
+    pay = []
+    if iban:
+        bic = f" — BIC {settings['bic']}" if settings.get("bic") else ""
+        pay.append(f"{'Payment by transfer to' if english else 'Règlement par virement sur'} IBAN {iban}{bic}")
+    return [company.name, *(str(line) for line in settings.get("address_lines", ()))], details, pay
+
+
+def render_statement(repo: Repository, customer: Customer, rows: Sequence[StatementRow], as_of: date, *,
+                     language: str = "fr", title: str | None = None, duplicate: bool = False,
+                     note: str = "") -> bytes:
+    """The PDF (WeasyPrint, as the letters) of a statement of account of ``rows``; ``duplicate`` marks it
+    DUPLICATA (a regenerated invoice duplicate) and leaves out the overdue line."""
+    import weasyprint
+
+    from reminders.render import environment
+
+    english = language == "en"
+    money = format_amount_en if english else format_amount
+    day = format_date_en if english else format_date
+    sections = []
+    for currency in sorted({r.currency for r in rows}):
+        chosen = [r for r in rows if r.currency == currency]
+        sections.append({
+            "rows": [(r.number, day(r.issued_on), day(r.due_on), money(r.amount, currency), money(r.paid, currency),
+                      money(r.open, currency), r.days_overdue) for r in chosen],
+            "totals": tuple(money(sum((getattr(r, k) for r in chosen), ZERO), currency)
+                            for k in ("amount", "paid", "open")),
+            "overdue_total": money(sum((r.open for r in chosen if r.days_overdue > 0), ZERO), currency),
+        })
+    company_lines, details, pay = _company_lines(repo, english)
+    heading = title or ("Statement of account" if english else "Relevé de compte")
+    html = environment().get_template("_statement_of_account.html.j2").render(
+        english=english, title=heading, duplicate=duplicate, note=note,
+        date_text=(f"As of {format_date_en(as_of)}" if english else f"Situation au {format_date(as_of)}"),
+        company_lines=company_lines, company_details=details, payment_lines=pay,
+        customer_lines=[customer.name, *customer.address_lines], customer_ref=customer.ref, sections=sections)
+    return bytes(weasyprint.HTML(string=html).render().write_pdf())
+
+
+def statement_of_account(repo: Repository, customer_id: int, as_of: date,
+                         language: str | None = None) -> tuple[str, bytes]:
+    """(file name, PDF) of the customer's statement of account on ``as_of``: every open invoice."""
+    customer = customer_of(repo, customer_id)
+    if customer is None:
+        raise DocumentNotFound(f"no customer {customer_id}")
+    language = language or customer_language(repo, customer_id)
+    data = render_statement(repo, customer, statement_rows(repo, customer_id, as_of), as_of, language=language)
+    stem = "statement-of-account" if language == "en" else "releve-de-compte"
+    return f"{stem}-{safe_name(customer.ref)}-{as_of.isoformat()}.pdf", data
+
+
+def reminder_attachments(repo: Repository, invoices: Sequence[Invoice], as_of: date, *,
+                         statement: bool = True, language: str | None = None) -> tuple[Attachment, ...]:
+    """What a reminder about ``invoices`` attaches: the PDFs of those that have one; when none has and
+    ``statement`` is true, the customer's statement of account instead."""
+    pdfs = invoice_pdfs(repo, invoices)
+    if pdfs:
+        return tuple((f"{safe_name(p.number)}.pdf", p.data, "application/pdf") for p in pdfs)
+    if not statement or not invoices:
+        return ()
+    name, data = statement_of_account(repo, invoices[0].customer_id, as_of, language)
+    return ((name, data, "application/pdf"),)
