@@ -1,16 +1,33 @@
 """``lettrage einvoicing``: the e-invoicing reform's lifecycle statuses (212 « Encaissée » sent to the company's
-platform, statuses received from buyers), their export to a folder, and the payment e-reporting.
+platform, statuses received from buyers), their delivery or export to a folder, and the payment e-reporting.
 
 The group is created here; ``statuses`` is a sub-group other modules add commands to (``statuses import``
 lives in worker/cli/einvoicing_incoming_cmds.py).
+
+``statuses list --json``: ``[{invoice, code, label, direction, at, state}]``; ``direction`` is ``sent`` or
+``received``; ``state`` is ``pending`` (also while being sent), ``delivered`` (a received status counts as
+delivered) or ``failed``.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
 import click
 
-from worker.cli.main import AppContext, cli
+from worker.cli.main import AppContext, cli, company_option, json_option
+from worker.cli.output import console, print_json, print_table
+from worker.db import einvoice_status_queries as q
+from worker.db.repository import Repository
+from worker.db.uow import unit_of_work
+from worker.services.companies import resolve_company
+from worker.services.einvoice_outgoing import produce_payment_statuses
 
 pass_app = click.make_pass_decorator(AppContext)
+# The contract's three states: a status being sent is still pending, a received one is delivered.
+PUBLIC_STATE = {"pending": "pending", "sending": "pending", "delivered": "delivered", "failed": "failed",
+                "received": "delivered"}
 
 
 @cli.group()
@@ -21,3 +38,80 @@ def einvoicing() -> None:
 @einvoicing.group()
 def statuses() -> None:
     """Lifecycle statuses of invoices: sent to the platform (212 « Encaissée ») and received from buyers."""
+
+
+def _produce(app: AppContext, company: str | None) -> Any:
+    with unit_of_work(app.engine) as session:
+        repo = Repository(session, resolve_company(session, company))
+        return produce_payment_statuses(repo, app.settings.companies_dir, actor="cli")
+
+
+@statuses.command("list")
+@click.option("--invoice", default=None, metavar="NUMBER", help="Only this invoice's statuses.")
+@click.option("--direction", type=click.Choice(["sent", "received"]), default=None, help="Only sent or received.")
+@json_option
+@company_option
+@pass_app
+def statuses_list(app: AppContext, invoice: str | None, direction: str | None, as_json: bool,
+                  company: str | None) -> None:
+    """Every lifecycle status, sent and received, in the order they took effect."""
+    with unit_of_work(app.engine) as session:
+        repo = Repository(session, resolve_company(session, company))
+        rows = q.statuses(repo, direction, invoice)
+    data = [{"invoice": s.invoice_number, "code": s.code, "label": s.label, "direction": s.direction,
+             "at": s.at.isoformat(), "state": PUBLIC_STATE.get(s.state, s.state)} for s in rows]
+    if as_json:
+        print_json(data)
+        return
+    if not rows:
+        console.print("No lifecycle status yet.")
+        return
+    print_table(None, ["invoice", "code", "label", "direction", "at", "state", "amount", "message id"],
+                [(s.invoice_number, s.code, s.label, s.direction, s.at.date().isoformat(),
+                  PUBLIC_STATE.get(s.state, s.state), s.amount, s.message_id) for s in rows], right=["amount"])
+
+
+def _show_delivery(produced: Any, delivered: Any, as_json: bool, where: str) -> None:
+    if as_json:
+        print_json({"produced": produced.as_json(), **delivered.as_json()})
+        return
+    made = len(produced.created) + len(produced.corrections)
+    console.print(f"{made} new status message(s) ({len(produced.corrections)} correction(s)); "
+                  f"{len(delivered.delivered)} delivered {where}, {len(delivered.retrying)} to retry, "
+                  f"{len(delivered.failed)} failed.", highlight=False)
+    for problem in produced.problems:
+        console.print(f"  not produced: {problem}", highlight=False)
+
+
+@einvoicing.command("send")
+@click.option("--stuck-after", "stuck_after", type=click.IntRange(min=0), default=300, show_default=True,
+              metavar="SECONDS", help="Send again a status whose sender died this long ago (same message id).")
+@json_option
+@company_option
+@pass_app
+def send(app: AppContext, stuck_after: int, as_json: bool, company: str | None) -> None:
+    """Make the missing 212 « Encaissée » messages and send the due ones to the company's platform."""
+    from worker.services.pa_delivery import deliver_statuses
+
+    produced = _produce(app, company)
+    delivered = deliver_statuses(app.engine, app.settings.companies_dir, company,
+                                 stuck_after=timedelta(seconds=stuck_after))
+    _show_delivery(produced, delivered, as_json, "to the platform")
+
+
+@einvoicing.command("export")
+@click.option("--to", "folder", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder the billing tool picks the status messages up from.")
+@click.option("--stuck-after", "stuck_after", type=click.IntRange(min=0), default=300, show_default=True,
+              metavar="SECONDS", help="Write again a status whose writer died this long ago.")
+@json_option
+@company_option
+@pass_app
+def export(app: AppContext, folder: Path, stuck_after: int, as_json: bool, company: str | None) -> None:
+    """Write each pending status message as <message id>.xml into a folder, for a billing tool that submits
+    them itself; each is then marked delivered."""
+    from worker.services.pa_delivery import export_statuses
+
+    produced = _produce(app, company)
+    delivered = export_statuses(app.engine, company, folder, stuck_after=timedelta(seconds=stuck_after))
+    _show_delivery(produced, delivered, as_json, f"to {folder}")

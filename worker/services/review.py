@@ -363,6 +363,7 @@ def _allocate(repo: Repository, item: ReviewItem, parts: list[_Part], actor: str
                invoices=[p.invoice.number for p in parts], amounts=[p.amount for p in parts],
                learned=learned, **audit)
     repo.flush()
+    _einvoice_statuses(repo, [r.id for r in made if r.id is not None], actor)
     return Decided(item.id, state, tuple(r.id for r in made if r.id is not None),
                    tuple(p.invoice.number for p in parts), tuple(learned))
 
@@ -425,4 +426,13 @@ def _undo(repo: Repository, found: Allocation, reason: str, actor: str) -> Undon
                line=line.bank_ref, amount=found.amount, write_off=found.write_off, reason=reason,
                was=found.status, invoice_status=status)
     repo.flush()
+    _einvoice_statuses(repo, [found.id], actor)
     return Undone(found.id, invoice.number, status, line.state)
+
+
+def _einvoice_statuses(repo: Repository, allocation_ids: list[int], actor: str) -> None:
+    """212 « Encaissée », or its correction, for the allocations a decision made or undid (e-invoicing)."""
+    from worker.services.einvoice_outgoing import produce_quietly
+    from worker.settings import get_settings
+
+    produce_quietly(repo, get_settings().companies_dir, allocation_ids, actor)

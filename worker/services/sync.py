@@ -185,6 +185,9 @@ def sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: dat
     with unit_of_work(engine) as session:
         summary.matching = run_matching(Repository(session, resolve_company(session, ref)),
                                         default_tolerance=settings.amount_tolerance)
+    from worker.services.pa_delivery import produce_and_deliver  # 212 « Encaissée » for the cash just matched
+
+    produce_and_deliver(engine, settings.companies_dir, ref)
     from worker.services.behaviour import run_profile_moves  # payment behaviour moves dunning profiles
 
     run_profile_moves(engine, settings.companies_dir, ref, as_of)

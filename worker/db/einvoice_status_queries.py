@@ -1,0 +1,168 @@
+"""Queries behind the sent lifecycle statuses (212 « Encaissée »), their outbox and the payment e-reporting,
+scoped to the repository's company.
+
+The outbox follows worker/services/reminder_outbox.py: a sent status is claimed by one conditional
+``UPDATE ... WHERE state = 'pending'`` before it leaves, so two senders never both send it.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+
+from worker.db.einvoice_tables import EinvoiceData, EinvoiceStatus
+from worker.db.repository import Repository
+from worker.db.tables import Allocation, Customer, Invoice, StatementLine
+
+
+@dataclass(frozen=True)
+class CashIn:
+    """One allocation of a statement line to an invoice, with what decides its 212."""
+
+    allocation: Allocation
+    invoice: Invoice
+    line: StatementLine
+    customer: Customer
+    einvoice: EinvoiceData | None
+
+
+def cash_ins(repo: Repository, allocation_ids: Iterable[int] | None = None, *,
+             einvoices_only: bool = True, booked_from: date | None = None,
+             booked_to: date | None = None) -> list[CashIn]:
+    """Allocations (live and undone), oldest first, with their invoice, line, customer and e-invoice data."""
+    query = (select(Allocation, Invoice, StatementLine, Customer, EinvoiceData)
+             .join(Invoice, col(Invoice.id) == Allocation.invoice_id)
+             .join(StatementLine, col(StatementLine.id) == Allocation.line_id)
+             .join(Customer, col(Customer.id) == Invoice.customer_id))
+    if einvoices_only:
+        query = query.join(EinvoiceData, col(EinvoiceData.invoice_id) == Allocation.invoice_id)
+    else:
+        query = query.outerjoin(EinvoiceData, col(EinvoiceData.invoice_id) == Allocation.invoice_id)
+    query = query.where(Allocation.company_id == repo.company_id)
+    if allocation_ids is not None:
+        ids = list(allocation_ids)
+        if not ids:
+            return []
+        query = query.where(col(Allocation.id).in_(ids))
+    if booked_from is not None:
+        query = query.where(StatementLine.booked_on >= booked_from)
+    if booked_to is not None:
+        query = query.where(StatementLine.booked_on <= booked_to)
+    rows = repo.session.execute(query.order_by(col(Allocation.id))).all()
+    return [CashIn(a, i, line, c, e) for a, i, line, c, e in rows]
+
+
+def sent_by_key(repo: Repository, allocation_ids: Iterable[int] | None = None) -> dict[str, EinvoiceStatus]:
+    """The company's sent statuses tied to allocations, by key."""
+    query = select(EinvoiceStatus).where(EinvoiceStatus.company_id == repo.company_id,
+                                         EinvoiceStatus.direction == "sent",
+                                         col(EinvoiceStatus.allocation_id).is_not(None))
+    if allocation_ids is not None:
+        query = query.where(col(EinvoiceStatus.allocation_id).in_(list(allocation_ids)))
+    return {s.key: s for s in repo.session.execute(query).scalars()}
+
+
+def insert_status(repo: Repository, row: EinvoiceStatus) -> bool:
+    """Adds the status unless one with its key (or message id) exists; False when it already did."""
+    repo.add(row)
+    try:
+        with repo.session.begin_nested():
+            repo.session.flush([row])
+    except IntegrityError:
+        repo.session.expunge(row)
+        return False
+    return True
+
+
+def withdraw_unsent(repo: Repository, status_id: int) -> bool:
+    """Deletes a status that never left (pending, never tried); False when a sender took it meanwhile."""
+    result = repo.session.execute(
+        delete(EinvoiceStatus).where(EinvoiceStatus.company_id == repo.company_id, EinvoiceStatus.id == status_id,
+                                     EinvoiceStatus.state == "pending", EinvoiceStatus.attempts == 0)
+        .execution_options(synchronize_session=False))
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
+
+
+# -- the outbox -------------------------------------------------------------------------------
+def due_statuses(repo: Repository, now: datetime, limit: int = 500) -> list[EinvoiceStatus]:
+    """Sent statuses waiting to go out whose next attempt is due, oldest first."""
+    return list(repo.session.execute(
+        select(EinvoiceStatus).where(
+            EinvoiceStatus.company_id == repo.company_id, EinvoiceStatus.direction == "sent",
+            EinvoiceStatus.state == "pending",
+            or_(col(EinvoiceStatus.next_attempt_at).is_(None), col(EinvoiceStatus.next_attempt_at) <= now))
+        .order_by(col(EinvoiceStatus.id)).limit(limit)).scalars())
+
+
+def stuck_sending(repo: Repository, before: datetime) -> list[EinvoiceStatus]:
+    """Statuses claimed for sending before ``before`` whose sender never recorded the outcome (it died)."""
+    return list(repo.session.execute(
+        select(EinvoiceStatus).where(
+            EinvoiceStatus.company_id == repo.company_id, EinvoiceStatus.direction == "sent",
+            EinvoiceStatus.state == "sending", EinvoiceStatus.updated_at < before)
+        .order_by(col(EinvoiceStatus.id))).scalars())
+
+
+def claim(repo: Repository, status_id: int, from_state: str, now: datetime, **values: Any) -> bool:
+    """Moves one status from ``from_state`` to ``sending``; False when someone else moved it first."""
+    result = repo.session.execute(
+        update(EinvoiceStatus).where(EinvoiceStatus.company_id == repo.company_id, EinvoiceStatus.id == status_id,
+                                     EinvoiceStatus.state == from_state)
+        .values(state="sending", updated_at=now, **values).execution_options(synchronize_session=False))
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
+
+
+def finish(repo: Repository, status_id: int, **values: Any) -> None:
+    """Records a delivery's outcome on a claimed status."""
+    repo.session.execute(
+        update(EinvoiceStatus).where(EinvoiceStatus.company_id == repo.company_id, EinvoiceStatus.id == status_id)
+        .values(**values).execution_options(synchronize_session=False))
+
+
+def statuses(repo: Repository, direction: str | None = None, invoice_number: str | None = None) -> list[EinvoiceStatus]:
+    """Every status of the company (sent and received), in the order they took effect."""
+    query = select(EinvoiceStatus).where(EinvoiceStatus.company_id == repo.company_id)
+    if direction:
+        query = query.where(EinvoiceStatus.direction == direction)
+    if invoice_number:
+        query = query.where(EinvoiceStatus.invoice_number == invoice_number)
+    return list(repo.session.execute(query.order_by(col(EinvoiceStatus.at), col(EinvoiceStatus.id))).scalars())
+
+
+def status(repo: Repository, status_id: int) -> EinvoiceStatus | None:
+    return repo.session.execute(select(EinvoiceStatus).where(
+        EinvoiceStatus.company_id == repo.company_id, EinvoiceStatus.id == status_id)).scalars().first()
+
+
+def credit_lines(repo: Repository, booked_from: date, booked_to: date) -> list[StatementLine]:
+    """Incoming payments booked in the period (for the e-reporting of receipts)."""
+    return list(repo.session.execute(select(StatementLine).where(
+        StatementLine.company_id == repo.company_id, StatementLine.amount > 0,
+        StatementLine.booked_on >= booked_from, StatementLine.booked_on <= booked_to,
+    ).order_by(col(StatementLine.booked_on), col(StatementLine.id))).scalars())
+
+
+def reported_by_invoice(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, dict[str, Decimal]]:
+    """Per invoice, the amounts per VAT rate its sent 212 messages (and their corrections) report so far."""
+    ids = list(set(invoice_ids))
+    out: dict[int, dict[str, Decimal]] = {}
+    if not ids:
+        return out
+    rows = repo.session.execute(select(EinvoiceStatus).where(
+        EinvoiceStatus.company_id == repo.company_id, EinvoiceStatus.direction == "sent",
+        EinvoiceStatus.code == "212", col(EinvoiceStatus.invoice_id).in_(ids))).scalars()
+    for row in rows:
+        assert row.invoice_id is not None
+        per_rate = out.setdefault(row.invoice_id, {})
+        for part in row.amounts:
+            per_rate[part["rate"]] = per_rate.get(part["rate"], Decimal(0)) + Decimal(part["amount"])
+    return out
