@@ -84,6 +84,7 @@ def cli(ctx: click.Context, company: str | None) -> None:
 def main() -> None:
     from worker.cli import commands, operations, users_cmds  # noqa: F401 - registers the commands
     from worker.cli import reports_cmds  # noqa: F401 - registers `lettrage reports`
+    from worker.cli import documents_cmds  # noqa: F401 - `invoices duplicate`, `reminders effectiveness`
     from worker.cli import forecast_cmds  # noqa: F401 - registers `lettrage forecast`
     from worker.cli import review_cmds, tokens_cmds  # noqa: F401 - review decisions, `lettrage tokens`
     from worker.cli import einvoicing_cmds  # noqa: F401 - registers `lettrage einvoicing`
