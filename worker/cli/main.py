@@ -88,6 +88,7 @@ def main() -> None:
     from worker.cli import forecast_cmds  # noqa: F401 - registers `lettrage forecast`
     from worker.cli import review_cmds, tokens_cmds  # noqa: F401 - review decisions, `lettrage tokens`
     from worker.cli import einvoicing_cmds  # noqa: F401 - registers `lettrage einvoicing`
+    from worker.cli import einvoicing_incoming_cmds  # noqa: F401 - `lettrage einvoicing statuses import`
     from worker.cli import worklist_cmds  # noqa: F401 - `lettrage worklist`, `lettrage customers behaviour|moves`
 
     try:

@@ -288,6 +288,10 @@ from worker.db.einvoice_tables import EINVOICE_TABLES
 
 ALL_TABLES.extend(EINVOICE_TABLES)
 
+from worker.db.document_tables import DOCUMENT_TABLES
+
+ALL_TABLES.extend(DOCUMENT_TABLES)
+
 from worker.db.insight_tables import INSIGHT_TABLES
 
 ALL_TABLES.extend(INSIGHT_TABLES)

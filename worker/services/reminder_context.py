@@ -3,11 +3,13 @@
 :class:`ContextBuilder` loads, once per message, the invoices as they are now (payments imported or
 confirmed since the plan included), the review holds, the pauses, the customer and the company, and
 builds the :class:`~reminders.context.ReminderContext` the templates render: penalties and the recovery
-indemnity from :mod:`reminders.law`, the invoices' PDFs to attach, the earlier exchanges.
+indemnity from :mod:`reminders.law`, the invoices' PDFs to attach (or the statement of account), the earlier
+exchanges.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from email.utils import parseaddr
@@ -150,25 +152,31 @@ class ContextBuilder:
         return tuple(HistoryLine(day=r.planned_on, level=r.level, channel=r.channel, outcome=r.status,
                                  proof=r.delivery or "") for r in reminders_of(self.repo, customer_id))
 
-    def attachments(self, invoice_ids: Iterable[int]) -> tuple[Attachment, ...]:
-        """The invoices' PDFs the billing export names (``pdf`` column) that exist on disk."""
-        out = []
-        for invoice_id in invoice_ids:
-            invoice = self.views[invoice_id].invoice
-            if invoice.pdf and Path(invoice.pdf).is_file():
-                out.append((f"{invoice.number}.pdf", Path(invoice.pdf).read_bytes(), "application/pdf"))
-        return tuple(out)
+    def attachments(self, invoice_ids: Iterable[int], statement: bool = False,
+                    language: str | None = None) -> tuple[Attachment, ...]:
+        """The invoices' own PDFs (uploaded, or named by the export's ``pdf`` column: a path or a URL); when
+        none has one and ``statement`` is true, the customer's statement of account instead
+        (worker/services/invoice_documents.py)."""
+        from worker.services.invoice_documents import reminder_attachments
+
+        invoices = [self.views[i].invoice for i in invoice_ids]
+        return reminder_attachments(self.repo, invoices, self.as_of, statement=statement, language=language)
 
     def message(self, row: ReminderOutbox, planned: PlannedReminder, template_dir: Path | None) -> Message:
         """The message of ``row`` for the invoices still due (``planned``), with a Message-ID known now."""
         ids = planned.invoice_ids
         context = self.context(row.customer_id, ids, row.currency)
         level = next((lv for lv in self.policy.levels if lv.code == row.level), None)
-        attach = row.channel == "email" and (level is None or level.offset_days >= 0)
+        # from the first reminder on: emails attach the invoices' PDFs (or the statement of account), letters
+        # append the invoices' PDFs after their own pages
+        attach = row.channel in ("email", "letter") and (level is None or level.offset_days >= 0)
+        attachments = self.attachments(ids, statement=row.channel == "email",
+                                       language=context.language) if attach else ()
         domain = parseaddr(self.mail_from or "")[1].rpartition("@")[2] or "lettrage.invalid"
         message_id = f"<lettrage.{self.repo.company.ref}.{row.id}.{row.attempts}@{domain}>"
-        return compose(row.level, row.channel, context, template_dir=template_dir,
-                       attachments=self.attachments(ids) if attach else (), message_id=message_id)
+        message = compose(row.level, row.channel, context, template_dir=template_dir,
+                          attachments=attachments, message_id=message_id)
+        return replace(message, attachments=attachments) if row.channel == "letter" else message
 
 
 def _views(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, InvoiceView]:

@@ -205,6 +205,10 @@ def _summary(kind: str, data: dict[str, Any]) -> str:
         return f"reminders paused ({data.get('reason')}){until}{' for ' + invoices if invoices else ''}: {data.get('note') or ''}"
     if kind == "reminders.resumed":
         return f"reminders resumed{' for ' + invoices if invoices else ''}"
+    if kind in ("einvoice.status_received", "einvoice.status_sent"):
+        way = "received" if kind.endswith("received") else "sent"
+        what = data.get("effect") or data.get("state") or ""
+        return f"status {data.get('code')} « {data.get('label')} » {way} for {invoices}: {what}".rstrip(": ")
     if kind == "payment.allocated":
         return f"payment {data.get('bank_ref')} of {data.get('booked_on')}: {data.get('amount')} on {data.get('invoice')}"
     return kind + (f" ({invoices})" if invoices else "")
@@ -218,9 +222,10 @@ def customer_history(repo: Repository, ref: str) -> list[Exchange]:
     assert customer.id is not None
     invoices = [i for i in repo.invoices() if i.customer_id == customer.id]
     subjects = [f"customer:{ref}", *(f"invoice:{i.number}" for i in invoices)]
-    out = [Exchange(e.at, e.kind, e.actor, _summary(e.kind, dict(e.data)), dict(e.data))
-           for e in customer_events(repo, subjects)]
+    events = customer_events(repo, subjects)
+    out = [Exchange(e.at, e.kind, e.actor, _summary(e.kind, dict(e.data)), dict(e.data)) for e in events]
     by_id = {i.id: i for i in invoices}
+    out.extend(_sent_statuses(repo, by_id, {e.data.get("message_id") for e in events if e.kind.startswith("einvoice.")}))
     allocations = [a for a in repo.live_allocations() if a.invoice_id in by_id]
     lines = repo.lines_by_id(a.line_id for a in allocations)
     for a in allocations:
@@ -235,6 +240,20 @@ def customer_history(repo: Repository, ref: str) -> list[Exchange]:
                             f"{row.level} by {row.channel}: the sender stopped while sending; not sent again "
                             f"automatically", data))
     return sorted(out, key=lambda e: (_at(e.at), e.kind))
+
+
+def _sent_statuses(repo: Repository, invoices: dict[int | None, Any], audited: set[Any]) -> list[Exchange]:
+    """The lifecycle statuses sent for these invoices (212 « Encaissée » …) not already in the audit log."""
+    from worker.db.einvoice_incoming_queries import statuses_of
+
+    out = []
+    for row in statuses_of(repo, [i for i in invoices if i is not None], direction="sent"):
+        if row.message_id in audited:
+            continue
+        data = {"invoice": row.invoice_number, "code": row.code, "label": row.label, "state": row.state,
+                "message_id": row.message_id, "amount": f"{row.amount:.2f}" if row.amount is not None else None}
+        out.append(Exchange(row.at, "einvoice.status_sent", "lettrage", _summary("einvoice.status_sent", data), data))
+    return out
 
 
 def _at(value: datetime | date) -> str:

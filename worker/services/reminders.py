@@ -40,6 +40,7 @@ from reminders.model import (
 )
 from reminders.planner import plan_run
 from reminders.policy import DEFAULT_POLICY, STANDARD_POLICY, load_policy, profile_of
+from worker.db.einvoice_incoming_queries import approved_amounts
 from worker.db.reminder_queries import (
     active_pauses,
     approved_keys,
@@ -55,6 +56,7 @@ from worker.db.repository import Repository
 from worker.db.tables import Company, Reminder, ReminderInvoice, utcnow
 from worker.db.uow import unit_of_work
 from worker.services.companies import resolve_company
+from worker.services.einvoice_incoming import limit_open
 from worker.services.invoices import open_invoice_views
 from worker.services.matching import held_invoices
 from worker.services.reminder_context import ContextBuilder, customer_rules_override
@@ -151,14 +153,18 @@ def plan_reminders(repo: Repository, as_of: date, policy: DunningPolicy | None =
     policy = policy or company_policy(repo.company)
     holds = held_invoices(repo)
     refs = {c.id: c.ref for c in repo.customers()}
+    approved = approved_amounts(repo)  # a 206 « Approuvée partiellement » received: no more than approved - paid
     due = []
     for view in open_invoice_views(repo):
         inv = view.invoice
         if inv.kind != "invoice" or inv.id is None:
             continue
         reason = holds.get(inv.id)
+        open_amount = limit_open(view.open, view.paid, approved.get(inv.id))
+        if reason is None and open_amount <= 0:
+            reason = f"partially approved by the buyer (206): {approved[inv.id]:.2f} approved, {view.paid:.2f} paid"
         due.append(DueInvoice(id=inv.id, number=inv.number, customer_id=inv.customer_id,
-                              customer_ref=refs[inv.customer_id], amount=inv.amount, open_amount=view.open,
+                              customer_ref=refs[inv.customer_id], amount=inv.amount, open_amount=open_amount,
                               currency=inv.currency, issued_on=inv.issued_on, due_on=inv.due_on,
                               held=reason is not None, hold_reason=reason))
     pauses = [Pause(customer_id=p.customer_id, invoice_id=p.invoice_id, reason=p.reason, until=p.until, note=p.note)

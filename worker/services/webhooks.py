@@ -37,12 +37,14 @@ from worker.db.uow import unit_of_work
 from worker.errors import LettrageError
 from worker.services.invoices import settlement_status
 
-EVENTS = ("invoice.paid", "invoice.partially_paid", "allocation.undone", "review.created")
+EVENTS = ("invoice.paid", "invoice.partially_paid", "allocation.undone", "review.created",
+          "invoice.disputed", "invoice.rejected")  # the last two: a buyer's 210 « Refusée » / 213 « Rejetée »
 MAX_ATTEMPTS = 10
 BASE_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(hours=1)
 LEASE = timedelta(seconds=60)  # a delivery being posted is not taken by another dispatcher meanwhile
 _ALLOCATED = ("allocation.auto", "allocation.confirmed")
+_STATUS_RECEIVED = "einvoice.status_received"  # worker/services/einvoice_incoming.py; data["webhook"] names the event
 
 
 class WebhookError(LettrageError):
@@ -105,7 +107,7 @@ def collect(repo: Repository, now: datetime | None = None) -> int:
             continue
         rows = list(repo.session.execute(select(AuditEvent).where(
             AuditEvent.company_id == repo.company_id, AuditEvent.id > endpoint.cursor,
-            col(AuditEvent.kind).in_([*_ALLOCATED, "allocation.undone", "review.created"]),
+            col(AuditEvent.kind).in_([*_ALLOCATED, "allocation.undone", "review.created", _STATUS_RECEIVED]),
         ).order_by(col(AuditEvent.id))).scalars())
         if not rows:
             continue
@@ -149,6 +151,12 @@ def _events(repo: Repository, rows: list[AuditEvent]) -> list[tuple[str, str, di
                 "review_id": row.data.get("review") or _pending_item_of(repo, bank_ref),
                 "bank_ref": bank_ref, "candidates": row.data.get("candidates", []),
                 "reasons": row.data.get("reasons", [])}))
+        elif row.kind == _STATUS_RECEIVED and row.data.get("webhook") in EVENTS:
+            data, number = row.data, row.subject.removeprefix("invoice:")
+            result.append((f"{data['webhook']}:{number}:{data.get('message_id')}", data["webhook"], {
+                "invoice": number, "code": data.get("code"), "label": data.get("label"), "at": data.get("at"),
+                "reason_code": data.get("reason_code"), "reason": data.get("reason"),
+                "message_id": data.get("message_id"), "reminders": "stopped"}))
     if touched:
         invoices = q.invoices_by_number(repo, touched)
         settled = q.settled_on(repo, (i.id for i in invoices.values() if i.id is not None))
