@@ -102,7 +102,8 @@ _COMMON_SOURCE_KEYS = {"type", "name"}
 # Sections read and checked by the module that uses them (a bad key there raises ConfigurationError):
 #   einvoicing -> worker.services.einvoicing_settings
 #   behaviour -> worker.services.behaviour (payment behaviour thresholds, profile moves)
-OWNED_SECTIONS = {"einvoicing", "behaviour"}
+#   weekly_report -> worker.services.weekly_report (recipients, firm_recipients, weekday, hour, language)
+OWNED_SECTIONS = {"einvoicing", "behaviour", "weekly_report"}
 MATCHING_KEYS = {"amount_tolerance", "auto_threshold", "review_threshold", "ambiguity_margin", "name_threshold",
                  "name_auto_threshold"}
 
