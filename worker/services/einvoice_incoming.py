@@ -318,7 +318,7 @@ def pull_statuses(engine: Engine, settings: Settings, company_ref: str | None, c
                 repo = Repository(session, resolve_company(session, ref))
                 taken = take_messages(repo, [(f"platform message {flow.flow_id}", flow.content, message)],
                                       einvoicing, "platform", source="pull")
-                _advance(repo, updated, flow.flow_id, None)
+                _advance(repo, updated, flow.flow_id, None, counted=taken.received > 0)
             report.statuses.extend(taken.statuses)
         except (CdarError, LettrageError) as exc:
             report.refused.append(str(exc))
@@ -326,9 +326,20 @@ def pull_statuses(engine: Engine, settings: Settings, company_ref: str | None, c
                 repo = Repository(session, resolve_company(session, ref))
                 repo.audit(AUDIT_REFUSED, subject=subject, actor="platform", reason=str(exc),
                            updated_at=flow.updated_at)
-                _advance(repo, updated, flow.flow_id, None)
+                _advance(repo, updated, flow.flow_id, None, counted=True)
     _save_pull(engine, ref, None, None, None)
     return report
+
+
+def pull_for_sync(engine: Engine, settings: Settings, company_ref: str) -> dict[str, Any]:
+    """The sync step: :func:`pull_statuses`, never fatal to the sync (a settings problem is reported in
+    ``error``, the next run tries again); the summary object of ``lettrage sync`` keeps what it returns."""
+    try:
+        report = pull_statuses(engine, settings, company_ref)
+    except LettrageError as exc:
+        return {"received": 0, "unchanged": 0, "refused": [], "error": str(exc)}
+    return {"received": report.received, "unchanged": report.unchanged, "refused": report.refused,
+            "error": report.error}
 
 
 def _parse_time(value: str) -> datetime | None:
@@ -339,13 +350,15 @@ def _parse_time(value: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo("UTC"))
 
 
-def _advance(repo: Repository, updated: datetime | None, flow_id: str | None, error: str | None) -> None:
+def _advance(repo: Repository, updated: datetime | None, flow_id: str | None, error: str | None,
+             counted: bool = False) -> None:
+    """Moves the company's pull point to ``updated`` (never back); ``counted``: a message taken or refused now."""
     state = pull_state(repo)
     if updated is not None and (state.pulled_until is None or updated > _aware(state.pulled_until)):
         state.pulled_until = updated
     if flow_id is not None:
         state.last_flow_id = flow_id
-        state.messages += 1
+    state.messages += 1 if counted else 0
     state.pulled_at, state.last_error, state.updated_at = utcnow(), error, utcnow()
     repo.add(state)
 

@@ -56,6 +56,7 @@ class SyncSummary:
     held: int = 0
     reminders: list[SendResult] = field(default_factory=list)
     source_errors: list[SourceFailure] = field(default_factory=list)
+    einvoice_statuses: dict[str, object] = field(default_factory=dict)  # pulled from the platform
 
     def as_json(self) -> dict[str, object]:
         statuses = [r.status for r in self.reminders]
@@ -68,6 +69,7 @@ class SyncSummary:
                           "sent": statuses.count("sent"), "failed": statuses.count("failed"),
                           "skipped": statuses.count("skipped")},
             "source_errors": [e.as_json() for e in self.source_errors],
+            "einvoice_statuses": self.einvoice_statuses,
         }
 
 
@@ -191,6 +193,9 @@ def sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: dat
     from worker.services.behaviour import run_profile_moves  # payment behaviour moves dunning profiles
 
     run_profile_moves(engine, settings.companies_dir, ref, as_of)
+    from worker.services.einvoice_incoming import pull_for_sync  # buyers' statuses steer the plan below
+
+    summary.einvoice_statuses = pull_for_sync(engine, settings, ref)
     with unit_of_work(engine) as session:
         plan = plan_reminders(Repository(session, resolve_company(session, ref)), as_of)
     summary.planned, summary.held = len(plan.planned), len(plan.held)
