@@ -121,7 +121,7 @@ class PaClient:
         if status == 409:
             return SentFlow(message_id, _flow_id(data) or "", duplicate=True)
         if status not in (200, 201, 202):
-            raise PaError(f"platform refused status {message_id}: {status} {_short(data)}",
+            raise PaError(f"platform answered {status} to status {message_id}: {_short(data)}",
                           transient=status in TRANSIENT_STATUSES, status=status)
         return SentFlow(message_id, _flow_id(data) or "")
 

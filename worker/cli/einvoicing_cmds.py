@@ -66,9 +66,9 @@ def statuses_list(app: AppContext, invoice: str | None, direction: str | None, a
     if not rows:
         console.print("No lifecycle status yet.")
         return
-    print_table(None, ["invoice", "code", "label", "direction", "at", "state", "amount", "message id"],
-                [(s.invoice_number, s.code, s.label, s.direction, s.at.date().isoformat(),
-                  PUBLIC_STATE.get(s.state, s.state), s.amount, s.message_id) for s in rows], right=["amount"])
+    print_table(None, ["invoice", "status", "direction", "on", "state", "amount"],
+                [(s.invoice_number, f"{s.code} {s.label}", s.direction, s.at.date().isoformat(),
+                  PUBLIC_STATE.get(s.state, s.state), s.amount) for s in rows], right=["amount"])
 
 
 def _show_delivery(produced: Any, delivered: Any, as_json: bool, where: str) -> None:
