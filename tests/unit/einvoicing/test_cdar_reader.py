@@ -88,7 +88,7 @@ def test_approved_amount_of_a_partial_approval() -> None:
     assert approved_amount(_partial(("MNA", "100.00", "20")), total) == Decimal("1080.00")
     assert approved_amount(_partial(("MAPTTC", "1500.00", None)), total) == total  # never above the invoice
     with pytest.raises(CdarError, match="MAP amount 500.00 excludes VAT and gives no rate"):
-        approved_amount(_partial(("MAP", "500.00", None)), total, [Decimal("20"), Decimal("5.5")])
+        approved_amount(_partial(("MAP", "500.00", None)), total, [Decimal(20), Decimal("5.5")])
 
 
 @pytest.mark.parametrize(("data", "reason"), [
