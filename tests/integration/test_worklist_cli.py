@@ -6,6 +6,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.factories import InvoiceSpec
 from tests.integration.api_helpers import app_client, token
 from tests.integration.test_behaviour_cli import SINCE, load_book
@@ -98,3 +100,32 @@ def test_worklist_over_the_api_gives_the_same_rows(cli: Any, tmp_path: Path) -> 
     assert rows.status_code == 200 and rows.json() == cli.json("customers", "behaviour", "C2", "--as-of", "2026-11-20")
     assert rows.json()[0]["broken_promises"] == 2
     assert client.get("/api/customers/behaviour?customer=C99", headers=reader).status_code == 404
+
+
+@pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_generated_requests_get_no_server_error(cli: Any, tmp_path: Path) -> None:
+    """schemathesis on the two operations of this module, as tests/integration/test_api_schema.py does for all."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis.checks import not_a_server_error
+
+    build(cli, tmp_path)
+    client = app_client(cli, tmp_path)
+    auth = token(cli, "fuzz")
+    assert client.get("/api/customers/behaviour").status_code == 401
+    schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)
+    tried = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if operation.path not in ("/api/worklist", "/api/customers/behaviour"):
+            continue
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
+                  database=None)
+        def no_server_error(case: Any) -> None:
+            case.call_and_validate(headers=auth, checks=[not_a_server_error])
+
+        no_server_error()
+        tried += 1
+    assert tried == 2
