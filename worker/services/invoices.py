@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from worker.db.repository import Repository
 from worker.db.tables import Customer, CustomerIban, Invoice, utcnow
+from worker.services.einvoice_import import import_einvoice_files, is_einvoice
 from worker.services.invoice_files import InvoiceRow, parse_invoice_file
 
 ZERO = Decimal(0)
@@ -25,7 +26,14 @@ class ImportCounts:
 
 
 def import_invoice_file(repo: Repository, data: bytes, filename: str, actor: str = "lettrage") -> ImportCounts:
-    """Validates the whole file, then upserts every invoice and its customer in the caller's transaction."""
+    """Validates the whole file, then upserts every invoice and its customer in the caller's transaction.
+
+    An e-invoice (Factur-X PDF, CII or UBL XML, told by its content) goes through einvoice_import."""
+    if is_einvoice(data):
+        counts = ImportCounts(**import_einvoice_files(repo, [(data, filename)], actor))
+        repo.audit("invoices.imported", subject=f"file:{filename}", actor=actor, imported=counts.imported,
+                   updated=counts.updated, unchanged=counts.unchanged)
+        return counts
     rows = parse_invoice_file(data, filename)
     counts = upsert_invoices(repo, rows)
     repo.audit("invoices.imported", subject=f"file:{filename}", actor=actor, imported=counts.imported,
@@ -117,6 +125,8 @@ def settlement_status(invoice: Invoice, paid: Decimal) -> str:
         return "cancelled"
     if invoice.kind == "credit_note":
         return "credit_note"
+    if invoice.status == "paid":  # settled when issued: an e-invoice of framework B2/S2/M2 (einvoice_import)
+        return "paid"
     if paid <= ZERO:
         return "open"
     if paid < invoice.amount:

@@ -1,0 +1,41 @@
+"""Queries of the e-invoice import, scoped to the repository's company: customers by SIREN, the
+e-invoice rows of invoices."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from worker.db.einvoice_tables import EinvoiceData
+from worker.db.repository import Repository
+from worker.db.tables import Customer, Invoice
+
+
+def customer_by_siren(repo: Repository, siren: str) -> Customer | None:
+    """The customer whose e-invoices name ``siren`` as the buyer's (BT-47); the latest one's when several."""
+    return repo.session.execute(
+        select(Customer)
+        .join(Invoice, col(Invoice.customer_id) == Customer.id)
+        .join(EinvoiceData, col(EinvoiceData.invoice_id) == Invoice.id)
+        .where(EinvoiceData.company_id == repo.company_id, Customer.company_id == repo.company_id,
+               EinvoiceData.buyer_siren == siren)
+        .order_by(col(EinvoiceData.id).desc()).limit(1)
+    ).scalars().first()
+
+
+def customers_by_name(repo: Repository, name: str) -> list[Customer]:
+    """Customers whose name is ``name``, ignoring case and surrounding spaces."""
+    wanted = " ".join(name.split()).lower()
+    return list(repo.session.execute(select(Customer).where(
+        Customer.company_id == repo.company_id, func.lower(func.trim(Customer.name)) == wanted)).scalars())
+
+
+def einvoice_data(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, EinvoiceData]:
+    """The e-invoice row of each of these invoices that has one, by invoice id."""
+    ids = list(invoice_ids)
+    if not ids:
+        return {}
+    rows = repo.session.execute(select(EinvoiceData).where(
+        EinvoiceData.company_id == repo.company_id, col(EinvoiceData.invoice_id).in_(ids))).scalars()
+    return {r.invoice_id: r for r in rows}
