@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich import box
+from rich.table import Table
 
 from worker.cli.commands import ISO_DATE, _as_of, invoices, pass_app, reminders
 from worker.cli.main import AppContext, company_option, json_option
-from worker.cli.output import console, err_console, print_json, print_table
+from worker.cli.output import console, err_console, print_json
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.errors import LettrageError
@@ -101,13 +103,17 @@ def reminders_effectiveness(app: AppContext, as_of: Any, since: Any, as_json: bo
         print_json(data)
         return
     period = f"{start} to {day}" if start else f"up to {day}"
-    print_table(f"Reminder effectiveness, reminders {period}",
-                ["level", "invoices", "paid ≤7d", "paid ≤15d", "median days", "paid", "unpaid", "paid before"],
-                [(r["level"], r["invoices"], _share(r["share_paid_7_days"], r["paid_within_7_days"], r["judged_7_days"]),
-                  _share(r["share_paid_15_days"], r["paid_within_15_days"], r["judged_15_days"]),
-                  r["median_days_to_payment"] or "n/a", r["paid"], r["unpaid"], r["paid_before"])
-                 for r in data["levels"]],
-                right=["invoices", "paid ≤7d", "paid ≤15d", "median days", "paid", "unpaid", "paid before"])
+    table = Table(title=f"Reminder effectiveness, reminders {period}", box=box.SIMPLE_HEAD, header_style="bold",
+                  pad_edge=False)
+    table.add_column("level", no_wrap=True, overflow="ellipsis", max_width=18)
+    for name in ("inv.", "paid ≤7d", "paid ≤15d", "median d", "unpaid", "before"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for r in data["levels"]:
+        table.add_row(r["level"], str(r["invoices"]),
+                      _share(r["share_paid_7_days"], r["paid_within_7_days"], r["judged_7_days"]),
+                      _share(r["share_paid_15_days"], r["paid_within_15_days"], r["judged_15_days"]),
+                      r["median_days_to_payment"] or "n/a", str(r["unpaid"]), str(r["paid_before"]))
+    console.print(table)
     if not data["levels"]:
         console.print("No reminder was sent in the period.")
 
