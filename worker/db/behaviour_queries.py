@@ -1,11 +1,17 @@
 """Queries for payment behaviour: promises to pay, reminder levels per invoice, profile moves (company-scoped)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select, type_coerce
+from sqlmodel import col
 
 from worker.db.behaviour_tables import ProfileMove
 from worker.db.reminder_tables import DunningPause
 from worker.db.repository import Repository
+from worker.db.tables import Allocation, StatementLine
+from worker.db.types import Money
 
 
 def promise_pauses(repo: Repository) -> list[DunningPause]:
@@ -21,3 +27,20 @@ def profile_moves(repo: Repository, customer_id: int | None = None) -> list[Prof
     if customer_id is not None:
         query = query.where(ProfileMove.customer_id == customer_id)
     return list(repo.session.exec(query.order_by(ProfileMove.id)).scalars())
+
+
+def settlements(repo: Repository) -> dict[int, list[tuple[date, Decimal]]]:
+    """(booked on, amount settled incl. fees written off) of every live allocation of the company, by invoice,
+    oldest first; adjustments (zero or negative) left out, as reminder_queries.payments_of does. One query, no
+    list of ids (a company may have more invoices than a statement may bind parameters)."""
+    columns = Allocation.__table__.c  # type: ignore[attr-defined]
+    rows = repo.session.execute(
+        select(Allocation.invoice_id, StatementLine.booked_on, type_coerce(columns.amount + columns.write_off, Money()))
+        .join(StatementLine, col(StatementLine.id) == Allocation.line_id)
+        .where(Allocation.company_id == repo.company_id, col(Allocation.undone_at).is_(None))
+        .order_by(StatementLine.booked_on, Allocation.id))
+    out: dict[int, list[tuple[date, Decimal]]] = {}
+    for invoice_id, booked_on, settled in rows:
+        if Decimal(settled) > 0:
+            out.setdefault(invoice_id, []).append((booked_on, Decimal(settled)))
+    return out

@@ -47,9 +47,9 @@ from reminders.behaviour import (
     risk_of,
 )
 from worker.company_config import load_company_config
-from worker.db.behaviour_queries import profile_moves, promise_pauses
+from worker.db.behaviour_queries import profile_moves, promise_pauses, settlements
 from worker.db.behaviour_tables import ProfileMove
-from worker.db.reminder_queries import dunning_settings, payments_of
+from worker.db.reminder_queries import dunning_settings
 from worker.db.repository import Repository
 from worker.db.tables import Company, Customer, utcnow
 from worker.db.uow import unit_of_work
@@ -116,7 +116,7 @@ def customer_records(repo: Repository) -> dict[int, tuple[list[InvoiceRecord], l
     """Each customer's invoices (payments, reminder levels sent) and promises, as the pure module reads them.
     Credit notes and cancelled invoices are left out."""
     invoices = [i for i in repo.invoices() if i.kind == "invoice" and i.status != "cancelled" and i.id is not None]
-    payments = payments_of(repo, [i.id for i in invoices if i.id is not None])
+    payments = settlements(repo)
     sent: dict[int, dict[str, date]] = defaultdict(dict)
     for invoice_id, level, channel, reminder in repo.sent_levels():
         if reminder.status != "sent" or channel == "export":  # a recovery file does not reach the customer
