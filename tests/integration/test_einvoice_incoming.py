@@ -258,3 +258,32 @@ def test_a_bad_file_refuses_the_whole_batch(ecli: Any, tmp_path: Path, db_url: s
         assert len(lines) == 1 and lines[0].startswith(f"error: {tmp_path}/{message}"), lines
         assert table_counts(db_url) == counts
     assert set(planned(ecli, "2026-10-06")) == {"FA-2026-00001", "FA-2026-00002"}
+
+
+def test_sent_statuses_are_in_the_customer_history(ecli: Any) -> None:
+    """A 212 sent for the customer's invoice shows in `customers history`: from its audit event when there is
+    one, else from the status row itself (never both)."""
+    from datetime import UTC
+
+    from worker.db.einvoice_tables import EinvoiceStatus
+    from worker.db.repository import Repository
+    from worker.services.companies import resolve_company
+
+    engine = engine_of(ecli)
+    with Session(engine) as session:
+        repo = Repository(session, resolve_company(session, None))
+        [invoice] = repo.invoices(["FA-2026-00001"])
+        for n in (1, 2):
+            repo.add(EinvoiceStatus(invoice_id=invoice.id, invoice_number=invoice.number, code="212",
+                                    label="Encaissée", direction="sent", key=f"212:test:{n}", message_id=f"S-{n}",
+                                    at=datetime(2026, 10, n, tzinfo=UTC), state="delivered",
+                                    amount=Decimal("100.00")))
+        repo.audit("einvoice.status_created", subject="invoice:FA-2026-00001", code="212", message_id="S-2",
+                   amount=Decimal("100.00"))
+        session.commit()
+    engine.dispose()
+    entries = [e for e in ecli.json("customers", "history", "C001") if e["kind"].startswith("einvoice.")]
+    assert [(e["kind"], e["data"]["message_id"]) for e in entries] == [("einvoice.status_sent", "S-1"),
+                                                                      ("einvoice.status_created", "S-2")]
+    assert entries[0]["summary"] == "status 212 « Encaissée » sent for FA-2026-00001: delivered"
+    assert entries[1]["summary"] == "status 212 « Encaissée » created for FA-2026-00001: 100.00"

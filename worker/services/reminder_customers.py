@@ -205,10 +205,17 @@ def _summary(kind: str, data: dict[str, Any]) -> str:
         return f"reminders paused ({data.get('reason')}){until}{' for ' + invoices if invoices else ''}: {data.get('note') or ''}"
     if kind == "reminders.resumed":
         return f"reminders resumed{' for ' + invoices if invoices else ''}"
-    if kind in ("einvoice.status_received", "einvoice.status_sent"):
-        way = "received" if kind.endswith("received") else "sent"
-        what = data.get("effect") or data.get("state") or ""
-        return f"status {data.get('code')} « {data.get('label')} » {way} for {invoices}: {what}".rstrip(": ")
+    if kind.startswith("einvoice.status_"):  # lifecycle statuses: received from buyers, sent to the platform
+        from einvoicing.codes import STATUSES
+
+        code = data.get("code")
+        known = STATUSES.get(str(code))
+        label = data.get("label") or (known.label if known else "")
+        about = f" for {invoices}" if invoices else ""
+        detail = data.get("effect") or data.get("reason") or data.get("error") or data.get("state") or (
+            f"{data['amount']}" if data.get("amount") is not None else "")
+        what = kind.removeprefix("einvoice.status_").replace("_", " ")
+        return f"status {code} « {label} » {what}{about}" + (f": {detail}" if detail else "")
     if kind == "payment.allocated":
         return f"payment {data.get('bank_ref')} of {data.get('booked_on')}: {data.get('amount')} on {data.get('invoice')}"
     return kind + (f" ({invoices})" if invoices else "")
@@ -223,7 +230,8 @@ def customer_history(repo: Repository, ref: str) -> list[Exchange]:
     invoices = [i for i in repo.invoices() if i.customer_id == customer.id]
     subjects = [f"customer:{ref}", *(f"invoice:{i.number}" for i in invoices)]
     events = customer_events(repo, subjects)
-    out = [Exchange(e.at, e.kind, e.actor, _summary(e.kind, dict(e.data)), dict(e.data)) for e in events]
+    out = [Exchange(e.at, e.kind, e.actor, _summary(e.kind, _about(e.kind, e.subject, dict(e.data))), dict(e.data))
+           for e in events]
     by_id = {i.id: i for i in invoices}
     out.extend(_sent_statuses(repo, by_id, {e.data.get("message_id") for e in events if e.kind.startswith("einvoice.")}))
     allocations = [a for a in repo.live_allocations() if a.invoice_id in by_id]
@@ -240,6 +248,13 @@ def customer_history(repo: Repository, ref: str) -> list[Exchange]:
                             f"{row.level} by {row.channel}: the sender stopped while sending; not sent again "
                             f"automatically", data))
     return sorted(out, key=lambda e: (_at(e.at), e.kind))
+
+
+def _about(kind: str, subject: str, data: dict[str, Any]) -> dict[str, Any]:
+    """An e-invoicing status event's data with the invoice its subject names (for the summary)."""
+    if kind.startswith("einvoice.status_") and subject.startswith("invoice:") and not data.get("invoice"):
+        return {**data, "invoice": subject.removeprefix("invoice:")}
+    return data
 
 
 def _sent_statuses(repo: Repository, invoices: dict[int | None, Any], audited: set[Any]) -> list[Exchange]:
