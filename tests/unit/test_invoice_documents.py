@@ -236,3 +236,18 @@ def test_reminder_attachments_invoice_pdfs_else_the_statement(engine: Any, tmp_p
         assert Path(row.path) == (tmp_path / "var" / "documents" / "atelier" / "FA-1.pdf").resolve()
         [(name, data, _)] = reminder_attachments(repo, [by_number["FA-1"], by_number["FA-3"]], date(2026, 11, 25))
         assert (name, data) == ("FA-1.pdf", uploaded)
+
+
+def test_migration_0004_documents_builds_the_table_the_model_describes(engine: Any) -> None:
+    from sqlalchemy import inspect
+
+    from worker.db.document_tables import InvoiceDocument
+    from worker.db.engine import current_revisions
+
+    assert "0004_documents" in current_revisions(engine)
+    found = inspect(engine)
+    columns = {c["name"]: c for c in found.get_columns("invoicedocument")}
+    assert set(columns) == {c.name for c in InvoiceDocument.__table__.columns}
+    assert not any(columns[name]["nullable"] for name in columns)
+    uniques = [sorted(u["column_names"]) for u in found.get_unique_constraints("invoicedocument")]
+    assert ["company_id", "invoice_id"] in uniques
