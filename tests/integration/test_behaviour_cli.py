@@ -153,6 +153,7 @@ def test_moves_back_and_settings(cli: Any, tmp_path: Path) -> None:
     load_book(cli, tmp_path)
     moved = cli.json("customers", "behaviour", "C4", "--apply", "--as-of", AS_OF)
     assert moved[0]["profile"] == "loyal" and moved[0]["profile_source"] == "behaviour"
+    assert [m["customer_ref"] for m in cli.json("customers", "moves")] == ["C4"]  # REF only
     # The company now asks for 4 paid invoices: C4 (3) is no longer reliable, back to the policy's own rules.
     (tmp_path / "var" / "companies" / "default.toml").write_text("[behaviour]\nreliable_min_paid_invoices = 4\n",
                                                                  encoding="utf-8")

@@ -54,7 +54,8 @@ def worklist(app: AppContext, as_of: Any, as_json: bool, company: str | None) ->
 @click.option("--as-of", "as_of", type=ISO_DATE, default=None,
               help="Day of the figures (YYYY-MM-DD; default today in the company's zone).")
 @click.option("--apply", "apply_moves", is_flag=True,
-              help="Also move customers between dunning profiles as the figures call for (as each sync does).")
+              help="Also move the customers (REF only, when given) between dunning profiles as the figures call "
+                   "for, as each sync does.")
 @json_option
 @company_option
 @pass_app
@@ -70,7 +71,7 @@ def customers_behaviour(app: AppContext, ref: str | None, as_of: Any, apply_move
         if ref is not None:
             behaviour_service.behaviour_rows(repo, day, rules, ref)  # an unknown customer: one line, nothing moved
         if apply_moves:
-            behaviour_service.apply_profile_moves(repo, day, rules, ACTOR)
+            behaviour_service.apply_profile_moves(repo, day, rules, ACTOR, ref)
             repo.flush()
         rows = behaviour_service.behaviour_rows(repo, day, rules, ref)
     if as_json:

@@ -199,10 +199,11 @@ def behaviour_rows(repo: Repository, today: date, rules: BehaviourRules, ref: st
     return rows
 
 
-def apply_profile_moves(repo: Repository, today: date, rules: BehaviourRules,
-                        actor: str = "lettrage") -> list[ProfileMove]:
-    """Moves each customer to the profile its figures call for; returns the moves made now (none when the
-    company's rules say ``moves = false``). Customers whose profile a person set are left alone."""
+def apply_profile_moves(repo: Repository, today: date, rules: BehaviourRules, actor: str = "lettrage",
+                        ref: str | None = None) -> list[ProfileMove]:
+    """Moves each customer (only ``ref`` when given) to the profile its figures call for; returns the moves made
+    now (none when the company's rules say ``moves = false``). Customers whose profile a person set are left
+    alone."""
     if not rules.moves:
         return []
     chosen = _person_profile(repo)
@@ -210,7 +211,7 @@ def apply_profile_moves(repo: Repository, today: date, rules: BehaviourRules,
     moves = []
     for customer in repo.customers():
         assert customer.id is not None
-        if customer.id in chosen or customer.dunning_profile == "key":
+        if customer.id in chosen or customer.dunning_profile == "key" or ref not in (None, customer.ref):
             continue
         invoices, promises = records.get(customer.id, ([], []))
         b = compute_behaviour(invoices, promises, today, rules)
