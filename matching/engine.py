@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from matching.amounts import MAX_SUBSET_INVOICES, ZERO, Fit, allocate, describe, fit, subset_sums
@@ -69,19 +70,25 @@ RIVAL_CEILING = W_REF_WEAK + W_AMOUNT_GROUP + W_PAYER_IBAN
 
 
 class _AmountIndex:
-    """Open invoices of one currency by what they still owe, kept current during a run."""
+    """Open invoices of one currency by what they still owe, kept current during a run.
 
-    def __init__(self) -> None:
+    Each amount's invoices are kept in ``order`` (oldest due first), so that a common amount (a
+    subscription price owed by thousands) yields its oldest invoices without sorting them all per line.
+    """
+
+    def __init__(self, order: Callable[[int], tuple[date, int]]) -> None:
         self._ids: dict[Decimal, list[int]] = {}
         self._keys: list[Decimal] = []
+        self._order = order
 
     def add(self, amount: Decimal, inv_id: int) -> None:
         if amount <= ZERO:
             return
-        if amount not in self._ids:
-            self._ids[amount] = []
+        ids = self._ids.get(amount)
+        if ids is None:
+            self._ids[amount] = ids = []
             insort(self._keys, amount)
-        self._ids[amount].append(inv_id)
+        insort(ids, inv_id, key=self._order)
 
     def remove(self, amount: Decimal, inv_id: int) -> None:
         ids = self._ids.get(amount)
@@ -92,9 +99,28 @@ class _AmountIndex:
             del self._ids[amount]
             del self._keys[bisect_left(self._keys, amount)]
 
+    def _range(self, amount: Decimal, tolerance: Decimal) -> list[Decimal]:
+        return self._keys[bisect_left(self._keys, amount - tolerance):bisect_right(self._keys, amount + tolerance)]
+
+    def count(self, amount: Decimal, tolerance: Decimal) -> int:
+        return sum(len(self._ids[key]) for key in self._range(amount, tolerance))
+
     def near(self, amount: Decimal, tolerance: Decimal) -> list[int]:
-        lo, hi = bisect_left(self._keys, amount - tolerance), bisect_right(self._keys, amount + tolerance)
-        return sorted(i for key in self._keys[lo:hi] for i in self._ids[key])
+        return sorted(i for key in self._range(amount, tolerance) for i in self._ids[key])
+
+    def oldest(self, amount: Decimal, tolerance: Decimal, n: int, skip: Callable[[int], bool]) -> list[int]:
+        """The first ``n`` invoices in ``order`` owing ``amount`` within ``tolerance``, except those ``skip`` names."""
+        buckets = [self._ids[key] for key in self._range(amount, tolerance)]
+        merged: Iterable[int] = buckets[0] if len(buckets) == 1 else heapq.merge(*buckets, key=self._order)
+        out: list[int] = []
+        if n <= 0:
+            return out
+        for inv_id in merged:
+            if not skip(inv_id):
+                out.append(inv_id)
+                if len(out) == n:
+                    break
+        return out
 
 
 @dataclass(frozen=True)
@@ -137,7 +163,7 @@ class Matcher:
         self.amounts: dict[str, _AmountIndex] = {}
         self.by_customer: dict[tuple[str, int], list[int]] = {}
         for cur, invs in by_currency.items():
-            index = self.amounts.setdefault(cur, _AmountIndex())
+            index = self.amounts.setdefault(cur, _AmountIndex(self._due_order))
             for inv in sorted(invs, key=lambda i: (i.due_on, i.id)):
                 index.add(inv.open_amount, inv.id)
                 self.by_customer.setdefault((cur, inv.customer_id), []).append(inv.id)
@@ -250,14 +276,19 @@ class Matcher:
         # few whose whole name is nearest the payer's (a shared word can bring dozens)
         nearest = sorted(name_hits.values(), key=lambda h: (-h.full, -h.score, h.customer_id))[:MAX_NAME_GROUPS]
         in_play = sorted(set(referenced_by_customer) | set(iban_owners) | {h.customer_id for h in nearest})
-        same_amount = self.amounts[currency].near(line.amount, tolerance)
-        if len(same_amount) > MAX_AMOUNT_ONLY:
-            # a common amount (a subscription price): keep the payer's invoices, then the oldest
+        amounts = self.amounts[currency]
+        if amounts.count(line.amount, tolerance) > MAX_AMOUNT_ONLY:
+            # a common amount (a subscription price): keep the payer's invoices, then the oldest (the
+            # MAX_AMOUNT_ONLY first by: customer not in play, due date, id)
             playing = set(in_play)
-            same_amount = heapq.nsmallest(
-                MAX_AMOUNT_ONLY, same_amount,
-                key=lambda i: (self.invoices[i].customer_id not in playing, self.invoices[i].due_on, i),
-            )
+            low, high = line.amount - tolerance, line.amount + tolerance
+            mine = sorted((i for c in in_play for i in self.by_customer.get((currency, c), ())
+                           if ZERO < self.remaining[i] and low <= self.remaining[i] <= high), key=self._due_order)
+            same_amount = mine[:MAX_AMOUNT_ONLY] + amounts.oldest(
+                line.amount, tolerance, MAX_AMOUNT_ONLY - len(mine),
+                skip=lambda i: self.invoices[i].customer_id in playing)
+        else:
+            same_amount = amounts.near(line.amount, tolerance)
         groups.extend((i,) for i in same_amount)
         for customer_id in in_play:
             pool = [(i, self.remaining[i]) for i in self._subset_pool(currency, customer_id, hits)]
@@ -357,6 +388,9 @@ class Matcher:
 
     def _preferred(self, ids: Sequence[int] | dict[int, RefHit]) -> list[int]:
         return sorted(ids, key=lambda i: (self.invoices[i].due_on, i))
+
+    def _due_order(self, inv_id: int) -> tuple[date, int]:
+        return self.invoices[inv_id].due_on, inv_id
 
     def _is_open(self, inv_id: int) -> bool:
         return self.remaining.get(inv_id, ZERO) > ZERO

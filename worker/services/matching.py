@@ -14,11 +14,11 @@ from sqlmodel import col
 from matching.engine import match_lines
 from matching.model import BankLine, Candidate, Customer, Decision, MatchConfig, OpenInvoice
 from worker.company_config import load_company_config
-from worker.db.repository import Repository, _jsonable
+from worker.db.repository import LineRow, Repository, _jsonable
 from worker.db.review_queries import aliases_by_customer
 from worker.db.tables import Allocation, AuditEvent, Invoice, ReviewItem, StatementLine, utcnow
 from worker.errors import ConfigurationError
-from worker.services.invoices import open_invoice_views
+from worker.services.invoices import InvoiceView, open_invoice_views
 from worker.settings import get_settings
 
 
@@ -41,9 +41,9 @@ def _customers(repo: Repository) -> list[Customer]:
             for c in repo.customers() if c.id is not None]
 
 
-def _open_invoices(repo: Repository) -> list[OpenInvoice]:
+def _open_invoices(views: list[InvoiceView]) -> list[OpenInvoice]:
     result = []
-    for view in open_invoice_views(repo):
+    for view in views:
         inv = view.invoice
         assert inv.id is not None
         if inv.kind != "invoice":
@@ -54,8 +54,7 @@ def _open_invoices(repo: Repository) -> list[OpenInvoice]:
     return result
 
 
-def _bank_line(line: StatementLine) -> BankLine:
-    assert line.id is not None
+def _bank_line(line: LineRow) -> BankLine:
     return BankLine(id=line.id, booked_on=line.booked_on, amount=line.amount, currency=line.currency,
                     counterparty=line.counterparty, counterparty_iban=line.counterparty_iban,
                     text=line.text, reference=line.reference)
@@ -113,11 +112,12 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
     if config is None:
         own = load_company_config(get_settings().companies_dir, repo.company.ref).matching
         config = company_match_config({**repo.company.settings, **own}, default_tolerance)
-    lines = repo.lines(states=("new", "unmatched"), credits_only=True)
+    lines = repo.line_rows(states=("new", "unmatched"), credits_only=True)
     if not lines:
         return MatchCounts()
-    invoices = _open_invoices(repo)
-    invoice_rows = repo.invoices_by_id(i.id for i in invoices)
+    views = open_invoice_views(repo)
+    invoices = _open_invoices(views)
+    invoice_rows = {v.invoice.id: v.invoice for v in views if v.invoice.id is not None}
     by_id = {line.id: line for line in lines}
     decisions = match_lines([_bank_line(line) for line in lines], invoices, _customers(repo), config)
     # Stored in bulk (one executemany per table, one UPDATE per chunk of line ids): 100,000 decisions
@@ -167,9 +167,10 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
                 event("line.unmatched", f"line:{line.bank_ref}", reasons=list(decision.reasons))
             states["unmatched"].append(line.id)
     session = repo.session
+    connection = session.connection()  # Core executemany: the ORM's bulk path adds its own per-row work
     for table, rows in ((Allocation, allocations), (ReviewItem, reviews), (AuditEvent, events)):
         for chunk in _chunks(rows, 5_000):
-            session.execute(insert(table), chunk)
+            connection.execute(insert(table.__table__), chunk)  # type: ignore[attr-defined]
     for state, ids in states.items():
         for chunk in _chunks(ids, 900):  # under SQLite's bound-parameter limit
             session.execute(update(StatementLine).where(col(StatementLine.id).in_(chunk),
