@@ -29,6 +29,7 @@ def demo(app: AppContext, as_json: bool, company: str | None) -> None:
         data = report.sync.as_json()
         data.update({"database_url": report.database_url, "invoices_imported": report.invoices.imported,
                      "invoices_settled": report.settled, "invoices_partially_paid": report.partially_paid,
+                     "einvoices": report.einvoices,
                      "aged_balance": {b: {"count": v["count"], "amount": money(v["amount"])}  # type: ignore[arg-type]
                                       for b, v in report.aged.items()}})
         print_json(data)
@@ -36,6 +37,9 @@ def demo(app: AppContext, as_json: bool, company: str | None) -> None:
     console.print(f"[bold]Demo company[/] Atelier Lumière SARL — {report.invoices.imported} invoices imported")
     print_sync_summary(report.sync)
     console.print(f"Invoices settled in full: {report.settled}; partially paid: {report.partially_paid}")
+    if report.einvoices:
+        console.print(f"E-invoices (Factur-X, CII, UBL): {sum(report.einvoices.values())} read "
+                      "into the invoices they reissue")
     print_aged_balance(report.aged, today)
     console.print(f"Explore it: LETTRAGE_DATABASE_URL={report.database_url} .venv/bin/lettrage "
                   f"--company atelier-lumiere review list")

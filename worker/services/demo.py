@@ -6,7 +6,7 @@ anew (generated invoices and statements, an inbox, an SQLite file) each time.
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -17,8 +17,10 @@ from connectors.sources.inbox import InboxSource
 from worker.db.engine import make_engine, migrate
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
+from worker.demo.einvoices import DEMO_SIREN, write_einvoices
 from worker.demo.generate import generate_demo
 from worker.services.companies import add_company, resolve_company
+from worker.services.einvoice_import import import_einvoice_files
 from worker.services.invoices import ImportCounts, aged_balance, import_invoice_file, invoice_views
 from worker.services.sync import SyncSummary, sync
 from worker.settings import Settings
@@ -34,6 +36,7 @@ class DemoReport:
     settled: int
     partially_paid: int
     aged: dict[str, dict[str, Decimal | int]]
+    einvoices: dict[str, int] = field(default_factory=dict)  # e-invoices imported: {imported, updated, unchanged}
 
 
 def run_demo(settings: Settings, today: date) -> tuple[DemoReport, Engine]:
@@ -48,9 +51,15 @@ def run_demo(settings: Settings, today: date) -> tuple[DemoReport, Engine]:
     with unit_of_work(engine) as session:
         company = add_company(session, DEMO_COMPANY, "Atelier Lumière SARL")
         company.settings = {"amount_tolerance": "5.00"}  # bank fees kept by the payer's bank
+        company.settings["einvoicing"] = {"siren": DEMO_SIREN, "vat_regime": "receipt"}
         session.add(company)
         repo = Repository(session, resolve_company(session, DEMO_COMPANY))
         counts = import_invoice_file(repo, files.invoices.read_bytes(), files.invoices.name, actor="demo")
+        # Some of those invoices again as e-invoices (checked when the official artefacts are configured)
+        reissued = write_einvoices(root / "files" / "einvoices", files.invoices, files.truth)
+        einvoices = import_einvoice_files(repo, [(p.read_bytes(), p.name) for p in reissued], actor="demo",
+                                          settings=settings, check=settings.einvoicing_rules_dir is not None,
+                                          documents_dir=root / "einvoices")
     inbox = root / "inbox" / DEMO_COMPANY
     inbox.mkdir(parents=True)
     for path in files.statements:
@@ -65,4 +74,5 @@ def run_demo(settings: Settings, today: date) -> tuple[DemoReport, Engine]:
         aged = aged_balance(repo, today)
     return DemoReport(database_url=url, invoices=counts, sync=summary,
                       settled=sum(v.status in ("paid", "overpaid") for v in views),
-                      partially_paid=sum(v.status == "partially_paid" for v in views), aged=aged), engine
+                      partially_paid=sum(v.status == "partially_paid" for v in views), aged=aged,
+                      einvoices=einvoices), engine

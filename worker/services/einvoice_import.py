@@ -45,6 +45,7 @@ from worker.db.repository import Repository
 from worker.db.tables import BankAccount, Customer, CustomerIban, Invoice, utcnow
 from worker.errors import InvoiceImportError, LettrageError
 from worker.services.invoice_files import normalise_iban
+from worker.settings import Settings, get_settings
 
 DEFAULT_TERM_DAYS = 30  # Code de commerce L441-10: without agreed terms, the 30th day after the service
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -270,12 +271,13 @@ def import_einvoice(repo: Repository, data: bytes, filename: str, actor: str = "
 
 
 def import_einvoice_files(repo: Repository, files: list[tuple[bytes, str]], actor: str = "lettrage", *,
-                          check: bool = True, documents_dir: Path | None = None) -> dict[str, int]:
-    """Several e-invoice files in the caller's transaction, with the deployment's settings; counts by result."""
+                          settings: Settings | None = None, check: bool = True,
+                          documents_dir: Path | None = None) -> dict[str, int]:
+    """Several e-invoice files in the caller's transaction (the deployment's settings unless given);
+    counts by result. The documents go to ``<data dir>/einvoices/<company>/`` unless ``documents_dir``."""
     from worker.services.einvoicing_settings import company_einvoicing
-    from worker.settings import get_settings
 
-    settings = get_settings()
+    settings = settings or get_settings()
     siren = company_einvoicing(repo.company.settings, settings.companies_dir, repo.company.ref).siren
     folder = documents_dir or Path(settings.data_dir) / "einvoices" / repo.company.ref
     counts = {"imported": 0, "updated": 0, "unchanged": 0}
