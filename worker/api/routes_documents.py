@@ -34,8 +34,9 @@ router = APIRouter(prefix="/api")
 ERRORS = {401: {"model": s.Problem}, 403: {"model": s.Problem}, 404: {"model": s.Problem},
           422: {"model": s.Problem}}
 Number = Annotated[s.Text, Path(min_length=1, max_length=64, description="The invoice's number.")]
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
 PDF_BODY = {"requestBody": {"required": True, "description": "The invoice's PDF (at most 20 MB).",
-                            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+                            "content": {"application/pdf": _BINARY, "application/octet-stream": _BINARY}}}
 
 
 class DocumentOut(BaseModel):
