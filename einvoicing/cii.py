@@ -109,6 +109,7 @@ def read_cii(root: etree._Element, syntax: str = "cii") -> EInvoice:
         profile=_r.text(context, "ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"),
         payment_reference=_r.text(settlement, "ram:PaymentReference"),
         payee_ibans=tuple(dict.fromkeys(i for i in payee if i)),
+        payee_name=_r.text(settlement, "ram:PayeeTradeParty/ram:Name"),
         debtor_iban=next((i for i in debtor if i), None),
         payment_means_code=next((c for m in means if (c := _r.text(m, "ram:TypeCode"))), None),
         vat_breakdown=tuple(breakdown),

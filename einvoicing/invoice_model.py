@@ -102,6 +102,7 @@ class EInvoice:
     profile: str | None = None  # BT-24
     payment_reference: str | None = None  # BT-83
     payee_ibans: tuple[str, ...] = ()  # BT-84 (one per payment means)
+    payee_name: str | None = None  # BT-59: a payee other than the seller (a factor), when there is one
     debtor_iban: str | None = None  # BT-91, direct debit
     payment_means_code: str | None = None  # BT-81
     vat_breakdown: tuple[VatBreakdown, ...] = ()  # BG-23

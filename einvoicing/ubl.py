@@ -111,6 +111,7 @@ def read_ubl(root: etree._Element) -> EInvoice:
         profile=_r.text(root, "cbc:CustomizationID"),
         payment_reference=next((v for m in means if (v := _r.text(m, "cbc:PaymentID"))), None),
         payee_ibans=tuple(dict.fromkeys(i for i in payee if i)),
+        payee_name=_r.text(root, "cac:PayeeParty/cac:PartyName/cbc:Name"),
         debtor_iban=next((i for i in debtor if i), None),
         payment_means_code=next((c for m in means if (c := _r.text(m, "cbc:PaymentMeansCode"))), None),
         vat_breakdown=tuple(breakdown),

@@ -96,6 +96,7 @@ class InvoiceSpec:
     prepaid: Decimal | None = None
     preceding: tuple[str, date] | None = None
     delivered_on: date | None = None
+    payee_name: str | None = None  # BG-10: paid to someone else than the seller (a factor)
     override: dict[str, Decimal] = field(default_factory=dict)
 
     @property

@@ -92,6 +92,8 @@ def build_cii(spec: InvoiceSpec) -> bytes:
     if spec.payment_reference:
         _el(settlement, "ram:PaymentReference", spec.payment_reference)
     _el(settlement, "ram:InvoiceCurrencyCode", spec.currency)
+    if spec.payee_name:
+        _el(_el(settlement, "ram:PayeeTradeParty"), "ram:Name", spec.payee_name)
     if spec.payee_iban or spec.debtor_iban:
         means = _el(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
         _el(means, "ram:TypeCode", spec.payment_means_code)

@@ -81,6 +81,8 @@ def build_ubl(spec: InvoiceSpec) -> bytes:
         w.el(ref, "cbc:IssueDate", spec.preceding[1].isoformat())
     w.party(root, "cac:AccountingSupplierParty", spec.seller)
     w.party(root, "cac:AccountingCustomerParty", spec.buyer)
+    if spec.payee_name:
+        w.el(w.el(w.el(root, "cac:PayeeParty"), "cac:PartyName"), "cbc:Name", spec.payee_name)
     delivery = w.el(root, "cac:Delivery")
     w.el(delivery, "cbc:ActualDeliveryDate", (spec.delivered_on or spec.issued_on).isoformat())
     if spec.payee_iban or spec.debtor_iban or (credit and spec.due_on):

@@ -185,3 +185,22 @@ def test_bt83_reference_matches_the_payment(ecli: Any, db_url: str, tmp_path: Pa
     assert ecli.json("match") == {"auto": 1, "review": 0, "unmatched": 0}
     [match] = ecli.json("matches", "list")
     assert (match["invoice"], match["allocated"]) == ("FA-2026-0400", "1658.82")
+
+
+def test_another_sellers_invoice_is_refused_and_a_factors_account_is_not_the_companys(
+        ecli: Any, db_url: str, tmp_path: Path) -> None:
+    companies = tmp_path / "var" / "companies"
+    companies.mkdir(parents=True)
+    (companies / "default.toml").write_text('[einvoicing]\nsiren = "100000009"\n', encoding="utf-8")
+    stranger = PartySpec("Autre Vendeur SAS", "732829320", vat_id="FR32732829320")
+    bad = write(tmp_path, "FA-9.xml", build_cii(sample_spec("FA-2026-0900", seller=stranger)))
+    result = ecli("invoices", "import", bad, ok=False)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (f"error: {bad}: seller SIREN (BT-30) 732829320 is not this company's "
+                                      "(100000009): an invoice of another company")
+    factored = write(tmp_path, "FA-10.xml", build_ubl(sample_spec("FA-2026-0901", payee_name="Factor Finance SA",
+                                                                  payee_iban="FR7630004000031234567890143")))
+    assert ecli.json("invoices", "import", factored) == {"imported": 1, "updated": 0, "unchanged": 0}
+    assert rows(db_url, BankAccount) == []  # the factor's account is not one of the company's
+    [data] = rows(db_url, EinvoiceData)
+    assert data.payee_iban == "FR7630004000031234567890143"

@@ -19,7 +19,8 @@ What an e-invoice becomes:
   identifier of the buyer (BT-46) as customer ref, else by its exact name when one customer has it; else
   created from the buyer party (ref BT-46, or ``SIREN-<siren>``, name, email, address);
 - the buyer's IBAN of a direct debit (BT-91) as a known IBAN of the customer (``CustomerIban``, source
-  ``billing``); the payee IBAN (BT-84) as one of the company's own bank accounts, registered when new;
+  ``billing``); the payee IBAN (BT-84) as one of the company's own bank accounts, registered when new
+  (unless the invoice names another payee, BG-10, such as a factor);
 - the file itself under ``<data dir>/einvoices/<company>/`` as the invoice's document: ``Invoice.pdf``
   for a Factur-X PDF (so reminders attach it), ``EinvoiceData.document_path`` for every kind.
 """
@@ -165,6 +166,8 @@ def _learn_ibans(repo: Repository, invoice: EInvoice, customer: Customer, filena
             repo.add(CustomerIban(customer_id=customer.id, iban=iban, source="billing"))
             repo.audit("customer.iban_added", subject=f"customer:{customer.ref}", iban=iban, source="einvoice",
                        file=filename)
+    if invoice.payee_name and invoice.payee_name != invoice.seller.name:
+        return  # paid to another payee (BG-10, a factor): its account is not the company's
     accounts = {a.identifier for a in repo.bank_accounts()}
     for payee in invoice.payee_ibans:
         try:

@@ -70,6 +70,7 @@ def test_built_invoice_passes_every_official_rule_and_reads_back_every_field(rul
     assert inv.buyer.address_lines == ("4 quai Rambaud", "69002 Lyon")
     assert inv.payment_reference == rf_reference("FA-2026-0101") == "RF42FA20260101"  # BT-83
     assert inv.payee_ibans == (SELLER_IBAN,)  # BT-84
+    assert inv.payee_name is None  # no payee other than the seller (BG-10)
     assert inv.debtor_iban == "FR7610107001011234567890129"  # BT-91
     assert inv.payment_means_code == "59"
     # 3 x 450.00 at 20 % and 2 x 18.40 at 5.5 %: 1350.00 + 36.80 = 1386.80; VAT 270.00 + 2.02
@@ -177,3 +178,12 @@ def test_bt8_and_bt23_code_lists() -> None:
     assert [vat_on_receipt(c) for c in ("72", "432", "5", "3", "29", "35", None, "")] == [
         True, True, False, False, False, False, None, None]
     assert [nature_of(f) for f in ("B1", "S2", "M4", None)] == ["goods", "services", "mixed", None]
+
+
+@pytest.mark.parametrize("syntax", ["cii", "ubl", "facturx"])
+def test_payee_other_than_the_seller(rules: Path, syntax: str) -> None:
+    spec = sample_spec("FA-2026-0110", payee_name="Factor Finance SA", payee_iban="FR7630004000031234567890143")
+    document = read_document(build(syntax, spec), rules)
+    assert validate(document.xml, document.kind, rules, advisory=True).failures == []
+    assert document.invoice.payee_name == "Factor Finance SA"
+    assert document.invoice.payee_ibans == ("FR7630004000031234567890143",)
