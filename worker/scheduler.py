@@ -105,6 +105,10 @@ def run_scheduler(settings: Settings, engine: Engine, once: bool = False, interv
             for ref, day in due_companies(settings, engine, datetime.now(ZoneInfo("UTC"))):
                 log.info("daily sync scheduled", extra={"event": "sync.scheduled", "company": ref, "day": day})
                 _enqueue(settings, engine, ref, day)
+            # each company's weekly forecast snapshot, and its weekly report when its day and hour have come
+            from worker.services.weekly_report_send import scheduled_pass
+
+            scheduled_pass(settings, engine, datetime.now(ZoneInfo("UTC")))
             if settings.broker_url:
                 import dramatiq
 

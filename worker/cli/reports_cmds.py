@@ -133,3 +133,6 @@ def reminders(app: AppContext, as_of: Any, window_days: int, as_json: bool, comp
                  [(r["level"], r["messages"], r["invoices"], r["amount"], r["paid_within_window"],
                    r["still_in_window"], r["paid_before"], f"{r['paid_rate']} %" if r["paid_rate"] else "n/a")
                   for r in data["levels"]], first_numeric=1)
+
+
+from worker.cli import weekly_report_cmds  # noqa: F401 - registers `lettrage reports weekly`

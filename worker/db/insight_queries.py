@@ -32,12 +32,13 @@ def snapshot_of_week(repo: Repository, currency: str, week: str) -> ForecastSnap
 def insert_once(repo: Repository, row: ForecastSnapshot | WeeklyReportOutbox) -> bool:
     """Inserts ``row`` in a savepoint; False (and nothing written) when its unique key is already taken,
     by this transaction's past or by a concurrent one that committed first."""
-    repo.add(row)
     try:
-        with repo.session.begin_nested():
-            repo.session.flush([row])
+        with repo.session.begin_nested():  # flushes what is pending first, then the savepoint holds the row alone
+            repo.add(row)
+            repo.session.flush()
     except IntegrityError:
-        repo.session.expunge(row)
+        if row in repo.session:  # the savepoint's rollback usually took it out already
+            repo.session.expunge(row)
         return False
     return True
 
