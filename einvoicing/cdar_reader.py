@@ -23,7 +23,7 @@ no clock; dates are returned as written (naive, the sender's local time).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
@@ -134,6 +134,7 @@ class CdarMessage:
     name: str
     created_at: datetime
     statuses: tuple[ReceivedStatus, ...] = field(default_factory=tuple)
+    validated: bool = False  # checked against the official XSD and fatal rules (False: no artefacts given)
 
 
 def read_cdar(data: bytes, filename: str, rules_dir: Path | str | None) -> CdarMessage:
@@ -151,7 +152,7 @@ def read_cdar(data: bytes, filename: str, rules_dir: Path | str | None) -> CdarM
             more = f" (and {len(report.fatal) - 1} more)" if len(report.fatal) > 1 else ""
             where = f" at {first.location}" if first.id == "XSD" and first.location else ""
             raise CdarError(f"{filename}: rule {first.id}{where}: {_short(first.text)}{more}")
-    return _message(root, filename)
+    return replace(_message(root, filename), validated=rules_dir is not None)
 
 
 def _message(root: etree._Element, filename: str) -> CdarMessage:

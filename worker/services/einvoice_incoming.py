@@ -135,6 +135,7 @@ def take_messages(repo: Repository, messages: Sequence[tuple[str, bytes, CdarMes
     report = StatusImport()
     tz = ZoneInfo(repo.company.timezone)
     items = [(name, data, s) for name, data, message in messages for s in message.statuses]
+    validated = {s.message_id: message.validated for _, _, message in messages for s in message.statuses}
     invoices = {i.number: i for i in repo.invoices({s.invoice_number for _, _, s in items})}
     known = known_message_ids(repo, (_message_id(s) for _, _, s in items))
     taken: set[str] = set()
@@ -150,7 +151,8 @@ def take_messages(repo: Repository, messages: Sequence[tuple[str, bytes, CdarMes
             continue
         taken.add(message_id)
         invoice = invoices[status.invoice_number]
-        effect = _take(repo, name, data, status, message_id, at, invoice, einvoicing, actor, source)
+        effect = _take(repo, name, data, status, message_id, at, invoice, einvoicing, actor, source,
+                       validated[status.message_id])
         report.statuses.append(TakenStatus(name, message_id, status.invoice_number, status.code, status.label,
                                            at, True, effect))
     repo.flush()
@@ -179,7 +181,7 @@ def _check(repo: Repository, name: str, status: ReceivedStatus, invoice: Invoice
 
 # -- one status -----------------------------------------------------------------------------------
 def _take(repo: Repository, name: str, data: bytes, status: ReceivedStatus, message_id: str, at: datetime,
-          invoice: Invoice, einvoicing: EinvoicingSettings, actor: str, source: str) -> str:
+          invoice: Invoice, einvoicing: EinvoicingSettings, actor: str, source: str, validated: bool) -> str:
     """Stores one new status, acts on it, writes the audit event; returns what it did, in words."""
     assert invoice.id is not None
     amount: Decimal | None = None
@@ -195,7 +197,7 @@ def _take(repo: Repository, name: str, data: bytes, status: ReceivedStatus, mess
                          label=status.label[:64], direction="received", key=f"received:{message_id}"[:160],
                          message_id=message_id, at=at, state="received", amount=amount, amounts=status.amounts(),
                          reason_code=status.reason_code, reason=status.reason,
-                         details={**status.details_json(), "file": name, "source": source},
+                         details={**status.details_json(), "file": name, "source": source, "validated": validated},
                          payload=data.decode("utf-8", "replace"))
     repo.add(row)
     repo.flush()
@@ -205,7 +207,7 @@ def _take(repo: Repository, name: str, data: bytes, status: ReceivedStatus, mess
     repo.audit(AUDIT_RECEIVED, subject=f"invoice:{invoice.number}", actor=actor, invoice=invoice.number,
                code=status.code,
                label=status.label, at=at, message_id=message_id, reason_code=status.reason_code,
-               reason=status.reason, amount=amount, effect=effect, file=name, source=source,
+               reason=status.reason, amount=amount, effect=effect, file=name, source=source, validated=validated,
                status_id=row.id, **extra)
     return effect
 

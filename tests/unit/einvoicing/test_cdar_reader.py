@@ -44,6 +44,7 @@ def test_one_status_with_every_field(rules: str) -> None:
     message = read_cdar(cdar([SAMPLES["207"]], "CDV-207-0001", datetime(2026, 10, 5, 9, 35)), "a.xml", rules)
     assert (message.document_id, message.name, message.created_at) == ("CDV-207-0001", "CDV CDV-207-0001",
                                                                        datetime(2026, 10, 5, 9, 35))
+    assert message.validated
     [status] = message.statuses
     assert (status.message_id, status.invoice_number, status.invoice_issued_on) == ("CDV-207-0001", "FA-1",
                                                                                    date(2026, 9, 1))
@@ -111,6 +112,7 @@ def test_refused_in_one_line_naming_the_file(rules: str, data: bytes, reason: st
 
 
 def test_without_the_artefacts_the_structure_is_still_checked() -> None:
+    assert not read_cdar(cdar([Status("FA-1", "205", AT)], "M"), "p.xml", None).validated
     data = cdar([Status("FA-1", "205", AT)], "M").replace(b"<ram:IssuerAssignedID>FA-1</ram:IssuerAssignedID>", b"")
     with pytest.raises(CdarError, match=r"^p.xml: the invoice number \(MDT-87\) is missing$"):
         read_cdar(data, "p.xml", None)
