@@ -86,7 +86,7 @@ def invoices() -> None:
 @company_option
 @pass_app
 def invoices_import(app: AppContext, files: tuple[str, ...], as_json: bool, company: str | None) -> None:
-    """Upsert invoices from CSV or JSON exports; a file with a bad row is rejected whole."""
+    """Upsert invoices from CSV or JSON exports, or e-invoices (Factur-X PDF, CII, UBL); a bad file is rejected whole."""
     total = ImportCounts()
     with unit_of_work(app.engine) as session:
         repo = Repository(session, resolve_company(session, company))
