@@ -291,13 +291,24 @@ class ReferenceIndex:
 
     def _find_numbers(self, parts: Sequence[str], used: list[bool], where: str) -> list[RefHit]:
         hits: list[RefHit] = []
-        for size in range(min(MAX_WINDOW, len(parts)), 0, -1):
-            for start in range(len(parts) - size + 1):
-                if any(used[start : start + size]):
+        n = len(parts)
+        # ``_may_be_key`` per run, computed once: a window can only open on a run that starts a key (a
+        # digit, or leading letters of some key) and close on one that ends a key; most runs of a bank
+        # text ("VIR", "SEPA", a name) do neither, so most windows are skipped without being built.
+        digit = [p[0].isdigit() for p in parts]
+        starts = [i for i in range(n) if digit[i] or parts[i] in self._heads]
+        closes = [digit[i] or parts[i] in self._tails for i in range(n)]
+        letters_only = self._letters_only
+        for size in range(min(MAX_WINDOW, n), 0, -1):
+            for start in starts:
+                end = start + size
+                if end > n:
+                    break
+                if not closes[end - 1] or any(used[start:end]):
                     continue
-                window = parts[start : start + size]
-                if not self._may_be_key(window):
+                if not letters_only and not any(digit[start:end]):
                     continue
+                window = parts[start:end]
                 matched = self._lookup(window)
                 if not matched and size == 1 and start > 0 and parts[start - 1] in MARKERS and window[0].isdigit():
                     matched = dict(self._keys.get(SHORT_TAIL + _strip_zeros(window[0]), {}))
