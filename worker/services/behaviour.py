@@ -24,6 +24,9 @@ A move sets ``Customer.dunning_profile`` (which the planner honours; ``standard`
 and history choose"), is recorded in ``ProfileMove`` with its reasons and figures, and audited
 (``customer.profile_moved``). A profile set by a person (`lettrage customers profile REF --profile ...`) always
 wins: such customers are never moved; ``--profile auto`` gives them back to the moves.
+
+A customer's amounts are added whatever their currency (a customer is billed in one currency as a rule; the
+``currency`` of its figures is its most frequent one).
 """
 from __future__ import annotations
 
