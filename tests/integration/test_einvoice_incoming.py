@@ -287,3 +287,20 @@ def test_sent_statuses_are_in_the_customer_history(ecli: Any) -> None:
                                                                       ("einvoice.status_created", "S-2")]
     assert entries[0]["summary"] == "status 212 « Encaissée » sent for FA-2026-00001: delivered"
     assert entries[1]["summary"] == "status 212 « Encaissée » created for FA-2026-00001: 100.00"
+
+
+def test_an_approval_set_before_the_dispute_does_not_end_it(ecli: Any, tmp_path: Path) -> None:
+    """Statuses act in the order the buyer set them: within a batch (sorted), and across batches (a 205 dated
+    before the 207, received after it, leaves the pause)."""
+    early = Status("FA-2026-00001", "205", datetime(2026, 10, 5, 8, 0))
+    dispute = Status("FA-2026-00001", "207", datetime(2026, 10, 5, 9, 0), reason_code="PU_ERR", reason="Prix")
+    taken = ecli.json("einvoicing", "statuses", "import", write(tmp_path, "b.xml", [dispute, early]))
+    assert [s["code"] for s in taken["statuses"]] == ["205", "207"]  # in the order they were set
+    assert set(planned(ecli, "2026-10-06")) == {"FA-2026-00002"}
+    [late] = ecli.json("einvoicing", "statuses", "import", write(
+        tmp_path, "late.xml", [Status("FA-2026-00001", "205", datetime(2026, 10, 5, 8, 30))]))["statuses"]
+    assert late["effect"] == "invoice approved"
+    assert set(planned(ecli, "2026-10-06")) == {"FA-2026-00002"}
+    ecli.json("einvoicing", "statuses", "import", write(
+        tmp_path, "after.xml", [Status("FA-2026-00001", "205", datetime(2026, 10, 5, 9, 1))]))
+    assert set(planned(ecli, "2026-10-06")) == {"FA-2026-00001", "FA-2026-00002"}

@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -195,7 +195,7 @@ def _take(repo: Repository, name: str, data: bytes, status: ReceivedStatus, mess
         amount = sum(announced, ZERO) if announced else None
     row = EinvoiceStatus(invoice_id=invoice.id, invoice_number=invoice.number, code=status.code,
                          label=status.label[:64], direction="received", key=f"received:{message_id}"[:160],
-                         message_id=message_id, at=at, state="received", amount=amount, amounts=status.amounts(),
+                         message_id=message_id, at=at.astimezone(UTC), state="received", amount=amount, amounts=status.amounts(),
                          reason_code=status.reason_code, reason=status.reason,
                          details={**status.details_json(), "file": name, "source": source, "validated": validated},
                          payload=data.decode("utf-8", "replace"))
@@ -226,7 +226,8 @@ def _act(repo: Repository, row: EinvoiceStatus, invoice: Invoice, status: Receiv
                 "webhook": WEBHOOK_EVENTS[code]}
         return f"reminders paused ({reason}: {why})", {}
     if code == codes.APPROVED:
-        lifted = active_invoice_pauses(repo, invoice.id, LIFTED_BY_APPROVAL)
+        lifted = [p for p in active_invoice_pauses(repo, invoice.id, LIFTED_BY_APPROVAL)
+                  if _set_before(repo, p.created_by, at)]
         for pause in lifted:
             pause.lifted_at, pause.lifted_by = utcnow(), f"einvoicing:{row.message_id}"
             repo.add(pause)
@@ -250,6 +251,16 @@ def _act(repo: Repository, row: EinvoiceStatus, invoice: Invoice, status: Receiv
         return f"{text}; reminders postponed until {until} ({days} business days)", {
             "payment_announced": True, "postponed_until": until}
     return "recorded", {}
+
+
+def _set_before(repo: Repository, created_by: str, at: datetime) -> bool:
+    """Whether the status that made a pause (``einvoicing:<message id>``) was set before ``at``: an approval
+    dated before a dispute (received late) does not end it."""
+    message_id = created_by.removeprefix("einvoicing:")
+    row = repo.session.execute(select(EinvoiceStatus).where(
+        EinvoiceStatus.company_id == repo.company_id, EinvoiceStatus.direction == "received",
+        EinvoiceStatus.message_id == message_id)).scalar_one_or_none()
+    return row is None or _aware(row.at) <= at
 
 
 def _plain(value: Any) -> Any:
