@@ -48,6 +48,7 @@ _RUN = re.compile(r"[A-Z]+|[0-9]+")
 _DIGITS = "0123456789"
 _HEAD = re.compile(r"^[A-Z]*")
 _TAIL = re.compile(r"[A-Z]*$")
+_HAS_DIGIT = re.compile(r"[0-9]")
 _RF_START = re.compile(r"RF[0-9]{2}")
 
 
@@ -201,16 +202,23 @@ class ReferenceIndex:
                 elif len(ref) >= MIN_FULL_LEN:
                     slot = keys_of.setdefault(ref, {})
                     slot[inv.id] = Strength.FULL
+        # a text may split a key's letters into several runs ("CMD-ABC" for CMDABC12): any prefix of the
+        # leading letters may open a window, any suffix of the trailing ones close it. Keys share a few
+        # letter runs ("FA"), so each distinct run is spread into prefixes (suffixes) once.
+        heads_of, tails_of = set(), set()
         for key in keys_of:
-            head, tail = _HEAD.match(key), _TAIL.search(key)
-            # a text may split a key's letters into several runs ("CMD-ABC" for CMDABC12): any prefix
-            # of the leading letters may open a window, any suffix of the trailing ones close it
-            letters = head.group() if head else ""
+            if not key[0].isdigit():
+                head = _HEAD.match(key)
+                heads_of.add(head.group() if head else "")
+            if not key[-1].isdigit():
+                tail = _TAIL.search(key)
+                tails_of.add(tail.group() if tail else "")
+                if _HAS_DIGIT.search(key) is None:
+                    self._letters_only = True
+        for letters in heads_of:
             self._heads.update(letters[:n] for n in range(1, len(letters) + 1))
-            letters = tail.group() if tail else ""
+        for letters in tails_of:
             self._tails.update(letters[-n:] for n in range(1, len(letters) + 1))
-            if not any(c.isdigit() for c in key):
-                self._letters_only = True
 
     def _one_edit_keys(self, written: str) -> set[str]:
         """Typo-eligible keys one edit from ``written``: a character changed, dropped, added or swapped.
