@@ -118,5 +118,5 @@ def read_cii(root: etree._Element, syntax: str = "cii") -> EInvoice:
     )
 
 
-def read_cii_bytes(xml: bytes) -> EInvoice:
-    return read_cii(parse(xml))
+def read_cii_bytes(xml: bytes, syntax: str = "cii") -> EInvoice:
+    return read_cii(parse(xml), syntax)

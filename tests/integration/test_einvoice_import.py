@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import create_engine, select
 from sqlmodel import Session
 
@@ -92,7 +93,11 @@ def test_every_kind_imports_with_every_field(ecli: Any, db_url: str, tmp_path: P
     assert fx.pdf and Path(fx.pdf).read_bytes() == Path(files[0]).read_bytes()  # the Factur-X, for reminders
     cii = invoices["FA-2026-0202"]
     assert cii.due_on == date(2026, 10, 31)  # no BT-9: 30 days after issue (L441-10)
-    assert cii.pdf is None  # an XML is kept as the e-invoice document, not as a PDF to attach
+    # an XML e-invoice: reminders attach a readable rendition of it
+    assert cii.pdf and cii.pdf.endswith(".pdf") and Path(cii.pdf).read_bytes().startswith(b"%PDF-")
+    rendition = "".join(page.extract_text() for page in PdfReader(cii.pdf).pages)
+    assert "FACTURE FA-2026-0202" in rendition and "Net à payer : 1 658.82 EUR" in rendition
+    assert "Brasserie du Port SAS" in rendition and "RF" in rendition
     assert invoices["FA-2026-0203"].amount == D("431.52")  # 4 x 89.90 = 359.60 + 20 % VAT 71.92
     paid = invoices["FA-2026-0204"]
     assert (paid.amount, paid.status) == (D("1658.82"), "paid")
@@ -112,6 +117,7 @@ def test_every_kind_imports_with_every_field(ecli: Any, db_url: str, tmp_path: P
     assert (data[cii.id].syntax, data[cii.id].vat_point, data[cii.id].vat_on_receipt, data[cii.id].nature) == (
         "cii", "5", False, "mixed")
     assert Path(data[cii.id].document_path).read_bytes() == Path(files[1]).read_bytes()
+    assert data[cii.id].document_path.endswith(".xml")
     u = data[invoices["FA-2026-0203"].id]
     assert (u.syntax, u.vat_point, u.vat_on_receipt, u.nature, u.buyer_siren) == ("ubl", "432", True, "goods", "732829320")
     p = data[paid.id]
@@ -123,6 +129,21 @@ def test_every_kind_imports_with_every_field(ecli: Any, db_url: str, tmp_path: P
     assert [(a.identifier, a.currency) for a in rows(db_url, BankAccount)] == [(SELLER_IBAN, "EUR")]  # BT-84
     events = [a.subject for a in rows(db_url, AuditEvent) if a.kind == "einvoice.imported"]
     assert sorted(events) == sorted(f"invoice:{Path(f).stem}" for f in files)
+
+    # what a reminder about them attaches: the Factur-X itself, the rendition of the CII
+    from worker.db.engine import make_engine
+    from worker.db.repository import Repository
+    from worker.db.uow import unit_of_work
+    from worker.services.companies import resolve_company
+    from worker.services.invoice_documents import reminder_attachments
+
+    engine = make_engine(db_url)
+    with unit_of_work(engine) as session:
+        repo = Repository(session, resolve_company(session, None))
+        attached = reminder_attachments(repo, repo.invoices(["FA-2026-0201", "FA-2026-0202"]), date(2026, 11, 25))
+    engine.dispose()
+    assert [(name, data) for name, data, _ in attached] == [
+        ("FA-2026-0201.pdf", Path(files[0]).read_bytes()), ("FA-2026-0202.pdf", Path(cii.pdf).read_bytes())]
 
     listed = {r["number"]: r for r in ecli.json("invoices", "list")}
     assert (listed["FA-2026-0204"]["status"], listed["FA-2026-0204"]["open"]) == ("paid", "0.00")

@@ -21,8 +21,9 @@ What an e-invoice becomes:
 - the buyer's IBAN of a direct debit (BT-91) as a known IBAN of the customer (``CustomerIban``, source
   ``billing``); the payee IBAN (BT-84) as one of the company's own bank accounts, registered when new
   (unless the invoice names another payee, BG-10, such as a factor);
-- the file itself under ``<data dir>/einvoices/<company>/`` as the invoice's document: ``Invoice.pdf``
-  for a Factur-X PDF (so reminders attach it), ``EinvoiceData.document_path`` for every kind.
+- the file itself under ``<data dir>/einvoices/<company>/`` as the invoice's document
+  (``EinvoiceData.document_path``); ``Invoice.pdf``, which reminders attach, is the Factur-X itself, or for
+  a CII or UBL file a readable rendition of it written beside it (einvoicing.rendition).
 """
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ from sqlmodel import Session
 from einvoicing.facturx import is_pdf
 from einvoicing.invoice_model import EInvoice, EInvoiceReadError
 from einvoicing.reader import EInvoiceDocument, EInvoiceInvalid, read_document
+from einvoicing.rendition import render_pdf
 from einvoicing.validation import ValidationUnavailable
 from worker.db.einvoice_queries import customer_by_siren, customers_by_name, einvoice_data
 from worker.db.einvoice_tables import EinvoiceData
@@ -115,18 +117,26 @@ def _files_on_rollback(session: Session) -> list[Path]:
     return files
 
 
-def store_document(repo: Repository, document: EInvoiceDocument, folder: Path, content_hash: str) -> Path:
-    """Writes the file under ``folder`` (named by invoice number and content hash, so a changed e-invoice
-    never overwrites the one a committed row names) and returns its absolute path."""
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{_SAFE.sub('_', document.invoice.number)}-{content_hash[:12]}.{document.extension}"
-    path = (folder / name).resolve()
+def _write_once(repo: Repository, path: Path, data: bytes) -> Path:
     if not path.exists():
         tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_bytes(document.original)
+        tmp.write_bytes(data)
         tmp.replace(path)
         _files_on_rollback(repo.session).append(path)
     return path
+
+
+def store_document(repo: Repository, document: EInvoiceDocument, folder: Path,
+                   content_hash: str) -> tuple[Path, Path]:
+    """Writes the file under ``folder`` (named by invoice number and content hash, so a changed e-invoice
+    never overwrites the one a committed row names) and returns its absolute path, with the PDF reminders
+    attach: the Factur-X itself, or for an XML e-invoice a readable rendition written beside it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{_SAFE.sub('_', document.invoice.number)}-{content_hash[:12]}"
+    original = _write_once(repo, (folder / f"{stem}.{document.extension}").resolve(), document.original)
+    if document.kind == "facturx":
+        return original, original
+    return original, _write_once(repo, (folder / f"{stem}.pdf").resolve(), render_pdf(document.invoice))
 
 
 def _customer(repo: Repository, invoice: EInvoice, filename: str) -> tuple[Customer, str]:
@@ -230,10 +240,8 @@ def import_einvoice(repo: Repository, data: bytes, filename: str, actor: str = "
         customer.updated_at = utcnow()
         repo.add(customer)
     _learn_ibans(repo, invoice, customer, filename)
-    path = store_document(repo, document, documents_dir, content_hash)
-    values = _invoice_values(invoice, customer.id)
-    if document.kind == "facturx":
-        values["pdf"] = str(path)
+    path, pdf = store_document(repo, document, documents_dir, content_hash)
+    values = {**_invoice_values(invoice, customer.id), "pdf": str(pdf)}
     existing = next(iter(repo.invoices([invoice.number])), None)
     result = "unchanged"
     if existing is None:
