@@ -26,6 +26,7 @@ from sqlmodel import Session, select
 
 from tests.factories import Camt053, InvoiceSpec, Payment, invoices_csv
 from worker.db.engine import engine_for
+from worker.db.insight_tables import ForecastSnapshot
 from worker.db.tables import Customer, Invoice, Reminder, ReminderInvoice
 from worker.services.statement_checks import local_today
 
@@ -115,7 +116,7 @@ def week(cli: Any, tmp_path: Path, smtp: tuple[int, Collector], db_url: str) -> 
     return collector
 
 
-def test_every_figure_of_the_week(cli: Any, week: Collector) -> None:
+def test_every_figure_of_the_week(cli: Any, week: Collector, tmp_path: Path) -> None:
     f = json.loads(cli("--company", "acme", "reports", "weekly", "--week", WEEK, "--json").stdout)
     assert (f["period"], f["from"], f["to"]) == (WEEK, MONDAY.isoformat(), SUNDAY.isoformat())
     assert f["cash"] == {"received": "1123.45", "applied": "1000.00"}
@@ -138,6 +139,11 @@ def test_every_figure_of_the_week(cli: Any, week: Collector) -> None:
     assert len(f["forecast"]) == 4 and f["forecast"][0]["week_start"] == (SUNDAY + timedelta(days=1)).isoformat()
     assert f["recipients"] == {"owner": [OWNER], "firm": [FIRM]}
     assert "sent" not in f and week.messages == []  # nothing leaves without --send
+    human = cli("--company", "acme", "reports", "weekly", "--week", WEEK, "--pdf", str(tmp_path / "w.pdf")).stdout
+    assert f"Weekly report {WEEK}" in human and "1123.45" in human and "Traiteur Morel" in human
+    assert (tmp_path / "w.pdf").read_bytes().startswith(b"%PDF")
+    bad = cli("--company", "acme", "reports", "weekly", "--week", "2026-W99", ok=False)
+    assert bad.exit_code == 1 and "no such ISO week" in bad.stderr
 
 
 def test_sent_once_to_each_however_often_it_runs(cli: Any, week: Collector, db_url: str, tmp_path: Path) -> None:
@@ -186,6 +192,11 @@ def test_the_scheduler_sends_on_its_day_and_hour_once(cli: Any, week: Collector,
         scheduled_pass(settings, engine, at)
     assert len(week.to(OWNER)) == 1 and week.to(FIRM) == []
     assert str(week.to(OWNER)[0]["Subject"]).startswith(f"Encaissements de la semaine {WEEK} ")
+    # and each pass stored the week's forecast snapshot once (the forecast's error is measured on these)
+    with Session(engine) as session:
+        snapshots = session.exec(select(ForecastSnapshot)).all()
+    year, number, _ = tuesday.isocalendar()
+    assert [(s.as_of, s.week) for s in snapshots] == [(tuesday, f"{year}-W{number:02d}")]
 
 
 def test_two_sends_racing_deliver_one_email(cli: Any, week: Collector, db_url: str) -> None:
