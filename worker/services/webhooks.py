@@ -1,5 +1,5 @@
 """Webhooks to the billing tool: ``invoice.paid``, ``invoice.partially_paid``, ``allocation.undone``,
-``review.created``; signed with HMAC-SHA256, retried with backoff, every attempt logged.
+``review.created``, ``invoice.disputed`` / ``invoice.rejected`` (a buyer's 210 / 213 status); signed with HMAC-SHA256, retried with backoff, every attempt logged.
 
 The audit log is the outbox. Every decision that matters to the billing tool is
 already an AuditEvent written in the decision's own transaction (an automatic
