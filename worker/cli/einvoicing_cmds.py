@@ -115,3 +115,41 @@ def export(app: AppContext, folder: Path, stuck_after: int, as_json: bool, compa
     produced = _produce(app, company)
     delivered = export_statuses(app.engine, company, folder, stuck_after=timedelta(seconds=stuck_after))
     _show_delivery(produced, delivered, as_json, f"to {folder}")
+
+
+@einvoicing.command("ereporting")
+@click.option("--period", required=True, metavar="YYYY-MM", help="First month of the period (monthly by default).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
+              help="Write the XML report to FILE (otherwise to stdout, or with --json only a preview).")
+@json_option
+@company_option
+@pass_app
+def ereporting(app: AppContext, period: str, out: Path | None, as_json: bool, company: str | None) -> None:
+    """The payment e-reporting of a period (flow 10.2 and 10.4): consumer and international receipts with VAT
+    on receipt, per day and VAT rate; writing it records it as issued (a changed period is issued again as a
+    corrective report)."""
+    import sys
+
+    from worker.services.einvoice_ereporting import payment_report
+    from worker.services.pa_delivery import write_atomically
+
+    issue = out is not None or not as_json
+    with unit_of_work(app.engine) as session:
+        repo = Repository(session, resolve_company(session, company))
+        report = payment_report(repo, app.settings.companies_dir, period, issue=issue, actor="cli")
+        if out is not None and report.xml is not None:
+            write_atomically(out, report.xml)
+    if as_json:
+        print_json(report.as_json(period))
+    elif out is None:
+        sys.stdout.buffer.write(report.xml or b"")
+        sys.stdout.flush()
+    else:
+        data = report.as_json(period)
+        console.print(f"{data['type']} report {data['report_id']} for {data['start']}…{data['end']} written to "
+                      f"{out}" + (" (corrects " + str(data["corrects"]) + ")" if data["corrects"] else ""),
+                      highlight=False)
+        print_table(None, ["rate", "amount"], [(t["rate"], t["amount"]) for t in data["totals"]],  # type: ignore[union-attr]
+                    right=["amount"])
+        for problem in report.problems:
+            console.print(f"  note: {problem}", highlight=False)

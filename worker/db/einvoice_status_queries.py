@@ -19,7 +19,7 @@ from sqlmodel import col
 
 from worker.db.einvoice_tables import EinvoiceData, EinvoiceStatus
 from worker.db.repository import Repository
-from worker.db.tables import Allocation, Customer, Invoice, StatementLine
+from worker.db.tables import Allocation, AuditEvent, Customer, Invoice, StatementLine
 
 
 @dataclass(frozen=True)
@@ -166,3 +166,10 @@ def reported_by_invoice(repo: Repository, invoice_ids: Iterable[int]) -> dict[in
         for part in row.amounts:
             per_rate[part["rate"]] = per_rate.get(part["rate"], Decimal(0)) + Decimal(part["amount"])
     return out
+
+
+def audit_events(repo: Repository, kind: str, subject: str) -> list[AuditEvent]:
+    """The company's audit events of one kind about one subject, oldest first (e.g. e-reports issued)."""
+    return list(repo.session.execute(select(AuditEvent).where(
+        AuditEvent.company_id == repo.company_id, AuditEvent.kind == kind, AuditEvent.subject == subject,
+    ).order_by(col(AuditEvent.id))).scalars())

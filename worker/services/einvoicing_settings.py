@@ -12,12 +12,16 @@ the ``[einvoicing]`` section of its TOML file (``worker.company_config``)::
     pa_client_secret_file = "/run/secrets/pa"          # or pa_client_secret = "…"
     ereporting_period = "monthly"       # the payment e-reporting period, after the company's VAT regime
     announced_payment_days = 3          # business days a 211 « Paiement transmis » postpones reminders
+    pa_id = "1234"                      # the platform's registration number (4 characters), for e-reporting
+    default_vat_rate = "20.00"          # e-reporting: rate of receipts without a known invoice or breakdown
+    ereporting_unmatched = true         # e-reporting: report unmatched receipts in aggregate (corrected once matched)
 
 A bad value raises ConfigurationError naming the key, in one line.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +32,8 @@ from worker.errors import ConfigurationError
 VAT_REGIMES = ("receipt", "debits")
 EREPORTING_PERIODS = ("monthly", "bimonthly", "quarterly")
 KEYS = {"siren", "vat_regime", "pa_url", "pa_token_url", "pa_client_id", "pa_client_secret",
-        "pa_client_secret_file", "ereporting_period", "announced_payment_days"}
+        "pa_client_secret_file", "ereporting_period", "announced_payment_days", "pa_id", "default_vat_rate",
+        "ereporting_unmatched"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,9 @@ class EinvoicingSettings:
     pa_client_secret: str | None = None
     ereporting_period: str = "monthly"
     announced_payment_days: int = 3
+    pa_id: str | None = None
+    default_vat_rate: str = "20.00"
+    ereporting_unmatched: bool = True
 
     @property
     def vat_on_receipt(self) -> bool:
@@ -107,6 +115,25 @@ def parse_einvoicing(raw: dict[str, Any], where: str = "company setting", base: 
             raise ConfigurationError(f"{where}: einvoicing.announced_payment_days must be a whole number "
                                      "of business days from 0 to 60")
         values["announced_payment_days"] = days
+    if raw.get("pa_id") is not None:
+        pa_id = str(raw["pa_id"]).strip()
+        if len(pa_id) != 4 or not pa_id.isalnum():
+            raise ConfigurationError(f"{where}: einvoicing.pa_id must be the platform's 4-character registration "
+                                     "number")
+        values["pa_id"] = pa_id
+    if raw.get("default_vat_rate") is not None:
+        try:
+            rate = Decimal(str(raw["default_vat_rate"]))
+        except ArithmeticError:
+            rate = Decimal(-1)
+        if not rate.is_finite() or not 0 <= rate < 100:
+            raise ConfigurationError(f"{where}: einvoicing.default_vat_rate must be a VAT rate in percent, "
+                                     "such as \"20.00\"")
+        values["default_vat_rate"] = str(rate.quantize(Decimal("0.01")))
+    if "ereporting_unmatched" in raw:
+        if not isinstance(raw["ereporting_unmatched"], bool):
+            raise ConfigurationError(f"{where}: einvoicing.ereporting_unmatched must be true or false")
+        values["ereporting_unmatched"] = raw["ereporting_unmatched"]
     return EinvoicingSettings(**values)
 
 

@@ -156,7 +156,7 @@ def export_statuses(engine: Engine, company_ref: str | None, folder: Path, *, no
         if not _claim(engine, ref, status, from_state, now):
             continue
         path = folder / f"{status.message_id}.xml"
-        _write_atomically(path, (status.payload or "").encode("utf-8"))
+        write_atomically(path, (status.payload or "").encode("utf-8"))
         with unit_of_work(engine) as session:
             repo = Repository(session, resolve_company(session, ref))
             assert status.id is not None
@@ -169,7 +169,7 @@ def export_statuses(engine: Engine, company_ref: str | None, folder: Path, *, no
     return result
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
