@@ -167,11 +167,14 @@ def _stylesheet(path: Path) -> object:
 
 def parse_xml(xml: bytes) -> tuple[etree._Element | None, list[RuleFailure]]:
     """Parses without network or entity expansion; a document that is not well-formed is one failure."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
     try:
-        return etree.fromstring(xml, parser), []
+        root = etree.fromstring(xml, parser)
     except etree.XMLSyntaxError as exc:
         return None, [RuleFailure("XML", "fatal", f"not well-formed XML: {exc}", "")]
+    if root.getroottree().docinfo.doctype:  # no e-invoice has one; entities are an attack, not data
+        return None, [RuleFailure("XML", "fatal", "a document type declaration (DOCTYPE) is not allowed", "")]
+    return root, []
 
 
 def check_schema(xml: bytes, xsd_path: Path) -> list[RuleFailure]:
@@ -200,12 +203,19 @@ def parse_svrl(svrl: str | bytes) -> list[RuleFailure]:
 
 def run_rules(xml: bytes, xslt_path: Path) -> list[RuleFailure]:
     """Runs one compiled Schematron stylesheet on ``xml`` and returns its failed asserts."""
+    root, failures = parse_xml(xml)
+    if root is None:
+        return failures
+    text = etree.tostring(root, encoding="unicode")  # decoded by lxml, whatever the declared encoding
     executable = _stylesheet(Path(xslt_path).resolve())
     with _lock:  # one Saxon processor per process; its calls are not made concurrently
-        node = _saxon().parse_xml(xml_text=xml.decode("utf-8"))  # type: ignore[attr-defined]
-        svrl = executable.transform_to_string(xdm_node=node)  # type: ignore[attr-defined]
+        try:
+            node = _saxon().parse_xml(xml_text=text)  # type: ignore[attr-defined]
+            svrl = executable.transform_to_string(xdm_node=node)  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001 - saxonche raises its own PySaxonApiError
+            raise ValidationUnavailable(f"{Path(xslt_path).name} failed: {exc}") from None
     if not svrl:
-        raise ValidationUnavailable(f"{xslt_path.name} produced no report")
+        raise ValidationUnavailable(f"{Path(xslt_path).name} produced no report")
     return parse_svrl(svrl)
 
 

@@ -12,11 +12,14 @@ from einvoicing.invoice_model import EInvoiceReadError
 
 def parse(xml: bytes) -> etree._Element:
     """The document's root, parsed without network access or entity expansion."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True, load_dtd=False)
     try:
-        return etree.fromstring(xml, parser)
+        root = etree.fromstring(xml, parser)
     except etree.XMLSyntaxError as exc:
         raise EInvoiceReadError(f"not well-formed XML: {exc}") from None
+    if root.getroottree().docinfo.doctype:
+        raise EInvoiceReadError("a document type declaration (DOCTYPE) is not allowed in an e-invoice")
+    return root
 
 
 class Reader:

@@ -73,3 +73,12 @@ def test_rules_run_only_on_schema_valid_documents_and_stylesheets_are_compiled_o
     broken = xml.replace(b"<ram:TypeCode>380</ram:TypeCode>", b"<ram:TypeCode>999</ram:TypeCode>")
     failures = run_rules(broken, rules / ARTEFACTS["cii"].rules[0])
     assert "BR-CL-01" in {f.id for f in failures}  # the document type code list
+
+
+def test_doctype_and_other_encodings(rules: Path) -> None:
+    xml = build_cii(sample_spec("FA-2026-0501"))
+    evil = xml.replace(b"?>", b'?>\n<!DOCTYPE x [<!ENTITY a "aaaa">]>', 1)
+    report = validate(evil, "cii", rules)
+    assert [(f.id, f.text) for f in report.failures] == [("XML", "a document type declaration (DOCTYPE) is not allowed")]
+    latin = xml.decode("utf-8").replace("UTF-8", "ISO-8859-1").replace("Etude d'eclairage", "Étude d'éclairage")
+    assert validate(latin.encode("iso-8859-1"), "cii", rules, advisory=True).failures == []
