@@ -30,6 +30,7 @@ def demo(app: AppContext, as_json: bool, company: str | None) -> None:
         data.update({"database_url": report.database_url, "invoices_imported": report.invoices.imported,
                      "invoices_settled": report.settled, "invoices_partially_paid": report.partially_paid,
                      "einvoices": report.einvoices,
+                     "einvoice_statuses": report.statuses,
                      "aged_balance": {b: {"count": v["count"], "amount": money(v["amount"])}  # type: ignore[arg-type]
                                       for b, v in report.aged.items()}})
         print_json(data)
@@ -40,6 +41,14 @@ def demo(app: AppContext, as_json: bool, company: str | None) -> None:
     if report.einvoices:
         console.print(f"E-invoices (Factur-X, CII, UBL): {sum(report.einvoices.values())} read "
                       "into the invoices they reissue")
+    if report.statuses:
+        from worker.cli.output import print_table
+
+        console.print(f"E-invoicing statuses it would send its platform: {len(report.statuses)}")
+        print_table(None, ["invoice", "status", "received on", "amount", "per VAT rate"],
+                    [(s["invoice"], f"{s['code']} {s['label']}", s["at"], money(s["amount"]),  # type: ignore[arg-type]
+                      ", ".join(f"{a['rate']} %: {a['amount']}" for a in s["amounts"]))  # type: ignore[attr-defined]
+                     for s in report.statuses], right=["amount"])
     print_aged_balance(report.aged, today)
     console.print(f"Explore it: LETTRAGE_DATABASE_URL={report.database_url} .venv/bin/lettrage "
                   f"--company atelier-lumiere review list")

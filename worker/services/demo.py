@@ -37,6 +37,8 @@ class DemoReport:
     partially_paid: int
     aged: dict[str, dict[str, Decimal | int]]
     einvoices: dict[str, int] = field(default_factory=dict)  # e-invoices imported: {imported, updated, unchanged}
+    # the lifecycle statuses it would send its platform (212 « Encaissée » for cash received on e-invoices)
+    statuses: list[dict[str, object]] = field(default_factory=list)
 
 
 def run_demo(settings: Settings, today: date) -> tuple[DemoReport, Engine]:
@@ -72,7 +74,12 @@ def run_demo(settings: Settings, today: date) -> tuple[DemoReport, Engine]:
         repo = Repository(session, resolve_company(session, DEMO_COMPANY))
         views = invoice_views(repo)
         aged = aged_balance(repo, today)
+        from worker.db.einvoice_status_queries import statuses as einvoice_statuses
+
+        pending = [{"invoice": s.invoice_number, "code": s.code, "label": s.label, "at": s.at.date().isoformat(),
+                    "amount": s.amount, "amounts": s.amounts, "message_id": s.message_id}
+                   for s in einvoice_statuses(repo, "sent")]
     return DemoReport(database_url=url, invoices=counts, sync=summary,
                       settled=sum(v.status in ("paid", "overpaid") for v in views),
                       partially_paid=sum(v.status == "partially_paid" for v in views), aged=aged,
-                      einvoices=einvoices), engine
+                      einvoices=einvoices, statuses=pending), engine
