@@ -75,7 +75,7 @@ def test_upload_check_store_answer_and_attach(cli: Any, tmp_path: Path, smtp: tu
     body = put.json()
     assert (body["number"], body["size"], body["sha256"], body["uploaded_by"]) == (
         "FA-9001", len(document), hashlib.sha256(document).hexdigest(), "token:billing")
-    stored = tmp_path / "var" / "documents" / "default" / "FA-9001.pdf"
+    stored = tmp_path / "var" / "documents" / "default" / f"FA-9001-{body['sha256'][:12]}.pdf"
     assert stored.read_bytes() == document
     got = client.get("/api/invoices/FA-9001/document", headers=billing)
     assert got.status_code == 200 and got.headers["content-type"] == "application/pdf" and got.content == document
@@ -84,6 +84,8 @@ def test_upload_check_store_answer_and_attach(cli: Any, tmp_path: Path, smtp: tu
     replacement = invoice_pdf("Facture FA-9001 rectifiée")
     assert client.put("/api/invoices/FA-9001/document", headers={**billing, **PDF}, content=replacement).json()[
         "sha256"] == hashlib.sha256(replacement).hexdigest()
+    assert client.get("/api/invoices/FA-9001/document", headers=billing).content == replacement
+    assert stored.read_bytes() == document  # the earlier upload is kept beside it
 
     refused = client.put("/api/invoices/FA-9002/document", headers={**billing, **PDF}, content=b"<html>nope</html>")
     assert refused.status_code == 422 and "not a PDF" in refused.json()["detail"]

@@ -2,6 +2,7 @@
 the statement of account (opened with pypdf and read), what a reminder attaches."""
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import date
 from decimal import Decimal
@@ -233,7 +234,10 @@ def test_reminder_attachments_invoice_pdfs_else_the_statement(engine: Any, tmp_p
         uploaded = invoice_pdf("Facture FA-1 téléversée")
         row = store_document(repo, tmp_path / "var", "FA-1", uploaded, "token:billing")
         session.commit()
-        assert Path(row.path) == (tmp_path / "var" / "documents" / "atelier" / "FA-1.pdf").resolve()
+        digest = hashlib.sha256(uploaded).hexdigest()
+        assert (row.sha256, row.size, row.uploaded_by) == (digest, len(uploaded), "token:billing")
+        assert Path(row.path) == (tmp_path / "var" / "documents" / "atelier" / f"FA-1-{digest[:12]}.pdf").resolve()
+        assert Path(row.path).read_bytes() == uploaded
         [(name, data, _)] = reminder_attachments(repo, [by_number["FA-1"], by_number["FA-3"]], date(2026, 11, 25))
         assert (name, data) == ("FA-1.pdf", uploaded)
 

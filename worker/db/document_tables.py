@@ -1,9 +1,9 @@
 """The invoices' documents uploaded over the API (``PUT /api/invoices/{number}/document``).
 
 The PDF itself lives on disk under the settings' data folder, per company
-(``<data_dir>/documents/<company>/<number>.pdf``); the row records where, its size and SHA-256, and who
+(``<data_dir>/documents/<company>/<number>-<sha256 prefix>.pdf``); the row records where, its size and SHA-256, and who
 uploaded it, so a later invoice import without a ``pdf`` column never loses it. One row per invoice:
-a new upload replaces the file and updates the row (the replacement is in the audit log).
+a new upload updates the row to the new file (the earlier one stays on disk; the replacement is audited).
 """
 from __future__ import annotations
 

@@ -107,9 +107,11 @@ def store_document(repo: Repository, data_dir: Path, number: str, data: bytes, a
     as the invoice's document, replacing an earlier upload; audited. Raises DocumentError subclasses."""
     invoice = find_invoice(repo, number)
     pages = check_pdf(data, f"document of {number}")
-    path = documents_folder(data_dir, repo.company.ref) / stored_name(number)
-    write_atomically(path, data)
     digest = hashlib.sha256(data).hexdigest()
+    # named by content: a transaction rolled back never leaves the row naming another file's bytes, and an
+    # earlier upload stays on disk beside the new one
+    path = documents_folder(data_dir, repo.company.ref) / stored_name(number).replace(".pdf", f"-{digest[:12]}.pdf")
+    write_atomically(path, data)
     assert invoice.id is not None
     row = documents_for(repo, [invoice.id]).get(invoice.id)
     replaced = row is not None

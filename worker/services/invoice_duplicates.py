@@ -45,6 +45,8 @@ from worker.services.invoice_documents import (
 
 STAMP = "DUPLICATA"
 LEVEL = "duplicate"  # the outbox rows of duplicates; the reminder planner never looks at them
+# a request whose email failed (or that a person settled as not sent) goes out when it is asked again
+RETRYABLE = ("gave_up", "failed", "cancelled")
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,63}$")
 
 
@@ -229,12 +231,13 @@ def send_duplicate(engine: Engine, company_ref: str | None, number: str, request
                                  row.message_id if row else None)
         if row is not None:
             assert row.id is not None
-            if not claim_outbox(repo, row.id, ("gave_up",)):
+            if not claim_outbox(repo, row.id, RETRYABLE):
                 return DuplicateSent(number, customer.ref, "skipped", "taken by another run", request_key)
             session.refresh(row)
         else:
+            # no invoice ids: the reminders' retry and escalation loops then never take the row for a reminder
             row = ReminderOutbox(key=key, message_key=key[:160], customer_id=customer.id, level=LEVEL,
-                                 channel="email", invoice_ids=[invoice.id], invoice_numbers=[number], advances=[None],
+                                 channel="email", invoice_ids=[], invoice_numbers=[number], advances=[],
                                  amount_due=invoice.amount, currency=invoice.currency, planned_on=as_of,
                                  status="sending", claimed_at=utcnow(), attempts=1)
             try:
@@ -281,7 +284,7 @@ def send_duplicate(engine: Engine, company_ref: str | None, number: str, request
 
 def _not_again(row: ReminderOutbox | None) -> str:
     """Why the request of ``row`` is not sent again (empty: it may be sent)."""
-    if row is None or row.status == "gave_up":
+    if row is None or row.status in RETRYABLE:
         return ""
     if row.status == "sent":
         day = row.sent_at.date().isoformat() if row.sent_at else row.planned_on.isoformat()
@@ -290,4 +293,4 @@ def _not_again(row: ReminderOutbox | None) -> str:
         since = f" since {row.claimed_at:%Y-%m-%d %H:%M} UTC" if row.claimed_at else ""
         return (f"being sent{since}, or the sender stopped while sending it: not sent again automatically "
                 f"(check {row.message_id or 'the mailbox'})")
-    return f"the request is {row.status}"
+    return f"the request is {row.status}: not sent again"
