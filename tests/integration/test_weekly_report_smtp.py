@@ -27,7 +27,7 @@ from sqlmodel import Session, select
 from tests.factories import Camt053, InvoiceSpec, Payment, invoices_csv
 from worker.db.engine import engine_for
 from worker.db.insight_tables import ForecastSnapshot
-from worker.db.tables import Customer, Invoice, Reminder, ReminderInvoice
+from worker.db.tables import AuditEvent, Customer, Invoice, Reminder, ReminderInvoice
 from worker.services.statement_checks import local_today
 
 OWNER, FIRM = "gerant@acme.example.fr", "cabinet@dupont.example.fr"
@@ -227,3 +227,28 @@ def test_two_sends_racing_deliver_one_email(cli: Any, week: Collector, db_url: s
     assert not errors, errors
     assert sorted(s for o in outcomes for s in o) in (["in_progress", "sent"], ["already_sent", "sent"])
     assert len(week.messages) == 1 and len(week.to(OWNER)) == 1
+
+
+def test_a_refused_email_is_tried_again_and_sent_once(cli: Any, week: Collector) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]  # nobody listens there once the socket is closed
+    working = cli.env["LETTRAGE_SMTP_URL"]
+    cli.env["LETTRAGE_SMTP_URL"] = f"smtp://127.0.0.1:{closed}?timeout=2"
+    down = json.loads(cli("--company", "acme", "reports", "weekly", "--week", WEEK, "--send", "--json").stdout)
+    assert [s["status"] for s in down["sent"]] == ["failed", "failed"]
+    assert f"127.0.0.1:{closed}" in down["sent"][0]["error"] and week.messages == []
+    cli.env["LETTRAGE_SMTP_URL"] = working
+    up = json.loads(cli("--company", "acme", "reports", "weekly", "--week", WEEK, "--send", "--json").stdout)
+    assert [s["status"] for s in up["sent"]] == ["sent", "sent"]
+    assert len(week.to(OWNER)) == 1 and len(week.to(FIRM)) == 1
+    with Session(engine_for(cli.env["LETTRAGE_DATABASE_URL"])) as session:  # the audit log holds every try
+        kinds = [e.kind for e in session.exec(select(AuditEvent).where(AuditEvent.kind.like("weekly_report.%")))]
+    assert sorted(kinds) == ["weekly_report.failed", "weekly_report.failed", "weekly_report.sent", "weekly_report.sent"]
+    cli.env["LETTRAGE_SMTP_URL"] = ""
+    done = json.loads(cli("--company", "acme", "reports", "weekly", "--week", WEEK, "--send", "--json").stdout)
+    assert [s["status"] for s in done["sent"]] == ["already_sent", "already_sent"]  # no channel needed for that
+    earlier = (MONDAY - timedelta(weeks=1)).isocalendar()
+    no_smtp = cli("--company", "acme", "reports", "weekly", "--week", f"{earlier[0]}-W{earlier[1]:02d}", "--send",
+                  ok=False)
+    assert no_smtp.exit_code == 1 and "LETTRAGE_SMTP_URL is not set" in no_smtp.stderr

@@ -102,9 +102,13 @@ def send_weekly_report(engine: Engine, settings: Settings, company_ref: str | No
             if key not in known:
                 insert_once(repo, WeeklyReportOutbox(key=key, period=period, audience=audience,
                                                      recipients=list(addresses)))
-    channel = channel or smtp_channel(settings)
+        pending = any(row.status != "sent" for row in report_rows(repo, period) if row.audience in rs.audiences)
+        # Built before anything is claimed: a report that cannot be rendered leaves every row as it was.
+        rendered = render_report(weekly_figures(repo, monday, rs.currency), rs.language,
+                                 settings.templates_dir) if pending else None
+    if rendered is not None:  # no email channel needed when everything went out already
+        channel = channel or smtp_channel(settings)
     outcomes: list[ReportOutcome] = []
-    rendered = None
     for audience in rs.audiences:
         key = f"{period}/{audience}"
         message_id = make_msgid(domain=parseaddr(settings.mail_from or "")[1].rpartition("@")[2] or None)
@@ -127,11 +131,7 @@ def send_weekly_report(engine: Engine, settings: Settings, company_ref: str | No
             session.refresh(row)
             row.message_id = message_id
             repo.add(row)
-        if rendered is None:  # built once, for the first audience that needs it
-            with unit_of_work(engine) as session:
-                repo = Repository(session, resolve_company(session, ref))
-                rendered = render_report(weekly_figures(repo, monday, rs.currency), rs.language,
-                                         settings.templates_dir)
+        assert rendered is not None and channel is not None  # a row not sent at the start made them
         message = Message(to=recipients, subject=rendered.subject, text=rendered.text, html=rendered.html,
                           attachments=((rendered.pdf_name, rendered.pdf, "application/pdf"),), customer_ref=ref,
                           level="weekly_report", message_id=message_id, as_of=monday)
