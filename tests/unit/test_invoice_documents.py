@@ -255,3 +255,49 @@ def test_migration_0004_documents_builds_the_table_the_model_describes(engine: A
     assert not any(columns[name]["nullable"] for name in columns)
     uniques = [sorted(u["column_names"]) for u in found.get_unique_constraints("invoicedocument")]
     assert ["company_id", "invoice_id"] in uniques
+
+
+def test_a_pdf_named_by_url_is_fetched_and_a_bad_answer_skipped(tmp_path: Path) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from worker.db.tables import Invoice
+    from worker.services.invoice_documents import DocumentError, fetch_pdf, original_pdf
+
+    document = invoice_pdf("Facture FA-7 en ligne")
+
+    class Billing(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            answers = {"/FA-7.pdf": (200, "application/pdf", document), "/page.pdf": (200, "text/html", b"<html>")}
+            status, kind, body = answers.get(self.path, (404, "text/plain", b"not found"))
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Billing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        assert fetch_pdf(f"{base}/FA-7.pdf") == document
+        with pytest.raises(DocumentError, match="the answer is not a PDF"):
+            fetch_pdf(f"{base}/page.pdf")
+        with pytest.raises(DocumentError, match="cannot be fetched"):
+            fetch_pdf(f"{base}/absent.pdf")
+
+        def invoice(pdf: str) -> Invoice:
+            return Invoice(company_id=1, customer_id=1, number="FA-7", amount=D("10.00"), issued_on=date(2026, 1, 1),
+                           due_on=date(2026, 1, 31), pdf=pdf)
+
+        found = original_pdf(invoice(f"{base}/FA-7.pdf"), None)
+        assert found is not None and (found.source, found.data) == ("url", document)
+        assert original_pdf(invoice(f"{base}/page.pdf"), None) is None
+        assert original_pdf(invoice(f"{base}/absent.pdf"), None) is None
+        assert original_pdf(invoice(str(tmp_path / "gone.pdf")), None) is None
+    finally:
+        server.shutdown()
+        server.server_close()
