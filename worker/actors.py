@@ -124,3 +124,12 @@ def deliver_webhooks(company_ref: str) -> None:
     from worker.services.webhooks import dispatch
 
     dispatch(_engine(), get_settings().secret_key, company_ref)
+
+
+@dramatiq.actor(**_OPTIONS)
+def deliver_einvoice_statuses(company_ref: str) -> None:
+    """Make the company's missing 212 « Encaissée » messages and send the due ones to its platform (each claimed
+    by a conditional update; a failed one waits for its own backoff, not this task's retries)."""
+    from worker.services.pa_delivery import produce_and_deliver
+
+    produce_and_deliver(_engine(), get_settings().companies_dir, company_ref)

@@ -105,6 +105,9 @@ def run_scheduler(settings: Settings, engine: Engine, once: bool = False, interv
             for ref, day in due_companies(settings, engine, datetime.now(ZoneInfo("UTC"))):
                 log.info("daily sync scheduled", extra={"event": "sync.scheduled", "company": ref, "day": day})
                 _enqueue(settings, engine, ref, day)
+            from worker.services.pa_delivery import schedule_deliveries  # e-invoicing statuses due (retries)
+
+            schedule_deliveries(settings, engine)
             # each company's weekly forecast snapshot, and its weekly report when its day and hour have come
             from worker.services.weekly_report_send import scheduled_pass
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from worker.db.einvoice_tables import EinvoiceData, EinvoiceStatus
 from worker.db.repository import Repository
@@ -173,3 +173,17 @@ def audit_events(repo: Repository, kind: str, subject: str) -> list[AuditEvent]:
     return list(repo.session.execute(select(AuditEvent).where(
         AuditEvent.company_id == repo.company_id, AuditEvent.kind == kind, AuditEvent.subject == subject,
     ).order_by(col(AuditEvent.id))).scalars())
+
+
+def companies_with_due_statuses(session: Session, now: datetime, stuck_before: datetime) -> list[str]:
+    """Refs of the companies with a sent status due to go out (or left ``sending`` by a sender that died)."""
+    from sqlalchemy import and_
+
+    from worker.db.tables import Company
+
+    due = or_(and_(EinvoiceStatus.state == "pending",
+                   or_(col(EinvoiceStatus.next_attempt_at).is_(None), col(EinvoiceStatus.next_attempt_at) <= now)),
+              and_(EinvoiceStatus.state == "sending", EinvoiceStatus.updated_at < stuck_before))
+    return list(session.execute(
+        select(Company.ref).join(EinvoiceStatus, col(EinvoiceStatus.company_id) == Company.id)
+        .where(EinvoiceStatus.direction == "sent", due).distinct().order_by(Company.ref)).scalars())

@@ -39,6 +39,7 @@ from worker.db.uow import unit_of_work
 from worker.errors import ConfigurationError
 from worker.services.companies import resolve_company
 from worker.services.einvoicing_settings import company_einvoicing, pa_config
+from worker.settings import Settings
 
 log = logging.getLogger("lettrage.einvoicing")
 
@@ -196,3 +197,27 @@ def produce_and_deliver(engine: Engine, companies_dir: Path, company_ref: str | 
         log.warning("e-invoicing statuses not produced or sent: %s", exc,
                     extra={"event": "einvoice.sync_failed", "company": company_ref})
         return None
+
+
+def schedule_deliveries(settings: Settings, engine: Engine, now: datetime | None = None) -> list[str]:
+    """The scheduler's step: for each company with statuses due, deliver them (a task per company with a broker,
+    in this process without one). Returns the companies concerned."""
+    from worker.db.einvoice_status_queries import companies_with_due_statuses
+
+    now = now or utcnow()
+    with unit_of_work(engine) as session:
+        refs = companies_with_due_statuses(session, now, now - STUCK_AFTER)
+    for ref in refs:
+        if settings.broker_url:
+            from worker.actors import deliver_einvoice_statuses
+
+            deliver_einvoice_statuses.send(ref)
+        else:
+            from worker.errors import LettrageError
+
+            try:
+                deliver_statuses(engine, settings.companies_dir, ref, now=now)
+            except LettrageError as exc:  # one company's settings never stop the others
+                log.warning("e-invoicing statuses of %s not sent: %s", ref, exc,
+                            extra={"event": "einvoice.delivery_failed", "company": ref})
+    return refs
