@@ -115,6 +115,21 @@ class LineRow(NamedTuple):
     reference: str | None
 
 
+class InvoiceRow(NamedTuple):
+    """An invoice as read for matching: the columns the matcher and its decisions use (no ORM object)."""
+
+    id: int
+    number: str
+    customer_id: int
+    kind: str
+    amount: Decimal
+    currency: str
+    issued_on: date
+    due_on: date
+    payment_reference: str | None
+    status: str
+
+
 class Repository:
     """Company-scoped access to the tables."""
 
@@ -283,6 +298,13 @@ class Repository:
         if credits_only:
             query = query.where(StatementLine.__table__.c.amount > 0)
         return list(self.session.exec(query.order_by(StatementLine.booked_on, StatementLine.id)).scalars())
+
+    def invoice_rows(self) -> list[InvoiceRow]:
+        """Every invoice of the company as plain read-only rows, by id."""
+        c = Invoice.__table__.c  # type: ignore[attr-defined]
+        query = select(c.id, c.number, c.customer_id, c.kind, c.amount, c.currency, c.issued_on, c.due_on,
+                       c.payment_reference, c.status).where(c.company_id == self.company_id).order_by(c.id)
+        return [InvoiceRow(*row) for row in self.session.execute(query)]
 
     def line_rows(self, states: Sequence[str] | None = None, credits_only: bool = False) -> list[LineRow]:
         """``lines`` as plain read-only rows (no ORM objects): what the matcher reads of 100,000 lines."""

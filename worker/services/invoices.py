@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 from worker.db.repository import Repository
 from worker.db.tables import Customer, CustomerIban, Invoice, utcnow
@@ -120,7 +121,15 @@ class InvoiceView:
     status: str
 
 
-def settlement_status(invoice: Invoice, paid: Decimal) -> str:
+class Billed(Protocol):
+    """What the settlement status reads of an invoice (an Invoice, or a plain row of its columns)."""
+
+    status: str
+    kind: str
+    amount: Decimal
+
+
+def settlement_status(invoice: Billed, paid: Decimal) -> str:
     if invoice.status == "cancelled":
         return "cancelled"
     if invoice.kind == "credit_note":
