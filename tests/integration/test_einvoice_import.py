@@ -225,3 +225,13 @@ def test_another_sellers_invoice_is_refused_and_a_factors_account_is_not_the_com
     assert rows(db_url, BankAccount) == []  # the factor's account is not one of the company's
     [data] = rows(db_url, EinvoiceData)
     assert data.payee_iban == "FR7630004000031234567890143"
+
+
+def test_without_the_official_artefacts_an_einvoice_is_refused_clearly(cli: Any, db_url: str, tmp_path: Path) -> None:
+    path = write(tmp_path, "FA-2026-0600.xml", build_cii(sample_spec("FA-2026-0600")))
+    before = table_counts(db_url)
+    result = cli("invoices", "import", path, ok=False)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (f"error: {path}: cannot validate: e-invoice validation needs "
+                                     "LETTRAGE_EINVOICING_RULES_DIR (the folder of the official artefacts)")
+    assert table_counts(db_url) == before
