@@ -229,6 +229,7 @@ def test_another_sellers_invoice_is_refused_and_a_factors_account_is_not_the_com
 
 def test_without_the_official_artefacts_an_einvoice_is_refused_clearly(cli: Any, db_url: str, tmp_path: Path) -> None:
     path = write(tmp_path, "FA-2026-0600.xml", build_cii(sample_spec("FA-2026-0600")))
+    assert cli.json("invoices", "list") == []  # the database made, empty
     before = table_counts(db_url)
     result = cli("invoices", "import", path, ok=False)
     assert result.exit_code == 1
