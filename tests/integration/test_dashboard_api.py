@@ -111,6 +111,7 @@ def test_nobody_else_sees_it(book: Book, tmp_path: Path) -> None:
     anonymous = TestClient(app, base_url="https://testserver", follow_redirects=False)
     assert anonymous.get("/api/dashboard").status_code == 401
     assert anonymous.get("/api/dashboard/version").status_code == 401
+    assert anonymous.get("/api/forecast").status_code == 401
     assert anonymous.get("/companies/acme/dashboard").status_code in (302, 303, 307)
     other = signed_in(app, OTHER_ACCOUNTANT)
     assert other.get("/companies/acme/dashboard").status_code == 404
