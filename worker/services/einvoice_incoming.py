@@ -297,8 +297,10 @@ def pull_statuses(engine: Engine, settings: Settings, company_ref: str | None, c
     """Takes the statuses the company's platform has for it since the last pull (none configured: nothing).
 
     Each platform message in its own transaction, the point reached saved with it; a message that cannot be
-    taken is written to the audit log and listed in ``refused``; a platform that cannot be reached leaves
-    the point where it was and says so in ``error``."""
+    taken is written to the audit log with its content (``einvoice.status_refused``, subject ``pa-flow:<id>``:
+    saved to a file, it can be imported with ``statuses import`` once the cause is cured, e.g. the invoice
+    imported) and listed in ``refused``; a platform that cannot be reached leaves the point where it was and
+    says so in ``error``."""
     from einvoicing.pa_client import PaClient, PaError
 
     report = StatusImport()
@@ -338,7 +340,7 @@ def pull_statuses(engine: Engine, settings: Settings, company_ref: str | None, c
             with unit_of_work(engine) as session:
                 repo = Repository(session, resolve_company(session, ref))
                 repo.audit(AUDIT_REFUSED, subject=subject, actor="platform", reason=str(exc),
-                           updated_at=flow.updated_at)
+                           updated_at=flow.updated_at, payload=flow.content.decode("utf-8", "replace"))
                 _advance(repo, updated, flow.flow_id, None, counted=True)
     _save_pull(engine, ref, None, None, None)
     return report
