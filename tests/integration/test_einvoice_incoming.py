@@ -304,3 +304,17 @@ def test_an_approval_set_before_the_dispute_does_not_end_it(ecli: Any, tmp_path:
     ecli.json("einvoicing", "statuses", "import", write(
         tmp_path, "after.xml", [Status("FA-2026-00001", "205", datetime(2026, 10, 5, 9, 1))]))
     assert set(planned(ecli, "2026-10-06")) == {"FA-2026-00001", "FA-2026-00002"}
+
+
+def test_a_status_about_another_sellers_invoice_is_refused(ecli: Any, tmp_path: Path, db_url: str) -> None:
+    companies = Path(ecli.env["LETTRAGE_DATA_DIR"]) / "companies"
+    companies.mkdir(parents=True, exist_ok=True)
+    status = write(tmp_path, "s.xml", [Status("FA-2026-00001", "205", datetime(2026, 10, 5, 9, 0))])
+    (companies / "default.toml").write_text('[einvoicing]\nsiren = "552100554"\n', encoding="utf-8")
+    counts = table_counts(db_url)
+    result = ecli("einvoicing", "statuses", "import", status, ok=False)
+    assert result.exit_code == 1 and table_counts(db_url) == counts
+    assert result.stderr.strip() == (f"error: {status}: invoice FA-2026-00001 was issued by 100000009 (MDT-129), "
+                                     "not by this company (SIREN 552100554)")
+    (companies / "default.toml").write_text('[einvoicing]\nsiren = "100000009"\n', encoding="utf-8")
+    assert ecli.json("einvoicing", "statuses", "import", status)["received"] == 1
