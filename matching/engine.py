@@ -92,9 +92,12 @@ class _AmountIndex:
 
     def remove(self, amount: Decimal, inv_id: int) -> None:
         ids = self._ids.get(amount)
-        if ids is None or inv_id not in ids:
+        if ids is None:
             return
-        ids.remove(inv_id)
+        at = bisect_left(ids, self._order(inv_id), key=self._order)  # kept in order: no linear search
+        if at == len(ids) or ids[at] != inv_id:
+            return
+        del ids[at]
         if not ids:
             del self._ids[amount]
             del self._keys[bisect_left(self._keys, amount)]

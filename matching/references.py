@@ -114,22 +114,27 @@ def number_keys(number: str) -> dict[str, Strength]:
     parts = runs(number)
     if not parts:
         return {}
+    # Runs are all letters or all digits; each digit run is also read without its leading zeros.
+    digit = [p[0].isdigit() for p in parts]
+    stripped = [(p.lstrip("0") or "0") if d else p for p, d in zip(parts, digit)]
     keys: dict[str, Strength] = {}
     full = "".join(parts)
     full_strength = Strength.FULL if len(full) >= MIN_FULL_LEN else Strength.TAIL
     keys[full] = full_strength
-    keys.setdefault("".join(_strip_zeros(p) for p in parts), full_strength)
-    first_digit = next((i for i, p in enumerate(parts) if p.isdigit()), None)
-    if first_digit is not None and first_digit > 0:
-        digits = "".join(parts[first_digit:])
-        if len(digits) >= MIN_FULL_LEN:
-            keys.setdefault(digits, Strength.DIGITS)
-    numeric = [_strip_zeros(p) for p in parts if p.isdigit()]
-    if len(numeric) >= 2 and len("".join(numeric)) >= MIN_GROUPS_LEN:
-        keys.setdefault("".join(numeric), Strength.DIGITS)
-    last = parts[-1]
-    if last.isdigit():
-        tail = _strip_zeros(last)
+    keys.setdefault("".join(stripped), full_strength)
+    if True in digit:
+        first_digit = digit.index(True)
+        if first_digit > 0:
+            digits = "".join(parts[first_digit:])
+            if len(digits) >= MIN_FULL_LEN:
+                keys.setdefault(digits, Strength.DIGITS)
+        numeric = [s for s, d in zip(stripped, digit) if d]
+        if len(numeric) >= 2:
+            groups = "".join(numeric)
+            if len(groups) >= MIN_GROUPS_LEN:
+                keys.setdefault(groups, Strength.DIGITS)
+    if digit[-1]:
+        tail = stripped[-1]
         if len(tail) >= MIN_TAIL_DIGITS:
             keys.setdefault(tail, Strength.TAIL)
         else:
