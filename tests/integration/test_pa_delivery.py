@@ -83,7 +83,8 @@ def test_errors_first_then_every_status_recorded_once(engine: Engine, tmp_path: 
     assert (kinds.count("einvoice.status_delivered"), kinds.count("einvoice.status_retry")) == (3, 3)
 
 
-def test_a_refusal_fails_for_good(engine: Engine, tmp_path: Path, fake_pa: FakePA) -> None:  # noqa: F811
+def test_a_refusal_fails_for_good_until_retried(engine: Engine, cli: Any, tmp_path: Path,
+                                                fake_pa: FakePA) -> None:  # noqa: F811
     setup_company(engine, **fake_pa.settings())
     made = three_payments(engine, tmp_path)
     fake_pa.fail_next(1, 400)
@@ -93,6 +94,12 @@ def test_a_refusal_fails_for_good(engine: Engine, tmp_path: Path, fake_pa: FakeP
     assert refused.state == "failed" and refused.details["refused"] is True
     assert deliver_statuses(engine, tmp_path / "companies", None, now=now() + timedelta(days=2)).delivered == []
     assert made[0].message_id not in fake_pa.flows
+    assert [i["state"] for i in cli.json("einvoicing", "statuses", "list")] == ["failed", "delivered", "delivered"]
+    again = cli.json("einvoicing", "statuses", "retry", made[0].message_id, made[1].message_id)
+    assert again == {"requeued": [made[0].message_id], "not_failed": [made[1].message_id]}
+    assert deliver_statuses(engine, tmp_path / "companies", None).delivered == [made[0].message_id]
+    assert sorted(fake_pa.flows) == sorted(s.message_id for s in made)
+    assert rows(engine)[0].attempts == 2
 
 
 def sender(env: dict[str, str], cwd: Path, *args: str) -> subprocess.Popen[str]:

@@ -71,6 +71,36 @@ def statuses_list(app: AppContext, invoice: str | None, direction: str | None, a
                   PUBLIC_STATE.get(s.state, s.state), s.amount) for s in rows], right=["amount"])
 
 
+@statuses.command("retry")
+@click.argument("message_ids", nargs=-1)
+@click.option("--all-failed", "all_failed", is_flag=True, help="Every failed status of the company.")
+@json_option
+@company_option
+@pass_app
+def statuses_retry(app: AppContext, message_ids: tuple[str, ...], all_failed: bool, as_json: bool,
+                   company: str | None) -> None:
+    """Put failed sent statuses back in the outbox (same message id), once their cause is fixed."""
+    import getpass
+
+    from worker.db.tables import utcnow
+
+    if not message_ids and not all_failed:
+        raise click.UsageError("name the message ids to send again, or --all-failed")
+    with unit_of_work(app.engine) as session:
+        repo = Repository(session, resolve_company(session, company))
+        found = q.retry_failed(repo, None if all_failed else message_ids, utcnow())
+        for status in found:
+            repo.audit("einvoice.status_requeued", subject=f"invoice:{status.invoice_number}",
+                       actor=f"cli:{getpass.getuser()}", message_id=status.message_id, attempts=status.attempts)
+    requeued = [s.message_id for s in found]
+    missing = [m for m in message_ids if m not in requeued]
+    if as_json:
+        print_json({"requeued": requeued, "not_failed": missing})
+    else:
+        console.print(f"{len(requeued)} status(es) back in the outbox; the next `send` or sync sends them."
+                      + (f" Not failed (or unknown): {', '.join(missing)}" if missing else ""), highlight=False)
+
+
 def _show_delivery(produced: Any, delivered: Any, as_json: bool, where: str) -> None:
     if as_json:
         print_json({"produced": produced.as_json(), **delivered.as_json()})

@@ -187,3 +187,18 @@ def companies_with_due_statuses(session: Session, now: datetime, stuck_before: d
     return list(session.execute(
         select(Company.ref).join(EinvoiceStatus, col(EinvoiceStatus.company_id) == Company.id)
         .where(EinvoiceStatus.direction == "sent", due).distinct().order_by(Company.ref)).scalars())
+
+
+def retry_failed(repo: Repository, message_ids: Iterable[str] | None, now: datetime) -> list[EinvoiceStatus]:
+    """Puts failed sent statuses (those named, or all) back in the outbox, due now; returns them."""
+    query = select(EinvoiceStatus).where(EinvoiceStatus.company_id == repo.company_id,
+                                         EinvoiceStatus.direction == "sent", EinvoiceStatus.state == "failed")
+    if message_ids is not None:
+        query = query.where(col(EinvoiceStatus.message_id).in_(list(message_ids)))
+    found = list(repo.session.execute(query.order_by(col(EinvoiceStatus.id))).scalars())
+    for status in found:
+        status.state, status.next_attempt_at, status.updated_at = "pending", now, now
+        status.details = {k: v for k, v in status.details.items() if k != "refused"}
+        repo.add(status)
+    repo.flush()
+    return found
