@@ -154,6 +154,20 @@ def test_partial_approval_limits_the_amount_due(ecli: Any, tmp_path: Path) -> No
     [status] = ecli.json("einvoicing", "statuses", "import", partial)["statuses"]
     assert status["effect"] == "reminders limited to the approved 800.00 (QTE_ERR 2 jours sur 3 livrés)"
     assert planned(ecli, "2026-10-06") == {"FA-2026-00001": "500.00", "FA-2026-00002": "600.00"}
+    # What the message itself says is due (checked again when it is sent) is limited the same way.
+    from reminders.policy import STANDARD_POLICY
+    from worker.db.repository import Repository
+    from worker.services.companies import resolve_company
+    from worker.services.reminder_context import ContextBuilder
+
+    engine = engine_of(ecli)
+    with Session(engine) as session:
+        repo = Repository(session, resolve_company(session, None))
+        ids = {i.number: i.id for i in repo.invoices()}
+        builder = ContextBuilder(repo, date(2026, 10, 6), None, STANDARD_POLICY, ids.values())
+        assert builder.open_amount(ids["FA-2026-00001"]) == Decimal("500.00")
+        assert builder.open_amount(ids["FA-2026-00002"]) == Decimal("600.00")
+    engine.dispose()
     # Approved excluding VAT at 20 %: 250.00 + 20 % = 300.00, already paid: nothing left to ask for.
     ecli.json("einvoicing", "statuses", "import", write(tmp_path, "cdv-206b.xml", [
         Status("FA-2026-00001", "206", datetime(2026, 10, 6, 10, 0), reason_code="QTE_ERR",
