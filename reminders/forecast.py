@@ -5,18 +5,23 @@ passed in). The method, in plain words:
 
 1. **How late each customer pays.** For every invoice paid in full (payments added up in booking
    order) during the ``history_days`` before ``today``, the days between its due date and the day it
-   was settled (negative: paid early). A customer with at least ``min_history`` such invoices has its
-   own distribution; the company's distribution is every customer's together.
+   was settled (negative: paid early); and for every invoice still unpaid today (due in that period),
+   its age, ``today`` - due date: it will be paid later than that, if ever (a *censored* delay). The
+   distribution of delays is the Kaplan–Meier estimate from both, so invoices left unpaid lower the
+   chances of the delays beyond their age instead of being forgotten (a history made only of paid
+   invoices makes everyone look punctual); what the estimate leaves after the longest delay seen is the
+   chance of being paid later than anything seen, or never. A customer with at least ``min_history``
+   paid invoices has its own distribution; the company's is every customer's together.
 2. **When each open invoice will be paid.** An invoice still open on ``today``, ``a`` days after its
-   due date (``a`` negative when not yet due), can only be paid later than ``a``: its payment day is
-   drawn from the observed delays *greater than* ``a`` (the distribution conditioned on being still
-   unpaid today). The customer's own delays are used when at least ``min_conditional`` of them are
-   greater than ``a``, else the company's; when neither has enough, an invoice not yet due is
-   assumed paid on its due date, and an overdue one later than anything seen before is **doubtful**:
-   it is not expected within the horizon (its amount is reported under ``doubtful``).
-3. **Expected receipts** of a week = the sum over open invoices of their open amount x the share of
-   their possible delays that land in that week; what is expected after the horizon (or never) is
-   ``beyond`` = open total - the weeks' sum, so the figures always add up to the open total.
+   due date (``a`` negative when not yet due), can only be paid later than ``a``: its payment day
+   follows the distribution conditioned on a delay greater than ``a``. The customer's own is used when
+   at least ``min_conditional`` of its paid invoices took longer than ``a``, else the company's; when
+   neither has enough, an invoice not yet due is assumed paid on its due date, and an overdue one later
+   than anything seen before is **doubtful**: it is not expected within the horizon (its amount is
+   reported under ``doubtful``).
+3. **Expected receipts** of a week = the sum over open invoices of their open amount x the probability
+   that their payment lands in that week; what is expected after the horizon (or never) is ``beyond`` =
+   open total - the weeks' sum, so the figures always add up to the open total.
 4. **The range** (``low``–``high``, P10–P90 by default): ``simulations`` outcomes are drawn, each
    invoice paid (whole) in one week picked from its own distribution, independently; each week's
    P10 and P90 of the simulated totals (nearest rank), in exact cents. The random generator is
@@ -36,6 +41,7 @@ the range. :func:`backtest` replays a history week by week with the same two fun
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -102,37 +108,82 @@ def first_week(as_of: date) -> date:
     return week_start(as_of + timedelta(days=1))
 
 
-def days_late_history(invoices: Sequence[InvoiceRecord], payments: Sequence[PaymentRecord], today: date,
-                      history_days: int = 365) -> tuple[dict[str, list[int]], list[int]]:
-    """(delays per customer, the company's delays): days from due date to full settlement of each invoice
-    settled in the ``history_days`` up to ``today`` (payments booked after ``today`` do not exist yet)."""
+@dataclass(frozen=True)
+class Delays:
+    """Days from due date to full settlement of paid invoices, and the ages of unpaid ones (paid later, if ever)."""
+
+    settled: tuple[int, ...] = ()
+    unpaid: tuple[int, ...] = ()
+
+
+def delay_history(invoices: Sequence[InvoiceRecord], payments: Sequence[PaymentRecord], today: date,
+                  history_days: int = 365) -> tuple[dict[str, Delays], Delays]:
+    """(delays per customer, the company's): invoices settled in the ``history_days`` up to ``today``, and
+    invoices issued by ``today``, due in that period and still unpaid then, with their age on ``today``
+    (payments booked after ``today`` do not exist yet). Each list sorted."""
     settled = settled_on(invoices, [p for p in payments if p.paid_on <= today])
     since = today - timedelta(days=history_days)
-    per_customer: dict[str, list[int]] = defaultdict(list)
-    company: list[int] = []
+    paid: dict[str, list[int]] = defaultdict(list)
+    unpaid: dict[str, list[int]] = defaultdict(list)
     for inv in invoices:
-        day = settled.get(inv.number)
-        if day is None or day <= since or inv.issued_on > today:
+        if inv.issued_on > today:
             continue
-        delay = (day - inv.due_on).days
-        per_customer[inv.customer_ref].append(delay)
-        company.append(delay)
-    return dict(per_customer), company
+        day = settled.get(inv.number)
+        if day is not None and day > since:
+            paid[inv.customer_ref].append((day - inv.due_on).days)
+        elif day is None and inv.due_on > since:
+            unpaid[inv.customer_ref].append((today - inv.due_on).days)
+    customers = {ref: Delays(tuple(sorted(paid.get(ref, ()))), tuple(sorted(unpaid.get(ref, ()))))
+                 for ref in {*paid, *unpaid}}
+    return customers, Delays(tuple(sorted(d for ds in paid.values() for d in ds)),
+                             tuple(sorted(a for ages in unpaid.values() for a in ages)))
 
 
-def _distribution(age: int, own: list[int] | None, company: list[int], due_in_future: bool,
-                  settings: ForecastSettings) -> tuple[str, list[int]]:
-    """(basis, possible delays) of an invoice ``age`` days past due and unpaid today."""
-    if own is not None and len(own) >= settings.min_history:
-        later = [d for d in own if d > age]
-        if len(later) >= settings.min_conditional:
-            return "customer", later
-    later = [d for d in company if d > age]
-    if len(later) >= settings.min_conditional:
-        return "company", later
-    if due_in_future:
-        return "due_date", [0]
-    return "doubtful", []
+def survival(delays: Delays) -> tuple[dict[int, Fraction], Fraction]:
+    """Kaplan–Meier: the probability of each delay seen, and what is left after the longest (later or never).
+
+    At each delay ``t`` paid invoices took, the share of those still unpaid at ``t`` (paid at ``t`` or
+    later, or unpaid and at least ``t`` days old) that were paid at ``t``; exact fractions. The lists of
+    ``delays`` are sorted (as :func:`delay_history` makes them)."""
+    settled, unpaid = delays.settled, delays.unpaid
+    left = Fraction(1)
+    masses: dict[int, Fraction] = {}
+    for t in sorted(set(settled)):
+        paid_at_t = bisect_right(settled, t) - bisect_left(settled, t)
+        at_risk = len(settled) - bisect_left(settled, t) + len(unpaid) - bisect_left(unpaid, t)
+        masses[t] = left * Fraction(paid_at_t, at_risk)
+        left -= masses[t]
+    return masses, left
+
+
+class _Curve:
+    """A distribution of delays ready to be cut into weeks: the delays, the running sum of their chances."""
+
+    def __init__(self, delays: Delays) -> None:
+        masses, self.later = survival(delays)
+        self.settled = delays.settled
+        self.days = sorted(masses)
+        self.running = [Fraction(0)]
+        for d in self.days:
+            self.running.append(self.running[-1] + masses[d])
+
+    def longer_than(self, age: int) -> int:
+        """How many paid invoices took more than ``age`` days."""
+        return len(self.settled) - bisect_right(self.settled, age)
+
+    def shares(self, due_on: date, age: int, start: date, horizon: int) -> list[Fraction]:
+        """The chance of payment in each week from ``start`` (then after them, or never), given it took
+        more than ``age`` days already."""
+        first = bisect_right(self.days, age)
+        total = self.running[-1] - self.running[first] + self.later
+        offset = (start - due_on).days  # the delay that pays on the first week's Monday
+        weights = []
+        for w in range(horizon):
+            lo = max(first, bisect_left(self.days, offset + 7 * w))
+            hi = max(first, bisect_right(self.days, offset + 7 * w + 6))
+            weights.append(self.running[hi] - self.running[lo])
+        weights.append(total - sum(weights, Fraction(0)))
+        return [x / total for x in weights]
 
 
 def _percentile(sorted_values: Sequence[int], percent: int) -> int:
@@ -153,10 +204,12 @@ def forecast_receipts(invoices: Sequence[InvoiceRecord], payments: Sequence[Paym
                       currency: str = "EUR", settings: ForecastSettings | None = None) -> Forecast:
     """The expected receipts per week of the invoices of ``currency`` open on ``today`` (see the module)."""
     settings = settings or ForecastSettings()
-    own, company = days_late_history(invoices, payments, today, settings.history_days)
+    own, company = delay_history(invoices, payments, today, settings.history_days)
     start = first_week(today)
     horizon = settings.weeks
-    rows: list[tuple[int, list[int]]] = []  # (open cents, count of delays per week index, last = beyond)
+    curves: dict[str, _Curve] = {}
+    shares_of: dict[tuple[str, date], list[Fraction]] = {}  # invoices of one basis and due date share them
+    rows: list[tuple[int, list[Fraction]]] = []  # (open cents, chance per week index, last = beyond)
     basis: dict[str, int] = defaultdict(int)
     open_cents = doubtful_cents = 0
     expected = [Fraction(0)] * horizon
@@ -164,20 +217,29 @@ def forecast_receipts(invoices: Sequence[InvoiceRecord], payments: Sequence[Paym
         cents = int(item.open_amount.scaleb(2).to_integral_value(rounding=ROUND_HALF_UP))
         open_cents += cents
         age = (today - item.due_on).days
-        kind, delays = _distribution(age, own.get(item.customer_ref), company, item.due_on > today, settings)
+        mine = own.get(item.customer_ref)
+        choices = [] if mine is None or len(mine.settled) < settings.min_history else [
+            ("customer", f"customer:{item.customer_ref}", mine)]
+        for kind, key, delays in [*choices, ("company", "company", company)]:
+            if key not in curves:
+                curves[key] = _Curve(delays)
+            if curves[key].longer_than(age) >= settings.min_conditional:
+                if (key, item.due_on) not in shares_of:
+                    shares_of[(key, item.due_on)] = curves[key].shares(item.due_on, age, start, horizon)
+                shares = shares_of[(key, item.due_on)]
+                break
+        else:
+            if item.due_on > today:  # nothing to go by: paid on its due date
+                kind, index = "due_date", min((item.due_on - start).days // 7, horizon)
+                shares = [Fraction(int(w == index)) for w in range(horizon + 1)]
+            else:
+                kind, shares = "doubtful", [Fraction(0)] * horizon + [Fraction(1)]
+                doubtful_cents += cents
         basis[kind] += 1
-        counts = [0] * (horizon + 1)
-        if not delays:
-            doubtful_cents += cents
-            counts[horizon] = 1
-        for d in delays:
-            index = ((item.due_on + timedelta(days=d)) - start).days // 7
-            counts[min(index, horizon)] += 1
-        total = sum(counts)
         for w in range(horizon):
-            if counts[w]:
-                expected[w] += Fraction(cents * counts[w], total)
-        rows.append((cents, counts))
+            if shares[w]:
+                expected[w] += cents * shares[w]
+        rows.append((cents, shares))
     lows, highs = _simulate(rows, horizon, settings, seed=today.toordinal())
     weeks = tuple(ForecastWeek(start + timedelta(weeks=w), _cents(expected[w]), _cents(lows[w]), _cents(highs[w]))
                   for w in range(horizon))
@@ -186,7 +248,7 @@ def forecast_receipts(invoices: Sequence[InvoiceRecord], payments: Sequence[Paym
                     _cents(doubtful_cents), len(rows), dict(basis))
 
 
-def _simulate(rows: list[tuple[int, list[int]]], horizon: int, settings: ForecastSettings,
+def _simulate(rows: list[tuple[int, list[Fraction]]], horizon: int, settings: ForecastSettings,
               seed: int) -> tuple[list[int], list[int]]:
     """Per week, the low and high percentiles (in cents) of ``simulations`` drawn outcomes."""
     import numpy as np
@@ -197,8 +259,8 @@ def _simulate(rows: list[tuple[int, list[int]]], horizon: int, settings: Forecas
     totals = np.zeros((settings.simulations, horizon + 1), dtype=np.int64)
     for begin in range(0, len(rows), settings.chunk):
         chunk = rows[begin:begin + settings.chunk]
-        counts = np.array([c for _, c in chunk], dtype=np.float64)
-        cumulative = np.cumsum(counts, axis=1) / counts.sum(axis=1, keepdims=True)
+        shares = np.array([[float(p) for p in c] for _, c in chunk], dtype=np.float64)
+        cumulative = np.cumsum(shares, axis=1)
         cumulative[:, -1] = 1.0  # no rounding gap at the end
         amounts = np.array([cents for cents, _ in chunk], dtype=np.int64)
         draws = rng.random((settings.simulations, len(chunk)))

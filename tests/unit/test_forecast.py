@@ -3,17 +3,20 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
 from reminders.forecast import (
+    Delays,
     Forecast,
     ForecastSettings,
     ForecastWeek,
-    days_late_history,
+    delay_history,
     first_week,
     forecast_errors,
     forecast_receipts,
+    survival,
 )
 from reminders.reports import InvoiceRecord, PaymentRecord
 
@@ -62,8 +65,8 @@ def test_a_customer_who_always_pays_ten_days_late() -> None:
     assert sum(w.expected for w in f.weeks) == Decimal("1250.40")
     assert f.open_total == Decimal("1250.40") and f.beyond == Decimal("0.00")
     assert f.basis == {"customer": 1}
-    own, company = days_late_history(invoices, payments, TODAY)
-    assert own == {"C10": [10] * 6} and company == [10] * 6
+    own, company = delay_history(invoices, payments, TODAY)
+    assert own == {"C10": Delays((10,) * 6, (-7,))} and company == Delays((10,) * 6, (-7,))
 
 
 def test_shares_follow_the_customers_delays_and_the_range_the_simulations() -> None:
@@ -111,8 +114,26 @@ def test_an_invoice_later_than_anything_seen_is_doubtful() -> None:
     invoices.append(_open("C10-NEXT", "C10", date(2026, 12, 2), "250.00"))
     f = forecast_receipts(invoices, payments, TODAY)
     assert f.doubtful == Decimal("500.00") and f.open_total == Decimal("750.00")
-    assert f.beyond == Decimal("500.00") and sum(w.expected for w in f.weeks) == Decimal("250.00")
     assert f.basis == {"doubtful": 1, "customer": 1}
+    # The ancient one also tells about the next: of the 7 invoices that got 10 days old, 6 were paid then.
+    assert _week(f, date(2026, 12, 7)).expected == Decimal("214.29")  # 250 x 6/7
+    assert f.beyond == Decimal("535.71") and sum(w.expected for w in f.weeks) == Decimal("214.29")
+
+
+def test_kaplan_meier_counts_the_unpaid_as_later_than_their_age() -> None:
+    masses, later = survival(Delays((0, 0, 10, 10, 20), (7,)))
+    # at 0: 2 paid of 6 at risk; at 10: 2 of the 3 left (the unpaid one is only known to pass 7 days)
+    assert masses == {0: Fraction(1, 3), 10: Fraction(4, 9), 20: Fraction(2, 9)} and later == 0
+    masses, later = survival(Delays((0,) * 6, (30, 30)))
+    assert masses == {0: Fraction(3, 4)} and later == Fraction(1, 4)
+    invoices, payments = _paid_history("K", [0] * 6)
+    invoices += [_open("K-OLD1", "K", TODAY - timedelta(days=30), "50.00"),
+                 _open("K-OLD2", "K", TODAY - timedelta(days=30), "50.00"),
+                 _open("K-NEW", "K", date(2026, 12, 9), "800.00")]
+    f = forecast_receipts(invoices, payments, TODAY)
+    # K-NEW: paid on its due date with 3 chances in 4 (6 of the 8 invoices were); the old ones are doubtful
+    assert _week(f, date(2026, 12, 7)).expected == Decimal("600.00")
+    assert (f.beyond, f.doubtful, f.basis) == (Decimal("300.00"), Decimal("100.00"), {"doubtful": 2, "customer": 1})
 
 
 def test_without_any_history_an_invoice_is_expected_on_its_due_date() -> None:
@@ -125,9 +146,9 @@ def test_part_payments_history_window_and_currency() -> None:
     invoices, payments = _paid_history("C10", [10] * 6)
     old_inv, old_pay = _paid_history("C10", [50] * 6, start=date(2025, 1, 6), prefix="Q")  # settled over a year ago
     invoices, payments = invoices + old_inv, payments + old_pay
-    own, _ = days_late_history(invoices, payments, TODAY)
-    assert own["C10"] == [10] * 6
-    assert days_late_history(invoices, payments, TODAY, history_days=1000)[0]["C10"] == [10] * 6 + [50] * 6
+    own, _ = delay_history(invoices, payments, TODAY)
+    assert own["C10"] == Delays((10,) * 6)
+    assert delay_history(invoices, payments, TODAY, history_days=1000)[0]["C10"] == Delays((10,) * 6 + (50,) * 6)
     invoices.append(_open("C10-PART", "C10", date(2026, 12, 2), "1000.00"))
     payments.append(PaymentRecord("C10-PART", date(2026, 11, 20), Decimal("400.00")))
     payments.append(PaymentRecord("C10-PART", date(2026, 11, 30), Decimal("50.00")))  # not booked yet today
