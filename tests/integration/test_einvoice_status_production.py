@@ -230,3 +230,21 @@ def test_a_company_without_siren_sends_nothing(engine: Engine, tmp_path: Path) -
     invoice = add_invoice(engine, "FA-N", [("20.00", "100.00", "20.00")])
     pay(engine, invoice, "120.00", date(2026, 11, 3))
     assert produce(engine, tmp_path).created == [] and sent(engine) == []
+
+
+def test_a_status_made_meanwhile_by_another_run_is_not_made_twice(engine: Engine, tmp_path: Path) -> None:
+    setup_company(engine)
+    invoice = add_invoice(engine, "FA-2026-0009", [("20.00", "100.00", "20.00")])
+    allocation = pay(engine, invoice, "120.00", date(2026, 11, 2))
+    produce(engine, tmp_path)
+    (first,) = sent(engine)
+    from worker.db import einvoice_status_queries as q
+
+    with unit_of_work(engine) as session:  # the same key, as a concurrent scan would insert it
+        repo = Repository(session, resolve_company(session, None))
+        twin = EinvoiceStatus(invoice_id=invoice, invoice_number="FA-2026-0009", code="212", label="Encaissée",
+                              direction="sent", key=first.key, message_id="other-id", at=first.at,
+                              allocation_id=allocation)
+        assert q.insert_status(repo, twin) is False
+        repo.audit("still.usable", subject="x")  # the transaction goes on after the refused insert
+    assert [s.message_id for s in sent(engine)] == [first.message_id]

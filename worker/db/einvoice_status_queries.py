@@ -71,12 +71,14 @@ def sent_by_key(repo: Repository, allocation_ids: Iterable[int] | None = None) -
 
 def insert_status(repo: Repository, row: EinvoiceStatus) -> bool:
     """Adds the status unless one with its key (or message id) exists; False when it already did."""
-    repo.add(row)
+    repo.session.flush()  # what is pending already is not the savepoint's to lose
     try:
         with repo.session.begin_nested():
-            repo.session.flush([row])
+            repo.add(row)
+            repo.session.flush()
     except IntegrityError:
-        repo.session.expunge(row)
+        if row in repo.session:
+            repo.session.expunge(row)
         return False
     return True
 

@@ -184,6 +184,8 @@ def _undo(repo: Repository, cash: q.CashIn, original: EinvoiceStatus, settings: 
         _add(reported, tuple((a["rate"], -Decimal(a["amount"])) for a in original.amounts))
         return
     undone_at = allocation.undone_at or now
+    if undone_at.tzinfo is None:  # SQLite gives timestamps back without their zone (stored in UTC)
+        undone_at = undone_at.replace(tzinfo=UTC)
     amounts = tuple((a["rate"], -Decimal(a["amount"])) for a in original.amounts)
     message = PaymentReceived(
         message_id=_message_id(settings.siren, "212C", allocation.id),
