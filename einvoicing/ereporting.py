@@ -79,7 +79,8 @@ class PaymentReport:
 
     def totals(self) -> dict[str, Decimal]:
         out: dict[str, Decimal] = defaultdict(Decimal)
-        for item in (*self.invoices, *self.days):
+        items: tuple[InvoicePayment | DayTotal, ...] = (*self.invoices, *self.days)
+        for item in items:
             for rate, amount in item.amounts:
                 out[rate] += amount
         return dict(sorted(out.items(), key=lambda kv: -Decimal(kv[0])))
@@ -145,7 +146,8 @@ def report_xml(report: PaymentReport) -> bytes:
     """The flow 10 payments report, written by pyfrctc and checked by it against the flow 10 XSD."""
     from pyfrctc import generate_ereporting_payments
 
-    for item in (*report.invoices, *report.days):
+    items: tuple[InvoicePayment | DayTotal, ...] = (*report.invoices, *report.days)
+    for item in items:
         if any(amount < 0 for _, amount in item.amounts):
             raise EreportingError("a payments report cannot hold a negative amount (issue a corrective report)")
     data = {
@@ -162,7 +164,7 @@ def report_xml(report: PaymentReport) -> bytes:
                              for rate, amount in d.amounts]} for d in report.days],
     }
     try:
-        return generate_ereporting_payments(data, check_xsd=True)  # type: ignore[no-any-return]
+        return bytes(generate_ereporting_payments(data, check_xsd=True))
     except Exception as exc:  # noqa: BLE001 - pyfrctc raises plain Exception on an XSD failure
         raise EreportingError(f"e-reporting XML refused by the flow 10 schema: {exc}") from None
 
