@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from reminders.reports import AGE_BUCKETS
+from reminders.reports import AGE_BUCKETS, BUCKET_LABELS
 from worker.db.engine import engine_for
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
@@ -60,7 +60,7 @@ def _translator(language: str) -> Callable[[str], str]:
     base = translator(language)
     if language == "fr":
         return lambda text: FRENCH.get(text) or base(text)
-    return base
+    return lambda text: BUCKET_LABELS.get(text) or base(text)  # "1–30 days" rather than the key "1-30"
 
 
 def bucket_bars(buckets: dict[str, str]) -> list[dict[str, Any]]:
