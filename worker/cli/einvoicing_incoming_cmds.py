@@ -7,6 +7,7 @@ What each status does to reminders is in worker/services/einvoice_incoming.py.
 from __future__ import annotations
 
 import click
+from sqlalchemy.exc import IntegrityError
 
 from worker.cli.commands import _read
 from worker.cli.einvoicing_cmds import pass_app, statuses
@@ -30,9 +31,15 @@ def statuses_import(app: AppContext, files: tuple[str, ...], as_json: bool, comp
     invoice's reminders, 205 lifts that pause, 206 limits them to the approved amount, 210/213 stop them
     and tell the billing tool, 211 postpones them by the announced-payment delay."""
     data = [(path, _read(path)) for path in files]
-    with unit_of_work(app.engine) as session:
-        repo = Repository(session, resolve_company(session, company))
-        report = import_status_files(repo, data, app.settings, actor=ACTOR)
+    for attempt in (1, 2):  # a concurrent import of the same statuses (unique message id): the retry skips them
+        try:
+            with unit_of_work(app.engine) as session:
+                repo = Repository(session, resolve_company(session, company))
+                report = import_status_files(repo, data, app.settings, actor=ACTOR)
+            break
+        except IntegrityError:
+            if attempt == 2:
+                raise
     if as_json:
         print_json({"received": report.received, "unchanged": report.unchanged,
                     "statuses": [s.as_json() for s in report.statuses]})

@@ -36,6 +36,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 
 from einvoicing import codes
 from einvoicing.cdar_reader import CdarError, CdarMessage, ReceivedStatus, approved_amount, read_cdar
@@ -329,12 +330,8 @@ def pull_statuses(engine: Engine, settings: Settings, company_ref: str | None, c
             continue
         try:
             message = read_cdar(flow.content, f"platform message {flow.flow_id}", settings.einvoicing_rules_dir)
-            with unit_of_work(engine) as session:
-                repo = Repository(session, resolve_company(session, ref))
-                taken = take_messages(repo, [(f"platform message {flow.flow_id}", flow.content, message)],
-                                      einvoicing, "platform", source="pull")
-                _advance(repo, updated, flow.flow_id, None, counted=taken.received > 0)
-            report.statuses.extend(taken.statuses)
+            report.statuses.extend(_take_flow(engine, ref, flow.flow_id, flow.content, message, updated,
+                                              einvoicing).statuses)
         except (CdarError, LettrageError) as exc:
             report.refused.append(str(exc))
             with unit_of_work(engine) as session:
@@ -344,6 +341,24 @@ def pull_statuses(engine: Engine, settings: Settings, company_ref: str | None, c
                 _advance(repo, updated, flow.flow_id, None, counted=True)
     _save_pull(engine, ref, None, None, None)
     return report
+
+
+def _take_flow(engine: Engine, ref: str, flow_id: str, content: bytes, message: CdarMessage,
+               updated: datetime | None, einvoicing: EinvoicingSettings) -> StatusImport:
+    """One platform message in its own transaction, with the pull point. Another run storing the same
+    statuses meanwhile (unique message id) makes it fail once; the second try finds them known."""
+    for attempt in (1, 2):
+        try:
+            with unit_of_work(engine) as session:
+                repo = Repository(session, resolve_company(session, ref))
+                taken = take_messages(repo, [(f"platform message {flow_id}", content, message)], einvoicing,
+                                      "platform", source="pull")
+                _advance(repo, updated, flow_id, None, counted=taken.received > 0)
+            return taken
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def pull_for_sync(engine: Engine, settings: Settings, company_ref: str) -> dict[str, Any]:
