@@ -79,7 +79,7 @@ def test_the_page_shows_the_apis_figures_and_follows_a_sync(page: Any, site: tup
     assert api["open_receivables"] == "1410.00"
     assert page.inner_text("#kpi-open") == "€1,410.00"  # as people read it
     assert page.locator("#chart-buckets rect").count() == 5 and page.locator("#chart-forecast rect").count() == 13
-    assert "1–30 days" in page.inner_text("#chart-buckets") and "€1,410.00" in page.inner_text("#chart-buckets")
+    assert "1–30 days" in page.text_content("#chart-buckets") and "€1,410.00" in page.text_content("#chart-buckets")
     page.evaluate("window.lettrageMarker = 'still the same page'")
 
     sync_a_payment(book.db_url, tmp_path / "sync-var")
