@@ -248,3 +248,41 @@ def test_a_status_made_meanwhile_by_another_run_is_not_made_twice(engine: Engine
         assert q.insert_status(repo, twin) is False
         repo.audit("still.usable", subject="x")  # the transaction goes on after the refused insert
     assert [s.message_id for s in sent(engine)] == [first.message_id]
+
+
+def test_an_accepted_review_decision_makes_its_212_at_once(
+        engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LETTRAGE_COMPANIES_DIR", str(tmp_path / "companies"))
+    from worker.settings import get_settings
+
+    get_settings.cache_clear()
+    setup_company(engine)
+    invoice = add_invoice(engine, "FA-2026-0010", [("20.00", "100.00", "20.00"), ("10.00", "50.00", "5.00")])
+    allocation = pay(engine, invoice, "175.00", date(2026, 11, 6))
+    with unit_of_work(engine) as session:  # the line waits for review instead
+        from worker.db.tables import Allocation, ReviewItem
+
+        found = session.get(Allocation, allocation)
+        assert found is not None
+        line_id = found.line_id
+        session.delete(found)
+        session.flush()
+        repo = Repository(session, resolve_company(session, None))
+        item = ReviewItem(line_id=line_id, candidates=[{"invoices": [
+            {"invoice_id": invoice, "invoice": "FA-2026-0010", "allocated": "175.00", "write_off": "0"}],
+            "score": 0.7, "reasons": ["amount"]}], reasons=["weak reference"])
+        repo.add(item)
+        repo.flush()
+        item_id = item.id
+    assert item_id is not None
+    with unit_of_work(engine) as session:
+        decided = review.accept(Repository(session, resolve_company(session, None)), item_id,
+                                actor="user:alice@cabinet.fr")
+    (status,) = sent(engine)
+    assert status.allocation_id == decided.allocation_ids[0] and status.amount == Decimal("175.00")
+    assert status.amounts == [{"rate": "20.00", "amount": "120.00"}, {"rate": "10.00", "amount": "55.00"}]
+    assert status.details["allocation_status"] == "confirmed"
+    with unit_of_work(engine) as session:
+        created = [e for e in session.execute(select(AuditEvent)).scalars() if e.kind == "einvoice.status_created"]
+    assert [e.actor for e in created] == ["user:alice@cabinet.fr"]
+    get_settings.cache_clear()

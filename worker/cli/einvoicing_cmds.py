@@ -111,6 +111,8 @@ def _show_delivery(produced: Any, delivered: Any, as_json: bool, where: str) -> 
                   f"{len(delivered.failed)} failed.", highlight=False)
     for problem in produced.problems:
         console.print(f"  not produced: {problem}", highlight=False)
+    for error in delivered.errors:
+        console.print(f"  note: {error}", highlight=False)
 
 
 @einvoicing.command("send")

@@ -92,6 +92,8 @@ def deliver_statuses(engine: Engine, companies_dir: Path, company_ref: str | Non
         ref = company.ref
         config = pa_config(company_einvoicing(company.settings, companies_dir, ref))
         if config is None:
+            result.errors.append("no platform API configured ([einvoicing] pa_url): the statuses wait for "
+                                 "`lettrage einvoicing export --to DIR`")
             return result
         now = now or utcnow()
         todo = _claimable(Repository(session, company), now, stuck_after)
