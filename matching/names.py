@@ -129,6 +129,7 @@ class NameIndex:
         # Candidates come from shared words, never from comparing every name (100,000 lines against
         # 20,000 customers would be two billion comparisons).
         self._by_word: dict[str, list[int]] = {}
+        self._posting_sets: dict[str, frozenset[int]] = {}
         self._by_words: dict[frozenset[str], list[int]] = {}
         for i, normalised in enumerate(self._normalised):
             words = frozenset(normalised.split())
@@ -139,19 +140,36 @@ class NameIndex:
     def _candidates(self, normalised: str) -> dict[int, str]:
         """Names sharing a not-too-common word with the payer's, or made only of the payer's words."""
         words = sorted(set(normalised.split()))
-        postings = sorted((self._by_word.get(w, []) for w in words), key=len)
-        found: set[int] = set()
-        for posting in postings[:2]:  # the payer's two rarest words (a misspelt one finds nobody)
-            found.update(posting)
-        if len(found) > MAX_NAME_CANDIDATES and len(postings) >= 2:  # common words: names holding both
-            found = set(postings[0]).intersection(postings[1])
+        by_word = self._by_word
+        ranked = sorted(words, key=lambda w: len(by_word.get(w, ())))  # rarest first; unknown words first of all
+        postings = [by_word.get(w, ()) for w in ranked]
+        found: set[int]
+        if len(postings) >= 2 and len(postings[1]) > MAX_NAME_CANDIDATES:
+            # The two rarest words together name too many: names holding both (their union is never built).
+            found = set(self._posting_set(ranked[0]) & self._posting_set(ranked[1]))
             if not found and len(postings[0]) <= 3 * MAX_NAME_CANDIDATES:  # the rarer word may be misspelt
                 found = set(postings[0])
+        else:
+            found = set()
+            for posting in postings[:2]:  # the payer's two rarest words (a misspelt one finds nobody)
+                found.update(posting)
+            if len(found) > MAX_NAME_CANDIDATES and len(postings) >= 2:  # common words: names holding both
+                found = set(postings[0]).intersection(postings[1])
+                if not found and len(postings[0]) <= 3 * MAX_NAME_CANDIDATES:
+                    found = set(postings[0])
         if len(words) <= MAX_SUBSET_WORDS:  # "LEFEVRE" inside "TRANSPORTS LEFEVRE", however common
-            for size in range(1, len(words) + 1):
-                for combo in combinations(words, size):
+            known = [w for w in words if w in by_word]  # a word no name holds is in no name's word set
+            for size in range(1, len(known) + 1):
+                for combo in combinations(known, size):
                     found.update(self._by_words.get(frozenset(combo), ()))
         return {i: self._normalised[i] for i in sorted(found)}
+
+    def _posting_set(self, word: str) -> frozenset[int]:
+        """The names holding ``word``, as a set kept for the run (common words come back again and again)."""
+        cached = self._posting_sets.get(word)
+        if cached is None:
+            cached = self._posting_sets[word] = frozenset(self._by_word.get(word, ()))
+        return cached
 
     def search(self, payer: str | None, threshold: float) -> dict[int, NameHit]:
         """Customers whose name scores at least ``threshold`` against ``payer``.

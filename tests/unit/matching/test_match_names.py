@@ -84,3 +84,17 @@ def test_aliases_are_searched_and_reason_is_readable() -> None:
     assert found[1].reason() == "payer name 'SARL DUPONT' ~ 'Dupont SARL' (100)"
     assert set(index.search("DUPONT HOLDING", 85)) == {1}
     assert index.search(None, 85) == {}
+
+
+def test_common_words_find_the_names_holding_both_and_the_names_made_of_them() -> None:
+    """Both payer words are in over 100 names: only names holding both are compared (never the union),
+    and a name made only of the payer's words is found however common they are."""
+    towns = [f"VILLE{i}" for i in range(150)]
+    names = [customer(i, f"Transports {town}") for i, town in enumerate(towns, start=1)]
+    names += [customer(1000 + i, f"Garage Lyon {town}") for i, town in enumerate(towns)]
+    names += [customer(5000, "Transports Lyon"), customer(5001, "Transports Martin Lyon")]
+    index = NameIndex(names)
+    hits = index.search("TRANSPORTS LYON", 85)
+    assert set(hits) == {5000, 5001}
+    assert hits[5000].full == 100.0
+    assert index.search("TRANSPORTS LYON", 85) == hits  # the second search (cached) says the same
