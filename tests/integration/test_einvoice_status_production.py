@@ -203,9 +203,11 @@ def test_no_212_for_goods_debits_credit_notes_consumers_or_fees(engine: Engine, 
         pay(engine, invoice, "120.00" if invoice != plain else "100.00", date(2026, 11, 3))
     pay(engine, credit, "-20.00", date(2026, 11, 3), line_amount="100.00")  # a credit note offset
     pay(engine, fee, "117.50", date(2026, 11, 4), write_off="2.50")  # 2.50 kept by the bank
+    fee_only = add_invoice(engine, "FA-F2", [("20.00", "100.00", "20.00")])
+    pay(engine, fee_only, "0.00", date(2026, 11, 4), write_off="1.20", line_amount="0.01")  # only a difference
     result = produce(engine, tmp_path)
     assert dict(result.skipped) == {"goods: VAT due on delivery": 1, "VAT on debits": 1, "credit note": 2,
-                                    "consumer or foreign buyer: e-reporting": 1}
+                                    "consumer or foreign buyer: e-reporting": 1, "not cash received": 1}
     (only,) = sent(engine)
     assert only.invoice_number == "FA-F" and only.amount == Decimal("117.50")  # the cash, never the fee
 
