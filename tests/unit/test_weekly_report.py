@@ -78,9 +78,9 @@ def test_rendered_in_french_and_in_english() -> None:
     assert fr.subject == "Encaissements de la semaine 2026-W47 – Atelier Acme SARL"
     assert "1\u00a0123,45\u00a0€" in fr.html and "Traiteur Morel" in fr.html and "61.5" in fr.html
     assert "Reçu sur les comptes: 1\u00a0123,45\u00a0€" in fr.text
-    assert "first_reminder: 0 · 0 factures · 0,00\u00a0€ · encaissé ensuite 1\u00a0000,00\u00a0€" in fr.text
+    assert "1re relance: 0 · 0 factures · 0,00\u00a0€ · encaissé ensuite 1\u00a0000,00\u00a0€" in fr.text
     assert fr.pdf_name == "rapport-hebdomadaire-2026-W47.pdf" and fr.pdf == b""
     en = render_report(FIGURES, "en")
     assert en.subject == "Collections, week 2026-W47 – Atelier Acme SARL"
-    assert "€1,123.45" in en.html and "100.0 %" in en.html
+    assert "€1,123.45" in en.html and "100.0 %" in en.html and "First reminder" in en.html
     assert en.pdf.startswith(b"%PDF") and en.pdf_name == "weekly-report-2026-W47.pdf"

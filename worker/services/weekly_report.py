@@ -277,6 +277,16 @@ LABELS = {
 }
 
 
+LEVEL_NAMES = {
+    "fr": {"courteous": "Rappel courtois", "first_reminder": "1re relance", "second_reminder": "2e relance",
+           "call": "Appel", "formal_notice": "Mise en demeure", "payment_plan": "Échéancier proposé",
+           "legal_file": "Dossier contentieux"},
+    "en": {"courteous": "Courtesy email", "first_reminder": "First reminder", "second_reminder": "Second reminder",
+           "call": "Call", "formal_notice": "Formal notice", "payment_plan": "Payment plan offer",
+           "legal_file": "Legal file"},
+}
+
+
 @dataclass(frozen=True)
 class RenderedReport:
     subject: str
@@ -295,7 +305,8 @@ def render_report(figures: dict[str, Any], language: str = "fr", template_dir: P
     labels = LABELS[language]
     money = env.filters["money_en" if language == "en" else "money"]
     variables = {"f": figures, "L": labels, "lang": language,
-                 "m": lambda value: money(Decimal(value), figures["currency"])}
+                 "m": lambda value: money(Decimal(value), figures["currency"]),
+                 "level": lambda code: LEVEL_NAMES[language].get(code, code)}
     html = env.get_template("weekly_report.html.j2").render(variables)
     text = env.get_template("weekly_report.txt.j2").render(variables)
     subject = labels["subject"].format(period=figures["period"], company=figures["company_name"])
