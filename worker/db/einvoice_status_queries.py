@@ -153,16 +153,19 @@ def credit_lines(repo: Repository, booked_from: date, booked_to: date) -> list[S
     ).order_by(col(StatementLine.booked_on), col(StatementLine.id))).scalars())
 
 
-def reported_by_invoice(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, dict[str, Decimal]]:
-    """Per invoice, the amounts per VAT rate its sent 212 messages (and their corrections) report so far."""
-    ids = list(set(invoice_ids))
+def reported_by_invoice(repo: Repository, invoice_ids: Iterable[int] | None) -> dict[int, dict[str, Decimal]]:
+    """Per invoice (those named, or all), the amounts per VAT rate its sent 212 messages (and their
+    corrections) report so far."""
     out: dict[int, dict[str, Decimal]] = {}
-    if not ids:
-        return out
-    rows = repo.session.execute(select(EinvoiceStatus).where(
-        EinvoiceStatus.company_id == repo.company_id, EinvoiceStatus.direction == "sent",
-        EinvoiceStatus.code == "212", col(EinvoiceStatus.invoice_id).in_(ids))).scalars()
-    for row in rows:
+    query = select(EinvoiceStatus).where(EinvoiceStatus.company_id == repo.company_id,
+                                         EinvoiceStatus.direction == "sent", EinvoiceStatus.code == "212",
+                                         col(EinvoiceStatus.invoice_id).is_not(None))
+    if invoice_ids is not None:
+        ids = list(set(invoice_ids))
+        if not ids:
+            return out
+        query = query.where(col(EinvoiceStatus.invoice_id).in_(ids))
+    for row in repo.session.execute(query).scalars():
         assert row.invoice_id is not None
         per_rate = out.setdefault(row.invoice_id, {})
         for part in row.amounts:

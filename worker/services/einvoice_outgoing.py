@@ -102,8 +102,12 @@ def produce_payment_statuses(repo: Repository, companies_dir: Path, *, allocatio
     cash_ins = q.cash_ins(repo, ids)
     if not cash_ins:
         return result
-    existing = q.sent_by_key(repo, [c.allocation.id for c in cash_ins if c.allocation.id is not None])
-    reported = q.reported_by_invoice(repo, [c.invoice.id for c in cash_ins if c.invoice.id is not None])
+    # A full scan reads every sent status once; a scan of a few allocations (a review decision) only theirs.
+    scoped = ids is not None
+    existing = q.sent_by_key(repo, [c.allocation.id for c in cash_ins if c.allocation.id is not None]
+                             if scoped else None)
+    reported = q.reported_by_invoice(repo, [c.invoice.id for c in cash_ins if c.invoice.id is not None]
+                                     if scoped else None)
     tz = ZoneInfo(repo.company.timezone)
     for cash in cash_ins:
         allocation = cash.allocation
