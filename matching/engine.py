@@ -268,7 +268,8 @@ class Matcher:
 
         groups: list[tuple[int, ...]] = []
         referenced_by_customer: dict[int, list[int]] = {}
-        for inv_id in self._preferred(hits):
+        preferred = self._preferred(hits)
+        for inv_id in preferred:
             referenced_by_customer.setdefault(self.invoices[inv_id].customer_id, []).append(inv_id)
         for ids in referenced_by_customer.values():
             groups.extend((i,) for i in ids)
@@ -294,7 +295,7 @@ class Matcher:
             same_amount = amounts.near(line.amount, tolerance)
         groups.extend((i,) for i in same_amount)
         for customer_id in in_play:
-            pool = [(i, self.remaining[i]) for i in self._subset_pool(currency, customer_id, hits)]
+            pool = [(i, self.remaining[i]) for i in self._subset_pool(currency, customer_id, hits, preferred)]
             groups.extend(subset_sums(line.amount, pool, tolerance))
 
         strong_ids = {i for i, h in hits.items() if h.strong}
@@ -379,9 +380,11 @@ class Matcher:
             return None
         return best, len(options) - 1
 
-    def _subset_pool(self, currency: str, customer_id: int, hits: dict[int, RefHit]) -> list[int]:
-        """The customer's first open invoices for subset sums: referenced ones, then oldest due."""
-        pool = [i for i in self._preferred(hits) if self.invoices[i].customer_id == customer_id]
+    def _subset_pool(self, currency: str, customer_id: int, hits: dict[int, RefHit],
+                     preferred: list[int]) -> list[int]:
+        """The customer's first open invoices for subset sums: referenced ones (``preferred``: the hits
+        in ``_preferred`` order), then oldest due."""
+        pool = [i for i in preferred if self.invoices[i].customer_id == customer_id]
         for inv_id in self.by_customer.get((currency, customer_id), ()):  # already by (due_on, id)
             if len(pool) >= MAX_SUBSET_INVOICES:
                 break
