@@ -113,3 +113,24 @@ def test_a_bad_matching_setting_is_one_clear_line(cli: Any, files: dict[str, str
     assert result.exit_code != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_transfer_from_the_companys_own_account_settles_no_invoice(cli: Any, tmp_path: Path) -> None:
+    """Money from another account of the company (a transfer between its own accounts) is never a customer's
+    payment, even when its text and amount fit an open invoice exactly."""
+    savings = "FR7630004000031234567890143"
+    spec = InvoiceSpec("FA-2026-00401", "C030", "500.00", date(2026, 9, 1), date(2026, 10, 1),
+                       customer_name="Menuiserie Garnier")
+    (tmp_path / "invoices.csv").write_bytes(invoices_csv([spec]))
+    (tmp_path / "savings.xml").write_bytes(Camt053([], iban=savings, statement_id="EP-1").render())
+    (tmp_path / "camt.xml").write_bytes(Camt053([
+        Payment("BQ-9", date(2026, 10, 6), Decimal("500.00"), "MA SOCIETE", "VIREMENT FA-2026-00401",
+                payer_iban=savings),
+        Payment("BQ-10", date(2026, 10, 7), Decimal("500.00"), "MENUISERIE GARNIER", "FACTURE FA-2026-00401"),
+    ]).render())
+    cli.json("invoices", "import", str(tmp_path / "invoices.csv"))
+    cli.json("statements", "import", str(tmp_path / "savings.xml"))  # the company's second account
+    cli.json("statements", "import", str(tmp_path / "camt.xml"))
+    assert cli.json("match") == {"auto": 1, "review": 0, "unmatched": 1}
+    [match] = cli.json("matches", "list")
+    assert (match["bank_ref"], match["invoice"]) == ("BQ-10", "FA-2026-00401")

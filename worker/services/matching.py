@@ -13,6 +13,7 @@ from sqlalchemy import insert, select, update
 from sqlmodel import col
 
 from matching.engine import match_lines
+from matching.ibans import normalise_iban
 from matching.model import BankLine, Candidate, Customer, Decision, MatchConfig, OpenInvoice, Proposal
 from worker.company_config import load_company_config
 from worker.db.repository import InvoiceRow, LineRow, Repository, _jsonable
@@ -127,7 +128,16 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
         return MatchCounts()
     invoices, invoice_rows = _open_invoices(repo)
     by_id = {line.id: line for line in lines}
-    decisions = match_lines([_bank_line(line) for line in lines], invoices, _customers(repo), config)
+    # Money from one of the company's own accounts (a transfer between them; e-invoices name the company's
+    # accounts as BT-84 payee) settles no customer's invoice, whatever its text says.
+    own = {normalise_iban(a.identifier) for a in repo.bank_accounts()} - {None}
+    transfers = [line for line in lines if line.counterparty_iban and normalise_iban(line.counterparty_iban) in own]
+    skipped = {line.id for line in transfers}
+    decisions = match_lines([_bank_line(line) for line in lines if line.id not in skipped], invoices,
+                            _customers(repo), config)
+    decisions += [Decision(line.id, "unmatched", reasons=(
+        f"transfer from the company's own account {line.counterparty_iban}: no customer's payment",))
+        for line in transfers]
     # Stored in bulk (one executemany per table, one UPDATE per chunk of line ids): 100,000 decisions
     # through the ORM's unit of work would take longer than the matching itself.
     now = utcnow()
