@@ -8,7 +8,8 @@
 - ``POST /v1/flows/search`` and ``GET /v1/flows/{id}``: the lifecycle messages buyers set (``add_incoming``),
   for the pull of received statuses.
 
-It can be told to answer errors first (``fail_next(n, status)``), or to record the next deposit and then hold
+It can be told to answer errors first (``fail_next(n, status)`` on deposits, ``fail_token_next`` on the token
+endpoint), or to record the next deposit and then hold
 the answer until released (``hold_next()``), so a sender can be killed after sending and before recording.
 
 Used as a pytest fixture (``fake_pa``) or on its own: ``with FakePA() as pa: ... pa.url``.
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 import pytest
 
@@ -54,6 +55,7 @@ class FakePAState:
     flows: dict[str, Flow] = field(default_factory=dict)  # by trackingId: recorded once
     deposits: list[str] = field(default_factory=list)  # trackingId of every deposit that reached the platform
     failures: list[int] = field(default_factory=list)  # statuses to answer to the next deposits
+    token_failures: list[int] = field(default_factory=list)  # statuses to answer to the next token requests
     hold: threading.Event | None = None
     held: threading.Event = field(default_factory=threading.Event)
     incoming: list[Incoming] = field(default_factory=list)
@@ -88,6 +90,11 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         body = self._body()
         if self.path == "/oauth/token":
+            with state.lock:
+                failure = state.token_failures.pop(0) if state.token_failures else None
+            if failure is not None:
+                self._send(failure, {"error": f"injected failure {failure}"})
+                return
             expected = base64.b64encode(f"{state.client_id}:{state.client_secret}".encode()).decode()
             if self.headers.get("Authorization") != f"Basic {expected}" or b"grant_type=client_credentials" not in body:
                 self._send(401, {"error": "invalid_client"})
@@ -182,6 +189,10 @@ class FakePA:
         with self.state.lock:
             self.state.failures.extend([status] * count)
 
+    def fail_token_next(self, count: int, status: int = 503) -> None:
+        with self.state.lock:
+            self.state.token_failures.extend([status] * count)
+
     def hold_next(self) -> threading.Event:
         """The next deposit is recorded, then its answer waits until the returned event is set."""
         release = threading.Event()
@@ -204,7 +215,7 @@ class FakePA:
     def deposits(self) -> list[str]:
         return list(self.state.deposits)
 
-    def start(self) -> FakePA:
+    def start(self) -> Self:
         self._thread.start()
         return self
 
@@ -212,7 +223,7 @@ class FakePA:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> FakePA:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

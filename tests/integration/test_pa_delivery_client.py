@@ -97,3 +97,26 @@ def test_the_scheduler_step_delivers_what_is_due(engine: Engine, tmp_path: Path,
     later = now + timedelta(minutes=2)
     assert schedule_deliveries(settings, engine, now=later) == ["default"]
     assert [s.state for s in sent(engine)] == ["delivered"] and len(fake_pa.flows) == 1
+
+
+def test_a_token_endpoint_down_delays_only_what_it_stopped(engine: Engine, tmp_path: Path,
+                                                          fake_pa: FakePA) -> None:  # noqa: F811
+    setup_company(engine, **fake_pa.settings())
+    for n in (1, 2):
+        pay(engine, add_invoice(engine, f"FA-2026-030{n}", [("20.00", "100.00", "20.00")]), "120.00",
+            date(2026, 11, 20))
+    from worker.db.repository import Repository
+    from worker.services.companies import resolve_company
+    from worker.services.einvoice_outgoing import produce_payment_statuses
+    from worker.services.pa_delivery import deliver_statuses
+
+    with unit_of_work(engine) as session:
+        produce_payment_statuses(Repository(session, resolve_company(session, None)), tmp_path)
+    ids = [s.message_id for s in sent(engine)]
+    fake_pa.fail_token_next(1, 503)
+    now = datetime.now(UTC)
+    result = deliver_statuses(engine, tmp_path, None, now=now)
+    assert (result.retrying, result.delivered) == (ids[:1], ids[1:])
+    assert "token endpoint answered 503" in (sent(engine)[0].last_error or "")
+    assert deliver_statuses(engine, tmp_path, None, now=now + timedelta(minutes=1)).delivered == ids[:1]
+    assert sorted(fake_pa.flows) == sorted(ids)
