@@ -30,7 +30,13 @@ from decimal import Decimal
 
 from lxml import etree
 
-from einvoicing.codes import AMOUNT_RECEIVED_TYPE, PAYMENT_RECEIVED, PAYMENT_RECEIVED_STATUS_CODE, PROCESSING_PHASE, label
+from einvoicing.codes import (
+    AMOUNT_RECEIVED_TYPE,
+    PAYMENT_RECEIVED,
+    PAYMENT_RECEIVED_STATUS_CODE,
+    PROCESSING_PHASE,
+    label,
+)
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossDomainAcknowledgementAndResponse:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
