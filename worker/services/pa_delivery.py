@@ -75,7 +75,8 @@ def _claim(engine: Engine, company_ref: str, status: EinvoiceStatus, from_state:
     with unit_of_work(engine) as session:
         repo = Repository(session, resolve_company(session, company_ref))
         assert status.id is not None
-        claimed = q.claim(repo, status.id, from_state, now, attempts=status.attempts + 1)
+        # stamped with the real time (not the run's ``now``): another sender judges it stuck from this moment
+        claimed = q.claim(repo, status.id, from_state, max(now, utcnow()), attempts=status.attempts + 1)
         if claimed and from_state == "sending":
             repo.audit("einvoice.status_resent", subject=f"invoice:{status.invoice_number}",
                        message_id=status.message_id, reason="the previous sender died before recording the outcome")
