@@ -101,10 +101,10 @@ class Cli:
         self.cwd = cwd
 
     def __call__(self, *args: str, ok: bool = True) -> Any:
-        from worker.cli import commands, operations  # noqa: F401
-        from worker.cli.main import cli
+        from worker.cli.main import cli, register_commands
         from worker.settings import get_settings
 
+        register_commands()  # every command, as the installed `lettrage` has them
         get_settings.cache_clear()
         runner = CliRunner()
         result = runner.invoke(cli, list(args), env=self.env, catch_exceptions=False)

@@ -81,16 +81,25 @@ def cli(ctx: click.Context, company: str | None) -> None:
     ctx.obj = AppContext(get_settings())
 
 
-def main() -> None:
-    from worker.cli import commands, operations, users_cmds  # noqa: F401 - registers the commands
-    from worker.cli import reports_cmds  # noqa: F401 - registers `lettrage reports`
-    from worker.cli import documents_cmds  # noqa: F401 - `invoices duplicate`, `reminders effectiveness`
-    from worker.cli import forecast_cmds  # noqa: F401 - registers `lettrage forecast`
-    from worker.cli import review_cmds, tokens_cmds  # noqa: F401 - review decisions, `lettrage tokens`
-    from worker.cli import einvoicing_cmds  # noqa: F401 - registers `lettrage einvoicing`
-    from worker.cli import einvoicing_incoming_cmds  # noqa: F401 - `lettrage einvoicing statuses import`
-    from worker.cli import worklist_cmds  # noqa: F401 - `lettrage worklist`, `lettrage customers behaviour|moves`
+def register_commands() -> None:
+    """Imports every command module (each registers its commands on ``cli``): ``main`` and the tests' runner."""
+    from worker.cli import (  # noqa: F401 - each module registers its commands
+        commands,
+        documents_cmds,
+        einvoicing_cmds,
+        einvoicing_incoming_cmds,
+        forecast_cmds,
+        operations,
+        reports_cmds,
+        review_cmds,
+        tokens_cmds,
+        users_cmds,
+        worklist_cmds,
+    )
 
+
+def main() -> None:
+    register_commands()
     try:
         cli.main(prog_name="lettrage", standalone_mode=True)
     except KeyboardInterrupt:

@@ -51,6 +51,7 @@ def report_records(repo: Repository) -> ReportRecords:
     names = {c.ref: c.name for c in repo.customers()}
     invoices: list[InvoiceRecord] = []
     numbers: dict[int, str] = {}
+    settled_when_issued: list[PaymentRecord] = []
     for view in invoice_views(repo):
         inv = view.invoice
         if view.status in EXCLUDED_STATUSES or inv.id is None:
@@ -58,10 +59,12 @@ def report_records(repo: Repository) -> ReportRecords:
         numbers[inv.id] = inv.number
         invoices.append(InvoiceRecord(inv.number, view.customer_ref, names.get(view.customer_ref, view.customer_ref),
                                       inv.issued_on, inv.due_on, inv.amount, inv.currency))
+        if inv.status == "paid":  # an e-invoice of an "already paid" framework (B2/S2/M2): paid when issued
+            settled_when_issued.append(PaymentRecord(inv.number, inv.issued_on, inv.amount))
     allocations = [a for a in repo.live_allocations() if a.invoice_id in numbers]
     lines = repo.lines_by_id({a.line_id for a in allocations})
     payments = [PaymentRecord(numbers[a.invoice_id], lines[a.line_id].booked_on, a.amount + a.write_off)
-                for a in allocations if a.line_id in lines]
+                for a in allocations if a.line_id in lines] + settled_when_issued
     return ReportRecords(invoices, payments)
 
 
