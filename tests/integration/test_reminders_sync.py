@@ -71,9 +71,11 @@ def test_reminders_go_out_once_by_email(cli: Any, tmp_path: Path, smtp: tuple[in
     assert first[0]["amount_due"] == "1750.00"
     [message] = collector.messages
     assert message["To"] == "compta@dubois.example.fr" and "relances@atelier.example" in message["From"]
-    body = message.get_payload(decode=True) if not message.is_multipart() else \
-        message.get_payload(0).get_payload(decode=True)
+    body = b"".join(part.get_payload(decode=True) or b"" for part in message.walk()
+                    if part.get_content_type() == "text/plain")
     assert b"FA-2026-00001" in body
+    # no invoice PDF was handed over: a statement of account goes with the reminder instead
+    assert [part.get_content_type() for part in message.walk() if part.get_filename()] == ["application/pdf"]
 
     # Run again the same day and the next: nothing goes twice; C2 paid, never reminded.
     assert cli.json("reminders", "send", "--as-of", "2026-10-06") == []
