@@ -288,3 +288,21 @@ def test_an_accepted_review_decision_makes_its_212_at_once(
         created = [e for e in session.execute(select(AuditEvent)).scalars() if e.kind == "einvoice.status_created"]
     assert [e.actor for e in created] == ["user:alice@cabinet.fr"]
     get_settings.cache_clear()
+
+
+def test_undoing_after_the_212_failed_for_good_withdraws_it(engine: Engine, tmp_path: Path) -> None:
+    setup_company(engine)
+    invoice = add_invoice(engine, "FA-2026-0011", [("20.00", "100.00", "20.00")])
+    allocation = pay(engine, invoice, "120.00", date(2026, 11, 2))
+    retried = pay(engine, add_invoice(engine, "FA-2026-0012", [("20.00", "100.00", "20.00")]), "120.00",
+                  date(2026, 11, 2))
+    produce(engine, tmp_path)
+    with unit_of_work(engine) as session:  # the first failed for good; the second is waiting to be tried again
+        for row in session.execute(select(EinvoiceStatus)).scalars():
+            row.state, row.attempts = ("failed", 12) if row.allocation_id == allocation else ("pending", 1)
+            session.add(row)
+    _undo(engine, allocation)
+    _undo(engine, retried)
+    rows = sent(engine)
+    assert [(r.invoice_number, r.key.split(":")[0], r.amount) for r in rows] == [
+        ("FA-2026-0012", "212", Decimal("120.00")), ("FA-2026-0012", "212-correction", Decimal("-120.00"))]

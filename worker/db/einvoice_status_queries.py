@@ -84,10 +84,14 @@ def insert_status(repo: Repository, row: EinvoiceStatus) -> bool:
 
 
 def withdraw_unsent(repo: Repository, status_id: int) -> bool:
-    """Deletes a status that never left (pending, never tried); False when a sender took it meanwhile."""
+    """Deletes a status that did not go out (pending and never tried, or failed for good); False when a sender
+    took it meanwhile."""
+    from sqlalchemy import and_
+
     result = repo.session.execute(
         delete(EinvoiceStatus).where(EinvoiceStatus.company_id == repo.company_id, EinvoiceStatus.id == status_id,
-                                     EinvoiceStatus.state == "pending", EinvoiceStatus.attempts == 0)
+                                     or_(and_(EinvoiceStatus.state == "pending", EinvoiceStatus.attempts == 0),
+                                         EinvoiceStatus.state == "failed"))
         .execution_options(synchronize_session=False))
     assert isinstance(result, CursorResult)
     return result.rowcount == 1

@@ -9,8 +9,9 @@ review decision, ``matches undo``), never makes a second message:
   The amount is the cash of the allocation (never its write-off), split over the invoice's VAT rates
   (einvoicing/vat_split.py); the date is the bank's booking date of the statement line.
 - ``212-correction:allocation:<id>``: the allocation was undone after its 212 may have left (being sent,
-  delivered, or tried at least once): a 212 with the opposite amounts, as the rules provide (see
-  einvoicing/cdar_writer.py). A 212 that never left (pending, never tried) is withdrawn instead.
+  delivered, or tried at least once and waiting to be tried again): a 212 with the opposite amounts, as the rules
+  provide (see einvoicing/cdar_writer.py). A 212 that did not go out (pending and never tried, or failed for
+  good) is withdrawn instead, so it cannot be sent again later.
 
 Not reported: goods-only invoices (VAT due on delivery), the debits option (company or invoice), credit
 notes and anything that is not cash received (a payment out, a credit-note offset, a write-off or bank fee
@@ -178,12 +179,11 @@ def _undo(repo: Repository, cash: q.CashIn, original: EinvoiceStatus, settings: 
           now: datetime, tz: ZoneInfo, result: OutgoingResult, actor: str, reported: dict[str, Decimal]) -> None:
     allocation, invoice = cash.allocation, cash.invoice
     assert allocation.id is not None and original.id is not None and settings.siren
-    if original.state == "failed" and original.details.get("refused"):
-        return  # the platform refused it: it never took effect, nothing to correct
-    if original.state == "pending" and original.attempts == 0 and q.withdraw_unsent(repo, original.id):
+    unsent = (original.state == "pending" and original.attempts == 0) or original.state == "failed"
+    if unsent and q.withdraw_unsent(repo, original.id):  # never went out (or failed for good): nothing to correct
         repo.audit("einvoice.status_withdrawn", subject=f"invoice:{invoice.number}", actor=actor,
                    code=original.code, message_id=original.message_id, allocation=allocation.id,
-                   reason="allocation undone before the status was sent")
+                   reason=f"allocation undone while the status was {original.state}")
         result.withdrawn.append(original.message_id)
         _add(reported, tuple((a["rate"], -Decimal(a["amount"])) for a in original.amounts))
         return
