@@ -21,6 +21,9 @@ ENDPOINTS = [
     ("GET", "/api/reports/aged-balance"), ("GET", "/api/webhooks"), ("POST", "/api/webhooks"),
     ("DELETE", "/api/webhooks/{endpoint_id}"), ("GET", "/api/webhooks/deliveries"),
     ("POST", "/api/webhooks/dispatch"),
+    ("PUT", "/api/invoices/{number}/document"), ("GET", "/api/invoices/{number}/document"),
+    ("GET", "/api/reminders/effectiveness"), ("GET", "/api/worklist"), ("GET", "/api/customers/behaviour"),
+    ("GET", "/api/dashboard"), ("GET", "/api/dashboard/version"), ("GET", "/api/forecast"),
 ]
 
 
@@ -32,7 +35,7 @@ def test_every_endpoint_refuses_a_missing_malformed_or_unknown_token(cli: Any, t
     for headers in ({}, {"Authorization": "Basic dXNlcjpwYXNz"}, {"Authorization": "Bearer lt_not-a-token"},
                     {"Authorization": "Bearer"}):
         for method, template in ENDPOINTS:
-            path = template.format(item_id=1, allocation_id=1, endpoint_id=1) + "?as_of=2026-03-01"
+            path = template.format(item_id=1, allocation_id=1, endpoint_id=1, number="FA-1") + "?as_of=2026-03-01"
             response = client.request(method, path, headers=headers, json={})
             assert response.status_code == 401, (method, path, headers, response.text)
             assert response.headers["www-authenticate"] == "Bearer"

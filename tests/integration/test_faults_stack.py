@@ -295,7 +295,9 @@ def test_sigterm_lets_the_task_under_way_finish(stack: Stack) -> None:
     """SIGTERM while a large import runs: the import completes and is recorded; the worker then exits 0,
     and the task it had not started stays queued for the next worker."""
     make_default_company(stack.engine)
-    big, second = statement_files(stack.root / "in", files=2, lines=5_000)
+    # large enough to be still under way when the signal comes (the import reads about 20,000 lines/s)
+    [big] = statement_files(stack.root / "in", files=1, lines=30_000)
+    [second] = statement_files(stack.root / "in2", files=1, lines=100, prefix="B2")
     stack.send("import_statement_file", "default", str(big))
     worker = stack.start_worker(threads=1)
     wait_until(stack.running, 30, "the import to start", step=0.02)
@@ -303,5 +305,5 @@ def test_sigterm_lets_the_task_under_way_finish(stack: Stack) -> None:
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=60) == 0, stack.worker_logs()
     assert stack.task_states() == {"done": 1, "queued": 1}, stack.worker_logs()
-    assert stack.scalar("SELECT count(*) FROM statementline") == 5_000
+    assert stack.scalar("SELECT count(*) FROM statementline") == 30_000
     assert stack.scalar("SELECT count(*) FROM statementimport") == 1

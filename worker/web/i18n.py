@@ -118,6 +118,36 @@ FRENCH: dict[str, str] = {
     "line": "ligne",
     "decided by": "décidé par",
     "Invoice state": "État de la facture",
+    # the dashboard (issue 8)
+    "Dashboard": "Tableau de bord",
+    "Last change": "Dernière mise à jour",
+    "Open receivables": "Encours clients",
+    "Overdue": "Échu",
+    "DSO (days)": "DSO (jours)",
+    "n/a": "n.d.",
+    "Collected this month": "Encaissé ce mois-ci",
+    "of which applied to invoices": "dont lettré sur des factures",
+    "Overdue by bucket": "Retards par tranche",
+    "Cash-in forecast, 13 weeks": "Prévision d'encaissements, 13 semaines",
+    "DSO by month (ratio method, 90 days)": "DSO par mois (méthode du ratio, 90 jours)",
+    "Week of": "Semaine du",
+    "Expected": "Attendu",
+    "Low (P10)": "Bas (P10)",
+    "High (P90)": "Haut (P90)",
+    "After 13 weeks or never": "Après 13 semaines ou jamais",
+    "Forecast error (WAPE, past forecasts)": "Erreur de prévision (WAPE, prévisions passées)",
+    "not yet measured": "pas encore mesurée",
+    # the worklist (issue 8)
+    "Worklist": "À traiter",
+    "Today's actions, most urgent first": "Les actions du jour, les plus urgentes d'abord",
+    "Urgency = outstanding × days overdue × risk (payment behaviour, 1 to 6).":
+        "Urgence = encours × jours de retard × risque (comportement de paiement, de 1 à 6).",
+    "Action": "Action",
+    "Days overdue": "Jours de retard",
+    "Risk": "Risque",
+    "Urgency": "Urgence",
+    "Call script": "Trame d'appel",
+    "Nothing to do today.": "Rien à faire aujourd'hui.",
 }
 
 
