@@ -37,6 +37,7 @@ from worker.db.types import SCALE, Money
 
 _ACCOUNT_LOCKS = 0x6C65  # advisory lock space of bank accounts
 _INSERT_CHUNK = 5_000
+_IN_CHUNK = 900  # values per IN (...): under SQLite's default limit of 999 bound parameters
 # StatementLine's table as the bulk insert sees it: ``amount`` as the plain BIGINT that Money stores, so
 # ``insert_lines`` converts each amount once, with Money's own rule, instead of through the column type.
 _LINES_STORED = table("statementline", *(
@@ -46,6 +47,11 @@ _LINES_STORED = table("statementline", *(
 _MONEY = Money()
 _LINE_COLUMNS = tuple(c.name for c in _LINES_STORED.c)
 _LINE_COLUMN_LIST = ", ".join(_LINE_COLUMNS)
+
+
+def _chunked(values: list[Any]) -> list[list[Any]]:
+    """``values`` in lists short enough for one ``IN (...)`` on every driver (see _IN_CHUNK)."""
+    return [values[i:i + _IN_CHUNK] for i in range(0, len(values), _IN_CHUNK)]
 
 
 def _driver_error(statement: str, exc: Exception, base: type[Exception]) -> Exception:
@@ -161,9 +167,12 @@ class Repository:
 
     def customers_by_ref(self, refs: Iterable[str] | None = None) -> dict[str, Customer]:
         query = select(Customer).where(Customer.company_id == self.company_id)
-        if refs is not None:
-            query = query.where(col(Customer.ref).in_(list(refs)))
-        return {c.ref: c for c in self.session.exec(query).scalars()}
+        if refs is None:
+            return {c.ref: c for c in self.session.exec(query).scalars()}
+        found: dict[str, Customer] = {}
+        for chunk in _chunked(list(dict.fromkeys(refs))):
+            found.update((c.ref, c) for c in self.session.exec(query.where(col(Customer.ref).in_(chunk))).scalars())
+        return found
 
     def ibans_by_customer(self) -> dict[int, set[str]]:
         result: dict[int, set[str]] = defaultdict(set)
@@ -177,16 +186,24 @@ class Repository:
     # -- invoices --------------------------------------------------------
     def invoices(self, numbers: Iterable[str] | None = None) -> list[Invoice]:
         query = select(Invoice).where(Invoice.company_id == self.company_id)
-        if numbers is not None:
-            query = query.where(col(Invoice.number).in_(list(numbers)))
-        return list(self.session.exec(query.order_by(Invoice.due_on, Invoice.number)).scalars())
+        if numbers is None:
+            return list(self.session.exec(query.order_by(Invoice.due_on, Invoice.number)).scalars())
+        # By chunks: a billing export of 100,000 invoices would exceed the drivers' bound-parameter limits
+        # (65,535 for PostgreSQL's protocol).
+        found: list[Invoice] = []
+        for chunk in _chunked(list(dict.fromkeys(numbers))):
+            found.extend(self.session.exec(query.where(col(Invoice.number).in_(chunk))).scalars())
+        return sorted(found, key=lambda i: (i.due_on, i.number))
 
     def invoices_by_id(self, ids: Iterable[int]) -> dict[int, Invoice]:
         ids = list(ids)
         if not ids:
             return {}
-        query = select(Invoice).where(Invoice.company_id == self.company_id, col(Invoice.id).in_(ids))
-        return {i.id: i for i in self.session.exec(query).scalars() if i.id is not None}
+        found: dict[int, Invoice] = {}
+        for chunk in _chunked(ids):
+            query = select(Invoice).where(Invoice.company_id == self.company_id, col(Invoice.id).in_(chunk))
+            found.update((i.id, i) for i in self.session.exec(query).scalars() if i.id is not None)
+        return found
 
     def paid_by_invoice(self) -> dict[int, Decimal]:
         """What the live allocations settle on each invoice: money received plus fees written off."""
@@ -322,9 +339,12 @@ class Repository:
         ids = list(ids)
         if not ids:
             return {}
-        query = select(StatementLine).where(StatementLine.company_id == self.company_id,
-                                            col(StatementLine.id).in_(ids))
-        return {line.id: line for line in self.session.exec(query).scalars() if line.id is not None}
+        found: dict[int, StatementLine] = {}
+        for chunk in _chunked(ids):
+            query = select(StatementLine).where(StatementLine.company_id == self.company_id,
+                                                col(StatementLine.id).in_(chunk))
+            found.update((line.id, line) for line in self.session.exec(query).scalars() if line.id is not None)
+        return found
 
     def count_lines(self) -> int:
         return int(self.session.exec(select(func.count()).select_from(StatementLine).where(
