@@ -115,7 +115,8 @@ def _peak(path: Path, url: str, stream: bool) -> dict[str, Any]:
     return result
 
 
-def _run(benchmark: Any, big: BigStatement, fresh: Callable[[], str], label: str) -> None:
+def _run(benchmark: Any, big: BigStatement, fresh: Callable[[], str], label: str,
+         capsys: pytest.CaptureFixture[str]) -> None:
     engines: list[Engine] = []
 
     def setup() -> tuple[tuple[Engine], dict[str, Any]]:
@@ -158,17 +159,19 @@ def _run(benchmark: Any, big: BigStatement, fresh: Callable[[], str], label: str
         "total_peak_mb_import_statement_file": round(streamed["total_peak_mb"], 1),
         "child_seconds": [round(in_memory["seconds"], 2), round(streamed["seconds"], 2)],
     })
-    print(f"\n{label}: {big.lines:,} lines ({big.size / 1e6:.1f} MB), median {median:.2f} s = "
-          f"{big.lines / median:,.0f} lines/s (load average {load[0]:.1f} to {load[-1]:.1f}); peak RSS "
-          f"{streamed['peak_mb']:.0f} MB + workers {sum(streamed['worker_peak_mb']):.0f} MB (import_statement_file, "
-          f"streamed: the worker's path) / {in_memory['peak_mb']:.0f} MB + workers "
-          f"{sum(in_memory['worker_peak_mb']):.0f} MB (import_statement, the bytes in memory)")
+    with capsys.disabled():  # printed by `make bench` itself, not only with -s
+        print(f"\n{label}: {big.lines:,} lines ({big.size / 1e6:.1f} MB), median {median:.2f} s = "
+              f"{big.lines / median:,.0f} lines/s (load average {load[0]:.1f} to {load[-1]:.1f}); peak RSS "
+              f"{streamed['peak_mb']:.0f} MB + workers {sum(streamed['worker_peak_mb']):.0f} MB "
+              f"(import_statement_file, streamed: the worker's path) / {in_memory['peak_mb']:.0f} MB + workers "
+              f"{sum(in_memory['worker_peak_mb']):.0f} MB (import_statement, the bytes in memory)")
 
 
-def test_import_camt053_100k_sqlite(benchmark: Any, big_camt: BigStatement, sqlite_db: Callable[[], str]) -> None:
-    _run(benchmark, big_camt, sqlite_db, "SQLite")
+def test_import_camt053_100k_sqlite(benchmark: Any, big_camt: BigStatement, sqlite_db: Callable[[], str],
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    _run(benchmark, big_camt, sqlite_db, "SQLite", capsys)
 
 
 def test_import_camt053_100k_postgresql(benchmark: Any, big_camt: BigStatement,
-                                        postgres_db: Callable[[], str]) -> None:
-    _run(benchmark, big_camt, postgres_db, "PostgreSQL")
+                                        postgres_db: Callable[[], str], capsys: pytest.CaptureFixture[str]) -> None:
+    _run(benchmark, big_camt, postgres_db, "PostgreSQL", capsys)
