@@ -76,6 +76,29 @@ def _copy_lines(connection: Connection, rows: list[dict[str, Any]]) -> None:
         raise _driver_error(statement, exc, psycopg.Error) from exc
 
 
+def _copy_rows(connection: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL: plain dicts of ``table``'s columns (the same keys in every row) through one
+    ``COPY ... FROM STDIN``, each value converted by its column type's bind processor (Money to its stored
+    integer, JSON to psycopg's ``Json``), as SQLAlchemy's own INSERT would."""
+    import psycopg
+
+    names = list(rows[0])
+    columns = [table.c[name] for name in names]
+    dialect = connection.dialect
+    processors = [c.type._cached_bind_processor(dialect) for c in columns]
+    statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            write = copy.write_row
+            for row in rows:
+                write([value if process is None or value is None else process(value)
+                       for value, process in zip((row[n] for n in names), processors)])
+    except psycopg.Error as exc:
+        raise _driver_error(statement, exc, psycopg.Error) from exc
+
+
 def _executemany_lines(connection: Connection, rows: list[dict[str, Any]]) -> None:
     """SQLite: the driver's executemany on tuples, values converted by the columns' bind processors."""
     import sqlite3
@@ -307,6 +330,40 @@ class Repository:
             for start in range(0, len(rows), _INSERT_CHUNK):
                 self.session.execute(insert_rows, rows[start:start + _INSERT_CHUNK])
         return len(rows)
+
+    def bulk_insert(self, model: Any, rows: list[dict[str, Any]]) -> None:
+        """Inserts plain dicts of ``model``'s columns (the same keys in each) in this transaction, without
+        ORM objects: PostgreSQL (psycopg) through COPY, other backends by Core executemany in chunks. Rows
+        must carry this repository's company."""
+        if not rows:
+            return
+        if any(row.get("company_id") != self.company_id for row in rows):
+            raise ValueError("row belongs to another company")
+        table = model.__table__
+        connection = self.session.connection()
+        dialect = connection.dialect
+        if dialect.name == "postgresql" and dialect.driver == "psycopg":
+            _copy_rows(connection, table, rows)
+            return
+        for start in range(0, len(rows), _INSERT_CHUNK):
+            connection.execute(insert(table), rows[start:start + _INSERT_CHUNK])
+
+    def set_line_states(self, ids_by_state: dict[str, list[int]]) -> None:
+        """Sets the state of many lines at once (one statement per state and chunk of ids)."""
+        c = StatementLine.__table__.c
+        connection = self.session.connection()
+        postgres = connection.dialect.name == "postgresql"
+        for state, ids in ids_by_state.items():
+            if not ids:
+                continue
+            if postgres:  # one statement: the ids as one array parameter
+                connection.execute(
+                    text("UPDATE statementline SET state = :state WHERE company_id = :company AND id = ANY(:ids)"),
+                    {"state": state, "company": self.company_id, "ids": list(ids)})
+                continue
+            for chunk in _chunked(list(ids)):
+                connection.execute(StatementLine.__table__.update()
+                                   .where(c.id.in_(chunk), c.company_id == self.company_id).values(state=state))
 
     def lines(self, states: Sequence[str] | None = None, credits_only: bool = False) -> list[StatementLine]:
         query = select(StatementLine).where(StatementLine.company_id == self.company_id)

@@ -9,16 +9,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlmodel import col
 
 from matching.engine import match_lines
-from matching.ibans import normalise_iban
+from matching.ibans import compact_iban, normalise_iban
 from matching.model import BankLine, Candidate, Customer, Decision, MatchConfig, OpenInvoice, Proposal
 from worker.company_config import load_company_config
 from worker.db.repository import InvoiceRow, LineRow, Repository, _jsonable
 from worker.db.review_queries import aliases_by_customer
-from worker.db.tables import Allocation, AuditEvent, Invoice, ReviewItem, StatementLine, utcnow
+from worker.db.tables import Allocation, AuditEvent, Invoice, ReviewItem, utcnow
 from worker.errors import ConfigurationError
 from worker.services.invoices import ZERO, settlement_status
 from worker.settings import get_settings
@@ -131,7 +131,8 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
     # Money from one of the company's own accounts (a transfer between them; e-invoices name the company's
     # accounts as BT-84 payee) settles no customer's invoice, whatever its text says.
     own = {normalise_iban(a.identifier) for a in repo.bank_accounts()} - {None}
-    transfers = [line for line in lines if line.counterparty_iban and normalise_iban(line.counterparty_iban) in own]
+    # compact_iban: a line's IBAN equal to a valid one is valid (schwifty is not run on every payer's IBAN)
+    transfers = [line for line in lines if line.counterparty_iban and compact_iban(line.counterparty_iban) in own]
     skipped = {line.id for line in transfers}
     decisions = match_lines([_bank_line(line) for line in lines if line.id not in skipped], invoices,
                             _customers(repo), config)
@@ -189,17 +190,10 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
             if line.state != "unmatched":
                 event("line.unmatched", f"line:{line.bank_ref}", reasons=list(decision.reasons))
             states["unmatched"].append(line.id)
-    session = repo.session
-    connection = session.connection()  # Core executemany: the ORM's bulk path adds its own per-row work
     for table, rows in ((Allocation, allocations), (ReviewItem, reviews), (AuditEvent, events)):
-        for chunk in _chunks(rows, 5_000):
-            connection.execute(insert(table.__table__), chunk)  # type: ignore[attr-defined]
-    for state, ids in states.items():
-        for chunk in _chunks(ids, 900):  # under SQLite's bound-parameter limit
-            session.execute(update(StatementLine).where(col(StatementLine.id).in_(chunk),
-                                                        StatementLine.company_id == repo.company_id)
-                            .values(state=state).execution_options(synchronize_session=False))
-    session.expire_all()  # the lines loaded above still say "new"
+        repo.bulk_insert(table, rows)  # no ORM objects: COPY on PostgreSQL, executemany elsewhere
+    repo.set_line_states(states)
+    repo.session.expire_all()  # any line loaded earlier in this transaction still says "new"
     auto, review, unmatched = len(states["matched"]), len(states["review"]), len(states["unmatched"])
     return MatchCounts(auto, review, unmatched)
 
