@@ -24,6 +24,7 @@ from decimal import Decimal, InvalidOperation
 from typing import IO, Protocol
 
 from lxml import etree
+from stdnum.fr import siren, siret
 
 from connectors._common import BadRows, RefDeriver, clean, one_line
 from connectors.errors import ParseError
@@ -152,6 +153,31 @@ def _date(el: etree._Element | None) -> date | None:
         if len(_DATES) < 20_000:
             _DATES[raw] = found
     return found
+
+
+_SIREN_SCHEMES = frozenset({"SIREN", "SIRE", "SIRET", "SIRT"})
+
+
+def _party_siren(party: etree._Element | None) -> str | None:
+    """The party's SIREN from its organisation id (``Id/OrgId/Othr``, under ``Pty`` from version 001.08),
+    when the scheme says SIREN or SIRET (or INSEE issued it) and the number's check digit holds; a SIRET
+    gives its first nine digits."""
+    if party is None:
+        return None
+    holder = _child(party, "Pty")
+    org = _child(holder if holder is not None else party, "Id", "OrgId")
+    if org is None:
+        return None
+    for othr in _children(org, "Othr"):
+        scheme = (_text(othr, "SchmeNm", "Cd") or _text(othr, "SchmeNm", "Prtry")).upper()
+        if scheme not in _SIREN_SCHEMES and _text(othr, "Issr").upper() != "INSEE":
+            continue
+        number = "".join(_text(othr, "Id").split())
+        if len(number) == 14 and siret.is_valid(number):
+            return number[:9]
+        if len(number) == 9 and siren.is_valid(number):
+            return number
+    return None
 
 
 def _amount(el: etree._Element | None) -> tuple[Decimal, str] | None:
@@ -513,6 +539,7 @@ class CamtParser:
                 value_on=value_on, counterparty=shared.setdefault(name, name) if name else None,
                 counterparty_iban=shared.setdefault(iban, iban) if iban else None, text=text, reference=reference,
                 end_to_end_id=e2e if e2e and e2e.upper() != "NOTPROVIDED" else None, row=number,
+                counterparty_siren=_party_siren(first),
             ))
 
     @staticmethod

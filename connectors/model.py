@@ -32,6 +32,7 @@ class ParsedLine:
     reference: str | None = None
     end_to_end_id: str | None = None
     row: int | None = None  # line (CSV) or entry number in the source file, for messages
+    counterparty_siren: str | None = None  # the payer's SIREN, when the bank gives it as its organisation id (CAMT)
 
 
 @dataclass(frozen=True)

@@ -171,6 +171,10 @@ class Matcher:
                 index.add(inv.open_amount, inv.id)
                 self.by_customer.setdefault((cur, inv.customer_id), []).append(inv.id)
         self.ibans = IbanIndex(customers)
+        self.sirens: dict[str, set[int]] = {}  # SIREN -> customers known by it
+        for customer in customers:
+            for siren in customer.sirens:
+                self.sirens.setdefault(siren, set()).add(customer.id)
         self.names = NameIndex(customers)
         self.claimed: set[int] = set()  # invoices some line of the run names (see ``claim``)
         self._hits: dict[int, list[RefHit]] = {}  # line id -> every invoice it names, read once by ``claim``
@@ -252,16 +256,17 @@ class Matcher:
         cached = self._hits.pop(line.id, None)
         found = cached if cached is not None else index.find(line)
         hits = {h.invoice_id: h for h in found if self._is_open(h.invoice_id)}
-        iban_owners = self.ibans.owners(line.counterparty_iban)
+        iban_owners, known_by = self._account_owners(line)
         name_hits = self.names.search(line.counterparty, self.config.name_threshold)
-        payer = self._payer(iban_owners, name_hits)
+        payer = self._payer(iban_owners, name_hits, known_by)
         if len(hits) == 1:
             # The common case, decided without building rivals: one invoice named outright, for exactly
             # what it owes. No rival can come within the margin: the best any other reading scores
             # (a group around it, another customer's equal amount) is RIVAL_CEILING.
             (only,) = hits.values()
             if only.strong and self.remaining[only.invoice_id] == line.amount:
-                sure = self._score(line, (only.invoice_id,), hits, {only.invoice_id}, iban_owners, name_hits, payer)
+                sure = self._score(line, (only.invoice_id,), hits, {only.invoice_id}, iban_owners, name_hits, payer,
+                                   known_by)
                 if sure.auto_ok and sure.score >= max(self.config.auto_threshold,
                                                       RIVAL_CEILING + self.config.ambiguity_margin):
                     return [sure]
@@ -306,7 +311,7 @@ class Matcher:
             if key in seen:
                 continue
             seen.add(key)
-            result.append(self._score(line, group, hits, strong_ids, iban_owners, name_hits, payer))
+            result.append(self._score(line, group, hits, strong_ids, iban_owners, name_hits, payer, known_by))
         return result
 
     def claim(self, line: BankLine) -> bool:
@@ -327,13 +332,23 @@ class Matcher:
         named = {h.invoice_id for h in hits if h.strong}
         weak = [h for h in hits if not h.strong]
         if weak:  # a mistyped number or a bare "n° 38" counts when the payer is that invoice's customer
-            payers = set(self.ibans.owners(line.counterparty_iban))
+            payers = set(self._account_owners(line)[0])
             payers |= set(self.names.search(line.counterparty, self.config.name_threshold))
             named |= {h.invoice_id for h in weak if self.invoices[h.invoice_id].customer_id in payers}
         self.claimed |= named
         return bool(named)
 
-    def _payer(self, iban_owners: list[int], name_hits: dict[int, NameHit]) -> _Payer | None:
+    def _account_owners(self, line: BankLine) -> tuple[list[int], str]:
+        """The customers the payer's account identifies, and by what: its IBAN, else (when the IBAN is
+        nobody's) the payer's SIREN that the bank gave as its organisation id."""
+        owners = self.ibans.owners(line.counterparty_iban)
+        if not owners and line.counterparty_siren:
+            found = self.sirens.get(line.counterparty_siren)
+            if found:
+                return sorted(found), "SIREN"
+        return owners, "IBAN"
+
+    def _payer(self, iban_owners: list[int], name_hits: dict[int, NameHit], known_by: str = "IBAN") -> _Payer | None:
         """The customer the payer is beyond doubt, or None.
 
         A known IBAN of exactly one customer, unless the name points elsewhere; else a name scoring at
@@ -342,7 +357,8 @@ class Matcher:
         if iban_owners:
             if len(iban_owners) != 1 or (name_hits and iban_owners[0] not in name_hits):
                 return None
-            return _Payer(iban_owners[0], f"payer IBAN known for customer {self._customer_ref(iban_owners[0])} only")
+            return _Payer(iban_owners[0],
+                          f"payer {known_by} known for customer {self._customer_ref(iban_owners[0])} only")
         if not name_hits:
             return None
         ranked = sorted(name_hits.values(), key=lambda h: (-h.full, -h.score, h.customer_id))
@@ -410,6 +426,7 @@ class Matcher:
         iban_owners: list[int],
         name_hits: dict[int, NameHit],
         payer: _Payer | None = None,
+        known_by: str = "IBAN",
     ) -> _Hypothesis:
         group = tuple(self._preferred(group))
         customer_ids = sorted({self.invoices[i].customer_id for i in group})
@@ -425,7 +442,7 @@ class Matcher:
             if customer_id in iban_owners:
                 payer_agrees = True
                 score += W_PAYER_IBAN
-                reasons.append(f"payer IBAN known for customer {ref}")
+                reasons.append(f"payer {known_by} known for customer {ref}")
             elif customer_id in name_hits:
                 payer_agrees = True
                 score += W_PAYER_NAME
@@ -434,7 +451,7 @@ class Matcher:
                 contradicted = True
                 score += W_PAYER_CONTRADICTS
                 others = ", ".join(self._customer_ref(c) for c in iban_owners)
-                reasons.append(f"payer IBAN known for another customer ({others}), not {ref}")
+                reasons.append(f"payer {known_by} known for another customer ({others}), not {ref}")
             elif name_hits:
                 contradicted = True
                 score += W_PAYER_CONTRADICTS
@@ -537,10 +554,10 @@ class Matcher:
                 reasons.append(f"reference {inv.number} is an invoice in {inv.currency}, the line is in {currency}")
             elif not self._is_open(inv.id):
                 reasons.append(f"reference {inv.number}: invoice already settled earlier in this run")
-        owners = self.ibans.owners(line.counterparty_iban)
+        owners, known_by = self._account_owners(line)
         if owners:
             who = ", ".join(self._customer_ref(c) for c in owners)
-            reasons.append(f"payer IBAN known for customer {who}, but no open invoice fits {line.amount}")
+            reasons.append(f"payer {known_by} known for customer {who}, but no open invoice fits {line.amount}")
         return reasons
 
 

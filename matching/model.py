@@ -14,6 +14,7 @@ class Customer:
     name: str
     ibans: frozenset[str] = frozenset()  # normalised (no spaces, upper case)
     aliases: tuple[str, ...] = ()  # other payer names learned from confirmed matches
+    sirens: frozenset[str] = frozenset()  # SIREN numbers (9 digits) the customer is known by (its e-invoices' BT-47)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class BankLine:
     counterparty_iban: str | None = None
     text: str = ""
     reference: str | None = None
+    counterparty_siren: str | None = None  # the payer's SIREN when the bank gives its organisation id
 
 
 @dataclass(frozen=True)

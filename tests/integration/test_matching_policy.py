@@ -134,3 +134,43 @@ def test_a_transfer_from_the_companys_own_account_settles_no_invoice(cli: Any, t
     assert cli.json("match") == {"auto": 1, "review": 0, "unmatched": 1}
     [match] = cli.json("matches", "list")
     assert (match["bank_ref"], match["invoice"]) == ("BQ-10", "FA-2026-00401")
+
+
+def test_a_payer_known_by_the_siren_of_its_e_invoices_is_recognised(cli: Any, tmp_path: Path, db_url: str) -> None:
+    """A payment naming nothing, from an unknown account, whose bank gives the payer's SIREN: the customer whose
+    e-invoices name that SIREN (BT-47) is the payer, and the law designates its invoice."""
+    from worker.db.einvoice_tables import EinvoiceData
+    from worker.db.engine import make_engine
+    from worker.db.repository import Repository
+    from worker.db.uow import unit_of_work
+    from worker.services.companies import resolve_company
+
+    spec = InvoiceSpec("FA-2026-00501", "C050", "960.00", date(2026, 9, 1), date(2026, 10, 1),
+                       customer_name="Cave Saint-Jean SARL")
+    other = InvoiceSpec("FA-2026-00502", "C051", "960.00", date(2026, 9, 1), date(2026, 10, 1),
+                        customer_name="Brasserie du Port SAS")
+    (tmp_path / "invoices.csv").write_bytes(invoices_csv([spec, other]))
+    cli.json("invoices", "import", str(tmp_path / "invoices.csv"))
+    engine = make_engine(db_url)
+    try:
+        with unit_of_work(engine) as session:
+            repo = Repository(session, resolve_company(session, None))
+            [invoice] = repo.invoices(["FA-2026-00501"])
+            assert invoice.id is not None
+            repo.add(EinvoiceData(company_id=repo.company_id, invoice_id=invoice.id, syntax="cii",
+                                  buyer_siren="732829320", content_hash="0" * 64))
+    finally:
+        engine.dispose()
+    entry = ("<Ntry><Amt Ccy=\"EUR\">960.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>"
+             "<BookgDt><Dt>2026-10-06</Dt></BookgDt><AcctSvcrRef>BQ-S1</AcctSvcrRef><NtryDtls><TxDtls><RltdPties>"
+             "<Dbtr><Nm>SCEA DU CLOS</Nm><Id><OrgId><Othr><Id>73282932000074</Id><SchmeNm><Cd>SIRT</Cd></SchmeNm>"
+             "</Othr></OrgId></Id></Dbtr></RltdPties><RmtInf><Ustrd>VIREMENT</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>")
+    (tmp_path / "camt.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">'
+        "<BkToCstmrStmt><GrpHdr><MsgId>M</MsgId><CreDtTm>2026-10-07T08:00:00</CreDtTm></GrpHdr><Stmt><Id>S</Id>"
+        "<Acct><Id><IBAN>FR7630006000011234567890189</IBAN></Id><Ccy>EUR</Ccy></Acct>"
+        f"{entry}</Stmt></BkToCstmrStmt></Document>", encoding="utf-8")
+    cli.json("statements", "import", str(tmp_path / "camt.xml"))
+    assert cli.json("match") == {"auto": 1, "review": 0, "unmatched": 0}
+    [match] = cli.json("matches", "list")
+    assert (match["bank_ref"], match["invoice"]) == ("BQ-S1", "FA-2026-00501")

@@ -24,6 +24,19 @@ def customer_by_siren(repo: Repository, siren: str) -> Customer | None:
     ).scalars().first()
 
 
+def sirens_by_customer(repo: Repository) -> dict[int, set[str]]:
+    """customer id -> the buyer SIRENs (BT-47) of its e-invoices: the payer evidence of a bank line giving one."""
+    rows = repo.session.execute(
+        select(Invoice.customer_id, EinvoiceData.buyer_siren)  # type: ignore[call-overload]
+        .join(EinvoiceData, col(EinvoiceData.invoice_id) == Invoice.id)
+        .where(EinvoiceData.company_id == repo.company_id, col(EinvoiceData.buyer_siren).is_not(None))
+        .distinct())
+    found: dict[int, set[str]] = {}
+    for customer_id, siren in rows:
+        found.setdefault(customer_id, set()).add(siren)
+    return found
+
+
 def customers_by_name(repo: Repository, name: str) -> list[Customer]:
     """Customers whose name is ``name``, ignoring case and surrounding spaces."""
     wanted = " ".join(name.split()).lower()

@@ -142,6 +142,7 @@ class LineRow(NamedTuple):
     counterparty_iban: str | None
     text: str
     reference: str | None
+    counterparty_siren: str | None
 
 
 class InvoiceRow(NamedTuple):
@@ -384,7 +385,8 @@ class Repository:
         """``lines`` as plain read-only rows (no ORM objects): what the matcher reads of 100,000 lines."""
         c = StatementLine.__table__.c
         query = select(c.id, c.bank_ref, c.state, c.booked_on, c.amount, c.currency, c.counterparty,
-                       c.counterparty_iban, c.text, c.reference).where(c.company_id == self.company_id)
+                       c.counterparty_iban, c.text, c.reference, c.counterparty_siren).where(
+                           c.company_id == self.company_id)
         if states is not None:
             query = query.where(c.state.in_(list(states)))
         if credits_only:

@@ -130,6 +130,7 @@ class StatementLine(SQLModel, table=True):
     currency: str = Field(max_length=3)
     counterparty: str | None = None
     counterparty_iban: str | None = Field(default=None, max_length=34)
+    counterparty_siren: str | None = Field(default=None, max_length=9)  # the payer's SIREN, when the bank gives it
     text: str = ""
     reference: str | None = None
     end_to_end_id: str | None = None

@@ -16,6 +16,7 @@ from matching.engine import match_lines
 from matching.ibans import compact_iban, normalise_iban
 from matching.model import BankLine, Candidate, Customer, Decision, MatchConfig, OpenInvoice, Proposal
 from worker.company_config import load_company_config
+from worker.db.einvoice_queries import sirens_by_customer
 from worker.db.repository import InvoiceRow, LineRow, Repository, _jsonable
 from worker.db.review_queries import aliases_by_customer
 from worker.db.tables import Allocation, AuditEvent, Invoice, ReviewItem, utcnow
@@ -35,11 +36,13 @@ class MatchCounts:
 
 
 def _customers(repo: Repository) -> list[Customer]:
-    """The customers as the matcher sees them: billing and learned IBANs, and payer names learned in review."""
+    """The customers as the matcher sees them: billing and learned IBANs, payer names learned in review,
+    and the SIREN numbers their e-invoices name (BT-47)."""
     ibans = repo.ibans_by_customer()
     aliases = aliases_by_customer(repo)
+    sirens = sirens_by_customer(repo)
     return [Customer(id=c.id, ref=c.ref, name=c.name, ibans=frozenset(ibans.get(c.id, set())),
-                     aliases=aliases.get(c.id, ()))
+                     aliases=aliases.get(c.id, ()), sirens=frozenset(sirens.get(c.id, set())))
             for c in repo.customers() if c.id is not None]
 
 
@@ -68,7 +71,7 @@ def _open_invoices(repo: Repository) -> tuple[list[OpenInvoice], dict[int, Invoi
 def _bank_line(line: LineRow) -> BankLine:
     return BankLine(id=line.id, booked_on=line.booked_on, amount=line.amount, currency=line.currency,
                     counterparty=line.counterparty, counterparty_iban=line.counterparty_iban,
-                    text=line.text, reference=line.reference)
+                    text=line.text, reference=line.reference, counterparty_siren=line.counterparty_siren)
 
 
 def candidate_json(invoices: Mapping[int, Invoice | InvoiceRow], proposals: tuple, score: float,

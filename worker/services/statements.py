@@ -188,7 +188,8 @@ def _store(repo: Repository, parsed: ParsedFile, content_hash: str, filename: st
                 "bank_account_id": account_id, "import_id": import_id, "bank_ref": line.bank_ref,
                 "booked_on": line.booked_on, "value_on": line.value_on, "amount": amount,
                 "currency": line.currency or currency, "counterparty": line.counterparty,
-                "counterparty_iban": iban, "text": line.text or "", "reference": line.reference,
+                "counterparty_iban": iban, "counterparty_siren": line.counterparty_siren,
+                "text": line.text or "", "reference": line.reference,
                 "end_to_end_id": line.end_to_end_id, "state": "new" if amount > 0 else "debit",
             })
             if len(rows) == _BATCH:

@@ -1,12 +1,14 @@
 """The decision cascade end to end: auto only when certain, review on doubt, unmatched otherwise."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from matching_factories import IBAN_DE, IBAN_FR, customer, invoice, line, rf_for
+from matching_factories import IBAN_DE, IBAN_FR, IBAN_GB, customer, invoice, line, rf_for
 
 from matching import BankLine, Decision, MatchConfig, OpenInvoice, match_lines
+from matching.model import Customer
 
 DUPONT = customer(1, "Dupont SARL", ref="C001", ibans=(IBAN_FR,))
 MARTIN = customer(2, "Martin SAS", ref="C002", ibans=(IBAN_DE,))
@@ -362,3 +364,40 @@ def test_a_weak_number_with_a_part_payment_needs_a_payer_beyond_doubt() -> None:
                              [inv], [barbier, sure])
     assert decision.kind == "auto"
     assert allocations(decision) == [(10, D("1459.93"))]
+
+
+# -- the payer's SIREN (the organisation id a bank may give; customers are known by their e-invoices' BT-47) ----
+SIREN_DUPONT, SIREN_MARTIN = "732829320", "552100554"
+KNOWN_BY_SIREN = [Customer(1, "C001", "Dupont SARL", sirens=frozenset({SIREN_DUPONT})),
+                  Customer(2, "C002", "Martin SAS", sirens=frozenset({SIREN_MARTIN}))]
+
+
+def _by_siren(bank_line: BankLine, invoices: list[OpenInvoice]) -> Decision:
+    [decision] = match_lines([bank_line], invoices, KNOWN_BY_SIREN, MatchConfig())
+    return decision
+
+
+def test_a_known_siren_identifies_the_payer_like_a_known_iban() -> None:
+    inv = invoice("FA-2026-00123", id=10, customer_id=1)
+    paid = replace(line("1200.00", "VIREMENT", iban=IBAN_GB), counterparty_siren=SIREN_DUPONT)
+    decision = _by_siren(paid, [inv])
+    assert decision.kind == "auto" and allocations(decision) == [(10, D("1200.00"))]
+    assert "payer SIREN known for customer C001 only" in decision.reasons
+    # without the SIREN the same line names nobody: it waits for a person
+    assert _by_siren(replace(paid, counterparty_siren=None), [inv]).kind != "auto"
+
+
+def test_the_siren_of_another_customer_blocks_auto() -> None:
+    inv = invoice("FA-2026-00123", id=10, customer_id=1)
+    decision = _by_siren(replace(line("1200.00", "FA-2026-00123"), counterparty_siren=SIREN_MARTIN), [inv])
+    assert decision.kind == "review"
+    assert any("payer SIREN known for another customer (C002)" in r for r in decision.candidates[0].reasons)
+
+
+def test_a_known_iban_comes_before_the_siren() -> None:
+    customers = [Customer(1, "C001", "Dupont SARL", ibans=frozenset({IBAN_FR})),
+                 Customer(2, "C002", "Martin SAS", sirens=frozenset({SIREN_MARTIN}))]
+    inv = invoice("FA-2026-00123", id=10, customer_id=1)
+    paid = replace(line("1200.00", "VIREMENT", iban=IBAN_FR), counterparty_siren=SIREN_MARTIN)
+    [decision] = match_lines([paid], [inv], customers, MatchConfig())
+    assert decision.kind == "auto" and "payer IBAN known for customer C001 only" in decision.reasons
