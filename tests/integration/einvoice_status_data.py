@@ -36,7 +36,7 @@ def setup_company(engine: Engine, **einvoicing: Any) -> None:
 def add_invoice(engine: Engine, number: str, breakdown: list[tuple[str, str, str]] | None, *,
                 customer: str = "C1", kind: str = "invoice", nature: str | None = "services",
                 vat_on_receipt: bool | None = None, buyer_siren: str | None = BUYER_SIREN,
-                consumer: bool = False, issued_on: date = date(2026, 10, 1)) -> int:
+                consumer: bool = False, issued_on: date = date(2026, 10, 1), type_code: str = "380") -> int:
     """An invoice of ``customer``; with ``breakdown`` [(rate, base, tax)] also its e-invoice data."""
     rows = breakdown or []
     total = sum((Decimal(b) + Decimal(t) for _, b, t in rows), Decimal(0)) or Decimal("100.00")
@@ -54,7 +54,7 @@ def add_invoice(engine: Engine, number: str, breakdown: list[tuple[str, str, str
         assert invoice.id is not None
         if breakdown is not None:
             repo.add(EinvoiceData(
-                invoice_id=invoice.id, syntax="cii", buyer_siren=buyer_siren, total_with_vat=total,
+                invoice_id=invoice.id, syntax="cii", type_code=type_code, buyer_siren=buyer_siren, total_with_vat=total,
                 amount_due=total, vat_on_receipt=vat_on_receipt, nature=nature,
                 vat_breakdown=[{"category": "S", "rate": r, "base": b, "tax": t} for r, b, t in rows],
                 content_hash=hashlib.sha256(number.encode()).hexdigest()))

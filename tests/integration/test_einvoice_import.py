@@ -123,6 +123,7 @@ def test_every_kind_imports_with_every_field(ecli: Any, db_url: str, tmp_path: P
     p = data[paid.id]
     assert (p.already_paid, p.framework, p.paid_amount, p.amount_due) == (True, "S2", D("1658.82"), D("0.00"))
     assert data[credit.id].total_with_vat == D("120.00")
+    assert (e.type_code, data[credit.id].type_code) == ("380", "381")  # BT-3, repeated by the 212 messages
 
     ibans = [(i.customer_id, i.iban, i.source) for i in rows(db_url, CustomerIban)]
     assert ibans == [(cave, CAVE_IBAN, "billing")]  # BT-91 of the direct debit

@@ -306,3 +306,18 @@ def test_undoing_after_the_212_failed_for_good_withdraws_it(engine: Engine, tmp_
     rows = sent(engine)
     assert [(r.invoice_number, r.key.split(":")[0], r.amount) for r in rows] == [
         ("FA-2026-0012", "212", Decimal("120.00")), ("FA-2026-0012", "212-correction", Decimal("-120.00"))]
+
+
+def test_an_advance_payment_invoice_is_named_with_its_own_type_code(engine: Engine, tmp_path: Path) -> None:
+    """The 212 repeats the invoice's type code (BT-3): 386 for an advance-payment invoice (acompte), whose
+    VAT on services is due when the advance is received."""
+    setup_company(engine)
+    invoice = add_invoice(engine, "FA-2026-0090", [("20.00", "500.00", "100.00")], type_code="386")
+    pay(engine, invoice, "600.00", date(2026, 11, 18))
+    result = produce(engine, tmp_path)
+    assert len(result.created) == 1 and not result.problems
+    (status,) = sent(engine)
+    xml = status.payload or ""
+    assert_valid(xml)
+    ref = "rsm:AcknowledgementDocument/ram:ReferenceReferencedDocument/"
+    assert (text(xml, ref + "ram:IssuerAssignedID"), text(xml, ref + "ram:TypeCode")) == ("FA-2026-0090", "386")

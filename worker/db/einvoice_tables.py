@@ -35,6 +35,7 @@ class EinvoiceData(SQLModel, table=True):
     company_id: int = _company_fk()
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     syntax: str = Field(max_length=16)  # facturx | cii | ubl
+    type_code: str = Field(default="380", max_length=3)  # BT-3: 380 invoice, 386 advance payment, 381 credit note …
     profile: str | None = Field(default=None, max_length=128)  # BT-24, the specification identifier
     seller_siren: str | None = Field(default=None, max_length=9)
     buyer_siren: str | None = Field(default=None, max_length=9, index=True)  # BT-47

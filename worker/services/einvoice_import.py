@@ -206,7 +206,7 @@ def _invoice_values(invoice: EInvoice, customer_id: int) -> dict[str, Any]:
 def _einvoice_values(document: EInvoiceDocument, content_hash: str, path: Path) -> dict[str, Any]:
     inv = document.invoice
     return {
-        "syntax": inv.syntax, "profile": inv.profile, "seller_siren": inv.seller.siren,
+        "syntax": inv.syntax, "type_code": inv.type_code, "profile": inv.profile, "seller_siren": inv.seller.siren,
         "buyer_siren": inv.buyer.siren, "payee_iban": inv.payee_iban, "total_with_vat": inv.total_with_vat,
         "paid_amount": inv.paid_amount, "amount_due": inv.amount_due, "vat_point": inv.vat_point_code,
         "vat_on_receipt": inv.vat_on_receipt, "framework": inv.framework, "nature": inv.nature,

@@ -168,7 +168,8 @@ def _create(repo: Repository, cash: q.CashIn, settings: EinvoicingSettings, now:
         message_id=message_id, written_at=now.astimezone(tz).replace(tzinfo=None), paid_on=cash.line.booked_on,
         seller=Party(settings.siren, repo.company.name),
         buyer=Party(einvoice.buyer_siren, cash.customer.name), invoice_number=invoice.number,
-        invoice_issued_on=invoice.issued_on, amounts=amounts, currency=invoice.currency.upper())
+        invoice_issued_on=invoice.issued_on, invoice_type_code=einvoice.type_code, amounts=amounts,
+        currency=invoice.currency.upper())
     if _store(repo, message, key_212(allocation.id), cash, None, {"line": cash.line.bank_ref,
            "booked_on": cash.line.booked_on.isoformat(), "decided_by": allocation.decided_by,
            "allocation_status": allocation.status}, now, tz, result.created, result, actor):
@@ -196,7 +197,8 @@ def _undo(repo: Repository, cash: q.CashIn, original: EinvoiceStatus, settings: 
         written_at=now.astimezone(tz).replace(tzinfo=None), paid_on=undone_at.astimezone(tz).date(),
         seller=Party(settings.siren, repo.company.name),
         buyer=Party(cash.einvoice.buyer_siren if cash.einvoice else None, cash.customer.name),
-        invoice_number=invoice.number, invoice_issued_on=invoice.issued_on, amounts=amounts,
+        invoice_number=invoice.number, invoice_issued_on=invoice.issued_on,
+        invoice_type_code=cash.einvoice.type_code if cash.einvoice else "380", amounts=amounts,
         currency=invoice.currency.upper(), corrects=original.message_id)
     if _store(repo, message, key_correction(allocation.id), cash, original.id,
            {"line": cash.line.bank_ref, "undone_by": allocation.undone_by, "undo_reason": allocation.undo_reason,
