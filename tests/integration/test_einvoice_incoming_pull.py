@@ -72,3 +72,28 @@ def test_an_unreachable_platform_does_not_stop_the_sync(ecli: Any) -> None:  # n
     assert summary["einvoice_statuses"]["error"].startswith("platform: platform unreachable")
     assert set(planned(ecli, "2026-10-06")) == {"FA-2026-00001", "FA-2026-00002"}
     assert counts(ecli)[2][:2] == (None, 0) and counts(ecli)[2][2].startswith("platform unreachable")
+
+
+def test_a_status_that_came_before_its_invoice_is_taken_once_the_invoice_is_imported(
+        ecli: Any, fake_pa: FakePA, tmp_path: Path) -> None:  # noqa: F811
+    """The platform sends a dispute about an invoice the billing tool has not exported yet: refused at first
+    (kept with its content), taken by the first pull after the invoice is imported, and only once."""
+    from tests.factories import InvoiceSpec, invoices_csv
+    from tests.integration.test_einvoice_incoming import DUE, ISSUED
+
+    configure(ecli, **fake_pa.settings())
+    fake_pa.add_incoming(cdar([Status("FA-2026-00003", "207", datetime(2026, 10, 5, 9, 30), reason_code="PU_ERR",
+                                      reason="Prix unitaire erroné")], "PA-EARLY"), "2026-10-05T09:30:00+00:00")
+    first = ecli.json("sync", "--as-of", "2026-10-06", "--no-send")["einvoice_statuses"]
+    assert first["received"] == 0 and len(first["refused"]) == 1
+    late = tmp_path / "late.csv"
+    late.write_bytes(invoices_csv([InvoiceSpec("FA-2026-00003", "C003", "300.00", ISSUED, DUE,
+                                               customer_name="GAMMA SARL", customer_email="compta@gamma.example")]))
+    ecli("invoices", "import", str(late))
+    assert "FA-2026-00003" in planned(ecli, "2026-10-06")  # remindable until the dispute is taken
+    second = ecli.json("sync", "--as-of", "2026-10-06", "--no-send")["einvoice_statuses"]
+    assert (second["received"], second["refused"]) == (1, [])
+    assert set(planned(ecli, "2026-10-06")) == {"FA-2026-00001", "FA-2026-00002"}  # FA-3 is disputed now
+    third = ecli.json("sync", "--as-of", "2026-10-06", "--no-send")["einvoice_statuses"]
+    assert (third["received"], third["unchanged"], third["refused"]) == (0, 0, [])
+    assert counts(ecli)[:2] == (1, 1)

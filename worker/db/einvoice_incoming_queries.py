@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from worker.db.einvoice_incoming_tables import EinvoiceStatusPull
 from worker.db.einvoice_tables import EinvoiceStatus
 from worker.db.reminder_tables import DunningPause
 from worker.db.repository import Repository
+from worker.db.tables import AuditEvent
 
 APPROVALS = ("205", "206")  # the later of the two says how much of an invoice the buyer approved
 
@@ -70,3 +72,10 @@ def pull_state(repo: Repository) -> EinvoiceStatusPull:
         repo.add(row)
         repo.flush()
     return row
+
+
+def refused_flows(repo: Repository, kind: str, since: datetime) -> list[AuditEvent]:
+    """The audit events of ``kind`` (platform messages refused by a pull, with their content) since ``since``."""
+    return list(repo.session.exec(select(AuditEvent).where(
+        AuditEvent.company_id == repo.company_id, AuditEvent.kind == kind, AuditEvent.at >= since,
+    ).order_by(col(AuditEvent.id))).scalars())

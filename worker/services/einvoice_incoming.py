@@ -41,7 +41,12 @@ from sqlalchemy.exc import IntegrityError
 from einvoicing import codes
 from einvoicing.cdar_reader import CdarError, CdarMessage, ReceivedStatus, approved_amount, read_cdar
 from reminders.calendar import add_business_days
-from worker.db.einvoice_incoming_queries import active_invoice_pauses, known_message_ids, pull_state
+from worker.db.einvoice_incoming_queries import (
+    active_invoice_pauses,
+    known_message_ids,
+    pull_state,
+    refused_flows,
+)
 from worker.db.einvoice_tables import EinvoiceData, EinvoiceStatus
 from worker.db.reminder_queries import event_subjects
 from worker.db.reminder_tables import DunningPause
@@ -67,6 +72,8 @@ LIFTED_BY_APPROVAL = (PAUSE_DISPUTED, PAUSE_SUSPENDED)
 WEBHOOK_EVENTS = {codes.REFUSED: "invoice.disputed", codes.REJECTED: "invoice.rejected"}
 AUDIT_RECEIVED = "einvoice.status_received"
 AUDIT_REFUSED = "einvoice.status_refused"
+AUDIT_RETAKEN = "einvoice.status_retaken"  # a refused platform message taken by a later pull
+RETRY_REFUSED_DAYS = 30  # how long a refused platform message is tried again on each pull
 PULL_OVERLAP = timedelta(seconds=1)  # asked again from a little before the last message taken (ids dedupe)
 
 
@@ -315,6 +322,7 @@ def pull_statuses(engine: Engine, settings: Settings, company_ref: str | None, c
         state = pull_state(repo)
         since = state.pulled_until - PULL_OVERLAP if state.pulled_until else None
         refused_before = event_subjects(repo, AUDIT_REFUSED)
+    _retake_refused(engine, settings, ref, einvoicing, report)
     client = client or PaClient(config)
     try:
         flows = client.fetch_statuses(since)
@@ -341,6 +349,32 @@ def pull_statuses(engine: Engine, settings: Settings, company_ref: str | None, c
                 _advance(repo, updated, flow.flow_id, None, counted=True)
     _save_pull(engine, ref, None, None, None)
     return report
+
+
+def _retake_refused(engine: Engine, settings: Settings, ref: str, einvoicing: EinvoicingSettings,
+                    report: StatusImport) -> None:
+    """Platform messages an earlier pull refused (kept with their content in the audit log) are tried again,
+    oldest first, for RETRY_REFUSED_DAYS: the usual cause, a status about an invoice the billing tool had not
+    exported yet, cures itself once the invoice is imported. One taken now is marked ``einvoice.status_retaken``
+    and never tried again; one still refused stays quiet (it was reported when it came)."""
+    with unit_of_work(engine) as session:
+        repo = Repository(session, resolve_company(session, ref))
+        done = event_subjects(repo, AUDIT_RETAKEN)
+        waiting = [(e.subject, str(e.data.get("payload") or "")) for e in
+                   refused_flows(repo, AUDIT_REFUSED, utcnow() - timedelta(days=RETRY_REFUSED_DAYS))
+                   if e.subject not in done and e.data.get("payload")]
+    for subject, payload in waiting:
+        flow_id = subject.removeprefix("pa-flow:")
+        content = payload.encode("utf-8")
+        try:
+            message = read_cdar(content, f"platform message {flow_id}", settings.einvoicing_rules_dir)
+            taken = _take_flow(engine, ref, flow_id, content, message, None, einvoicing)
+        except (CdarError, LettrageError):
+            continue
+        report.statuses.extend(taken.statuses)
+        with unit_of_work(engine) as session:
+            Repository(session, resolve_company(session, ref)).audit(
+                AUDIT_RETAKEN, subject=subject, actor="platform", received=taken.received)
 
 
 def _take_flow(engine: Engine, ref: str, flow_id: str, content: bytes, message: CdarMessage,
