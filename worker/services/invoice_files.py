@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,6 +55,7 @@ class InvoiceRow:
     pdf: str | None
 
 
+@lru_cache(maxsize=65_536)  # a customer's IBAN comes back on each of its invoices
 def normalise_iban(value: str) -> str:
     """The IBAN in compact upper-case form; raises ValueError when it is not a valid IBAN."""
     try:
@@ -63,6 +65,11 @@ def normalise_iban(value: str) -> str:
 
 
 def _date(value: str, name: str) -> date:
+    if len(value) == 10 and value[4] == "-" and value[7] == "-" and value[:4].isdigit():
+        try:  # the common, zero-padded ISO form, without strptime's cost
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
             return datetime.strptime(value, fmt).date()

@@ -45,6 +45,7 @@ def import_invoice_file(repo: Repository, data: bytes, filename: str, actor: str
 def _upsert_customers(repo: Repository, rows: Sequence[InvoiceRow]) -> dict[str, Customer]:
     customers = repo.customers_by_ref({r.customer_ref for r in rows})
     ibans = repo.ibans_by_customer()
+    wanted: dict[str, list[str]] = {}  # customer ref -> the IBANs its rows give, in order
     now = utcnow()
     for row in rows:
         customer = customers.get(row.customer_ref)
@@ -55,7 +56,6 @@ def _upsert_customers(repo: Repository, rows: Sequence[InvoiceRow]) -> dict[str,
                                 kind=row.customer_kind or "business")
             repo.add(customer)
             customers[row.customer_ref] = customer
-            repo.flush()
         else:
             changed = False
             if row.customer_name and row.customer_name != customer.name:
@@ -72,10 +72,18 @@ def _upsert_customers(repo: Repository, rows: Sequence[InvoiceRow]) -> dict[str,
             if changed:
                 customer.updated_at = now
                 repo.add(customer)
-        assert customer.id is not None
-        if row.customer_iban and row.customer_iban not in ibans.get(customer.id, set()):
-            repo.add(CustomerIban(customer_id=customer.id, iban=row.customer_iban, source="billing"))
-            ibans.setdefault(customer.id, set()).add(row.customer_iban)
+        if row.customer_iban:
+            wanted.setdefault(row.customer_ref, []).append(row.customer_iban)
+    # New customers are written in one flush (not one per customer), then their IBANs, which need the ids.
+    repo.flush()
+    for ref, found in wanted.items():
+        customer_id = customers[ref].id
+        assert customer_id is not None
+        known = ibans.setdefault(customer_id, set())
+        for iban in dict.fromkeys(found):
+            if iban not in known:
+                repo.add(CustomerIban(customer_id=customer_id, iban=iban, source="billing"))
+                known.add(iban)
     return customers
 
 
