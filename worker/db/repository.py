@@ -99,6 +99,29 @@ def _copy_rows(connection: Connection, table: Any, rows: list[dict[str, Any]]) -
         raise _driver_error(statement, exc, psycopg.Error) from exc
 
 
+def _executemany_rows(connection: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """SQLite: plain dicts of ``table``'s columns (the same keys in each) through the driver's executemany,
+    each value converted by its column type's bind processor (JSON serialised, Money to its integer,
+    timestamps formatted) as SQLAlchemy's own INSERT would, without its per-row parameter handling."""
+    import sqlite3
+
+    names = list(rows[0])
+    processors = [table.c[name].type._cached_bind_processor(connection.dialect) for name in names]
+    statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+    params = [tuple(value if process is None or value is None else process(value)
+                    for value, process in zip((row[n] for n in names), processors)) for row in rows]
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        for start in range(0, len(params), _INSERT_CHUNK):
+            cursor.executemany(statement, params[start:start + _INSERT_CHUNK])
+    except sqlite3.Error as exc:
+        raise _driver_error(statement, exc, sqlite3.Error) from exc
+    finally:
+        cursor.close()
+
+
 def _executemany_lines(connection: Connection, rows: list[dict[str, Any]]) -> None:
     """SQLite: the driver's executemany on tuples, values converted by the columns' bind processors."""
     import sqlite3
@@ -334,8 +357,9 @@ class Repository:
 
     def bulk_insert(self, model: Any, rows: list[dict[str, Any]]) -> None:
         """Inserts plain dicts of ``model``'s columns (the same keys in each) in this transaction, without
-        ORM objects: PostgreSQL (psycopg) through COPY, other backends by Core executemany in chunks. Rows
-        must carry this repository's company."""
+        ORM objects: PostgreSQL (psycopg) through COPY, SQLite through the driver's executemany, other backends
+        by Core executemany in chunks; values go through the columns' own bind processors. Rows must carry
+        this repository's company."""
         if not rows:
             return
         if any(row.get("company_id") != self.company_id for row in rows):
@@ -345,6 +369,9 @@ class Repository:
         dialect = connection.dialect
         if dialect.name == "postgresql" and dialect.driver == "psycopg":
             _copy_rows(connection, table, rows)
+            return
+        if dialect.name == "sqlite" and dialect.driver == "pysqlite":
+            _executemany_rows(connection, table, rows)
             return
         for start in range(0, len(rows), _INSERT_CHUNK):
             connection.execute(insert(table), rows[start:start + _INSERT_CHUNK])
