@@ -162,8 +162,8 @@ def ereporting(app: AppContext, period: str, out: Path | None, as_json: bool, co
     corrective report)."""
     import sys
 
+    from reminders.channels.base import write_atomically
     from worker.services.einvoice_ereporting import payment_report
-    from worker.services.pa_delivery import write_atomically
 
     issue = out is not None or not as_json
     with unit_of_work(app.engine) as session:

@@ -46,7 +46,6 @@ _LINES_STORED = table("statementline", *(
 ))
 _MONEY = Money()
 _LINE_COLUMNS = tuple(c.name for c in _LINES_STORED.c)
-_LINE_COLUMN_LIST = ", ".join(_LINE_COLUMNS)
 
 
 def _chunked(values: list[Any]) -> list[list[Any]]:
@@ -59,87 +58,54 @@ def _driver_error(statement: str, exc: Exception, base: type[Exception]) -> Exce
     return DBAPIError.instance(statement, None, exc, base)
 
 
-def _copy_lines(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    """PostgreSQL: the rows through one ``COPY ... FROM STDIN`` on the session's psycopg connection."""
+def _parameters(connection: Connection, table: Any, names: Sequence[str],
+                rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """The rows' values in ``names`` order, each converted by its column type's bind processor as
+    SQLAlchemy's own INSERT would (Money to its stored integer, JSON serialised, dates formatted on SQLite).
+
+    Column by column: each distinct value (a statement spans a few hundred days, a run writes one timestamp)
+    goes through its column's processor once; unhashable ones (JSON lists) one by one."""
+    columns: list[list[Any]] = []
+    for name in names:
+        process = table.c[name].type._cached_bind_processor(connection.dialect)
+        values = [row[name] for row in rows]
+        if process is not None:
+            try:
+                done = {value: process(value) for value in set(values) if value is not None}
+                values = [None if value is None else done[value] for value in values]
+            except TypeError:
+                values = [None if value is None else process(value) for value in values]
+        columns.append(values)
+    return list(zip(*columns, strict=True))
+
+
+def _copy_rows(connection: Connection, table: Any, rows: list[dict[str, Any]],
+               names: Sequence[str] | None = None) -> None:
+    """PostgreSQL: plain dicts of ``table``'s columns (the same keys in every row, or ``names``) through one
+    ``COPY ... FROM STDIN`` on the session's psycopg connection, in its transaction."""
     import psycopg
 
-    statement = f"COPY statementline ({_LINE_COLUMN_LIST}) FROM STDIN"
-    raw = connection.connection.driver_connection
-    assert raw is not None
-    columns = _LINE_COLUMNS
-    try:
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            write = copy.write_row
-            for row in rows:
-                write([row[c] for c in columns])
-    except psycopg.Error as exc:
-        raise _driver_error(statement, exc, psycopg.Error) from exc
-
-
-def _copy_rows(connection: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """PostgreSQL: plain dicts of ``table``'s columns (the same keys in every row) through one
-    ``COPY ... FROM STDIN``, each value converted by its column type's bind processor (Money to its stored
-    integer, JSON to psycopg's ``Json``), as SQLAlchemy's own INSERT would."""
-    import psycopg
-
-    names = list(rows[0])
-    columns = [table.c[name] for name in names]
-    dialect = connection.dialect
-    processors = [c.type._cached_bind_processor(dialect) for c in columns]
+    names = list(names or rows[0])
     statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
     raw = connection.connection.driver_connection
     assert raw is not None
     try:
         with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            write = copy.write_row
-            for row in rows:
-                write([value if process is None or value is None else process(value)
-                       for value, process in zip((row[n] for n in names), processors)])
+            for values in _parameters(connection, table, names, rows):
+                copy.write_row(values)
     except psycopg.Error as exc:
         raise _driver_error(statement, exc, psycopg.Error) from exc
 
 
-def _executemany_rows(connection: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """SQLite: plain dicts of ``table``'s columns (the same keys in each) through the driver's executemany,
-    each value converted by its column type's bind processor (JSON serialised, Money to its integer,
-    timestamps formatted) as SQLAlchemy's own INSERT would, without its per-row parameter handling."""
+def _executemany_rows(connection: Connection, table: Any, rows: list[dict[str, Any]],
+                      names: Sequence[str] | None = None) -> None:
+    """SQLite: plain dicts of ``table``'s columns (the same keys in each, or ``names``) through the driver's
+    executemany on tuples, without SQLAlchemy's per-row parameter handling."""
     import sqlite3
 
-    names = list(rows[0])
-    processors = [table.c[name].type._cached_bind_processor(connection.dialect) for name in names]
+    names = list(names or rows[0])
     statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
-    params = [tuple(value if process is None or value is None else process(value)
-                    for value, process in zip((row[n] for n in names), processors)) for row in rows]
-    raw = connection.connection.driver_connection
-    assert raw is not None
-    cursor = raw.cursor()
-    try:
-        for start in range(0, len(params), _INSERT_CHUNK):
-            cursor.executemany(statement, params[start:start + _INSERT_CHUNK])
-    except sqlite3.Error as exc:
-        raise _driver_error(statement, exc, sqlite3.Error) from exc
-    finally:
-        cursor.close()
-
-
-def _executemany_lines(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    """SQLite: the driver's executemany on tuples, values converted by the columns' bind processors."""
-    import sqlite3
-
-    dialect = connection.dialect
-    statement = (f"INSERT INTO statementline ({_LINE_COLUMN_LIST}) "
-                 f"VALUES ({', '.join('?' for _ in _LINE_COLUMNS)})")
-    processors = [c.type._cached_bind_processor(dialect) for c in _LINES_STORED.c]
-    # Column by column: each distinct date or timestamp (a statement spans a few hundred days, created_at is
-    # one value) goes through its column's processor once per call, then the rows are zipped into tuples.
-    columns: list[list[Any]] = []
-    for name, process in zip(_LINE_COLUMNS, processors, strict=True):
-        values = [row[name] for row in rows]
-        if process is not None:
-            done = {value: process(value) for value in set(values) if value is not None}
-            values = [None if value is None else done[value] for value in values]
-        columns.append(values)
-    params = list(zip(*columns, strict=True))
+    params = _parameters(connection, table, names, rows)
     raw = connection.connection.driver_connection
     assert raw is not None
     cursor = raw.cursor()
@@ -346,9 +312,9 @@ class Repository:
             row.setdefault("created_at", now)
         connection = self.session.connection()
         if dialect.name == "postgresql" and dialect.driver == "psycopg":
-            _copy_lines(connection, rows)
+            _copy_rows(connection, _LINES_STORED, rows, _LINE_COLUMNS)
         elif dialect.name == "sqlite" and dialect.driver == "pysqlite":
-            _executemany_lines(connection, rows)
+            _executemany_rows(connection, _LINES_STORED, rows, _LINE_COLUMNS)
         else:
             insert_rows = insert(_LINES_STORED)
             for start in range(0, len(rows), _INSERT_CHUNK):

@@ -21,8 +21,6 @@ a reader never sees half a file) and marks it delivered; a crash in between rewr
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,6 +29,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from einvoicing.pa_client import PaClient, PaConfig, PaError
+from reminders.channels.base import write_atomically
 from worker.db import einvoice_status_queries as q
 from worker.db.einvoice_tables import EinvoiceStatus
 from worker.db.repository import Repository
@@ -171,19 +170,6 @@ def export_statuses(engine: Engine, company_ref: str | None, folder: Path, *, no
                        message_id=status.message_id, path=str(path))
         result.delivered.append(status.message_id)
     return result
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def produce_and_deliver(engine: Engine, companies_dir: Path, company_ref: str | None) -> DeliveryResult | None:

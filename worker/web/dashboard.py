@@ -31,35 +31,12 @@ from worker.web.i18n import translator
 from worker.web.render import render
 
 DEFAULT_POLL = 10
-FRENCH = {
-    "Dashboard": "Tableau de bord",
-    "Open receivables": "Encours clients",
-    "Overdue": "Échu",
-    "Review queue": "File de revue",
-    "Reminders awaiting approval": "Relances à approuver",
-    "DSO (days)": "DSO (jours)",
-    "Collected this month": "Encaissé ce mois-ci",
-    "of which applied to invoices": "dont affecté aux factures",
-    "Overdue by bucket": "Échu par ancienneté",
-    "Cash-in forecast, 13 weeks": "Prévision d'encaissements, 13 semaines",
-    "DSO by month (ratio method, 90 days)": "DSO par mois (méthode du ratio, 90 jours)",
-    "Week of": "Semaine du",
-    "Expected": "Attendu",
-    "Low (P10)": "Bas (P10)",
-    "High (P90)": "Haut (P90)",
-    "After 13 weeks or never": "Après 13 semaines ou jamais",
-    "Forecast error (WAPE, past forecasts)": "Erreur de prévision (WAPE, prévisions passées)",
-    "not yet measured": "pas encore mesurée",
-    "Last change": "Dernière modification",
-    "As of": "Au",
-    "n/a": "n.d.",
-}
 
 
 def _translator(language: str) -> Callable[[str], str]:
-    base = translator(language)
+    base = translator(language)  # the words of every page, French included, are in worker.web.i18n
     if language == "fr":
-        return lambda text: FRENCH.get(text) or base(text)
+        return base
     return lambda text: BUCKET_LABELS.get(text) or base(text)  # "1–30 days" rather than the key "1-30"
 
 

@@ -118,16 +118,16 @@ FRENCH: dict[str, str] = {
     "line": "ligne",
     "decided by": "décidé par",
     "Invoice state": "État de la facture",
-    # the dashboard (issue 8)
+    # the dashboard and the worklist (issue 8)
     "Dashboard": "Tableau de bord",
-    "Last change": "Dernière mise à jour",
+    "Last change": "Dernière modification",
     "Open receivables": "Encours clients",
     "Overdue": "Échu",
     "DSO (days)": "DSO (jours)",
     "n/a": "n.d.",
     "Collected this month": "Encaissé ce mois-ci",
-    "of which applied to invoices": "dont lettré sur des factures",
-    "Overdue by bucket": "Retards par tranche",
+    "of which applied to invoices": "dont affecté aux factures",
+    "Overdue by bucket": "Échu par ancienneté",
     "Cash-in forecast, 13 weeks": "Prévision d'encaissements, 13 semaines",
     "DSO by month (ratio method, 90 days)": "DSO par mois (méthode du ratio, 90 jours)",
     "Week of": "Semaine du",
@@ -137,17 +137,22 @@ FRENCH: dict[str, str] = {
     "After 13 weeks or never": "Après 13 semaines ou jamais",
     "Forecast error (WAPE, past forecasts)": "Erreur de prévision (WAPE, prévisions passées)",
     "not yet measured": "pas encore mesurée",
-    # the worklist (issue 8)
-    "Worklist": "À traiter",
+    "Worklist": "À faire",
     "Today's actions, most urgent first": "Les actions du jour, les plus urgentes d'abord",
     "Urgency = outstanding × days overdue × risk (payment behaviour, 1 to 6).":
-        "Urgence = encours × jours de retard × risque (comportement de paiement, de 1 à 6).",
+        "Urgence = reste dû × jours de retard × risque (comportement de paiement, de 1 à 6).",
     "Action": "Action",
     "Days overdue": "Jours de retard",
     "Risk": "Risque",
     "Urgency": "Urgence",
-    "Call script": "Trame d'appel",
+    "Call script": "Script d'appel",
     "Nothing to do today.": "Rien à faire aujourd'hui.",
+    "call": "Appeler",
+    "approve": "Approuver la relance",
+    "answer_dispute": "Répondre au litige",
+    "follow_promise": "Relancer la promesse de paiement",
+    "review": "Revoir le paiement",
+    "einvoice": "Statut de facture électronique",
 }
 
 

@@ -23,25 +23,6 @@ from worker.web.auth import visitor
 from worker.web.i18n import translator
 from worker.web.render import render
 
-FRENCH = {
-    "Worklist": "À faire",
-    "Today's actions, most urgent first": "Les actions du jour, les plus urgentes d'abord",
-    "Urgency = outstanding × days overdue × risk (payment behaviour, 1 to 6).":
-        "Urgence = reste dû × jours de retard × risque (comportement de paiement, de 1 à 6).",
-    "Nothing to do today.": "Rien à faire aujourd'hui.",
-    "Action": "Action",
-    "Days overdue": "Jours de retard",
-    "Risk": "Risque",
-    "Urgency": "Urgence",
-    "Why": "Pourquoi",
-    "Call script": "Script d'appel",
-    "call": "Appeler",
-    "approve": "Approuver la relance",
-    "answer_dispute": "Répondre au litige",
-    "follow_promise": "Relancer la promesse de paiement",
-    "review": "Revoir le paiement",
-    "einvoice": "Statut de facture électronique",
-}
 ENGLISH_ACTIONS = {
     "call": "Call", "approve": "Approve the reminder", "answer_dispute": "Answer the dispute",
     "follow_promise": "Follow up the promise to pay", "review": "Review the payment",
@@ -50,10 +31,10 @@ ENGLISH_ACTIONS = {
 
 
 def page_translator(language: str) -> Callable[[str], str]:
-    """This page's words, then the shared dictionary."""
+    """The shared dictionary (worker.web.i18n), with the actions' English names."""
     shared = translator(language)
     if language == "fr":
-        return lambda text: FRENCH.get(text) or shared(text)
+        return shared
     return lambda text: ENGLISH_ACTIONS.get(text) or shared(text)
 
 
