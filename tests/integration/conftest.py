@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.smtp_server import Collector, serving
 from tests.integration.test_sftp import SftpServer
 
 
@@ -19,3 +20,11 @@ def server(tmp_path: Path) -> Iterator[SftpServer]:
         yield srv
     finally:
         srv.stop()
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, Collector]]:
+    """A real SMTP server on loopback and what it received (tests/integration/smtp_server.py)."""
+    collector = Collector()
+    with serving(collector) as port:
+        yield port, collector

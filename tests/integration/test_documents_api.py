@@ -2,43 +2,13 @@
 under the data folder, answered back, kept across invoice re-imports, and attached by the reminders."""
 from __future__ import annotations
 
-import email
-import email.policy
 import hashlib
 import io
-import socket
-from collections.abc import Iterator
-from email.message import Message as MailMessage
 from pathlib import Path
 from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
-
 from tests.integration.api_helpers import app_client, token
-
-
-class Collector:
-    def __init__(self) -> None:
-        self.messages: list[MailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[int, Collector]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, collector
-    finally:
-        controller.stop()
+from tests.integration.smtp_server import Collector
 
 
 def invoice_pdf(text: str) -> bytes:

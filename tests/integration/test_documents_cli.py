@@ -3,45 +3,19 @@ loopback): the pdf column checked at import, reminders attaching the invoice's P
 account, letters carrying the invoice's pages, and `invoices duplicate` written or emailed once per request."""
 from __future__ import annotations
 
-import email
-import email.policy
 import io
 import json
 import socket
-from collections.abc import Iterator
 from datetime import date
 from email.message import Message as MailMessage
 from pathlib import Path
 from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 
+from tests.integration.smtp_server import Collector
+
 HEADER = "number,customer_ref,customer_name,customer_email,customer_since,amount,issued_on,due_on,customer_address,pdf"
-
-
-class Collector:
-    def __init__(self) -> None:
-        self.messages: list[MailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[int, Collector]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, collector
-    finally:
-        controller.stop()
 
 
 def invoice_pdf(text: str) -> bytes:

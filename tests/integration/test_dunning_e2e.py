@@ -4,56 +4,20 @@ was imported between the plan and the send; approvals, pauses, retries with back
 the sending window, and the whole exchange in `customers history`."""
 from __future__ import annotations
 
-import email
-import email.policy
 import json
-import socket
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from email.message import Message as MailMessage
 from pathlib import Path
 from typing import Any
-
-import pytest
-from aiosmtpd.controller import Controller
 
 from reminders.channels import Delivery, Message, SmtpChannel, all_channels
 from reminders.channels.base import Channel
 from tests.factories import Camt053, Payment
+from tests.integration.smtp_server import Collector
 
 PDF = b"%PDF-1.4\n% facture FA-2026-00001\n%%EOF\n"
 HEADER = ("number,customer_ref,customer_name,customer_email,customer_since,customer_kind,amount,issued_on,due_on,"
           "customer_address,pdf")
-
-
-class Collector:
-    def __init__(self) -> None:
-        self.messages: list[MailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
-        return "250 OK"
-
-    def by_recipient(self) -> dict[str, list[MailMessage]]:
-        out: dict[str, list[MailMessage]] = {}
-        for m in self.messages:
-            out.setdefault(str(m["To"]), []).append(m)
-        return out
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[int, Collector]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, collector
-    finally:
-        controller.stop()
 
 
 def book(tmp_path: Path) -> str:

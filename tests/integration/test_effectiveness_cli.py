@@ -3,7 +3,6 @@ payments imported from a bank statement and matched, then `lettrage reminders ef
 `GET /api/reminders/effectiveness` report exactly the shares and the median computed by hand."""
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -11,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests.factories import Camt053, InvoiceSpec, Payment, invoices_csv
 from tests.integration.api_helpers import app_client, token
+from tests.integration.smtp_server import serving
 
 
 class Sink:
@@ -28,16 +27,9 @@ class Sink:
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[int, Sink]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with serving(sink) as port:
         yield port, sink
-    finally:
-        controller.stop()
 
 
 NAMES = {"C1": "Imprimerie Dubois", "C2": "Traiteur Morel", "C3": "Les Lilas SAS", "C4": "Garage Leroy"}

@@ -1,44 +1,16 @@
 """Sending reminders through a real SMTP server, at most once; the daily sync from an inbox folder."""
 from __future__ import annotations
 
-import email
 import json
 import os
-import socket
 import time
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
-
 from tests.factories import Camt053, InvoiceSpec, Payment, invoices_csv
-
-
-class Collector:
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.original_content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[int, Collector]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, collector
-    finally:
-        controller.stop()
+from tests.integration.smtp_server import Collector
 
 
 def _invoices(tmp_path: Path) -> str:

@@ -7,24 +7,20 @@ now count in the week they were matched): Monday ``m``, Sunday ``m + 6``.
 """
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 import socket
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlmodel import Session, select
 
 from tests.factories import Camt053, InvoiceSpec, Payment, invoices_csv
+from tests.integration.smtp_server import Collector
 from worker.db.engine import engine_for
 from worker.db.insight_tables import ForecastSnapshot
 from worker.db.tables import AuditEvent, Customer, Invoice, Reminder, ReminderInvoice
@@ -39,32 +35,6 @@ WEEK = f"{MONDAY.isocalendar()[0]}-W{MONDAY.isocalendar()[1]:02d}"
 
 def d(days: int) -> Any:
     return MONDAY + timedelta(days=days)
-
-
-class Collector:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
-        return "250 OK"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if str(m["To"]) == address]
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[int, Collector]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, collector
-    finally:
-        controller.stop()
 
 
 def _sent(db_url: str, ref: str, level: str, day: Any, numbers: list[str], amount: str) -> None:
