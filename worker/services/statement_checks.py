@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
@@ -132,14 +132,7 @@ def check_statement(statement: ParsedStatement, account: BankAccount, rules: Imp
 
     Fatal problems come in the order of the lines, so a refusal names the first bad line.
     """
-    # Only the lines that break a rule go through check_line (which words the problem): a statement of
-    # 100,000 good lines costs one comparison or two per line, not a call.
-    expected = (account.currency or "").upper()
-    latest = today + timedelta(days=rules.future_days)
-    problems = [p for line in statement.lines
-                if line.booked_on > latest or (expected and line.currency and line.currency != expected
-                                               and line.currency.upper() != expected)
-                for p in check_line(line, account, rules, today, filename, noun)]
+    problems = [p for line in statement.lines for p in check_line(line, account, rules, today, filename, noun)]
     arithmetic = reconciliation(statement)
     if arithmetic:
         problems.append(Problem(RECONCILIATION, arithmetic, fatal=False))
