@@ -209,10 +209,6 @@ def _undone_pairs(repo: Repository) -> dict[tuple[int, int], str]:
     return {(line_id, invoice_id): reason or "" for line_id, invoice_id, reason in rows}
 
 
-def _chunks(rows: list, size: int) -> list[list]:  # type: ignore[type-arg]
-    return [rows[i : i + size] for i in range(0, len(rows), size)]
-
-
 def held_invoices(repo: Repository) -> dict[int, str]:
     """Invoices that must not be reminded now, with the reason: money may have arrived for them."""
     held: dict[int, str] = {}
