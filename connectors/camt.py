@@ -24,7 +24,6 @@ from decimal import Decimal, InvalidOperation
 from typing import IO, Protocol
 
 from lxml import etree
-from stdnum.fr import siren, siret
 
 from connectors._common import BadRows, RefDeriver, clean, one_line
 from connectors.errors import ParseError
@@ -172,6 +171,9 @@ def _party_siren(party: etree._Element | None) -> str | None:
         scheme = (_text(othr, "SchmeNm", "Cd") or _text(othr, "SchmeNm", "Prtry")).upper()
         if scheme not in _SIREN_SCHEMES and _text(othr, "Issr").upper() != "INSEE":
             continue
+        # imported here, when a statement gives one: it costs each parsing process a few MB otherwise
+        from stdnum.fr import siren, siret
+
         number = "".join(_text(othr, "Id").split())
         if len(number) == 14 and siret.is_valid(number):
             return number[:9]
