@@ -4,7 +4,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-unit test-integration bench lint typecheck walls clean
+.PHONY: install demo test test-dates test-unit test-integration bench lint typecheck walls clean
+
+# The tests whose outcome could depend on the day they run (the CLI's "today", the demo, sync, dunning,
+# reports, the scheduler): `make test-dates` runs them with the process's wall clock moved (time-machine)
+# to a Sunday, a French public holiday (14 July) and 31 December late in the evening, SQLite only.
+DATE_TESTS := tests/unit tests/integration/test_clock.py tests/integration/test_cli_contract.py \
+	tests/integration/test_dunning_e2e.py tests/integration/test_dunning_customers.py \
+	tests/integration/test_reminders_sync.py tests/integration/test_worklist_cli.py \
+	tests/integration/test_reports_cli.py tests/integration/test_effectiveness_cli.py \
+	tests/integration/test_forecast_cli.py tests/integration/test_behaviour_cli.py \
+	tests/integration/test_review_cli.py tests/integration/test_scheduler.py \
+	tests/integration/test_statement_rules.py tests/integration/test_demo_truth.py
+WALL_CLOCKS := 2026-12-06T10:00 2026-07-14T10:00 2026-12-31T23:30
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +34,13 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --benchmark-disable tests
+
+test-dates: $(STAMP)
+	@for day in $(WALL_CLOCKS); do \
+		echo "== the date-sensitive tests with the wall clock at $$day"; \
+		LETTRAGE_TEST_WALL_CLOCK=$$day $(BIN)/python -m pytest -q -n 2 -m "not postgres" --benchmark-disable \
+			$(DATE_TESTS) || exit 1; \
+	done
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -q --benchmark-disable tests/unit

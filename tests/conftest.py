@@ -9,9 +9,11 @@ import json
 import os
 import socket
 import uuid
+from datetime import datetime
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -22,6 +24,20 @@ SHARED = ROOT.parent / "shared"
 STATEMENTS = SHARED / "fixtures" / "statements"
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# The moment every CLI run of the tests takes as now (a Wednesday, a business day): no test reads the wall
+# clock, so the suite gives the same results on a Sunday, a public holiday or 31 December.
+TEST_NOW = "2026-11-25T10:00:00+01:00"
+# LETTRAGE_TEST_WALL_CLOCK=2026-12-06T10:00 moves the process's wall clock there for the whole run
+# (time-machine, still ticking): how CI proves that nothing depends on the day the suite runs.
+WALL_CLOCK = os.environ.get("LETTRAGE_TEST_WALL_CLOCK")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if WALL_CLOCK:
+        import time_machine
+
+        time_machine.travel(datetime.fromisoformat(WALL_CLOCK).replace(tzinfo=ZoneInfo("Europe/Paris")),
+                            tick=True).start()
 
 
 def reachable(host: str, port: int) -> bool:
@@ -122,5 +138,5 @@ class Cli:
 def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
     monkeypatch.chdir(tmp_path)
     env = {"LETTRAGE_DATABASE_URL": db_url, "LETTRAGE_DATA_DIR": str(tmp_path / "var"),
-           "LETTRAGE_SMTP_URL": "", "LETTRAGE_BROKER_URL": ""}
+           "LETTRAGE_SMTP_URL": "", "LETTRAGE_BROKER_URL": "", "LETTRAGE_NOW": TEST_NOW}
     return Cli(env, tmp_path)

@@ -6,6 +6,10 @@ class LettrageError(Exception):
     """Raised when an operation cannot be done; the message is shown as is, on one line."""
 
 
+class FutureDay(LettrageError):
+    """Raised when a run that reaches customers is asked for a day that has not come yet."""
+
+
 class ConfigurationError(LettrageError):
     """Raised when a setting is missing or malformed."""
 

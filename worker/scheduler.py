@@ -102,7 +102,7 @@ def run_scheduler(settings: Settings, engine: Engine, once: bool = False, interv
     signal.signal(signal.SIGINT, stop)
     while not stopping:
         try:
-            for ref, day in due_companies(settings, engine, datetime.now(ZoneInfo("UTC"))):
+            for ref, day in due_companies(settings, engine, settings.clock.now()):
                 log.info("daily sync scheduled", extra={"event": "sync.scheduled", "company": ref, "day": day})
                 _enqueue(settings, engine, ref, day)
             from worker.services.pa_delivery import schedule_deliveries  # e-invoicing statuses due (retries)
@@ -111,7 +111,7 @@ def run_scheduler(settings: Settings, engine: Engine, once: bool = False, interv
             # each company's weekly forecast snapshot, and its weekly report when its day and hour have come
             from worker.services.weekly_report_send import scheduled_pass
 
-            scheduled_pass(settings, engine, datetime.now(ZoneInfo("UTC")))
+            scheduled_pass(settings, engine, settings.clock.now())
             if settings.broker_url:
                 import dramatiq
 

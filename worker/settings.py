@@ -9,12 +9,14 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
 from dotenv import dotenv_values
 
+from worker.clock import Clock, FixedClock, SystemClock, parse_now
 from worker.errors import ConfigurationError
 
 PREFIX = "LETTRAGE_"
@@ -41,6 +43,12 @@ class Settings:
     sms_url: str | None = None  # SMS provider endpoint (reminders/channels/sms.py)
     sms_token: str | None = field(default=None, repr=False)
     einvoicing_rules_dir: Path | None = None  # official e-invoicing artefacts (XSD, compiled Schematron)
+    now: datetime | None = None  # LETTRAGE_NOW: a fixed moment instead of the system clock (demos, replays, tests)
+
+    @property
+    def clock(self) -> Clock:
+        """The clock every entrypoint uses: fixed at ``now`` when set, else the system's."""
+        return FixedClock(self.now) if self.now is not None else SystemClock()
 
     @property
     def secret_key(self) -> str:
@@ -118,6 +126,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         sms_url=get("SMS_URL"),
         sms_token=get("SMS_TOKEN"),
         einvoicing_rules_dir=Path(r) if (r := get("EINVOICING_RULES_DIR")) else None,
+        now=parse_now(n, get("TIMEZONE") or "Europe/Paris") if (n := get("NOW")) else None,
     )
 
 

@@ -23,7 +23,7 @@ def dashboard(request: Request, principal: Annotated[Principal, require("reports
     month, collections this month and the 13-week cash-in forecast on ``as_of`` (default: the company's
     today), with ``version`` and ``last_change_at`` (see ``/api/dashboard/version``)."""
     with company_repo(request, principal) as repo:
-        day = as_of or local_today(repo.company.timezone)
+        day = as_of or local_today(repo.company.timezone, request.app.state.settings.clock)
         return dashboard_data(repo, day, currency.upper())
 
 
@@ -40,5 +40,5 @@ def forecast(request: Request, principal: Annotated[Principal, require("reports:
              as_of: s.Day | None = None, currency: Currency = "EUR") -> dict[str, Any]:
     """The cash-in forecast on ``as_of``, as ``lettrage forecast --json`` prints it (not stored from here)."""
     with company_repo(request, principal) as repo:
-        day = as_of or local_today(repo.company.timezone)
+        day = as_of or local_today(repo.company.timezone, request.app.state.settings.clock)
         return forecast_json(forecast_report(repo, day, currency.upper(), record=False))

@@ -73,7 +73,7 @@ def worklist(request: Request, principal: Annotated[Principal, require("reminder
     outstanding x days overdue x risk from the customer's payment behaviour."""
     settings = request.app.state.settings
     with company_repo(request, principal) as repo:
-        day = as_of or local_today(repo.company.timezone)
+        day = as_of or local_today(repo.company.timezone, settings.clock)
         rules = company_rules(repo.company, settings.companies_dir)
         items = build_worklist(repo, day, rules, settings.mail_from, settings.templates_dir)
         repo.session.rollback()  # reading only
@@ -89,6 +89,6 @@ def customers_behaviour(request: Request, principal: Annotated[Principal, requir
     with company_repo(request, principal) as repo:
         if customer is not None and not repo.customers_by_ref([customer]):
             raise HTTPException(status_code=404, detail=f"no customer {customer!r}")
-        day: date = as_of or local_today(repo.company.timezone)
+        day: date = as_of or local_today(repo.company.timezone, settings.clock)
         rows = behaviour_rows(repo, day, company_rules(repo.company, settings.companies_dir), customer)
     return [BehaviourOut(**row) for row in rows]

@@ -31,7 +31,7 @@ def forecast(app: AppContext, as_of: Any, currency: str, no_record: bool, as_jso
     customer's payment delays, and how far the stored forecasts were from what arrived (WAPE, MAPE)."""
     with unit_of_work(app.engine) as session:
         repo = Repository(session, resolve_company(session, company))
-        day: date = as_of.date() if as_of is not None else local_today(repo.company.timezone)
+        day: date = as_of.date() if as_of is not None else local_today(repo.company.timezone, app.clock)
         report = forecast_report(repo, day, currency.upper(), record=not no_record)
     data = forecast_json(report)
     if as_json:

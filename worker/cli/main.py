@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import click
@@ -12,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.errors import ConnectorError
 from reminders.errors import ReminderError
+from worker.clock import today as clock_today
 from worker.errors import LettrageError
 from worker.settings import Settings, get_settings
 
@@ -21,7 +23,12 @@ class AppContext:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.clock = settings.clock
         self._engine: Engine | None = None
+
+    def today(self, timezone: str | None = None) -> date:
+        """Today by the clock, in ``timezone`` (default the deployment's)."""
+        return clock_today(self.clock, timezone or self.settings.timezone)
 
     @property
     def engine(self) -> Engine:
@@ -90,6 +97,7 @@ def register_commands() -> None:
         einvoicing_incoming_cmds,
         forecast_cmds,
         operations,
+        payments_cmds,
         reports_cmds,
         review_cmds,
         tokens_cmds,

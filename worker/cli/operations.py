@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 
 import click
 
@@ -22,7 +21,7 @@ def demo(app: AppContext, as_json: bool, company: str | None) -> None:
     from worker.cli.summary import print_aged_balance, print_sync_summary
     from worker.services.demo import run_demo
 
-    today = date.today()
+    today = app.today()
     with console.status("Building the demo company and syncing it…"):
         report, _engine = run_demo(app.settings, today)
     if as_json:

@@ -37,7 +37,10 @@ def _print_table(title: str, columns: list[str], rows: list[tuple[Any, ...]], fi
 
 
 def _day(value: Any) -> date:
-    return value.date() if value is not None else date.today()
+    """The ``--as-of`` given, else today by the deployment's clock (``LETTRAGE_NOW`` fixes it)."""
+    if value is not None:
+        return value.date()  # type: ignore[no-any-return]
+    return click.get_current_context().find_object(AppContext).today()
 
 
 def _as_of_option(fn: Any) -> Any:

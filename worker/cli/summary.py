@@ -24,6 +24,11 @@ def print_sync_summary(summary: SyncSummary) -> None:
              (f"Matching:        {summary.matching.auto} auto-matched, {summary.matching.review} sent to review, "
              f"{summary.matching.unmatched} unmatched"),
              f"Reminders:       {summary.planned} planned, {summary.held} invoice(s) held back"]
+    if summary.planned_for is not None and summary.planned_for != summary.as_of:
+        lines[-1] = (f"Reminders:       {summary.planned} planned for {summary.planned_for:%A %Y-%m-%d}, "
+                     f"{summary.held} invoice(s) held back")
+        lines.append(f"                 {summary.as_of:%A %Y-%m-%d} is not a business day: nothing is sent today; "
+                     f"these go out on {summary.planned_for}")
     if summary.reminders:
         reminders = data["reminders"]
         assert isinstance(reminders, dict)

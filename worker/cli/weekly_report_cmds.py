@@ -40,7 +40,7 @@ def weekly(app: AppContext, week: str | None, send: bool, pdf_path: Path | None,
     with unit_of_work(app.engine) as session:
         repo = Repository(session, resolve_company(session, company))
         ref = repo.company.ref
-        monday = parse_week(week) if week else last_complete_week(local_today(repo.company.timezone))
+        monday = parse_week(week) if week else last_complete_week(local_today(repo.company.timezone, app.clock))
         rs = report_settings(app.settings, ref)
         figures = weekly_figures(repo, monday, rs.currency)
     if pdf_path is not None:

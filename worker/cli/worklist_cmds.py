@@ -31,7 +31,7 @@ def worklist(app: AppContext, as_of: Any, as_json: bool, company: str | None) ->
     review, invoices held by an e-invoicing status."""
     with unit_of_work(app.engine) as session:
         repo = Repository(session, resolve_company(session, company))
-        day = as_of.date() if as_of is not None else local_today(repo.company.timezone)
+        day = as_of.date() if as_of is not None else local_today(repo.company.timezone, app.clock)
         rules = behaviour_service.company_rules(repo.company, app.settings.companies_dir)
         items = [i.as_json() for i in build_worklist(repo, day, rules, app.settings.mail_from,
                                                      app.settings.templates_dir)]
@@ -66,7 +66,7 @@ def customers_behaviour(app: AppContext, ref: str | None, as_of: Any, apply_move
     the dunning profile the figures call for."""
     with unit_of_work(app.engine) as session:
         repo = Repository(session, resolve_company(session, company))
-        day = as_of.date() if as_of is not None else local_today(repo.company.timezone)
+        day = as_of.date() if as_of is not None else local_today(repo.company.timezone, app.clock)
         rules = behaviour_service.company_rules(repo.company, app.settings.companies_dir)
         if ref is not None:
             behaviour_service.behaviour_rows(repo, day, rules, ref)  # an unknown customer: one line, nothing moved

@@ -1,7 +1,6 @@
 """``python -m worker.demo DEST [YYYY-MM-DD] [SEED]``: writes the demo files and ``truth.json`` into DEST.
 
-Without a date, today's is used: this entry point is the only part of the demo
-that reads the clock.
+Without a date, today by the deployment's clock (``LETTRAGE_NOW`` fixes it) is used.
 """
 from __future__ import annotations
 
@@ -20,7 +19,14 @@ def main(argv: list[str] | None = None) -> int:
         print(__doc__.strip().splitlines()[0], file=sys.stderr)
         return 2
     dest = Path(args[0])
-    today = date.fromisoformat(args[1]) if len(args) > 1 else date.today()
+    if len(args) > 1:
+        today = date.fromisoformat(args[1])
+    else:
+        from worker.clock import today as clock_today
+        from worker.settings import get_settings
+
+        settings = get_settings()
+        today = clock_today(settings.clock, settings.timezone)
     seed = int(args[2]) if len(args) > 2 else 2026
     files = generate_demo(dest, today, seed)
     (dest / "truth.json").write_text(json.dumps(files.truth, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

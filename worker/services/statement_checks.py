@@ -21,13 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from connectors.model import ParsedLine, ParsedStatement
+from worker.clock import Clock
+from worker.clock import today as clock_today
 from worker.company_config import ImportRules, load_company_config
 from worker.db.tables import BankAccount, StatementBalance
 from worker.errors import StatementImportError
@@ -231,6 +232,6 @@ def company_rules(settings: Mapping[str, Any] | None, companies_dir: Path | None
     return rules_from_settings(settings)
 
 
-def local_today(timezone: str, now: datetime | None = None) -> date:
-    """The date in the company's time zone at ``now`` (default: the current instant), for ``today``."""
-    return (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone)).date()
+def local_today(timezone: str, clock: Clock) -> date:
+    """The date in the company's time zone by ``clock``, for ``today``."""
+    return clock_today(clock, timezone)

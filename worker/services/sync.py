@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -20,15 +19,19 @@ from sqlalchemy.exc import IntegrityError
 from connectors.errors import ConnectorError, SourceError
 from connectors.protocol import StatementSource
 from connectors.sources.inbox import InboxSource
+from reminders.calendar import is_business_day, next_business_day
 from reminders.channels import all_channels
 from reminders.channels.base import Channel
+from reminders.model import DunningPolicy
+from worker.clock import Clock
+from worker.clock import today as clock_today
 from worker.company_config import load_company_config
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.errors import LettrageError
 from worker.services.companies import resolve_company
 from worker.services.matching import MatchCounts, run_matching
-from worker.services.reminders import SendResult, plan_reminders, send_reminders
+from worker.services.reminders import SendResult, company_policy, plan_reminders, send_reminders
 from worker.services.sources import build_sources, default_inbox
 from worker.services.statements import ImportOutcome, import_statement, import_statement_file
 from worker.settings import Settings
@@ -54,6 +57,9 @@ class SyncSummary:
     planned: int = 0
     planned_by_level: dict[str, int] = field(default_factory=dict)
     held: int = 0
+    # the business day the plan is for: as_of, or the next business day when as_of is a weekend or holiday
+    # (nothing is sent then; the plan shows what goes out on that day)
+    planned_for: date | None = None
     reminders: list[SendResult] = field(default_factory=list)
     source_errors: list[SourceFailure] = field(default_factory=list)
     einvoice_statuses: dict[str, object] = field(default_factory=dict)  # pulled from the platform
@@ -66,6 +72,7 @@ class SyncSummary:
             "lines_added": sum(f.lines_added for f in self.files),
             "matching": self.matching.as_json(),
             "reminders": {"planned": self.planned, "planned_by_level": self.planned_by_level, "held": self.held,
+                          "planned_for": (self.planned_for or self.as_of).isoformat(),
                           "sent": statuses.count("sent"), "failed": statuses.count("failed"),
                           "skipped": statuses.count("skipped")},
             "source_errors": [e.as_json() for e in self.source_errors],
@@ -73,8 +80,17 @@ class SyncSummary:
         }
 
 
-def company_today(timezone: str) -> date:
-    return datetime.now(ZoneInfo(timezone)).date()
+def company_today(timezone: str, clock: Clock) -> date:
+    """Today in the company's time zone by ``clock``."""
+    return clock_today(clock, timezone)
+
+
+def planning_day(policy: DunningPolicy, as_of: date) -> date:
+    """The day a run on ``as_of`` plans for: ``as_of``, or the next business day when the policy sends on
+    business days only and ``as_of`` is a weekend or a public holiday (nothing goes out on ``as_of`` then)."""
+    if policy.business_days_only and not is_business_day(as_of, policy.country):
+        return next_business_day(as_of, policy.country)
+    return as_of
 
 
 def inbox_for(settings: Settings, company_ref: str) -> InboxSource:
@@ -176,8 +192,9 @@ def sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: dat
     with unit_of_work(engine) as session:
         company = resolve_company(session, company_ref)
         ref, tz = company.ref, company.timezone
-    now = None if as_of else datetime.now(ZoneInfo(tz))  # today's run keeps to the sending window
-    as_of = as_of or company_today(tz)
+    clock = settings.clock
+    now = None if as_of else clock.now()  # today's run keeps to the sending window
+    as_of = as_of or company_today(tz, clock)
     summary = SyncSummary(company=ref, as_of=as_of)
     for source in (sources if sources is not None else company_sources(settings, ref)):
         try:
@@ -197,11 +214,13 @@ def sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: dat
 
     summary.einvoice_statuses = pull_for_sync(engine, settings, ref)
     with unit_of_work(engine) as session:
-        plan = plan_reminders(Repository(session, resolve_company(session, ref)), as_of)
+        repo = Repository(session, resolve_company(session, ref))
+        summary.planned_for = plan_day = planning_day(company_policy(repo.company), as_of)
+        plan = plan_reminders(repo, plan_day)
     summary.planned, summary.held = len(plan.planned), len(plan.held)
     for planned in plan.planned:
         summary.planned_by_level[planned.level] = summary.planned_by_level.get(planned.level, 0) + 1
-    if send:
+    if send and plan_day == as_of:
         if channels is None:
             channels = all_channels(settings.smtp_url, settings.mail_from, Path(settings.output_dir) / ref,
                                     reply_to=settings.reply_to, sms_url=settings.sms_url, sms_token=settings.sms_token)

@@ -88,7 +88,7 @@ def router(settings: Settings) -> APIRouter:
             except ValueError:
                 raise HTTPException(status_code=422, detail="as_of: YYYY-MM-DD") from None
         assert v.company is not None
-        return local_today(v.company.timezone)
+        return local_today(v.company.timezone, settings.clock)
 
     def _context(data: dict[str, Any], v: Visitor, as_of: str | None, poll: int) -> dict[str, Any]:
         assert v.company is not None

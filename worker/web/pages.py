@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from worker.clock import Clock
 from worker.db.engine import engine_for
 from worker.db.repository import Repository
 from worker.db.tables import utcnow
@@ -30,14 +31,14 @@ from worker.web.views import customer_history, search_invoices
 LOGIN_TOKEN_AGE = 3600
 
 
-def _as_of(value: str | None, v: Visitor) -> date:
+def _as_of(value: str | None, v: Visitor, clock: Clock) -> date:
     if value:
         try:
             return date.fromisoformat(value)
         except ValueError:
             raise HTTPException(status_code=422, detail="as_of: YYYY-MM-DD") from None
     assert v.company is not None
-    return local_today(v.company.timezone)
+    return local_today(v.company.timezone, clock)
 
 
 def chart_bars(buckets: dict[str, Decimal]) -> list[dict[str, object]]:
@@ -156,7 +157,7 @@ def router(settings: Settings) -> APIRouter:
     def aged(request: Request, company: str, as_of: str | None = None) -> Response:
         with unit_of_work(engine()) as session:
             v = visitor(request, session, settings, company)
-            day = _as_of(as_of, v)
+            day = _as_of(as_of, v, settings.clock)
             assert v.company is not None
             report = aged_balance_report(Repository(session, v.company), day)
         charts = [(line, chart_bars(line.buckets)) for line in report.totals]  # one per currency
@@ -220,7 +221,7 @@ def router(settings: Settings) -> APIRouter:
     def reminders(request: Request, company: str, as_of: str | None = None, approved: int | None = None) -> Response:
         with unit_of_work(engine()) as session:
             v = visitor(request, session, settings, company)
-            day = _as_of(as_of, v)
+            day = _as_of(as_of, v, settings.clock)
             assert v.company is not None
             plan = plan_reminders(Repository(session, v.company), day)
         state = {r.key: plan.approval(r) for r in plan.planned}
@@ -238,7 +239,7 @@ def router(settings: Settings) -> APIRouter:
             v = visitor(request, session, settings, company)
             check_csrf(request, v.csrf, csrf_token)
             auth.require_decider(v)
-            day = _as_of(as_of, v)
+            day = _as_of(as_of, v, settings.clock)
             assert v.company is not None
             try:
                 done = approve_reminders(Repository(session, v.company), day, [customer], v.actor)

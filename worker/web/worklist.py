@@ -55,7 +55,7 @@ def router(settings: Settings) -> APIRouter:
             v = visitor(request, session, settings, company)
             assert v.company is not None
             try:
-                day = date.fromisoformat(as_of) if as_of else local_today(v.company.timezone)
+                day = date.fromisoformat(as_of) if as_of else local_today(v.company.timezone, settings.clock)
             except ValueError:
                 raise HTTPException(status_code=422, detail="as_of: YYYY-MM-DD") from None
             repo = Repository(session, v.company)
