@@ -182,6 +182,19 @@ def _party_siren(party: etree._Element | None) -> str | None:
     return None
 
 
+def _foreign(details: dict[str, etree._Element], currency: str) -> tuple[Decimal | None, str | None]:
+    """A payment's charges (``Chrgs``: its total, else its first record's amount, positive) and the currency
+    the payer sent when not ``currency`` (``AmtDtls/InstdAmt``), from a TxDtls or an entry's children."""
+    charges = None
+    found = details.get("Chrgs")
+    if found is not None:
+        given = (_amount(_child(found, "TtlChrgsAndTaxAmt")) or _amount(_child(found, "Rcrd", "Amt"))
+                 or _amount(_child(found, "Amt")))
+        charges = given[0] if given is not None and given[0] > 0 else None
+    sent = _amount(_child(details.get("AmtDtls"), "InstdAmt", "Amt"))
+    return charges, (sent[1] if sent is not None and sent[1] and sent[1] != currency else None)
+
+
 def _amount(el: etree._Element | None) -> tuple[Decimal, str] | None:
     if el is None:
         return None
@@ -536,12 +549,15 @@ class CamtParser:
                                     scope=f"{st.account}|{st.statement_id}", extra=f"{st.account}|{e2e}")
             name = clean(name)
             iban = iban.replace(" ", "").upper()
+            charges, sent_in = _foreign(dk, ccy)
+            if charges is None and sent_in is None and len(parts) == 1:
+                charges, sent_in = _foreign(kids, ccy)  # given for the whole entry
             lines.append(ParsedLine(
                 bank_ref=ref, booked_on=booked_on, amount=line_amount, currency=shared.setdefault(ccy, ccy),
                 value_on=value_on, counterparty=shared.setdefault(name, name) if name else None,
                 counterparty_iban=shared.setdefault(iban, iban) if iban else None, text=text, reference=reference,
                 end_to_end_id=e2e if e2e and e2e.upper() != "NOTPROVIDED" else None, row=number,
-                counterparty_siren=_party_siren(first),
+                counterparty_siren=_party_siren(first), charges=charges, instructed_currency=sent_in,
             ))
 
     @staticmethod

@@ -33,6 +33,8 @@ class ParsedLine:
     end_to_end_id: str | None = None
     row: int | None = None  # line (CSV) or entry number in the source file, for messages
     counterparty_siren: str | None = None  # the payer's SIREN, when the bank gives it as its organisation id (CAMT)
+    charges: Decimal | None = None  # charges the bank says were taken from this payment (CAMT Chrgs)
+    instructed_currency: str | None = None  # the currency the payer sent, when not the line's (CAMT InstdAmt)
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,68 @@ away more than its amount, an invoice never receives more than it still owes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from itertools import combinations
 
+from matching.model import WriteOffKind
+
 MAX_SUBSET_INVOICES = 6  # 2**6 subsets per customer: cheap, and beyond that sums are coincidences
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How far a payment may differ from what it settles, and what the difference is then.
+
+    ``either_way``: the legacy ``amount_tolerance``, a difference in both directions. An *underpayment*
+    is also accepted up to the smaller of ``difference_max`` and ``difference_rate`` percent of what is
+    owed (a payment difference, « écart de règlement »), and, for a payment a foreign bank charged
+    (``fee_evidence`` says why), up to ``fee_max`` as a bank fee.
+    """
+
+    either_way: Decimal = ZERO
+    difference_max: Decimal = ZERO
+    difference_rate: Decimal = ZERO
+    fee_max: Decimal = ZERO
+    fee_evidence: str | None = None
+
+    @property
+    def below(self) -> Decimal:
+        """The most a payment may fall short of what it settles (under any rule)."""
+        return max(self.either_way, self.difference_max, self.fee_max if self.fee_evidence else ZERO)
+
+    @property
+    def above(self) -> Decimal:
+        """The most a payment may exceed what it settles."""
+        return self.either_way
+
+    def difference_limit(self, owed: Decimal) -> Decimal:
+        """The payment difference accepted on ``owed``: the smaller of the absolute and relative limits."""
+        relative = (owed * self.difference_rate / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+        return min(self.difference_max, max(relative, ZERO))
+
+    def write_off(self, amount: Decimal, owed: Decimal) -> tuple[WriteOffKind, str] | None:
+        """The kind of the shortfall ``owed - amount`` and why it is accepted, or None when it is not."""
+        short = owed - amount
+        if short <= ZERO:
+            return None
+        if self.fee_evidence and short <= self.fee_max and short < amount:  # a fee is less than what arrived
+            return "bank_fee", f"a foreign bank's fee ({self.fee_evidence}), at most {self.fee_max}"
+        limit = self.difference_limit(owed)
+        if short <= limit:
+            return "payment_difference", (f"payment difference within {limit} (the smaller of {self.difference_max} "
+                                          f"and {self.difference_rate} % of {owed})")
+        if short <= self.either_way:
+            return "payment_difference", f"payment difference within the amount tolerance {self.either_way}"
+        return None
+
+
+def _as_tolerance(tolerance: Decimal | Tolerance) -> Tolerance:
+    return tolerance if isinstance(tolerance, Tolerance) else Tolerance(either_way=tolerance)
 
 
 class Fit(Enum):
@@ -29,22 +85,29 @@ class Fit(Enum):
         return self in (Fit.EXACT, Fit.TOLERANCE)
 
 
-def fit(amount: Decimal, owed: Decimal, tolerance: Decimal = ZERO) -> Fit:
-    """Classify ``amount`` against ``owed`` (both positive)."""
+def fit(amount: Decimal, owed: Decimal, tolerance: Decimal | Tolerance = ZERO) -> Fit:
+    """Classify ``amount`` against ``owed`` (both positive); a bare Decimal tolerance counts either way."""
     if amount == owed:
         return Fit.EXACT
-    if abs(amount - owed) <= tolerance:
+    tol = _as_tolerance(tolerance)
+    if amount > owed:
+        return Fit.TOLERANCE if amount - owed <= tol.above else Fit.OVER
+    if owed - amount <= tol.either_way or tol.write_off(amount, owed) is not None:
         return Fit.TOLERANCE
-    return Fit.PARTIAL if amount < owed else Fit.OVER
+    return Fit.PARTIAL
 
 
-def describe(amount: Decimal, owed: Decimal, how: Fit, count: int, tolerance: Decimal) -> str:
+def describe(amount: Decimal, owed: Decimal, how: Fit, count: int, tolerance: Decimal | Tolerance) -> str:
     """A human sentence for the audit log."""
     what = "open amount" if count == 1 else f"the sum of {count} open invoices"
     if how is Fit.EXACT:
         return f"amount {amount} equals {what}"
     if how is Fit.TOLERANCE:
-        return f"amount {amount} within tolerance {tolerance} of {what} {owed}"
+        tol = _as_tolerance(tolerance)
+        accepted = tol.write_off(amount, owed)
+        if accepted is not None:
+            return f"amount {amount} is {owed - amount} short of {what} {owed}: {accepted[1]}"
+        return f"amount {amount} within tolerance {tol.either_way} of {what} {owed}"
     if how is Fit.PARTIAL:
         return f"partial payment: {amount} of {what} {owed}"
     return f"over-payment: {amount} exceeds {what} {owed} by {amount - owed}"
@@ -66,7 +129,8 @@ def allocate(amount: Decimal, owed: Sequence[Decimal]) -> list[Decimal]:
 
 
 def subset_sums(
-    amount: Decimal, owed: Sequence[tuple[int, Decimal]], tolerance: Decimal = ZERO, *, min_size: int = 2
+    amount: Decimal, owed: Sequence[tuple[int, Decimal]], tolerance: Decimal | Tolerance = ZERO, *,
+    min_size: int = 2,
 ) -> list[tuple[int, ...]]:
     """Groups of invoices (ids, from the first ``MAX_SUBSET_INVOICES`` of ``owed``) summing to ``amount``.
 
@@ -78,12 +142,13 @@ def subset_sums(
     found: list[tuple[int, ...]] = []
     if len(pool) < min_size:
         return found
+    tol = _as_tolerance(tolerance)
     dues = sorted(due for _, due in pool)
-    if sum(dues, ZERO) < amount - tolerance or sum(dues[:min_size], ZERO) > amount + tolerance:
+    if sum(dues, ZERO) < amount - tol.above or sum(dues[:min_size], ZERO) > amount + tol.below:
         return found  # even all of them fall short, or even the smallest group is too much
     for size in range(min_size, len(pool) + 1):
         for combo in combinations(pool, size):
             total = sum((due for _, due in combo), ZERO)
-            if abs(total - amount) <= tolerance:
+            if fit(amount, total, tol).settles:
                 found.append(tuple(inv_id for inv_id, _ in combo))
     return found

@@ -35,9 +35,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from matching.amounts import MAX_SUBSET_INVOICES, ZERO, Fit, allocate, describe, fit, subset_sums
-from matching.ibans import IbanIndex
-from matching.model import BankLine, Candidate, Customer, Decision, MatchConfig, OpenInvoice, Proposal
+from matching.amounts import MAX_SUBSET_INVOICES, ZERO, Fit, Tolerance, allocate, describe, fit, subset_sums
+from matching.ibans import IbanIndex, outside_sepa
+from matching.model import (
+    BankLine,
+    Candidate,
+    Customer,
+    Decision,
+    MatchConfig,
+    OpenInvoice,
+    Proposal,
+    WriteOffKind,
+)
 from matching.names import NameHit, NameIndex
 from matching.references import ReferenceIndex, RefHit
 
@@ -81,6 +90,14 @@ class _AmountIndex:
         self._keys: list[Decimal] = []
         self._order = order
 
+    def load(self, owed: Iterable[tuple[Decimal, int]]) -> None:
+        """Fills an empty index from (amount, invoice id) pairs given in ``order``: the amounts sorted once,
+        instead of one insertion into the sorted keys per new amount (100,000 of them moved the list each time)."""
+        for amount, inv_id in owed:
+            if amount > ZERO:
+                self._ids.setdefault(amount, []).append(inv_id)
+        self._keys = sorted(self._ids)
+
     def add(self, amount: Decimal, inv_id: int) -> None:
         if amount <= ZERO:
             return
@@ -98,9 +115,9 @@ class _AmountIndex:
         if at == len(ids) or ids[at] != inv_id:
             return
         del ids[at]
-        if not ids:
-            del self._ids[amount]
-            del self._keys[bisect_left(self._keys, amount)]
+        # An amount nobody owes any more keeps its (empty) place among the keys: deleting it from the sorted
+        # list moved every larger key, a cost paid by each of 100,000 settled invoices. Empty places count
+        # for nothing in ``count``, ``near`` and ``oldest``.
 
     def _range(self, amount: Decimal, tolerance: Decimal) -> list[Decimal]:
         return self._keys[bisect_left(self._keys, amount - tolerance):bisect_right(self._keys, amount + tolerance)]
@@ -145,6 +162,7 @@ class _Hypothesis:
     blocker: str | None = None  # why this hypothesis may not be applied automatically
     fit: Fit = Fit.EXACT
     named: bool = False  # the line names every invoice of it outright
+    write_off: tuple[WriteOffKind, str] | None = None  # a shortfall accepted (``Fit.TOLERANCE``): kind, why
 
     def sort_key(self) -> tuple[float, int, tuple[int, ...]]:
         return (-self.score, len(self.invoice_ids), self.invoice_ids)
@@ -153,8 +171,14 @@ class _Hypothesis:
 class Matcher:
     """Indexes built once per run, with the open amounts decreasing as lines are applied."""
 
-    def __init__(self, invoices: Sequence[OpenInvoice], customers: Sequence[Customer], config: MatchConfig):
+    def __init__(self, invoices: Sequence[OpenInvoice], customers: Sequence[Customer], config: MatchConfig,
+                 settled: Sequence[OpenInvoice] = ()):
         self.config = config
+        # invoices already settled: only to tell a second payment of one from a customer's part payment
+        # (indexed the first time a line needs it: most runs never do)
+        self._settled = settled
+        self._settled_refs: ReferenceIndex | None = None
+        self.settled_owner: dict[int, int] = {}
         self.invoices = {inv.id: inv for inv in invoices if inv.open_amount > ZERO}
         self.customers = {c.id: c for c in customers}
         self.remaining = {inv_id: inv.open_amount for inv_id, inv in self.invoices.items()}
@@ -166,9 +190,10 @@ class Matcher:
         self.amounts: dict[str, _AmountIndex] = {}
         self.by_customer: dict[tuple[str, int], list[int]] = {}
         for cur, invs in by_currency.items():
-            index = self.amounts.setdefault(cur, _AmountIndex(self._due_order))
-            for inv in sorted(invs, key=lambda i: (i.due_on, i.id)):
-                index.add(inv.open_amount, inv.id)
+            in_order = sorted(invs, key=lambda i: (i.due_on, i.id))
+            self.amounts.setdefault(cur, _AmountIndex(self._due_order)).load(
+                (inv.open_amount, inv.id) for inv in in_order)
+            for inv in in_order:
                 self.by_customer.setdefault((cur, inv.customer_id), []).append(inv.id)
         self.ibans = IbanIndex(customers)
         self.sirens: dict[str, set[int]] = {}  # SIREN -> customers known by it
@@ -177,11 +202,25 @@ class Matcher:
                 self.sirens.setdefault(siren, set()).add(customer.id)
         self.names = NameIndex(customers)
         self.claimed: set[int] = set()  # invoices some line of the run names (see ``claim``)
-        self._hits: dict[int, list[RefHit]] = {}  # line id -> every invoice it names, read once by ``claim``
+        self._hits: dict[int, list[RefHit]] = {}  # line id -> every invoice it names: read by ``claim``, kept
+        # until the line is decided (its hypotheses, a customer's review and the unmatched reasons read it)
 
     # ---- the run ----------------------------------------------------------------------------
     def decide(self, line: BankLine) -> Decision:
         """Decide one line and, when automatic, consume the invoices' open amounts."""
+        try:
+            return self._decide(line)
+        finally:
+            self._hits.pop(line.id, None)
+
+    def _found(self, line: BankLine, index: ReferenceIndex) -> list[RefHit]:
+        """Every invoice of ``index`` (a currency's) that ``line`` names: read once per line."""
+        found = self._hits.get(line.id)
+        if found is None:
+            found = self._hits[line.id] = index.find(line)
+        return found
+
+    def _decide(self, line: BankLine) -> Decision:
         if line.amount <= ZERO:
             return Decision(line.id, "unmatched", reasons=("not an incoming payment",))
         currency = line.currency.upper()
@@ -199,6 +238,9 @@ class Matcher:
                 self.claimed.update(p.invoice_id for c in candidates for p in c.proposals)
                 return Decision(line.id, "review", candidates=candidates, reasons=(
                     "weak evidence, but the line names or settles an open invoice: not left unmatched",))
+            recognised = self._customer_review(line, currency)
+            if recognised is not None:
+                return recognised
             return Decision(line.id, "unmatched", reasons=tuple(self._why_unmatched(line, currency)))
         best = viable[0]
         runner_up = viable[1].score if len(viable) > 1 else 0.0
@@ -236,26 +278,44 @@ class Matcher:
         index.add(after, inv_id)
 
     def _proposals(self, h: _Hypothesis) -> tuple[Proposal, ...]:
-        """The shares of a hypothesis; within tolerance, each invoice's shortfall is written off as a fee."""
+        """The shares of a hypothesis; within tolerance, each invoice's shortfall is written off, with its kind
+        (a payment difference, or a foreign bank's fee: ``matching.amounts.Tolerance``)."""
         proposals = []
         for inv_id, share in zip(h.invoice_ids, h.shares):
             if share <= ZERO:
                 continue
             reasons = tuple(h.invoice_reasons.get(inv_id, ()))
             short = self.remaining[inv_id] - share if h.fit is Fit.TOLERANCE else ZERO
+            kind: WriteOffKind | None = None
             if short > ZERO:
-                reasons += (f"difference {short} accepted as bank fee (tolerance {self.config.amount_tolerance})",)
-            proposals.append(Proposal(inv_id, share, h.score, reasons, write_off=max(short, ZERO)))
+                kind, why = h.write_off or ("payment_difference", f"tolerance {self.config.amount_tolerance}")
+                label = "bank fee" if kind == "bank_fee" else "payment difference (écart de règlement)"
+                reasons += (f"difference {short} written off as {label}: {why}",)
+            proposals.append(Proposal(inv_id, share, h.score, reasons, write_off=max(short, ZERO),
+                                      write_off_kind=kind))
         return tuple(proposals)
+
+    def _tolerance(self, line: BankLine) -> Tolerance:
+        """The shortfalls a line may leave on invoices it identifies: a payment difference always; a bank fee
+        when the line is a foreign payment (charges stated, another currency sent, a payer outside SEPA)."""
+        config = self.config
+        evidence = None
+        if line.charges is not None and line.charges > ZERO:
+            evidence = f"the bank states charges of {line.charges}"
+        elif line.instructed_currency and line.instructed_currency.upper() != line.currency.upper():
+            evidence = f"sent in {line.instructed_currency.upper()}, converted"
+        elif country := outside_sepa(line.counterparty_iban):
+            evidence = f"payer's account in {country}, outside the SEPA area"
+        return Tolerance(either_way=config.amount_tolerance, difference_max=config.payment_difference_max,
+                         difference_rate=config.payment_difference_rate, fee_max=config.bank_fee_max,
+                         fee_evidence=evidence)
 
     # ---- hypotheses --------------------------------------------------------------------------
     def _hypotheses(self, line: BankLine, currency: str) -> list[_Hypothesis]:
         index = self.refs.get(currency)
         if index is None:
             return []
-        cached = self._hits.pop(line.id, None)
-        found = cached if cached is not None else index.find(line)
-        hits = {h.invoice_id: h for h in found if self._is_open(h.invoice_id)}
+        hits = {h.invoice_id: h for h in self._found(line, index) if self._is_open(h.invoice_id)}
         iban_owners, known_by = self._account_owners(line)
         name_hits = self.names.search(line.counterparty, self.config.name_threshold)
         payer = self._payer(iban_owners, name_hits, known_by)
@@ -299,9 +359,10 @@ class Matcher:
         else:
             same_amount = amounts.near(line.amount, tolerance)
         groups.extend((i,) for i in same_amount)
+        band = self._tolerance(line)  # a group of the payer's or named invoices may leave a difference
         for customer_id in in_play:
             pool = [(i, self.remaining[i]) for i in self._subset_pool(currency, customer_id, hits, preferred)]
-            groups.extend(subset_sums(line.amount, pool, tolerance))
+            groups.extend(subset_sums(line.amount, pool, band))
 
         strong_ids = {i for i, h in hits.items() if h.strong}
         seen: set[tuple[int, ...]] = set()
@@ -327,8 +388,7 @@ class Matcher:
         index = self.refs.get(line.currency.upper())
         if index is None:
             return False
-        hits = index.find(line)
-        self._hits[line.id] = hits
+        hits = self._found(line, index)
         named = {h.invoice_id for h in hits if h.strong}
         weak = [h for h in hits if not h.strong]
         if weak:  # a mistyped number or a bare "n° 38" counts when the payer is that invoice's customer
@@ -480,10 +540,13 @@ class Matcher:
         certain_payer = payer is not None and customer_ids == [payer.customer_id]
         named_enough = covers_named and (all_strong or (weak_confirmed and certain_payer)) and len(group) == 1
 
-        # amount
+        # amount: a shortfall is written off only on invoices the line names or its payer owes
         owed = [self.remaining[i] for i in group]
         total = sum(owed, ZERO)
-        how = fit(line.amount, total, self.config.amount_tolerance)
+        tolerance: Decimal | Tolerance = self.config.amount_tolerance
+        if line.amount < total and (all_hit or (payer_agrees and len(customer_ids) == 1)):
+            tolerance = self._tolerance(line)
+        how = fit(line.amount, total, tolerance)
         if how is Fit.EXACT:
             score += W_AMOUNT_EXACT if len(group) == 1 or all_hit else W_AMOUNT_GROUP
         elif how is Fit.TOLERANCE:
@@ -492,7 +555,7 @@ class Matcher:
             score += W_PARTIAL_STRONG if named_enough else W_PARTIAL_OTHER
         else:
             score += W_OVER
-        amount_reason = describe(line.amount, total, how, len(group), self.config.amount_tolerance)
+        amount_reason = describe(line.amount, total, how, len(group), tolerance)
         if len(group) == 1:
             per_invoice[group[0]].append(amount_reason)
 
@@ -524,12 +587,68 @@ class Matcher:
         auto_ok = blocker is None
         total_score = round(min(1.0, max(0.0, score + payer_score)), 3)
         shares = tuple(allocate(line.amount, owed))
+        written_off = tolerance.write_off(line.amount, total) if isinstance(tolerance, Tolerance) else None
         return _Hypothesis(group, shares, total_score, auto_ok, ref_reasons + [amount_reason] + reasons,
-                           per_invoice, blocker, how, all_strong)
+                           per_invoice, blocker, how, all_strong, written_off if how is Fit.TOLERANCE else None)
 
     def _customer_ref(self, customer_id: int) -> str:
         customer = self.customers.get(customer_id)
         return customer.ref if customer is not None else f"#{customer_id}"
+
+    # ---- a recognised customer, no exact fit ---------------------------------------------------
+    def _customer_review(self, line: BankLine, currency: str) -> Decision | None:
+        """Review, not unmatched, for a payment of a recognised customer that fits no exact combination.
+
+        A part payment over several invoices, a payment net of a credit note, an amount between two
+        invoices: the payer is known (its IBAN or SIREN for one customer, or a name beyond doubt), so the
+        candidates are that customer's open invoices, oldest due first (Code civil art. 1342-10), the first
+        candidate imputing the amount over them in that order. None (the line stays unmatched, a payment to
+        identify) when the customer owes nothing in the currency, or when the line quotes only invoices of
+        that customer already settled: a second payment of a paid invoice is the customer's credit, not a
+        part payment of its other invoices.
+        """
+        owners, known_by = self._account_owners(line)
+        payer = self._payer(owners, self.names.search(line.counterparty, self.config.name_threshold), known_by)
+        if payer is None and len(owners) == 1:
+            payer = _Payer(owners[0], f"payer {known_by} known for customer {self._customer_ref(owners[0])}")
+        if payer is None:
+            return None
+        ids = [i for i in self.by_customer.get((currency, payer.customer_id), ()) if self._is_open(i)]
+        if not ids:
+            return None
+        # quoted outright: open invoices, and this customer's invoices settled before or earlier in this run
+        quoted = [h.invoice_id for h in self._found(line, self.refs[currency]) if h.strong]
+        paid = [i for i in quoted if not self._is_open(i) and self.invoices[i].customer_id == payer.customer_id]
+        if self._settled:
+            if self._settled_refs is None:
+                self._settled_refs = ReferenceIndex(self._settled)
+                self.settled_owner = {inv.id: inv.customer_id for inv in self._settled}
+            paid += [h.invoice_id for h in self._settled_refs.find(line)
+                     if h.strong and self.settled_owner.get(h.invoice_id) == payer.customer_id]
+        if paid and not any(self._is_open(i) for i in quoted):
+            return None
+        score = W_PAYER_IBAN if owners else W_PAYER_NAME
+        why = (f"no exact combination of the customer's open invoices makes {line.amount}: "
+               "its open invoices, oldest due first (Code civil art. 1342-10)")
+        left, spread = line.amount, []
+        for i in ids:
+            if left <= ZERO:
+                break
+            share = min(left, self.remaining[i])
+            spread.append(Proposal(i, share, score, (payer.reason, why)))
+            left -= share
+        candidates = [Candidate(tuple(spread), score, (payer.reason, why))]
+        for i in ids[:MAX_CANDIDATES]:
+            if len(candidates) >= MAX_CANDIDATES:
+                break
+            if len(spread) == 1 and spread[0].invoice_id == i:
+                continue
+            share = min(line.amount, self.remaining[i])
+            candidates.append(Candidate((Proposal(i, share, score, (payer.reason,)),), score, (payer.reason,)))
+        # Not claimed: an exact payment of one of these invoices, later in the run, is still imputed to it.
+        reason = (f"a payment of a recognised customer ({payer.reason}) that fits no exact combination of its "
+                  "open invoices: for review, not left unmatched")
+        return Decision(line.id, "review", candidates=tuple(candidates), reasons=(reason,))
 
     # ---- explanations --------------------------------------------------------------------------
     def _why_review(self, best: _Hypothesis, margin: float) -> tuple[str, ...]:
@@ -546,7 +665,8 @@ class Matcher:
         if self._all_refs is None:
             only = list(self.refs.values())
             self._all_refs = only[0] if len(only) == 1 else ReferenceIndex(self.invoices.values())
-        for hit in self._all_refs.find(line, lambda _id: True):
+        same = self._all_refs is self.refs.get(currency)  # one currency: what ``claim`` read already
+        for hit in self._found(line, self._all_refs) if same else self._all_refs.find(line, lambda _id: True):
             inv = self.invoices[hit.invoice_id]
             if not hit.strong:
                 continue
@@ -588,14 +708,19 @@ def match_lines(
     invoices: Sequence[OpenInvoice],
     customers: Sequence[Customer],
     config: MatchConfig = DEFAULT_CONFIG,
+    settled: Sequence[OpenInvoice] = (),
 ) -> list[Decision]:
     """One decision per line, in input order.
+
+    ``settled``: the customers' invoices already paid, read only to leave a second payment of one (a
+    duplicate payment quoting it) unmatched, as the customer's credit to decide on, rather than propose it
+    for the customer's other invoices.
 
     Lines are processed by (booked_on, id) and automatic allocations reduce
     the invoices' open amounts for later lines, so one run never settles an
     invoice twice. Pure: same input, same output.
     """
-    matcher = Matcher(invoices, customers, config)
+    matcher = Matcher(invoices, customers, config, settled)
     order = sorted(range(len(lines)), key=lambda k: (lines[k].booked_on, lines[k].id, k))
     # Lines that name an invoice first: a payment without a reference must not take the invoice
     # another payment names, whatever their booking dates.

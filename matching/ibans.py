@@ -30,6 +30,25 @@ def normalise_iban(value: str | None) -> str | None:
         return None
 
 
+#: Countries of the SEPA area (EPC's list of the SEPA schemes' geographical scope): the EU, the EEA, and
+#: Switzerland, the United Kingdom, Monaco, San Marino, the Vatican, Andorra, Gibraltar, Albania, Moldova,
+#: Montenegro and North Macedonia. A SEPA credit transfer arrives whole: no bank deducts a fee from it.
+SEPA_COUNTRIES = frozenset({
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU",
+    "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "LI", "NO", "CH", "GB", "MC", "SM", "VA", "AD",
+    "GI", "AL", "MD", "ME", "MK",
+})
+
+
+def outside_sepa(iban: str | None) -> str | None:
+    """The country code of ``iban`` when it is a valid IBAN of a country outside the SEPA area, else None."""
+    normalised = normalise_iban(iban)
+    if normalised is None:
+        return None
+    country = normalised[:2]
+    return None if country in SEPA_COUNTRIES else country
+
+
 def compact_iban(value: str | None) -> str | None:
     """The form ``normalise_iban`` compares (no spaces or dashes, upper case), without validating it."""
     if not value:

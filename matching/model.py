@@ -45,6 +45,13 @@ class BankLine:
     text: str = ""
     reference: str | None = None
     counterparty_siren: str | None = None  # the payer's SIREN when the bank gives its organisation id
+    charges: Decimal | None = None  # charges the bank says it deducted from this payment (CAMT Chrgs)
+    instructed_currency: str | None = None  # the currency the payer sent, when not the line's (CAMT InstdAmt)
+
+
+#: what a shortfall written off is: an « écart de règlement » (a small difference the customer left, rounding)
+#: or the fee a foreign bank deducted from the transfer (SWIFT charges, a currency conversion)
+WriteOffKind = Literal["payment_difference", "bank_fee"]
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,8 @@ class Proposal:
     amount: Decimal
     score: float  # 0..1
     reasons: tuple[str, ...]
-    write_off: Decimal = Decimal(0)  # shortfall accepted as bank fee or rounding (within tolerance)
+    write_off: Decimal = Decimal(0)  # shortfall accepted as settling the invoice (within tolerance)
+    write_off_kind: WriteOffKind | None = None  # what the shortfall is; None when ``write_off`` is 0
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,13 @@ class MatchConfig:
     auto_threshold: float = 0.90  # a candidate scoring at least this, alone at the top, is applied
     review_threshold: float = 0.40  # below this a candidate is not worth an accountant's time
     ambiguity_margin: float = 0.10  # the best must beat the second by this much to be applied
-    amount_tolerance: Decimal = Decimal("0.00")  # fees and rounding accepted as settling
+    amount_tolerance: Decimal = Decimal("0.00")  # legacy: a difference either way accepted as settling
+    # An underpayment of an identified invoice up to the smaller of these two closes it as a payment
+    # difference (« écart de règlement »): 1.00, or 0.5 % of what is owed.
+    payment_difference_max: Decimal = Decimal("1.00")
+    payment_difference_rate: Decimal = Decimal("0.5")  # percent of what the invoice(s) owe
+    # A foreign payment (payer's IBAN outside the SEPA area, another currency sent, or charges the bank
+    # states) may arrive short of the fee a bank deducted: up to this, written off as a bank fee.
+    bank_fee_max: Decimal = Decimal("25.00")
     name_threshold: float = 85.0  # rapidfuzz score (0..100) for a payer name to count
     name_auto_threshold: float = 90.0  # a name alone identifies a payer at this score, when no one else reaches name_threshold

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from reminders.model import UnallocatedPayment
+
 NBSP = "\u00a0"  # no-break space: thousands separator and before the currency sign (Latin-1, PDF-safe)
 CURRENCY_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£"}
 RECOVERY_INDEMNITY = Decimal("40.00")  # per invoice, art. L441-10 / D441-5 du code de commerce
@@ -136,6 +138,10 @@ class ReminderContext:
     indemnity: Decimal | None = None  # recovery indemnity (D441-5) as computed by reminders.law
     instalments: int = 3  # payment plan offer: monthly instalments
     history: tuple[HistoryLine, ...] = ()
+    # the customer's money received and not yet allocated (listed: which invoices does it pay?), and the part of
+    # it deducted from what this message asks (reminders.netting: imputed to its invoices)
+    unallocated: tuple[UnallocatedPayment, ...] = ()
+    netted: Decimal = Decimal("0.00")
 
     @property
     def penalties_total(self) -> Decimal:
@@ -157,9 +163,19 @@ class ReminderContext:
         return tuple((add_months(self.deadline, i), amount) for i, amount in enumerate(amounts))
 
     @property
-    def total(self) -> Decimal:
-        """Sum of the open amounts."""
+    def open_total(self) -> Decimal:
+        """Sum of the invoices' open amounts."""
         return sum((inv.open_amount for inv in self.invoices), Decimal("0.00"))
+
+    @property
+    def total(self) -> Decimal:
+        """What is asked: the open amounts less the money received not yet allocated netted here, never below 0."""
+        return max(self.open_total - self.netted, Decimal("0.00"))
+
+    @property
+    def unallocated_total(self) -> Decimal:
+        """The customer's money received and not yet allocated, in the reminder's currency."""
+        return sum((p.amount for p in self.unallocated if p.currency == self.currency), Decimal("0.00"))
 
     @property
     def reference(self) -> str:

@@ -78,6 +78,11 @@ class DueInvoice:
     due_on: date
     held: bool = False  # e.g. a candidate of a pending review item: never reminded
     hold_reason: str | None = None
+    hold_until: date | None = None  # the last day of the hold (a pending payment holds for a bounded time)
+    paid: Decimal = Decimal(0)  # settled so far: a residual at or below the minimum amount is for write-off
+    # the customer's money received and not yet allocated imputed to this invoice by the planner
+    # (reminders.netting): ``open_amount`` is then what is asked, the invoice's own open amount less it
+    netted: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,10 @@ class SentLevel:
     invoice_id: int
     level: str
     sent_on: date
+    # The level could not be used (no channel could reach the customer, or it failed for good): it counts
+    # as done for the ladder, so the invoice goes on to the next level, but it reached nobody: it starts
+    # no gap between two reminders and gives no deadline.
+    skipped: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,13 +111,16 @@ class PlannedReminder:
     amount_due: Decimal
     currency: str
     reasons: tuple[str, ...] = field(default=())
-    # The level each invoice (same order as invoice_ids) reaches with this message, or None when it is
-    # listed for information only (it is overdue, but its own next level is not this one).
+    # The level each invoice (same order as invoice_ids) reaches with this message. plan_run names only
+    # invoices whose own next level is the message's, so every entry is the message's level; None (listed
+    # for information only) is found in outbox rows planned before that rule.
     advances: tuple[str | None, ...] = ()
     requires_approval: bool = False
     profile: str = ""
     key: str = ""  # the message's identity: customer, level, invoice set (approvals and the outbox use it)
     retry_of: int | None = None  # the outbox entry this retries, when it is a retry
+    # money received from the customer and not yet allocated, deducted from ``amount_due`` (reminders.netting)
+    unallocated: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,27 @@ class HeldInvoice:
     open_amount: Decimal
     currency: str
     reason: str
+    hold_until: date | None = None  # the hold's last day; None: held as long as its cause lasts
+
+
+@dataclass(frozen=True)
+class SkippedLevel:
+    """A level, or some of its channels, that cannot reach a customer for some of its invoices.
+
+    ``whole``: no channel of the level (nor its escalation fallback) can be used: the level is passed
+    over for these invoices (the history records it, they go on to the next level) and a person gets a
+    task; otherwise only ``channels`` are dropped and the level goes by its other channels.
+    """
+
+    customer_id: int
+    customer_ref: str
+    level: str
+    channels: tuple[str, ...]  # the channels that could not be used
+    invoice_ids: tuple[int, ...]
+    invoice_numbers: tuple[str, ...]
+    currency: str
+    reason: str  # "no phone number for C042: the call task could not be made; ..."
+    whole: bool = True
 
 
 @dataclass(frozen=True)
@@ -150,6 +183,19 @@ class Pause:
 
 
 @dataclass(frozen=True)
+class UnallocatedPayment:
+    """Money received from a customer that settles no invoice yet, as a reminder lists and nets it."""
+
+    booked_on: date
+    amount: Decimal
+    currency: str
+    bank_ref: str
+    label: str = ""  # the payer and the text of the transfer, as the bank gave them
+    state: str = "on_account"  # on_account | to_identify | review
+    line_id: int | None = None  # the statement line (what `lettrage payments allocate LINE` names)
+
+
+@dataclass(frozen=True)
 class CustomerRules:
     """What the planner knows of one customer beyond its invoices.
 
@@ -164,6 +210,13 @@ class CustomerRules:
     consumer: bool = False
     override: ProfileRule | None = None
     last_reminded_on: date | None = None
+    # (channel, why) for each channel that cannot reach this customer: ("phone", "no phone number for
+    # C042"). The planner replaces such a channel by its escalation fallback, or passes over a level left
+    # with no channel (see reminders.planner.plan_run).
+    unusable_channels: tuple[tuple[str, str], ...] = ()
+    # money received from the customer and not yet allocated (kept on account, or waiting to be identified or
+    # reviewed with its hold over): netted in what its reminders ask (reminders.netting)
+    unallocated: tuple[UnallocatedPayment, ...] = ()
 
     @property
     def profile_label(self) -> str:

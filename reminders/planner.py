@@ -2,15 +2,21 @@
 
 Rules, for each invoice (``days`` = ``(as_of - due_on).days``, negative before the due date):
 
-* not chased: ``open_amount <= policy.minimum_amount``; ``held`` invoices (see :func:`held`);
+* not chased: ``open_amount <= policy.minimum_amount`` (in :func:`plan_run` also a customer owing at most
+  that in all: :mod:`reminders.minimum`); ``held`` invoices (see :func:`held`);
 * at most once per invoice and level: a level found in ``history`` for the invoice is never planned again;
 * never two reminders of one invoice within ``policy.min_days_between`` days of the last one sent
-  (any level counts, the courteous one too; a history entry dated on or after ``as_of`` blocks);
+  (any level counts, the courteous one too; a history entry dated on or after ``as_of`` blocks; a level
+  passed over, ``SentLevel.skipped``, reached nobody and does not count);
 * *pre-due* levels (negative offset, e.g. ``courteous`` at D-5) only while ``days < 0``;
 * *overdue* levels (offset >= 0) escalate one step at a time: the next overdue level after the last one
   sent is planned once its offset is reached, never a level further up. An invoice imported at D+20
   with nothing sent gets ``first_reminder``; ``second_reminder`` follows ``min_days_between`` days later.
-  Levels below the last one sent that were never sent stay skipped (no de-escalation).
+  Levels below the last one sent that were never sent stay skipped (no de-escalation). A level passed
+  over (in the history with ``skipped``) counts as done for this ladder.
+* a level after one that gave the customer a deadline waits until that deadline has passed
+  (:func:`reminders.ladder.waiting_for`): the payment plan offer after the formal notice's payment
+  deadline, the legal file after the payment plan's acceptance date.
 
 Due invoices are then grouped per (customer, level, currency): one :class:`PlannedReminder` per channel
 of the level, listing every invoice of the group, ``amount_due`` the Decimal sum of their open amounts.
@@ -32,6 +38,8 @@ from decimal import Decimal
 
 from reminders.calendar import is_business_day
 from reminders.errors import ReminderError
+from reminders.ladder import channels_for, could_not, waiting_for
+from reminders.minimum import below_minimum
 from reminders.model import (
     CustomerRules,
     DueInvoice,
@@ -41,10 +49,10 @@ from reminders.model import (
     Pause,
     PlannedReminder,
     SentLevel,
+    SkippedLevel,
 )
+from reminders.netting import net_unallocated
 from reminders.policy import policy_for
-
-INTERNAL_CHANNELS = frozenset({"export"})  # channels that never reach the customer (a file for recovery)
 
 
 @dataclass(frozen=True)
@@ -110,8 +118,9 @@ def level_due(
     if invoice.held or invoice.open_amount <= policy.minimum_amount:
         return None
     sent = [s for s in sent if s.invoice_id == invoice.id]
-    if sent:
-        last_on = max(s.sent_on for s in sent)
+    reached_customer = [s.sent_on for s in sent if not s.skipped]  # a level passed over reached nobody
+    if reached_customer:
+        last_on = max(reached_customer)
         if last_on >= as_of or (as_of - last_on).days < policy.min_days_between:
             return None
     sent_codes = {s.level for s in sent}
@@ -137,7 +146,7 @@ def level_due(
         return None
     index = overdue[next_step]
     level = levels[index]
-    if level.offset_days > days:
+    if level.offset_days > days or waiting_for(policy, sent, as_of) is not None:
         return None
     when = "due today" if days == 0 else f"{_days(days)} overdue"
     reason = f"{invoice.number} is {when}; {level.code} due from D+{level.offset_days}"
@@ -154,9 +163,10 @@ def held(invoices: Iterable[DueInvoice]) -> list[HeldInvoice]:
             invoice_id=inv.id,
             number=inv.number,
             customer_ref=inv.customer_ref,
-            open_amount=inv.open_amount,
+            open_amount=inv.open_amount + inv.netted,  # its own open amount, before any netting
             currency=inv.currency,
             reason=inv.hold_reason or "on hold",
+            hold_until=inv.hold_until,
         )
         for inv in invoices
         if inv.held
@@ -190,6 +200,9 @@ class RunPlan:
 
     planned: list[PlannedReminder] = field(default_factory=list)
     held: list[HeldInvoice] = field(default_factory=list)
+    # levels passed over (no channel reaches the customer: they count as done, a person gets a task) and
+    # channels dropped from a planned level, with why
+    skipped: list[SkippedLevel] = field(default_factory=list)
 
 
 def message_key(customer_id: int, level: str, invoice_ids: Iterable[int], currency: str = "EUR") -> str:
@@ -218,15 +231,26 @@ def plan_run(
     * Each customer gets its own policy (:func:`reminders.policy.policy_for`: profile, key account,
       consumer, its override). Held invoices (a payment awaiting review) and paused ones (a pause of the
       invoice or of the customer active on ``as_of``) are never reminded.
+    * The customer's money received and not yet allocated (``CustomerRules.unallocated``) is netted first
+      (:mod:`reminders.netting`, art. 1342-10 C. civ.): invoices it covers are held, the next one asks less.
     * A customer reminded less than its ``min_days_between`` days ago (``CustomerRules.last_reminded_on``,
       any level, any invoice) gets nothing this run.
     * Per invoice, the level due is :func:`level_due`'s: pre-due levels before the due date, overdue
-      levels one step at a time, each once. The customer's message takes the most advanced level due
-      among its invoices and lists **all** its overdue invoices: each one moves up to its own next level
-      when that is not above the message's (so a level is never skipped for any invoice); the others are
-      listed for information (``advances`` None). A pre-due message lists only the invoices whose pre-due
-      level is due. A level whose channels never reach the customer (``export``: the legal file) lists
-      only the invoices that reached it.
+      levels one step at a time, each once, each after the deadline the previous one gave (a formal notice's
+      payment deadline, a payment plan's acceptance date: ``notice_days`` after it was sent, see
+      :func:`reminders.ladder.waiting_for`).
+    * **Each invoice climbs its own ladder.** The customer's message takes the most advanced level due
+      among its invoices and names (claims, counts in ``amount_due``) **only** the invoices whose own next
+      level is that one (``advances`` is the message's level for each); the customer's other overdue
+      invoices are held with the reason and get their own level in a later run. So an invoice is never
+      named at a level it has not reached through the earlier ones: a formal notice names only invoices
+      that had the reminders before it.
+    * **A channel that cannot reach the customer** (``CustomerRules.unusable_channels``: no phone number,
+      no postal address, no email) is replaced by its escalation fallback (``policy.escalation``) when that
+      one can be used, else dropped (a ``SkippedLevel`` with ``whole`` False). A level left with no channel
+      is **passed over**: it counts as done for its invoices on ``as_of`` (the caller records it, a
+      ``SentLevel`` with ``skipped``), they go on to the next level in the same run when it is due, and the
+      level goes to ``skipped`` for a person's task; the next level's reasons say so. Nobody drops out.
     * ``requires_approval``: the company or the customer's profile needs a person to approve first.
     """
     customers = customers or {}
@@ -250,23 +274,29 @@ def plan_run(
             by_customer[(invoice.customer_ref, invoice.customer_id, invoice.currency)].append(invoice)
 
     planned: list[PlannedReminder] = []
+    skipped: list[SkippedLevel] = []
     for customer_ref, customer_id, currency in sorted(by_customer):
         members = by_customer[(customer_ref, customer_id, currency)]
         rules = customers.get(customer_id, CustomerRules(customer_id))
         own = policy_for(policy, rules)
-        message, left = _customer_message(members, as_of, own, sent, rules)
+        members, covered = net_unallocated(members, rules.unallocated)  # money not yet allocated: netted
+        waiting.extend(covered)
+        members, small = below_minimum(members, as_of, own.minimum_amount)
+        waiting.extend(small)
+        message, left, passed = _customer_message(members, as_of, own, sent, rules)
         waiting.extend(left)
+        skipped.extend(passed)
         if message is not None:
             planned.extend(message)
-    return RunPlan(planned, held(waiting))
+    return RunPlan(planned, held(waiting), skipped)
 
 
 def _customer_message(
     members: list[DueInvoice], as_of: date, policy: DunningPolicy, sent: Mapping[int, list[SentLevel]],
     rules: CustomerRules,
-) -> tuple[list[PlannedReminder] | None, list[DueInvoice]]:
-    """The message (one PlannedReminder per channel) for one customer's chased invoices, and the overdue
-    invoices it leaves out with the reason."""
+) -> tuple[list[PlannedReminder] | None, list[DueInvoice], list[SkippedLevel]]:
+    """The message (one PlannedReminder per channel) for one customer's chased invoices, the overdue
+    invoices it leaves out with the reason, and the levels or channels that cannot reach the customer."""
     chased = [inv for inv in members if inv.open_amount > policy.minimum_amount]
     overdue = [inv for inv in chased if (as_of - inv.due_on).days > 0]
     last = rules.last_reminded_on
@@ -274,54 +304,120 @@ def _customer_message(
         after = last + timedelta(days=policy.min_days_between)
         reason = (f"customer reminded on {last.isoformat()}: at least {policy.min_days_between} days between "
                   f"two reminders (not before {after.isoformat()})")
-        return None, [_with_reason(inv, reason) for inv in overdue]
-    due = {inv.id: d for inv in chased if (d := level_due(inv, as_of, policy, sent.get(inv.id, ()))) is not None}
+        return None, [_with_reason(inv, reason) for inv in overdue], []
+    unusable = dict(rules.unusable_channels)
+    climbs = {inv.id: _climb(inv, as_of, policy, sent.get(inv.id, ()), unusable) for inv in chased}
+    skipped = _passed_over(chased, climbs, policy, unusable)
+    due = {inv.id: c.due for inv in chased if (c := climbs[inv.id]).due is not None}
     if not due:
-        return None, [_with_reason(inv, _not_yet(inv, as_of, policy, sent.get(inv.id, ()), rules))
-                      for inv in overdue]
+        return None, [_with_reason(inv, _not_yet(inv, as_of, policy, climbs[inv.id], rules)) for inv in overdue], \
+            skipped
     top = max(d.index for d in due.values())
     level = policy.levels[top]
-    included: list[tuple[DueInvoice, str | None]]
-    if level.offset_days < 0:
-        included = [(inv, due[inv.id].level.code) for inv in chased if inv.id in due]
-    elif INTERNAL_CHANNELS.issuperset(level.channels):
-        included = [(inv, level.code) for inv in chased if inv.id in due and due[inv.id].index == top]
-    else:
-        included = []
-        for inv in chased:
-            if (as_of - inv.due_on).days <= 0 and inv.id not in due:
-                continue
-            d = due.get(inv.id)
-            if d is not None and d.level.offset_days < 0:
-                continue  # a pre-due level is not sent with an overdue message
-            step = _next_overdue(policy, sent.get(inv.id, ()))
-            included.append((inv, step.code if step is not None and step_index(policy, step) <= top else None))
-    included.sort(key=lambda m: (m[0].due_on, m[0].number, m[0].id))
-    left = [_with_reason(inv, f"listed in no {level.code} message") for inv in overdue
-            if inv.id not in {m.id for m, _ in included}]
-    reasons = tuple(due[inv.id].reason if inv.id in due else f"{inv.number} listed as also overdue"
-                    for inv, _ in included)
-    ids = tuple(inv.id for inv, _ in included)
-    currency = included[0][0].currency
-    key = message_key(rules.customer_id, level.code, ids, currency)
+    # Each invoice climbs its own ladder: the message names (claims, counts, charges penalties on) only the
+    # invoices whose own next level is the message's; the others get their level in a later run.
+    included = sorted((inv for inv in chased if inv.id in due and due[inv.id].index == top),
+                      key=lambda m: (m.due_on, m.number, m.id))
+    ids = tuple(inv.id for inv in included)
+    left = [_with_reason(inv, _left_out(inv, due.get(inv.id), level, as_of, policy, climbs[inv.id], rules))
+            for inv in overdue if inv.id not in ids]
+    channels, dropped = channels_for(level, policy, unusable)
+    first = included[0]
+    if dropped:
+        skipped.append(SkippedLevel(
+            customer_id=first.customer_id, customer_ref=first.customer_ref, level=level.code,
+            channels=tuple(c for c, _ in dropped), invoice_ids=ids, invoice_numbers=tuple(i.number for i in included),
+            currency=first.currency, whole=False,
+            reason=f"{could_not(dropped)}; {level.code} goes by {', '.join(channels)}"))
+    reasons = tuple(climbs[inv.id].reason for inv in included)
+    key = message_key(rules.customer_id, level.code, ids, first.currency)
     return [
         PlannedReminder(
-            customer_id=included[0][0].customer_id,
-            customer_ref=included[0][0].customer_ref,
+            customer_id=first.customer_id,
+            customer_ref=first.customer_ref,
             level=level.code,
             channel=channel,
             invoice_ids=ids,
-            invoice_numbers=tuple(inv.number for inv, _ in included),
-            amount_due=sum((inv.open_amount for inv, _ in included), Decimal(0)),
-            currency=currency,
+            invoice_numbers=tuple(inv.number for inv in included),
+            amount_due=sum((inv.open_amount for inv in included), Decimal(0)),
+            unallocated=sum((inv.netted for inv in included), Decimal(0)),
+            currency=first.currency,
             reasons=reasons,
-            advances=tuple(code for _, code in included),
+            advances=tuple(level.code for _ in included),
             requires_approval=policy.require_approval,
             profile=rules.profile_label,
             key=key,
         )
-        for channel in level.channels
-    ], left
+        for channel in channels
+    ], left, skipped
+
+
+@dataclass(frozen=True)
+class _Climb:
+    """One invoice's ladder on ``as_of``: the level due (None: nothing), the levels passed over on the way
+    this run (no channel can reach the customer), with why, and its history including them."""
+
+    due: LevelDue | None
+    passed: tuple[tuple[DunningLevel, tuple[tuple[str, str], ...]], ...]
+    history: tuple[SentLevel, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def reason(self) -> str:
+        assert self.due is not None
+        return self.due.reason + "".join(f" ({note})" for note in self.notes)
+
+
+def _climb(inv: DueInvoice, as_of: date, policy: DunningPolicy, sent: Sequence[SentLevel],
+           unusable: Mapping[str, str]) -> _Climb:
+    """The level ``inv`` gets on ``as_of``: :func:`level_due`, except that a level none of whose channels
+    can reach the customer is passed over (counted as done on ``as_of``) and the next one considered."""
+    history = list(sent)
+    passed: list[tuple[DunningLevel, tuple[tuple[str, str], ...]]] = []
+    notes = [f"{s.level} passed over on {s.sent_on.isoformat()}: it reached nobody" for s in history
+             if s.skipped and not any(o.level == s.level and not o.skipped for o in history)]
+    while (due := level_due(inv, as_of, policy, history)) is not None:
+        channels, dropped = channels_for(due.level, policy, unusable)
+        if channels:
+            break
+        passed.append((due.level, dropped))
+        notes.append(f"{due.level.code} passed over: {could_not(dropped)}")
+        history.append(SentLevel(inv.id, due.level.code, as_of, skipped=True))
+    return _Climb(due, tuple(passed), tuple(history), tuple(notes))
+
+
+def _passed_over(chased: list[DueInvoice], climbs: Mapping[int, _Climb], policy: DunningPolicy,
+                 unusable: Mapping[str, str]) -> list[SkippedLevel]:
+    """The levels passed over this run, one per level with its invoices, in the policy's order."""
+    by_level: dict[str, list[DueInvoice]] = defaultdict(list)
+    why: dict[str, tuple[tuple[str, str], ...]] = {}
+    for inv in sorted(chased, key=lambda m: (m.due_on, m.number, m.id)):
+        for level, dropped in climbs[inv.id].passed:
+            by_level[level.code].append(inv)
+            why[level.code] = dropped
+    out = []
+    for level in policy.levels:
+        invoices = by_level.get(level.code)
+        if not invoices:
+            continue
+        nxt = _next_overdue(policy, climbs[invoices[0].id].history)
+        onward = f"the invoices go on to {nxt.code}" if nxt is not None else "no level is left"
+        out.append(SkippedLevel(
+            customer_id=invoices[0].customer_id, customer_ref=invoices[0].customer_ref, level=level.code,
+            channels=tuple(c for c, _ in why[level.code]), invoice_ids=tuple(i.id for i in invoices),
+            invoice_numbers=tuple(i.number for i in invoices), currency=invoices[0].currency,
+            reason=f"{could_not(why[level.code])}; {level.code} is passed over, {onward}"))
+    return out
+
+
+def _left_out(inv: DueInvoice, own: LevelDue | None, level: DunningLevel, as_of: date, policy: DunningPolicy,
+              climb: _Climb, rules: CustomerRules) -> str:
+    """Why an overdue invoice is not named in the customer's message of this run."""
+    if own is None:
+        return _not_yet(inv, as_of, policy, climb, rules)
+    after = as_of + timedelta(days=policy.min_days_between)
+    return (f"{own.level.code} is due, but the customer gets one message per run, this run's at {level.code}: "
+            f"{own.level.code} in a later run (from {after.isoformat()})")
 
 
 def step_index(policy: DunningPolicy, level: DunningLevel) -> int:
@@ -338,13 +434,17 @@ def _next_overdue(policy: DunningPolicy, sent: Iterable[SentLevel]) -> DunningLe
     return overdue[nxt] if nxt < len(overdue) else None
 
 
-def _not_yet(inv: DueInvoice, as_of: date, policy: DunningPolicy, sent: Sequence[SentLevel],
-             rules: CustomerRules) -> str:
-    step = _next_overdue(policy, sent)
+def _not_yet(inv: DueInvoice, as_of: date, policy: DunningPolicy, climb: _Climb, rules: CustomerRules) -> str:
+    notes = "".join(f"; {note}" for note in climb.notes)
+    step = _next_overdue(policy, climb.history)
     if step is None:
-        return "every level of the policy was sent"
+        return "every level of the policy was sent" + notes
     when = inv.due_on + timedelta(days=step.offset_days)
-    return f"{step.code} from D+{step.offset_days} ({when.isoformat()}) for a {rules.profile_label} customer"
+    text = f"{step.code} from D+{step.offset_days} ({when.isoformat()}) for a {rules.profile_label} customer"
+    wait = waiting_for(policy, climb.history, as_of)
+    if wait is not None:
+        text = f"{step.code} {wait}" if when <= as_of else f"{text}, {wait}"
+    return text + notes
 
 
 def _pause_of(invoice: DueInvoice, pauses: Sequence[Pause], as_of: date) -> Pause | None:

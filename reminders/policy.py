@@ -103,6 +103,9 @@ STANDARD_POLICY = DunningPolicy(
     name="standard",
     levels=STANDARD_LEVELS,
     min_days_between=5,  # the default schedule's closest steps (call D+25, formal notice D+30)
+    # Nobody is chased for 5.00 or less (an invoice's residual, or a customer's whole balance): a reminder
+    # costs more than it brings; residuals of payments are listed for write-off instead.
+    minimum_amount=Decimal("5.00"),
     profiles=STANDARD_PROFILES,
     send_window=(time(6, 0), time(20, 0)),  # covers the scheduler's default 06:00 sync
     escalation=(("email", "letter"), ("sms", "letter"), ("letter", "phone")),

@@ -8,7 +8,9 @@ French one. A user folder (``template_dir``, the ``LETTRAGE_TEMPLATES_DIR`` sett
 any template can be overridden by a file of the same name there.
 
 Templates see the :class:`~reminders.context.ReminderContext` fields and properties as variables
-(``company``, ``customer``, ``invoices``, ``total``, ``deadline``, ``penalties``, ``penalties_total``,
+(``company``, ``customer``, ``invoices``, ``total`` (what is asked: ``open_total`` less ``netted``, the
+money received not yet allocated deducted), ``unallocated`` (those payments: booked_on, amount, bank_ref,
+label), ``deadline``, ``penalties``, ``penalties_total``,
 ``recovery_indemnity``, ``claim_total``, ``schedule``, ``history``...), plus ``letter`` (true for the body
 of a paper letter, which draws the invoices as a table instead), ``consumer``, and the filters ``money``
 (``1 234,50 €``), ``date_fr`` (``25/11/2026``), ``money_en`` (``€1,234.50``) and ``date_en``.
@@ -153,6 +155,7 @@ def compose(level: str, channel: str, context: ReminderContext, *, template_dir:
         currency=context.currency,
         as_of=context.as_of,
         total=context.total,
+        netted=context.netted,
         attachments=attachments if channel == "email" else (),
         message_id=message_id,
         language=context.language,
@@ -192,6 +195,10 @@ def _variables(context: ReminderContext, letter: bool) -> dict[str, Any]:
         "plural": len(context.invoices) > 1,
         "numbers": ", ".join(context.invoice_numbers),
         "total": context.total,
+        "open_total": context.open_total,
+        "netted": context.netted,
+        "unallocated": [p for p in context.unallocated if p.currency == context.currency],
+        "unallocated_total": context.unallocated_total,
         "currency": context.currency,
         "as_of": context.as_of,
         "reference": context.reference,

@@ -4,7 +4,8 @@ Pure functions on dataclasses (no database, no clock): the worker builds the rec
 tables (worker/services/reports.py) and ``as_of`` is always passed in.
 
 - ``open_items(invoices, payments, as_of)``: what was still owed on ``as_of`` (payments booked after
-  it do not count, invoices issued after it do not exist yet);
+  it do not count, invoices issued after it do not exist yet), net of the credit notes allocated to each
+  invoice by then; a credit note's part not allocated on ``as_of`` is an item of its own, negative;
 - ``aged_balance(items, as_of)``: open amounts per customer and in total, in the buckets not yet
   due, 1–30, 31–60, 61–90 and over 90 days past due (one set of totals per currency);
 - ``days_sales_outstanding(invoices, payments, as_of, period_days)``: DSO = receivables on ``as_of``
@@ -40,6 +41,10 @@ class InvoiceRecord:
     due_on: date
     amount: Decimal
     currency: str = "EUR"
+    # credit notes allocated to it, each dated by the day it applies from (an invoice); of a credit note
+    # (``kind`` "credit_note", a negative ``amount``): the parts of it allocated, as positive amounts
+    credits: tuple[tuple[date, Decimal], ...] = ()
+    kind: str = "invoice"  # or "credit_note", or "on_account" (money kept on account: a negative amount)
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,14 @@ def open_items(invoices: Sequence[InvoiceRecord], payments: Sequence[PaymentReco
     for inv in invoices:
         if inv.issued_on > as_of:
             continue
-        left = inv.amount - paid.get(inv.number, ZERO)
+        credited = sum((amount for day, amount in inv.credits if day <= as_of), ZERO)
+        if inv.kind != "invoice":  # a credit note's part not allocated yet, money on account: a negative item
+            left = inv.amount + credited
+            if left < 0:
+                items.append(OpenItem(inv.number, inv.customer_ref, inv.customer_name, inv.due_on, left,
+                                      inv.currency))
+            continue
+        left = inv.amount - paid.get(inv.number, ZERO) - credited
         if left > 0:
             items.append(OpenItem(inv.number, inv.customer_ref, inv.customer_name, inv.due_on, left, inv.currency))
     return sorted(items, key=lambda i: (i.due_on, i.number))
@@ -143,7 +155,7 @@ def aged_balance(items: Iterable[OpenItem], as_of: date) -> AgedBalance:
         key = (item.currency, item.customer_ref)
         buckets = per_customer.setdefault(key, dict.fromkeys(AGE_BUCKETS, ZERO))
         buckets[age_bucket(item.due_on, as_of)] += item.open_amount
-        counts[key] += 1
+        counts[key] += item.open_amount > 0  # invoices counted; a credit note's remainder is not one
         names[item.customer_ref] = item.customer_name
     customers = [AgedLine(ref, names[ref], currency, buckets, counts[(currency, ref)])
                  for (currency, ref), buckets in per_customer.items()]
@@ -188,7 +200,8 @@ def days_sales_outstanding(invoices: Sequence[InvoiceRecord], payments: Sequence
 
 def settled_on(invoices: Sequence[InvoiceRecord], payments: Sequence[PaymentRecord]) -> dict[str, date]:
     """The day each invoice was paid in full (payments added up in date order), for those that were."""
-    amounts = {i.number: i.amount for i in invoices}
+    # what settles an invoice in full: its amount less the credit notes allocated to it
+    amounts = {i.number: i.amount - sum((a for _, a in i.credits), ZERO) for i in invoices if i.kind == "invoice"}
     running: dict[str, Decimal] = defaultdict(lambda: ZERO)
     result: dict[str, date] = {}
     for p in sorted(payments, key=lambda p: p.paid_on):

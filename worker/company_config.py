@@ -18,12 +18,16 @@ The file is ``<LETTRAGE_COMPANIES_DIR>/<company ref>.toml`` (default
     profiles_file = "banks.toml"    # your banks' CSV export layouts, [[profile]] tables (connectors/csv_profiles)
 
     [matching]                      # the matcher's knobs (matching.model.MatchConfig); each optional
-    amount_tolerance = "2.00"       # a shortfall up to this settles the invoice (bank fees), as a fee write-off
+    amount_tolerance = "2.00"       # legacy: a difference either way up to this settles (a payment difference)
+    payment_difference_max = "1.00"   # an underpayment up to the smaller of this and
+    payment_difference_rate = "0.5"   # this percent of what is owed closes the invoice (écart de règlement)
+    bank_fee_max = "25.00"          # a foreign payment's shortfall up to this is a bank fee write-off
     auto_threshold = 0.90           # a candidate scoring this, alone at the top, is applied
     review_threshold = 0.40         # below this a candidate is not worth an accountant's time
     ambiguity_margin = 0.10         # the best must beat the second by this much
     name_threshold = 85             # payer name similarity (0-100) that counts as evidence
     name_auto_threshold = 90        # a name alone identifies the payer at this score, nobody else close
+    hold_days = 10                  # a pending payment holds the invoices it may pay this many business days
 
     [[sources]]                     # a folder; default <LETTRAGE_INBOX_DIR>/<company ref>
     type = "inbox"
@@ -105,7 +109,8 @@ _COMMON_SOURCE_KEYS = {"type", "name"}
 #   weekly_report -> worker.services.weekly_report (recipients, firm_recipients, weekday, hour, language)
 OWNED_SECTIONS = {"einvoicing", "behaviour", "weekly_report"}
 MATCHING_KEYS = {"amount_tolerance", "auto_threshold", "review_threshold", "ambiguity_margin", "name_threshold",
-                 "name_auto_threshold"}
+                 "name_auto_threshold", "payment_difference_max", "payment_difference_rate", "bank_fee_max",
+                 "hold_days"}  # hold_days: worker.services.holds
 
 
 def _check_value(kind: str, value: Any) -> str | None:

@@ -34,7 +34,8 @@ class Message:
     invoices: tuple[InvoiceLine, ...] = ()  # for the table of a letter
     currency: str = "EUR"
     as_of: date | None = None  # the reminder's date; channels fall back to today
-    total: Decimal | None = None
+    total: Decimal | None = None  # what is asked: the open amounts less ``netted``
+    netted: Decimal = Decimal(0)  # money received not yet allocated, deducted (reminders.netting)
     message_id: str | None = None  # an email's Message-ID chosen before sending (else one is made)
     language: str = "fr"
     claim: tuple[tuple[str, str], ...] = ()  # (principal|penalties|legal_interest|recovery_indemnity|total, "123.45")

@@ -70,6 +70,7 @@ def letter_html(message: Message) -> str:
                money(inv.amount, message.currency), money(inv.open_amount, message.currency))
               for inv in message.invoices],
         total=money(total, message.currency),
+        netted=money(-message.netted, message.currency) if message.netted > 0 else "",
         claim=[(label, money(Decimal(amount), message.currency)) for label, amount in message.claim]
         if message.level in REGISTERED_LEVELS | {"legal_file"} else [],
     )

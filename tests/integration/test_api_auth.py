@@ -17,6 +17,7 @@ ENDPOINTS = [
     ("POST", "/api/review/{item_id}/assign"), ("POST", "/api/review/{item_id}/reopen"),
     ("GET", "/api/allocations"), ("POST", "/api/allocations/{allocation_id}/undo"),
     ("GET", "/api/invoices"), ("POST", "/api/invoices"), ("PUT", "/api/invoices"), ("POST", "/api/statements"),
+    ("GET", "/api/invoices/residuals"),
     ("GET", "/api/reminders/plan"), ("POST", "/api/reminders/approve"), ("POST", "/api/reminders/send"), ("GET", "/api/reminders/history"),
     ("GET", "/api/reports/aged-balance"), ("GET", "/api/webhooks"), ("POST", "/api/webhooks"),
     ("DELETE", "/api/webhooks/{endpoint_id}"), ("GET", "/api/webhooks/deliveries"),
@@ -24,6 +25,9 @@ ENDPOINTS = [
     ("PUT", "/api/invoices/{number}/document"), ("GET", "/api/invoices/{number}/document"),
     ("GET", "/api/reminders/effectiveness"), ("GET", "/api/worklist"), ("GET", "/api/customers/behaviour"),
     ("GET", "/api/dashboard"), ("GET", "/api/dashboard/version"), ("GET", "/api/forecast"),
+    ("GET", "/api/payments/unidentified"), ("POST", "/api/payments/{line_id}/allocate"),
+    ("POST", "/api/payments/{line_id}/on-account"), ("POST", "/api/payments/{line_id}/refund"),
+    ("POST", "/api/payments/{line_id}/dismiss"),
 ]
 
 
@@ -35,7 +39,8 @@ def test_every_endpoint_refuses_a_missing_malformed_or_unknown_token(cli: Any, t
     for headers in ({}, {"Authorization": "Basic dXNlcjpwYXNz"}, {"Authorization": "Bearer lt_not-a-token"},
                     {"Authorization": "Bearer"}):
         for method, template in ENDPOINTS:
-            path = template.format(item_id=1, allocation_id=1, endpoint_id=1, number="FA-1") + "?as_of=2026-03-01"
+            path = template.format(item_id=1, allocation_id=1, endpoint_id=1, number="FA-1",
+                                   line_id=1) + "?as_of=2026-03-01"
             response = client.request(method, path, headers=headers, json={})
             assert response.status_code == 401, (method, path, headers, response.text)
             assert response.headers["www-authenticate"] == "Bearer"

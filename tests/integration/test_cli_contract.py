@@ -87,10 +87,15 @@ def test_contract_end_to_end(cli: Any, book: dict[str, Any]) -> None:
     # Paid by the statement: never reminded. Candidates of the pending review item: held.
     assert "FA-2026-00101" not in planned_invoices
     assert "FA-2026-00102" not in planned_invoices and "FA-2026-00103" not in planned_invoices
-    # The one not yet due gets its courteous reminder five days before.
+    held = cli.json("reminders", "plan", "--held", "--as-of", "2026-10-20")
+    assert {(h["invoice"], h["held_until"]) for h in held} == {("FA-2026-00102", "2026-10-22"),
+                                                               ("FA-2026-00103", "2026-10-22")}
+    # Issue 15: a hold ends 10 business days after the payment's booking (8 October: 22 October); past it the
+    # candidates are reminded again while the review waits on the worklist (before, they were held forever and
+    # only the courteous reminder of FA-2026-00104 went out).
     plan = cli.json("reminders", "plan", "--as-of", "2026-11-25")
     assert [(p["customer_ref"], p["invoices"], p["level"], p["amount_due"]) for p in plan] == [
-        ("C003", ["FA-2026-00104"], "courteous", "99.90")]
+        ("C002", ["FA-2026-00102"], "first_reminder", "480.00"), ("C003", ["FA-2026-00103"], "first_reminder", "480.00")]
 
 
 def test_paid_invoice_is_never_planned(cli: Any, tmp_path: Path) -> None:

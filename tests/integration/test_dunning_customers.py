@@ -1,7 +1,6 @@
 """`lettrage customers pause|resume|profile` and `lettrage reminders calls` through the command line."""
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -63,9 +62,12 @@ def test_call_tasks_listed_and_exported(cli: Any, tmp_path: Path) -> None:
     policy = tmp_path / "calls.toml"
     policy.write_text('[[levels]]\ncode = "call"\noffset_days = 1\nchannels = ["phone"]\n', encoding="utf-8")
     cli("reminders", "policy", "--set", str(policy))
-    failed = cli("reminders", "send", "--as-of", "2026-10-06", "--json", ok=False)
-    assert failed.exit_code == 1 and "no phone number" in json.loads(failed.stdout)[0]["detail"]
-    cli("customers", "profile", "C1", "--phone", "+33 4 78 00 00 00")
+    # Without a phone number the call cannot be made: seen before sending (nothing fails), it is a person's task.
+    assert cli.json("reminders", "plan", "--as-of", "2026-10-06") == []
+    [todo] = [i for i in cli.json("worklist", "--as-of", "2026-10-06") if i["action"] == "missing_contact"]
+    assert todo["reason"].startswith("no phone number for C1: the call task could not be made")
+    assert todo["level"] == "call" and todo["invoices"] == ["FA-1", "FA-2"]
+    cli("customers", "profile", "C1", "--phone", "+33 4 78 00 00 00")  # the task done before any run sent
     [sent] = cli.json("reminders", "send", "--as-of", "2026-10-07")
     assert (sent["level"], sent["channel"], sent["status"]) == ("call", "phone", "sent")
     [task] = cli.json("reminders", "calls", "--csv", str(tmp_path / "calls.csv"), "--ics", str(tmp_path / "calls.ics"))

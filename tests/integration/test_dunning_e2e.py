@@ -162,9 +162,12 @@ def test_failures_are_retried_with_backoff_then_escalated_to_a_letter(cli: Any, 
         return [(r.reminder.level, r.reminder.channel, r.status) for r in report.results]
 
     assert run("2026-10-06") == [("first_reminder", "email", "failed")]
-    assert run("2026-10-06") == []  # backoff: not before tomorrow
+    # backoff: not before tomorrow, and a rerun says what failed and when it is tried again
+    again = send_reminders(engine, None, date(2026, 10, 6), channels).results
+    assert [(r.reminder.level, r.reminder.channel, r.status) for r in again] == [("first_reminder", "email", "skipped")]
+    assert again[0].detail.startswith("failed (attempt 1): ") and again[0].detail.endswith("next attempt on 2026-10-07")
     assert run("2026-10-07") == [("first_reminder", "email", "failed")]
-    assert run("2026-10-08") == []  # the second failure waits two days
+    assert run("2026-10-08") == [("first_reminder", "email", "skipped")]  # the second failure waits two days
     assert run("2026-10-09") == [("first_reminder", "email", "failed")]  # third: given up, escalated
     assert run("2026-10-12") == [("first_reminder", "letter", "sent")]
     assert run("2026-10-13") == []

@@ -148,12 +148,14 @@ def test_every_kind_imports_with_every_field(ecli: Any, db_url: str, tmp_path: P
 
     listed = {r["number"]: r for r in ecli.json("invoices", "list")}
     assert (listed["FA-2026-0204"]["status"], listed["FA-2026-0204"]["open"]) == ("paid", "0.00")
-    assert (listed["FA-2026-0201"]["status"], listed["FA-2026-0201"]["open"]) == ("open", "1658.82")
-    assert listed["AV-2026-0205"]["status"] == "credit_note"
+    # the credit note names FA-2026-0201 as its preceding invoice (BT-25): allocated to it, 1658.82 - 120.00
+    assert invoices["AV-2026-0205"].credit_note_for == "FA-2026-0201"
+    assert (listed["FA-2026-0201"]["status"], listed["FA-2026-0201"]["open"]) == ("partially_paid", "1538.82")
+    assert (listed["AV-2026-0205"]["status"], listed["AV-2026-0205"]["open"]) == ("credit_note", "0.00")
     # an invoice paid when issued (framework S2) is owed by nobody in the aged balance either
     aged = ecli.json("reports", "aged-balance", "--as-of", "2027-06-30")
     port = {c["customer_ref"]: c for c in aged["customers"]}["C-PORT"]
-    assert (port["invoices"], port["total"]) == (2, "3317.64")  # FA-2026-0201 and 0202, not 0204
+    assert (port["invoices"], port["total"]) == (2, "3197.64")  # FA-2026-0201 (less AV-2026-0205) and 0202, not 0204
 
     # the same files again change nothing; a corrected one updates its invoice
     assert ecli.json("invoices", "import", *files) == {"imported": 0, "updated": 0, "unchanged": 5}

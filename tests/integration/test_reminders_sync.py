@@ -102,8 +102,10 @@ def test_sync_pulls_the_inbox_and_quarantines_bad_files(cli: Any, tmp_path: Path
     assert again["files"] == [] and again["matching"] == {"auto": 0, "review": 0, "unmatched": 0}
 
 
-def test_a_failed_letter_is_sent_once_the_address_is_known(cli: Any, tmp_path: Path,
-                                                          smtp: tuple[int, Collector]) -> None:
+def test_a_letter_without_postal_address_is_not_attempted_and_the_worklist_says_so(
+        cli: Any, tmp_path: Path, smtp: tuple[int, Collector]) -> None:
+    """Issue 15: a channel the customer's contact data cannot serve is seen before sending: the second reminder
+    goes by email alone, the missing address is a task on the worklist until it is known."""
     port, collector = smtp
     cli.env.update({"LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}", "LETTRAGE_MAIL_FROM": "relances@atelier.example"})
     spec = InvoiceSpec("FA-2026-00009", "C9", "300.00", date(2026, 9, 1), date(2026, 10, 1),
@@ -112,16 +114,16 @@ def test_a_failed_letter_is_sent_once_the_address_is_known(cli: Any, tmp_path: P
     path.write_bytes(invoices_csv([spec]))
     cli.json("invoices", "import", str(path))
     cli.json("reminders", "send", "--as-of", "2026-10-02")  # first reminder, email
-    result = cli("reminders", "send", "--as-of", "2026-10-16", "--json", ok=False)  # second: email + letter
-    import json
-
-    statuses = {(r["channel"], r["status"]) for r in json.loads(result.stdout)}
-    assert statuses == {("email", "sent"), ("letter", "failed")}
-    # The address arrives with the next export; the letter (and only the letter) goes out next run.
+    sent = cli.json("reminders", "send", "--as-of", "2026-10-16")  # second: email (no address for the letter)
+    assert [(r["level"], r["channel"], r["status"]) for r in sent] == [("second_reminder", "email", "sent")]
+    tasks = [i for i in cli.json("worklist", "--as-of", "2026-10-16") if i["action"] == "missing_contact"]
+    assert [(t["customer_ref"], t["level"], t["invoices"]) for t in tasks] == [
+        ("C9", "second_reminder", ["FA-2026-00009"])]
+    assert tasks[0]["reason"].startswith("no postal address for C9: the letter could not be made")
+    # The address arrives with the next export: the task goes; the second reminder already went, by email.
     spec.customer_address = "3 place du Marché|33000 Bordeaux"
     path.write_bytes(invoices_csv([spec]))
     assert cli.json("invoices", "import", str(path))["updated"] == 0  # invoice unchanged, customer updated
-    retry = cli.json("reminders", "send", "--as-of", "2026-10-17")
-    assert [(r["level"], r["channel"], r["status"]) for r in retry] == [("second_reminder", "letter", "sent")]
-    assert cli.json("reminders", "send", "--as-of", "2026-10-18") == []
+    assert not [i for i in cli.json("worklist", "--as-of", "2026-10-19") if i["action"] == "missing_contact"]
+    assert cli.json("reminders", "send", "--as-of", "2026-10-19") == []
     assert len(collector.messages) == 2

@@ -7,17 +7,44 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from benchmarks.scenarios import run_scenario, score
+from benchmarks.scenarios import COMPANY, run_scenario, score
 
 
 @pytest.mark.parametrize(("seed", "today"), [(1, date(2026, 3, 2))])
 def test_scenario_has_no_false_reminder_and_no_wrong_match(tmp_path: Path, seed: int, today: date) -> None:
     truth, engine = run_scenario(tmp_path, seed, today)
     result = score(truth, engine, today)
+    waited = _reminded_after_hold(engine, today)
     engine.dispose()
-    assert result.wrong == []
-    assert (result.false_reminders, result.wrongly_settled, result.noise_auto, result.missed_reminders) == (0, 0, 0, 0)
+    # Issue 15, item 5: a payment awaiting a decision holds its candidates 10 business days at most; the
+    # scenario leaves its review queue undecided for weeks, so those invoices are reminded again (and the
+    # review waits on the worklist). Any other false reminder is a regression.
+    after_hold = [w for w in result.wrong if w.endswith("planned for a reminder") and w.split()[3] in waited]
+    assert [w for w in result.wrong if w not in after_hold] == []
+    assert (result.false_reminders - len(after_hold), result.wrongly_settled, result.noise_auto,
+            result.missed_reminders) == (0, 0, 0, 0)
     assert result.auto_lines >= 100 and result.auto_correct == result.auto_lines
+
+
+def _reminded_after_hold(engine: Any, today: date) -> set[str]:
+    """Invoices whose pending payment's hold ended before ``today``, each with its review on the worklist."""
+    from reminders.behaviour import BehaviourRules
+    from worker.db.repository import Repository
+    from worker.db.uow import unit_of_work
+    from worker.services.companies import resolve_company
+    from worker.services.holds import payment_holds
+    from worker.services.worklist import build_worklist
+
+    with unit_of_work(engine) as session:
+        repo = Repository(session, resolve_company(session, COMPANY))
+        ended = [h for h in payment_holds(repo) if not h.active_on(today)]
+        numbers = {i: inv.number for i, inv in repo.invoices_by_id(h.invoice_id for h in ended).items()}
+        on_worklist = {n for w in build_worklist(repo, today, BehaviourRules()) if w.action == "review"
+                       for n in w.invoices}
+        session.rollback()
+    waited = {numbers[h.invoice_id] for h in ended}
+    return waited & on_worklist

@@ -288,10 +288,13 @@ def test_pages_for_reading(alice: TestClient) -> None:
     earlier = alice.get("/companies/acme/aged-balance?as_of=2026-02-05").text  # 00123 was 1 day late
     assert "€480.00" in re.search(r'<tr data-total="EUR">(.*?)</tr>', earlier, re.DOTALL).group(1)  # type: ignore[union-attr]
     assert alice.get("/companies/acme/aged-balance?as_of=tomorrow").status_code == 422
-    reminders = alice.get("/companies/acme/reminders?as_of=2026-03-02")
+    reminders = alice.get("/companies/acme/reminders?as_of=2026-02-20")
     assert reminders.status_code == 200
     held = set(re.findall(r'<tr data-invoice="([^"]+)">', reminders.text))
     assert held == {"FA-2026-00123", "FA-2026-00200"}  # candidates of payments awaiting review
+    # issue 15: a hold lasts 10 business days from the payment's booking (10 and 12 February): over by 2 March
+    later = alice.get("/companies/acme/reminders?as_of=2026-03-02")
+    assert not set(re.findall(r'<tr data-invoice="([^"]+)">', later.text))
 
 
 @sqlite_only

@@ -21,13 +21,16 @@ from sqlmodel import Session, select
 
 from tests.factories import Camt053, InvoiceSpec, Payment, invoices_csv
 from tests.integration.smtp_server import Collector
+from worker.clock import SystemClock
 from worker.db.engine import engine_for
 from worker.db.insight_tables import ForecastSnapshot
 from worker.db.tables import AuditEvent, Customer, Invoice, Reminder, ReminderInvoice
 from worker.services.statement_checks import local_today
 
 OWNER, FIRM = "gerant@acme.example.fr", "cabinet@dupont.example.fr"
-TODAY = local_today("Europe/Paris")
+# The real calendar's week, on purpose: a match is stamped with the real time it was made (an audit fact),
+# and the report counts it in that week. Only Monday's lines are booked, so any day of the week works.
+TODAY = local_today("Europe/Paris", SystemClock())
 MONDAY = TODAY - timedelta(days=TODAY.weekday())
 SUNDAY = MONDAY + timedelta(days=6)
 WEEK = f"{MONDAY.isocalendar()[0]}-W{MONDAY.isocalendar()[1]:02d}"

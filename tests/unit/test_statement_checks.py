@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from connectors.model import ParsedLine, ParsedStatement
+from worker.clock import FixedClock
 from worker.company_config import ImportRules
 from worker.db.tables import BankAccount, StatementBalance
 from worker.errors import ConfigurationError, StatementImportError
@@ -241,5 +242,5 @@ def test_company_rules_from_toml_file_else_settings_else_defaults(tmp_path: Path
 
 def test_local_today_is_the_company_date() -> None:
     late_evening_utc = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
-    assert local_today("Europe/Paris", late_evening_utc) == date(2027, 1, 1)
-    assert local_today("America/Martinique", late_evening_utc) == date(2026, 12, 31)
+    assert local_today("Europe/Paris", FixedClock(late_evening_utc)) == date(2027, 1, 1)
+    assert local_today("America/Martinique", FixedClock(late_evening_utc)) == date(2026, 12, 31)

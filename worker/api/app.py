@@ -86,6 +86,9 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     from worker.api import routes_documents  # invoice documents, reminders' effectiveness
 
     app.include_router(routes_documents.router)
+    from worker.api import routes_payments  # GET /api/payments/unidentified, POST /api/payments/{line_id}/...
+
+    app.include_router(routes_payments.router)
     from worker.api import routes_worklist  # GET /api/worklist, GET /api/customers/behaviour
 
     app.include_router(routes_worklist.router)

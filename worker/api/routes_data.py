@@ -14,6 +14,8 @@ from worker.api.events import after_change
 from worker.errors import LettrageError
 from worker.services.invoices import aged_balance, import_invoice_file, invoice_views
 from worker.services.matching import run_matching
+from worker.services.residuals import minimum_amount, residuals
+from worker.services.statement_checks import local_today
 from worker.services.sync import import_spooled
 
 router = APIRouter(prefix="/api")
@@ -64,6 +66,18 @@ def invoices_list(request: Request, principal: Annotated[Principal, require("inv
                           issued_on=v.invoice.issued_on, due_on=v.invoice.due_on)
              for v in chosen[offset:offset + limit]]
     return s.InvoicePage(items=items, total=len(chosen), limit=limit, offset=offset)
+
+
+@router.get("/invoices/residuals", response_model=s.ResidualsOut, responses=ERRORS, tags=["invoices"])
+def invoices_residuals(request: Request, principal: Annotated[Principal, require("invoices:read")],
+                       as_of: s.Day | None = None) -> s.ResidualsOut:
+    """Paid invoices whose residual is at or below the minimum amount on ``as_of`` (default: the company's
+    today): never chased, listed for write-off (`lettrage invoices write-off`), as `lettrage invoices residuals`."""
+    with company_repo(request, principal) as repo:
+        day = as_of or local_today(repo.company.timezone, request.app.state.settings.clock)
+        found, minimum = residuals(repo, day), minimum_amount(repo)
+    return s.ResidualsOut(as_of=day, minimum_amount=f"{minimum:.2f}",
+                          items=[s.ResidualOut.model_validate(r.as_json(day)) for r in found])
 
 
 @router.post("/statements", response_model=s.StatementUploadOut, responses=ERRORS, tags=["statements"])

@@ -24,7 +24,8 @@ def reminders_plan(request: Request, principal: Annotated[Principal, require("re
     with company_repo(request, principal) as repo:
         result = plan_reminders(repo, as_of)
     return s.PlanOut(as_of=as_of, planned=[_planned(p, result.approval(p)) for p in result.planned], held=[
-        s.HeldOut(invoice=h.number, customer_ref=h.customer_ref, open=f"{h.open_amount:.2f}", reason=h.reason)
+        s.HeldOut(invoice=h.number, customer_ref=h.customer_ref, open=f"{h.open_amount:.2f}", reason=h.reason,
+                  held_until=h.hold_until)
         for h in result.held])
 
 

@@ -40,6 +40,7 @@ def item_json(repo: Repository, item: ReviewItem, line: StatementLine,
     for index, c in enumerate(item.candidates):
         parts = [s.CandidatePart(invoice=str(p.get("invoice")), allocated=str(p.get("allocated")),
                                  write_off=str(p.get("write_off", "0.00")),
+                                 write_off_kind=p.get("write_off_kind"),
                                  open=_money(open_amounts[int(p["invoice_id"])])
                                  if open_amounts and int(p.get("invoice_id", 0)) in open_amounts else None)
                  for p in c.get("invoices", [])]
@@ -151,8 +152,9 @@ def allocation_json(a: Allocation, line: StatementLine, invoice: Invoice) -> s.A
     assert a.id is not None
     return s.AllocationOut(
         id=a.id, bank_ref=line.bank_ref, booked_on=line.booked_on, line_amount=_money(line.amount),
-        invoice=invoice.number, allocated=_money(a.amount), write_off=_money(a.write_off), status=a.status,
-        score=a.score, reasons=list(a.reasons), decided_by=a.decided_by, decided_at=a.decided_at.isoformat(),
+        invoice=invoice.number, allocated=_money(a.amount), write_off=_money(a.write_off),
+        write_off_kind=a.write_off_kind, status=a.status, score=a.score, reasons=list(a.reasons),
+        decided_by=a.decided_by, decided_at=a.decided_at.isoformat(),
         undone_at=a.undone_at.isoformat() if a.undone_at else None, undone_by=a.undone_by,
         undo_reason=a.undo_reason)
 

@@ -80,6 +80,8 @@ class InvoiceIn(Body):
     kind: str | None = None
     status: str | None = None
     pdf: str | None = None
+    credit_note_for: str | None = Field(default=None, max_length=64,
+                                        description="A credit note: the number of the invoice it corrects.")
 
 
 class InvoiceBatch(Body):
@@ -102,6 +104,26 @@ class InvoiceOut(BaseModel):
     currency: str
     issued_on: date
     due_on: date
+
+
+class ResidualOut(BaseModel):
+    """A paid invoice's residual at or below the minimum amount: never chased, listed for write-off."""
+
+    number: str
+    customer_ref: str
+    amount: str
+    paid: str
+    open: str
+    currency: str
+    due_on: date
+    last_payment_on: date | None
+    days_since_payment: int | None
+
+
+class ResidualsOut(BaseModel):
+    as_of: date
+    minimum_amount: str
+    items: list[ResidualOut]
 
 
 class InvoicePage(BaseModel):
@@ -143,6 +165,7 @@ class CandidatePart(BaseModel):
     invoice: str
     allocated: str
     write_off: str = "0.00"
+    write_off_kind: str | None = None  # payment_difference | bank_fee when write_off is not 0
     open: str | None = None
 
 
@@ -231,6 +254,7 @@ class AllocationOut(BaseModel):
     invoice: str
     allocated: str
     write_off: str
+    write_off_kind: str | None = None  # payment_difference | bank_fee when write_off is not 0
     status: str
     score: float
     reasons: list[str]
@@ -271,6 +295,7 @@ class HeldOut(BaseModel):
     customer_ref: str
     open: str
     reason: str
+    held_until: date | None = None  # the hold's last day (a pending payment holds at most hold_days business days)
 
 
 class PlanOut(BaseModel):
@@ -358,3 +383,67 @@ class DispatchOut(BaseModel):
     delivered: int
     failed: int
     given_up: int
+
+
+# -- payments to identify (worker/services/unidentified.py) ----------------------------------------
+class IdentifyPartOut(BaseModel):
+    invoice: str
+    amount: str
+
+
+class IdentifyProposalOut(BaseModel):
+    action: str  # allocate | on_account | identify
+    text: str
+    invoices: list[IdentifyPartOut]
+    duplicate_of: list[str]
+
+
+class ToIdentifyOut(BaseModel):
+    line: int
+    bank_ref: str
+    booked_on: date
+    amount: str
+    currency: str
+    counterparty: str | None
+    counterparty_iban: str | None
+    text: str
+    reference: str | None
+    state: str
+    customer_ref: str | None
+    customer_name: str | None
+    recognised_by: str | None
+    quoted: list[str]
+    proposal: IdentifyProposalOut
+    held_until: date | None
+    holding: bool
+
+
+class IdentifyAllocatePart(Body):
+    invoice: str = Field(min_length=1, max_length=64)
+    amount: str | None = Field(default=None, pattern=AMOUNT, description="Default: as much as both allow.")
+
+
+class IdentifyAllocateIn(Body):
+    parts: list[IdentifyAllocatePart] = Field(min_length=1, max_length=50)
+
+
+class IdentifyCustomerIn(Body):
+    customer: str = Field(min_length=1, max_length=64, description="The customer's ref.")
+    note: str = Field(default="", max_length=500)
+
+
+class IdentifyDismissIn(Body):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class IdentifiedOut(BaseModel):
+    line: int
+    bank_ref: str
+    action: str  # allocated | on_account | refund_due | not_customer
+    customer_ref: str | None
+    amount: str
+    invoices: list[str]
+    allocations: list[int]
+    credit: int | None
+    already: bool
+    learned: list[str]

@@ -1,6 +1,7 @@
 """The commands of the contract: companies, invoices, statements, match, matches, review, reminders, sync."""
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from worker.cli.main import AppContext, cli, company_option, json_option
 from worker.cli.output import console, err_console, money, print_json, print_table
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
-from worker.errors import LettrageError
+from worker.errors import FutureDay, LettrageError
 from worker.services import companies as company_service
 from worker.services.companies import resolve_company
 from worker.services.invoices import ImportCounts, import_invoice_file, invoice_views
@@ -223,7 +224,8 @@ def matches_list(app: AppContext, as_json: bool, company: str | None) -> None:
         invoices = repo.invoices_by_id(a.invoice_id for a in allocations)
         rows = [{"id": a.id, "bank_ref": lines[a.line_id].bank_ref, "booked_on": lines[a.line_id].booked_on,
                  "line_amount": money(lines[a.line_id].amount), "invoice": invoices[a.invoice_id].number,
-                 "allocated": money(a.amount), "write_off": money(a.write_off), "status": a.status, "score": a.score, "reasons": a.reasons,
+                 "allocated": money(a.amount), "write_off": money(a.write_off),
+                 "write_off_kind": a.write_off_kind, "status": a.status, "score": a.score, "reasons": a.reasons,
                  "decided_by": a.decided_by} for a in allocations]
     if as_json:
         print_json(rows)
@@ -272,22 +274,39 @@ def reminders() -> None:
 
 
 def _as_of(value: Any) -> date:
-    return value.date() if value is not None else date.today()
+    """The ``--as-of`` given, else today by the deployment's clock (``LETTRAGE_NOW`` fixes it)."""
+    if value is not None:
+        return value.date()  # type: ignore[no-any-return]
+    return click.get_current_context().find_object(AppContext).today()
 
 
 @reminders.command("plan")
 @click.option("--as-of", "as_of", type=ISO_DATE, default=None, help="Day to plan for (YYYY-MM-DD; default today).")
+@click.option("--held", "only_held", is_flag=True,
+              help="List the invoices held back instead ([{invoice, customer_ref, open, currency, reason, "
+                   "held_until}] with --json).")
 @json_option
 @company_option
 @pass_app
-def reminders_plan(app: AppContext, as_of: Any, as_json: bool, company: str | None) -> None:
-    """What would be sent on the day, and which unpaid invoices are held back and why."""
+def reminders_plan(app: AppContext, as_of: Any, only_held: bool, as_json: bool, company: str | None) -> None:
+    """What would be sent on the day, and which unpaid invoices are held back, why, and until when."""
     day = _as_of(as_of)
     with unit_of_work(app.engine) as session:
         result = plan_reminders(Repository(session, resolve_company(session, company)), day)
+    if only_held:
+        held = [{"invoice": h.number, "customer_ref": h.customer_ref, "open": money(h.open_amount),
+                 "currency": h.currency, "reason": h.reason,
+                 "held_until": h.hold_until.isoformat() if h.hold_until else None} for h in result.held]
+        if as_json:
+            print_json(held)
+        else:
+            print_table(f"Held back on {day} ({len(held)})", ["invoice", "customer", "open", "until", "why"],
+                        [(h["invoice"], h["customer_ref"], h["open"], h["held_until"] or "", h["reason"])
+                         for h in held], right=["open"])
+        return
     rows = [{"customer_ref": p.customer_ref, "invoices": list(p.invoice_numbers), "level": p.level,
              "channel": p.channel, "amount_due": money(p.amount_due), "currency": p.currency,
-             "reasons": list(p.reasons), "profile": p.profile, "approval": result.approval(p), "key": p.key,
+             "unallocated": money(p.unallocated), "reasons": list(p.reasons), "profile": p.profile, "approval": result.approval(p), "key": p.key,
              "retry": p.retry_of is not None,
              "warnings": [f"{n}: {result.warnings[n]}" for n in p.invoice_numbers if n in result.warnings]}
             for p in result.planned]
@@ -299,9 +318,21 @@ def reminders_plan(app: AppContext, as_of: Any, as_json: bool, company: str | No
                 [(r["customer_ref"], r["profile"], r["level"], r["channel"], r["amount_due"], ", ".join(r["invoices"]),
                   "" if r["approval"] == "not_required" else r["approval"]) for r in rows], right=["amount due"])
     if result.held:
-        print_table(f"Held back ({len(result.held)})", ["invoice", "customer", "open", "why"],
-                    [(h.number, h.customer_ref, money(h.open_amount), h.reason) for h in result.held],
-                    right=["open"])
+        # A reason shared by many invoices (a weekend, a holiday) is said once, not once per invoice.
+        counts = Counter(h.reason for h in result.held)
+        shared = {reason for reason, n in counts.items() if n > 5 or (n > 1 and len(counts) == 1)}
+        for reason in sorted(shared):
+            count = sum(h.reason == reason for h in result.held)
+            console.print(f"Held back: {count} invoices: {reason}", highlight=False)
+        rest = [h for h in result.held if h.reason not in shared]
+        if rest:
+            print_table(f"Held back ({len(rest)})", ["invoice", "customer", "open", "until", "why"],
+                        [(h.number, h.customer_ref, money(h.open_amount),
+                          h.hold_until.isoformat() if h.hold_until else "", h.reason) for h in rest],
+                        right=["open"])
+    if result.skipped:  # levels or channels that cannot reach the customer: a task on the worklist
+        print_table(f"Passed over ({len(result.skipped)})", ["customer", "level", "invoices", "why"],
+                    [(s.customer_ref, s.level, ", ".join(s.invoice_numbers), s.reason) for s in result.skipped])
     for number, warning in sorted(result.warnings.items()):
         err_console.print(f"warning: {number}: {warning}")
 
@@ -313,18 +344,21 @@ def reminders_plan(app: AppContext, as_of: Any, as_json: bool, company: str | No
 @pass_app
 def reminders_send(app: AppContext, as_of: Any, as_json: bool, company: str | None) -> None:
     """Send what is due on the day; each reminder at most once, so it is safe to run twice."""
-    from datetime import UTC, datetime
-
     from reminders.channels import all_channels
 
     day = _as_of(as_of)
     with unit_of_work(app.engine) as session:
-        ref = resolve_company(session, company).ref
+        found = resolve_company(session, company)
+        ref, today = found.ref, app.today(found.timezone)
+    if day > today:
+        # A reminder dated in the future would reach the customer today, before its day has come.
+        raise FutureDay(f"--as-of {day} is in the future (today is {today} in {found.timezone}): "
+                        "reminders are sent for today or a past day only")
     s = app.settings
     channels = all_channels(s.smtp_url, s.mail_from, Path(s.output_dir) / ref, reply_to=s.reply_to,
                             sms_url=s.sms_url, sms_token=s.sms_token)
     # Sending for today keeps to the company's sending window; a given --as-of is a run for that day.
-    report = send_reminders(app.engine, ref, day, channels, s.mail_from, now=None if as_of else datetime.now(UTC),
+    report = send_reminders(app.engine, ref, day, channels, s.mail_from, now=None if as_of else app.clock.now(),
                             template_dir=s.templates_dir)
     rows = [r.as_json() for r in report.results]
     if as_json:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -99,6 +100,7 @@ def register_commands() -> None:
         operations,
         payments_cmds,
         reports_cmds,
+        residuals_cmds,
         review_cmds,
         tokens_cmds,
         users_cmds,
@@ -106,8 +108,19 @@ def register_commands() -> None:
     )
 
 
+def fewer_collections() -> None:
+    """Tunes the garbage collector for a command's process: a command holds up to hundreds of thousands of rows
+    (invoices, lines, decisions) that live until it ends, and with the default thresholds (a collection every
+    700 new objects) ``lettrage match`` on 100,000 lines spent a third of its time collecting, finding almost
+    nothing. What start-up loaded (modules, tables) is frozen out of the collections; cycles are still
+    collected, every 100,000 new objects."""
+    gc.freeze()
+    gc.set_threshold(100_000, 20, 10)
+
+
 def main() -> None:
     register_commands()
+    fewer_collections()
     try:
         cli.main(prog_name="lettrage", standalone_mode=True)
     except KeyboardInterrupt:

@@ -132,6 +132,8 @@ class LineRow(NamedTuple):
     text: str
     reference: str | None
     counterparty_siren: str | None
+    charges: Decimal | None = None  # a foreign payment's evidence (CAMT), for the bank-fee rule
+    instructed_currency: str | None = None
 
 
 class InvoiceRow(NamedTuple):
@@ -186,6 +188,15 @@ class Repository:
         for chunk in _chunked(list(dict.fromkeys(refs))):
             found.update((c.ref, c) for c in self.session.exec(query.where(col(Customer.ref).in_(chunk))).scalars())
         return found
+
+    def customer_ids_by_ref(self, refs: Sequence[str]) -> dict[str, int]:
+        """The ids of the customers with these refs (plain values, no ORM objects)."""
+        c = Customer.__table__.c  # type: ignore[attr-defined]
+        query = select(c.ref, c.id).where(c.company_id == self.company_id)
+        if len(refs) > _IN_CHUNK:  # many (a first import): every customer of the company in one query
+            wanted = set(refs)
+            return {ref: i for ref, i in self.session.execute(query) if ref in wanted}
+        return {ref: i for ref, i in self.session.execute(query.where(c.ref.in_(list(refs))))}
 
     def ibans_by_customer(self) -> dict[int, set[str]]:
         result: dict[int, set[str]] = defaultdict(set)
@@ -378,8 +389,8 @@ class Repository:
         """``lines`` as plain read-only rows (no ORM objects): what the matcher reads of 100,000 lines."""
         c = StatementLine.__table__.c
         query = select(c.id, c.bank_ref, c.state, c.booked_on, c.amount, c.currency, c.counterparty,
-                       c.counterparty_iban, c.text, c.reference, c.counterparty_siren).where(
-                           c.company_id == self.company_id)
+                       c.counterparty_iban, c.text, c.reference, c.counterparty_siren, c.charges,
+                       c.instructed_currency).where(c.company_id == self.company_id)
         if states is not None:
             query = query.where(c.state.in_(list(states)))
         if credits_only:

@@ -76,6 +76,7 @@ class Invoice(SQLModel, table=True):
     payment_reference: str | None = Field(default=None, max_length=64)
     status: str = "open"  # as the billing tool says: open | cancelled
     pdf: str | None = None
+    credit_note_for: str | None = Field(default=None, max_length=64)  # a credit note: the invoice it corrects
     created_at: datetime = _ts(default_factory=utcnow)
     updated_at: datetime = _ts(default_factory=utcnow)
 
@@ -131,6 +132,9 @@ class StatementLine(SQLModel, table=True):
     counterparty: str | None = None
     counterparty_iban: str | None = Field(default=None, max_length=34)
     counterparty_siren: str | None = Field(default=None, max_length=9)  # the payer's SIREN, when the bank gives it
+    # a foreign payment's evidence, when the bank gives it (CAMT): charges taken, the currency the payer sent
+    charges: Decimal | None = Field(default=None, sa_type=Money, nullable=True)
+    instructed_currency: str | None = Field(default=None, max_length=3)
     text: str = ""
     reference: str | None = None
     end_to_end_id: str | None = None
@@ -183,7 +187,9 @@ class Allocation(SQLModel, table=True):
     line_id: int = Field(foreign_key="statementline.id", index=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     amount: Decimal = Field(sa_type=Money)
-    write_off: Decimal = Field(default=Decimal(0), sa_type=Money)  # shortfall accepted as bank fee
+    write_off: Decimal = Field(default=Decimal(0), sa_type=Money)  # shortfall accepted as settling the invoice
+    # payment_difference (« écart de règlement ») | bank_fee (a foreign bank's deducted fee); None: no write-off
+    write_off_kind: str | None = Field(default=None, max_length=24)
     status: str = "auto"  # auto | confirmed
     score: float = 0.0
     reasons: list[str] = Field(default_factory=list, sa_type=JSON)
@@ -304,3 +310,15 @@ ALL_TABLES.extend(BEHAVIOUR_TABLES)
 from worker.db.einvoice_incoming_tables import EINVOICE_INCOMING_TABLES
 
 ALL_TABLES.extend(EINVOICE_INCOMING_TABLES)
+
+from worker.db.credit_note_tables import CREDIT_NOTE_TABLES
+
+ALL_TABLES.extend(CREDIT_NOTE_TABLES)
+
+from worker.db.credit_tables import CREDIT_TABLES
+
+ALL_TABLES.extend(CREDIT_TABLES)
+
+from worker.db.dunning_skip_tables import SKIP_TABLES
+
+ALL_TABLES.extend(SKIP_TABLES)

@@ -104,7 +104,8 @@ def awaiting_approval(repo: Repository, as_of: date) -> int:
 def dashboard_data(repo: Repository, as_of: date, currency: str = "EUR") -> dict[str, Any]:
     """Every figure of the dashboard (keys documented in README.md); amounts as "1234.50"."""
     records = report_records(repo)
-    invoices = [i for i in records.invoices if i.issued_on <= as_of]
+    # credit notes too: a part of one not allocated lowers the receivables (reports.report_records)
+    invoices = [i for i in records.invoices + records.credit_notes if i.issued_on <= as_of]
     payments = [p for p in records.payments if p.paid_on <= as_of]
     aged = aged_balance(open_items([i for i in invoices if i.currency == currency], payments, as_of), as_of)
     total = aged.totals[0] if aged.totals else None

@@ -200,7 +200,8 @@ def _invoice_values(invoice: EInvoice, customer_id: int) -> dict[str, Any]:
         due_on = invoice.due_on or invoice.issued_on + timedelta(days=DEFAULT_TERM_DAYS)
     return {"customer_id": customer_id, "kind": invoice.kind, "amount": amount, "currency": invoice.currency,
             "issued_on": invoice.issued_on, "due_on": due_on, "payment_reference": invoice.payment_reference,
-            "status": "paid" if invoice.already_paid and not invoice.is_credit_note else "open"}
+            "status": "paid" if invoice.already_paid and not invoice.is_credit_note else "open",
+            "credit_note_for": invoice.preceding_invoice if invoice.is_credit_note else None}  # BT-25
 
 
 def _einvoice_values(document: EInvoiceDocument, content_hash: str, path: Path) -> dict[str, Any]:

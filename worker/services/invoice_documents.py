@@ -25,13 +25,15 @@ from pathlib import Path
 
 from reminders.channels.base import Attachment, safe_name, write_atomically
 from reminders.context import format_amount, format_amount_en, format_date, format_date_en
+from reminders.model import UnallocatedPayment
+from worker.db.credit_note_queries import credited_by_invoice
 from worker.db.document_queries import customer_invoices, customer_of, documents_for, invoice_by_number
 from worker.db.document_tables import InvoiceDocument
 from worker.db.reminder_queries import dunning_settings, paid_for
 from worker.db.repository import Repository
 from worker.db.tables import Customer, Invoice, utcnow
 from worker.errors import LettrageError
-from worker.services.invoices import settlement_status
+from worker.services.invoices import settlement
 
 log = logging.getLogger(__name__)
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # an invoice PDF larger than this is refused (upload) or skipped (URL)
@@ -210,12 +212,12 @@ def statement_rows(repo: Repository, customer_id: int, as_of: date,
     wanted = set(numbers) if numbers is not None else None
     invoices = [i for i in customer_invoices(repo, customer_id) if wanted is None or i.number in wanted]
     paid = paid_for(repo, (i.id for i in invoices if i.id is not None))
+    credited = credited_by_invoice(repo)  # credit notes allocated: shown with what is paid
     rows = []
     for invoice in invoices:
         assert invoice.id is not None
-        settled = paid.get(invoice.id, ZERO)
-        status = settlement_status(invoice, settled)
-        left = max(invoice.amount - settled, ZERO) if status in OPEN_STATUSES else ZERO
+        settled = paid.get(invoice.id, ZERO) + credited.get(invoice.id, ZERO)
+        _, left = settlement(invoice, settled)
         if wanted is None and left <= 0:
             continue
         rows.append(StatementRow(invoice.number, invoice.issued_on, invoice.due_on, invoice.amount, settled, left,
@@ -245,9 +247,10 @@ def _company_lines(repo: Repository, english: bool) -> tuple[list[str], list[str
 
 def render_statement(repo: Repository, customer: Customer, rows: Sequence[StatementRow], as_of: date, *,
                      language: str = "fr", title: str | None = None, duplicate: bool = False,
-                     note: str = "") -> bytes:
+                     note: str = "", received: Sequence[UnallocatedPayment] = ()) -> bytes:
     """The PDF (WeasyPrint, as the letters) of a statement of account of ``rows``; ``duplicate`` marks it
-    DUPLICATA (a regenerated invoice duplicate) and leaves out the overdue line."""
+    DUPLICATA (a regenerated invoice duplicate) and leaves out the overdue line; ``received``: the customer's
+    payments not yet allocated, listed with the question which invoices they pay."""
     import weasyprint
 
     from reminders.render import environment
@@ -271,7 +274,8 @@ def render_statement(repo: Repository, customer: Customer, rows: Sequence[Statem
         english=english, title=heading, duplicate=duplicate, note=note,
         date_text=(f"As of {format_date_en(as_of)}" if english else f"Situation au {format_date(as_of)}"),
         company_lines=company_lines, company_details=details, payment_lines=pay,
-        customer_lines=[customer.name, *customer.address_lines], customer_ref=customer.ref, sections=sections)
+        customer_lines=[customer.name, *customer.address_lines], customer_ref=customer.ref, sections=sections,
+        received=[(day(p.booked_on), p.bank_ref, p.label, money(p.amount, p.currency)) for p in received])
     return bytes(weasyprint.HTML(string=html).render().write_pdf())
 
 
@@ -282,7 +286,11 @@ def statement_of_account(repo: Repository, customer_id: int, as_of: date,
     if customer is None:
         raise DocumentNotFound(f"no customer {customer_id}")
     language = language or customer_language(repo, customer_id)
-    data = render_statement(repo, customer, statement_rows(repo, customer_id, as_of), as_of, language=language)
+    from worker.services.unallocated import unallocated_by_customer
+
+    received = unallocated_by_customer(repo, as_of).get(customer_id, ())
+    data = render_statement(repo, customer, statement_rows(repo, customer_id, as_of), as_of, language=language,
+                            received=received)
     stem = "statement-of-account" if language == "en" else "releve-de-compte"
     return f"{stem}-{safe_name(customer.ref)}-{as_of.isoformat()}.pdf", data
 

@@ -6,6 +6,7 @@ rejected whole, with every bad row listed (line number and reason).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -25,7 +26,7 @@ from worker.errors import InvoiceImportError
 REQUIRED = ("number", "customer_ref", "amount", "issued_on", "due_on")
 KNOWN = REQUIRED + (
     "customer_name", "customer_email", "customer_iban", "customer_since", "currency", "payment_reference",
-    "kind", "status", "customer_kind", "pdf", "customer_address",
+    "kind", "status", "customer_kind", "pdf", "customer_address", "credit_note_for",
 )
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -53,6 +54,7 @@ class InvoiceRow:
     kind: str
     status: str
     pdf: str | None
+    credit_note_for: str | None = None  # a credit note: the number of the invoice it corrects
 
 
 @lru_cache(maxsize=65_536)  # a customer's IBAN comes back on each of its invoices
@@ -102,6 +104,11 @@ def _text(record: dict[str, Any], key: str) -> str:
 def validate_record(record: dict[str, Any], row: int) -> InvoiceRow:
     """One record to an InvoiceRow; raises ValueError with every problem of the row, joined."""
     problems: list[str] = []
+    # every column read once (a value is read up to three times below)
+    try:
+        text: Any = {key: _text(record, key) for key in KNOWN}.__getitem__
+    except ValueError:  # a float: refused where it was always read, beside the row's other problems
+        text = functools.partial(_text, record)
 
     def check(fn: Any, *args: Any) -> Any:
         try:
@@ -111,56 +118,62 @@ def validate_record(record: dict[str, Any], row: int) -> InvoiceRow:
             return None
 
     for key in REQUIRED:
-        if not _text(record, key):
+        if not text(key):
             problems.append(f"{key} is empty")
-    number = _text(record, "number")
+    number = text("number")
     if len(number) > 64:
         problems.append("number is longer than 64 characters")
-    amount = check(_amount, _text(record, "amount")) if _text(record, "amount") else None
-    issued_on = check(_date, _text(record, "issued_on"), "issued_on") if _text(record, "issued_on") else None
-    due_on = check(_date, _text(record, "due_on"), "due_on") if _text(record, "due_on") else None
+    amount = check(_amount, text("amount")) if text("amount") else None
+    issued_on = check(_date, text("issued_on"), "issued_on") if text("issued_on") else None
+    due_on = check(_date, text("due_on"), "due_on") if text("due_on") else None
     if issued_on and due_on and due_on < issued_on:
         problems.append(f"due_on {due_on} is before issued_on {issued_on}")
-    since_text = _text(record, "customer_since")
+    since_text = text("customer_since")
     since = check(_date, since_text, "customer_since") if since_text else None
-    currency = (_text(record, "currency") or "EUR").upper()
+    currency = (text("currency") or "EUR").upper()
     if not _CURRENCY.match(currency):
         problems.append(f"currency {currency!r} is not an ISO 4217 code")
-    iban_text = _text(record, "customer_iban")
+    iban_text = text("customer_iban")
     iban = check(normalise_iban, iban_text) if iban_text else None
-    emails = tuple(e.strip() for e in re.split(r"[;,]", _text(record, "customer_email")) if e.strip())
+    emails = tuple(e.strip() for e in re.split(r"[;,]", text("customer_email")) if e.strip())
     for email in emails:
         if not _EMAIL.match(email):
             problems.append(f"customer_email {email!r} is not an email address")
-    kind = (_text(record, "kind") or "invoice").lower()
+    kind = (text("kind") or "invoice").lower()
     if kind in ("credit", "avoir", "credit-note"):
         kind = "credit_note"
     if kind not in ("invoice", "credit_note"):
         problems.append(f"kind {kind!r} is not invoice or credit_note")
     if amount is not None and amount < 0:
         kind = "credit_note"
-    status = (_text(record, "status") or "open").lower()
+    status = (text("status") or "open").lower()
     if status in ("canceled", "void", "annulee", "annulée"):
         status = "cancelled"
     if status not in ("open", "cancelled", "paid"):
         problems.append(f"status {status!r} is not open or cancelled")
-    customer_kind = _text(record, "customer_kind").lower() or None
+    customer_kind = text("customer_kind").lower() or None
     if customer_kind not in (None, "business", "consumer"):
         problems.append(f"customer_kind {customer_kind!r} is not business or consumer")
-    reference = _text(record, "payment_reference") or None
+    reference = text("payment_reference") or None
     if reference and len(reference) > 64:
         problems.append("payment_reference is longer than 64 characters")
+    credit_note_for = text("credit_note_for") or None
+    if credit_note_for and len(credit_note_for) > 64:
+        problems.append("credit_note_for is longer than 64 characters")
+    if credit_note_for and kind != "credit_note":
+        problems.append(f"credit_note_for {credit_note_for!r} is set on an invoice that is not a credit note")
     if problems:
         raise ValueError("; ".join(problems))
     assert amount is not None and issued_on is not None and due_on is not None
     return InvoiceRow(
-        row=row, number=number, customer_ref=_text(record, "customer_ref"),
-        customer_name=_text(record, "customer_name") or None, customer_emails=emails, customer_iban=iban,
-        customer_address=tuple(p.strip() for p in re.split(r"\n|\|", _text(record, "customer_address"))
+        row=row, number=number, customer_ref=text("customer_ref"),
+        customer_name=text("customer_name") or None, customer_emails=emails, customer_iban=iban,
+        customer_address=tuple(p.strip() for p in re.split(r"\n|\|", text("customer_address"))
                                if p.strip()),
         customer_since=since, customer_kind=customer_kind, amount=amount, currency=currency,
         issued_on=issued_on, due_on=due_on, payment_reference=reference, kind=kind,
-        status="open" if status == "paid" else status, pdf=_text(record, "pdf") or None,
+        status="open" if status == "paid" else status, pdf=text("pdf") or None,
+        credit_note_for=credit_note_for,
     )
 
 
@@ -246,11 +259,12 @@ def parse_invoice_file(data: bytes, filename: str, folder: Path | None = None) -
         except ValueError as exc:
             errors.append((line, str(exc)))
             continue
-        try:
-            row = replace(row, pdf=resolve_pdf(row.pdf, folder))
-        except ValueError as exc:
-            errors.append((line, str(exc)))
-            continue
+        if row.pdf is not None:  # no copy of the row when there is no pdf to resolve
+            try:
+                row = replace(row, pdf=resolve_pdf(row.pdf, folder))
+            except ValueError as exc:
+                errors.append((line, str(exc)))
+                continue
         if row.number in seen:
             errors.append((line, f"invoice {row.number} already appears on row {seen[row.number]}"))
             continue

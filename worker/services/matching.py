@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -16,13 +18,18 @@ from matching.engine import match_lines
 from matching.ibans import compact_iban, normalise_iban
 from matching.model import BankLine, Candidate, Customer, Decision, MatchConfig, OpenInvoice, Proposal
 from worker.company_config import load_company_config
+from worker.db.credit_note_queries import credited_by_invoice
 from worker.db.einvoice_queries import sirens_by_customer
 from worker.db.repository import InvoiceRow, LineRow, Repository, _jsonable
 from worker.db.review_queries import aliases_by_customer
 from worker.db.tables import Allocation, AuditEvent, Invoice, ReviewItem, utcnow
 from worker.errors import ConfigurationError
-from worker.services.invoices import ZERO, settlement_status
+from worker.services.credit_notes import allocate_open_credit_notes
+from worker.services.invoices import ZERO, settlement
 from worker.settings import get_settings
+
+if TYPE_CHECKING:
+    from worker.services.holds import Hold
 
 
 @dataclass(frozen=True)
@@ -49,17 +56,14 @@ def _customers(repo: Repository) -> list[Customer]:
 def _open_invoices(repo: Repository) -> tuple[list[OpenInvoice], dict[int, InvoiceRow]]:
     """The invoices with money still owed (as ``invoice_views`` computes it, without loading ORM objects:
     100,000 of them cost seconds), and every invoice row by id (numbers for the reasons)."""
-    paid = repo.paid_by_invoice()
+    paid, credited = repo.paid_by_invoice(), credited_by_invoice(repo)
     result = []
     rows = {}
     for row in repo.invoice_rows():
         rows[row.id] = row
         if row.kind != "invoice":
             continue
-        p = paid.get(row.id, ZERO)
-        if settlement_status(row, p) not in ("open", "partially_paid"):
-            continue
-        open_amount = row.amount - p
+        _, open_amount = settlement(row, paid.get(row.id, ZERO), credited.get(row.id, ZERO))
         if open_amount <= ZERO:
             continue
         result.append(OpenInvoice(id=row.id, number=row.number, customer_id=row.customer_id, amount=row.amount,
@@ -68,16 +72,28 @@ def _open_invoices(repo: Repository) -> tuple[list[OpenInvoice], dict[int, Invoi
     return result, rows
 
 
+def _settled_invoices(rows: Mapping[int, InvoiceRow], still_open: list[OpenInvoice]) -> list[OpenInvoice]:
+    """The invoices with nothing left to pay (not cancelled): the matcher reads them only to recognise a
+    second payment of one (a duplicate payment stays unmatched, a payment to identify)."""
+    open_ids = {inv.id for inv in still_open}
+    return [OpenInvoice(id=r.id, number=r.number, customer_id=r.customer_id, amount=r.amount, open_amount=ZERO,
+                        currency=r.currency, issued_on=r.issued_on, due_on=r.due_on,
+                        payment_reference=r.payment_reference)
+            for r in rows.values() if r.kind == "invoice" and r.status != "cancelled" and r.id not in open_ids]
+
+
 def _bank_line(line: LineRow) -> BankLine:
     return BankLine(id=line.id, booked_on=line.booked_on, amount=line.amount, currency=line.currency,
                     counterparty=line.counterparty, counterparty_iban=line.counterparty_iban,
-                    text=line.text, reference=line.reference, counterparty_siren=line.counterparty_siren)
+                    text=line.text, reference=line.reference, counterparty_siren=line.counterparty_siren,
+                    charges=line.charges, instructed_currency=line.instructed_currency)
 
 
 def candidate_json(invoices: Mapping[int, Invoice | InvoiceRow], proposals: tuple, score: float,
                    reasons: tuple[str, ...]) -> dict[str, object]:
     parts = [{"invoice": invoices[p.invoice_id].number, "invoice_id": p.invoice_id,
-              "allocated": str(p.amount), "write_off": str(p.write_off)} for p in proposals]
+              "allocated": str(p.amount), "write_off": str(p.write_off),
+              "write_off_kind": p.write_off_kind} for p in proposals]
     total = sum((p.amount for p in proposals), Decimal(0))
     return {"invoice": " + ".join(str(p["invoice"]) for p in parts), "allocated": str(total),
             "score": score, "reasons": list(reasons), "invoices": parts}
@@ -85,6 +101,18 @@ def candidate_json(invoices: Mapping[int, Invoice | InvoiceRow], proposals: tupl
 
 #: company settings (``Company.settings``) that tune the matcher, with their MatchConfig field
 TUNABLE = ("auto_threshold", "review_threshold", "ambiguity_margin", "name_threshold", "name_auto_threshold")
+#: amounts (decimal strings) that settle an underpaid invoice: payment difference and foreign bank fee
+WRITE_OFF_LIMITS = ("payment_difference_max", "payment_difference_rate", "bank_fee_max")
+
+
+def _setting_amount(name: str, raw: object) -> Decimal:
+    try:
+        value = Decimal(str(raw))
+    except ArithmeticError:
+        raise ConfigurationError(f"company setting {name}={raw!r}: not an amount") from None
+    if not value.is_finite() or value < 0:
+        raise ConfigurationError(f"company setting {name}={raw!r}: must be 0 or more")
+    return value
 
 
 def company_match_config(settings: dict[str, object], default_tolerance: str = "0.00") -> MatchConfig:
@@ -94,13 +122,11 @@ def company_match_config(settings: dict[str, object], default_tolerance: str = "
     file (``worker.company_config``). Raises ConfigurationError naming the setting when a value is not
     a number in its range.
     """
-    raw = settings.get("amount_tolerance", default_tolerance)
-    try:
-        tolerance = Decimal(str(raw))
-    except ArithmeticError:
-        raise ConfigurationError(f"company setting amount_tolerance={raw!r}: not an amount") from None
-    if not tolerance.is_finite() or tolerance < 0:
-        raise ConfigurationError(f"company setting amount_tolerance={raw!r}: must be 0 or more")
+    tolerance = _setting_amount("amount_tolerance", settings.get("amount_tolerance", default_tolerance))
+    limits = {name: _setting_amount(name, settings[name]) for name in WRITE_OFF_LIMITS if name in settings}
+    if limits.get("payment_difference_rate", Decimal(0)) > 100:
+        raise ConfigurationError(f"company setting payment_difference_rate={settings['payment_difference_rate']!r}: "
+                                 "a percentage, must be between 0 and 100")
     knobs: dict[str, float] = {}
     for name in TUNABLE:
         if name not in settings:
@@ -113,7 +139,12 @@ def company_match_config(settings: dict[str, object], default_tolerance: str = "
         if not 0.0 <= number <= upper:
             raise ConfigurationError(f"company setting {name}={value!r}: must be between 0 and {upper:g}")
         knobs[name] = number
-    return MatchConfig(amount_tolerance=tolerance, **knobs)
+    default = MatchConfig()
+    return MatchConfig(
+        amount_tolerance=tolerance,
+        payment_difference_max=limits.get("payment_difference_max", default.payment_difference_max),
+        payment_difference_rate=limits.get("payment_difference_rate", default.payment_difference_rate),
+        bank_fee_max=limits.get("bank_fee_max", default.bank_fee_max), **knobs)
 
 
 def run_matching(repo: Repository, config: MatchConfig | None = None,
@@ -128,6 +159,7 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
         config = company_match_config({**repo.company.settings, **own}, default_tolerance)
     lines = repo.line_rows(states=("new", "unmatched"), credits_only=True)
     if not lines:
+        allocate_open_credit_notes(repo)
         return MatchCounts()
     invoices, invoice_rows = _open_invoices(repo)
     by_id = {line.id: line for line in lines}
@@ -138,7 +170,7 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
     transfers = [line for line in lines if line.counterparty_iban and compact_iban(line.counterparty_iban) in own]
     skipped = {line.id for line in transfers}
     decisions = match_lines([_bank_line(line) for line in lines if line.id not in skipped], invoices,
-                            _customers(repo), config)
+                            _customers(repo), config, settled=_settled_invoices(invoice_rows, invoices))
     decisions += [Decision(line.id, "unmatched", reasons=(
         f"transfer from the company's own account {line.counterparty_iban}: no customer's payment",))
         for line in transfers]
@@ -159,7 +191,7 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
         events.append({"company_id": repo.company_id, "at": now, "actor": "lettrage", "kind": "allocation.auto",
                        "subject": subject, "data": {
                            "line": line, "amount": str(proposal.amount), "write_off": str(proposal.write_off),
-                           "score": proposal.score, "reasons": list(proposal.reasons)}})
+                           "write_off_kind": proposal.write_off_kind, "score": proposal.score, "reasons": list(proposal.reasons)}})
 
     undone = _undone_pairs(repo)
     for decision in decisions:
@@ -176,7 +208,8 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
             for proposal in decision.allocations:
                 allocations.append({
                     "company_id": repo.company_id, "line_id": line.id, "invoice_id": proposal.invoice_id,
-                    "amount": proposal.amount, "write_off": proposal.write_off, "status": "auto",
+                    "amount": proposal.amount, "write_off": proposal.write_off,
+                    "write_off_kind": proposal.write_off_kind, "status": "auto",
                     "score": proposal.score, "reasons": list(proposal.reasons), "decided_by": "lettrage",
                     "decided_at": now})
                 auto_event(f"invoice:{invoice_rows[proposal.invoice_id].number}", line.bank_ref, proposal)
@@ -197,6 +230,7 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
         repo.bulk_insert(table, rows)  # no ORM objects: COPY on PostgreSQL, executemany elsewhere
     repo.set_line_states(states)
     repo.session.expire_all()  # any line loaded earlier in this transaction still says "new"
+    allocate_open_credit_notes(repo)  # what of the credit notes found no open invoice before (idempotent)
     auto, review, unmatched = len(states["matched"]), len(states["review"]), len(states["unmatched"])
     return MatchCounts(auto, review, unmatched)
 
@@ -209,26 +243,10 @@ def _undone_pairs(repo: Repository) -> dict[tuple[int, int], str]:
     return {(line_id, invoice_id): reason or "" for line_id, invoice_id, reason in rows}
 
 
-def held_invoices(repo: Repository) -> dict[int, str]:
-    """Invoices that must not be reminded now, with the reason: money may have arrived for them."""
-    held: dict[int, str] = {}
-    pending = repo.review_items("pending")
-    lines = repo.lines_by_id(item.line_id for item in pending)
-    for item in pending:
-        line = lines.get(item.line_id)
-        label = f"payment {line.bank_ref} of {line.booked_on} awaits review" if line else "a payment awaits review"
-        for candidate in item.candidates:
-            for part in candidate.get("invoices", []):
-                held.setdefault(int(part["invoice_id"]), label)
-    # An unmatched payment from a customer's known IBAN: that customer's invoices wait for it.
-    ibans = repo.ibans_by_customer()
-    owner = {iban: cid for cid, values in ibans.items() for iban in values}
-    waiting = {owner[line.counterparty_iban]: line for line in repo.lines(states=("unmatched",), credits_only=True)
-               if line.counterparty_iban in owner}
-    if waiting:
-        for invoice in repo.invoices():
-            line = waiting.get(invoice.customer_id)
-            if line is not None and invoice.id is not None:
-                held.setdefault(invoice.id, f"unmatched payment {line.bank_ref} of {line.booked_on} "
-                                            f"({line.amount}) from this customer's IBAN")
-    return held
+def held_invoices(repo: Repository, as_of: date) -> dict[int, Hold]:
+    """Invoices that must not be reminded on ``as_of`` because a pending payment may be for them, each with
+    the reason and the hold's last day (at most ``hold_days`` business days after the payment's booking:
+    see worker/services/holds.py)."""
+    from worker.services.holds import held_invoices as bounded
+
+    return bounded(repo, as_of)

@@ -20,8 +20,10 @@ from reminders.context import Company as CompanyInfo
 from reminders.context import Customer as CustomerInfo
 from reminders.context import HistoryLine, InvoiceLine, PenaltyLine, ReminderContext
 from reminders.law import late_penalty, recovery_indemnity
-from reminders.model import DunningPolicy, PlannedReminder, ProfileRule
+from reminders.model import DunningPolicy, PlannedReminder, ProfileRule, UnallocatedPayment
+from reminders.netting import covered_reason, impute, unallocated_total
 from reminders.render import compose
+from worker.db.credit_note_queries import credited_by_invoice
 from worker.db.reminder_queries import (
     active_pauses,
     dunning_settings,
@@ -32,7 +34,7 @@ from worker.db.reminder_queries import (
 )
 from worker.db.reminder_tables import CustomerDunning, ReminderOutbox
 from worker.db.repository import Repository
-from worker.services.invoices import InvoiceView, settlement_status
+from worker.services.invoices import InvoiceView, settlement
 from worker.services.matching import held_invoices
 
 OPEN_STATUSES = ("open", "partially_paid")
@@ -56,11 +58,13 @@ class ContextBuilder:
                  invoice_ids: Iterable[int]) -> None:
         self.repo, self.as_of, self.mail_from, self.policy = repo, as_of, mail_from, policy
         self.views = _views(repo, invoice_ids)
-        self.holds = held_invoices(repo)
+        self.holds = held_invoices(repo, as_of)
         self.pauses = active_pauses(repo, as_of)
         self.customers = {c.id: c for c in repo.customers()}
         self.settings = dunning_settings(repo)
         self._payments = payments_of(repo, self.views)
+        self._received: dict[int, tuple[UnallocatedPayment, ...]] | None = None
+        self._imputed: dict[tuple[int, str], dict[int, list[tuple[date, Decimal]]]] = {}
 
     def number(self, invoice_id: int) -> str:
         return self.views[invoice_id].invoice.number
@@ -70,6 +74,42 @@ class ContextBuilder:
 
     def open_total(self, invoice_ids: Iterable[int]) -> Decimal:
         return sum((self.views[i].open for i in invoice_ids), Decimal(0))
+
+    def received(self, customer_id: int, currency: str) -> tuple[UnallocatedPayment, ...]:
+        """The customer's money received and not yet allocated, in ``currency`` (worker.services.unallocated)."""
+        if self._received is None:
+            from worker.services.unallocated import unallocated_by_customer
+
+            self._received = unallocated_by_customer(self.repo, self.as_of)
+        return tuple(p for p in self._received.get(customer_id, ()) if p.currency == currency)
+
+    def imputed(self, customer_id: int, currency: str) -> dict[int, list[tuple[date, Decimal]]]:
+        """Per invoice, the parts of the customer's unallocated money imputed to it now, as the planner imputes
+        them (reminders.netting): over its open invoices in ``currency`` that are neither held nor paused."""
+        key = (customer_id, currency)
+        if key not in self._imputed:
+            money = self.received(customer_id, currency)
+            debts: list[tuple[int, date, str, Decimal]] = []
+            if unallocated_total(money, currency) > 0:
+                views = _views(self.repo, _invoice_ids_of(self.repo, customer_id))
+                debts = [(i, v.invoice.due_on, v.invoice.number, v.open) for i, v in views.items()
+                         if v.invoice.currency == currency and v.status in OPEN_STATUSES and v.open > 0
+                         and i not in self.holds and not self._paused(customer_id, i)]
+            self._imputed[key] = impute(debts, money, currency) if debts else {}
+        return self._imputed[key]
+
+    def netted(self, customer_id: int, currency: str, invoice_ids: Iterable[int]) -> Decimal:
+        """The unallocated money deducted from what a message on these invoices asks."""
+        imputed = self.imputed(customer_id, currency)
+        return sum((amount for i in invoice_ids for _, amount in imputed.get(i, ())), Decimal(0))
+
+    def asked_total(self, customer_id: int, currency: str, invoice_ids: Iterable[int]) -> Decimal:
+        """What a message on these invoices asks: their open amounts less the money netted, never below 0."""
+        ids = list(invoice_ids)
+        return max(self.open_total(ids) - self.netted(customer_id, currency, ids), Decimal(0))
+
+    def _paused(self, customer_id: int, invoice_id: int) -> bool:
+        return any(p.customer_id == customer_id and p.invoice_id in (None, invoice_id) for p in self.pauses)
 
     def recheck(self, row: ReminderOutbox) -> tuple[list[tuple[int, str | None]], list[str]]:
         """The row's invoices still to remind now, with the level each reaches, and why others were dropped:
@@ -86,12 +126,19 @@ class ContextBuilder:
             if view.status not in OPEN_STATUSES or view.open <= 0:
                 dropped.append(f"{number} is {view.status.replace('_', ' ')} since the plan")
             elif invoice_id in self.holds:
-                dropped.append(f"{number}: {self.holds[invoice_id]}")
+                dropped.append(f"{number}: {self.holds[invoice_id].reason}")
             elif any(p.customer_id == view.invoice.customer_id and p.invoice_id in (None, invoice_id)
                      for p in self.pauses):
                 dropped.append(f"{number} is paused")
             else:
                 keep.append((invoice_id, advance))
+        imputed = self.imputed(row.customer_id, row.currency)
+        covered = [(i, lv) for i, lv in keep
+                   if sum((a for _, a in imputed.get(i, ())), Decimal(0)) >= self.views[i].open]
+        if covered:  # money received since the plan, not yet allocated, covers them
+            reason = covered_reason(self.received(row.customer_id, row.currency), row.currency)
+            dropped.extend(f"{self.number(i)}: {reason}" for i, _ in covered)
+            keep = [entry for entry in keep if entry not in covered]
         return keep, dropped
 
     def context(self, customer_id: int, invoice_ids: Iterable[int], currency: str) -> ReminderContext:
@@ -120,6 +167,8 @@ class ContextBuilder:
             penalties=self._penalties(views, customer_id, not is_business, country),
             indemnity=recovery_indemnity(not is_business, country) * len(lines),
             instalments=self.policy.instalments, history=self._history(customer_id),
+            unallocated=self.received(customer_id, currency),
+            netted=self.netted(customer_id, currency, [v.invoice.id for v in views if v.invoice.id is not None]),
         )
 
     def payments(self, invoice_id: int) -> list[tuple[date, Decimal]]:
@@ -132,14 +181,18 @@ class ContextBuilder:
         businesses, at the contract rate when the company sets ``late_penalty_rate``; for a consumer,
         legal interest from the formal notice only, Code civil 1231-6). Invoices owing nothing are left out."""
         rate = self.repo.company.settings.get("late_penalty_rate")
+        # money received not yet allocated stops penalties on the part imputed to each invoice (reminders.netting)
+        imputed = self.imputed(customer_id, views[0].invoice.currency) if views else {}
         notices = formal_notices(self.repo, (v.invoice.id for v in views if v.invoice.id is not None))
         out = []
         for view in views:
             invoice = view.invoice
             assert invoice.id is not None
-            result = late_penalty(invoice.amount, invoice.due_on, self.as_of, b2c=b2c, country=country,
+            # on the amount less its credit notes: the sum the customer owes (and may be late with)
+            result = late_penalty(invoice.amount - view.credited, invoice.due_on, self.as_of, b2c=b2c, country=country,
                                   contract_rate=Decimal(str(rate)) if rate and not b2c else None,
-                                  formal_notice_on=notices.get(invoice.id), payments=self.payments(invoice.id))
+                                  formal_notice_on=notices.get(invoice.id),
+                                  payments=sorted([*self.payments(invoice.id), *imputed.get(invoice.id, ())]))
             if result.amount <= 0:
                 continue
             days = sum(period.days for period in result.periods)
@@ -179,6 +232,17 @@ class ContextBuilder:
         return replace(message, attachments=attachments) if row.channel == "letter" else message
 
 
+def _invoice_ids_of(repo: Repository, customer_id: int) -> list[int]:
+    """The ids of a customer's invoices (credit notes left out)."""
+    from sqlmodel import col, select
+
+    from worker.db.tables import Invoice
+
+    query = select(col(Invoice.id)).where(col(Invoice.company_id) == repo.company_id,
+                                          col(Invoice.customer_id) == customer_id, col(Invoice.kind) == "invoice")
+    return [i for i in repo.session.execute(query).scalars() if i is not None]
+
+
 def _views(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, InvoiceView]:
     """These invoices as they are now: paid and open from the live allocations (as invoice_views)."""
     from worker.db.einvoice_incoming_queries import approved_amounts  # a 206 received limits what is asked
@@ -186,13 +250,13 @@ def _views(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, InvoiceVie
 
     invoices = repo.invoices_by_id(invoice_ids)
     paid = paid_for(repo, invoices)
+    credited = credited_by_invoice(repo)  # credit notes allocated to them (worker/services/credit_notes.py)
     refs = {c.id: c.ref for c in repo.customers()}
     approved = approved_amounts(repo, invoices)
     views = {}
     for invoice_id, invoice in invoices.items():
-        p = paid.get(invoice_id, Decimal(0))
-        status = settlement_status(invoice, p)
-        open_amount = max(invoice.amount - p, Decimal(0)) if status in OPEN_STATUSES else Decimal(0)
+        p, c = paid.get(invoice_id, Decimal(0)), credited.get(invoice_id, Decimal(0))
+        status, open_amount = settlement(invoice, p, c)
         open_amount = limit_open(open_amount, p, approved.get(invoice_id))
-        views[invoice_id] = InvoiceView(invoice, refs.get(invoice.customer_id, "?"), p, open_amount, status)
+        views[invoice_id] = InvoiceView(invoice, refs.get(invoice.customer_id, "?"), p, open_amount, status, c)
     return views

@@ -18,6 +18,7 @@ from worker.db.reminder_queries import (
     add_approval,
     customer_events,
     event_subjects,
+    invoice_terms,
     lift_pauses,
     outbox_rows,
     settings_for,
@@ -280,12 +281,14 @@ def flag_payment_terms(repo: Repository, actor: str = "lettrage") -> list[tuple[
     invoice, or 45 days end of month), flagged once each in the audit log; returns those flagged now."""
     done = event_subjects(repo, "invoice.payment_terms")
     flagged = []
-    for invoice in repo.invoices():
-        subject = f"invoice:{invoice.number}"
-        if invoice.kind != "invoice" or subject in done:
+    issues: dict[tuple[date, date], str | None] = {}  # many invoices share their dates
+    for number, kind, issued_on, due_on in invoice_terms(repo):  # plain values: 100,000 ORM invoices cost seconds
+        subject = f"invoice:{number}"
+        if kind != "invoice" or subject in done:
             continue
-        issue = payment_terms_issue(invoice.issued_on, invoice.due_on)
+        dates = (issued_on, due_on)
+        issue = issues[dates] if dates in issues else issues.setdefault(dates, payment_terms_issue(*dates))
         if issue is not None:
             repo.audit("invoice.payment_terms", subject=subject, actor=actor, issue=issue)
-            flagged.append((invoice.number, issue))
+            flagged.append((number, issue))
     return flagged

@@ -18,6 +18,7 @@ from worker.db.reminder_tables import ReminderOutbox
 from worker.db.repository import Repository
 from worker.db.tables import Reminder, ReminderInvoice, utcnow
 from worker.errors import LettrageError
+from worker.services.reminder_skips import record_failed_level, unusable_channels
 
 
 def _ref(repo: Repository, customer_id: int) -> str:
@@ -79,13 +80,25 @@ def record_bounce(repo: Repository, message_id: str, reason: str, actor: str = "
 
 
 def escalate(repo: Repository, row: ReminderOutbox, policy: DunningPolicy,
-              channels: Mapping[str, Channel] | None, actor: str, subject: str) -> str:
-    """Queue the message on the policy's fallback channel after repeated failure; the words to report."""
+             channels: Mapping[str, Channel] | None, actor: str, subject: str, day: date | None = None) -> str:
+    """Queue the message on the policy's fallback channel after repeated failure; the words to report.
+
+    With no fallback (none in the policy, not configured, or one the customer's contact data cannot serve),
+    the level is passed over for the invoices the message was to advance (``reminder_skips``): they go on to the
+    next level, and the worklist shows a ``channel_failed`` task. ``day``: the run's day (default: the row's).
+    """
     target = policy.escalation_for(row.channel)
+    blocked = dict(unusable_channels(repo).get(row.customer_id, ()))
+    why = ""
+    if target is not None and target in blocked:
+        why, target = f" ({blocked[target]})", None
     if target is None or (channels is not None and target not in channels):
         repo.audit("reminder.given_up", subject=subject, actor=actor, level=row.level, channel=row.channel,
                    invoices=row.invoice_numbers, attempts=row.attempts)
-        return f"; {row.channel} given up, no other channel to try"
+        reason = f"{row.channel} of {row.level} failed for good ({row.attempts} attempts): {row.last_error}{why}"
+        passed = record_failed_level(repo, row, reason, day or row.planned_on, actor, subject)
+        onward = f"; {row.level} passed over, on the worklist" if passed else ""
+        return f"; {row.channel} given up, no other channel to try{why}{onward}"
     key = f"{row.message_key}/{target}"
     if key not in outbox_by_keys(repo, [key]):
         repo.add(ReminderOutbox(key=key, message_key=row.message_key, customer_id=row.customer_id, level=row.level,

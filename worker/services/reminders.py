@@ -11,7 +11,9 @@ moment its invoices are checked again, so a payment imported or confirmed since 
 A crash after the claim leaves the row in ``sending``: it is reported, never sent again by itself, so a
 level for an invoice goes out at most once. A failure releases the claims and is retried with backoff;
 after ``max_attempts`` failures the channel is given up and the message escalated to another channel.
-Every outcome, with the message's content, goes to the audit log.
+A level that no channel can reach (no phone number, postal address or email for the customer) or whose
+channels all failed for good is passed over, recorded (``reminder_skips``) and left as a task on the worklist:
+its invoices go on to the next level on its day. Every outcome, with the message's content, goes to the audit log.
 """
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ from reminders.model import (
     Pause,
     PlannedReminder,
     SentLevel,
+    SkippedLevel,
 )
 from reminders.planner import plan_run
 from reminders.policy import DEFAULT_POLICY, STANDARD_POLICY, load_policy, profile_of
@@ -61,6 +64,8 @@ from worker.services.invoices import open_invoice_views
 from worker.services.matching import held_invoices
 from worker.services.reminder_context import ContextBuilder, customer_rules_override
 from worker.services.reminder_outbox import escalate
+from worker.services.reminder_skips import record_skips, skip_history, unusable_channels
+from worker.services.unallocated import unallocated_by_customer
 
 IMMEDIATE_CHANNELS = frozenset({"email", "sms"})  # reach the customer at once: business days, sending window
 DONE = ("sent", "sending", "gave_up")  # an outbox row in one of these is never sent again by a run
@@ -72,6 +77,10 @@ class ReminderPlan:
     held: list[HeldInvoice]
     approved: frozenset[str] = frozenset()  # message keys a person approved
     warnings: dict[str, str] = field(default_factory=dict)  # invoice number -> limitation warning
+    # messages that failed and wait for their next attempt, with what failed and when it is tried again
+    waiting: list[tuple[PlannedReminder, str]] = field(default_factory=list)
+    # levels passed over (no channel reaches the customer) and channels dropped from a level, with why
+    skipped: list[SkippedLevel] = field(default_factory=list)
 
     def approval(self, reminder: PlannedReminder) -> str:
         """``approved``, ``required`` (waiting for `reminders approve`) or ``not_required``."""
@@ -121,13 +130,17 @@ def outbox_key(reminder: PlannedReminder) -> str:
 def _history(repo: Repository) -> list[SentLevel]:
     """Levels sent or being sent, dated by the business day they were sent for (``as_of``)."""
     return [SentLevel(invoice_id=invoice_id, level=level, sent_on=reminder.planned_on)
-            for invoice_id, level, _channel, reminder in repo.sent_levels()]
+            for invoice_id, level, _channel, reminder in repo.sent_levels()] + skip_history(repo)
 
 
 def customer_rules(repo: Repository, as_of: date, policy: DunningPolicy) -> dict[int, CustomerRules]:
-    """Each customer's profile, flags, override and last reminder day, as the planner needs them."""
+    """Each customer's profile, flags, override, last reminder day and the channels its contact data cannot
+    serve (reminder_skips.unusable_channels), its money received and not yet allocated
+    (worker.services.unallocated), as the planner needs them."""
     settings = dunning_settings(repo)
     last = last_reminded_by_customer(repo)
+    unusable = unusable_channels(repo)
+    received = unallocated_by_customer(repo, as_of)  # money not yet allocated: netted (reminders.netting)
     years = policy.loyal_customer_years
     bad = customers_with_bad_history(repo, as_of.replace(year=as_of.year - years, day=min(as_of.day, 28)))
     rules = {}
@@ -144,6 +157,8 @@ def customer_rules(repo: Repository, as_of: date, policy: DunningPolicy) -> dict
             consumer=customer.kind == "consumer",
             override=customer_rules_override(row),
             last_reminded_on=last.get(customer.id),
+            unusable_channels=unusable.get(customer.id, ()),
+            unallocated=received.get(customer.id, ()),
         )
     return rules
 
@@ -151,7 +166,7 @@ def customer_rules(repo: Repository, as_of: date, policy: DunningPolicy) -> dict
 def plan_reminders(repo: Repository, as_of: date, policy: DunningPolicy | None = None) -> ReminderPlan:
     """What would be sent on ``as_of``, and which unpaid invoices are held back and why."""
     policy = policy or company_policy(repo.company)
-    holds = held_invoices(repo)
+    holds = held_invoices(repo, as_of)
     refs = {c.id: c.ref for c in repo.customers()}
     approved = approved_amounts(repo)  # a 206 « Approuvée partiellement » received: no more than approved - paid
     due = []
@@ -159,27 +174,32 @@ def plan_reminders(repo: Repository, as_of: date, policy: DunningPolicy | None =
         inv = view.invoice
         if inv.kind != "invoice" or inv.id is None:
             continue
-        reason = holds.get(inv.id)
+        hold = holds.get(inv.id)
+        reason = hold.reason if hold is not None else None
         open_amount = limit_open(view.open, view.paid, approved.get(inv.id))
         if reason is None and open_amount <= 0:
             reason = f"partially approved by the buyer (206): {approved[inv.id]:.2f} approved, {view.paid:.2f} paid"
         due.append(DueInvoice(id=inv.id, number=inv.number, customer_id=inv.customer_id,
                               customer_ref=refs[inv.customer_id], amount=inv.amount, open_amount=open_amount,
                               currency=inv.currency, issued_on=inv.issued_on, due_on=inv.due_on,
-                              held=reason is not None, hold_reason=reason))
+                              held=reason is not None, hold_reason=reason,
+                              hold_until=hold.until if hold is not None else None, paid=view.paid))
     pauses = [Pause(customer_id=p.customer_id, invoice_id=p.invoice_id, reason=p.reason, until=p.until, note=p.note)
               for p in active_pauses(repo, as_of)]
     run = plan_run(due, as_of, policy, _history(repo), customer_rules(repo, as_of, policy), pauses)
-    planned = _with_retries(repo, run.planned, due, pauses, as_of, policy)
+    waiting: list[tuple[PlannedReminder, str]] = []
+    planned = _with_retries(repo, run.planned, due, pauses, as_of, policy, waiting)
     approved = frozenset(approved_keys(repo, {p.key for p in planned if p.requires_approval}))
     consumers = {c.id for c in repo.customers() if c.kind == "consumer"}
     warnings = {d.number: w for d in due
                 if (w := limitation_warning(d.due_on, d.customer_id in consumers, as_of)) is not None}
-    return ReminderPlan(planned=planned, held=run.held, approved=approved, warnings=warnings)
+    return ReminderPlan(planned=planned, held=run.held, approved=approved, warnings=warnings, waiting=waiting,
+                        skipped=run.skipped)
 
 
 def _with_retries(repo: Repository, fresh: list[PlannedReminder], due: list[DueInvoice], pauses: list[Pause],
-                  as_of: date, policy: DunningPolicy) -> list[PlannedReminder]:
+                  as_of: date, policy: DunningPolicy,
+                  waiting: list[tuple[PlannedReminder, str]] | None = None) -> list[PlannedReminder]:
     """The fresh plan, less what waits for its backoff, plus the failed messages due for another try.
 
     A fresh message whose outbox row failed is that row's retry (from ``next_attempt_on``); a failed row
@@ -193,6 +213,10 @@ def _with_retries(repo: Repository, fresh: list[PlannedReminder], due: list[DueI
         row = rows.get(outbox_key(p))
         if row is not None and row.status == "failed":
             if row.next_attempt_on is not None and row.next_attempt_on > as_of:
+                if waiting is not None:  # said, so that a rerun the same day shows what failed and when it goes
+                    detail = (f"failed (attempt {row.attempts}): {row.last_error or 'not sent'}; "
+                              f"next attempt on {row.next_attempt_on.isoformat()}")
+                    waiting.append((p, detail))
                 continue
             p = replace(p, retry_of=row.id, reasons=(*p.reasons, f"retry {row.attempts + 1}: {row.last_error}"))
         elif row is not None and row.status == "gave_up":
@@ -200,7 +224,7 @@ def _with_retries(repo: Repository, fresh: list[PlannedReminder], due: list[DueI
         planned.append(p)
     covered = {outbox_key(p) for p in planned} | set(rows)
     fresh_customers = {p.customer_id for p in planned}
-    open_ids = {d.id: d for d in due if not d.held}
+    open_ids = {d.id: d for d in due if not d.held and d.open_amount > policy.minimum_amount}
     paused = {pz.invoice_id for pz in pauses if pz.invoice_id is not None}
     paused_customers = {pz.customer_id for pz in pauses if pz.invoice_id is None}
     for row in outbox_rows(repo, ["failed", "queued"]):
@@ -241,6 +265,7 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
         repo = Repository(session, resolve_company(session, company_ref))
         policy = company_policy(repo.company)
         plan = plan_reminders(repo, as_of, policy)
+        record_skips(repo, plan.skipped, as_of, actor)  # levels passed over: done for the ladder, a task for a person
         window = policy.send_window
         in_window = now is None or window is None or within_window(
             now.astimezone(ZoneInfo(repo.company.timezone)), *window)
@@ -260,6 +285,7 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
                 continue
             assert row.id is not None
             queue.append((row.id, p))
+        queue.extend(SendResult(p, "skipped", detail) for p, detail in plan.waiting)
         _cancel_stale(repo, plan.planned, actor)
         planned_keys = {outbox_key(p) for p in plan.planned}
         refs = {c.id: c.ref for c in repo.customers()}
@@ -356,8 +382,10 @@ def _deliver(engine: Engine, company_ref: str | None, row_id: int, planned: Plan
                        invoices=row.invoice_numbers, reason=row.last_error)
             return SendResult(planned, "skipped", f"cancelled before sending: {row.last_error}")
         numbers = [builder.number(i) for i, _ in members]
-        planned = replace(planned, invoice_ids=tuple(i for i, _ in members), invoice_numbers=tuple(numbers),
-                          amount_due=builder.open_total(i for i, _ in members))
+        ids = [i for i, _ in members]
+        planned = replace(planned, invoice_ids=tuple(ids), invoice_numbers=tuple(numbers),
+                          amount_due=builder.asked_total(row.customer_id, row.currency, ids),
+                          unallocated=builder.netted(row.customer_id, row.currency, ids))
         try:
             with session.begin_nested():
                 reminder = Reminder(customer_id=row.customer_id, level=row.level, channel=row.channel,
@@ -434,7 +462,7 @@ def _record(engine: Engine, company_ref: str | None, row_id: int, planned: Plann
             detail = error
             if row.attempts >= policy.max_attempts:
                 row.status = "gave_up"
-                detail += escalate(repo, row, policy, channels, actor, subject)
+                detail += escalate(repo, row, policy, channels, actor, subject, day=as_of)
             result = SendResult(planned, "failed", detail)
         repo.add(row)
         repo.add(reminder)

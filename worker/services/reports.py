@@ -2,7 +2,9 @@
 
 The figures are computed by the pure functions of :mod:`reminders.reports` from plain records built
 here: invoices (credit notes and cancelled invoices left out) with their paid/open view from
-:func:`worker.services.invoices.invoice_views`, the live allocations dated by the day the bank booked
+:func:`worker.services.invoices.invoice_views` and the credit notes allocated to them, the credit notes
+apart (the aged balance, DSO and dashboard add them: their parts not allocated are negative items), the
+live allocations dated by the day the bank booked
 the statement line (money received plus any fee written off), and the reminders sent. Nothing is
 written to the database.
 
@@ -12,7 +14,7 @@ CSV file and a PNG chart (matplotlib, Agg canvas: no display needed).
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -33,7 +35,10 @@ from reminders.reports import (
     open_items,
     reminder_effectiveness,
 )
+from worker.db.credit_note_queries import live_allocations as live_credit_note_allocations
+from worker.db.credit_note_tables import CreditNoteAllocation
 from worker.db.repository import Repository
+from worker.db.tables import Invoice
 from worker.services.invoices import invoice_views
 
 EXCLUDED_STATUSES = ("cancelled", "credit_note")
@@ -42,8 +47,12 @@ CENT = Decimal("0.01")
 
 @dataclass(frozen=True)
 class ReportRecords:
-    invoices: list[InvoiceRecord]
+    invoices: list[InvoiceRecord]  # each with the credit notes allocated to it (``credits``)
     payments: list[PaymentRecord]
+    # the credit notes (kind "credit_note", negative amounts) with the parts of them allocated: what the aged
+    # balance and DSO add to the invoices, so a part not allocated lowers the customer's balance; and the money
+    # kept on account (kind "on_account", negative, dated by the day the bank booked it), which lowers it alike
+    credit_notes: list[InvoiceRecord] = field(default_factory=list)
 
 
 def report_records(repo: Repository) -> ReportRecords:
@@ -52,20 +61,60 @@ def report_records(repo: Repository) -> ReportRecords:
     invoices: list[InvoiceRecord] = []
     numbers: dict[int, str] = {}
     settled_when_issued: list[PaymentRecord] = []
-    for view in invoice_views(repo):
+    views = invoice_views(repo)
+    credits = _credits_by_document({v.invoice.id: v.invoice for v in views if v.invoice.id is not None},
+                                   live_credit_note_allocations(repo))
+    notes = [InvoiceRecord(v.invoice.number, v.customer_ref, names.get(v.customer_ref, v.customer_ref),
+                           v.invoice.issued_on, v.invoice.due_on, v.invoice.amount, v.invoice.currency,
+                           credits.get(v.invoice.id, ()), kind="credit_note")  # type: ignore[arg-type]
+             for v in views if v.status == "credit_note"]
+    for view in views:
         inv = view.invoice
         if view.status in EXCLUDED_STATUSES or inv.id is None:
             continue
         numbers[inv.id] = inv.number
         invoices.append(InvoiceRecord(inv.number, view.customer_ref, names.get(view.customer_ref, view.customer_ref),
-                                      inv.issued_on, inv.due_on, inv.amount, inv.currency))
+                                      inv.issued_on, inv.due_on, inv.amount, inv.currency, credits.get(inv.id, ())))
         if inv.status == "paid":  # an e-invoice of an "already paid" framework (B2/S2/M2): paid when issued
             settled_when_issued.append(PaymentRecord(inv.number, inv.issued_on, inv.amount))
     allocations = [a for a in repo.live_allocations() if a.invoice_id in numbers]
     lines = repo.lines_by_id({a.line_id for a in allocations})
     payments = [PaymentRecord(numbers[a.invoice_id], lines[a.line_id].booked_on, a.amount + a.write_off)
                 for a in allocations if a.line_id in lines] + settled_when_issued
-    return ReportRecords(invoices, payments)
+    return ReportRecords(invoices, payments, notes + _on_account(repo, names))
+
+
+def _on_account(repo: Repository, names: dict[str, str]) -> list[InvoiceRecord]:
+    """The money customers have on account (``CustomerCredit`` kind ``on_account``) as negative items."""
+    from worker.services.unidentified import credits_of
+
+    credits = [c for c in credits_of(repo, ("on_account",)) if c.customer_id is not None]
+    if not credits:
+        return []
+    refs = {c.id: c.ref for c in repo.customers()}
+    lines = repo.lines_by_id(c.line_id for c in credits)
+    out = []
+    for credit in credits:
+        line, ref = lines.get(credit.line_id), refs.get(credit.customer_id)
+        if line is not None and ref is not None:
+            out.append(InvoiceRecord(f"on account {line.bank_ref}", ref, names.get(ref, ref), line.booked_on,
+                                     line.booked_on, -credit.amount, credit.currency, kind="on_account"))
+    return out
+
+
+def _credits_by_document(documents: dict[int, Invoice], allocations: list[CreditNoteAllocation],
+                         ) -> dict[int, tuple[tuple[date, Decimal], ...]]:
+    """Per invoice, the credit notes allocated to it; per credit note, the parts of it allocated. Each dated
+    by the later of the two documents' issue dates: from that day on both exist, and the credit applies."""
+    out: dict[int, list[tuple[date, Decimal]]] = {}
+    for a in allocations:
+        note, invoice = documents.get(a.credit_note_id), documents.get(a.invoice_id)
+        if note is None or invoice is None:
+            continue
+        day = max(note.issued_on, invoice.issued_on)
+        out.setdefault(a.invoice_id, []).append((day, a.amount))
+        out.setdefault(a.credit_note_id, []).append((day, a.amount))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def reminder_records(repo: Repository) -> list[ReminderRecord]:
@@ -89,12 +138,13 @@ def reminder_records(repo: Repository) -> list[ReminderRecord]:
 
 def aged_balance_report(repo: Repository, as_of: date) -> AgedBalance:
     records = report_records(repo)
-    return aged_balance(open_items(records.invoices, records.payments, as_of), as_of)
+    return aged_balance(open_items(records.invoices + records.credit_notes, records.payments, as_of), as_of)
 
 
 def dso_report(repo: Repository, as_of: date, period_days: int = 90, currency: str = "EUR") -> DsoResult:
     records = report_records(repo)
-    return days_sales_outstanding(records.invoices, records.payments, as_of, period_days, currency)
+    return days_sales_outstanding(records.invoices + records.credit_notes, records.payments, as_of, period_days,
+                                  currency)
 
 
 def reminders_report(repo: Repository, as_of: date, window_days: int = 15) -> list[LevelEffect]:

@@ -29,11 +29,12 @@ from sqlalchemy.engine import CursorResult
 from matching.names import normalise_name
 from worker.db import review_queries as q
 from worker.db.api_tables import CustomerAlias
+from worker.db.credit_note_queries import credited_by_invoice
 from worker.db.repository import Repository
 from worker.db.tables import Allocation, CustomerIban, Invoice, ReviewItem, StatementLine, utcnow
 from worker.errors import LettrageError, ReviewConflict
 from worker.services.invoice_files import normalise_iban
-from worker.services.invoices import settlement_status
+from worker.services.invoices import settlement, settlement_status
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -78,6 +79,7 @@ class _Part:
     write_off: Decimal = ZERO
     score: float = 0.0
     reasons: list[str] = field(default_factory=list)
+    write_off_kind: str | None = None  # payment_difference | bank_fee, as the matcher proposed it
 
 
 P = ParamSpec("P")
@@ -135,8 +137,11 @@ def accept(repo: Repository, item_id: int, candidate: int = 0, *, actor: str,
         invoice = invoices.get(int(p["invoice_id"]))
         if invoice is None:
             raise ReviewConflict(f"review item {item_id}: invoice {p.get('invoice')} no longer exists")
-        parts.append(_Part(invoice, Decimal(str(p["allocated"])), Decimal(str(p.get("write_off", "0"))),
-                           float(chosen.get("score", 0.0)), list(chosen.get("reasons", []))))
+        write_off = Decimal(str(p.get("write_off", "0")))
+        # candidates stored before write-offs had kinds: a difference the matcher accepted is a payment difference
+        kind = (p.get("write_off_kind") or "payment_difference") if write_off > ZERO else None
+        parts.append(_Part(invoice, Decimal(str(p["allocated"])), write_off,
+                           float(chosen.get("score", 0.0)), list(chosen.get("reasons", [])), kind))
     if not parts:
         raise ReviewError(f"review item {item_id}: candidate {candidate} names no invoice")
     return _allocate(repo, item, parts, actor, "accepted", stale_is_conflict=True,
@@ -175,7 +180,8 @@ def assign(repo: Repository, item_id: int, invoice_number: str, amount: Decimal 
     if amount is None:
         line = _line(repo, item)
         available = line.amount - q.allocated_from_line(repo, item.line_id)
-        open_amount = invoice.amount - q.settled_on(repo, [found.id])[found.id]
+        credited = credited_by_invoice(repo).get(found.id, ZERO)  # credit notes allocated to it
+        open_amount = invoice.amount - q.settled_on(repo, [found.id])[found.id] - credited
         amount = min(available, open_amount)
         if amount <= ZERO:
             raise ReviewError(f"invoice {invoice_number} has nothing open to settle")
@@ -325,6 +331,7 @@ def _allocate(repo: Repository, item: ReviewItem, parts: list[_Part], actor: str
     line = _line(repo, item)
     assert item.id is not None and line.id is not None
     settled = q.settled_on(repo, (p.invoice.id for p in parts if p.invoice.id is not None))
+    credited = credited_by_invoice(repo)  # credit notes allocated to them reduce what is open
     problem = ReviewConflict if stale_is_conflict else ReviewError
     for p in parts:
         inv = p.invoice
@@ -334,7 +341,7 @@ def _allocate(repo: Repository, item: ReviewItem, parts: list[_Part], actor: str
             raise ReviewError(f"{inv.number} is a credit note: a payment cannot settle it")
         if inv.currency.upper() != line.currency.upper():
             raise ReviewError(f"invoice {inv.number} is in {inv.currency}, the payment in {line.currency}")
-        open_amount = inv.amount - settled[inv.id]  # type: ignore[index]
+        open_amount = inv.amount - settled[inv.id] - credited.get(inv.id, ZERO)  # type: ignore[index,arg-type]
         if p.amount + p.write_off > open_amount:
             raise problem(f"invoice {inv.number} has {max(open_amount, ZERO)} open, "
                           f"not {p.amount + p.write_off}")
@@ -346,6 +353,7 @@ def _allocate(repo: Repository, item: ReviewItem, parts: list[_Part], actor: str
     made: list[Allocation] = []
     for p in parts:
         row = Allocation(line_id=line.id, invoice_id=p.invoice.id, amount=p.amount, write_off=p.write_off,  # type: ignore[arg-type]
+                         write_off_kind=p.write_off_kind,
                          status="confirmed", score=p.score, reasons=[*p.reasons, f"{state} by {actor}"],
                          decided_by=actor, decided_at=now)
         repo.add(row)
@@ -357,7 +365,9 @@ def _allocate(repo: Repository, item: ReviewItem, parts: list[_Part], actor: str
     for p, row in zip(parts, made):
         repo.audit("allocation.confirmed", subject=f"invoice:{p.invoice.number}", actor=actor, allocation=row.id,
                    review=item.id, line=line.bank_ref, amount=p.amount, write_off=p.write_off,
-                   invoice_status=settlement_status(p.invoice, after[p.invoice.id]))  # type: ignore[index]
+                   write_off_kind=p.write_off_kind,
+                   invoice_status=settlement(p.invoice, after[p.invoice.id],  # type: ignore[index]
+                                             credited.get(p.invoice.id, ZERO))[0])  # type: ignore[arg-type]
     learned = _learn(repo, line, {p.invoice.customer_id for p in parts}, actor, item.id)
     repo.audit(f"review.{state}", subject=f"review:{item.id}", actor=actor, line=line.bank_ref,
                invoices=[p.invoice.number for p in parts], amounts=[p.amount for p in parts],

@@ -191,6 +191,7 @@ def _store(repo: Repository, parsed: ParsedFile, content_hash: str, filename: st
                 "booked_on": line.booked_on, "value_on": line.value_on, "amount": amount,
                 "currency": line.currency or currency, "counterparty": line.counterparty,
                 "counterparty_iban": iban, "counterparty_siren": line.counterparty_siren,
+                "charges": line.charges, "instructed_currency": line.instructed_currency,
                 "text": line.text or "", "reference": line.reference,
                 "end_to_end_id": line.end_to_end_id, "state": "new" if amount > 0 else "debit",
             })

@@ -10,10 +10,23 @@ Where each action comes from (on ``as_of``):
 - ``answer_dispute``: an active ``dispute`` pause (on one invoice, or on the whole account).
 - ``follow_promise``: a promise to pay whose date passed in the last FOLLOW_PROMISE_DAYS days while one of its
   invoices is still open, and no newer promise covers the customer.
-- ``review``: an open invoice held back because a payment that may be for it awaits review (or an unmatched
-  payment came from the customer's IBAN).
+- ``review``: open invoices that a payment awaiting review may pay (its candidates), with the day their hold
+  ends (or ended: they are reminded again, the review still waits).
+- ``identify_payment``: a customer recognised as the sender of a payment to identify (``worker.services.
+  unidentified``), with the proposal and the day the hold of the customer's invoices ends (or ended); one row
+  per payment, even when the customer owes nothing.
+- ``missing_contact``: a level, or a channel of it, that cannot reach the customer (no phone number for a call, no
+  postal address for a letter, no email address): from today's plan, or recorded when a run passed the level over,
+  while it is the latest step of an open invoice's ladder (the invoice goes on to the next level on its day).
+- ``channel_failed``: a level whose channel failed for good with nothing left to escalate to, passed over the same
+  way (worker.services.reminder_skips).
 - ``einvoice``: an active pause whose reason starts with ``einvoice`` (an e-invoicing lifecycle status such as a
   refusal or a dispute on the platform); the pause's reason and note are shown.
+
+**Outstanding** is what the customer really owes on the row's invoices: their open amounts less the customer's
+money received and not yet allocated imputed to them (``reminders.netting``, oldest due first, as the reminders
+net it). Invoices that money kept on account covers entirely are not reminded: they get an ``identify_payment`` row
+too (allocate the money to them, or refund it).
 
 **Urgency** = outstanding × days overdue × risk (:func:`reminders.behaviour.urgency`): the open amount of the
 row's invoices, the days since the oldest of them fell due (at least 1, so work on invoices not yet due still
@@ -31,18 +44,23 @@ from pathlib import Path
 from typing import Any
 
 from reminders.behaviour import BehaviourRules, risk_of, urgency
+from reminders.model import SentLevel
+from reminders.netting import covered_reason, impute
 from reminders.render import compose
 from worker.db.behaviour_queries import promise_pauses
 from worker.db.reminder_queries import active_pauses
 from worker.db.repository import Repository
 from worker.services.behaviour import customer_behaviours
+from worker.services.holds import payment_holds
 from worker.services.invoices import InvoiceView, open_invoice_views
-from worker.services.matching import held_invoices
 from worker.services.reminder_context import ContextBuilder
-from worker.services.reminders import company_policy, plan_reminders
+from worker.services.reminder_skips import open_skips, skip_history
+from worker.services.reminders import ReminderPlan, company_policy, plan_reminders
+from worker.services.unallocated import unallocated_by_customer
 
 FOLLOW_PROMISE_DAYS = 14  # a promise that fell due longer ago than this is left to the reminders
-ACTIONS = ("call", "approve", "answer_dispute", "follow_promise", "review", "einvoice")
+ACTIONS = ("call", "approve", "answer_dispute", "follow_promise", "review", "identify_payment", "einvoice",
+           "missing_contact", "channel_failed")
 ZERO = Decimal(0)
 
 
@@ -87,7 +105,24 @@ class _Builder:
         for view in self.views.values():
             self.by_customer[view.invoice.customer_id].append(view)
         self.risks = {cid: risk_of(b) for cid, b in customer_behaviours(repo, as_of, rules).items()}
+        self.received = unallocated_by_customer(repo, as_of)
+        self._imputed: dict[tuple[int, str], dict[int, list[tuple[date, Decimal]]]] = {}
         self.items: list[WorkItem] = []
+
+    def imputed(self, customer_id: int, currency: str) -> dict[int, list[tuple[date, Decimal]]]:
+        """The customer's money not yet allocated, imputed to its open invoices of ``currency`` oldest due first."""
+        key = (customer_id, currency)
+        if key not in self._imputed:
+            money = self.received.get(customer_id, ())
+            self._imputed[key] = impute(
+                [(v.invoice.id, v.invoice.due_on, v.invoice.number, v.open)  # type: ignore[misc]
+                 for v in self.by_customer.get(customer_id, []) if v.invoice.currency == currency],
+                money, currency) if money else {}
+        return self._imputed[key]
+
+    def netted(self, customer_id: int, currency: str, views: Iterable[InvoiceView]) -> Decimal:
+        imputed = self.imputed(customer_id, currency)
+        return sum((a for v in views for _, a in imputed.get(v.invoice.id, ())), ZERO)  # type: ignore[arg-type]
 
     def add(self, customer_id: int, views: Iterable[InvoiceView], action: str, reason: str,
             level: str | None = None, script: str | None = None) -> None:
@@ -99,7 +134,8 @@ class _Builder:
         for currency, group in sorted(by_currency.items()):
             self.items.append(WorkItem(
                 customer_id=customer_id, customer_ref=customer.ref, customer=customer.name,
-                invoices=tuple(v.invoice.number for v in group), outstanding=sum((v.open for v in group), ZERO),
+                invoices=tuple(v.invoice.number for v in group),
+                outstanding=max(sum((v.open for v in group), ZERO) - self.netted(customer_id, currency, group), ZERO),
                 currency=currency, days_overdue=max(max((self.as_of - v.invoice.due_on).days for v in group), 0),
                 risk=self.risks.get(customer_id, risk_of(None)), action=action, reason=reason, level=level,
                 script=script))
@@ -127,14 +163,7 @@ def build_worklist(repo: Repository, as_of: date, rules: BehaviourRules, mail_fr
             b.add(pause.customer_id, b.open_views(pause.customer_id, pause.invoice_id), "einvoice",
                   f"{pause.reason}{note}")
     _promises(b, repo, as_of, {p.customer_id for p in pauses if p.reason == "promise"})
-    held = held_invoices(repo)
-    waiting: dict[tuple[int, str], list[InvoiceView]] = defaultdict(list)
-    for invoice_id, reason in held.items():
-        view = b.views.get(invoice_id)
-        if view is not None:
-            waiting[(view.invoice.customer_id, reason)].append(view)
-    for (customer_id, reason), views in sorted(waiting.items()):
-        b.add(customer_id, views, "review", reason)
+    _payments_waiting(b, repo, as_of)
     items = sorted(b.items, key=lambda i: (-i.urgency, -i.days_overdue, i.customer_ref, ACTIONS.index(i.action),
                                            i.invoices))
     for rank, item in enumerate(items, start=1):
@@ -142,9 +171,60 @@ def build_worklist(repo: Repository, as_of: date, rules: BehaviourRules, mail_fr
     return items
 
 
+def _payments_waiting(b: _Builder, repo: Repository, as_of: date) -> None:
+    """The decisions on pending payments: reviews (by the invoices they may pay) and payments to identify."""
+    from worker.services.unidentified import payments_to_identify
+
+    reviews: dict[tuple[int, int], list[InvoiceView]] = defaultdict(list)
+    reasons: dict[tuple[int, int], str] = {}
+    for hold in payment_holds(repo):
+        view = b.views.get(hold.invoice_id)
+        if hold.kind != "review" or view is None:
+            continue
+        reviews[(hold.customer_id, hold.line_id)].append(view)
+        reasons[(hold.customer_id, hold.line_id)] = hold.describe(as_of)
+    for key, views in sorted(reviews.items()):
+        b.add(key[0], views, "review", reasons[key])
+    for found in payments_to_identify(repo, as_of):
+        if found.customer is None or found.customer.id is None:
+            continue
+        line, until = found.line, found.hold_until
+        reason = (f"payment {line.bank_ref} of {line.booked_on} ({line.amount:.2f}) to identify: "
+                  f"{found.identification.text}")
+        if until is not None:
+            reason += f"; held until {until}" if as_of <= until else f"; hold ended {until}: reminders go out"
+        views = b.open_views(found.customer.id, None)
+        if views:
+            b.add(found.customer.id, views, "identify_payment", reason)
+        else:
+            customer = found.customer
+            b.items.append(WorkItem(
+                customer_id=found.customer.id, customer_ref=customer.ref, customer=customer.name, invoices=(),
+                outstanding=ZERO, currency=line.currency, days_overdue=0,
+                risk=b.risks.get(found.customer.id, risk_of(None)), action="identify_payment", reason=reason))
+    _covered_on_account(b)
+
+
+def _covered_on_account(b: _Builder) -> None:
+    """Invoices that money kept on account covers entirely: the reminders leave them alone, a person allocates
+    the money to them (``lettrage payments allocate LINE INVOICE``) or refunds it."""
+    for customer_id, money in sorted(b.received.items()):
+        kept = [p for p in money if p.state == "on_account"]
+        for currency in sorted({p.currency for p in kept}):
+            imputed = b.imputed(customer_id, currency)
+            covered = [v for v in b.by_customer.get(customer_id, []) if v.invoice.currency == currency
+                       and sum((a for _, a in imputed.get(v.invoice.id, ())), ZERO) >= v.open]  # type: ignore[arg-type]
+            if covered:
+                lines = ", ".join(str(p.line_id) for p in kept if p.currency == currency)
+                b.add(customer_id, covered, "identify_payment",
+                      f"{covered_reason(money, currency)}: allocate it to the invoices (`lettrage payments allocate "
+                      f"{lines} INVOICE`) or refund it")
+
+
 def _from_plan(b: _Builder, repo: Repository, as_of: date, mail_from: str | None, template_dir: Path | None) -> None:
     """Calls and approvals from the reminder plan of ``as_of``."""
     plan = plan_reminders(repo, as_of)
+    _passed_over(b, repo, plan)
     seen: set[str] = set()
     calls = []
     for p in plan.planned:
@@ -168,6 +248,23 @@ def _from_plan(b: _Builder, repo: Repository, as_of: date, mail_from: str | None
                          template_dir=template_dir).text if ids else None
         b.add(p.customer_id, [b.views[i] for i in ids], "call", f"{p.level}: call the customer", level=p.level,
               script=script)
+
+
+def _passed_over(b: _Builder, repo: Repository, plan: ReminderPlan) -> None:
+    """Levels (or channels) that cannot reach the customer: today's plan's, and those recorded that are still the
+    latest step of an open invoice's ladder (reminder_skips.open_skips)."""
+    history = [SentLevel(i, level, r.planned_on) for i, level, _, r in repo.sent_levels()] + skip_history(repo)
+    recorded = open_skips(repo, company_policy(repo.company), set(b.views), history)
+    known = {(skip.invoice_id, skip.level) for skip in recorded}
+    for s in plan.skipped:
+        views = [b.views[i] for i in s.invoice_ids if i in b.views and (i, s.level) not in known]
+        b.add(s.customer_id, views, "missing_contact", s.reason, level=s.level)
+    groups: dict[tuple[int, str, str, str], list[InvoiceView]] = defaultdict(list)
+    for skip in recorded:
+        reason = f"{skip.reason} (since {skip.skipped_on.isoformat()})"
+        groups[(skip.customer_id, skip.level, skip.kind, reason)].append(b.views[skip.invoice_id])
+    for (customer_id, level, kind, reason), views in sorted(groups.items()):
+        b.add(customer_id, views, kind, reason, level=level)
 
 
 def _promises(b: _Builder, repo: Repository, as_of: date, promised_again: set[int]) -> None:

@@ -27,6 +27,9 @@ def web_router(settings: Settings) -> APIRouter:
     router.include_router(static.router())
     router.include_router(pages.router(settings))
     router.include_router(queue.router(settings))
+    from worker.web import identify  # the payments to identify, on the review page
+
+    router.include_router(identify.router(settings))
     from worker.web import worklist  # the worklist page (/worklist, /companies/REF/worklist)
 
     router.include_router(worklist.router(settings))

@@ -153,6 +153,20 @@ FRENCH: dict[str, str] = {
     "follow_promise": "Relancer la promesse de paiement",
     "review": "Revoir le paiement",
     "einvoice": "Statut de facture électronique",
+    "identify_payment": "Identifier le paiement",
+    "missing_contact": "Compléter les coordonnées",
+    "channel_failed": "Joindre le client autrement",
+    "Payments to identify": "Paiements à identifier",
+    "not recognised": "non reconnu",
+    "Proposal": "Proposition",
+    "Reminders of this customer held until": "Relances de ce client suspendues jusqu'au",
+    "Hold ended on": "Suspension terminée le",
+    "Allocate to invoices": "Affecter aux factures",
+    "Keep as the customer's credit": "Garder en avoir du client",
+    "Refund due": "À rembourser",
+    "Reason": "Motif",
+    "Not a customer payment": "Pas un paiement client",
+    "No payment to identify.": "Aucun paiement à identifier.",
 }
 
 

@@ -61,6 +61,9 @@ def router(settings: Settings) -> APIRouter:
             assert v.company is not None
             repo = Repository(session, v.company)
             context = _queue_context(repo)
+            from worker.web.identify import identify_rows  # « Paiements à identifier », below the queue
+
+            context["to_identify"] = identify_rows(repo, settings)
         return render("queue.html", language=v.language, v=v, focus=focus, message=None,
                       path=request.url.path, **context)
 

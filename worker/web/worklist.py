@@ -26,7 +26,8 @@ from worker.web.render import render
 ENGLISH_ACTIONS = {
     "call": "Call", "approve": "Approve the reminder", "answer_dispute": "Answer the dispute",
     "follow_promise": "Follow up the promise to pay", "review": "Review the payment",
-    "einvoice": "E-invoice status",
+    "einvoice": "E-invoice status", "identify_payment": "Identify the payment",
+    "missing_contact": "Complete the contact details", "channel_failed": "Reach the customer another way",
 }
 
 

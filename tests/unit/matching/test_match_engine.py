@@ -166,10 +166,14 @@ def test_partial_payment_with_strong_reference_is_auto_partial() -> None:
     assert "partial payment: 400.00 of open amount 1200.00" in decision.reasons
 
 
-def test_partial_payment_without_reference_is_not_proposed() -> None:
+def test_partial_payment_without_reference_from_a_known_payer_goes_to_review_never_applied() -> None:
+    """Was "unmatched" before issue 15: a recognised customer's payment that fits nothing exactly is proposed
+    for review with the customer's open invoice (never applied: no reference)."""
     inv = invoice("FA-2026-00123", id=10, customer_id=1, amount="1200.00")
     decision = one(line("400.00", "VIREMENT", iban=IBAN_FR), [inv])
-    assert decision.kind == "unmatched"
+    assert decision.kind == "review" and not decision.allocations
+    assert [(p.invoice_id, p.amount) for p in decision.candidates[0].proposals] == [(10, D("400.00"))]
+    assert len(decision.candidates) == 1  # the one invoice is the whole spread: not listed twice
     assert any("payer IBAN known for customer C001" in r for r in decision.reasons)
 
 
@@ -298,11 +302,58 @@ def test_at_most_five_candidates_best_first() -> None:
     assert all(c.proposals[0].invoice_id % 2 == 0 for c in decision.candidates[:5])  # Dupont's first
 
 
-def test_payer_without_any_fitting_invoice_is_unmatched_with_reason() -> None:
+def test_known_payer_without_any_fitting_invoice_is_review_with_its_open_invoices() -> None:
+    """Was "unmatched" before issue 15 (the payer's invoices were then held with no end)."""
     inv = invoice("FA-2026-00123", id=10, customer_id=1)
     decision = one(line("99.00", "VIREMENT", iban=IBAN_FR), [inv])
+    assert decision.kind == "review"
+    assert [p.invoice_id for c in decision.candidates for p in c.proposals] == [10]
+    assert "fits no exact combination" in decision.reasons[0]
+
+
+def test_payer_owing_nothing_in_the_currency_is_unmatched_with_reason() -> None:
+    inv = invoice("FA-2026-00123", id=10, customer_id=1, currency="USD")
+    decision = one(line("99.00", "VIREMENT", iban=IBAN_FR), [inv])
     assert decision.kind == "unmatched"
-    assert "payer IBAN known for customer C001, but no open invoice fits 99.00" in decision.reasons
+    assert any("no open invoice in EUR" in r for r in decision.reasons)
+
+
+def test_recognised_customer_partial_over_several_invoices_is_review_oldest_due_first() -> None:
+    """Code civil art. 1342-10: a payment that names no debt goes to the debts due, the oldest first; the
+    first candidate imputes it so, the others are each invoice alone, oldest due first."""
+    older = invoice("FA-2026-00101", id=11, customer_id=1, amount="500.00", due_on=date(2026, 9, 30))
+    newer = invoice("FA-2026-00102", id=12, customer_id=1, amount="700.00", due_on=date(2026, 10, 31))
+    other = invoice("FA-2026-00103", id=13, customer_id=2, amount="999.00", due_on=date(2026, 8, 31))
+    decision = one(line("650.00", "VIREMENT", iban=IBAN_FR), [newer, other, older])
+    assert decision.kind == "review"
+    readings = [[(p.invoice_id, p.amount) for p in c.proposals] for c in decision.candidates]
+    assert readings == [[(11, D("500.00")), (12, D("150.00"))], [(11, D("500.00"))], [(12, D("650.00"))]]
+    assert all(p.invoice_id != 13 for c in decision.candidates for p in c.proposals)  # Martin's is not Dupont's
+
+
+def test_recognised_customer_amount_between_two_invoices_is_review_not_unmatched() -> None:
+    older = invoice("FA-2026-00101", id=11, customer_id=1, amount="500.00", due_on=date(2026, 9, 30))
+    newer = invoice("FA-2026-00102", id=12, customer_id=1, amount="700.00", due_on=date(2026, 10, 31))
+    decision = one(line("640.00", "VIREMENT", iban=IBAN_FR), [newer, older])
+    assert decision.kind == "review"
+    readings = [[(p.invoice_id, p.amount) for p in c.proposals] for c in decision.candidates]
+    assert readings == [[(11, D("500.00")), (12, D("140.00"))], [(11, D("500.00"))], [(12, D("640.00"))]]
+
+
+def test_second_payment_quoting_a_settled_invoice_stays_unmatched_for_identification() -> None:
+    """A duplicate payment is the customer's credit to decide on, not a part payment of its other invoices."""
+    paid = invoice("FA-2026-00100", id=9, customer_id=1, amount="479.07")
+    still_open = invoice("FA-2026-00217", id=10, customer_id=1, amount="38412.44")
+    dup = line("479.07", "FACTURE FA-2026-00100", iban=IBAN_FR)
+    [decision] = match_lines([dup], [still_open], CUSTOMERS, MatchConfig(), settled=[replace(paid, open_amount=D(0))])
+    assert decision.kind == "unmatched"
+    [without] = match_lines([dup], [still_open], CUSTOMERS, MatchConfig())  # unknown as settled: a part payment?
+    assert without.kind == "review"
+
+
+def test_unknown_payer_without_fit_stays_unmatched() -> None:
+    inv = invoice("FA-2026-00123", id=10, customer_id=1)
+    assert one(line("99.00", "VIREMENT", iban=IBAN_GB, counterparty="ACME LTD"), [inv]).kind == "unmatched"
 
 
 def test_empty_inputs() -> None:

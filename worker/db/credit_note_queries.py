@@ -1,0 +1,58 @@
+"""Reading and writing credit-note allocations (worker/db/credit_note_tables.py) of one company.
+
+The sums are over live allocations only (``undone_at`` empty). A company has few credit notes beside its
+invoices, so these read all of its live allocations at once rather than a list of ids.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select, type_coerce
+
+from worker.db.credit_note_tables import CreditNoteAllocation
+from worker.db.repository import Repository
+from worker.db.tables import Invoice
+from worker.db.types import Money
+
+
+def _sums(repo: Repository, column: str) -> dict[int, Decimal]:
+    c = CreditNoteAllocation.__table__.c  # type: ignore[attr-defined]
+    key = c[column]
+    rows = repo.session.execute(
+        select(key, type_coerce(func.sum(c.amount), Money()))
+        .where(c.company_id == repo.company_id, c.undone_at.is_(None))
+        .group_by(key))
+    return {row_id: Decimal(total) for row_id, total in rows}
+
+
+def credited_by_invoice(repo: Repository) -> dict[int, Decimal]:
+    """What the live credit-note allocations deduct from each invoice (positive amounts)."""
+    return _sums(repo, "invoice_id")
+
+
+def used_by_credit_note(repo: Repository) -> dict[int, Decimal]:
+    """What of each credit note the live allocations use (positive amounts)."""
+    return _sums(repo, "credit_note_id")
+
+
+def live_allocations(repo: Repository) -> list[CreditNoteAllocation]:
+    c = CreditNoteAllocation.__table__.c  # type: ignore[attr-defined]
+    return list(repo.session.execute(
+        select(CreditNoteAllocation).where(c.company_id == repo.company_id, c.undone_at.is_(None))
+        .order_by(c.id)).scalars())
+
+
+def credit_notes(repo: Repository) -> list[Invoice]:
+    """The company's credit notes (cancelled ones too), oldest first."""
+    c = Invoice.__table__.c  # type: ignore[attr-defined]
+    return list(repo.session.execute(
+        select(Invoice).where(c.company_id == repo.company_id, c.kind == "credit_note")
+        .order_by(c.issued_on, c.number)).scalars())
+
+
+def undo(allocations: Iterable[CreditNoteAllocation], repo: Repository, at: datetime, by: str, reason: str) -> None:
+    for allocation in allocations:
+        allocation.undone_at, allocation.undone_by, allocation.undo_reason = at, by, reason
+        repo.add(allocation)

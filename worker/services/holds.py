@@ -1,0 +1,135 @@
+"""Which invoices a pending payment holds back from the reminders, why, and until which day.
+
+A payment that may be for an invoice holds that invoice's reminders while a person decides, never longer than
+``hold_days`` business days (company setting, default 10; weekends and the policy country's public holidays
+skipped, ``reminders.calendar``) counted from the day the bank booked the payment:
+
+- a payment awaiting review holds its candidates' invoices (those only);
+- a payment to identify (unmatched) whose customer is recognised (``matching.identify``: known IBAN or SIREN,
+  a quoted invoice number, an unambiguous name) holds that customer's open invoices;
+- a payment whose customer is not recognised holds nothing.
+
+After the last day the invoice is reminded again (the pending decision stays on the worklist: ``review`` or
+``identify_payment``). An invoice held by several payments is held until the latest of their ends.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from reminders.calendar import add_business_days
+from worker.company_config import load_company_config
+from worker.db.repository import Repository
+from worker.errors import ConfigurationError
+from worker.settings import get_settings
+
+DEFAULT_HOLD_DAYS = 10
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Hold:
+    """One invoice held back by one pending payment, until ``until`` (the last day held)."""
+
+    invoice_id: int
+    customer_id: int
+    line_id: int
+    kind: str  # review | identify
+    cause: str  # the pending payment, in words
+    until: date
+
+    @property
+    def reason(self) -> str:
+        return f"{self.cause}; held until {self.until}"
+
+    def active_on(self, day: date) -> bool:
+        return day <= self.until
+
+    def describe(self, day: date) -> str:
+        """The cause, with the hold's end as seen on ``day``."""
+        if self.active_on(day):
+            return self.reason
+        return f"{self.cause}; hold ended {self.until}: its invoices are reminded again"
+
+
+def hold_days(repo: Repository) -> int:
+    """The company's ``hold_days``: its TOML file's ``[matching]``, else its stored settings, else 10."""
+    own = load_company_config(get_settings().companies_dir, repo.company.ref).matching
+    raw = {**repo.company.settings, **own}.get("hold_days", DEFAULT_HOLD_DAYS)
+    if isinstance(raw, bool):
+        raise ConfigurationError(f"company setting hold_days={raw!r}: must be a whole number of business days")
+    try:
+        days = int(str(raw))
+    except ValueError:
+        raise ConfigurationError(f"company setting hold_days={raw!r}: must be a whole number of business days") \
+            from None
+    if not 0 <= days <= 250:
+        raise ConfigurationError(f"company setting hold_days={raw!r}: must be between 0 and 250")
+    return days
+
+
+def _country(repo: Repository) -> str:
+    from worker.services.reminders import company_policy
+
+    return company_policy(repo.company).country
+
+
+def hold_end(repo: Repository, booked_on: date, days: int | None = None, country: str | None = None) -> date:
+    """The last day a payment booked on ``booked_on`` holds invoices: ``hold_days`` business days later."""
+    days = hold_days(repo) if days is None else days
+    if days == 0:
+        return booked_on
+    return add_business_days(booked_on, days, country or _country(repo))
+
+
+def payment_holds(repo: Repository) -> list[Hold]:
+    """Every hold of the company's pending payments, ended or not (the worklist shows the decisions waiting)."""
+    from worker.services.unidentified import candidate_lines, identifier
+
+    days, country = hold_days(repo), _country(repo)
+    holds: list[Hold] = []
+    pending = repo.review_items("pending")
+    lines = repo.lines_by_id(item.line_id for item in pending)
+    invoice_ids = {int(p["invoice_id"]) for item in pending for c in item.candidates for p in c.get("invoices", [])}
+    owners = {i: inv.customer_id for i, inv in repo.invoices_by_id(invoice_ids).items()}
+    for item in pending:
+        line = lines.get(item.line_id)
+        if line is None or line.id is None:
+            continue
+        until = hold_end(repo, line.booked_on, days, country)
+        reason = f"payment {line.bank_ref} of {line.booked_on} ({line.amount:.2f}) awaits review"
+        for invoice_id in dict.fromkeys(int(p["invoice_id"]) for c in item.candidates for p in c.get("invoices", [])):
+            if invoice_id in owners:
+                holds.append(Hold(invoice_id, owners[invoice_id], line.id, "review", reason, until))
+    unmatched = candidate_lines(repo, ("unmatched",))
+    if unmatched:
+        from worker.services.matching import _bank_line
+
+        ident = identifier(repo)
+        for line in unmatched:
+            assert line.id is not None
+            seen = _bank_line(line)  # type: ignore[arg-type]
+            customer_id, why = ident.recognise(seen, ident.quoted(seen))
+            if customer_id is None:
+                continue
+            until = hold_end(repo, line.booked_on, days, country)
+            reason = (f"payment {line.bank_ref} of {line.booked_on} ({line.amount:.2f}) from this customer "
+                      f"({why}) awaits identification")
+            for inv in ident.by_customer.get(customer_id, ()):
+                if inv.open_amount > ZERO:
+                    holds.append(Hold(inv.id, customer_id, line.id, "identify", reason, until))
+    return holds
+
+
+def held_invoices(repo: Repository, as_of: date) -> dict[int, Hold]:
+    """Invoices that must not be reminded on ``as_of``, each with the hold that ends last."""
+    held: dict[int, Hold] = {}
+    for hold in payment_holds(repo):
+        if not hold.active_on(as_of):
+            continue
+        known = held.get(hold.invoice_id)
+        if known is None or hold.until > known.until:
+            held[hold.invoice_id] = hold
+    return held
+

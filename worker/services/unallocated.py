@@ -1,0 +1,93 @@
+"""A customer's money received and not yet allocated, as the reminders net it and list it (reminders.netting).
+
+Counted for a customer on ``as_of`` (booked by the bank on or before it):
+
+- its money **kept on account** (``CustomerCredit`` kind ``on_account``, decided by a person);
+- its payments still **to identify** (line ``unmatched`` or ``rejected``, the customer recognised by
+  ``matching.identify``: known IBAN or SIREN, a quoted invoice number, an unambiguous name) and those **awaiting
+  review** (line ``review``; the customer of its candidates, else the one recognised), once their hold is over:
+  while a pending payment holds the invoices it may pay (``worker.services.holds``) it is not netted as well.
+
+Money refunded (``refund_due``) or no customer's (``not_customer``) is not counted, nor transfers from the
+company's own accounts.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from reminders.model import UnallocatedPayment
+from worker.db.repository import Repository
+from worker.db.tables import StatementLine
+
+PENDING = ("unmatched", "rejected", "review")  # line states of money that settles nothing yet
+HOLDING = ("unmatched", "review")  # states in which a payment holds invoices while its hold lasts
+
+
+def unallocated_by_customer(repo: Repository, as_of: date) -> dict[int, tuple[UnallocatedPayment, ...]]:
+    """Per customer id, its money received by ``as_of`` and not yet allocated, oldest first."""
+    from worker.services.unidentified import candidate_lines, credits_of
+
+    out: dict[int, list[UnallocatedPayment]] = defaultdict(list)
+    credits = [c for c in credits_of(repo, ("on_account",)) if c.customer_id is not None]
+    if credits:
+        lines = repo.lines_by_id(c.line_id for c in credits)
+        for credit in credits:
+            line = lines.get(credit.line_id)
+            if line is not None and line.booked_on <= as_of:
+                out[credit.customer_id].append(_payment(line, "on_account", credit.amount))  # type: ignore[index]
+    pending = [line for line in candidate_lines(repo, PENDING) if line.booked_on <= as_of]
+    pending = _hold_over(repo, pending, as_of)
+    if pending:
+        owners = _owners(repo, pending)
+        for line in pending:
+            customer_id = owners.get(line.id)  # type: ignore[arg-type]
+            if customer_id is not None:
+                state = "review" if line.state == "review" else "to_identify"
+                out[customer_id].append(_payment(line, state, line.amount))
+    return {cid: tuple(sorted(found, key=lambda p: (p.booked_on, p.bank_ref))) for cid, found in out.items()}
+
+
+def _payment(line: StatementLine, state: str, amount: object) -> UnallocatedPayment:
+    label = " ".join(part for part in (line.counterparty, line.text or line.reference) if part)
+    return UnallocatedPayment(booked_on=line.booked_on, amount=amount, currency=line.currency,  # type: ignore[arg-type]
+                              bank_ref=line.bank_ref, label=" ".join(label.split())[:140], state=state,
+                              line_id=line.id)
+
+
+def _hold_over(repo: Repository, lines: list[StatementLine], as_of: date) -> list[StatementLine]:
+    """``lines`` less the pending payments still holding invoices on ``as_of``."""
+    if not any(line.state in HOLDING for line in lines):
+        return lines
+    from worker.services.holds import _country, hold_days, hold_end
+
+    days, country = hold_days(repo), _country(repo)
+    return [line for line in lines if line.state not in HOLDING or hold_end(repo, line.booked_on, days, country) < as_of]
+
+
+def _owners(repo: Repository, lines: list[StatementLine]) -> dict[int, int]:
+    """Per line id, the customer the money is from: a review item's candidates all of one customer, else the
+    customer ``matching.identify`` recognises (no entry when none is)."""
+    from worker.services.matching import _bank_line
+    from worker.services.unidentified import identifier
+
+    owners: dict[int, int] = {}
+    in_review = {line.id for line in lines if line.state == "review"}
+    if in_review:
+        items = [item for item in repo.review_items("pending") if item.line_id in in_review]
+        ids = {int(p["invoice_id"]) for item in items for c in item.candidates for p in c.get("invoices", [])}
+        invoices = repo.invoices_by_id(ids)
+        for item in items:
+            customers = {invoices[i].customer_id for c in item.candidates for p in c.get("invoices", [])
+                         if (i := int(p["invoice_id"])) in invoices}
+            if len(customers) == 1:
+                owners[item.line_id] = customers.pop()
+    rest = [line for line in lines if line.id not in owners]
+    if rest:
+        ident = identifier(repo)
+        for line in rest:
+            seen = _bank_line(line)  # type: ignore[arg-type]
+            customer_id, _why = ident.recognise(seen, ident.quoted(seen))
+            if customer_id is not None and line.id is not None:
+                owners[line.id] = customer_id
+    return owners

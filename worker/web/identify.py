@@ -1,0 +1,91 @@
+"""« Paiements à identifier » on the review page: the credits that settle nothing, and the four decisions.
+
+Each form posts to ``/companies/REF/payments/LINE/{allocate,on-account,refund,dismiss}`` and goes through
+worker/services/unidentified.py under the signed-in user (``user:EMAIL``); the answer is the review page again,
+with the outcome (or why it was refused: a line decided meanwhile is a conflict, 409).
+"""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from worker.clock import today
+from worker.db.engine import engine_for
+from worker.db.repository import Repository
+from worker.db.uow import unit_of_work
+from worker.errors import ReviewConflict
+from worker.services import review
+from worker.services import unidentified as service
+from worker.settings import Settings
+from worker.web.auth import check_csrf, require_decider, visitor
+from worker.web.render import render
+
+ACTIONS = ("allocate", "on-account", "refund", "dismiss")
+
+
+def identify_rows(repo: Repository, settings: Settings) -> list[dict[str, Any]]:
+    """The payments to identify as the page shows them (``ToIdentify.as_json`` as of today)."""
+    day = today(settings.clock, repo.company.timezone)
+    rows = []
+    for p in service.payments_to_identify(repo, day):
+        row = p.as_json(day)
+        row.update(booked_on=p.line.booked_on, held_until=p.hold_until)  # dates, written the page's way
+        rows.append(row)
+    return rows
+
+
+def _parts(text: str) -> list[tuple[str, Decimal | None]]:
+    """``FA-1=100.00, FA-2`` as (number, amount or None) pairs."""
+    parts: list[tuple[str, Decimal | None]] = []
+    for chunk in text.replace(";", ",").split(","):
+        number, sep, amount = chunk.strip().partition("=")
+        if not number.strip():
+            continue
+        try:
+            parts.append((number.strip(), Decimal(amount.strip().replace(",", ".")) if sep else None))
+        except InvalidOperation:
+            raise review.ReviewError(f"{amount.strip()!r} is not an amount") from None
+    return parts
+
+
+def router(settings: Settings) -> APIRouter:
+    routes = APIRouter()
+
+    @routes.post("/companies/{company}/payments/{line_id}/{action}")
+    def decide(request: Request, company: str, line_id: int, action: str, csrf_token: str = Form(""),
+               customer: str = Form(""), invoices: str = Form(""), reason: str = Form(""),
+               note: str = Form("")) -> Response:
+        if action not in ACTIONS:
+            raise HTTPException(status_code=404, detail="Not found.")
+        with unit_of_work(engine_for(settings.database_url)) as session:
+            v = visitor(request, session, settings, company)
+            check_csrf(request, v.csrf, csrf_token)
+            require_decider(v)
+            assert v.company is not None
+            repo = Repository(session, v.company)
+            try:
+                if action == "allocate":
+                    service.allocate(repo, line_id, _parts(invoices), actor=v.actor)
+                elif action == "on-account":
+                    service.keep_on_account(repo, line_id, customer.strip(), actor=v.actor, note=note)
+                elif action == "refund":
+                    service.refund(repo, line_id, customer.strip(), actor=v.actor, note=note)
+                else:
+                    service.dismiss(repo, line_id, reason, actor=v.actor)
+            except (ReviewConflict, review.ReviewError) as exc:
+                session.rollback()
+                from worker.web.queue import _queue_context
+
+                status_code = 409 if isinstance(exc, ReviewConflict) else 422
+                if isinstance(exc, review.ReviewNotFound) and "statement line" in str(exc):
+                    status_code = 404
+                context = _queue_context(repo)
+                return render("queue.html", status_code=status_code, language=v.language, v=v, focus=None,
+                              message=str(exc), path=f"/companies/{v.company.ref}/review",
+                              to_identify=identify_rows(repo, settings), **context)
+        return RedirectResponse(f"/companies/{v.company.ref}/review#identify", status_code=303)
+
+    return routes
