@@ -64,7 +64,7 @@ def pull_company_source(company_ref: str, source_name: str) -> None:
 
         raise ConfigurationError(f"company {company_ref} has no source named {source_name!r}")
     with company_lock(engine, company_ref):
-        pull_source(engine, company_ref, sources[0])
+        pull_source(engine, company_ref, sources[0], clock=settings.clock)
 
 
 @dramatiq.actor(**_OPTIONS)
@@ -80,7 +80,7 @@ def import_statement_file(company_ref: str, path: str, account: str | None = Non
 
         raise LettrageError(f"{path}: no such file")
     outcome = import_files(_engine(), company_ref, [(file.name, file.read_bytes())], account=account,
-                           source="worker")[0]
+                           source="worker", clock=get_settings().clock)[0]
     if outcome.status == "failed":
         from connectors.sources.inbox import set_aside
 

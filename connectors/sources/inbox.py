@@ -91,7 +91,9 @@ class InboxSource:
             raise SourceError(f"cannot list inbox {self.root}: {exc.strerror or exc}") from exc
         self.waiting = []
         now = self._clock()
-        fresh = {p for p, st in first.items() if now - st.st_mtime < self.settle_seconds}
+        # A modification time ahead of this clock (a share's clock, a replayed day) says nothing about a write
+        # in progress: such a file is judged by the second look alone.
+        fresh = {p for p, st in first.items() if 0 <= now - st.st_mtime < self.settle_seconds}
         self.waiting.extend(sorted(p.name for p in fresh))
         candidates = {p: st for p, st in first.items() if p not in fresh}
         if candidates and self.recheck_seconds > 0:

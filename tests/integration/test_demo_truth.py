@@ -24,7 +24,8 @@ TODAY = date(2026, 11, 25)
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("demo")
-    settings = load_settings({"LETTRAGE_DATA_DIR": str(root / "var")}, env_file=None)
+    settings = load_settings({"LETTRAGE_DATA_DIR": str(root / "var"), "LETTRAGE_NOW": TODAY.isoformat()},
+                             env_file=None)
     report, engine = run_demo(settings, TODAY)
     truth = generate_demo(root / "truth", TODAY).truth
     expected: dict[str, set[str]] = {}

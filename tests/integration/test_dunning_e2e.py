@@ -14,6 +14,7 @@ from reminders.channels import Delivery, Message, SmtpChannel, all_channels
 from reminders.channels.base import Channel
 from tests.factories import Camt053, Payment
 from tests.integration.smtp_server import Collector
+from worker.clock import FixedClock
 
 PDF = b"%PDF-1.4\n% facture FA-2026-00001\n%%EOF\n"
 HEADER = ("number,customer_ref,customer_name,customer_email,customer_since,customer_kind,amount,issued_on,due_on,"
@@ -124,7 +125,7 @@ class PaymentArrivesDuringTheRun:
             from worker.services.sync import import_paths
 
             self.done = True
-            import_paths(self.engine, None, [self.statement])
+            import_paths(self.engine, None, [self.statement], clock=FixedClock(datetime(2026, 10, 6, 9, tzinfo=UTC)))
             with unit_of_work(self.engine) as session:
                 run_matching(Repository(session, resolve_company(session, None)))
         return delivery

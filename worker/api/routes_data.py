@@ -100,7 +100,8 @@ def statements_upload(request: Request, tasks: BackgroundTasks,
             spool.write(chunk)
         spool.flush()
         outcome = import_spooled(engine_of(request), principal.company_ref, name, Path(spool.name),
-                                 account=account or None, source="api")
+                                 account=account or None, source="api",
+                                 clock=request.app.state.settings.clock)
     out = s.StatementFileOut(**{k: v for k, v in outcome.as_json().items() if k in s.StatementFileOut.model_fields})
     if outcome.status == "failed":
         raise StatementRefused(out)

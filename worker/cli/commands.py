@@ -148,7 +148,7 @@ def statements_import(app: AppContext, files: tuple[str, ...], account: str | No
         task = progress.add_task("Importing statements", total=len(files))
         # Read from disk inside each file's import: a large CAMT file is streamed, not held in memory.
         outcomes = import_paths(app.engine, company, files, account=account,
-                                on_done=lambda _o: progress.advance(task))
+                                on_done=lambda _o: progress.advance(task), clock=app.clock)
     if as_json:
         print_json([o.as_json() for o in outcomes])
     else:

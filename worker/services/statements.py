@@ -17,7 +17,6 @@ from connectors.csv_profiles import CsvProfile
 from connectors.errors import ConnectorError, ParseError
 from connectors.model import ParsedFile, ParsedStatement
 from connectors.registry import HEAD_SIZE, detect, parse_file
-from worker.clock import SystemClock
 from worker.company_config import ImportRules, load_company_config, load_csv_profiles
 from worker.db.repository import Repository
 from worker.db.tables import BankAccount, StatementImport
@@ -158,8 +157,8 @@ def _store(repo: Repository, parsed: ParsedFile, content_hash: str, filename: st
     accounts = {a.identifier: a for a in repo.bank_accounts()}
     if rules is None:
         rules = statement_checks.company_rules(repo.company.settings, get_settings().companies_dir, repo.company.ref)
-    # Lines booked after tomorrow cannot be real: judged by the real calendar unless the caller says the day.
-    today = today or statement_checks.local_today(repo.company.timezone, SystemClock())
+    # Lines booked after tomorrow cannot be real: judged by the deployment's clock unless the caller says the day.
+    today = today or statement_checks.local_today(repo.company.timezone, get_settings().clock)
     ibans: dict[str, str | None] = {}  # each distinct counterparty IBAN is validated once per file
     for statement in parsed.statements:
         bank_account = _resolve_account(repo, statement, account, filename, accounts, outcome, rules)

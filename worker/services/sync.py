@@ -100,11 +100,14 @@ def inbox_for(settings: Settings, company_ref: str) -> InboxSource:
 
 def import_files(engine: Engine, company_ref: str | None, files: Iterable[tuple[str, bytes]],
                  account: str | None = None, source: str = "cli",
-                 on_done: Callable[[ImportOutcome], None] | None = None) -> list[ImportOutcome]:
-    """Imports each file in its own transaction; a failure is reported and rolled back, the rest go on."""
+                 on_done: Callable[[ImportOutcome], None] | None = None,
+                 clock: Clock | None = None) -> list[ImportOutcome]:
+    """Imports each file in its own transaction; a failure is reported and rolled back, the rest go on.
+
+    ``clock`` says what "today" is for the rule refusing lines booked after it (default: the settings')."""
     outcomes = []
     for name, data in files:
-        outcome = _import_one(engine, company_ref, name, data, account, source)
+        outcome = _import_one(engine, company_ref, name, data, account, source, clock=clock)
         outcomes.append(outcome)
         if on_done:
             on_done(outcome)
@@ -112,14 +115,15 @@ def import_files(engine: Engine, company_ref: str | None, files: Iterable[tuple[
 
 
 def import_paths(engine: Engine, company_ref: str | None, paths: Iterable[str], account: str | None = None,
-                 source: str = "cli", on_done: Callable[[ImportOutcome], None] | None = None) -> list[ImportOutcome]:
+                 source: str = "cli", on_done: Callable[[ImportOutcome], None] | None = None,
+                 clock: Clock | None = None) -> list[ImportOutcome]:
     """``import_files`` for files on disk, named as given: each file is read inside its own import
     (``import_statement_file``: a CAMT file is streamed, never held whole in memory). Same outcomes;
     a file that cannot be read raises LettrageError when its turn comes, as reading it first did."""
     outcomes = []
     for name in paths:
         try:
-            outcome = _import_one(engine, company_ref, name, None, account, source)
+            outcome = _import_one(engine, company_ref, name, None, account, source, clock=clock)
         except OSError as exc:
             raise LettrageError(f"{name}: {exc.strerror or exc}") from None
         outcomes.append(outcome)
@@ -129,14 +133,14 @@ def import_paths(engine: Engine, company_ref: str | None, paths: Iterable[str], 
 
 
 def import_spooled(engine: Engine, company_ref: str | None, name: str, path: Path, account: str | None = None,
-                   source: str = "api") -> ImportOutcome:
+                   source: str = "api", clock: Clock | None = None) -> ImportOutcome:
     """One file received under ``name`` and spooled to ``path`` (an upload): streamed by the import, like
     the files of the inbox; same outcome, same errors as ``import_files``."""
-    return _import_one(engine, company_ref, name, None, account, source, path)
+    return _import_one(engine, company_ref, name, None, account, source, path, clock=clock)
 
 
 def _import_one(engine: Engine, company_ref: str | None, name: str, data: bytes | None, account: str | None,
-                source: str, path: Path | None = None) -> ImportOutcome:
+                source: str, path: Path | None = None, *, clock: Clock | None = None) -> ImportOutcome:
     """One file in one transaction. A concurrent import of the same lines (unique bank ids) makes the
     transaction fail; it is tried again, and then skips what the other import stored. Without ``data``,
     the file on disk (``path``, default ``name``) is read, or streamed, by the import itself."""
@@ -144,10 +148,11 @@ def _import_one(engine: Engine, company_ref: str | None, name: str, data: bytes 
         try:
             with unit_of_work(engine) as session:
                 repo = Repository(session, resolve_company(session, company_ref))
+                today = company_today(repo.company.timezone, clock) if clock is not None else None
                 if data is None:  # a file on disk, read (or streamed) by the import itself
                     return import_statement_file(repo, path or Path(name), account=account, source=source,
-                                                 filename=name)
-                return import_statement(repo, data, name, account=account, source=source)
+                                                 filename=name, today=today)
+                return import_statement(repo, data, name, account=account, source=source, today=today)
         except (LettrageError, ConnectorError) as exc:
             return ImportOutcome(file=name, status="failed", error=str(exc))
         except IntegrityError as exc:
@@ -158,7 +163,7 @@ def _import_one(engine: Engine, company_ref: str | None, name: str, data: bytes 
 
 
 def pull_source(engine: Engine, company_ref: str, source: StatementSource,
-                outcomes: list[ImportOutcome] | None = None) -> list[ImportOutcome]:
+                outcomes: list[ImportOutcome] | None = None, clock: Clock | None = None) -> list[ImportOutcome]:
     """Imports every pending file of ``source`` and acknowledges it (quarantine on failure).
 
     Outcomes are appended to ``outcomes`` as they come, so that what was imported before a
@@ -167,10 +172,10 @@ def pull_source(engine: Engine, company_ref: str, source: StatementSource,
     outcomes = [] if outcomes is None else outcomes
     for item in source.pending():
         if item.data is not None:
-            outcome = import_files(engine, company_ref, [(item.name, item.data)], source=source.name)[0]
+            outcome = import_files(engine, company_ref, [(item.name, item.data)], source=source.name, clock=clock)[0]
         else:  # on disk (inbox, SFTP spool): streamed by the import, never read whole into memory
             try:
-                outcome = _import_one(engine, company_ref, item.name, None, None, source.name, item.path)
+                outcome = _import_one(engine, company_ref, item.name, None, None, source.name, item.path, clock=clock)
             except FileNotFoundError:
                 continue  # taken by another worker meanwhile
             except OSError as exc:
@@ -198,7 +203,7 @@ def sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: dat
     summary = SyncSummary(company=ref, as_of=as_of)
     for source in (sources if sources is not None else company_sources(settings, ref)):
         try:
-            pull_source(engine, ref, source, summary.files)
+            pull_source(engine, ref, source, summary.files, clock)
         except SourceError as exc:
             summary.source_errors.append(SourceFailure(source=source.name, error=" ".join(str(exc).split())))
     with unit_of_work(engine) as session:

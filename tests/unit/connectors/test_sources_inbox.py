@@ -34,6 +34,13 @@ def test_recent_files_wait_until_they_settle(tmp_path: Path) -> None:
     assert [f.name for f in _inbox(tmp_path, settle_seconds=1).pending()] == ["old.xml", "fresh.xml"]
 
 
+def test_a_file_dated_ahead_of_the_clock_is_judged_by_the_second_look(tmp_path: Path) -> None:
+    """A share whose clock runs ahead, or a day replayed with LETTRAGE_NOW: a modification time in the future
+    says nothing about a write in progress; the file is read once two looks agree."""
+    _drop(tmp_path, "ahead.xml", age=-3600)
+    assert [f.name for f in _inbox(tmp_path).pending()] == ["ahead.xml"]
+
+
 def test_a_file_growing_between_two_looks_is_not_read(tmp_path: Path) -> None:
     growing = _drop(tmp_path, "growing.ofx", b"OFXHEADER", age=30)
     _drop(tmp_path, "done.ofx", age=30)
