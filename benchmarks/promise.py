@@ -47,7 +47,8 @@ from worker.db.uow import unit_of_work
 from worker.services import behaviour as behaviour_service
 from worker.services.companies import add_company, resolve_company
 from worker.services.invoices import import_invoice_file, invoice_views
-from worker.services.matching import company_match_config, held_invoices
+from worker.services.matching import company_match_config
+from worker.services.payment_facts import PaymentFacts
 from worker.services.reminders import SendResult, company_policy, plan_reminders
 from worker.services.sync import sync
 from worker.services.worklist import build_worklist
@@ -194,10 +195,11 @@ class _Loop:
         row = DayRow(day)
         with unit_of_work(self.engine) as session:
             repo = Repository(session, resolve_company(session, COMPANY))
-            plan = plan_reminders(repo, day)
-            holds = held_invoices(repo, day)
+            facts = PaymentFacts.load(repo, day)  # the plan, the holds and the worklist read them once
+            plan = plan_reminders(repo, day, facts=facts)
+            holds = facts.held
             rules = behaviour_service.company_rules(repo.company, self.settings.companies_dir)
-            worklist = {n for item in build_worklist(repo, day, rules, MAIL_FROM) for n in item.invoices}
+            worklist = {n for item in build_worklist(repo, day, rules, MAIL_FROM, facts=facts) for n in item.invoices}
             views = {v.invoice.number: Shown(v.invoice.id or 0, v.status, v.open) for v in invoice_views(repo)
                      if v.invoice.kind == "invoice"}
             session.rollback()  # reading only

@@ -152,3 +152,18 @@ def subset_sums(
             if fit(amount, total, tol).settles:
                 found.append(tuple(inv_id for inv_id, _ in combo))
     return found
+
+
+def settling_groups(amount: Decimal, owed: Sequence[tuple[int, Decimal]], tolerance: Decimal | Tolerance,
+                    limit: int) -> int:
+    """How many groups of two or more of ``owed`` (every one, not only the first ``MAX_SUBSET_INVOICES``) the
+    amount settles within ``tolerance``, counted up to ``limit``."""
+    tol = _as_tolerance(tolerance)
+    count = 0
+    for size in range(2, len(owed) + 1):
+        for combo in combinations(owed, size):
+            if fit(amount, sum((due for _, due in combo), ZERO), tol).settles:
+                count += 1
+                if count >= limit:
+                    return count
+    return count

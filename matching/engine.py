@@ -35,7 +35,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from matching.amounts import MAX_SUBSET_INVOICES, ZERO, Fit, Tolerance, allocate, describe, fit, subset_sums
+from matching.amounts import (
+    MAX_SUBSET_INVOICES,
+    ZERO,
+    Fit,
+    Tolerance,
+    allocate,
+    describe,
+    fit,
+    settling_groups,
+    subset_sums,
+)
 from matching.ibans import IbanIndex, outside_sepa
 from matching.model import (
     BankLine,
@@ -48,11 +58,12 @@ from matching.model import (
     WriteOffKind,
 )
 from matching.names import NameHit, NameIndex
-from matching.references import ReferenceIndex, RefHit
+from matching.references import ReferenceIndex, RefHit, spelt_like
 
 MAX_CANDIDATES = 5
 NAME_MARGIN = 20.0  # a whole-name score this far ahead of every other customer's singles the payer out
 MAX_NAME_GROUPS = 3  # customers found by name alone whose invoices are tried in sums
+MAX_SURE_GROUP_POOL = 12  # open invoices of a customer searched whole (4,096 combinations) for a sure grouped payment
 MAX_AMOUNT_ONLY = 12  # invoices considered on amount alone; more than the 5 shown, so ties stay visible
 DEFAULT_CONFIG = MatchConfig()  # frozen, so one shared instance is safe as a default
 
@@ -179,6 +190,7 @@ class Matcher:
         self._settled = settled
         self._settled_refs: ReferenceIndex | None = None
         self.settled_owner: dict[int, int] = {}
+        self._settled_numbers: dict[int, str] = {}
         self.invoices = {inv.id: inv for inv in invoices if inv.open_amount > ZERO}
         self.customers = {c.id: c for c in customers}
         self.remaining = {inv_id: inv.open_amount for inv_id, inv in self.invoices.items()}
@@ -316,6 +328,9 @@ class Matcher:
         if index is None:
             return []
         hits = {h.invoice_id: h for h in self._found(line, index) if self._is_open(h.invoice_id)}
+        paid = self._quoted_paid(line, currency, hits)
+        if paid:  # a second payment of a paid invoice: its number read as a typo of another is no reading
+            hits = {i: h for i, h in hits.items() if not h.typo}
         iban_owners, known_by = self._account_owners(line)
         name_hits = self.names.search(line.counterparty, self.config.name_threshold)
         payer = self._payer(iban_owners, name_hits, known_by)
@@ -373,7 +388,34 @@ class Matcher:
                 continue
             seen.add(key)
             result.append(self._score(line, group, hits, strong_ids, iban_owners, name_hits, payer, known_by))
+        if paid:
+            quoted = ", ".join(paid)
+            for h in result:
+                h.auto_ok = False
+                h.blocker = (f"the payment quotes {quoted}, already settled: a second payment of it is the "
+                             "customer's credit to decide on, not a payment of another invoice")
         return result
+
+    def _quoted_paid(self, line: BankLine, currency: str, open_hits: dict[int, RefHit]) -> list[str]:
+        """Numbers of the invoices ``line`` quotes outright that owe nothing (settled before this run, or earlier
+        in it), when it quotes no open invoice outright; else empty. Such a line is a second payment of a paid
+        invoice: never applied automatically to another invoice, whatever its amount or a typo reading says."""
+        if any(h.strong for h in open_hits.values()):
+            return []
+        found = [self.invoices[h.invoice_id].number for h in self._found(line, self.refs[currency])
+                 if h.strong and not self._is_open(h.invoice_id)]
+        if self._settled:
+            settled = self._settled_index()
+            found += [self._settled_numbers[h.invoice_id] for h in settled.find(line) if h.strong]
+        return sorted(set(found))
+
+    def _settled_index(self) -> ReferenceIndex:
+        """The numbers of the invoices settled before the run, indexed the first time a line needs them."""
+        if self._settled_refs is None:
+            self._settled_refs = ReferenceIndex(self._settled)
+            self.settled_owner = {inv.id: inv.customer_id for inv in self._settled}
+            self._settled_numbers = {inv.id: inv.number for inv in self._settled}
+        return self._settled_refs
 
     def claim(self, line: BankLine) -> bool:
         """Records the invoices ``line`` names; returns whether it names any.
@@ -391,6 +433,8 @@ class Matcher:
         hits = self._found(line, index)
         named = {h.invoice_id for h in hits if h.strong}
         weak = [h for h in hits if not h.strong]
+        if any(h.typo for h in weak) and self._settled and any(h.strong for h in self._settled_index().find(line)):
+            weak = [h for h in weak if not h.typo]  # the number of a paid invoice, not a typo (``_quoted_paid``)
         if weak:  # a mistyped number or a bare "n° 38" counts when the payer is that invoice's customer
             payers = set(self._account_owners(line)[0])
             payers |= set(self.names.search(line.counterparty, self.config.name_threshold))
@@ -471,6 +515,24 @@ class Matcher:
     def _preferred(self, ids: Sequence[int] | dict[int, RefHit]) -> list[int]:
         return sorted(ids, key=lambda i: (self.invoices[i].due_on, i))
 
+    def _only_group(self, line: BankLine, customer_id: int, group: tuple[int, ...]) -> str | None:
+        """Why ``group`` is surely what an unreferenced payment of ``customer_id`` (known by its account) pays, or
+        None: the group is the one combination of that customer's open invoices issued by the booking date that
+        makes the amount (exactly, and no other within the payment-difference tolerance), no invoice of anyone
+        owes the whole amount alone, and no other line of the run names or may pay one of its invoices."""
+        currency = line.currency.upper()
+        if any(i in self.claimed or self.invoices[i].issued_on > line.booked_on for i in group):
+            return None
+        if self.amounts[currency].count(line.amount, ZERO):
+            return None
+        owed = [(i, self.remaining[i]) for i in self.by_customer.get((currency, customer_id), ())
+                if self._is_open(i) and self.invoices[i].issued_on <= line.booked_on]
+        if len(owed) > MAX_SURE_GROUP_POOL or settling_groups(line.amount, owed, self._tolerance(line), 2) != 1:
+            return None
+        numbers = " + ".join(self.invoices[i].number for i in group)
+        return (f"{numbers} is the only combination of the {len(owed)} open invoices of this customer that makes "
+                f"{line.amount}, and no invoice owes it alone: the payer's grouped payment")
+
     def _due_order(self, inv_id: int) -> tuple[date, int]:
         return self.invoices[inv_id].due_on, inv_id
 
@@ -538,7 +600,10 @@ class Matcher:
         identified = (all_strong or weak_confirmed) and covers_named
         # a part- or over-payment needs the invoice named outright, or weakly by a payer beyond doubt
         certain_payer = payer is not None and customer_ids == [payer.customer_id]
-        named_enough = covers_named and (all_strong or (weak_confirmed and certain_payer)) and len(group) == 1
+        # ... but never one read with a typo: "FA-2026-000683" may be an invoice not imported yet, not 000684
+        typo = [h for h in group_hits if h.typo]
+        named_enough = (covers_named and (all_strong or (weak_confirmed and certain_payer)) and len(group) == 1
+                        and not typo)
 
         # amount: a shortfall is written off only on invoices the line names or its payer owes
         owed = [self.remaining[i] for i in group]
@@ -577,6 +642,14 @@ class Matcher:
                                    "imputed to the oldest due (Code civil art. 1342-10)")
                 else:
                     reasons.append("the only open invoice of this customer owing this amount")
+        # no reference either: several invoices of a payer known by its account, the one combination that makes it
+        if (not hits and len(group) > 1 and how is Fit.EXACT and payer is not None
+                and customer_ids == [payer.customer_id] == iban_owners and set(name_hits) <= {payer.customer_id}):
+            sure = self._only_group(line, payer.customer_id, group)
+            if sure is not None:
+                imputed = True
+                score += W_IMPUTED
+                reasons += [payer.reason, sure]
 
         settles = (how.settles or (how is Fit.PARTIAL and named_enough)
                    or (how is Fit.OVER and named_enough and payer_agrees))
@@ -584,6 +657,10 @@ class Matcher:
             group_hits=bool(group_hits), all_hit=all_hit, identified=identified, covers_named=covers_named,
             settles=settles, contradicted=contradicted, customers=len(customer_ids),
         )
+        if typo and blocker is not None and not settles and len(group) == 1:
+            written = spelt_like(typo[0].found, self.invoices[group[0]].number)
+            blocker = (f"quotes {written}, which is not (yet) an invoice; one typo away from "
+                       f"{self.invoices[group[0]].number}, but the amount does not settle it")
         auto_ok = blocker is None
         total_score = round(min(1.0, max(0.0, score + payer_score)), 3)
         shares = tuple(allocate(line.amount, owed))
@@ -620,10 +697,7 @@ class Matcher:
         quoted = [h.invoice_id for h in self._found(line, self.refs[currency]) if h.strong]
         paid = [i for i in quoted if not self._is_open(i) and self.invoices[i].customer_id == payer.customer_id]
         if self._settled:
-            if self._settled_refs is None:
-                self._settled_refs = ReferenceIndex(self._settled)
-                self.settled_owner = {inv.id: inv.customer_id for inv in self._settled}
-            paid += [h.invoice_id for h in self._settled_refs.find(line)
+            paid += [h.invoice_id for h in self._settled_index().find(line)
                      if h.strong and self.settled_owner.get(h.invoice_id) == payer.customer_id]
         if paid and not any(self._is_open(i) for i in quoted):
             return None

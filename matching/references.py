@@ -359,6 +359,20 @@ class ReferenceIndex:
         return found
 
 
+def spelt_like(found: str, number: str) -> str:
+    """What the payer wrote (``found``: its runs, space separated) spelt with ``number``'s separators when it has
+    as many runs: ``FA 2026 000683`` beside ``FA-2026-000684`` reads ``FA-2026-000683``; else ``found``."""
+    written = found.split()
+    spots = list(_RUN.finditer(number.upper())) if number.isascii() else []
+    if len(spots) != len(written):
+        return found
+    out, at = [], 0
+    for spot, part in zip(spots, written):
+        out.append(number[at:spot.start()] + part)
+        at = spot.end()
+    return "".join(out) + number[at:]
+
+
 def _blocks(ref: str) -> str:
     """``RF18539007547034`` -> ``RF18 5390 0754 7034``, as printed on invoices."""
     return " ".join(ref[i : i + 4] for i in range(0, len(ref), 4))

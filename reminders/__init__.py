@@ -5,7 +5,7 @@
 - :mod:`reminders.policy` — ``STANDARD_POLICY`` (the issue's seven levels and profiles), ``DEFAULT_POLICY``
   (the first four), ``load_policy(toml_text)``, ``profile_of`` and ``policy_for`` (a customer's own policy);
 - :mod:`reminders.planner` — ``plan_run(invoices, as_of, policy, history, customers, pauses)``: one message
-  per customer at the most advanced level due (pure); ``plan`` and ``held``, per invoice and level;
+  per customer at the level due that has waited longest (pure); ``plan`` and ``held``, per invoice and level;
 - :mod:`reminders.context` / :mod:`reminders.render` — French and English templates: ``render``, ``compose``;
 - :mod:`reminders.channels` — ``all_channels(...)``: email, letter (WeasyPrint), phone, SMS, export;
 - :mod:`reminders.calendar`, :mod:`reminders.law`, :mod:`reminders.reports` — business days, French

@@ -23,16 +23,23 @@ def waiting_for(policy: DunningPolicy, sent: Iterable[SentLevel], as_of: date) -
     as the templates print it; the next level goes the day after. A level passed over gave no deadline.
     """
     sent = list(sent)
+    deadline = deadline_of(policy, sent)
+    if deadline is None or as_of > deadline:
+        return None
+    step = _last_overdue(policy, sent)
+    assert step is not None
+    return f"waiting for {DEADLINES[step.code]} ({deadline.isoformat()})"
+
+
+def deadline_of(policy: DunningPolicy, sent: Iterable[SentLevel]) -> date | None:
+    """The deadline the invoice's last overdue level done gave (its next level goes the day after), or None
+    when that level gives none or was passed over."""
+    sent = list(sent)
     step = _last_overdue(policy, sent)
     if step is None or step.code not in DEADLINES:
         return None
     days = [s.sent_on for s in sent if s.level == step.code and not s.skipped]
-    if not days:
-        return None
-    deadline = max(days) + timedelta(days=policy.notice_days)
-    if as_of > deadline:
-        return None
-    return f"waiting for {DEADLINES[step.code]} ({deadline.isoformat()})"
+    return max(days) + timedelta(days=policy.notice_days) if days else None
 
 
 def channels_for(level: DunningLevel, policy: DunningPolicy,

@@ -193,6 +193,9 @@ class UnallocatedPayment:
     label: str = ""  # the payer and the text of the transfer, as the bank gave them
     state: str = "on_account"  # on_account | to_identify | review
     line_id: int | None = None  # the statement line (what `lettrage payments allocate LINE` names)
+    # the invoices this money most likely pays, most likely first: a review item's candidates in their rank
+    # order, the open invoices a payment to identify quotes; netted against them before the oldest-first rule
+    invoice_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,13 @@ A customer's money that settles no invoice yet (kept on account by a person, or 
 to review whose hold is over: ``reminders.model.UnallocatedPayment``) is still the customer's money: a reminder
 asks for what the customer really owes, its invoices' open amounts less that money.
 
-**Imputation** (Code civil art. 1342-10: failing the debtor's indication, a payment goes first to the debts that
-are due, and among them to the oldest): the money, oldest payment first, is imputed to the customer's chased
-invoices of its currency in order of due date (then number, id). An invoice the money covers entirely is not
-reminded: it is held with the reason ``covered by N.NN received and not yet allocated``; the part of the money
+**Imputation** (Code civil art. 1342-10: a payment goes to the debt the debtor meant to pay; failing any
+indication, first to the debts that are due, and among them to the oldest): each payment, oldest first, goes
+first to the invoices it indicates (``UnallocatedPayment.invoice_ids``: the candidates of its review item in
+their rank order, the invoices it quotes), then what is left of all the money to the customer's chased invoices
+of its currency in order of due date (then number, id). So a grouped payment in review covers the two invoices
+it pays, not the customer's oldest debt, and the reminder of that debt goes out. An invoice the money covers
+entirely is not reminded: it is held with the reason ``covered by N.NN received and not yet allocated``; the part of the money
 left (less than the next invoice's open amount) is deducted from what is asked for that next invoice
 (``DueInvoice.netted``; its ``open_amount`` becomes what is asked). Whatever the money, nothing is asked below
 zero. The same imputation, with the payments' dates, lowers the late-payment penalties (a sum received stops
@@ -34,26 +37,34 @@ def impute(debts: Sequence[tuple[int, date, str, Decimal]], payments: Sequence[U
            currency: str) -> dict[int, list[tuple[date, Decimal]]]:
     """Per debt id, the (day received, amount) parts of ``payments`` imputed to it.
 
-    ``debts``: (id, due_on, number, open amount) of one customer in ``currency``; imputed in order of due date,
-    number, id (art. 1342-10 C. civ.), each payment oldest first, never more than a debt's open amount.
+    ``debts``: (id, due_on, number, open amount) of one customer in ``currency``; each payment, oldest first, to
+    the debts it indicates (``invoice_ids``, in that order), then the rest in order of due date, number, id
+    (art. 1342-10 C. civ.); never more than a debt's open amount.
     """
     order = sorted((d for d in debts if d[3] > ZERO), key=lambda d: (d[1], d[2], d[0]))
     money = sorted((p for p in payments if p.currency == currency and p.amount > ZERO),
                    key=lambda p: (p.booked_on, p.bank_ref))
+    owed = {d[0]: d[3] for d in order}
+    left = [p.amount for p in money]
     out: dict[int, list[tuple[date, Decimal]]] = {}
-    index, left = 0, money[0].amount if money else ZERO
-    for debt_id, _due, _number, open_amount in order:
-        owed = open_amount
-        while owed > ZERO and index < len(money):
-            take = min(owed, left)
-            out.setdefault(debt_id, []).append((money[index].booked_on, take))
-            owed -= take
-            left -= take
-            if left <= ZERO:
-                index += 1
-                left = money[index].amount if index < len(money) else ZERO
-        if index >= len(money):
-            break
+
+    def take(k: int, debt_id: int) -> None:
+        part = min(owed[debt_id], left[k])
+        if part > ZERO:
+            out.setdefault(debt_id, []).append((money[k].booked_on, part))
+            owed[debt_id] -= part
+            left[k] -= part
+
+    for k, payment in enumerate(money):  # first the invoices each payment indicates
+        for debt_id in dict.fromkeys(payment.invoice_ids):
+            if debt_id in owed:
+                take(k, debt_id)
+    k = 0
+    for debt_id, *_ in order:  # then the rest, oldest payment to the oldest debt due
+        while owed[debt_id] > ZERO and k < len(money):
+            take(k, debt_id)
+            if left[k] <= ZERO:
+                k += 1
     return out
 
 

@@ -24,7 +24,8 @@ Output order: customer_ref, customer_id, level order in the policy, the level's 
 currency; invoices inside a reminder by due date, number, id.
 
 :func:`plan_run` is what the worker uses: the same per-invoice rules, then **one message per customer**
-(and currency) per run, profiles, pauses, a gap between two reminders to one customer and business days;
+(and currency) per run at the level that has waited longest (no invoice starves), profiles, pauses, a gap
+between two reminders to one customer and business days;
 its rules are in its own docstring.
 """
 from __future__ import annotations
@@ -38,7 +39,7 @@ from decimal import Decimal
 
 from reminders.calendar import is_business_day
 from reminders.errors import ReminderError
-from reminders.ladder import channels_for, could_not, waiting_for
+from reminders.ladder import channels_for, could_not, deadline_of, waiting_for
 from reminders.minimum import below_minimum
 from reminders.model import (
     CustomerRules,
@@ -224,7 +225,8 @@ def plan_run(
     customers: Mapping[int, CustomerRules] | None = None,
     pauses: Sequence[Pause] = (),
 ) -> RunPlan:
-    """The messages of one run on ``as_of``: one per customer and currency, at the most advanced level due.
+    """The messages of one run on ``as_of``: one per customer and currency, at the level due that has waited
+    longest.
 
     * Nothing is planned on a day that is not a business day of ``policy.country`` (weekends, public
       holidays) when ``policy.business_days_only``; every invoice is then held with that reason.
@@ -239,12 +241,20 @@ def plan_run(
       levels one step at a time, each once, each after the deadline the previous one gave (a formal notice's
       payment deadline, a payment plan's acceptance date: ``notice_days`` after it was sent, see
       :func:`reminders.ladder.waiting_for`).
-    * **Each invoice climbs its own ladder.** The customer's message takes the most advanced level due
-      among its invoices and names (claims, counts in ``amount_due``) **only** the invoices whose own next
-      level is that one (``advances`` is the message's level for each); the customer's other overdue
-      invoices are held with the reason and get their own level in a later run. So an invoice is never
-      named at a level it has not reached through the earlier ones: a formal notice names only invoices
-      that had the reminders before it.
+    * **Each invoice climbs its own ladder.** The customer's message takes one level due among its invoices
+      and names (claims, counts in ``amount_due``) **only** the invoices whose own next level is that one
+      (``advances`` is the message's level for each); the customer's other overdue invoices are held with
+      the reason (the level that went instead, and that theirs comes next, or after which levels) and get
+      their own level in a later run. So an invoice is never named at a level it has not reached through
+      the earlier ones: a formal notice names only invoices that had the reminders before it.
+    * **No invoice starves.** The message's level is the one whose invoices have waited longest since it
+      became due (:func:`due_since`: the latest of the due date plus the level's offset, the invoice's last
+      reminder plus ``min_days_between``, the day after the previous level's deadline), ties to the most
+      advanced level; a pre-due level only when no overdue level is due. Each message goes to a level due
+      at least as long as any other, and the invoices it names wait ``min_days_between`` again, so with
+      ``k`` other invoices of the customer chased a level comes at most ``(k + 1) * (max(min_days_between,
+      1) + S)`` days after it became due (``S``: the longest run of days nothing is sent), a bound
+      tested as a property (tests/unit/reminders/test_reminders_no_starvation.py).
     * **A channel that cannot reach the customer** (``CustomerRules.unusable_channels``: no phone number,
       no postal address, no email) is replaced by its escalation fallback (``policy.escalation``) when that
       one can be used, else dropped (a ``SkippedLevel`` with ``whole`` False). A level left with no channel
@@ -312,14 +322,15 @@ def _customer_message(
     if not due:
         return None, [_with_reason(inv, _not_yet(inv, as_of, policy, climbs[inv.id], rules)) for inv in overdue], \
             skipped
-    top = max(d.index for d in due.values())
+    queue = _queue(chased, due, policy, climbs)
+    top = next(iter(queue))
     level = policy.levels[top]
     # Each invoice climbs its own ladder: the message names (claims, counts, charges penalties on) only the
     # invoices whose own next level is the message's; the others get their level in a later run.
     included = sorted((inv for inv in chased if inv.id in due and due[inv.id].index == top),
                       key=lambda m: (m.due_on, m.number, m.id))
     ids = tuple(inv.id for inv in included)
-    left = [_with_reason(inv, _left_out(inv, due.get(inv.id), level, as_of, policy, climbs[inv.id], rules))
+    left = [_with_reason(inv, _left_out(inv, due.get(inv.id), queue, as_of, policy, climbs[inv.id], rules))
             for inv in overdue if inv.id not in ids]
     channels, dropped = channels_for(level, policy, unusable)
     first = included[0]
@@ -410,14 +421,53 @@ def _passed_over(chased: list[DueInvoice], climbs: Mapping[int, _Climb], policy:
     return out
 
 
-def _left_out(inv: DueInvoice, own: LevelDue | None, level: DunningLevel, as_of: date, policy: DunningPolicy,
-              climb: _Climb, rules: CustomerRules) -> str:
-    """Why an overdue invoice is not named in the customer's message of this run."""
+def due_since(invoice: DueInvoice, due: LevelDue, policy: DunningPolicy, sent: Iterable[SentLevel]) -> date:
+    """The day ``due`` (what :func:`level_due` returns for ``invoice`` given ``sent``) became due: the latest of
+    the due date plus the level's offset, the invoice's last reminder that reached the customer plus
+    ``min_days_between`` (at least a day), and the day after the previous level's deadline
+    (:func:`reminders.ladder.deadline_of`). :func:`level_due` gives the level on every day from then on."""
+    sent = [s for s in sent if s.invoice_id == invoice.id]
+    since = invoice.due_on + timedelta(days=due.level.offset_days)
+    reached = [s.sent_on for s in sent if not s.skipped]
+    if reached:
+        since = max(since, max(reached) + timedelta(days=max(policy.min_days_between, 1)))
+    deadline = deadline_of(policy, sent) if due.level.offset_days >= 0 else None
+    if deadline is not None:
+        since = max(since, deadline + timedelta(days=1))
+    return since
+
+
+def _queue(chased: list[DueInvoice], due: Mapping[int, LevelDue], policy: DunningPolicy,
+           climbs: Mapping[int, _Climb]) -> dict[int, date]:
+    """The levels due for one customer's invoices (policy index: the earliest day one of its invoices has been
+    due since), in the order they get the customer's message: the longest waiting first, ties to the most
+    advanced level; a pre-due level (the courteous email) only when no overdue level is due. The first one is
+    this run's; so no invoice starves behind others climbing."""
+    waited: dict[int, date] = {}
+    for inv in chased:
+        if inv.id in due:
+            since = due_since(inv, due[inv.id], policy, climbs[inv.id].history)
+            index = due[inv.id].index
+            waited[index] = min(waited.get(index, since), since)
+    return {i: waited[i] for i in sorted(waited, key=lambda i: (policy.levels[i].offset_days < 0, waited[i], -i))}
+
+
+def _left_out(inv: DueInvoice, own: LevelDue | None, queue: Mapping[int, date], as_of: date,
+              policy: DunningPolicy, climb: _Climb, rules: CustomerRules) -> str:
+    """Why an overdue invoice is not named in the customer's message of this run: the level that went
+    instead, and when its own comes (next, or after the levels that have waited longer)."""
     if own is None:
         return _not_yet(inv, as_of, policy, climb, rules)
-    after = as_of + timedelta(days=policy.min_days_between)
-    return (f"{own.level.code} is due, but the customer gets one message per run, this run's at {level.code}: "
-            f"{own.level.code} in a later run (from {after.isoformat()})")
+    order = list(queue)
+    top, mine = order[0], queue[own.index]
+    won = policy.levels[top].code
+    why = "longer" if queue[top] < mine else "as long"
+    why += f" (since {queue[top].isoformat()})" + (" and further up the ladder" if queue[top] == mine else "")
+    after = as_of + timedelta(days=max(policy.min_days_between, 1))
+    ahead = [policy.levels[i].code for i in order[1:order.index(own.index)]]
+    turn = f"comes after {', '.join(ahead)}" if ahead else "comes next"
+    return (f"{own.level.code} is due, waiting since {mine.isoformat()}, but the customer gets one message per "
+            f"run, this run's at {won}, waiting {why}: {own.level.code} {turn} (from {after.isoformat()})")
 
 
 def step_index(policy: DunningPolicy, level: DunningLevel) -> int:

@@ -63,6 +63,10 @@ def test_a_customer_without_phone_gets_a_task_at_the_call_and_the_formal_notice_
     # The payment plan offer waits for the notice's deadline (2 November + 8 days) and its own day (D+45, a Sunday).
     assert levels(cli.json("reminders", "plan", "--as-of", "2026-11-10")) == [
         ("second_reminder", "email", ["FA-2"]), ("second_reminder", "letter", ["FA-2"])]
+    # Not sent, FA-2's second reminder (due since 9 November) has waited longer than FA-1's payment plan (due since
+    # 15 November): it still goes first (issue 15: no invoice starves behind another climbing); sent, the plan comes.
+    assert levels(cli.json("reminders", "plan", "--as-of", "2026-11-16"))[0] == ("second_reminder", "email", ["FA-2"])
+    assert [r["status"] for r in cli.json("reminders", "send", "--as-of", "2026-11-10")] == ["sent", "sent"]
     assert levels(cli.json("reminders", "plan", "--as-of", "2026-11-16"))[0] == ("payment_plan", "email", ["FA-1"])
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from benchmarks.data import fr_iban
 from tests.factories import InvoiceSpec, invoices_csv
@@ -33,9 +33,9 @@ def _import(engine: Any, specs: list[InvoiceSpec]) -> Any:
 def _customers(engine: Any) -> dict[str, tuple[Any, ...]]:
     with unit_of_work(engine) as session:
         ibans: dict[int, list[str]] = {}
-        for row in session.exec(select(CustomerIban).order_by(CustomerIban.id)):
+        for row in session.exec(select(CustomerIban).order_by(col(CustomerIban.id))):
             ibans.setdefault(row.customer_id, []).append(f"{row.iban}:{row.source}")
-        return {c.ref: (c.name, c.emails, c.address_lines, c.kind, c.dunning_profile, ibans.get(c.id, []))
+        return {c.ref: (c.name, c.emails, c.address_lines, c.kind, c.dunning_profile, ibans.get(c.id or 0, []))
                 for c in session.exec(select(Customer))}
 
 

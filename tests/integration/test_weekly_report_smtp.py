@@ -64,7 +64,8 @@ def week(cli: Any, tmp_path: Path, smtp: tuple[int, Collector], db_url: str) -> 
     from worker.cli import reports_cmds  # noqa: F401 - registers `lettrage reports` (and `reports weekly`)
 
     port, collector = smtp
-    cli.env.update({"LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}", "LETTRAGE_MAIL_FROM": "lettrage@acme.example.fr"})
+    cli.env.update({"LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}", "LETTRAGE_MAIL_FROM": "lettrage@acme.example.fr",
+                    "LETTRAGE_NOW": f"{TODAY.isoformat()}T12:00:00+01:00"})  # the week above, as its clock
     cli("companies", "add", "acme", "--name", "Atelier Acme SARL")
     companies = tmp_path / "var" / "companies"
     companies.mkdir(parents=True, exist_ok=True)

@@ -143,8 +143,9 @@ def test_an_invoice_due_at_a_lower_level_waits_for_a_later_run() -> None:
     run = plan_run([old, recent], WED, POLICY, history)
     assert {p.invoice_numbers for p in run.planned} == {("FA-001",)}
     assert [h.reason for h in run.held] == [
-        ("second_reminder is due, but the customer gets one message per run, this run's at formal_notice: "
-         "second_reminder in a later run (from 2026-11-30)")]
+        ("second_reminder is due, waiting since 2026-11-24, but the customer gets one message per run, this run's "
+         "at formal_notice, waiting as long (since 2026-11-24) and further up the ladder: second_reminder comes "
+         "next (from 2026-11-30)")]
     # the next run, once the gap to the customer has passed, FA-002 gets its own second reminder
     later = WED + timedelta(days=5)
     history += [SentLevel(1, "formal_notice", WED)]

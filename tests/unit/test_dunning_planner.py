@@ -1,5 +1,5 @@
-"""plan_run: one message per customer at the most advanced level due naming only the invoices at that level,
-never a skipped level, a gap between two reminders to one customer, business days, pauses, holds, profiles
+"""plan_run: one message per customer at the level due that has waited longest, naming only the invoices at
+that level, never a skipped level, a gap between two reminders to one customer, business days, pauses, holds, profiles
 and overrides."""
 from __future__ import annotations
 
@@ -127,7 +127,15 @@ def test_the_legal_file_holds_only_the_invoices_that_reached_it() -> None:
     history = [SentLevel(1, code, overdue(60 - off)) for code, off in
                (("first_reminder", 1), ("second_reminder", 15), ("call", 25), ("formal_notice", 30),
                 ("payment_plan", 45))]
-    run = plan_run([inv(1, overdue(60)), inv(2, overdue(5))], WED, POLICY, history)
+    invoices = [inv(1, overdue(60)), inv(2, overdue(5))]
+    # FA-002's first reminder (due since 2026-11-21) has waited longer than FA-001's legal file (due today): it
+    # goes first, in a message that names FA-002 alone (issue 15: no invoice starves behind others climbing)...
+    run = plan_run(invoices, WED, POLICY, history)
+    assert summary(run.planned) == [("C1", "first_reminder", "email", ("FA-002",), ("first_reminder",))]
+    assert [(h.number, h.reason.split(":")[-1]) for h in run.held] == [("FA-001", " legal_file comes next (from 2026-11-30)")]
+    # ...and the legal file, next, holds only FA-001, the invoice that reached it.
+    history += history_from_plan(run.planned, WED)
+    run = plan_run(invoices, WED + timedelta(days=5), POLICY, history, {1: CustomerRules(1, last_reminded_on=WED)})
     assert summary(run.planned) == [("C1", "legal_file", "export", ("FA-001",), ("legal_file",))]
     assert [h.number for h in run.held] == ["FA-002"]
 

@@ -14,15 +14,20 @@ After the last day the invoice is reminded again (the pending decision stays on 
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from reminders.calendar import add_business_days
 from worker.company_config import load_company_config
 from worker.db.repository import Repository
 from worker.errors import ConfigurationError
 from worker.settings import get_settings
+
+if TYPE_CHECKING:
+    from matching.identify import Identifier
 
 DEFAULT_HOLD_DAYS = 10
 ZERO = Decimal(0)
@@ -83,8 +88,9 @@ def hold_end(repo: Repository, booked_on: date, days: int | None = None, country
     return add_business_days(booked_on, days, country or _country(repo))
 
 
-def payment_holds(repo: Repository) -> list[Hold]:
-    """Every hold of the company's pending payments, ended or not (the worklist shows the decisions waiting)."""
+def payment_holds(repo: Repository, ident: Identifier | None = None) -> list[Hold]:
+    """Every hold of the company's pending payments, ended or not (the worklist shows the decisions waiting).
+    ``ident``: the company's identifier when the caller built it already (worker.services.payment_facts)."""
     from worker.services.unidentified import candidate_lines, identifier
 
     days, country = hold_days(repo), _country(repo)
@@ -106,7 +112,7 @@ def payment_holds(repo: Repository) -> list[Hold]:
     if unmatched:
         from worker.services.matching import _bank_line
 
-        ident = identifier(repo)
+        ident = ident or identifier(repo)
         for line in unmatched:
             assert line.id is not None
             seen = _bank_line(line)  # type: ignore[arg-type]
@@ -122,10 +128,11 @@ def payment_holds(repo: Repository) -> list[Hold]:
     return holds
 
 
-def held_invoices(repo: Repository, as_of: date) -> dict[int, Hold]:
-    """Invoices that must not be reminded on ``as_of``, each with the hold that ends last."""
+def held_invoices(repo: Repository, as_of: date, holds: Iterable[Hold] | None = None) -> dict[int, Hold]:
+    """Invoices that must not be reminded on ``as_of``, each with the hold that ends last (among ``holds``
+    when the caller computed them already, else the company's)."""
     held: dict[int, Hold] = {}
-    for hold in payment_holds(repo):
+    for hold in payment_holds(repo) if holds is None else holds:
         if not hold.active_on(as_of):
             continue
         known = held.get(hold.invoice_id)

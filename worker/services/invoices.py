@@ -1,7 +1,6 @@
 """Invoices from the billing tool: upsert by number, and the paid/open view of each."""
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -48,7 +47,9 @@ def import_invoice_file(repo: Repository, data: bytes, filename: str, actor: str
 
 def _customer_changes(current: Customer | dict[str, Any], row: InvoiceRow) -> dict[str, Any]:
     """What ``row`` changes of a customer (an ORM row, or the plain dict of one created by this import)."""
-    get = current.get if isinstance(current, dict) else functools.partial(getattr, current)
+    def get(name: str) -> Any:
+        return current[name] if isinstance(current, dict) else getattr(current, name)
+
     changes: dict[str, Any] = {}
     if row.customer_name and row.customer_name != get("name"):
         changes["name"] = row.customer_name

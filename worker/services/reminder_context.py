@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from email.utils import parseaddr
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reminders.channels.base import Attachment, Message
 from reminders.context import Company as CompanyInfo
@@ -23,19 +24,22 @@ from reminders.law import late_penalty, recovery_indemnity
 from reminders.model import DunningPolicy, PlannedReminder, ProfileRule, UnallocatedPayment
 from reminders.netting import covered_reason, impute, unallocated_total
 from reminders.render import compose
-from worker.db.credit_note_queries import credited_by_invoice
 from worker.db.reminder_queries import (
     active_pauses,
     dunning_settings,
     formal_notices,
     paid_for,
+    pauses_of,
     payments_of,
     reminders_of,
 )
 from worker.db.reminder_tables import CustomerDunning, ReminderOutbox
 from worker.db.repository import Repository
+from worker.db.tables import Customer
 from worker.services.invoices import InvoiceView, settlement
-from worker.services.matching import held_invoices
+
+if TYPE_CHECKING:
+    from worker.services.payment_facts import PaymentFacts
 
 OPEN_STATUSES = ("open", "partially_paid")
 
@@ -55,15 +59,30 @@ class ContextBuilder:
     """Data of one company loaded once; builds contexts and messages, and re-checks an outbox row."""
 
     def __init__(self, repo: Repository, as_of: date, mail_from: str | None, policy: DunningPolicy,
-                 invoice_ids: Iterable[int]) -> None:
+                 invoice_ids: Iterable[int], *, facts: PaymentFacts | None = None,
+                 customer_id: int | None = None) -> None:
+        """``facts``: the company's pending payments on ``as_of`` (holds, money not yet allocated) computed
+        once for the run (worker.services.payment_facts), else computed here. ``customer_id``: the one
+        customer the messages are for; the pauses, customer and settings read are then that customer's only."""
         self.repo, self.as_of, self.mail_from, self.policy = repo, as_of, mail_from, policy
         self.views = _views(repo, invoice_ids)
-        self.holds = held_invoices(repo, as_of)
-        self.pauses = active_pauses(repo, as_of)
-        self.customers = {c.id: c for c in repo.customers()}
-        self.settings = dunning_settings(repo)
+        if facts is None or facts.as_of != as_of:
+            from worker.services.payment_facts import PaymentFacts
+
+            facts = PaymentFacts.load(repo, as_of)
+        self.holds = facts.held
+        self._received: dict[int, tuple[UnallocatedPayment, ...]] | None = facts.received
+        if customer_id is None:
+            self.pauses = active_pauses(repo, as_of)
+            self.customers = {c.id: c for c in repo.customers()}
+            self.settings = dunning_settings(repo)
+        else:
+            self.pauses = [p for p in pauses_of(repo, customer_id) if p.lifted_at is None
+                           and (p.until is None or p.until >= as_of)]
+            customer = repo.session.get(Customer, customer_id)
+            self.customers = {customer_id: customer} if customer is not None else {}
+            self.settings = _settings_of(repo, customer_id)
         self._payments = payments_of(repo, self.views)
-        self._received: dict[int, tuple[UnallocatedPayment, ...]] | None = None
         self._imputed: dict[tuple[int, str], dict[int, list[tuple[date, Decimal]]]] = {}
 
     def number(self, invoice_id: int) -> str:
@@ -232,6 +251,47 @@ class ContextBuilder:
         return replace(message, attachments=attachments) if row.channel == "letter" else message
 
 
+def _settings_of(repo: Repository, customer_id: int) -> dict[int, CustomerDunning]:
+    """The customer's dunning settings row, as ``dunning_settings`` gives it, for this customer only."""
+    from sqlmodel import col, select
+
+    query = select(CustomerDunning).where(col(CustomerDunning.company_id) == repo.company_id,
+                                          col(CustomerDunning.customer_id) == customer_id)
+    return {row.customer_id: row for row in repo.session.execute(query).scalars()}
+
+
+def _credited(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, Decimal]:
+    """``credited_by_invoice`` for these invoices only: what live credit-note allocations deduct from each."""
+    from sqlalchemy import func, select, type_coerce
+
+    from worker.db.credit_note_tables import CreditNoteAllocation
+    from worker.db.types import Money
+
+    ids = sorted(set(invoice_ids))
+    c = CreditNoteAllocation.__table__.c  # type: ignore[attr-defined]
+    out: dict[int, Decimal] = {}
+    for start in range(0, len(ids), 500):
+        rows = repo.session.execute(
+            select(c.invoice_id, type_coerce(func.sum(c.amount), Money()))
+            .where(c.company_id == repo.company_id, c.undone_at.is_(None), c.invoice_id.in_(ids[start:start + 500]))
+            .group_by(c.invoice_id))
+        out.update((invoice_id, Decimal(total)) for invoice_id, total in rows)
+    return out
+
+
+def _refs(repo: Repository, customer_ids: set[int]) -> dict[int, str]:
+    """These customers' refs, by id."""
+    from sqlmodel import col, select
+
+    ids = sorted(customer_ids)
+    out: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        query = select(col(Customer.id), col(Customer.ref)).where(col(Customer.company_id) == repo.company_id,
+                                                                  col(Customer.id).in_(ids[start:start + 500]))
+        out.update((i, ref) for i, ref in repo.session.execute(query))
+    return out
+
+
 def _invoice_ids_of(repo: Repository, customer_id: int) -> list[int]:
     """The ids of a customer's invoices (credit notes left out)."""
     from sqlmodel import col, select
@@ -250,8 +310,8 @@ def _views(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, InvoiceVie
 
     invoices = repo.invoices_by_id(invoice_ids)
     paid = paid_for(repo, invoices)
-    credited = credited_by_invoice(repo)  # credit notes allocated to them (worker/services/credit_notes.py)
-    refs = {c.id: c.ref for c in repo.customers()}
+    credited = _credited(repo, invoices)  # credit notes allocated to them (worker/services/credit_notes.py)
+    refs = _refs(repo, {invoice.customer_id for invoice in invoices.values()})
     approved = approved_amounts(repo, invoices)
     views = {}
     for invoice_id, invoice in invoices.items():

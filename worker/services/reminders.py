@@ -40,6 +40,7 @@ from reminders.model import (
     PlannedReminder,
     SentLevel,
     SkippedLevel,
+    UnallocatedPayment,
 )
 from reminders.planner import plan_run
 from reminders.policy import DEFAULT_POLICY, STANDARD_POLICY, load_policy, profile_of
@@ -61,7 +62,7 @@ from worker.db.uow import unit_of_work
 from worker.services.companies import resolve_company
 from worker.services.einvoice_incoming import limit_open
 from worker.services.invoices import open_invoice_views
-from worker.services.matching import held_invoices
+from worker.services.payment_facts import PaymentFacts
 from worker.services.reminder_context import ContextBuilder, customer_rules_override
 from worker.services.reminder_outbox import escalate
 from worker.services.reminder_skips import record_skips, skip_history, unusable_channels
@@ -133,14 +134,16 @@ def _history(repo: Repository) -> list[SentLevel]:
             for invoice_id, level, _channel, reminder in repo.sent_levels()] + skip_history(repo)
 
 
-def customer_rules(repo: Repository, as_of: date, policy: DunningPolicy) -> dict[int, CustomerRules]:
+def customer_rules(repo: Repository, as_of: date, policy: DunningPolicy,
+                   received: dict[int, tuple[UnallocatedPayment, ...]] | None = None) -> dict[int, CustomerRules]:
     """Each customer's profile, flags, override, last reminder day and the channels its contact data cannot
     serve (reminder_skips.unusable_channels), its money received and not yet allocated
     (worker.services.unallocated), as the planner needs them."""
     settings = dunning_settings(repo)
     last = last_reminded_by_customer(repo)
     unusable = unusable_channels(repo)
-    received = unallocated_by_customer(repo, as_of)  # money not yet allocated: netted (reminders.netting)
+    if received is None:  # money not yet allocated: netted (reminders.netting)
+        received = unallocated_by_customer(repo, as_of)
     years = policy.loyal_customer_years
     bad = customers_with_bad_history(repo, as_of.replace(year=as_of.year - years, day=min(as_of.day, 28)))
     rules = {}
@@ -163,11 +166,15 @@ def customer_rules(repo: Repository, as_of: date, policy: DunningPolicy) -> dict
     return rules
 
 
-def plan_reminders(repo: Repository, as_of: date, policy: DunningPolicy | None = None) -> ReminderPlan:
-    """What would be sent on ``as_of``, and which unpaid invoices are held back and why."""
+def plan_reminders(repo: Repository, as_of: date, policy: DunningPolicy | None = None,
+                   facts: PaymentFacts | None = None) -> ReminderPlan:
+    """What would be sent on ``as_of``, and which unpaid invoices are held back and why (``facts``: the
+    company's pending payments on ``as_of`` when the caller computed them already, worker.services.payment_facts)."""
     policy = policy or company_policy(repo.company)
-    holds = held_invoices(repo, as_of)
-    refs = {c.id: c.ref for c in repo.customers()}
+    facts = facts if facts is not None and facts.as_of == as_of else PaymentFacts.load(repo, as_of)
+    holds = facts.held
+    customers = repo.customers()
+    refs = {c.id: c.ref for c in customers}
     approved = approved_amounts(repo)  # a 206 « Approuvée partiellement » received: no more than approved - paid
     due = []
     for view in open_invoice_views(repo):
@@ -186,11 +193,11 @@ def plan_reminders(repo: Repository, as_of: date, policy: DunningPolicy | None =
                               hold_until=hold.until if hold is not None else None, paid=view.paid))
     pauses = [Pause(customer_id=p.customer_id, invoice_id=p.invoice_id, reason=p.reason, until=p.until, note=p.note)
               for p in active_pauses(repo, as_of)]
-    run = plan_run(due, as_of, policy, _history(repo), customer_rules(repo, as_of, policy), pauses)
+    run = plan_run(due, as_of, policy, _history(repo), customer_rules(repo, as_of, policy, facts.received), pauses)
     waiting: list[tuple[PlannedReminder, str]] = []
     planned = _with_retries(repo, run.planned, due, pauses, as_of, policy, waiting)
     approved = frozenset(approved_keys(repo, {p.key for p in planned if p.requires_approval}))
-    consumers = {c.id for c in repo.customers() if c.kind == "consumer"}
+    consumers = {c.id for c in customers if c.kind == "consumer"}
     warnings = {d.number: w for d in due
                 if (w := limitation_warning(d.due_on, d.customer_id in consumers, as_of)) is not None}
     return ReminderPlan(planned=planned, held=run.held, approved=approved, warnings=warnings, waiting=waiting,
@@ -253,8 +260,10 @@ def _with_retries(repo: Repository, fresh: list[PlannedReminder], due: list[DueI
 
 def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channels: Mapping[str, Channel],
                    mail_from: str | None = None, actor: str = "lettrage", *, now: datetime | None = None,
-                   template_dir: Path | None = None) -> SendReport:
+                   template_dir: Path | None = None, facts: PaymentFacts | None = None) -> SendReport:
     """Plans on ``as_of`` and sends each message at most once; safe to run twice or concurrently.
+
+    ``facts``: the pending payments on ``as_of`` a caller computed (sync's plan): used unless one changed since.
 
     ``now`` (an aware datetime) applies the company's sending window to emails and SMS: outside it they
     stay for a later run. Without ``now`` (a run for a given date) no window applies.
@@ -264,7 +273,9 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
     with unit_of_work(engine) as session:
         repo = Repository(session, resolve_company(session, company_ref))
         policy = company_policy(repo.company)
-        plan = plan_reminders(repo, as_of, policy)
+        # once for the run: the plan and every message's last check
+        facts = facts.current(repo) if facts is not None and facts.as_of == as_of else PaymentFacts.load(repo, as_of)
+        plan = plan_reminders(repo, as_of, policy, facts)
         record_skips(repo, plan.skipped, as_of, actor)  # levels passed over: done for the ladder, a task for a person
         window = policy.send_window
         in_window = now is None or window is None or within_window(
@@ -286,9 +297,9 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
             assert row.id is not None
             queue.append((row.id, p))
         queue.extend(SendResult(p, "skipped", detail) for p, detail in plan.waiting)
-        _cancel_stale(repo, plan.planned, actor)
-        planned_keys = {outbox_key(p) for p in plan.planned}
         refs = {c.id: c.ref for c in repo.customers()}
+        _cancel_stale(repo, plan.planned, actor, refs)
+        planned_keys = {outbox_key(p) for p in plan.planned}
         for row in outbox_rows(repo, ["sending"]):  # claimed for this day but not finished: say so, never resend
             if row.planned_on == as_of and row.key not in planned_keys:
                 queue.append(SendResult(_as_planned(row, refs[row.customer_id]), "skipped", _why_not_again(row)))
@@ -298,7 +309,7 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
             continue
         row_id, planned = entry
         report.results.append(_deliver(engine, company_ref, row_id, planned, as_of, channels, mail_from, actor,
-                                       template_dir))
+                                       template_dir, facts))
     return report
 
 
@@ -336,7 +347,8 @@ def _why_not_again(row: ReminderOutbox) -> str:
             else "being sent")
 
 
-def _cancel_stale(repo: Repository, planned: list[PlannedReminder], actor: str) -> None:
+def _cancel_stale(repo: Repository, planned: list[PlannedReminder], actor: str,
+                  refs: dict[int | None, str] | None = None) -> None:
     """Rows this run leaves behind are cancelled, with the reason: queued ones it no longer plans (paid,
     held, paused), and failed or escalated ones of a customer who gets a newer message this run."""
     planned_keys = {outbox_key(p) for p in planned}
@@ -352,7 +364,8 @@ def _cancel_stale(repo: Repository, planned: list[PlannedReminder], actor: str) 
             continue
         row.status, row.last_error = "cancelled", reason
         repo.add(row)
-        repo.audit("reminder.cancelled", subject=f"customer:{_ref(repo, row.customer_id)}", actor=actor,
+        ref = refs.get(row.customer_id) if refs is not None else None
+        repo.audit("reminder.cancelled", subject=f"customer:{ref or _ref(repo, row.customer_id)}", actor=actor,
                    level=row.level, channel=row.channel, invoices=row.invoice_numbers, reason=reason)
 
 
@@ -362,8 +375,9 @@ def _ref(repo: Repository, customer_id: int) -> str:
 
 def _deliver(engine: Engine, company_ref: str | None, row_id: int, planned: PlannedReminder, as_of: date,
              channels: Mapping[str, Channel], mail_from: str | None, actor: str,
-             template_dir: Path | None) -> SendResult:
-    """Claim, check again, compose; send outside any transaction; record the outcome."""
+             template_dir: Path | None, facts: PaymentFacts | None = None) -> SendResult:
+    """Claim, check again, compose; send outside any transaction; record the outcome. ``facts``: the run's
+    pending payments, used as they are unless one changed since (PaymentFacts.current)."""
     subject = f"customer:{planned.customer_ref}"
     with unit_of_work(engine) as session:
         repo = Repository(session, resolve_company(session, company_ref))
@@ -372,7 +386,9 @@ def _deliver(engine: Engine, company_ref: str | None, row_id: int, planned: Plan
         row = session.get(ReminderOutbox, row_id)
         assert row is not None
         session.refresh(row)
-        builder = ContextBuilder(repo, as_of, mail_from, company_policy(repo.company), row.invoice_ids)
+        builder = ContextBuilder(repo, as_of, mail_from, company_policy(repo.company), row.invoice_ids,
+                                 facts=facts.current(repo) if facts is not None else None,
+                                 customer_id=row.customer_id)
         members, dropped = builder.recheck(row)
         advancing = [(i, lv) for i, lv in members if lv is not None]
         if not advancing:

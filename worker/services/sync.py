@@ -31,6 +31,7 @@ from worker.db.uow import unit_of_work
 from worker.errors import LettrageError
 from worker.services.companies import resolve_company
 from worker.services.matching import MatchCounts, run_matching
+from worker.services.payment_facts import PaymentFacts
 from worker.services.reminders import SendResult, company_policy, plan_reminders, send_reminders
 from worker.services.sources import build_sources, default_inbox
 from worker.services.statements import ImportOutcome, import_statement, import_statement_file
@@ -221,7 +222,8 @@ def sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: dat
     with unit_of_work(engine) as session:
         repo = Repository(session, resolve_company(session, ref))
         summary.planned_for = plan_day = planning_day(company_policy(repo.company), as_of)
-        plan = plan_reminders(repo, plan_day)
+        facts = PaymentFacts.load(repo, plan_day)  # the plan's and the sending's (unless a payment changes)
+        plan = plan_reminders(repo, plan_day, facts=facts)
     summary.planned, summary.held = len(plan.planned), len(plan.held)
     for planned in plan.planned:
         summary.planned_by_level[planned.level] = summary.planned_by_level.get(planned.level, 0) + 1
@@ -230,5 +232,5 @@ def sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: dat
             channels = all_channels(settings.smtp_url, settings.mail_from, Path(settings.output_dir) / ref,
                                     reply_to=settings.reply_to, sms_url=settings.sms_url, sms_token=settings.sms_token)
         summary.reminders = send_reminders(engine, ref, as_of, channels, settings.mail_from, now=now,
-                                           template_dir=settings.templates_dir).results
+                                           template_dir=settings.templates_dir, facts=facts).results
     return summary

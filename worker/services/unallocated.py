@@ -7,6 +7,8 @@ Counted for a customer on ``as_of`` (booked by the bank on or before it):
   ``matching.identify``: known IBAN or SIREN, a quoted invoice number, an unambiguous name) and those **awaiting
   review** (line ``review``; the customer of its candidates, else the one recognised), once their hold is over:
   while a pending payment holds the invoices it may pay (``worker.services.holds``) it is not netted as well.
+  Such a payment indicates the invoices it most likely pays (``UnallocatedPayment.invoice_ids``): its review
+  item's candidates in their rank order, or the customer's invoices it quotes; the netting covers those first.
 
 Money refunded (``refund_due``) or no customer's (``not_customer``) is not counted, nor transfers from the
 company's own accounts.
@@ -15,17 +17,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from typing import TYPE_CHECKING
 
 from reminders.model import UnallocatedPayment
 from worker.db.repository import Repository
 from worker.db.tables import StatementLine
 
+if TYPE_CHECKING:
+    from matching.identify import Identifier
+
 PENDING = ("unmatched", "rejected", "review")  # line states of money that settles nothing yet
 HOLDING = ("unmatched", "review")  # states in which a payment holds invoices while its hold lasts
 
 
-def unallocated_by_customer(repo: Repository, as_of: date) -> dict[int, tuple[UnallocatedPayment, ...]]:
-    """Per customer id, its money received by ``as_of`` and not yet allocated, oldest first."""
+def unallocated_by_customer(repo: Repository, as_of: date,
+                            ident: Identifier | None = None) -> dict[int, tuple[UnallocatedPayment, ...]]:
+    """Per customer id, its money received by ``as_of`` and not yet allocated, oldest first (``ident``: the
+    company's identifier when the caller built it already, worker.services.payment_facts)."""
     from worker.services.unidentified import candidate_lines, credits_of
 
     out: dict[int, list[UnallocatedPayment]] = defaultdict(list)
@@ -39,20 +47,21 @@ def unallocated_by_customer(repo: Repository, as_of: date) -> dict[int, tuple[Un
     pending = [line for line in candidate_lines(repo, PENDING) if line.booked_on <= as_of]
     pending = _hold_over(repo, pending, as_of)
     if pending:
-        owners = _owners(repo, pending)
+        owners = _owners(repo, pending, ident)
         for line in pending:
-            customer_id = owners.get(line.id)  # type: ignore[arg-type]
-            if customer_id is not None:
+            owner = owners.get(line.id)  # type: ignore[arg-type]
+            if owner is not None:
                 state = "review" if line.state == "review" else "to_identify"
-                out[customer_id].append(_payment(line, state, line.amount))
+                out[owner[0]].append(_payment(line, state, line.amount, owner[1]))
     return {cid: tuple(sorted(found, key=lambda p: (p.booked_on, p.bank_ref))) for cid, found in out.items()}
 
 
-def _payment(line: StatementLine, state: str, amount: object) -> UnallocatedPayment:
+def _payment(line: StatementLine, state: str, amount: object,
+             invoice_ids: tuple[int, ...] = ()) -> UnallocatedPayment:
     label = " ".join(part for part in (line.counterparty, line.text or line.reference) if part)
     return UnallocatedPayment(booked_on=line.booked_on, amount=amount, currency=line.currency,  # type: ignore[arg-type]
                               bank_ref=line.bank_ref, label=" ".join(label.split())[:140], state=state,
-                              line_id=line.id)
+                              line_id=line.id, invoice_ids=invoice_ids)
 
 
 def _hold_over(repo: Repository, lines: list[StatementLine], as_of: date) -> list[StatementLine]:
@@ -65,29 +74,42 @@ def _hold_over(repo: Repository, lines: list[StatementLine], as_of: date) -> lis
     return [line for line in lines if line.state not in HOLDING or hold_end(repo, line.booked_on, days, country) < as_of]
 
 
-def _owners(repo: Repository, lines: list[StatementLine]) -> dict[int, int]:
-    """Per line id, the customer the money is from: a review item's candidates all of one customer, else the
-    customer ``matching.identify`` recognises (no entry when none is)."""
+def _owners(repo: Repository, lines: list[StatementLine],
+            ident: Identifier | None = None) -> dict[int, tuple[int, tuple[int, ...]]]:
+    """Per line id, the customer the money is from (a review item's candidates all of one customer, else the
+    customer ``matching.identify`` recognises; no entry when none is) and the invoices of that customer the
+    payment indicates: those it quotes (the debtor's own indication, art. 1342-10 C. civ.), then its review
+    item's candidates in rank order (a review item made before the invoice it quotes was imported proposes
+    another one)."""
     from worker.services.matching import _bank_line
     from worker.services.unidentified import identifier
 
-    owners: dict[int, int] = {}
+    owners: dict[int, tuple[int, tuple[int, ...]]] = {}
+    candidates: dict[int, list[tuple[int, int]]] = {}  # line id -> (invoice id, its customer id), in rank order
     in_review = {line.id for line in lines if line.state == "review"}
     if in_review:
         items = [item for item in repo.review_items("pending") if item.line_id in in_review]
         ids = {int(p["invoice_id"]) for item in items for c in item.candidates for p in c.get("invoices", [])}
         invoices = repo.invoices_by_id(ids)
         for item in items:
-            customers = {invoices[i].customer_id for c in item.candidates for p in c.get("invoices", [])
-                         if (i := int(p["invoice_id"])) in invoices}
+            ranked = tuple(dict.fromkeys(i for c in item.candidates for p in c.get("invoices", [])
+                                         if (i := int(p["invoice_id"])) in invoices))
+            customers = {invoices[i].customer_id for i in ranked}
+            candidates[item.line_id] = [(i, invoices[i].customer_id) for i in ranked]
             if len(customers) == 1:
-                owners[item.line_id] = customers.pop()
-    rest = [line for line in lines if line.id not in owners]
-    if rest:
-        ident = identifier(repo)
-        for line in rest:
+                owners[item.line_id] = (customers.pop(), ranked)
+    if lines:
+        ident = ident or identifier(repo)
+        for line in lines:
+            if line.id is None:
+                continue
             seen = _bank_line(line)  # type: ignore[arg-type]
-            customer_id, _why = ident.recognise(seen, ident.quoted(seen))
-            if customer_id is not None and line.id is not None:
-                owners[line.id] = customer_id
+            quoted = ident.quoted(seen)
+            customer_id, ranked = owners.get(line.id, (None, ()))
+            if customer_id is None:
+                customer_id, _why = ident.recognise(seen, quoted)
+                ranked = tuple(i for i, owner in candidates.get(line.id, ()) if owner == customer_id)
+            if customer_id is not None:
+                mine = tuple(i for i in quoted if ident.invoices[i].customer_id == customer_id)
+                owners[line.id] = (customer_id, tuple(dict.fromkeys(mine + ranked)))
     return owners

@@ -114,22 +114,25 @@ def identifier(repo: Repository) -> Identifier:
     return Identifier(invoices, _customers(repo), company_match_config(repo.company.settings))
 
 
-def payments_to_identify(repo: Repository, as_of: date | None = None) -> list[ToIdentify]:
-    """Every payment to identify, oldest first, with its customer, proposal and hold end."""
-    from worker.services.holds import hold_end
+def payments_to_identify(repo: Repository, as_of: date | None = None,
+                         ident: Identifier | None = None) -> list[ToIdentify]:
+    """Every payment to identify, oldest first, with its customer, proposal and hold end (``ident``: the
+    company's identifier when the caller built it already)."""
+    from worker.services.holds import _country, hold_days, hold_end
 
     lines = candidate_lines(repo)
     if not lines:
         return []
-    ident = identifier(repo)
+    ident = ident or identifier(repo)
     customers = {c.id: c for c in repo.customers()}
+    days, country = hold_days(repo), _country(repo)
     out = []
     for line in lines:
         found = ident.identify(_bank_line(line))  # type: ignore[arg-type]
         ids = {*found.quoted, *(i for i, _ in found.allocations), *found.duplicate_of}
         numbers = {i: ident.invoices[i].number for i in ids}
         customer = customers.get(found.customer_id) if found.customer_id is not None else None
-        until = hold_end(repo, line.booked_on) if customer is not None and line.state == "unmatched" else None
+        until = hold_end(repo, line.booked_on, days, country) if customer is not None and line.state == "unmatched" else None
         out.append(ToIdentify(line, found, customer, numbers, until))
     return out
 

@@ -51,12 +51,11 @@ from worker.db.behaviour_queries import promise_pauses
 from worker.db.reminder_queries import active_pauses
 from worker.db.repository import Repository
 from worker.services.behaviour import customer_behaviours
-from worker.services.holds import payment_holds
 from worker.services.invoices import InvoiceView, open_invoice_views
+from worker.services.payment_facts import PaymentFacts
 from worker.services.reminder_context import ContextBuilder
 from worker.services.reminder_skips import open_skips, skip_history
 from worker.services.reminders import ReminderPlan, company_policy, plan_reminders
-from worker.services.unallocated import unallocated_by_customer
 
 FOLLOW_PROMISE_DAYS = 14  # a promise that fell due longer ago than this is left to the reminders
 ACTIONS = ("call", "approve", "answer_dispute", "follow_promise", "review", "identify_payment", "einvoice",
@@ -96,8 +95,8 @@ class WorkItem:
 class _Builder:
     """The company's open invoices, customers and risks, loaded once."""
 
-    def __init__(self, repo: Repository, as_of: date, rules: BehaviourRules) -> None:
-        self.repo, self.as_of = repo, as_of
+    def __init__(self, repo: Repository, as_of: date, rules: BehaviourRules, facts: PaymentFacts) -> None:
+        self.repo, self.as_of, self.facts = repo, as_of, facts
         self.customers = {c.id: c for c in repo.customers()}
         self.views: dict[int, InvoiceView] = {v.invoice.id: v for v in open_invoice_views(repo)
                                               if v.invoice.kind == "invoice" and v.invoice.id is not None}
@@ -105,7 +104,7 @@ class _Builder:
         for view in self.views.values():
             self.by_customer[view.invoice.customer_id].append(view)
         self.risks = {cid: risk_of(b) for cid, b in customer_behaviours(repo, as_of, rules).items()}
-        self.received = unallocated_by_customer(repo, as_of)
+        self.received = facts.received
         self._imputed: dict[tuple[int, str], dict[int, list[tuple[date, Decimal]]]] = {}
         self.items: list[WorkItem] = []
 
@@ -148,9 +147,12 @@ class _Builder:
 
 
 def build_worklist(repo: Repository, as_of: date, rules: BehaviourRules, mail_from: str | None = None,
-                   template_dir: Path | None = None) -> list[WorkItem]:
-    """Today's actions, ranked (``rank`` 1 is the most urgent)."""
-    b = _Builder(repo, as_of, rules)
+                   template_dir: Path | None = None, facts: PaymentFacts | None = None) -> list[WorkItem]:
+    """Today's actions, ranked (``rank`` 1 is the most urgent). ``facts``: the company's pending payments on
+    ``as_of`` when the caller computed them already (worker.services.payment_facts); else computed once here."""
+    if facts is None or facts.as_of != as_of:
+        facts = PaymentFacts.load(repo, as_of)
+    b = _Builder(repo, as_of, rules, facts)
     _from_plan(b, repo, as_of, mail_from, template_dir)
     pauses = active_pauses(repo, as_of)
     for pause in pauses:
@@ -177,7 +179,7 @@ def _payments_waiting(b: _Builder, repo: Repository, as_of: date) -> None:
 
     reviews: dict[tuple[int, int], list[InvoiceView]] = defaultdict(list)
     reasons: dict[tuple[int, int], str] = {}
-    for hold in payment_holds(repo):
+    for hold in b.facts.holds:
         view = b.views.get(hold.invoice_id)
         if hold.kind != "review" or view is None:
             continue
@@ -185,7 +187,7 @@ def _payments_waiting(b: _Builder, repo: Repository, as_of: date) -> None:
         reasons[(hold.customer_id, hold.line_id)] = hold.describe(as_of)
     for key, views in sorted(reviews.items()):
         b.add(key[0], views, "review", reasons[key])
-    for found in payments_to_identify(repo, as_of):
+    for found in payments_to_identify(repo, as_of, b.facts.identifier):
         if found.customer is None or found.customer.id is None:
             continue
         line, until = found.line, found.hold_until
@@ -206,24 +208,33 @@ def _payments_waiting(b: _Builder, repo: Repository, as_of: date) -> None:
 
 
 def _covered_on_account(b: _Builder) -> None:
-    """Invoices that money kept on account covers entirely: the reminders leave them alone, a person allocates
-    the money to them (``lettrage payments allocate LINE INVOICE``) or refunds it."""
+    """Invoices that money received and not yet allocated covers entirely: the reminders leave them alone, so the
+    decision on that money is a row of theirs. Money kept on account: a person allocates it to them (``lettrage
+    payments allocate LINE INVOICE``) or refunds it; a payment awaiting review or to identify whose hold is over:
+    a person decides it (``review``, or ``identify_payment`` when one of them is to identify)."""
     for customer_id, money in sorted(b.received.items()):
-        kept = [p for p in money if p.state == "on_account"]
-        for currency in sorted({p.currency for p in kept}):
+        for currency in sorted({p.currency for p in money}):
             imputed = b.imputed(customer_id, currency)
             covered = [v for v in b.by_customer.get(customer_id, []) if v.invoice.currency == currency
                        and sum((a for _, a in imputed.get(v.invoice.id, ())), ZERO) >= v.open]  # type: ignore[arg-type]
-            if covered:
-                lines = ", ".join(str(p.line_id) for p in kept if p.currency == currency)
+            if not covered:
+                continue
+            kept = [p for p in money if p.state == "on_account" and p.currency == currency]
+            if kept:
+                lines = ", ".join(str(p.line_id) for p in kept)
                 b.add(customer_id, covered, "identify_payment",
                       f"{covered_reason(money, currency)}: allocate it to the invoices (`lettrage payments allocate "
                       f"{lines} INVOICE`) or refund it")
+                continue
+            review = all(p.state == "review" for p in money if p.currency == currency)
+            b.add(customer_id, covered, "review" if review else "identify_payment",
+                  f"{covered_reason(money, currency)}: not reminded while that money is not allocated; decide the "
+                  f"payment (`lettrage review list`, `lettrage payments unidentified`)")
 
 
 def _from_plan(b: _Builder, repo: Repository, as_of: date, mail_from: str | None, template_dir: Path | None) -> None:
     """Calls and approvals from the reminder plan of ``as_of``."""
-    plan = plan_reminders(repo, as_of)
+    plan = plan_reminders(repo, as_of, facts=b.facts)
     _passed_over(b, repo, plan)
     seen: set[str] = set()
     calls = []
@@ -241,7 +252,7 @@ def _from_plan(b: _Builder, repo: Repository, as_of: date, mail_from: str | None
     if not calls:
         return
     context = ContextBuilder(repo, as_of, mail_from, company_policy(repo.company),
-                             [i for p in calls for i in p.invoice_ids])
+                             [i for p in calls for i in p.invoice_ids], facts=b.facts)
     for p in calls:
         ids = [i for i in p.invoice_ids if i in b.views]
         script = compose("call", "phone", context.context(p.customer_id, ids, p.currency),

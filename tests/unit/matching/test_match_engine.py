@@ -148,12 +148,16 @@ def test_grouped_payment_with_two_numbers_is_auto_with_two_allocations() -> None
     assert "amount 1700.00 equals the sum of 2 open invoices" in decision.reasons
 
 
-def test_group_by_amount_for_identified_payer_without_reference_is_review() -> None:
+def test_group_by_amount_for_identified_payer_without_reference_is_auto_when_the_only_combination() -> None:
     invs = [
         invoice("FA-2026-00123", id=10, customer_id=1, amount="1200.00"),
         invoice("FA-2026-00124", id=11, customer_id=1, amount="500.00"),
     ]
     decision = one(line("1700.00", "VIREMENT", iban=IBAN_FR), invs)
+    assert decision.kind == "auto"  # issue 15: the one combination of a payer known by IBAN (see test_match_quoted_numbers)
+    assert sorted(p.invoice_id for p in decision.allocations) == [10, 11]
+    # the same payment by name only is still for review
+    decision = one(line("1700.00", "VIREMENT", counterparty="DUPONT SARL"), invs)
     assert decision.kind == "review"
     assert sorted(p.invoice_id for p in decision.candidates[0].proposals) == [10, 11]
 

@@ -127,3 +127,25 @@ def test_the_letter_table_shows_the_money_deducted_and_the_amount_asked() -> Non
     html = letter_html(compose("first_reminder", "letter", _with_money("fr")))
     assert "Moins les paiements reçus non encore affectés</td><td class=\"num\">-300,00\u00a0€" in html
     assert "Montant demandé</td><td class=\"num\">1\u00a0034,40\u00a0€" in html
+
+
+def test_a_payment_goes_first_to_the_invoices_it_indicates() -> None:
+    """Code civil art. 1342-10, first paragraph: the debtor may say which debt a payment pays; only failing that
+    does it go to the oldest debt due. A grouped payment in review (candidates FA-2 and FA-3) covers them, not
+    the customer's older FA-1, whose reminder goes out."""
+    grouped = replace(money("700.00", state="review"), invoice_ids=(2, 3))
+    chased, covered = net_unallocated([due(1, "300.00", days_late=60), due(2, "400.00"), due(3, "300.00")],
+                                      [grouped])
+    assert [i.id for i in covered] == [2, 3]
+    assert [(i.id, i.open_amount, i.netted) for i in chased] == [(1, Decimal("300.00"), Decimal(0))]
+
+
+def test_what_the_indicated_invoices_leave_goes_to_the_oldest_debt() -> None:
+    """Art. 1342-10 C. civ.: the excess over the invoice the payment quotes is imputed to the oldest debt due;
+    an indicated invoice that is not among the debts (paid since, held) takes nothing."""
+    payment = replace(money("500.00"), invoice_ids=(9, 3))
+    debts = [(1, AS_OF - timedelta(days=60), "FA-1", Decimal(300)),
+             (2, AS_OF - timedelta(days=30), "FA-2", Decimal(400)),
+             (3, AS_OF - timedelta(days=10), "FA-3", Decimal(200))]
+    day = date(2026, 11, 2)
+    assert impute(debts, [payment], "EUR") == {3: [(day, Decimal(200))], 1: [(day, Decimal(300))]}

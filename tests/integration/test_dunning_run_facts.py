@@ -1,0 +1,88 @@
+"""One run of the reminders computes the company's pending payments once (worker.services.payment_facts) and
+still checks each message against what arrived during the run: a payment that comes in while the run sends
+holds the invoices it may pay, and the message naming them is cancelled before it leaves."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from reminders.channels import Delivery, Message, SmtpChannel, all_channels
+from reminders.channels.base import Channel
+from tests.factories import Camt053, Payment
+from tests.integration.smtp_server import Collector
+from tests.integration.test_dunning_e2e import book
+from worker.clock import FixedClock
+from worker.db.repository import Repository
+from worker.db.uow import unit_of_work
+from worker.services.companies import resolve_company
+from worker.services.payment_facts import PaymentFacts
+
+
+def unreferenced_payment(tmp_path: Path) -> str:
+    """Morel Traiteur (C2) pays 123.45 without naming an invoice: no invoice of that amount, only its name."""
+    camt = Camt053([Payment("BQ-8", date(2026, 10, 5), Decimal("123.45"), "MOREL TRAITEUR", "VIREMENT")],
+                   statement_id="S-BQ-8")
+    path = tmp_path / "BQ-8.xml"
+    path.write_bytes(camt.render())
+    return str(path)
+
+
+class PaymentArrivesDuringTheRun:
+    """Wraps the SMTP channel: while the first message goes out, an unreferenced payment of C2 is imported and
+    matched (it settles nothing), as a concurrent import would."""
+
+    name = "email"
+
+    def __init__(self, inner: Channel, engine: Any, statement: str) -> None:
+        self.inner, self.engine, self.statement, self.done = inner, engine, statement, False
+
+    def send(self, message: Message) -> Delivery:
+        delivery = self.inner.send(message)
+        if not self.done:
+            from worker.services.matching import run_matching
+            from worker.services.sync import import_paths
+
+            self.done = True
+            import_paths(self.engine, None, [self.statement], clock=FixedClock(datetime(2026, 10, 6, 9, tzinfo=UTC)))
+            with unit_of_work(self.engine) as session:
+                run_matching(Repository(session, resolve_company(session, None)))
+        return delivery
+
+
+def test_a_payment_to_identify_arriving_during_the_run_holds_the_message_it_may_pay(
+        cli: Any, engine: Any, tmp_path: Path, smtp: tuple[int, Collector]) -> None:
+    from worker.services.reminders import send_reminders
+
+    port, collector = smtp
+    cli.json("invoices", "import", book(tmp_path))
+    channels = dict(all_channels(f"smtp://127.0.0.1:{port}", "relances@atelier.example", tmp_path / "out"))
+    channels["email"] = PaymentArrivesDuringTheRun(SmtpChannel(f"smtp://127.0.0.1:{port}", "relances@atelier.example"),
+                                                   engine, unreferenced_payment(tmp_path))
+    report = send_reminders(engine, None, date(2026, 10, 6), channels, "relances@atelier.example")
+    outcome = {r.reminder.customer_ref: (r.status, r.detail) for r in report.results}
+    assert outcome["C1"][0] == "sent"
+    status, detail = outcome["C2"]
+    assert status == "skipped"
+    assert detail.startswith("cancelled before sending: FA-2026-00003: payment BQ-8 of 2026-10-05 (123.45)")
+    assert "held until" in detail
+    assert "morel@example.fr" not in collector.by_recipient()
+
+
+def test_the_facts_of_a_run_stand_until_a_pending_payment_changes(cli: Any, engine: Any, tmp_path: Path) -> None:
+    cli.json("invoices", "import", book(tmp_path))
+    day = date(2026, 10, 6)
+    with unit_of_work(engine) as session:
+        facts = PaymentFacts.load(Repository(session, resolve_company(session, None)), day)
+    assert facts.held == {} and facts.received == {}
+    with unit_of_work(engine) as session:
+        assert facts.current(Repository(session, resolve_company(session, None))) is facts
+    cli.json("statements", "import", unreferenced_payment(tmp_path))
+    cli.json("match")
+    with unit_of_work(engine) as session:
+        repo = Repository(session, resolve_company(session, None))
+        now = facts.current(repo)
+        c2 = repo.customers_by_ref(["C2"])["C2"].id
+    assert now is not facts and now.stamp != facts.stamp
+    assert [hold.customer_id for hold in now.held.values()] == [c2]

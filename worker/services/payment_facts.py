@@ -1,0 +1,73 @@
+"""The company's pending payments as the reminders see them, computed once per run (issue 15: a daily run
+costs what its messages cost, not the company's size).
+
+What holds invoices back (``worker.services.holds``) and the money received not yet allocated
+(``worker.services.unallocated``) both rest on recognising who sent each pending payment, which indexes every
+invoice and customer of the company (``matching.identify.Identifier``). :class:`PaymentFacts` builds that
+index once and derives both from it; the plan, the worklist and the sending of one run share it.
+
+Before each message leaves, :meth:`PaymentFacts.current` compares a small stamp of the pending payments (per
+line state: how many, the sum and the greatest of their ids; the pending review items; the customer credits
+by kind; the company's own bank accounts) with the one taken when the facts were built: the same stamp, the
+facts stand; another (a payment imported, reviewed, identified or kept on account by someone else meanwhile),
+they are computed again once and the following messages use the new ones.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from matching.identify import Identifier
+from reminders.model import UnallocatedPayment
+from worker.db.credit_tables import CustomerCredit
+from worker.db.repository import Repository
+from worker.db.tables import BankAccount, ReviewItem, StatementLine
+from worker.services.holds import Hold, held_invoices, payment_holds
+from worker.services.unallocated import PENDING, unallocated_by_customer
+
+Stamp = tuple[tuple[object, ...], ...]
+
+
+@dataclass(frozen=True)
+class PaymentFacts:
+    """Holds and unallocated money of one company on ``as_of``, with the stamp they were computed at."""
+
+    as_of: date
+    identifier: Identifier
+    holds: tuple[Hold, ...]  # every hold, ended or not (the worklist shows the decisions waiting)
+    held: dict[int, Hold]  # invoice id -> the hold that ends last, of those active on as_of
+    received: dict[int, tuple[UnallocatedPayment, ...]]  # customer id -> money received, not yet allocated
+    stamp: Stamp
+
+    @classmethod
+    def load(cls, repo: Repository, as_of: date) -> PaymentFacts:
+        from worker.services.unidentified import identifier
+
+        stamp = payments_stamp(repo)
+        ident = identifier(repo)
+        holds = tuple(payment_holds(repo, ident))
+        return cls(as_of=as_of, identifier=ident, holds=holds, held=held_invoices(repo, as_of, holds),
+                   received=unallocated_by_customer(repo, as_of, ident), stamp=stamp)
+
+    def current(self, repo: Repository) -> PaymentFacts:
+        """These facts when no pending payment changed since they were computed, else the facts of now."""
+        if payments_stamp(repo) == self.stamp:
+            return self
+        return PaymentFacts.load(repo, self.as_of)
+
+
+def payments_stamp(repo: Repository) -> Stamp:
+    """A few aggregates that change whenever a pending payment, a review or a customer credit does."""
+    company, run = repo.company_id, repo.session.execute
+    line, review = StatementLine.__table__.c, ReviewItem.__table__.c  # type: ignore[attr-defined]
+    credit, account = CustomerCredit.__table__.c, BankAccount.__table__.c  # type: ignore[attr-defined]
+    lines = run(select(line.state, func.count(), func.sum(line.id), func.max(line.id))
+                .where(line.company_id == company, line.state.in_(PENDING)).group_by(line.state).order_by(line.state))
+    reviews = run(select(func.count(), func.sum(review.id), func.max(review.id))
+                  .where(review.company_id == company, review.state == "pending"))
+    credits = run(select(credit.kind, func.count(), func.sum(credit.id), func.sum(credit.amount))
+                  .where(credit.company_id == company).group_by(credit.kind).order_by(credit.kind))
+    accounts = run(select(func.count(), func.max(account.id)).where(account.company_id == company))
+    return tuple(tuple(row) for rows in (lines, reviews, credits, accounts) for row in rows)
