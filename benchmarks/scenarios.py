@@ -102,6 +102,7 @@ class Score:
     wrong: list[str] = field(default_factory=list)  # details of every hard failure
     not_auto_kinds: Counter[str] = field(default_factory=Counter)  # truth kind of payments not auto-matched
     missed_detail: list[str] = field(default_factory=list)
+    false_detail: list[str] = field(default_factory=list)  # reminders for money that arrived (reported)
 
     @property
     def precision(self) -> float:
@@ -128,6 +129,7 @@ class Score:
         total.wrong = self.wrong + other.wrong
         total.not_auto_kinds = self.not_auto_kinds + other.not_auto_kinds
         total.missed_detail = self.missed_detail + other.missed_detail
+        total.false_detail = self.false_detail + other.false_detail
         return total
 
 
@@ -228,7 +230,7 @@ def score(truth: dict[str, Any], engine: Engine, today: date = TODAY) -> Score:
             s.wrong.append(f"seed {s.seed}: invoice {number} is {view.status}, truth received {got_money}")
         if settled and number in planned:
             s.false_reminders += 1
-            s.wrong.append(f"seed {s.seed}: invoice {number} paid in truth but planned for a reminder")
+            s.false_detail.append(f"seed {s.seed}: invoice {number} paid in truth but planned for a reminder")
         if not settled and view.invoice.due_on < today:
             s.overdue_unpaid += 1
             if number in held:

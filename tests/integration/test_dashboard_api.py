@@ -97,9 +97,9 @@ def test_the_figures_before_and_after_a_sync(book: Book, tmp_path: Path) -> None
     assert after["open_receivables"] == "1110.00" and after["buckets"]["1-30"] == "1110.00"
     assert after["collections_this_month"]["received"] == after["collections_this_month"]["applied"] == "300.00"
     assert after["dso"]["days"] == "70.9"  # 1110 / 1410 x 90
-    # C001's 00124 is paid; its 00123 was held by the payments in review only until their holds ended (24 and
-    # 26 February, 10 business days): C001's reminder for it waits for approval beside C002's
-    assert after["reminders_awaiting_approval"] == 2
+    # C001's 00124 is paid; its 00123 is covered by P1 ("VIR facture 123", in review past its hold, netted
+    # against it): only C002's reminder waits for approval
+    assert after["reminders_awaiting_approval"] == 1
     figures = c.get(f"/companies/acme/dashboard/figures?since={d['version']}&as_of={AS_OF}")
     assert figures.status_code == 200 and 'id="kpi-open" data-value="1110.00"' in figures.text
     assert f'data-version="{after["version"]}"' in figures.text

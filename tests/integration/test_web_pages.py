@@ -292,9 +292,12 @@ def test_pages_for_reading(alice: TestClient) -> None:
     assert reminders.status_code == 200
     held = set(re.findall(r'<tr data-invoice="([^"]+)">', reminders.text))
     assert held == {"FA-2026-00123", "FA-2026-00200"}  # candidates of payments awaiting review
-    # issue 15: a hold lasts 10 business days from the payment's booking (10 and 12 February): over by 2 March
+    # issue 15: a hold lasts 10 business days from the payment's booking (10 and 12 February): over by 2 March.
+    # Then P1 ("VIR facture 123", ranked first for Martin's 00123) is netted against it: 00123 is covered, held
+    # with that reason (the review on the worklist), and Dupain's 00200 is reminded.
     later = alice.get("/companies/acme/reminders?as_of=2026-03-02")
-    assert not set(re.findall(r'<tr data-invoice="([^"]+)">', later.text))
+    assert set(re.findall(r'<tr data-invoice="([^"]+)">', later.text)) == {"FA-2026-00123"}
+    assert "covered by 480.00 received and not yet allocated (payment P1 of 2026-02-10" in later.text
 
 
 @sqlite_only

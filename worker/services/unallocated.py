@@ -77,7 +77,8 @@ def _hold_over(repo: Repository, lines: list[StatementLine], as_of: date) -> lis
 def _owners(repo: Repository, lines: list[StatementLine],
             ident: Identifier | None = None) -> dict[int, tuple[int, tuple[int, ...]]]:
     """Per line id, the customer the money is from (a review item's candidates all of one customer, else the
-    customer ``matching.identify`` recognises; no entry when none is) and the invoices of that customer the
+    customer ``matching.identify`` recognises, else the customer whose candidate the matcher ranked strictly
+    above every other customer's; no entry when none is) and the invoices of that customer the
     payment indicates: those it quotes (the debtor's own indication, art. 1342-10 C. civ.), then its review
     item's candidates in rank order (a review item made before the invoice it quotes was imported proposes
     another one)."""
@@ -86,6 +87,7 @@ def _owners(repo: Repository, lines: list[StatementLine],
 
     owners: dict[int, tuple[int, tuple[int, ...]]] = {}
     candidates: dict[int, list[tuple[int, int]]] = {}  # line id -> (invoice id, its customer id), in rank order
+    leader: dict[int, int] = {}  # line id -> the customer whose best candidate outranks every other customer's
     in_review = {line.id for line in lines if line.state == "review"}
     if in_review:
         items = [item for item in repo.review_items("pending") if item.line_id in in_review]
@@ -98,6 +100,16 @@ def _owners(repo: Repository, lines: list[StatementLine],
             candidates[item.line_id] = [(i, invoices[i].customer_id) for i in ranked]
             if len(customers) == 1:
                 owners[item.line_id] = (customers.pop(), ranked)
+                continue
+            best: dict[int, float] = {}
+            for c in item.candidates:
+                for p in c.get("invoices", []):
+                    if (i := int(p["invoice_id"])) in invoices:
+                        owner = invoices[i].customer_id
+                        best[owner] = max(best.get(owner, 0.0), float(c.get("score", 0.0)))
+            top = sorted(best.values(), reverse=True)
+            if top and (len(top) == 1 or top[0] > top[1]):
+                leader[item.line_id] = max(best, key=lambda k: best[k])
     if lines:
         ident = ident or identifier(repo)
         for line in lines:
@@ -108,6 +120,8 @@ def _owners(repo: Repository, lines: list[StatementLine],
             customer_id, ranked = owners.get(line.id, (None, ()))
             if customer_id is None:
                 customer_id, _why = ident.recognise(seen, quoted)
+                if customer_id is None:
+                    customer_id = leader.get(line.id)
                 ranked = tuple(i for i, owner in candidates.get(line.id, ()) if owner == customer_id)
             if customer_id is not None:
                 mine = tuple(i for i in quoted if ident.invoices[i].customer_id == customer_id)
