@@ -398,17 +398,10 @@ class IdentifyProposalOut(BaseModel):
     duplicate_of: list[str]
 
 
-class ToIdentifyOut(BaseModel):
+class ToIdentifyOut(LineOut):
+    """A payment to identify: the bank line, its id, who sent it and what to do with it."""
+
     line: int
-    bank_ref: str
-    booked_on: date
-    amount: str
-    currency: str
-    counterparty: str | None
-    counterparty_iban: str | None
-    text: str
-    reference: str | None
-    state: str
     customer_ref: str | None
     customer_name: str | None
     recognised_by: str | None
