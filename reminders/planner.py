@@ -147,14 +147,52 @@ def level_due(
         return None
     index = overdue[next_step]
     level = levels[index]
-    if level.offset_days > days or waiting_for(policy, sent, as_of) is not None:
+    if level_from(invoice, level, policy, sent) > as_of or waiting_for(policy, sent, as_of) is not None:
         return None
     when = "due today" if days == 0 else f"{_days(days)} overdue"
     reason = f"{invoice.number} is {when}; {level.code} due from D+{level.offset_days}"
-    highest = max(i for i in overdue if levels[i].offset_days <= days)
+    if level.offset_days > days:
+        reason += f" ({_spacing(level, policy)})"
+    highest = max([index, *(i for i in overdue if levels[i].offset_days <= days)])
     if highest != index:
         reason += f" ({levels[highest].code} reached, but levels escalate one step at a time)"
     return LevelDue(level, index, reason)
+
+
+def level_from(invoice: DueInvoice, level: DunningLevel, policy: DunningPolicy, sent: Iterable[SentLevel]) -> date:
+    """The first day the overdue ``level`` can go for ``invoice``: its offset after the due date, or, when sooner,
+    the policy's spacing after the previous overdue level was done for it (the difference of their offsets).
+
+    The two agree while the invoice climbs one profile's ladder; they differ when the customer's profile
+    changed on the way (a new customer turning standard, a standard one turning loyal): the levels already
+    sent keep their rhythm, and the next one never waits longer after the previous than the current profile
+    spaces them (otherwise the legal file would wait 29 days after a payment plan offer sent at a new
+    customer's D+30, until the standard D+60). Deadlines (:func:`reminders.ladder.waiting_for`) and
+    ``min_days_between`` apply on top; a previous level done before the due date does not count."""
+    since = invoice.due_on + timedelta(days=level.offset_days)
+    previous = _previous_overdue(policy, level)
+    if previous is None:
+        return since
+    # only a level done once the invoice was due under its current due date counts (a due date moved later
+    # on a re-import starts the ladder's rhythm again from the offsets)
+    days = [s.sent_on for s in sent if s.invoice_id == invoice.id and s.level == previous.code
+            and s.sent_on >= invoice.due_on]
+    if not days:
+        return since
+    return min(since, max(days) + timedelta(days=level.offset_days - previous.offset_days))
+
+
+def _previous_overdue(policy: DunningPolicy, level: DunningLevel) -> DunningLevel | None:
+    overdue = [lv for lv in policy.levels if lv.offset_days >= 0]
+    at = next((i for i, lv in enumerate(overdue) if lv.code == level.code), 0)
+    return overdue[at - 1] if at > 0 else None
+
+
+def _spacing(level: DunningLevel, policy: DunningPolicy) -> str:
+    previous = _previous_overdue(policy, level)
+    assert previous is not None
+    return (f"{level.offset_days - previous.offset_days} days after {previous.code}, "
+            f"the spacing of its ladder since the customer's profile changed")
 
 
 def held(invoices: Iterable[DueInvoice]) -> list[HeldInvoice]:
@@ -427,7 +465,8 @@ def due_since(invoice: DueInvoice, due: LevelDue, policy: DunningPolicy, sent: I
     ``min_days_between`` (at least a day), and the day after the previous level's deadline
     (:func:`reminders.ladder.deadline_of`). :func:`level_due` gives the level on every day from then on."""
     sent = [s for s in sent if s.invoice_id == invoice.id]
-    since = invoice.due_on + timedelta(days=due.level.offset_days)
+    since = level_from(invoice, due.level, policy, sent) if due.level.offset_days >= 0 else \
+        invoice.due_on + timedelta(days=due.level.offset_days)
     reached = [s.sent_on for s in sent if not s.skipped]
     if reached:
         since = max(since, max(reached) + timedelta(days=max(policy.min_days_between, 1)))
@@ -489,8 +528,10 @@ def _not_yet(inv: DueInvoice, as_of: date, policy: DunningPolicy, climb: _Climb,
     step = _next_overdue(policy, climb.history)
     if step is None:
         return "every level of the policy was sent" + notes
-    when = inv.due_on + timedelta(days=step.offset_days)
+    when = level_from(inv, step, policy, climb.history)
     text = f"{step.code} from D+{step.offset_days} ({when.isoformat()}) for a {rules.profile_label} customer"
+    if when < inv.due_on + timedelta(days=step.offset_days):
+        text = f"{step.code} from {when.isoformat()} ({_spacing(step, policy)})"
     wait = waiting_for(policy, climb.history, as_of)
     if wait is not None:
         text = f"{step.code} {wait}" if when <= as_of else f"{text}, {wait}"
