@@ -62,7 +62,7 @@ def _open_amounts(repo: Repository, items: list[ReviewItem]) -> dict[int, Decima
 
 @router.get("/review", response_model=s.ReviewPageOut, responses=ERRORS)
 def review_list(request: Request, principal: Annotated[Principal, require("review:read")],
-                state: Annotated[s.Text | None, Query(pattern="^(pending|accepted|assigned|rejected|all)$")] = "pending",
+                state: Annotated[s.Text | None, Query(pattern="^(pending|accepted|assigned|rejected|superseded|all)$")] = "pending",
                 q_: Annotated[s.Text | None, Query(alias="q", max_length=100)] = None,
                 min_amount: Annotated[s.Text | None, Query(pattern=s.AMOUNT)] = None,
                 max_amount: Annotated[s.Text | None, Query(pattern=s.AMOUNT)] = None,

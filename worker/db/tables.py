@@ -218,7 +218,7 @@ class ReviewItem(SQLModel, table=True):
     line_id: int = Field(foreign_key="statementline.id", index=True)
     candidates: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     reasons: list[str] = Field(default_factory=list, sa_type=JSON)
-    state: str = "pending"  # pending | accepted | rejected | obsolete
+    state: str = "pending"  # pending | accepted | assigned | rejected | superseded (by the matcher, see review_requote)
     created_at: datetime = _ts(default_factory=utcnow)
     decided_by: str | None = None
     decided_at: datetime | None = _ts(nullable=True, default=None)

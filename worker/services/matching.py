@@ -26,6 +26,7 @@ from worker.db.tables import Allocation, AuditEvent, Invoice, ReviewItem, utcnow
 from worker.errors import ConfigurationError
 from worker.services.credit_notes import allocate_open_credit_notes
 from worker.services.invoices import ZERO, settlement
+from worker.services.review_requote import repropose
 from worker.settings import get_settings
 
 if TYPE_CHECKING:
@@ -157,6 +158,8 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
     if config is None:
         own = load_company_config(get_settings().companies_dir, repo.company.ref).matching
         config = company_match_config({**repo.company.settings, **own}, default_tolerance)
+    # A pending review item whose line quotes an invoice imported since goes back to the matcher first.
+    repropose(repo)
     lines = repo.line_rows(states=("new", "unmatched"), credits_only=True)
     if not lines:
         allocate_open_credit_notes(repo)

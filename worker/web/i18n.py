@@ -68,6 +68,8 @@ FRENCH: dict[str, str] = {
     "To review": "À revoir",
     "Accepted": "Accepté",
     "Rejected: the payment stays unmatched.": "Rejeté : le paiement reste non lettré.",
+    "Superseded: an invoice the payment quotes was imported since, the payment was proposed again.":
+        "Remplacé : une facture citée par le paiement a été importée depuis, le paiement a été proposé à nouveau.",
     "Undone": "Annulé",
     "Nothing to undo.": "Rien à annuler.",
     "The page is out of date or the request was refused: reload it.":
