@@ -10,17 +10,15 @@ every round's automatic allocations are checked against the case's truth: not on
 from __future__ import annotations
 
 import statistics
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from benchmarks.cli_100k import run_round, table
 from benchmarks.scale import ScaleCase, write_scale_case
-from benchmarks.test_scale_100k import PG_ADMIN_URL, _check_against_truth, _pg_reachable
+from benchmarks.test_scale_100k import _check_against_truth
 
 ROUNDS = 3
 
@@ -40,25 +38,7 @@ def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[C
             return made[-1]
         yield sqlite
         return
-    if not _pg_reachable():
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 is unreachable")
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    schemas: list[str] = []
-
-    def postgres() -> str:
-        schema = f"bench_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        schemas.append(schema)
-        return f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
-
-    try:
-        yield postgres
-    finally:
-        with admin.connect() as conn:
-            for schema in schemas:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    yield request.getfixturevalue("postgres_db")  # benchmarks/conftest.py
 
 
 def test_cli_import_and_match_100k(benchmark: Any, cli_case: ScaleCase, fresh_database: Callable[[], str],

@@ -20,17 +20,15 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import socket
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
 from benchmarks.camt_big import BigStatement, write_camt053
 from connectors import camt_parallel
@@ -44,7 +42,6 @@ from worker.services.statements import ImportOutcome, import_statement_file
 ROUNDS = 3
 ENTRIES = 100_000
 ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @pytest.fixture(scope="session")
@@ -52,12 +49,6 @@ def big_camt(tmp_path_factory: pytest.TempPathFactory) -> BigStatement:
     return write_camt053(tmp_path_factory.mktemp("camt100k") / "camt053-100k.xml", entries=ENTRIES)
 
 
-def _pg_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture
@@ -70,27 +61,6 @@ def sqlite_db(tmp_path: Path) -> Iterator[Callable[[], str]]:
     yield fresh
 
 
-@pytest.fixture
-def postgres_db() -> Iterator[Callable[[], str]]:
-    if not _pg_reachable():
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 is unreachable")
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    schemas: list[str] = []
-
-    def fresh() -> str:
-        schema = f"bench_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        schemas.append(schema)
-        return f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
-
-    try:
-        yield fresh
-    finally:
-        with admin.connect() as conn:
-            for schema in schemas:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _migrated(url: str) -> Engine:
