@@ -107,8 +107,8 @@ def test_exactly_the_expected_messages_arrive_with_the_invoice_attached(cli: Any
 
 
 class PaymentArrivesDuringTheRun:
-    """Wraps the SMTP channel: while the first message goes out, C2's payment is imported and matched,
-    as a concurrent import would."""
+    """Wraps the SMTP channel: while the first message goes out, a statement (e.g. C2's payment) is imported
+    and matched, as a concurrent import would."""
 
     name = "email"
 

@@ -3,17 +3,15 @@ still checks each message against what arrived during the run: a payment that co
 holds the invoices it may pay, and the message naming them is cancelled before it leaves."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from reminders.channels import Delivery, Message, SmtpChannel, all_channels
-from reminders.channels.base import Channel
+from reminders.channels import SmtpChannel, all_channels
 from tests.factories import Camt053, Payment
 from tests.integration.smtp_server import Collector
-from tests.integration.test_dunning_e2e import book
-from worker.clock import FixedClock
+from tests.integration.test_dunning_e2e import PaymentArrivesDuringTheRun, book
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.services.companies import resolve_company
@@ -27,28 +25,6 @@ def unreferenced_payment(tmp_path: Path) -> str:
     path = tmp_path / "BQ-8.xml"
     path.write_bytes(camt.render())
     return str(path)
-
-
-class PaymentArrivesDuringTheRun:
-    """Wraps the SMTP channel: while the first message goes out, an unreferenced payment of C2 is imported and
-    matched (it settles nothing), as a concurrent import would."""
-
-    name = "email"
-
-    def __init__(self, inner: Channel, engine: Any, statement: str) -> None:
-        self.inner, self.engine, self.statement, self.done = inner, engine, statement, False
-
-    def send(self, message: Message) -> Delivery:
-        delivery = self.inner.send(message)
-        if not self.done:
-            from worker.services.matching import run_matching
-            from worker.services.sync import import_paths
-
-            self.done = True
-            import_paths(self.engine, None, [self.statement], clock=FixedClock(datetime(2026, 10, 6, 9, tzinfo=UTC)))
-            with unit_of_work(self.engine) as session:
-                run_matching(Repository(session, resolve_company(session, None)))
-        return delivery
 
 
 def test_a_payment_to_identify_arriving_during_the_run_holds_the_message_it_may_pay(
