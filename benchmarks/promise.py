@@ -199,7 +199,7 @@ class _Loop:
             plan = plan_reminders(repo, day, facts=facts)
             holds = facts.held
             rules = behaviour_service.company_rules(repo.company, self.settings.companies_dir)
-            worklist = {n for item in build_worklist(repo, day, rules, MAIL_FROM, facts=facts) for n in item.invoices}
+            worklist = {n for item in build_worklist(repo, day, rules, MAIL_FROM, facts=facts, plan=plan) for n in item.invoices}
             views = {v.invoice.number: Shown(v.invoice.id or 0, v.status, v.open) for v in invoice_views(repo)
                      if v.invoice.kind == "invoice"}
             session.rollback()  # reading only

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, type_coerce
 
 from worker.db.credit_note_tables import CreditNoteAllocation
 from worker.db.repository import Repository
-from worker.db.tables import Invoice
+from worker.db.tables import Allocation, Invoice
 from worker.db.types import Money
 
 
@@ -35,6 +35,27 @@ def credited_by_invoice(repo: Repository) -> dict[int, Decimal]:
 def used_by_credit_note(repo: Repository) -> dict[int, Decimal]:
     """What of each credit note the live allocations use (positive amounts)."""
     return _sums(repo, "credit_note_id")
+
+
+def open_invoice_ids(repo: Repository) -> list[int]:
+    """The invoices (not credit notes) with money still owed: billed ``open`` and their amount above what the
+    live allocations (money and write-offs) and credit-note allocations settle. The same rule as
+    ``worker.services.invoices.settlement``, told by the database on the stored integers, so a daily run reads the
+    open invoices only, not the company's whole history."""
+    inv = Invoice.__table__.c  # type: ignore[attr-defined]
+    alloc = Allocation.__table__.c  # type: ignore[attr-defined]
+    credit = CreditNoteAllocation.__table__.c  # type: ignore[attr-defined]
+    paid = (select(alloc.invoice_id.label("invoice_id"), func.sum(alloc.amount + alloc.write_off).label("total"))
+            .where(alloc.company_id == repo.company_id, alloc.undone_at.is_(None))
+            .group_by(alloc.invoice_id).subquery())
+    credited = (select(credit.invoice_id.label("invoice_id"), func.sum(credit.amount).label("total"))
+                .where(credit.company_id == repo.company_id, credit.undone_at.is_(None))
+                .group_by(credit.invoice_id).subquery())
+    query = (select(inv.id).outerjoin(paid, paid.c.invoice_id == inv.id)
+             .outerjoin(credited, credited.c.invoice_id == inv.id)
+             .where(inv.company_id == repo.company_id, inv.kind == "invoice", inv.status == "open",
+                    inv.amount > func.coalesce(paid.c.total, 0) + func.coalesce(credited.c.total, 0)))
+    return [row_id for (row_id,) in repo.session.execute(query)]
 
 
 def live_allocations(repo: Repository) -> list[CreditNoteAllocation]:

@@ -136,6 +136,19 @@ class LineRow(NamedTuple):
     instructed_currency: str | None = None
 
 
+class CustomerRow(NamedTuple):
+    """A customer as the daily run reads it (no ORM object: a run over 20,000 customers built them in seconds)."""
+
+    id: int
+    ref: str
+    name: str
+    emails: list[str]
+    address_lines: list[str]
+    customer_since: date | None
+    kind: str
+    dunning_profile: str
+
+
 class InvoiceRow(NamedTuple):
     """An invoice as read for matching: the columns the matcher and its decisions use (no ORM object)."""
 
@@ -179,6 +192,32 @@ class Repository:
         return list(self.session.exec(
             select(Customer).where(Customer.company_id == self.company_id).order_by(Customer.ref)
         ).scalars())
+
+    def customer_rows(self, ids: Iterable[int] | None = None) -> list[CustomerRow]:
+        """The customers (those with ``ids``, or all) as plain read-only rows, by ref."""
+        c = Customer.__table__.c  # type: ignore[attr-defined]
+        query = select(c.id, c.ref, c.name, c.emails, c.address_lines, c.customer_since, c.kind,
+                       c.dunning_profile).where(c.company_id == self.company_id)
+        if ids is None:
+            return [CustomerRow(*row) for row in self.session.execute(query.order_by(c.ref))]
+        found = [CustomerRow(*row) for chunk in _chunked(sorted(set(ids)))
+                 for row in self.session.execute(query.where(c.id.in_(chunk)))]
+        return sorted(found, key=lambda row: row.ref)
+
+    def customer_names(self) -> list[tuple[int, str, str]]:
+        """(id, ref, name) of every customer, by ref: what the matcher and the identification read of them."""
+        c = Customer.__table__.c  # type: ignore[attr-defined]
+        query = select(c.id, c.ref, c.name).where(c.company_id == self.company_id).order_by(c.ref)
+        return [(i, ref, name) for i, ref, name in self.session.execute(query)]
+
+    def customer_refs(self, ids: Iterable[int] | None = None) -> dict[int, str]:
+        """Customer id -> ref (of ``ids``, or of every customer), without loading customers."""
+        c = Customer.__table__.c  # type: ignore[attr-defined]
+        query = select(c.id, c.ref).where(c.company_id == self.company_id)
+        if ids is None:
+            return {i: ref for i, ref in self.session.execute(query)}
+        return {i: ref for chunk in _chunked(sorted(set(ids)))
+                for i, ref in self.session.execute(query.where(c.id.in_(chunk)))}
 
     def customers_by_ref(self, refs: Iterable[str] | None = None) -> dict[str, Customer]:
         query = select(Customer).where(Customer.company_id == self.company_id)

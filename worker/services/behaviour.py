@@ -115,10 +115,12 @@ def company_rules(company: Company, companies_dir: Path | None) -> BehaviourRule
     return parse_rules({**stored, **section}, where)
 
 
-def customer_records(repo: Repository) -> dict[int, tuple[list[InvoiceRecord], list[PromiseRecord]]]:
-    """Each customer's invoices (payments, reminder levels sent) and promises, as the pure module reads them.
-    Credit notes and cancelled invoices are left out."""
-    invoices = [i for i in repo.invoices() if i.kind == "invoice" and i.status != "cancelled" and i.id is not None]
+def customer_records(repo: Repository, customer_ids: Collection[int] | None = None
+                     ) -> dict[int, tuple[list[InvoiceRecord], list[PromiseRecord]]]:
+    """Each customer's (of ``customer_ids``, else every customer's) invoices (payments, reminder levels sent) and
+    promises, as the pure module reads them. Credit notes and cancelled invoices are left out."""
+    invoices = [i for i in repo.invoice_rows() if i.kind == "invoice" and i.status != "cancelled"
+                and (customer_ids is None or i.customer_id in customer_ids)]
     payments = settlements(repo)
     sent: dict[int, dict[str, date]] = defaultdict(dict)
     for invoice_id, level, channel, reminder in repo.sent_levels():
@@ -137,16 +139,19 @@ def customer_records(repo: Repository) -> dict[int, tuple[list[InvoiceRecord], l
             currency=inv.currency))
     for pause in promise_pauses(repo):
         assert pause.until is not None
+        if customer_ids is not None and pause.customer_id not in customer_ids:
+            continue
         about = None if pause.invoice_id is None else (numbers.get(pause.invoice_id, f"#{pause.invoice_id}"),)
         out[pause.customer_id][1].append(PromiseRecord(made_on=pause.created_at.date(), until=pause.until,
                                                        invoices=about))
     return out
 
 
-def customer_behaviours(repo: Repository, today: date, rules: BehaviourRules) -> dict[int, Behaviour]:
-    """The figures of every customer with at least one invoice, by customer id."""
+def customer_behaviours(repo: Repository, today: date, rules: BehaviourRules,
+                        customer_ids: Collection[int] | None = None) -> dict[int, Behaviour]:
+    """The figures of every customer (of ``customer_ids``, else of all) with at least one invoice, by customer id."""
     return {customer_id: compute_behaviour(invoices, promises, today, rules)
-            for customer_id, (invoices, promises) in customer_records(repo).items() if invoices}
+            for customer_id, (invoices, promises) in customer_records(repo, customer_ids).items() if invoices}
 
 
 def _figures(b: Behaviour) -> dict[str, Any]:
@@ -212,8 +217,7 @@ def apply_profile_moves(repo: Repository, today: date, rules: BehaviourRules, ac
     chosen = _person_profile(repo)
     records = customer_records(repo)
     moves = []
-    for customer in repo.customers():
-        assert customer.id is not None
+    for customer in repo.customer_rows():
         if customer.id in chosen or customer.dunning_profile == "key" or ref not in (None, customer.ref):
             continue
         invoices, promises = records.get(customer.id, ([], []))
@@ -225,7 +229,9 @@ def apply_profile_moves(repo: Repository, today: date, rules: BehaviourRules, ac
             continue
         if not reasons:
             reasons = ("no behaviour rule applies any more: the policy's tenure and history rules choose",)
-        moves.append(_move(repo, customer, today, current, wanted, reasons, _figures(b), actor))
+        row = repo.session.get(Customer, customer.id)
+        assert row is not None
+        moves.append(_move(repo, row, today, current, wanted, reasons, _figures(b), actor))
     return moves
 
 
@@ -245,7 +251,7 @@ def _move(repo: Repository, customer: Customer, today: date, current: str, wante
 
 def moves_json(repo: Repository, ref: str | None = None) -> list[dict[str, Any]]:
     """The profile moves recorded (of customer ``ref``), oldest first."""
-    refs = {c.id: c.ref for c in repo.customers()}
+    refs = repo.customer_refs()
     customer_id = None
     if ref is not None:
         customer_id = next((cid for cid, r in refs.items() if r == ref), None)

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
-from worker.db.credit_note_queries import credited_by_invoice, used_by_credit_note
+from worker.db.credit_note_queries import credited_by_invoice, open_invoice_ids, used_by_credit_note
 from worker.db.plain_rows import column_defaults
 from worker.db.repository import Repository
 from worker.db.tables import Customer, CustomerIban, Invoice, utcnow
@@ -202,22 +202,34 @@ def settlement(invoice: Billed, paid: Decimal, credited: Decimal = ZERO) -> tupl
 
 
 def invoice_views(repo: Repository) -> list[InvoiceView]:
-    paid = repo.paid_by_invoice()
-    credited, used = credited_by_invoice(repo), used_by_credit_note(repo)
-    refs = {c.id: c.ref for c in repo.customers()}
+    """Every invoice and credit note of the company with what settles it, by due date."""
+    return _views(repo, repo.invoices(), *_settled(repo))
+
+
+def open_invoice_views(repo: Repository) -> list[InvoiceView]:
+    """Invoices with money still owed, after every allocation: told by the database first
+    (credit_note_queries.open_invoice_ids), so a run costs the open invoices, not the company's whole history."""
+    paid, credited, used = _settled(repo)
+    invoices = sorted(repo.invoices_by_id(open_invoice_ids(repo)).values(), key=lambda i: (i.due_on, i.number))
+    return [v for v in _views(repo, invoices, paid, credited, used) if v.open > ZERO]
+
+
+def _settled(repo: Repository) -> tuple[dict[int, Decimal], dict[int, Decimal], dict[int, Decimal]]:
+    """What settles each invoice: (paid, credited by credit notes, of each credit note what is allocated)."""
+    return repo.paid_by_invoice(), credited_by_invoice(repo), used_by_credit_note(repo)
+
+
+def _views(repo: Repository, invoices: Sequence[Invoice], paid: dict[int, Decimal], credited: dict[int, Decimal],
+           used: dict[int, Decimal]) -> list[InvoiceView]:
+    refs = repo.customer_refs({i.customer_id for i in invoices})
     views = []
-    for invoice in repo.invoices():
+    for invoice in invoices:
         assert invoice.id is not None
         p = paid.get(invoice.id, ZERO)
         c = (used if invoice.kind == "credit_note" else credited).get(invoice.id, ZERO)
         status, open_amount = settlement(invoice, p, c)
         views.append(InvoiceView(invoice, refs.get(invoice.customer_id, "?"), p, open_amount, status, c))
     return views
-
-
-def open_invoice_views(repo: Repository) -> list[InvoiceView]:
-    """Invoices with money still owed, after every allocation."""
-    return [v for v in invoice_views(repo) if v.open > ZERO]
 
 
 AGE_BUCKETS = ("not_due", "1-30", "31-60", "61-90", "90+")

@@ -49,9 +49,9 @@ def _customers(repo: Repository) -> list[Customer]:
     ibans = repo.ibans_by_customer()
     aliases = aliases_by_customer(repo)
     sirens = sirens_by_customer(repo)
-    return [Customer(id=c.id, ref=c.ref, name=c.name, ibans=frozenset(ibans.get(c.id, set())),
-                     aliases=aliases.get(c.id, ()), sirens=frozenset(sirens.get(c.id, set())))
-            for c in repo.customers() if c.id is not None]
+    return [Customer(id=cid, ref=ref, name=name, ibans=frozenset(ibans.get(cid, set())),
+                     aliases=aliases.get(cid, ()), sirens=frozenset(sirens.get(cid, set())))
+            for cid, ref, name in repo.customer_names()]
 
 
 def _open_invoices(repo: Repository) -> tuple[list[OpenInvoice], dict[int, InvoiceRow]]:

@@ -22,7 +22,7 @@ from worker.services.reminder_skips import record_failed_level, unusable_channel
 
 
 def _ref(repo: Repository, customer_id: int) -> str:
-    return next((c.ref for c in repo.customers() if c.id == customer_id), str(customer_id))
+    return repo.customer_refs([customer_id]).get(customer_id, str(customer_id))
 
 
 def resolve_in_doubt(repo: Repository, message_id: str, sent: bool, as_of: date, actor: str) -> str:

@@ -17,7 +17,7 @@ tasks they leave for a person.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from sqlalchemy import select
@@ -27,15 +27,16 @@ from reminders.model import DunningPolicy, SentLevel, SkippedLevel
 from worker.db.dunning_skip_tables import DunningSkip
 from worker.db.reminder_queries import dunning_settings
 from worker.db.reminder_tables import ReminderOutbox
-from worker.db.repository import Repository
+from worker.db.repository import CustomerRow, Repository
 
 
-def unusable_channels(repo: Repository) -> dict[int, tuple[tuple[str, str], ...]]:
-    """(channel, why) per customer id, for each channel its contact data cannot serve (customers with all absent)."""
+def unusable_channels(repo: Repository, customers: Sequence[CustomerRow] | None = None
+                      ) -> dict[int, tuple[tuple[str, str], ...]]:
+    """(channel, why) per customer id (of ``customers``, else of all), for each channel its contact data cannot
+    serve (customers with all absent)."""
     settings = dunning_settings(repo)
     out: dict[int, tuple[tuple[str, str], ...]] = {}
-    for customer in repo.customers():
-        assert customer.id is not None
+    for customer in (repo.customer_rows() if customers is None else customers):
         row = settings.get(customer.id)
         gaps: list[tuple[str, str]] = []
         if row is None or not row.phone.strip():
@@ -121,13 +122,14 @@ def open_skips(repo: Repository, policy: DunningPolicy, open_ids: set[int], hist
     """The recorded skips a person still has to act on: the invoice is open, nothing later on its ladder (in
     the order of ``policy``'s levels) was sent or passed over since, and, for a missing contact, one of the
     channels is still unusable (``unusable``: :func:`unusable_channels`, computed when None)."""
-    unusable = unusable_channels(repo) if unusable is None else unusable
+    recorded = [s for s in skips(repo) if s.invoice_id in open_ids]
+    if unusable is None:  # the contact data of the customers with a recorded skip only
+        unusable = unusable_channels(repo, repo.customer_rows({s.customer_id for s in recorded}))
     order = {lv.code: i for i, lv in enumerate(policy.levels)}
     furthest: dict[int, int] = {}
     for entry in history:
         index = order.get(entry.level, -1)
         furthest[entry.invoice_id] = max(furthest.get(entry.invoice_id, -1), index)
-    return [s for s in skips(repo) if s.invoice_id in open_ids
-            and furthest.get(s.invoice_id, -1) <= order.get(s.level, -1)
+    return [s for s in recorded if furthest.get(s.invoice_id, -1) <= order.get(s.level, -1)
             and (s.kind != "missing_contact"
                  or set(s.channels) & {c for c, _ in unusable.get(s.customer_id, ())})]

@@ -17,7 +17,7 @@ its invoices go on to the next level on its day. Every outcome, with the message
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -56,7 +56,7 @@ from worker.db.reminder_queries import (
     outbox_rows,
 )
 from worker.db.reminder_tables import ReminderOutbox
-from worker.db.repository import Repository
+from worker.db.repository import CustomerRow, Repository
 from worker.db.tables import Company, Reminder, ReminderInvoice, utcnow
 from worker.db.uow import unit_of_work
 from worker.services.companies import resolve_company
@@ -135,20 +135,21 @@ def _history(repo: Repository) -> list[SentLevel]:
 
 
 def customer_rules(repo: Repository, as_of: date, policy: DunningPolicy,
-                   received: dict[int, tuple[UnallocatedPayment, ...]] | None = None) -> dict[int, CustomerRules]:
+                   received: dict[int, tuple[UnallocatedPayment, ...]] | None = None,
+                   customers: Sequence[CustomerRow] | None = None) -> dict[int, CustomerRules]:
     """Each customer's profile, flags, override, last reminder day and the channels its contact data cannot
     serve (reminder_skips.unusable_channels), its money received and not yet allocated
-    (worker.services.unallocated), as the planner needs them."""
+    (worker.services.unallocated), as the planner needs them (``customers``: of these only, else of all)."""
+    customers = repo.customer_rows() if customers is None else customers
     settings = dunning_settings(repo)
     last = last_reminded_by_customer(repo)
-    unusable = unusable_channels(repo)
+    unusable = unusable_channels(repo, customers)
     if received is None:  # money not yet allocated: netted (reminders.netting)
         received = unallocated_by_customer(repo, as_of)
     years = policy.loyal_customer_years
     bad = customers_with_bad_history(repo, as_of.replace(year=as_of.year - years, day=min(as_of.day, 28)))
     rules = {}
-    for customer in repo.customers():
-        assert customer.id is not None
+    for customer in customers:
         row = settings.get(customer.id)
         chosen = row.profile if row is not None and row.profile else None
         if chosen is None and customer.dunning_profile in ("new", "loyal"):
@@ -173,11 +174,12 @@ def plan_reminders(repo: Repository, as_of: date, policy: DunningPolicy | None =
     policy = policy or company_policy(repo.company)
     facts = facts if facts is not None and facts.as_of == as_of else PaymentFacts.load(repo, as_of)
     holds = facts.held
-    customers = repo.customers()
+    views = open_invoice_views(repo)
+    customers = repo.customer_rows({v.invoice.customer_id for v in views})  # only those owing something
     refs = {c.id: c.ref for c in customers}
     approved = approved_amounts(repo)  # a 206 « Approuvée partiellement » received: no more than approved - paid
     due = []
-    for view in open_invoice_views(repo):
+    for view in views:
         inv = view.invoice
         if inv.kind != "invoice" or inv.id is None:
             continue
@@ -193,7 +195,8 @@ def plan_reminders(repo: Repository, as_of: date, policy: DunningPolicy | None =
                               hold_until=hold.until if hold is not None else None, paid=view.paid))
     pauses = [Pause(customer_id=p.customer_id, invoice_id=p.invoice_id, reason=p.reason, until=p.until, note=p.note)
               for p in active_pauses(repo, as_of)]
-    run = plan_run(due, as_of, policy, _history(repo), customer_rules(repo, as_of, policy, facts.received), pauses)
+    run = plan_run(due, as_of, policy, _history(repo), customer_rules(repo, as_of, policy, facts.received, customers),
+                   pauses)
     waiting: list[tuple[PlannedReminder, str]] = []
     planned = _with_retries(repo, run.planned, due, pauses, as_of, policy, waiting)
     approved = frozenset(approved_keys(repo, {p.key for p in planned if p.requires_approval}))
@@ -260,10 +263,13 @@ def _with_retries(repo: Repository, fresh: list[PlannedReminder], due: list[DueI
 
 def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channels: Mapping[str, Channel],
                    mail_from: str | None = None, actor: str = "lettrage", *, now: datetime | None = None,
-                   template_dir: Path | None = None, facts: PaymentFacts | None = None) -> SendReport:
+                   template_dir: Path | None = None, facts: PaymentFacts | None = None,
+                   plan: ReminderPlan | None = None) -> SendReport:
     """Plans on ``as_of`` and sends each message at most once; safe to run twice or concurrently.
 
-    ``facts``: the pending payments on ``as_of`` a caller computed (sync's plan): used unless one changed since.
+    ``facts``: the pending payments on ``as_of`` a caller computed (sync's plan): used unless one changed since;
+    ``plan``: the plan the caller made on those facts, used unless they changed (each message is still checked
+    against the outbox and the invoices just before it leaves).
 
     ``now`` (an aware datetime) applies the company's sending window to emails and SMS: outside it they
     stay for a later run. Without ``now`` (a run for a given date) no window applies.
@@ -274,8 +280,10 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
         repo = Repository(session, resolve_company(session, company_ref))
         policy = company_policy(repo.company)
         # once for the run: the plan and every message's last check
-        facts = facts.current(repo) if facts is not None and facts.as_of == as_of else PaymentFacts.load(repo, as_of)
-        plan = plan_reminders(repo, as_of, policy, facts)
+        given = facts if facts is not None and facts.as_of == as_of else None
+        facts = given.current(repo) if given is not None else PaymentFacts.load(repo, as_of)
+        if plan is None or facts is not given:
+            plan = plan_reminders(repo, as_of, policy, facts)
         record_skips(repo, plan.skipped, as_of, actor)  # levels passed over: done for the ladder, a task for a person
         window = policy.send_window
         in_window = now is None or window is None or within_window(
@@ -297,7 +305,7 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
             assert row.id is not None
             queue.append((row.id, p))
         queue.extend(SendResult(p, "skipped", detail) for p, detail in plan.waiting)
-        refs = {c.id: c.ref for c in repo.customers()}
+        refs = repo.customer_refs()
         _cancel_stale(repo, plan.planned, actor, refs)
         planned_keys = {outbox_key(p) for p in plan.planned}
         for row in outbox_rows(repo, ["sending"]):  # claimed for this day but not finished: say so, never resend
@@ -370,7 +378,7 @@ def _cancel_stale(repo: Repository, planned: list[PlannedReminder], actor: str,
 
 
 def _ref(repo: Repository, customer_id: int) -> str:
-    return next((c.ref for c in repo.customers() if c.id == customer_id), str(customer_id))
+    return repo.customer_refs([customer_id]).get(customer_id, str(customer_id))
 
 
 def _deliver(engine: Engine, company_ref: str | None, row_id: int, planned: PlannedReminder, as_of: date,

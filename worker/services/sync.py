@@ -232,5 +232,6 @@ def sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: dat
             channels = all_channels(settings.smtp_url, settings.mail_from, Path(settings.output_dir) / ref,
                                     reply_to=settings.reply_to, sms_url=settings.sms_url, sms_token=settings.sms_token)
         summary.reminders = send_reminders(engine, ref, as_of, channels, settings.mail_from, now=now,
-                                           template_dir=settings.templates_dir, facts=facts).results
+                                           template_dir=settings.templates_dir, facts=facts,
+                                           plan=plan).results
     return summary

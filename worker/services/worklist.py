@@ -97,13 +97,15 @@ class _Builder:
 
     def __init__(self, repo: Repository, as_of: date, rules: BehaviourRules, facts: PaymentFacts) -> None:
         self.repo, self.as_of, self.facts = repo, as_of, facts
-        self.customers = {c.id: c for c in repo.customers()}
         self.views: dict[int, InvoiceView] = {v.invoice.id: v for v in open_invoice_views(repo)
                                               if v.invoice.kind == "invoice" and v.invoice.id is not None}
         self.by_customer: dict[int, list[InvoiceView]] = defaultdict(list)
         for view in self.views.values():
             self.by_customer[view.invoice.customer_id].append(view)
-        self.risks = {cid: risk_of(b) for cid, b in customer_behaviours(repo, as_of, rules).items()}
+        # an item names open invoices: only the customers owing something are read
+        self.customers = {c.id: c for c in repo.customer_rows(set(self.by_customer))}
+        self.risks = {cid: risk_of(b)
+                      for cid, b in customer_behaviours(repo, as_of, rules, set(self.by_customer)).items()}
         self.received = facts.received
         self._imputed: dict[tuple[int, str], dict[int, list[tuple[date, Decimal]]]] = {}
         self.items: list[WorkItem] = []
@@ -129,6 +131,8 @@ class _Builder:
         by_currency: dict[str, list[InvoiceView]] = defaultdict(list)
         for view in sorted(views, key=lambda v: (v.invoice.due_on, v.invoice.number)):
             by_currency[view.invoice.currency].append(view)
+        if not by_currency:
+            return
         customer = self.customers[customer_id]
         for currency, group in sorted(by_currency.items()):
             self.items.append(WorkItem(
@@ -147,13 +151,15 @@ class _Builder:
 
 
 def build_worklist(repo: Repository, as_of: date, rules: BehaviourRules, mail_from: str | None = None,
-                   template_dir: Path | None = None, facts: PaymentFacts | None = None) -> list[WorkItem]:
+                   template_dir: Path | None = None, facts: PaymentFacts | None = None,
+                   plan: ReminderPlan | None = None) -> list[WorkItem]:
     """Today's actions, ranked (``rank`` 1 is the most urgent). ``facts``: the company's pending payments on
-    ``as_of`` when the caller computed them already (worker.services.payment_facts); else computed once here."""
+    ``as_of`` when the caller computed them already (worker.services.payment_facts); else computed once here.
+    ``plan``: the reminder plan of ``as_of`` on those facts when the caller made it already."""
     if facts is None or facts.as_of != as_of:
         facts = PaymentFacts.load(repo, as_of)
     b = _Builder(repo, as_of, rules, facts)
-    _from_plan(b, repo, as_of, mail_from, template_dir)
+    _from_plan(b, repo, as_of, mail_from, template_dir, plan)
     pauses = active_pauses(repo, as_of)
     for pause in pauses:
         if pause.reason == "dispute":
@@ -232,9 +238,10 @@ def _covered_on_account(b: _Builder) -> None:
                   f"payment (`lettrage review list`, `lettrage payments unidentified`)")
 
 
-def _from_plan(b: _Builder, repo: Repository, as_of: date, mail_from: str | None, template_dir: Path | None) -> None:
-    """Calls and approvals from the reminder plan of ``as_of``."""
-    plan = plan_reminders(repo, as_of, facts=b.facts)
+def _from_plan(b: _Builder, repo: Repository, as_of: date, mail_from: str | None, template_dir: Path | None,
+               plan: ReminderPlan | None = None) -> None:
+    """Calls and approvals from the reminder plan of ``as_of`` (``plan``, or made here)."""
+    plan = plan if plan is not None else plan_reminders(repo, as_of, facts=b.facts)
     _passed_over(b, repo, plan)
     seen: set[str] = set()
     calls = []
