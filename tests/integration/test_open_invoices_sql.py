@@ -5,7 +5,7 @@ and e-invoices settled when issued."""
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +17,7 @@ from worker.db.uow import unit_of_work
 from worker.services.companies import add_company, resolve_company
 from worker.services.invoices import invoice_views, open_invoice_views
 
-UNDONE = datetime(2026, 5, 1, tzinfo=timezone.utc)
+UNDONE = datetime(2026, 5, 1, tzinfo=UTC)
 
 
 def _cents(rng: random.Random, low: int, high: int) -> Decimal:

@@ -417,12 +417,16 @@ class Repository:
             query = query.where(StatementLine.__table__.c.amount > 0)
         return list(self.session.exec(query.order_by(StatementLine.booked_on, StatementLine.id)).scalars())
 
-    def invoice_rows(self) -> list[InvoiceRow]:
-        """Every invoice of the company as plain read-only rows, by id."""
+    def invoice_rows(self, ids: Iterable[int] | None = None) -> list[InvoiceRow]:
+        """Every invoice of the company (or those with ``ids``) as plain read-only rows, by id."""
         c = Invoice.__table__.c  # type: ignore[attr-defined]
         query = select(c.id, c.number, c.customer_id, c.kind, c.amount, c.currency, c.issued_on, c.due_on,
-                       c.payment_reference, c.status).where(c.company_id == self.company_id).order_by(c.id)
-        return [InvoiceRow(*row) for row in self.session.execute(query)]
+                       c.payment_reference, c.status).where(c.company_id == self.company_id)
+        if ids is None:
+            return [InvoiceRow(*row) for row in self.session.execute(query.order_by(c.id))]
+        found = [InvoiceRow(*row) for chunk in _chunked(sorted(set(ids)))
+                 for row in self.session.execute(query.where(c.id.in_(chunk)))]
+        return sorted(found, key=lambda row: row.id)
 
     def line_rows(self, states: Sequence[str] | None = None, credits_only: bool = False) -> list[LineRow]:
         """``lines`` as plain read-only rows (no ORM objects): what the matcher reads of 100,000 lines."""

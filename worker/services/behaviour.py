@@ -31,6 +31,7 @@ A customer's amounts are added whatever their currency (a customer is billed in 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import fields, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -149,7 +150,7 @@ def customer_records(repo: Repository, customer_ids: Collection[int] | None = No
 
 def customer_behaviours(repo: Repository, today: date, rules: BehaviourRules,
                         customer_ids: Collection[int] | None = None) -> dict[int, Behaviour]:
-    """The figures of every customer (of ``customer_ids``, else of all) with at least one invoice, by customer id."""
+    """The figures of every customer (of ``customer_ids``, else of all) with at least one invoice, by id."""
     return {customer_id: compute_behaviour(invoices, promises, today, rules)
             for customer_id, (invoices, promises) in customer_records(repo, customer_ids).items() if invoices}
 

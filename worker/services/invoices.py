@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from worker.db.credit_note_queries import credited_by_invoice, open_invoice_ids, used_by_credit_note
 from worker.db.plain_rows import column_defaults
+from worker.db.repository import InvoiceRow as StoredInvoice
 from worker.db.repository import Repository
 from worker.db.tables import Customer, CustomerIban, Invoice, utcnow
 from worker.services.einvoice_import import import_einvoice_files, is_einvoice
@@ -151,7 +152,7 @@ def upsert_invoices(repo: Repository, rows: Sequence[InvoiceRow]) -> ImportCount
 class InvoiceView:
     """An invoice with what the allocations say is paid and still open."""
 
-    invoice: Invoice
+    invoice: Invoice | StoredInvoice  # a plain row from open_invoice_views
     customer_ref: str
     paid: Decimal
     open: Decimal
@@ -208,9 +209,10 @@ def invoice_views(repo: Repository) -> list[InvoiceView]:
 
 def open_invoice_views(repo: Repository) -> list[InvoiceView]:
     """Invoices with money still owed, after every allocation: told by the database first
-    (credit_note_queries.open_invoice_ids), so a run costs the open invoices, not the company's whole history."""
+    (credit_note_queries.open_invoice_ids), so a run costs the open invoices, not the company's whole history.
+    Each view's ``invoice`` is a plain read-only row (repository.InvoiceRow), not an ORM object."""
     paid, credited, used = _settled(repo)
-    invoices = sorted(repo.invoices_by_id(open_invoice_ids(repo)).values(), key=lambda i: (i.due_on, i.number))
+    invoices = sorted(repo.invoice_rows(open_invoice_ids(repo)), key=lambda i: (i.due_on, i.number))
     return [v for v in _views(repo, invoices, paid, credited, used) if v.open > ZERO]
 
 
@@ -219,8 +221,8 @@ def _settled(repo: Repository) -> tuple[dict[int, Decimal], dict[int, Decimal], 
     return repo.paid_by_invoice(), credited_by_invoice(repo), used_by_credit_note(repo)
 
 
-def _views(repo: Repository, invoices: Sequence[Invoice], paid: dict[int, Decimal], credited: dict[int, Decimal],
-           used: dict[int, Decimal]) -> list[InvoiceView]:
+def _views(repo: Repository, invoices: Sequence[Invoice] | Sequence[StoredInvoice], paid: dict[int, Decimal],
+           credited: dict[int, Decimal], used: dict[int, Decimal]) -> list[InvoiceView]:
     refs = repo.customer_refs({i.customer_id for i in invoices})
     views = []
     for invoice in invoices:
