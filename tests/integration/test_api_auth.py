@@ -28,6 +28,8 @@ ENDPOINTS = [
     ("GET", "/api/payments/unidentified"), ("POST", "/api/payments/{line_id}/allocate"),
     ("POST", "/api/payments/{line_id}/on-account"), ("POST", "/api/payments/{line_id}/refund"),
     ("POST", "/api/payments/{line_id}/dismiss"),
+    ("GET", "/api/credit-notes"), ("POST", "/api/credit-notes/{number}/undo"),
+    ("POST", "/api/credit-notes/{number}/allocate"),
 ]
 
 

@@ -42,4 +42,4 @@ def test_no_server_error(cli: Any, tmp_path: Path, monkeypatch: Any) -> None:
 
         no_server_error()
         tried += 1
-    assert tried == 37  # every operation under /api/ (32 + the 5 of /api/payments)
+    assert tried == 40  # every operation under /api/ (32 + the 5 of /api/payments + the 3 of /api/credit-notes)

@@ -62,3 +62,5 @@ def test_the_facts_of_a_run_stand_until_a_pending_payment_changes(cli: Any, engi
         c2 = repo.customers_by_ref(["C2"])["C2"].id
     assert now is not facts and now.stamp != facts.stamp
     assert [hold.customer_id for hold in now.held.values()] == [c2]
+    with unit_of_work(engine) as session:  # the next message of the run: the new facts stand, not computed again
+        assert facts.current(Repository(session, resolve_company(session, None))) is now

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Query, Request
 from reminders.model import PlannedReminder
 from worker.api import schemas as s
 from worker.api.auth import Principal, company_repo, engine_of, require
+from worker.services.payment_facts import PaymentFacts
+from worker.services.plan_view import passed_over, unallocated_in_plan
 from worker.services.reminder_customers import approve_reminders
 from worker.services.reminders import plan_reminders, send_reminders
 
@@ -20,19 +22,23 @@ ERRORS = {400: {"model": s.Problem}, 401: {"model": s.Problem}, 403: {"model": s
 @router.get("/plan", response_model=s.PlanOut, responses=ERRORS)
 def reminders_plan(request: Request, principal: Annotated[Principal, require("reminders:read")],
                    as_of: s.Day) -> s.PlanOut:
-    """What would be sent on ``as_of``, and which unpaid invoices are held back and why."""
+    """What would be sent on ``as_of``, which unpaid invoices are held back and why, the levels passed over (no
+    channel reaches the customer) and the money received and not yet allocated that the plan nets."""
     with company_repo(request, principal) as repo:
-        result = plan_reminders(repo, as_of)
+        facts = PaymentFacts.load(repo, as_of)
+        result = plan_reminders(repo, as_of, facts=facts)
+        received = unallocated_in_plan(repo, result, facts)
     return s.PlanOut(as_of=as_of, planned=[_planned(p, result.approval(p)) for p in result.planned], held=[
         s.HeldOut(invoice=h.number, customer_ref=h.customer_ref, open=f"{h.open_amount:.2f}", reason=h.reason,
                   held_until=h.hold_until)
-        for h in result.held])
+        for h in result.held], passed_over=[s.PassedOverOut(**row) for row in passed_over(result)],
+        unallocated=[s.UnallocatedOut(**row) for row in received])
 
 
 def _planned(p: PlannedReminder, approval: str) -> s.PlannedOut:
     return s.PlannedOut(customer_ref=p.customer_ref, invoices=list(p.invoice_numbers), level=p.level,
                         channel=p.channel, amount_due=f"{p.amount_due:.2f}", currency=p.currency,
-                        reasons=list(p.reasons), approval=approval)
+                        reasons=list(p.reasons), approval=approval, unallocated=f"{p.unallocated:.2f}")
 
 
 @router.post("/approve", response_model=list[s.PlannedOut], responses=ERRORS)

@@ -281,6 +281,7 @@ class PlannedOut(BaseModel):
     currency: str
     reasons: list[str]
     approval: str = "not_required"  # approved | required (waits for POST /api/reminders/approve) | not_required
+    unallocated: str = "0.00"  # money received and not yet allocated deducted from amount_due (reminders.netting)
 
 
 class ApproveIn(Body):
@@ -298,10 +299,38 @@ class HeldOut(BaseModel):
     held_until: date | None = None  # the hold's last day (a pending payment holds at most hold_days business days)
 
 
+class PassedOverOut(BaseModel):
+    """A level that cannot reach the customer for these invoices (``kind`` ``level``: passed over, a task waits on
+    the worklist) or only some of its channels (``kind`` ``channels``: the level goes by its other channels)."""
+
+    customer_ref: str
+    invoices: list[str]
+    level: str
+    channels: list[str]  # the channels that could not be used
+    currency: str
+    reason: str
+    kind: str  # level | channels
+
+
+class UnallocatedOut(BaseModel):
+    """Money received from a customer of the plan and not yet allocated, netted in what its reminders ask."""
+
+    customer_ref: str
+    bank_ref: str
+    booked_on: date
+    amount: str
+    currency: str
+    state: str  # on_account | to_identify | review
+    label: str = ""
+    line: int | None = None  # the statement line (POST /api/payments/{line}/allocate)
+
+
 class PlanOut(BaseModel):
     as_of: date
     planned: list[PlannedOut]
     held: list[HeldOut]
+    passed_over: list[PassedOverOut] = []
+    unallocated: list[UnallocatedOut] = []
 
 
 class SendIn(Body):
@@ -440,3 +469,62 @@ class IdentifiedOut(BaseModel):
     credit: int | None
     already: bool
     learned: list[str]
+
+
+# -- credit notes and their allocations (worker/services/credit_notes.py) ----------------------------
+class CreditNoteAllocationOut(BaseModel):
+    id: int
+    invoice: str
+    amount: str
+    reasons: list[str]
+    decided_by: str
+    decided_at: str
+
+
+class CreditNoteUndoneOut(BaseModel):
+    id: int
+    invoice: str
+    amount: str
+    decided_by: str
+    undone_by: str | None
+    undone_at: str | None
+    undo_reason: str | None
+
+
+class CreditNoteOut(BaseModel):
+    """A credit note, amounts positive: ``allocated`` + ``remaining`` = ``amount`` (a cancelled one: nothing)."""
+
+    number: str
+    customer_ref: str
+    currency: str
+    issued_on: date
+    names: str | None  # the invoice it says it corrects
+    status: str  # unallocated | partially_allocated | allocated | cancelled
+    amount: str
+    allocated: str
+    remaining: str
+    allocations: list[CreditNoteAllocationOut]  # live
+    undone: list[CreditNoteUndoneOut]
+
+
+class CreditNoteUndoIn(Body):
+    invoice: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class CreditNoteAllocateIn(Body):
+    invoice: str = Field(min_length=1, max_length=64)
+    amount: str | None = Field(default=None, pattern=AMOUNT,
+                               description="Default: as much as the credit note's remainder and the invoice allow.")
+
+
+class CreditNoteDecidedOut(BaseModel):
+    action: str  # allocated | undone
+    allocation: int
+    credit_note: str
+    invoice: str
+    amount: str
+    by: str
+    reason: str | None
+    remaining: str  # of the credit note
+    invoice_open: str

@@ -285,11 +285,18 @@ def _as_of(value: Any) -> date:
 @click.option("--held", "only_held", is_flag=True,
               help="List the invoices held back instead ([{invoice, customer_ref, open, currency, reason, "
                    "held_until}] with --json).")
+@click.option("--passed-over", "only_passed_over", is_flag=True,
+              help="List the levels passed over and the channels dropped instead ([{customer_ref, invoices, level, "
+                   "channels, currency, reason, kind}] with --json; kind: level or channels).")
 @json_option
 @company_option
 @pass_app
-def reminders_plan(app: AppContext, as_of: Any, only_held: bool, as_json: bool, company: str | None) -> None:
-    """What would be sent on the day, and which unpaid invoices are held back, why, and until when."""
+def reminders_plan(app: AppContext, as_of: Any, only_held: bool, only_passed_over: bool, as_json: bool,
+                   company: str | None) -> None:
+    """What would be sent on the day, which unpaid invoices are held back, why and until when, and which levels
+    cannot reach a customer."""
+    if only_held and only_passed_over:
+        raise click.UsageError("--held and --passed-over list different things: give one of them")
     day = _as_of(as_of)
     with unit_of_work(app.engine) as session:
         result = plan_reminders(Repository(session, resolve_company(session, company)), day)
@@ -303,6 +310,17 @@ def reminders_plan(app: AppContext, as_of: Any, only_held: bool, as_json: bool, 
             print_table(f"Held back on {day} ({len(held)})", ["invoice", "customer", "open", "until", "why"],
                         [(h["invoice"], h["customer_ref"], h["open"], h["held_until"] or "", h["reason"])
                          for h in held], right=["open"])
+        return
+    if only_passed_over:
+        from worker.services.plan_view import passed_over
+
+        skipped = passed_over(result)
+        if as_json:
+            print_json(skipped)
+        else:
+            print_table(f"Passed over on {day} ({len(skipped)})", ["customer", "level", "channels", "invoices", "why"],
+                        [(s["customer_ref"], s["level"] if s["kind"] == "level" else f"{s['level']} (in part)",
+                          ", ".join(s["channels"]), ", ".join(s["invoices"]), s["reason"]) for s in skipped])
         return
     rows = [{"customer_ref": p.customer_ref, "invoices": list(p.invoice_numbers), "level": p.level,
              "channel": p.channel, "amount_due": money(p.amount_due), "currency": p.currency,

@@ -93,6 +93,7 @@ def register_commands() -> None:
     """Imports every command module (each registers its commands on ``cli``): ``main`` and the tests' runner."""
     from worker.cli import (  # noqa: F401 - each module registers its commands
         commands,
+        credit_note_cmds,
         documents_cmds,
         einvoicing_cmds,
         einvoicing_incoming_cmds,

@@ -77,3 +77,36 @@ def undo(allocations: Iterable[CreditNoteAllocation], repo: Repository, at: date
     for allocation in allocations:
         allocation.undone_at, allocation.undone_by, allocation.undo_reason = at, by, reason
         repo.add(allocation)
+
+
+def allocations(repo: Repository) -> list[CreditNoteAllocation]:
+    """Every credit-note allocation of the company, live and undone, oldest first (what a person reviews)."""
+    c = CreditNoteAllocation.__table__.c  # type: ignore[attr-defined]
+    return list(repo.session.execute(
+        select(CreditNoteAllocation).where(c.company_id == repo.company_id).order_by(c.id)).scalars())
+
+
+def live_allocation(repo: Repository, credit_note_id: int, invoice_id: int) -> CreditNoteAllocation | None:
+    """The live allocation of this credit note on this invoice (at most one, by the partial unique index)."""
+    c = CreditNoteAllocation.__table__.c  # type: ignore[attr-defined]
+    return repo.session.execute(
+        select(CreditNoteAllocation).where(c.company_id == repo.company_id, c.credit_note_id == credit_note_id,
+                                           c.invoice_id == invoice_id, c.undone_at.is_(None))).scalars().first()
+
+
+def pairs_decided_by_people(repo: Repository, automatic: Iterable[str]) -> dict[tuple[int, int], str]:
+    """(credit note id, invoice id) -> what a person decided on that pair, for the pairs the automatic
+    allocation must leave alone: a live allocation a person made ("allocated by NAME"), or one a person undid
+    ("undone by NAME"); ``automatic``: the names of the automatic allocation, whose own decisions do not count."""
+    c = CreditNoteAllocation.__table__.c  # type: ignore[attr-defined]
+    machine = set(automatic)
+    found: dict[tuple[int, int], str] = {}
+    rows = repo.session.execute(
+        select(c.credit_note_id, c.invoice_id, c.decided_by, c.undone_at, c.undone_by)
+        .where(c.company_id == repo.company_id).order_by(c.id))
+    for note_id, invoice_id, decided_by, undone_at, undone_by in rows:
+        if undone_at is None and decided_by not in machine:
+            found[(note_id, invoice_id)] = f"allocated by {decided_by}"
+        elif undone_at is not None and undone_by is not None and undone_by not in machine:
+            found[(note_id, invoice_id)] = f"undone by {undone_by}"
+    return found

@@ -10,20 +10,28 @@ Idempotent: only what of a credit note is not yet allocated is allocated, so a r
 allocation that no longer holds is undone (kept, marked) and what it freed allocated again: the credit note
 or the invoice was cancelled, turned into another kind, moved to another customer or currency, or the credit
 note's amount (as the billing tool re-exported it) is now smaller than what is allocated of it.
+
+A person sees the allocations (``credit_note_views``), undoes one (``undo_allocation``) or allocates a credit
+note by hand (``allocate_by_hand``), each decision stored with its author. The automatic allocation leaves the
+pairs a person decided alone: it does not put a credit note back on an invoice a person took it off, nor add to
+a person's allocation; what a person freed goes elsewhere by the rule, or stays the customer's credit.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 from matching.credit_notes import CreditNote, CreditNoteDecision, Debt, allocate_credit_notes
 from worker.db import credit_note_queries as q
 from worker.db.credit_note_tables import CreditNoteAllocation
 from worker.db.repository import Repository
 from worker.db.tables import Invoice, utcnow
+from worker.services.review import ReviewError, ReviewNotFound
 
 ZERO = Decimal(0)
+AUTOMATIC = "lettrage"  # the author of the automatic allocations; any other is a person
 
 
 def _withdraw_stale(repo: Repository, notes: dict[int, Invoice], actor: str) -> int:
@@ -77,7 +85,33 @@ def _debts(repo: Repository, customers: set[int], currencies: set[str]) -> list[
     return debts
 
 
-def allocate_open_credit_notes(repo: Repository, actor: str = "lettrage") -> list[CreditNoteDecision]:
+def _allocate(pending: list[CreditNote], debts: list[Debt],
+              by_people: dict[tuple[int, int], str]) -> list[CreditNoteDecision]:
+    """The rule's allocations, leaving alone the pairs a person decided (``by_people``: an allocation a person
+    made or undid is not made again, nor topped up, automatically). Without such pairs the rule as is; with them,
+    one credit note at a time in the rule's order, each without the invoices a person took it off."""
+    barred: dict[int, set[int]] = defaultdict(set)
+    for note_id, invoice_id in by_people:
+        barred[note_id].add(invoice_id)
+    if not any(n.id in barred for n in pending):
+        return allocate_credit_notes(pending, debts)
+    left = {d.id: d.open_amount for d in debts}
+    decisions: list[CreditNoteDecision] = []
+    for note in sorted(pending, key=lambda n: (n.issued_on, n.number)):
+        off = barred.get(note.id, set())
+        named = next((d for d in debts if d.id in off and d.number == note.names), None)
+        own = [replace(d, open_amount=left[d.id]) for d in debts if d.id not in off and left[d.id] > ZERO]
+        made = allocate_credit_notes([replace(note, names=None) if named else note], own)
+        if named is not None:  # the invoice it names is one a person took it off: said, then the rule
+            why = f"credit note {note.number} names {named.number}: {by_people[(note.id, named.id)]}"
+            made = [replace(d, reasons=(why, *d.reasons)) for d in made]
+        for d in made:
+            left[d.invoice_id] -= d.amount
+        decisions.extend(made)
+    return decisions
+
+
+def allocate_open_credit_notes(repo: Repository, actor: str = AUTOMATIC) -> list[CreditNoteDecision]:
     """Allocates what of the company's credit notes is not allocated yet, in the caller's transaction."""
     notes = {n.id: n for n in q.credit_notes(repo) if n.id is not None}
     if not notes:
@@ -94,7 +128,7 @@ def allocate_open_credit_notes(repo: Repository, actor: str = "lettrage") -> lis
     numbers = {i.number for i in repo.invoices(named)} if named else set()
     pending = [replace(n, names_unknown=bool(n.names) and n.names not in numbers) for n in pending]
     debts = _debts(repo, {n.customer_id for n in pending}, {n.currency for n in pending})
-    decisions = allocate_credit_notes(pending, debts)
+    decisions = _allocate(pending, debts, q.pairs_decided_by_people(repo, {AUTOMATIC, actor}))
     now = utcnow()
     live = {(a.credit_note_id, a.invoice_id): a for a in q.live_allocations(repo)}
     for d in decisions:
@@ -112,3 +146,206 @@ def allocate_open_credit_notes(repo: Repository, actor: str = "lettrage") -> lis
                    amount=d.amount, reasons=list(d.reasons))
     repo.flush()
     return decisions
+
+
+# -- what a person sees and decides (`lettrage credit-notes`, /api/credit-notes) -------------------------
+class CreditNoteError(ReviewError):
+    """Raised when a person's decision on a credit note cannot be made as asked (HTTP 422)."""
+
+
+class CreditNoteNotFound(ReviewNotFound):
+    """Raised when the company has no such credit note, invoice or allocation (HTTP 404)."""
+
+
+@dataclass(frozen=True)
+class CreditNoteView:
+    """A credit note (amounts positive): what of it is allocated, what remains, and to which invoices."""
+
+    note: Invoice
+    customer_ref: str
+    allocated: Decimal
+    live: list[tuple[CreditNoteAllocation, str]]  # (allocation, invoice number)
+    undone: list[tuple[CreditNoteAllocation, str]]
+
+    @property
+    def remaining(self) -> Decimal:
+        return ZERO if self.note.status == "cancelled" else max(-self.note.amount - self.allocated, ZERO)
+
+    @property
+    def state(self) -> str:
+        if self.note.status == "cancelled":
+            return "cancelled"
+        if self.remaining <= ZERO:
+            return "allocated"
+        return "partially_allocated" if self.allocated > ZERO else "unallocated"
+
+    def as_json(self) -> dict[str, Any]:
+        n = self.note
+        return {"number": n.number, "customer_ref": self.customer_ref, "currency": n.currency,
+                "issued_on": n.issued_on.isoformat(), "names": n.credit_note_for, "status": self.state,
+                "amount": _money(-n.amount), "allocated": _money(self.allocated), "remaining": _money(self.remaining),
+                "allocations": [{"id": a.id, "invoice": number, "amount": _money(a.amount), "reasons": list(a.reasons),
+                                 "decided_by": a.decided_by, "decided_at": a.decided_at.isoformat()}
+                                for a, number in self.live],
+                "undone": [{"id": a.id, "invoice": number, "amount": _money(a.amount), "decided_by": a.decided_by,
+                            "undone_by": a.undone_by, "undone_at": a.undone_at.isoformat() if a.undone_at else None,
+                            "undo_reason": a.undo_reason} for a, number in self.undone]}
+
+
+@dataclass(frozen=True)
+class CreditNoteDecided:
+    """A person's decision: ``action`` ``allocated`` or ``undone``, and where it leaves both documents."""
+
+    action: str
+    allocation_id: int
+    credit_note: str
+    invoice: str
+    amount: Decimal
+    by: str
+    reason: str | None
+    remaining: Decimal  # of the credit note, after the decision
+    invoice_open: Decimal  # of the invoice, after the decision
+
+    def as_json(self) -> dict[str, Any]:
+        return {"action": self.action, "allocation": self.allocation_id, "credit_note": self.credit_note,
+                "invoice": self.invoice, "amount": _money(self.amount), "by": self.by, "reason": self.reason,
+                "remaining": _money(self.remaining), "invoice_open": _money(self.invoice_open)}
+
+
+def _money(value: Decimal) -> str:
+    return str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def credit_note_views(repo: Repository, only_open: bool = False) -> list[CreditNoteView]:
+    """Every credit note of the company (oldest first) with its live and undone allocations; ``only_open``:
+    those with something left to allocate."""
+    notes = q.credit_notes(repo)
+    rows = q.allocations(repo)
+    numbers = {i.id: i.number for i in repo.invoices_by_id({a.invoice_id for a in rows}).values()}
+    refs = repo.customer_refs({n.customer_id for n in notes})
+    live: dict[int, list[tuple[CreditNoteAllocation, str]]] = defaultdict(list)
+    undone: dict[int, list[tuple[CreditNoteAllocation, str]]] = defaultdict(list)
+    for a in rows:
+        (live if a.undone_at is None else undone)[a.credit_note_id].append((a, numbers.get(a.invoice_id, "?")))
+    views = [CreditNoteView(n, refs.get(n.customer_id, "?"), sum((a.amount for a, _ in live[n.id or 0]), ZERO),
+                            live[n.id or 0], undone[n.id or 0]) for n in notes]
+    return [v for v in views if v.remaining > ZERO] if only_open else views
+
+
+def _person(actor: str) -> str:
+    actor = " ".join((actor or "").split())[:200]
+    if not actor:
+        raise CreditNoteError("say who decides: a name is required")
+    if actor == AUTOMATIC:
+        raise CreditNoteError(f"{AUTOMATIC!r} is the automatic allocation's name: say who decides")
+    return actor
+
+
+def _documents(repo: Repository, credit_note: str, invoice: str) -> tuple[Invoice, Invoice]:
+    """The credit note and the invoice, locked until the transaction ends (two decisions on them: one after the
+    other, the second seeing what the first did)."""
+    from worker.db import review_queries as rq
+    from worker.services import review
+
+    review._write_lock_first(repo)
+    found = rq.invoices_by_number(repo, [credit_note, invoice])
+    note, target = found.get(credit_note), found.get(invoice)
+    if note is None:
+        raise CreditNoteNotFound(f"no credit note {credit_note}")
+    if target is None:
+        raise CreditNoteNotFound(f"no invoice {invoice}")
+    locked = rq.lock_invoices(repo, [note.id, target.id])  # type: ignore[list-item]
+    note, target = locked[note.id], locked[target.id]  # type: ignore[index]
+    if note.kind != "credit_note":
+        raise CreditNoteError(f"{credit_note} is not a credit note")
+    if target.kind != "invoice":
+        raise CreditNoteError(f"{invoice} is not an invoice (a credit note is allocated to invoices)")
+    return note, target
+
+
+def _after(repo: Repository, note: Invoice, invoice: Invoice) -> tuple[Decimal, Decimal]:
+    """What remains of the credit note and what is open on the invoice, as every other figure has them."""
+    from worker.db import review_queries as rq
+    from worker.services.invoices import settlement
+
+    repo.flush()
+    assert note.id is not None and invoice.id is not None
+    used = q.used_by_credit_note(repo).get(note.id, ZERO)
+    remaining = ZERO if note.status == "cancelled" else max(-note.amount - used, ZERO)
+    _, open_amount = settlement(invoice, rq.settled_on(repo, [invoice.id])[invoice.id],
+                                q.credited_by_invoice(repo).get(invoice.id, ZERO))
+    return remaining, open_amount
+
+
+def undo_allocation(repo: Repository, credit_note: str, invoice: str, reason: str, *,
+                    actor: str) -> CreditNoteDecided:
+    """Undoes the live allocation of ``credit_note`` on ``invoice``: kept, marked with its author and reason,
+    audited; the automatic allocation does not put this credit note back on this invoice afterwards."""
+    actor = _person(actor)
+    reason = " ".join((reason or "").split())[:500]
+    if not reason:
+        raise CreditNoteError("say why: a reason is required")
+    with repo.session.begin_nested():
+        note, target = _documents(repo, credit_note, invoice)
+        assert note.id is not None and target.id is not None
+        found = q.live_allocation(repo, note.id, target.id)
+        if found is None:
+            raise CreditNoteNotFound(f"credit note {note.number} is not allocated to {target.number}")
+        q.undo([found], repo, utcnow(), actor, reason)
+        repo.audit("credit_note.allocation_undone", subject=f"invoice:{target.number}", actor=actor,
+                   credit_note=note.number, amount=found.amount, reason=reason, was_decided_by=found.decided_by)
+        remaining, open_amount = _after(repo, note, target)
+    assert found.id is not None
+    return CreditNoteDecided("undone", found.id, note.number, target.number, found.amount, actor, reason,
+                             remaining, open_amount)
+
+
+def allocate_by_hand(repo: Repository, credit_note: str, invoice: str, amount: Decimal | None = None, *,
+                     actor: str) -> CreditNoteDecided:
+    """A person allocates ``amount`` of ``credit_note`` to ``invoice`` (default: as much as the credit note's
+    remainder and the invoice's open amount allow): same customer, same currency, not more than either."""
+    actor = _person(actor)
+    with repo.session.begin_nested():
+        note, target = _documents(repo, credit_note, invoice)
+        assert note.id is not None and target.id is not None
+        if note.status == "cancelled":
+            raise CreditNoteError(f"credit note {note.number} is cancelled")
+        if target.status == "cancelled":
+            raise CreditNoteError(f"invoice {target.number} is cancelled")
+        if target.customer_id != note.customer_id:
+            refs = repo.customer_refs({note.customer_id, target.customer_id})
+            raise CreditNoteError(f"invoice {target.number} is customer {refs.get(target.customer_id, '?')}'s, "
+                                  f"credit note {note.number} is customer {refs.get(note.customer_id, '?')}'s")
+        if target.currency != note.currency:
+            raise CreditNoteError(f"invoice {target.number} is in {target.currency}, credit note {note.number} "
+                                  f"in {note.currency}")
+        known = q.live_allocation(repo, note.id, target.id)
+        if known is not None:
+            raise CreditNoteError(f"credit note {note.number} already has {_money(known.amount)} on {target.number} "
+                                  f"(decided by {known.decided_by}): undo it first to change it")
+        remaining, open_amount = _after(repo, note, target)
+        if remaining <= ZERO:
+            raise CreditNoteError(f"credit note {note.number} has nothing left to allocate")
+        if open_amount <= ZERO:
+            raise CreditNoteError(f"invoice {target.number} has nothing open")
+        if amount is None:
+            amount = min(remaining, open_amount)
+        elif amount <= ZERO or amount != amount.quantize(Decimal("0.01")):
+            raise CreditNoteError(f"{amount} is not an amount to allocate (positive, at most two decimals)")
+        elif amount > remaining:
+            raise CreditNoteError(f"{_money(amount)} is more than the {_money(remaining)} left of credit note "
+                                  f"{note.number}")
+        elif amount > open_amount:
+            raise CreditNoteError(f"{_money(amount)} is more than the {_money(open_amount)} open on invoice "
+                                  f"{target.number}")
+        amount = amount.quantize(Decimal("0.01"))
+        reasons = [f"allocated by {actor}"]
+        row = CreditNoteAllocation(company_id=repo.company_id, credit_note_id=note.id, invoice_id=target.id,
+                                   amount=amount, reasons=reasons, decided_by=actor, decided_at=utcnow())
+        repo.add(row)
+        repo.audit("credit_note.allocated", subject=f"invoice:{target.number}", actor=actor, credit_note=note.number,
+                   amount=amount, reasons=reasons)
+        remaining, open_amount = _after(repo, note, target)
+    assert row.id is not None
+    return CreditNoteDecided("allocated", row.id, note.number, target.number, amount, actor, None, remaining,
+                             open_amount)

@@ -14,7 +14,7 @@ they are computed again once and the following messages use the new ones.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
@@ -40,6 +40,8 @@ class PaymentFacts:
     held: dict[int, Hold]  # invoice id -> the hold that ends last, of those active on as_of
     received: dict[int, tuple[UnallocatedPayment, ...]]  # customer id -> money received, not yet allocated
     stamp: Stamp
+    # the newest facts :meth:`current` computed after a change (the record stays frozen; this holder does not)
+    _latest: dict[str, PaymentFacts] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def load(cls, repo: Repository, as_of: date) -> PaymentFacts:
@@ -52,10 +54,14 @@ class PaymentFacts:
                    received=unallocated_by_customer(repo, as_of, ident), stamp=stamp)
 
     def current(self, repo: Repository) -> PaymentFacts:
-        """These facts when no pending payment changed since they were computed, else the facts of now."""
-        if payments_stamp(repo) == self.stamp:
-            return self
-        return PaymentFacts.load(repo, self.as_of)
+        """These facts when no pending payment changed since they were computed, else the facts of now; those
+        are kept, so the following messages of the run compare with them (computed again once per change)."""
+        latest = self._latest.get("facts", self)
+        if payments_stamp(repo) == latest.stamp:
+            return latest
+        fresh = PaymentFacts.load(repo, self.as_of)
+        self._latest["facts"] = fresh
+        return fresh
 
 
 def payments_stamp(repo: Repository) -> Stamp:
