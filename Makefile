@@ -29,8 +29,9 @@ $(STAMP): $(BIN)/python requirements.lock requirements-dev.lock pyproject.toml
 
 install: $(STAMP)
 
+# The demo keeps its own database in this clone's var/demo/ (lettrage's default data folder is the user's).
 demo: $(STAMP)
-	$(BIN)/lettrage demo
+	LETTRAGE_DATA_DIR="$${LETTRAGE_DATA_DIR:-$(CURDIR)/var}" $(BIN)/lettrage demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --benchmark-disable tests

@@ -4,8 +4,8 @@ Namespace-agnostic: elements are matched on their local names, so every publishe
 version (001.02 to 001.13) and banks' odd namespace prefixes read the same. The file
 is streamed with ``iterparse`` and each ``Ntry`` is dropped once read, so a statement
 with hundreds of thousands of entries does not sit in memory as a tree. The XML
-parser is hardened: no entity expansion, no network, no huge trees, and any DOCTYPE
-declaring entities is refused before parsing.
+parser is hardened: no entity expansion, no network, no huge trees; a DOCTYPE (declaring
+entities or not) is refused before parsing, and so is an XInclude element.
 
 Sign convention: ``CdtDbtInd`` is the direction of the booking on the account, also
 for reversals (ISO 20022 usage rule: "If CreditDebitIndicator is DBIT and
@@ -34,8 +34,10 @@ _MESSAGES = {"BkToCstmrStmt": "camt.053", "BkToCstmrAcctRpt": "camt.052", "BkToC
 _NS_FORMAT = re.compile(rb"camt\.05([234])\.001\.\d+")
 _ROOT = re.compile(rb"<[A-Za-z_]")
 _DOCTYPE_ENTITY = re.compile(rb"<!DOCTYPE[^>\[]*\[[^\]]*<!ENTITY", re.IGNORECASE)
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+_XINCLUDE = "{http://www.w3.org/2001/XInclude}"
 _BOOKED = "BOOK"
-_EVENT_TAGS = ["{*}Stmt", "{*}Rpt", "{*}Ntfctn", "{*}Ntry", "{*}Bal"]
+_EVENT_TAGS = ["{*}Stmt", "{*}Rpt", "{*}Ntfctn", "{*}Ntry", "{*}Bal", _XINCLUDE + "*"]
 # by "is a credit": the party whose name and account describe the line, then the fallback side
 _PARTIES = {True: ("Dbtr", "DbtrAcct", "Cdtr", "CdtrAcct"), False: ("Cdtr", "CdtrAcct", "Dbtr", "DbtrAcct")}
 _HEAD_CHUNK = 65_536
@@ -250,6 +252,9 @@ class _Watch(Protocol):
     def after_entry(self, st: _Statement) -> None: ...
 
 
+_NO_DOCTYPE = "a document type declaration (DOCTYPE) is not accepted"
+
+
 def _checked_prolog(fileobj: IO[bytes], filename: str) -> bytes:
     """Reads up to the root element's start and refuses a DOCTYPE declaring entities; returns what it read."""
     head = b""
@@ -262,6 +267,8 @@ def _checked_prolog(fileobj: IO[bytes], filename: str) -> bytes:
     prolog = head[: root_at.start()] if root_at else head
     if _DOCTYPE_ENTITY.search(prolog) or b"<!ENTITY" in prolog:
         raise ParseError(filename, "DOCTYPE entities are not accepted")
+    if _DOCTYPE.search(prolog):  # no bank sends one: as the e-invoice readers, refused whatever it declares
+        raise ParseError(filename, _NO_DOCTYPE)
     return head
 
 
@@ -356,8 +363,15 @@ class CamtParser:
             no_network=True, huge_tree=False, load_dtd=False, remove_comments=True, remove_pis=True,
             collect_ids=False,
         )
+        checked = False
         try:
             for _event, el in events:
+                if not checked:  # a DOCTYPE the prolog's bytes did not show (another encoding): refused too
+                    checked = True
+                    if el.getroottree().docinfo.doctype:
+                        raise ParseError(filename, _NO_DOCTYPE)
+                if el.tag.startswith(_XINCLUDE):  # never processed here; refused as the other XML readers would
+                    raise ParseError(filename, "XInclude (xi:include) is not accepted")
                 name = _local(el)
                 parent = el.getparent()
                 up = _local(parent) if parent is not None else ""

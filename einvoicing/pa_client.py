@@ -15,8 +15,9 @@ with the client id and secret); the bearer token is kept until shortly before it
 once when the API answers 401.
 
 Errors: ``PaError`` with ``transient`` true for what a later try may cure (network, timeouts, 408, 429, 5xx)
-and false for a refusal (other 4xx); the caller decides on retries. Standard library only (urllib), so the
-pure package needs no HTTP dependency.
+and false for a refusal (other 4xx); the caller decides on retries. Requests go through the server's outbound
+client (worker/outbound.py, standard library only): a platform on an internal address is reached only when
+the operator allows its host (LETTRAGE_OUTBOUND_ALLOW_HOSTS); such a refusal is not transient.
 """
 from __future__ import annotations
 
@@ -24,9 +25,7 @@ import base64
 import hashlib
 import json
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from datetime import datetime
 from typing import Any
 
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+MAX_ANSWER_BYTES = 50 * 1024 * 1024  # a platform's answer larger than this is not read
 LIFECYCLE_FLOW_TYPE = "CustomerInvoiceLC"  # statuses about the invoices the company issued
 
 
@@ -78,8 +78,9 @@ class ReceivedFlow:
 class PaClient:
     """One platform, one set of credentials; safe to reuse for many calls (not across threads)."""
 
-    def __init__(self, config: PaConfig) -> None:
+    def __init__(self, config: PaConfig, outbound: Any = None) -> None:
         self.config = config
+        self.outbound = outbound  # a worker.outbound.OutboundClient; None: the one of the process's settings
         self._token: str | None = None
         self._token_expires = 0.0
 
@@ -170,15 +171,17 @@ class PaClient:
         return status, data
 
     def _raw(self, method: str, url: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, bytes]:
-        request = urllib.request.Request(url, data=body, method=method, headers=headers)
+        from worker.outbound import OutboundFailed, OutboundRefused, default_client
+
+        client = self.outbound or default_client()
         try:
-            with urllib.request.urlopen(request, timeout=self.config.timeout) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read() or b""
-        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
-            reason = getattr(exc, "reason", None) or exc
-            raise PaError(f"platform unreachable: {reason}", transient=True) from None
+            answer = client.request(method, url, body=body, headers=headers, timeout=self.config.timeout,
+                                    max_bytes=MAX_ANSWER_BYTES)
+        except OutboundRefused as exc:
+            raise PaError(f"platform refused: {exc}", transient=False) from None
+        except OutboundFailed as exc:
+            raise PaError(f"platform unreachable: {exc}", transient=True) from None
+        return answer.status, answer.body
 
 
 def _multipart(boundary: str, parts: list[tuple[str, str | None, str, bytes]]) -> bytes:

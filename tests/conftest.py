@@ -138,5 +138,7 @@ class Cli:
 def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
     monkeypatch.chdir(tmp_path)
     env = {"LETTRAGE_DATABASE_URL": db_url, "LETTRAGE_DATA_DIR": str(tmp_path / "var"),
-           "LETTRAGE_SMTP_URL": "", "LETTRAGE_BROKER_URL": "", "LETTRAGE_NOW": TEST_NOW}
+           "LETTRAGE_SMTP_URL": "", "LETTRAGE_BROKER_URL": "", "LETTRAGE_NOW": TEST_NOW,
+           # a developer's own ~/.config/lettrage/.env or data folder never reaches a test
+           "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data")}
     return Cli(env, tmp_path)

@@ -23,6 +23,7 @@ from worker.db.engine import engine_for
 from worker.db.repository import Repository
 from worker.db.task_store import company_lock, lock_company_accounts
 from worker.db.uow import unit_of_work
+from worker.outbound import OutboundClient
 from worker.services.companies import resolve_company
 from worker.services.matching import run_matching
 from worker.services.reminders import send_reminders
@@ -112,7 +113,8 @@ def send_company_reminders(company_ref: str, as_of: str) -> None:
 
     settings = get_settings()
     channels = all_channels(settings.smtp_url, settings.mail_from, Path(settings.output_dir) / company_ref,
-                            reply_to=settings.reply_to, sms_url=settings.sms_url, sms_token=settings.sms_token)
+                            reply_to=settings.reply_to, sms_url=settings.sms_url, sms_token=settings.sms_token,
+                            outbound=OutboundClient.for_settings(settings))
     send_reminders(_engine(), company_ref, date.fromisoformat(as_of), channels, settings.mail_from,
                    actor="worker", template_dir=settings.templates_dir)
 

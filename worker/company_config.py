@@ -17,6 +17,10 @@ The file is ``<LETTRAGE_COMPANIES_DIR>/<company ref>.toml`` (default
     [csv]
     profiles_file = "banks.toml"    # your banks' CSV export layouts, [[profile]] tables (connectors/csv_profiles)
 
+    [documents]                     # where invoice PDFs may come from (worker/services/document_sources.py)
+    folder = "/srv/factures/atelier"
+    allow_hosts = ["files.billing.example"]
+
     [matching]                      # the matcher's knobs (matching.model.MatchConfig); each optional
     amount_tolerance = "2.00"       # legacy: a difference either way up to this settles (a payment difference)
     payment_difference_max = "1.00"   # an underpayment up to the smaller of this and
@@ -107,7 +111,8 @@ _COMMON_SOURCE_KEYS = {"type", "name"}
 #   einvoicing -> worker.services.einvoicing_settings
 #   behaviour -> worker.services.behaviour (payment behaviour thresholds, profile moves)
 #   weekly_report -> worker.services.weekly_report (recipients, firm_recipients, weekday, hour, language)
-OWNED_SECTIONS = {"einvoicing", "behaviour", "weekly_report"}
+#   documents -> worker.services.document_sources (folder, allow_hosts: where invoice PDFs may come from)
+OWNED_SECTIONS = {"einvoicing", "behaviour", "weekly_report", "documents"}
 MATCHING_KEYS = {"amount_tolerance", "auto_threshold", "review_threshold", "ambiguity_margin", "name_threshold",
                  "name_auto_threshold", "payment_difference_max", "payment_difference_rate", "bank_fee_max",
                  "hold_days"}  # hold_days: worker.services.holds

@@ -3,18 +3,22 @@
 The database is what every worker, the scheduler and the API share, so the figures
 are the deployment's, whichever API replica is scraped and however many workers
 run: statement lines imported, the auto-match rate, the review queue, reminders
-sent and failed (per company), and, from the task ledger, tasks per state, their
-failures and errors, and how long they took (per actor).
+sent and failed (added up, or per company when LETTRAGE_METRICS_COMPANY_LABELS asks), and, from the
+task ledger, tasks per state, their failures and errors, and how long they took (per actor).
+``GET /metrics`` wants LETTRAGE_METRICS_TOKEN as bearer token unless LETTRAGE_PUBLIC_ENDPOINTS opens it.
 
 Counters are counts of stored rows: deleting rows (a company removed, the ledger
 pruned) shows as a counter reset, which Prometheus handles.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.core import (
@@ -37,56 +41,86 @@ DURATION_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.
 
 
 class DatabaseCollector(Collector):
-    """Collects every lettrage metric from one database."""
+    """Collects every lettrage metric from one database.
 
-    def __init__(self, engine: Engine) -> None:
+    ``company_labels`` says how the per-company figures are shown: ``none`` (the default of ``GET /metrics``)
+    adds them up over the deployment, with no ``company`` label, so a scrape names no client; ``hashed``
+    labels each company with a short keyed hash of its ref (``secret`` is the key: stable, not reversible by
+    guessing names); ``ref`` with the company's ref itself.
+    """
+
+    def __init__(self, engine: Engine, company_labels: str = "ref", secret: str = "") -> None:
+        if company_labels not in ("none", "hashed", "ref"):
+            raise ValueError(f"company_labels: none, hashed or ref, not {company_labels!r}")
         self.engine = engine
+        self.company_labels = company_labels
+        self.secret = secret
+
+    def _label(self, refs: dict[int, str]) -> Callable[[int], tuple[str, ...]]:
+        """The company's label values (none at all when figures are added up)."""
+        if self.company_labels == "none":
+            return lambda _company_id: ()
+        if self.company_labels == "hashed":
+            key = self.secret.encode()
+
+            def hashed(company_id: int) -> tuple[str, ...]:
+                ref = refs.get(company_id, str(company_id))
+                return (hmac.new(key, ref.encode(), hashlib.sha256).hexdigest()[:12],)
+            return hashed
+        return lambda company_id: (refs.get(company_id, str(company_id)),)
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily | HistogramMetricFamily]:
         with Session(self.engine) as session:
             refs = dict(session.execute(select(Company.id, Company.ref)).all())
-            yield from self._statements(session, refs)
-            yield from self._reminders(session, refs)
+            label = self._label(refs)
+            company = [] if self.company_labels == "none" else ["company"]
+            yield from self._statements(session, refs, label, company)
+            yield from self._reminders(session, label, company)
             yield from self._tasks(session)
 
     @staticmethod
-    def _statements(session: Session, refs: dict[int, str]) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+    def _statements(session: Session, refs: dict[int, str], label: Callable[[int], tuple[str, ...]],
+                    company: list[str]) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         lines = StatementLine.__table__.c
         imported = CounterMetricFamily("lettrage_statement_lines_imported", "Statement lines imported.",
-                                       labels=["company"])
-        for company_id, count in session.execute(select(lines.company_id, func.count())
-                                                 .group_by(lines.company_id)):
-            imported.add_metric([refs.get(company_id, str(company_id))], count)
+                                       labels=company)
+        for key, count in sorted(_summed(label, session.execute(
+                select(lines.company_id, func.count()).group_by(lines.company_id))).items()):
+            imported.add_metric(list(key), count)
         yield imported
         # Auto-match rate: incoming lines matched automatically, out of the incoming lines the matcher
         # has decided on (matched, sent to review or left unmatched; not the ones still new).
-        decided = dict(session.execute(select(lines.company_id, func.count()).where(
-            lines.amount > 0, lines.state.in_(("matched", "review", "unmatched"))).group_by(lines.company_id)).all())
+        decided = _summed(label, session.execute(select(lines.company_id, func.count()).where(
+            lines.amount > 0, lines.state.in_(("matched", "review", "unmatched"))).group_by(lines.company_id)))
         alloc = Allocation.__table__.c
-        auto = dict(session.execute(select(alloc.company_id, func.count(distinct(alloc.line_id))).where(
-            alloc.status == "auto", alloc.undone_at.is_(None)).group_by(alloc.company_id)).all())
+        auto = _summed(label, session.execute(select(alloc.company_id, func.count(distinct(alloc.line_id))).where(
+            alloc.status == "auto", alloc.undone_at.is_(None)).group_by(alloc.company_id)))
         rate = GaugeMetricFamily("lettrage_auto_match_rate",
                                  "Share of the incoming lines decided by the matcher that it matched by itself (0-1).",
-                                 labels=["company"])
-        for company_id, total in sorted(decided.items()):
-            rate.add_metric([refs.get(company_id, str(company_id))], auto.get(company_id, 0) / total if total else 0.0)
+                                 labels=company)
+        for key, total in sorted(decided.items()):
+            rate.add_metric(list(key), auto.get(key, 0) / total if total else 0.0)
         yield rate
         queue = GaugeMetricFamily("lettrage_review_queue_size", "Payments awaiting an accountant's review.",
-                                  labels=["company"])
+                                  labels=company)
         pending = dict(session.execute(select(ReviewItem.company_id, func.count()).where(
             ReviewItem.state == "pending").group_by(ReviewItem.company_id)).all())
-        for company_id, ref in sorted(refs.items()):
-            queue.add_metric([ref], pending.get(company_id, 0))
+        for key, count in sorted(_summed(label, ((c, pending.get(c, 0)) for c in refs)).items()):
+            queue.add_metric(list(key), count)
         yield queue
 
     @staticmethod
-    def _reminders(session: Session, refs: dict[int, str]) -> Iterator[CounterMetricFamily]:
+    def _reminders(session: Session, label: Callable[[int], tuple[str, ...]],
+                   company: list[str]) -> Iterator[CounterMetricFamily]:
         family = CounterMetricFamily("lettrage_reminders", "Reminders by outcome (sent, failed, sending).",
-                                     labels=["company", "channel", "status"])
-        rows = session.execute(select(Reminder.company_id, Reminder.channel, Reminder.status, func.count())
-                               .group_by(Reminder.company_id, Reminder.channel, Reminder.status))
-        for company_id, channel, status, count in rows:
-            family.add_metric([refs.get(company_id, str(company_id)), channel, status], count)
+                                     labels=[*company, "channel", "status"])
+        totals: dict[tuple[str, ...], int] = defaultdict(int)
+        for company_id, channel, status, count in session.execute(
+                select(Reminder.company_id, Reminder.channel, Reminder.status, func.count())
+                .group_by(Reminder.company_id, Reminder.channel, Reminder.status)):
+            totals[(*label(company_id), channel, status)] += count
+        for key, count in sorted(totals.items()):
+            family.add_metric(list(key), count)
         yield family
 
     @staticmethod
@@ -123,25 +157,47 @@ class DatabaseCollector(Collector):
         yield latency
 
 
-def render_metrics(engine: Engine) -> bytes:
-    """The Prometheus text exposition of every metric."""
+def _summed(label: Callable[[int], tuple[str, ...]], rows: Iterable[Any]) -> dict[tuple[str, ...], int]:
+    """``(company_id, count)`` rows added up by the company's label values."""
+    totals: dict[tuple[str, ...], int] = defaultdict(int)
+    for company_id, count in rows:
+        totals[label(company_id)] += count
+    return totals
+
+
+def render_metrics(engine: Engine, company_labels: str = "ref", secret: str = "") -> bytes:
+    """The Prometheus text exposition of every metric (``company_labels``: see DatabaseCollector)."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(DatabaseCollector(engine))
+    registry.register(DatabaseCollector(engine, company_labels, secret))
     return generate_latest(registry)
 
 
 def metrics_router(settings: Settings) -> APIRouter:
-    """``GET /metrics``: no authentication (as ``/health``), Prometheus text format."""
+    """``GET /metrics``, Prometheus text format: for the bearer of LETTRAGE_METRICS_TOKEN, or anyone when
+    LETTRAGE_PUBLIC_ENDPOINTS names ``metrics``; 401 otherwise. Companies are labelled as
+    LETTRAGE_METRICS_COMPANY_LABELS says (default: not at all, figures added up)."""
     router = APIRouter()
 
-    @router.get("/metrics", tags=["operations"], response_class=Response)
-    def metrics() -> Response:
+    @router.get("/metrics", tags=["operations"], response_class=Response,
+                responses={401: {"description": "Without LETTRAGE_METRICS_TOKEN as bearer token."}})
+    def metrics(request: Request) -> Response:
         """Prometheus metrics of the whole deployment, read from the database."""
         from worker.db.engine import engine_for
 
-        return Response(render_metrics(engine_for(settings.database_url)), media_type=CONTENT_TYPE_LATEST)
+        if "metrics" not in settings.public_endpoints and not _metrics_bearer(request, settings.metrics_token):
+            raise HTTPException(status_code=401, detail="authentication required: Authorization: Bearer "
+                                "LETTRAGE_METRICS_TOKEN", headers={"WWW-Authenticate": "Bearer"})
+        secret = settings.secret_key if settings.metrics_company_labels == "hashed" else ""
+        return Response(render_metrics(engine_for(settings.database_url), settings.metrics_company_labels, secret),
+                        media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+def _metrics_bearer(request: Request, expected: str | None) -> bool:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return bool(expected) and scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), (expected or "").encode())
 
 
 __all__ = ["DURATION_BUCKETS", "DatabaseCollector", "metrics_router", "render_metrics"]

@@ -2,12 +2,19 @@
 
 This is the only module that reads the environment: everything else receives a
 ``Settings``. Every name starts with ``LETTRAGE_``; ``.env.example`` documents them.
+
+Nothing depends on the folder lettrage is started from (a cron job, a systemd unit): the settings file is
+the one ``LETTRAGE_ENV_FILE`` names, else ``.env`` in the current folder, else
+``<XDG_CONFIG_HOME or ~/.config>/lettrage/.env``; a relative path in a file is read from the file's folder
+(one in the environment from the current folder) and made absolute at once; without
+``LETTRAGE_DATA_DIR`` the data folder is ``var`` beside the settings file, else an existing ``./var`` database,
+else ``<XDG_DATA_HOME or ~/.local/share>/lettrage``.
 """
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -43,7 +50,18 @@ class Settings:
     sms_url: str | None = None  # SMS provider endpoint (reminders/channels/sms.py)
     sms_token: str | None = field(default=None, repr=False)
     einvoicing_rules_dir: Path | None = None  # official e-invoicing artefacts (XSD, compiled Schematron)
+    # LETTRAGE_OUTBOUND_ALLOW_HOSTS: hosts the server may reach although internal (worker/outbound.py)
+    outbound_allow_hosts: tuple[str, ...] = ()
+    documents_dir: Path | None = None  # LETTRAGE_DOCUMENTS_DIR: <dir>/<company ref>/ holds invoice PDFs
     now: datetime | None = None  # LETTRAGE_NOW: a fixed moment instead of the system clock (demos, replays, tests)
+    # Web and API exposure (README, "Which endpoints answer without credentials"):
+    trusted_proxies: tuple[str, ...] = ()  # LETTRAGE_TRUSTED_PROXIES: peers whose X-Forwarded-For/-Proto count
+    public_endpoints: frozenset[str] = frozenset()  # LETTRAGE_PUBLIC_ENDPOINTS: docs, metrics open to anyone
+    metrics_token: str | None = field(default=None, repr=False)  # LETTRAGE_METRICS_TOKEN: bearer of GET /metrics
+    metrics_company_labels: str = "none"  # LETTRAGE_METRICS_COMPANY_LABELS: none | hashed | ref
+    env_file: Path | None = None  # the settings file read, None when there was none
+    env_file_origin: str = "none"  # how it was found: LETTRAGE_ENV_FILE, current folder, user config folder, given
+    database_is_default: bool = False  # LETTRAGE_DATABASE_URL unset: the SQLite file under data_dir
 
     @property
     def clock(self) -> Clock:
@@ -74,22 +92,116 @@ def _blank_to_none(value: str | None) -> str | None:
     return value if value not in (None, "") else None
 
 
-def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
-    """Builds Settings from ``environ`` (default: the process environment) over ``env_file``.
+class _Find:
+    """``load_settings``'s default ``env_file``: look for the settings file (``find_env_file``)."""
 
-    The environment wins over the file, as python-dotenv does by default.
+
+FIND = _Find()
+
+
+def config_home(environ: Mapping[str, str]) -> Path:
+    """The user's configuration folder: ``$XDG_CONFIG_HOME``, else ``~/.config``."""
+    xdg = _blank_to_none(environ.get("XDG_CONFIG_HOME"))
+    return Path(xdg) if xdg and Path(xdg).is_absolute() else _home(environ) / ".config"
+
+
+def data_home(environ: Mapping[str, str]) -> Path:
+    """The user's data folder: ``$XDG_DATA_HOME``, else ``~/.local/share``."""
+    xdg = _blank_to_none(environ.get("XDG_DATA_HOME"))
+    return Path(xdg) if xdg and Path(xdg).is_absolute() else _home(environ) / ".local" / "share"
+
+
+def _home(environ: Mapping[str, str]) -> Path:
+    home = _blank_to_none(environ.get("HOME"))
+    return Path(home) if home else Path.home()
+
+
+def find_env_file(environ: Mapping[str, str], cwd: Path) -> tuple[Path | None, str]:
+    """The settings file and how it was found: the file ``LETTRAGE_ENV_FILE`` names (it must exist), else
+    ``.env`` in ``cwd``, else ``.env`` in the user's configuration folder (``lettrage/.env``), else none."""
+    named = _blank_to_none(environ.get(PREFIX + "ENV_FILE"))
+    if named:
+        path = Path(named).expanduser()
+        path = path if path.is_absolute() else cwd / path
+        if not path.is_file():
+            raise ConfigurationError(f"LETTRAGE_ENV_FILE names {str(path)!r}, which is not a file")
+        return path.resolve(), "LETTRAGE_ENV_FILE"
+    local = cwd / ".env"
+    if local.is_file():
+        return local.resolve(), "current folder"
+    user = config_home(environ) / "lettrage" / ".env"
+    if user.is_file():
+        return user.resolve(), "user config folder"
+    return None, "none"
+
+
+def _absolute_sqlite(url: str, base: Path) -> str:
+    """An SQLite URL naming a relative file, made absolute from ``base``; any other URL as it is."""
+    scheme, sep, rest = url.partition(":///")
+    if not sep or not scheme.startswith("sqlite") or not rest or rest.startswith(("/", ":memory:", "file:")):
+        return url
+    path, qmark, query = rest.partition("?")
+    return f"{scheme}:///{(base / path).as_posix()}{qmark}{query}"
+
+
+def _default_data_dir(environ: Mapping[str, str], env_file: Path | None, cwd: Path) -> Path:
+    """Without LETTRAGE_DATA_DIR: ``var`` beside the settings file (what README and CONTRACT.md promise as
+    "./var/" when lettrage runs from its folder, now from any folder), else a ``var/lettrage.db`` made before
+    this rule in the current folder (an existing user keeps their data), else the user's data folder."""
+    if env_file is not None:
+        return env_file.parent / "var"
+    legacy = cwd / "var"
+    if (legacy / "lettrage.db").is_file():
+        return legacy
+    return data_home(environ) / "lettrage"
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | _Find | None = FIND,
+                  cwd: Path | None = None) -> Settings:
+    """Builds Settings from ``environ`` (default: the process environment) over a settings file.
+
+    ``env_file``: by default the one ``find_env_file`` finds; a path to read that file (when it exists);
+    None for none. The environment wins over the file, as python-dotenv does by default. Every path of the
+    result is absolute: relative ones are read from the settings file's folder when they come from it,
+    else from ``cwd`` (default: the current folder).
     """
-    values: dict[str, str] = {}
-    if env_file is not None and env_file.is_file():
-        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     source = os.environ if environ is None else environ
-    values.update({k: v for k, v in source.items() if k.startswith(PREFIX)})
+    cwd = Path.cwd() if cwd is None else cwd
+    origin = "given"
+    if isinstance(env_file, _Find):
+        env_file, origin = find_env_file(source, cwd)
+    elif env_file is not None:
+        env_file = (env_file if env_file.is_absolute() else cwd / env_file).resolve()
+        if not env_file.is_file():
+            env_file, origin = None, "none"
+    else:
+        origin = "none"
+    from_file: dict[str, str] = {}
+    if env_file is not None:
+        from_file = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+    from_env = {k: v for k, v in source.items() if k.startswith(PREFIX)}
+    values = {**from_file, **from_env}
 
     def get(name: str) -> str | None:
         return _blank_to_none(values.get(PREFIX + name))
 
-    data_dir = Path(get("DATA_DIR") or "var")
-    database_url = get("DATABASE_URL") or f"sqlite:///{data_dir / 'lettrage.db'}"
+    def base(name: str) -> Path:
+        """Where a relative value of ``name`` is read from: the file's folder when the file gave it."""
+        given_by_env = _blank_to_none(from_env.get(PREFIX + name)) is not None
+        return env_file.parent if env_file is not None and not given_by_env else cwd
+
+    def path(name: str) -> Path | None:
+        value = get(name)
+        if value is None:
+            return None
+        found = Path(value).expanduser()
+        return found if found.is_absolute() else base(name) / found
+
+    data_dir = path("DATA_DIR") or _default_data_dir(source, env_file, cwd)
+    database_url = get("DATABASE_URL")
+    database_is_default = database_url is None
+    database_url = (f"sqlite:///{(data_dir / 'lettrage.db').as_posix()}" if database_url is None
+                    else _absolute_sqlite(database_url, base("DATABASE_URL")))
     if "://" not in database_url:
         raise ConfigurationError(f"LETTRAGE_DATABASE_URL is not a database URL: {database_url!r}")
     broker_url = get("BROKER_URL")
@@ -114,20 +226,52 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         broker_url=broker_url,
         smtp_url=get("SMTP_URL"),
         mail_from=get("MAIL_FROM"),
-        inbox_dir=Path(get("INBOX_DIR") or data_dir / "inbox"),
-        output_dir=Path(get("OUTPUT_DIR") or data_dir / "out"),
-        companies_dir=Path(get("COMPANIES_DIR") or data_dir / "companies"),
+        inbox_dir=path("INBOX_DIR") or data_dir / "inbox",
+        output_dir=path("OUTPUT_DIR") or data_dir / "out",
+        companies_dir=path("COMPANIES_DIR") or data_dir / "companies",
         timezone=get("TIMEZONE") or "Europe/Paris",
         sync_time=sync_time,
         amount_tolerance=tolerance,
         secret_key_value=get("SECRET_KEY"),
-        templates_dir=Path(t) if (t := get("TEMPLATES_DIR")) else None,
+        templates_dir=path("TEMPLATES_DIR"),
         reply_to=get("REPLY_TO"),
         sms_url=get("SMS_URL"),
         sms_token=get("SMS_TOKEN"),
-        einvoicing_rules_dir=Path(r) if (r := get("EINVOICING_RULES_DIR")) else None,
+        einvoicing_rules_dir=path("EINVOICING_RULES_DIR"),
+        outbound_allow_hosts=tuple(h for h in (p.strip() for p in (get("OUTBOUND_ALLOW_HOSTS") or "")
+                                               .replace(" ", ",").split(",")) if h),
+        documents_dir=path("DOCUMENTS_DIR"),
         now=parse_now(n, get("TIMEZONE") or "Europe/Paris") if (n := get("NOW")) else None,
+        env_file=env_file, env_file_origin=origin, database_is_default=database_is_default,
+        **_exposure(get),
     )
+
+
+PUBLIC_ENDPOINTS = ("docs", "metrics")
+METRICS_COMPANY_LABELS = ("none", "hashed", "ref")
+
+
+def _exposure(get: Callable[[str], str | None]) -> dict[str, object]:
+    """The settings of what the HTTP server believes and shows: trusted proxies, open endpoints, metrics."""
+    import ipaddress
+
+    proxies = tuple(p.strip() for p in (get("TRUSTED_PROXIES") or "").split(",") if p.strip())
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigurationError(f"LETTRAGE_TRUSTED_PROXIES: {proxy!r} is not an IP address or network "
+                                     "(e.g. 10.0.0.5 or 10.0.0.0/24)") from None
+    public = frozenset(e.strip().lower() for e in (get("PUBLIC_ENDPOINTS") or "").split(",") if e.strip())
+    if unknown := sorted(public - set(PUBLIC_ENDPOINTS)):
+        raise ConfigurationError(f"LETTRAGE_PUBLIC_ENDPOINTS: {', '.join(unknown)}: choose among "
+                                 f"{', '.join(PUBLIC_ENDPOINTS)}")
+    labels = (get("METRICS_COMPANY_LABELS") or "none").strip().lower()
+    if labels not in METRICS_COMPANY_LABELS:
+        raise ConfigurationError(f"LETTRAGE_METRICS_COMPANY_LABELS must be one of "
+                                 f"{', '.join(METRICS_COMPANY_LABELS)}, not {labels!r}")
+    return {"trusted_proxies": proxies, "public_endpoints": public, "metrics_token": get("METRICS_TOKEN"),
+            "metrics_company_labels": labels}
 
 
 @lru_cache(maxsize=1)

@@ -6,6 +6,7 @@ export (legal file ZIP), memory (tests).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from reminders.channels.base import Attachment, Channel, Delivery, Message
 from reminders.channels.email import SmtpChannel
@@ -56,12 +57,13 @@ def build_channels(smtp_url: str | None, mail_from: str | None, out_dir: Path) -
 
 
 def all_channels(smtp_url: str | None, mail_from: str | None, out_dir: Path, *, reply_to: str | None = None,
-                 sms_url: str | None = None, sms_token: str | None = None) -> dict[str, Channel]:
+                 sms_url: str | None = None, sms_token: str | None = None, outbound: Any = None) -> dict[str, Channel]:
     """The channels by policy name: ``email``, ``letter`` (PDFs under out_dir/letters), ``phone``
     (out_dir/calls), ``sms`` and ``export`` (legal files under out_dir/legal).
 
     Missing or invalid SMTP (or SMS) settings do not stop letters and calls: ``email`` (``sms``) is then an
-    :class:`UnconfiguredChannel` whose every send raises ChannelNotConfigured with the reason.
+    :class:`UnconfiguredChannel` whose every send raises ChannelNotConfigured with the reason. ``outbound``: the
+    server's outbound HTTP client (worker/outbound.py) the SMS provider is reached through.
     """
     out_dir = Path(out_dir)
     email: Channel
@@ -71,7 +73,7 @@ def all_channels(smtp_url: str | None, mail_from: str | None, out_dir: Path, *, 
         email = UnconfiguredChannel("email", str(exc))
     sms: Channel
     try:
-        sms = SmsChannel(sms_url, sms_token)
+        sms = SmsChannel(sms_url, sms_token, outbound=outbound)
     except ChannelNotConfigured as exc:
         sms = UnconfiguredChannel("sms", str(exc))
     return {

@@ -231,6 +231,12 @@ class FakePA:
 
 
 @pytest.fixture
-def fake_pa() -> Iterator[FakePA]:
+def fake_pa(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePA]:
+    from worker.settings import get_settings
+
+    # the fake runs on loopback, which the server reaches only when the operator allows it
+    monkeypatch.setenv("LETTRAGE_OUTBOUND_ALLOW_HOSTS", "127.0.0.1")
+    get_settings.cache_clear()
     with FakePA() as pa:
         yield pa
+    get_settings.cache_clear()

@@ -41,6 +41,18 @@ class Receiver:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/lettrage"
 
 
+@pytest.fixture(autouse=True)
+def loopback_allowed(cli: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The receivers run on loopback, which the server refuses to reach unless the operator allows it."""
+    from worker.settings import get_settings
+
+    cli.env["LETTRAGE_OUTBOUND_ALLOW_HOSTS"] = "127.0.0.1"  # the API's settings (app_client) and the CLI's
+    monkeypatch.setenv("LETTRAGE_OUTBOUND_ALLOW_HOSTS", "127.0.0.1")  # webhooks.dispatch called directly
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     r = Receiver()

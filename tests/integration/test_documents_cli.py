@@ -40,7 +40,10 @@ def attachments(message: MailMessage) -> dict[str, bytes]:
 
 def book(tmp_path: Path, pdf_of_first: str = "pdfs/FA-2026-00001.pdf") -> str:
     """C1 (Dubois): FA-1 with its PDF (path relative to the export), FA-2 without; C2 (Morel): FA-3 overdue,
-    FA-4 not yet due, neither with a PDF."""
+    FA-4 not yet due, neither with a PDF. The export's folder is the company's documents folder."""
+    companies = tmp_path / "var" / "companies"  # the cli fixture's LETTRAGE_DATA_DIR is tmp_path/var
+    companies.mkdir(parents=True, exist_ok=True)
+    (companies / "default.toml").write_text(f'[documents]\nfolder = "{tmp_path}"\n', encoding="utf-8")
     (tmp_path / "pdfs").mkdir(exist_ok=True)
     (tmp_path / "pdfs" / "FA-2026-00001.pdf").write_bytes(invoice_pdf("Facture FA-2026-00001 Imprimerie Dubois"))
     rows = [

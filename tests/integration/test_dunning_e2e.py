@@ -22,7 +22,11 @@ HEADER = ("number,customer_ref,customer_name,customer_email,customer_since,custo
 
 
 def book(tmp_path: Path) -> str:
-    """Five customers with overdue invoices on 2026-10-06 (a Tuesday); FA-1 has its PDF."""
+    """Five customers with overdue invoices on 2026-10-06 (a Tuesday); FA-1 has its PDF, in the company's
+    documents folder (its TOML's [documents] folder; the cli fixture's LETTRAGE_DATA_DIR is tmp_path/var)."""
+    companies = tmp_path / "var" / "companies"
+    companies.mkdir(parents=True, exist_ok=True)
+    (companies / "default.toml").write_text(f'[documents]\nfolder = "{tmp_path}"\n', encoding="utf-8")
     pdf = tmp_path / "FA-2026-00001.pdf"
     pdf.write_bytes(PDF)
     rows = [

@@ -200,13 +200,19 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
+def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
+    from worker.settings import get_settings
+
+    # the receiver runs on loopback, which the server reaches only when the operator allows it
+    monkeypatch.setenv("LETTRAGE_OUTBOUND_ALLOW_HOSTS", "127.0.0.1")
+    get_settings.cache_clear()
     r = Receiver()
     thread = threading.Thread(target=r.server.serve_forever, daemon=True)
     thread.start()
     yield r
     r.server.shutdown()
     r.server.server_close()
+    get_settings.cache_clear()
 
 
 def test_refusal_and_rejection_stop_reminders_and_tell_the_billing_tool(ecli: Any, tmp_path: Path,

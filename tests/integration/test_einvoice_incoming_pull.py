@@ -68,6 +68,7 @@ def test_each_sync_takes_what_is_new_once(ecli: Any, fake_pa: FakePA) -> None:  
 
 def test_an_unreachable_platform_does_not_stop_the_sync(ecli: Any) -> None:  # noqa: F811
     configure(ecli, pa_url="http://127.0.0.1:9", pa_client_id="lettrage", pa_client_secret="x")
+    ecli.env["LETTRAGE_OUTBOUND_ALLOW_HOSTS"] = "127.0.0.1"  # reachable for the server, but nobody listens
     summary = ecli.json("sync", "--as-of", "2026-10-06", "--no-send")
     assert summary["einvoice_statuses"]["error"].startswith("platform: platform unreachable")
     assert set(planned(ecli, "2026-10-06")) == {"FA-2026-00001", "FA-2026-00002"}

@@ -113,7 +113,9 @@ def test_retries_failed_tasks_replay_and_metrics(pg_url: str, tmp_path: Path,  #
 
         from worker.api.app import create_app
 
-        response = TestClient(create_app(load_settings(env, env_file=None))).get("/metrics")
+        scraper = {**env, "LETTRAGE_METRICS_TOKEN": "prometheus-token", "LETTRAGE_METRICS_COMPANY_LABELS": "ref"}
+        response = TestClient(create_app(load_settings(scraper, env_file=None))).get(
+            "/metrics", headers={"Authorization": "Bearer prometheus-token"})
         assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
         body = response.text
         for line in ('lettrage_statement_lines_imported_total{company="default"} 50.0',

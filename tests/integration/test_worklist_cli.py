@@ -113,7 +113,7 @@ def test_generated_requests_get_no_server_error(cli: Any, tmp_path: Path) -> Non
     client = app_client(cli, tmp_path)
     auth = token(cli, "fuzz")
     assert client.get("/api/customers/behaviour").status_code == 401
-    schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", client.app, headers=auth)
     tried = 0
     for result in schema.get_all_operations():
         operation = result.ok()

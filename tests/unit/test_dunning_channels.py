@@ -31,6 +31,7 @@ from reminders.channels.phone import load_tasks, tasks_csv, tasks_ics
 from reminders.context import Company, Customer, HistoryLine, InvoiceLine, PenaltyLine, ReminderContext
 from reminders.errors import ChannelError, ChannelNotConfigured
 from reminders.render import compose, levels_with_templates, render
+from worker.outbound import OutboundClient
 
 AS_OF = date(2026, 11, 25)
 NB = "\u00a0"
@@ -98,9 +99,13 @@ def provider() -> Iterator[FakeProvider]:
         fake.server.server_close()
 
 
+# the fake runs on loopback, which the server's outbound client reaches only when the operator allows it
+LOCAL = OutboundClient(allow_hosts=("127.0.0.1",))
+
+
 def test_sms_goes_through_the_provider_with_the_token(provider: FakeProvider) -> None:
     message = compose("first_reminder", "sms", context())
-    delivery = SmsChannel(provider.url, "secret-token").send(message)
+    delivery = SmsChannel(provider.url, "secret-token", outbound=LOCAL).send(message)
     assert delivery.provider_id == "sms-1" and delivery.channel == "sms"
     [sms] = provider.received
     assert sms["to"] == "+33612345678" and sms["reference"] == "C7/first_reminder"
@@ -110,20 +115,28 @@ def test_sms_goes_through_the_provider_with_the_token(provider: FakeProvider) ->
 def test_sms_failures_are_channel_errors(provider: FakeProvider) -> None:
     message = compose("first_reminder", "sms", context())
     with pytest.raises(ChannelError, match="provider answered 401"):
-        SmsChannel(provider.url, "wrong").send(message)
+        SmsChannel(provider.url, "wrong", outbound=LOCAL).send(message)
     provider.status = 429
     with pytest.raises(ChannelError, match="429.*quota exceeded"):
-        SmsChannel(provider.url, "secret-token").send(message)
+        SmsChannel(provider.url, "secret-token", outbound=LOCAL).send(message)
     with pytest.raises(ChannelError, match="unreachable"):
-        SmsChannel("http://127.0.0.1:1/sms", "t", timeout=2).send(message)
+        SmsChannel("http://127.0.0.1:1/sms", "t", timeout=2, outbound=LOCAL).send(message)
     with pytest.raises(ChannelError, match="no mobile number"):
-        SmsChannel(provider.url, "secret-token").send(replace(message, to=()))
+        SmsChannel(provider.url, "secret-token", outbound=LOCAL).send(replace(message, to=()))
     with pytest.raises(ChannelNotConfigured, match="LETTRAGE_SMS_URL is not set"):
         SmsChannel(None, "t")
     channels = all_channels(None, None, Path("/nonexistent"))
     with pytest.raises(ChannelNotConfigured, match="LETTRAGE_SMS_URL"):
         channels["sms"].send(message)
-    assert provider.received == []
+    with pytest.raises(ChannelNotConfigured, match="outbound HTTP client"):  # the channel never sends on its own
+        SmsChannel(provider.url, "secret-token")
+    with pytest.raises(ChannelError, match=r"unreachable: 127\.0\.0\.1: refused: internal address \(loopback\)"):
+        SmsChannel(provider.url, "secret-token", outbound=OutboundClient()).send(message)  # not allowed: refused
+    provider.status = 200
+    sms = all_channels(None, None, Path("/nonexistent"), sms_url=provider.url, sms_token="secret-token",
+                       outbound=LOCAL)["sms"]
+    assert sms.send(message).provider_id == "sms-1"
+    assert len(provider.received) == 1
 
 
 # -- call tasks ---------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from reminders.channels.letter import append_pdfs
 from worker.errors import InvoiceImportError
+from worker.services.document_sources import DocumentSources
 from worker.services.invoice_documents import DocumentTooLarge, NotAPdf, check_pdf
 from worker.services.invoice_duplicates import stamp_pages
 from worker.services.invoice_files import parse_invoice_file
@@ -43,7 +44,7 @@ def text_of(pdf: bytes) -> list[str]:
 
 
 # -- the pdf column at import --------------------------------------------------------------------------
-def test_pdf_column_paths_are_resolved_from_the_import_folder_and_checked(tmp_path: Path) -> None:
+def test_pdf_column_paths_are_read_from_the_documents_folder_and_checked(tmp_path: Path) -> None:
     (tmp_path / "pdfs").mkdir()
     (tmp_path / "pdfs" / "FA-1.pdf").write_bytes(invoice_pdf("Facture FA-1"))
     absolute = tmp_path / "pdfs" / "FA-1.pdf"
@@ -54,10 +55,17 @@ def test_pdf_column_paths_are_resolved_from_the_import_folder_and_checked(tmp_pa
         f"FA-2,C1,100.00,2026-09-01,2026-10-01,{absolute}",
         "FA-3,C1,100.00,2026-09-01,2026-10-01,https://billing.example/FA-3.pdf",
         "FA-4,C1,100.00,2026-09-01,2026-10-01,",
+        "FA-5,C1,100.00,2026-09-01,2026-10-01,https://elsewhere.example/FA-5.pdf",
     ]) + "\n", encoding="utf-8")
-    rows = parse_invoice_file(export.read_bytes(), str(export))
+    sources = DocumentSources("atelier", folder=tmp_path.resolve(), allow_hosts=("billing.example",))
+    rows = parse_invoice_file(export.read_bytes(), str(export), sources)
     assert [r.pdf for r in rows] == [str(absolute.resolve()), str(absolute.resolve()),
-                                     "https://billing.example/FA-3.pdf", None]
+                                     "https://billing.example/FA-3.pdf", None, None]
+    assert [r.pdf_refused for r in rows][:4] == [None] * 4
+    assert rows[4].pdf_refused == ("pdf 'https://elsewhere.example/FA-5.pdf' refused: elsewhere.example is not on "
+                                   "the company's [documents] allow_hosts")
+    # without document sources, no pdf is taken: the rows come without
+    assert {r.pdf for r in parse_invoice_file(export.read_bytes(), str(export))} == {None}
 
 
 def test_a_missing_pdf_rejects_the_file_naming_file_row_and_reason(tmp_path: Path) -> None:
@@ -65,17 +73,20 @@ def test_a_missing_pdf_rejects_the_file_naming_file_row_and_reason(tmp_path: Pat
     rows = ["FA-1,C1,100.00,2026-09-01,2026-10-01,", "FA-2,C1,100.00,2026-09-01,2026-10-01,pdfs/FA-2.pdf",
             "FA-3,C1,100.00,2026-09-01,2026-10-01,ftp://files.example/FA-3.pdf"]
     export.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    sources = DocumentSources("atelier", folder=tmp_path.resolve())
     with pytest.raises(InvoiceImportError) as caught:
-        parse_invoice_file(export.read_bytes(), str(export))
+        parse_invoice_file(export.read_bytes(), str(export), sources)
     message = str(caught.value)
-    assert message.startswith(f"{export}: row 3: pdf 'pdfs/FA-2.pdf': no such file ({tmp_path / 'pdfs' / 'FA-2.pdf'})")
-    assert "\n" not in message and "1 more bad row" in message
-    assert "row 4: pdf 'ftp://files.example/FA-3.pdf' is neither a file path nor an http(s) URL" in \
-        caught.value.details()[1]
-    # pushed over the API there is no folder: a relative path cannot be read
-    with pytest.raises(InvoiceImportError, match="row 1: pdf 'FA-9.pdf' is a relative path and this import has no"):
-        parse_invoice_file(b'[{"number": "FA-9", "customer_ref": "C1", "amount": "1.00", "issued_on": "2026-01-01",'
-                           b' "due_on": "2026-01-31", "pdf": "FA-9.pdf"}]', "api")
+    assert message == f"{export}: row 3: pdf 'pdfs/FA-2.pdf': no such file ({tmp_path / 'pdfs' / 'FA-2.pdf'})"
+    # a source the rules refuse does not refuse its row: the invoice comes without it, the reason kept
+    export.write_text("\n".join([HEADER, rows[0], rows[2]]) + "\n", encoding="utf-8")
+    _, ftp = parse_invoice_file(export.read_bytes(), str(export), sources)
+    assert ftp.pdf is None and ftp.pdf_refused is not None and ftp.pdf_refused.startswith(
+        "pdf 'ftp://files.example/FA-3.pdf' refused: a ftp: address is not a document source")
+    # pushed over the API, a relative path needs the company's documents folder
+    [row] = parse_invoice_file(b'[{"number": "FA-9", "customer_ref": "C1", "amount": "1.00", "issued_on": "2026-01-01",'
+                               b' "due_on": "2026-01-31", "pdf": "FA-9.pdf"}]', "api", DocumentSources("atelier"))
+    assert row.pdf is None and "a relative path is read from the company's documents folder" in str(row.pdf_refused)
 
 
 # -- PDFs checked, stamped, appended -------------------------------------------------------------------
@@ -206,8 +217,10 @@ def test_regenerated_duplicate_and_stamped_original(engine: Any, tmp_path: Path)
     _book(engine, tmp_path)
     with Session(engine) as session:
         repo = _repo(session)
-        regenerated = make_duplicate(repo, "FA-1", date(2026, 11, 25))
-        original = make_duplicate(repo, "FA-9", date(2026, 11, 25))
+        sources = DocumentSources("atelier", folder=tmp_path.resolve())  # FA-9's pdf is in the documents folder
+        regenerated = make_duplicate(repo, "FA-1", date(2026, 11, 25), sources)
+        original = make_duplicate(repo, "FA-9", date(2026, 11, 25), sources)
+        assert make_duplicate(repo, "FA-9", date(2026, 11, 25), DocumentSources("atelier")).source == "regenerated"
     assert (regenerated.source, regenerated.filename, regenerated.customer_ref) == ("regenerated", "FA-1-DUPLICATA.pdf",
                                                                                     "C1")
     [page] = text_of(regenerated.data)
@@ -225,7 +238,8 @@ def test_reminder_attachments_invoice_pdfs_else_the_statement(engine: Any, tmp_p
     with Session(engine) as session:
         repo = _repo(session)
         by_number = {i.number: i for i in repo.invoices()}
-        [(name, data, kind)] = reminder_attachments(repo, [by_number["FA-9"]], date(2026, 11, 25))
+        sources = DocumentSources("atelier", folder=tmp_path.resolve())
+        [(name, data, kind)] = reminder_attachments(repo, [by_number["FA-9"]], date(2026, 11, 25), sources=sources)
         assert (name, kind) == ("FA-9.pdf", "application/pdf") and data == (tmp_path / "FA-9.pdf").read_bytes()
         [(name, data, _)] = reminder_attachments(repo, [by_number["FA-1"]], date(2026, 11, 25))
         assert name == "releve-de-compte-C1-2026-11-25.pdf" and "1 000,00 €" in text_of(data)[0]
@@ -262,6 +276,7 @@ def test_a_pdf_named_by_url_is_fetched_and_a_bad_answer_skipped(tmp_path: Path) 
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     from worker.db.tables import Invoice
+    from worker.outbound import OutboundClient
     from worker.services.invoice_documents import DocumentError, fetch_pdf, original_pdf
 
     document = invoice_pdf("Facture FA-7 en ligne")
@@ -283,21 +298,26 @@ def test_a_pdf_named_by_url_is_fetched_and_a_bad_answer_skipped(tmp_path: Path) 
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        assert fetch_pdf(f"{base}/FA-7.pdf") == document
+        local = OutboundClient(allow_hosts=("127.0.0.1",))  # the operator lets the server reach this host
+        assert fetch_pdf(f"{base}/FA-7.pdf", local) == document
         with pytest.raises(DocumentError, match="the answer is not a PDF"):
-            fetch_pdf(f"{base}/page.pdf")
-        with pytest.raises(DocumentError, match="cannot be fetched"):
-            fetch_pdf(f"{base}/absent.pdf")
+            fetch_pdf(f"{base}/page.pdf", local)
+        with pytest.raises(DocumentError, match=r"cannot be fetched \(HTTP 404\)"):
+            fetch_pdf(f"{base}/absent.pdf", local)
+        with pytest.raises(DocumentError, match="refused: internal address"):
+            fetch_pdf(f"{base}/FA-7.pdf", OutboundClient())
+        sources = DocumentSources("atelier", allow_hosts=("127.0.0.1",), outbound=local)
 
         def invoice(pdf: str) -> Invoice:
             return Invoice(company_id=1, customer_id=1, number="FA-7", amount=D("10.00"), issued_on=date(2026, 1, 1),
                            due_on=date(2026, 1, 31), pdf=pdf)
 
-        found = original_pdf(invoice(f"{base}/FA-7.pdf"), None)
+        found = original_pdf(invoice(f"{base}/FA-7.pdf"), None, sources)
         assert found is not None and (found.source, found.data) == ("url", document)
-        assert original_pdf(invoice(f"{base}/page.pdf"), None) is None
-        assert original_pdf(invoice(f"{base}/absent.pdf"), None) is None
-        assert original_pdf(invoice(str(tmp_path / "gone.pdf")), None) is None
+        assert original_pdf(invoice(f"{base}/page.pdf"), None, sources) is None
+        assert original_pdf(invoice(f"{base}/absent.pdf"), None, sources) is None
+        assert original_pdf(invoice(str(tmp_path / "gone.pdf")), None, sources) is None
+        assert original_pdf(invoice(f"{base}/FA-7.pdf"), None) is None  # no sources: only an upload is read
     finally:
         server.shutdown()
         server.server_close()

@@ -2,7 +2,9 @@
 the JSON API under ``/api/`` and the accountants' pages.
 
 Health checks are unauthenticated, as the contract says; everything under
-``/api/`` requires a bearer token or a session (worker/api/auth.py). Errors of the
+``/api/`` requires a bearer token or a session (worker/api/auth.py); so do ``/openapi.json`` and
+``/docs`` (any live token or session) and ``/metrics`` (LETTRAGE_METRICS_TOKEN) unless
+LETTRAGE_PUBLIC_ENDPOINTS opens them (worker/api/exposure.py). Errors of the
 services become JSON ``{"detail": ..., "errors": [...]}`` with their HTTP status.
 """
 from __future__ import annotations
@@ -51,11 +53,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     """The app; ``background=False`` leaves out the webhook thread (tests dispatch by hand)."""
+    # /openapi.json, /docs and /redoc answer credentials only, unless a setting opens them (worker/api/exposure.py)
     app = FastAPI(title="lettrage", version="0.1.0", lifespan=_lifespan if background else None,
-                  description="Bank reconciliation and dunning: statements in, matches and reminders out.")
+                  description="Bank reconciliation and dunning: statements in, matches and reminders out.",
+                  openapi_url=None, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.engine = engine_for(settings.database_url)
     install_error_handlers(app)
+    from worker.api import exposure  # trusted proxies (X-Forwarded-For), the schema behind credentials
+
+    exposure.install(app, settings)
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:

@@ -11,6 +11,7 @@ import threading
 from fastapi import BackgroundTasks, Request
 
 from worker.api.auth import Principal, engine_of
+from worker.outbound import OutboundClient
 from worker.services.webhooks import dispatch
 
 log = logging.getLogger("lettrage.webhooks")
@@ -23,7 +24,8 @@ def after_change(request: Request, tasks: BackgroundTasks, principal: Principal)
 
 def _dispatch_quietly(request: Request, secret_key: str, company_ref: str) -> None:
     try:
-        dispatch(engine_of(request), secret_key, company_ref)
+        dispatch(engine_of(request), secret_key, company_ref,
+                 outbound=OutboundClient.for_settings(request.app.state.settings))
     except Exception:
         log.exception("webhook dispatch failed")
 
@@ -33,6 +35,6 @@ def webhook_loop(request_app: object, stop: threading.Event, every: float = 15.0
     state = request_app.state  # type: ignore[attr-defined]
     while not stop.wait(every):
         try:
-            dispatch(state.engine, state.settings.secret_key)
+            dispatch(state.engine, state.settings.secret_key, outbound=OutboundClient.for_settings(state.settings))
         except Exception:
             log.exception("webhook dispatch failed")

@@ -12,6 +12,7 @@ from worker.api import schemas as s
 from worker.api.auth import Principal, company_repo, engine_of, require
 from worker.api.events import after_change
 from worker.errors import LettrageError
+from worker.services.document_sources import document_sources
 from worker.services.invoices import aged_balance, import_invoice_file, invoice_views
 from worker.services.matching import run_matching
 from worker.services.residuals import minimum_amount, residuals
@@ -27,11 +28,15 @@ def _upsert(request: Request, principal: Principal, batch: s.InvoiceBatch) -> s.
     records = [inv.model_dump(exclude_none=True) for inv in batch.invoices]
     data = json.dumps(records).encode()
     with company_repo(request, principal) as repo:
-        counts = import_invoice_file(repo, data, "api", actor=principal.actor)
-    return s.ImportCountsOut(imported=counts.imported, updated=counts.updated, unchanged=counts.unchanged)
+        sources = document_sources(request.app.state.settings, repo.company.ref)
+        counts = import_invoice_file(repo, data, "api", actor=principal.actor, sources=sources)
+    refused = [s.DocumentRefusedOut(**r.as_json()) for r in counts.documents_refused]  # type: ignore[arg-type]
+    return s.ImportCountsOut(imported=counts.imported, updated=counts.updated, unchanged=counts.unchanged,
+                             documents_refused=refused or None)
 
 
-@router.post("/invoices", response_model=s.ImportCountsOut, responses=ERRORS, tags=["invoices"])
+@router.post("/invoices", response_model=s.ImportCountsOut, responses=ERRORS, tags=["invoices"],
+             response_model_exclude_none=True)
 def invoices_post(request: Request, batch: s.InvoiceBatch,
                   principal: Annotated[Principal, require("invoices:write")]) -> s.ImportCountsOut:
     """Upsert invoices by number, checked as `lettrage invoices import` checks a file: a batch with a bad
@@ -39,7 +44,8 @@ def invoices_post(request: Request, batch: s.InvoiceBatch,
     return _upsert(request, principal, batch)
 
 
-@router.put("/invoices", response_model=s.ImportCountsOut, responses=ERRORS, tags=["invoices"])
+@router.put("/invoices", response_model=s.ImportCountsOut, responses=ERRORS, tags=["invoices"],
+            response_model_exclude_none=True)
 def invoices_put(request: Request, batch: s.InvoiceBatch,
                  principal: Annotated[Principal, require("invoices:write")]) -> s.ImportCountsOut:
     """The same idempotent upsert as POST."""

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from reminders.channels.base import safe_name
 from worker.api import schemas as s
 from worker.api.auth import Principal, company_repo, require
-from worker.db.document_queries import documents_for
+from worker.services.document_sources import document_sources
 from worker.services.effectiveness import effectiveness_json, reminder_effectiveness
 from worker.services.invoice_documents import (
     MAX_DOCUMENT_BYTES,
@@ -26,9 +26,10 @@ from worker.services.invoice_documents import (
     DocumentTooLarge,
     NotAPdf,
     find_invoice,
-    original_pdf,
+    invoice_document,
     store_document,
 )
+from worker.services.pdf_safety import ActivePdf, refuse_active_content
 
 router = APIRouter(prefix="/api")
 ERRORS = {401: {"model": s.Problem}, 403: {"model": s.Problem}, 404: {"model": s.Problem},
@@ -88,7 +89,8 @@ async def _body(request: Request) -> bytes:
 async def document_put(request: Request, number: Number,
                        principal: Annotated[Principal, require("invoices:write")]) -> DocumentOut:
     """Store the invoice's PDF (replacing an earlier one); reminders attach it from then on. Unknown invoice:
-    404; not a readable PDF: 422; larger than 20 MB: 413."""
+    404; not a readable PDF, or one with active content (JavaScript, launch or automatic actions, embedded
+    files other than an e-invoice's XML): 422; larger than 20 MB: 413."""
     kind = request.headers.get("content-type", "application/pdf").split(";")[0].strip().lower()
     if kind not in ("application/pdf", "application/octet-stream", "application/x-pdf"):
         raise HTTPException(status_code=415, detail=f"send the PDF as application/pdf, not {kind}")
@@ -97,6 +99,8 @@ async def document_put(request: Request, number: Number,
 
     def store() -> DocumentOut:
         with company_repo(request, principal) as repo:
+            find_invoice(repo, number)  # an unknown invoice is a 404 before anything is said of the bytes
+            refuse_active_content(data, f"document of {number}")  # JavaScript, launch actions, embedded files
             row = store_document(repo, settings.data_dir, number, data, principal.actor)
             return DocumentOut(number=number, size=row.size, sha256=row.sha256, uploaded_by=row.uploaded_by,
                                uploaded_at=row.uploaded_at)
@@ -107,7 +111,7 @@ async def document_put(request: Request, number: Number,
         raise HTTPException(status_code=404, detail=str(exc)) from None
     except DocumentTooLarge as exc:
         raise HTTPException(status_code=413, detail=str(exc)) from None
-    except NotAPdf as exc:
+    except (NotAPdf, ActivePdf) as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
 
 
@@ -121,8 +125,9 @@ def document_get(request: Request, number: Number,
             invoice = find_invoice(repo, number)
         except DocumentNotFound as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from None
-        assert invoice.id is not None
-        pdf = original_pdf(invoice, documents_for(repo, [invoice.id]).get(invoice.id))
+        # the invoice's pdf checked again against the company's document sources: a path or URL they refuse is
+        # neither read nor fetched, and answers the same 404 as a missing file
+        pdf = invoice_document(repo, invoice, document_sources(request.app.state.settings, repo.company.ref))
     if pdf is None:
         raise HTTPException(status_code=404, detail=f"invoice {number} has no document")
     return Response(content=pdf.data, media_type="application/pdf",

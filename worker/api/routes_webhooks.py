@@ -8,25 +8,35 @@ from fastapi import APIRouter, Path, Query, Request
 from worker.api import schemas as s
 from worker.api.auth import Principal, company_repo, engine_of, require
 from worker.db.api_tables import WebhookDelivery, WebhookEndpoint
+from worker.outbound import OutboundClient
 from worker.services import webhooks
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
 ERRORS = {400: {"model": s.Problem}, 401: {"model": s.Problem}, 403: {"model": s.Problem}, 404: {"model": s.Problem}, 422: {"model": s.Problem}}
 
 
-def _endpoint_json(request: Request, e: WebhookEndpoint) -> s.WebhookOut:
+def _endpoint_json(request: Request, e: WebhookEndpoint, *, reveal: bool = False) -> s.WebhookOut:
+    """The endpoint; its signing secret in full only when ``reveal`` (the answer to its registration), else
+    masked: ``whsec_`` and its last four characters."""
     assert e.id is not None
+    secret = webhooks.endpoint_secret(request.app.state.settings.secret_key, e)
     return s.WebhookOut(id=e.id, url=e.url, events=list(e.events), active=e.active,
-                        secret=webhooks.endpoint_secret(request.app.state.settings.secret_key, e))
+                        secret=secret if reveal else masked_secret(secret))
+
+
+def masked_secret(secret: str) -> str:
+    return f"whsec_{'*' * 8}{secret[-4:]}"
 
 
 @router.post("", response_model=s.WebhookOut, status_code=201, responses=ERRORS)
 def webhooks_add(request: Request, body: s.WebhookIn,
                  principal: Annotated[Principal, require("webhooks:manage")]) -> s.WebhookOut:
-    """Register a URL for events (all of them when none named); the answer carries its signing secret."""
+    """Register a URL for events (all of them when none named); the answer carries its signing secret, shown
+    this once (lists show it masked: to get another one, register the URL again and delete the old one)."""
     with company_repo(request, principal) as repo:
-        endpoint = webhooks.add_endpoint(repo, body.url, body.events, actor=principal.actor)
-        return _endpoint_json(request, endpoint)
+        endpoint = webhooks.add_endpoint(repo, body.url, body.events, actor=principal.actor,
+                                         outbound=OutboundClient.for_settings(request.app.state.settings))
+        return _endpoint_json(request, endpoint, reveal=True)
 
 
 @router.get("", response_model=list[s.WebhookOut], responses=ERRORS)
@@ -52,7 +62,8 @@ def _delivery_json(d: WebhookDelivery) -> s.DeliveryOut:
     assert d.id is not None
     return s.DeliveryOut(id=d.id, endpoint_id=d.endpoint_id, event_id=d.event_id, event=d.event, status=d.status,
                          attempts=d.attempts, next_attempt_at=d.next_attempt_at.isoformat(),
-                         last_status_code=d.last_status_code, last_error=d.last_error, log=list(d.log),
+                         last_status_code=webhooks.public_status(d.last_status_code),
+                         last_error=webhooks.public_error(d.last_error), log=webhooks.public_log(list(d.log)),
                          delivered_at=d.delivered_at.isoformat() if d.delivered_at else None)
 
 
@@ -70,5 +81,7 @@ def webhooks_deliveries(request: Request, principal: Annotated[Principal, requir
 @router.post("/dispatch", response_model=s.DispatchOut, responses=ERRORS)
 def webhooks_dispatch(request: Request, principal: Annotated[Principal, require("webhooks:manage")]) -> s.DispatchOut:
     """Collect new events and post every delivery due now (the server also does it on its own)."""
-    report = webhooks.dispatch(engine_of(request), request.app.state.settings.secret_key, principal.company_ref)
+    settings = request.app.state.settings
+    report = webhooks.dispatch(engine_of(request), settings.secret_key, principal.company_ref,
+                               outbound=OutboundClient.for_settings(settings))
     return s.DispatchOut(**report.as_json())

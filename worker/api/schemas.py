@@ -88,10 +88,22 @@ class InvoiceBatch(Body):
     invoices: list[InvoiceIn] = Field(min_length=1, max_length=10_000)
 
 
+class DocumentRefusedOut(BaseModel):
+    """An invoice imported without the document its ``pdf`` named: the company's rules refuse that source."""
+
+    file: str
+    row: int
+    number: str
+    reason: str
+
+
 class ImportCountsOut(BaseModel):
     imported: int
     updated: int
     unchanged: int
+    documents_refused: list[DocumentRefusedOut] | None = Field(
+        default=None, description="Only when some invoice's pdf was refused (see README, invoice documents): "
+                                  "those invoices are imported without their document.")
 
 
 class InvoiceOut(BaseModel):
@@ -383,7 +395,8 @@ class WebhookOut(BaseModel):
     url: str
     events: list[str]
     active: bool
-    secret: str
+    secret: str = Field(description="The signing secret: in full only in the answer to POST /api/webhooks, "
+                                    "masked (whsec_********LAST4) in lists.")
 
 
 class DeliveryOut(BaseModel):

@@ -14,6 +14,7 @@ from worker.cli.output import console, err_console, money, print_json, print_tab
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.errors import FutureDay, LettrageError
+from worker.outbound import OutboundClient
 from worker.services import companies as company_service
 from worker.services.companies import resolve_company
 from worker.services.invoices import ImportCounts, import_invoice_file, invoice_views
@@ -91,18 +92,27 @@ def invoices_import(app: AppContext, files: tuple[str, ...], as_json: bool, comp
     total = ImportCounts()
     with unit_of_work(app.engine) as session:
         repo = Repository(session, resolve_company(session, company))
+        from worker.services.document_sources import document_sources
+
+        sources = document_sources(app.settings, repo.company.ref)
         for path in files:
-            total = total + import_invoice_file(repo, _read(path), path)
+            total = total + import_invoice_file(repo, _read(path), path, sources=sources)
         from worker.services.reminder_customers import flag_payment_terms
 
         flagged = flag_payment_terms(repo)
-    data = {"imported": total.imported, "updated": total.updated, "unchanged": total.unchanged}
+    data: dict[str, object] = {"imported": total.imported, "updated": total.updated, "unchanged": total.unchanged}
+    if total.documents_refused:  # invoices imported without the document their pdf named (document_sources)
+        data["documents_refused"] = [r.as_json() for r in total.documents_refused]
     if as_json:
         print_json(data)
     else:
         console.print(f"Invoices: {total.imported} imported, {total.updated} updated, {total.unchanged} unchanged")
     for number, issue in flagged:  # on stderr, and once in the audit log (`customers history`)
         err_console.print(f"warning: {number}: {issue}", highlight=False, soft_wrap=True)
+    for warning in total.warnings:  # a customer's IBAN that is a bank account of a company (bank_accounts)
+        err_console.print(f"warning: {warning}", highlight=False, soft_wrap=True, markup=False)
+    for refusal in total.documents_refused:
+        err_console.print(f"warning: {refusal.line()}", highlight=False, soft_wrap=True, markup=False)
 
 
 @invoices.command("list")
@@ -160,7 +170,7 @@ def statements_import(app: AppContext, files: tuple[str, ...], account: str | No
             for identifier in o.new_accounts:
                 console.print(f"New bank account registered: [bold]{identifier}[/] (from {o.file})")
             for warning in o.warnings:
-                err_console.print(f"warning: {o.file}: {warning}")
+                err_console.print(f"warning: {o.file}: {warning}", highlight=False, markup=False, soft_wrap=True)
     failed = [o for o in outcomes if o.status == "failed"]
     if failed:
         for o in failed:
@@ -374,7 +384,7 @@ def reminders_send(app: AppContext, as_of: Any, as_json: bool, company: str | No
                         "reminders are sent for today or a past day only")
     s = app.settings
     channels = all_channels(s.smtp_url, s.mail_from, Path(s.output_dir) / ref, reply_to=s.reply_to,
-                            sms_url=s.sms_url, sms_token=s.sms_token)
+                            sms_url=s.sms_url, sms_token=s.sms_token, outbound=OutboundClient.for_settings(s))
     # Sending for today keeps to the company's sending window; a given --as-of is a run for that day.
     report = send_reminders(app.engine, ref, day, channels, s.mail_from, now=None if as_of else app.clock.now(),
                             template_dir=s.templates_dir)

@@ -36,8 +36,21 @@ class AppContext:
         if self._engine is None:
             from worker.db.engine import engine_for
 
+            fresh = self._new_default_database()
             self._engine = engine_for(self.settings.database_url)
+            if fresh is not None:  # never silently: a cron job started elsewhere would otherwise not know
+                click.echo(f"note: new database {fresh} (LETTRAGE_DATABASE_URL is not set; settings file: "
+                           f"{self.settings.env_file or 'none found'}; see `lettrage status`)", err=True)
         return self._engine
+
+    def _new_default_database(self) -> str | None:
+        """The default SQLite file about to be created (LETTRAGE_DATABASE_URL unset), or None."""
+        if not self.settings.database_is_default:
+            return None
+        from pathlib import Path
+
+        path = Path(self.settings.database_url.removeprefix("sqlite:///"))
+        return None if path.exists() else str(path)
 
 
 def one_line(exc: BaseException) -> str:
@@ -92,6 +105,7 @@ def cli(ctx: click.Context, company: str | None) -> None:
 def register_commands() -> None:
     """Imports every command module (each registers its commands on ``cli``): ``main`` and the tests' runner."""
     from worker.cli import (  # noqa: F401 - each module registers its commands
+        accounts_cmds,
         commands,
         credit_note_cmds,
         documents_cmds,

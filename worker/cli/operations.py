@@ -106,9 +106,11 @@ def serve(app: AppContext, host: str, port: int, company: str | None) -> None:
     import uvicorn
 
     from worker.api.app import create_app
+    from worker.api.exposure import uvicorn_options  # X-Forwarded-For only from LETTRAGE_TRUSTED_PROXIES
     from worker.logging import UVICORN_LOG_CONFIG
 
-    uvicorn.run(create_app(app.settings), host=host, port=port, log_level="info", log_config=UVICORN_LOG_CONFIG)
+    uvicorn.run(create_app(app.settings), host=host, port=port, log_level="info", log_config=UVICORN_LOG_CONFIG,
+                **uvicorn_options(app.settings))
 
 
 from worker.cli import tasks_cmds  # noqa: F401 - registers ``lettrage tasks``

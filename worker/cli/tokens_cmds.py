@@ -86,7 +86,9 @@ def webhooks_dispatch(app: AppContext, as_json: bool, company: str | None) -> No
 
     with unit_of_work(app.engine) as session:
         ref = resolve_company(session, company).ref if company else None
-    report = dispatch(app.engine, app.settings.secret_key, ref)
+    from worker.outbound import OutboundClient
+
+    report = dispatch(app.engine, app.settings.secret_key, ref, outbound=OutboundClient.for_settings(app.settings))
     if as_json:
         print_json(report.as_json())
     else:

@@ -323,7 +323,9 @@ def pull_statuses(engine: Engine, settings: Settings, company_ref: str | None, c
         since = state.pulled_until - PULL_OVERLAP if state.pulled_until else None
         refused_before = event_subjects(repo, AUDIT_REFUSED)
     _retake_refused(engine, settings, ref, einvoicing, report)
-    client = client or PaClient(config)
+    from worker.outbound import OutboundClient
+
+    client = client or PaClient(config, OutboundClient.for_settings(settings))
     try:
         flows = client.fetch_statuses(since)
     except PaError as exc:

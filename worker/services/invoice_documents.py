@@ -2,7 +2,9 @@
 
 An invoice's PDF is, in this order: the one uploaded over the API (``PUT /api/invoices/{number}/document``,
 stored under ``<data_dir>/documents/<company>/`` and recorded in ``invoicedocument``), else the ``pdf``
-column of the billing export (a file path, made absolute at import, or an http(s) URL fetched when needed).
+column of the billing export: a file under the company's documents folder (made absolute at import) or an
+http(s) URL of an allowed host, fetched when needed through the outbound client; the company's document
+sources (worker/services/document_sources.py) are checked at import and again each time it is read.
 
 A reminder email attaches the PDFs of its invoices that have one; when none has, it attaches a
 **statement of account** instead (relevé de compte: the company, the customer, each open invoice with its
@@ -15,8 +17,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -33,6 +33,9 @@ from worker.db.reminder_queries import dunning_settings, paid_for
 from worker.db.repository import Repository
 from worker.db.tables import Customer, Invoice, utcnow
 from worker.errors import LettrageError
+from worker.outbound import OutboundClient, OutboundFailed, OutboundRefused, OutboundTooLarge, default_client
+from worker.services.document_sources import DocumentRefused, DocumentSources, document_sources, locate
+from worker.services.invoice_files import printable_iban
 from worker.services.invoices import settlement
 
 log = logging.getLogger(__name__)
@@ -139,39 +142,61 @@ class InvoicePdf:
     where: str
 
 
-def fetch_pdf(url: str) -> bytes:
-    """The PDF at an http(s) URL (at most MAX_DOCUMENT_BYTES, URL_TIMEOUT seconds); raises DocumentError."""
-    if not url.lower().startswith(("http://", "https://")):
-        raise DocumentError(f"{url}: not an http(s) URL")
-    request = urllib.request.Request(url, headers={"User-Agent": "lettrage", "Accept": "application/pdf"})
+def fetch_pdf(url: str, outbound: OutboundClient | None = None) -> bytes:
+    """The PDF at an http(s) URL (at most MAX_DOCUMENT_BYTES, URL_TIMEOUT seconds), fetched through the
+    outbound client (internal addresses refused unless the operator allows the host); raises DocumentError."""
+    client = outbound or default_client()
     try:
-        with urllib.request.urlopen(request, timeout=URL_TIMEOUT) as response:
-            data = response.read(MAX_DOCUMENT_BYTES + 1)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise DocumentError(f"{url}: cannot be fetched ({getattr(exc, 'reason', None) or exc})") from None
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise DocumentTooLarge(f"{url}: larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB")
-    if not looks_like_pdf(data):
+        answer = client.request("GET", url, headers={"User-Agent": "lettrage", "Accept": "application/pdf"},
+                                timeout=URL_TIMEOUT, max_bytes=MAX_DOCUMENT_BYTES)
+    except OutboundTooLarge:
+        raise DocumentTooLarge(f"{url}: larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB") from None
+    except (OutboundRefused, OutboundFailed) as exc:
+        raise DocumentError(f"{url}: cannot be fetched ({exc})") from None
+    if answer.status != 200:
+        raise DocumentError(f"{url}: cannot be fetched (HTTP {answer.status})")
+    if not looks_like_pdf(answer.body):
         raise NotAPdf(f"{url}: the answer is not a PDF")
+    return answer.body
+
+
+def read_pdf_file(path: Path) -> bytes:
+    """The PDF file at ``path`` (a regular file of at most MAX_DOCUMENT_BYTES); raises DocumentError or OSError."""
+    if not path.is_file():
+        raise DocumentNotFound(f"{path}: no such file")
+    with path.open("rb") as handle:
+        data = handle.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise DocumentTooLarge(f"{path}: larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB")
+    if not looks_like_pdf(data):
+        raise NotAPdf(f"{path}: not a PDF")
     return data
 
 
-def original_pdf(invoice: Invoice, uploaded: InvoiceDocument | None) -> InvoicePdf | None:
+def original_pdf(invoice: Invoice, uploaded: InvoiceDocument | None, sources: DocumentSources | None = None,
+                 trusted: Sequence[Path] = ()) -> InvoicePdf | None:
     """The invoice's own PDF (uploaded, else its ``pdf`` path or URL), or None when it has none that can be
-    read now; a PDF that cannot be read is logged and skipped, never an error of the caller."""
+    read now; a PDF that cannot be read is logged and skipped, never an error of the caller.
+
+    The ``pdf`` is read only when the company's document ``sources`` allow it, checked again now (a value
+    stored under other rules, another company's file, a host no longer allowed are not read; ``trusted``:
+    folders lettrage wrote this invoice's e-invoice to); without ``sources`` only the upload is read."""
     candidates: list[tuple[str, str]] = []
     if uploaded is not None:
         candidates.append(("upload", uploaded.path))
-    if invoice.pdf:
-        candidates.append(("url" if "://" in invoice.pdf else "path", invoice.pdf))
+    if invoice.pdf and sources is not None:
+        try:
+            where = locate(invoice.pdf, sources, tuple(trusted))
+        except DocumentRefused as exc:
+            log.warning("invoice %s: its PDF is not read: %s", invoice.number, exc)
+        else:
+            candidates.append(("url", where) if isinstance(where, str) else ("path", str(where)))
     for source, where in candidates:
         try:
             if source == "url":
-                data = fetch_pdf(where)
+                data = fetch_pdf(where, sources.outbound if sources is not None else None)
             else:
-                data = Path(where).read_bytes()
-                if not looks_like_pdf(data):
-                    raise NotAPdf(f"{where}: not a PDF")
+                data = read_pdf_file(Path(where))
         except (DocumentError, OSError) as exc:
             log.warning("invoice %s: its PDF is not attached: %s", invoice.number, exc)
             continue
@@ -179,12 +204,42 @@ def original_pdf(invoice: Invoice, uploaded: InvoiceDocument | None) -> InvoiceP
     return None
 
 
-def invoice_pdfs(repo: Repository, invoices: Sequence[Invoice]) -> list[InvoicePdf]:
+def sources_of(repo: Repository) -> DocumentSources:
+    """The document sources of the repository's company under the process's settings."""
+    from worker.settings import get_settings
+
+    return document_sources(get_settings(), repo.company.ref)
+
+
+def einvoice_folders(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, tuple[Path, ...]]:
+    """The folder lettrage wrote each of these invoices' e-invoice to (its PDF is read from there)."""
+    from worker.db.einvoice_queries import einvoice_data
+
+    return {invoice_id: (Path(row.document_path).resolve().parent,)
+            for invoice_id, row in einvoice_data(repo, invoice_ids).items() if row.document_path}
+
+
+def invoice_document(repo: Repository, invoice: Invoice, sources: DocumentSources | None = None) -> InvoicePdf | None:
+    """The invoice's own PDF as ``original_pdf`` reads it, with the company's sources (default: from the
+    process's settings)."""
+    assert invoice.id is not None
+    return original_pdf(invoice, documents_for(repo, [invoice.id]).get(invoice.id), sources or sources_of(repo),
+                        einvoice_folders(repo, [invoice.id]).get(invoice.id, ()))
+
+
+def invoice_pdfs(repo: Repository, invoices: Sequence[Invoice],
+                 sources: DocumentSources | None = None) -> list[InvoicePdf]:
     """The own PDFs of those of ``invoices`` that have one that can be read, in their order."""
-    uploaded = documents_for(repo, (i.id for i in invoices if i.id is not None))
+    ids = [i.id for i in invoices if i.id is not None]
+    uploaded = documents_for(repo, ids)
+    folders = einvoice_folders(repo, ids) if any(i.pdf for i in invoices) else {}
+    if sources is None and any(i.pdf for i in invoices):
+        sources = sources_of(repo)
     out = []
     for invoice in invoices:
-        pdf = original_pdf(invoice, uploaded.get(invoice.id) if invoice.id is not None else None)
+        known = invoice.id is not None
+        pdf = original_pdf(invoice, uploaded.get(invoice.id) if known else None, sources,
+                           folders.get(invoice.id, ()) if known else ())  # type: ignore[arg-type]
         if pdf is not None:
             out.append(pdf)
     return out
@@ -236,7 +291,7 @@ def _company_lines(repo: Repository, english: bool) -> tuple[list[str], list[str
     company = repo.company
     settings = company.settings or {}
     account = next((a for a in repo.bank_accounts() if a.is_default), None)
-    iban = str(settings.get("iban") or (account.identifier if account else ""))
+    iban = printable_iban(str(settings.get("iban") or (account.identifier if account else "")))  # valid IBANs only
     details = [str(v) for v in (settings.get("legal_id"), settings.get("phone")) if v]
     pay = []
     if iban:
@@ -296,10 +351,11 @@ def statement_of_account(repo: Repository, customer_id: int, as_of: date,
 
 
 def reminder_attachments(repo: Repository, invoices: Sequence[Invoice], as_of: date, *,
-                         statement: bool = True, language: str | None = None) -> tuple[Attachment, ...]:
+                         statement: bool = True, language: str | None = None,
+                         sources: DocumentSources | None = None) -> tuple[Attachment, ...]:
     """What a reminder about ``invoices`` attaches: the PDFs of those that have one; when none has and
     ``statement`` is true, the customer's statement of account instead."""
-    pdfs = invoice_pdfs(repo, invoices)
+    pdfs = invoice_pdfs(repo, invoices, sources)
     if pdfs:
         return tuple((f"{safe_name(p.number)}.pdf", p.data, "application/pdf") for p in pdfs)
     if not statement or not invoices:

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from reminders.channels.base import Channel, Message, safe_name, write_atomically
 from reminders.context import format_date, format_date_en
 from reminders.errors import ReminderError
-from worker.db.document_queries import customer_of, documents_for
+from worker.db.document_queries import customer_of
 from worker.db.reminder_queries import claim_outbox, outbox_by_keys
 from worker.db.reminder_tables import ReminderOutbox
 from worker.db.repository import Repository
@@ -33,12 +33,13 @@ from worker.db.tables import Customer, Invoice, utcnow
 from worker.db.uow import unit_of_work
 from worker.errors import LettrageError
 from worker.services.companies import resolve_company
+from worker.services.document_sources import DocumentSources
 from worker.services.invoice_documents import (
     DocumentError,
     NotAPdf,
     customer_language,
     find_invoice,
-    original_pdf,
+    invoice_document,
     render_statement,
     statement_rows,
 )
@@ -116,7 +117,7 @@ def _header(number: str, as_of: date, english: bool) -> str:
     return f"{STAMP} - copie de la facture {number} délivrée le {format_date(as_of)}"
 
 
-def make_duplicate(repo: Repository, number: str, as_of: date) -> Duplicate:
+def make_duplicate(repo: Repository, number: str, as_of: date, sources: DocumentSources | None = None) -> Duplicate:
     """The duplicate of invoice ``number`` on ``as_of``: its own PDF stamped on every page, else a document
     regenerated from its figures. Raises DocumentNotFound for an unknown invoice."""
     invoice = find_invoice(repo, number)
@@ -125,7 +126,7 @@ def make_duplicate(repo: Repository, number: str, as_of: date) -> Duplicate:
     english = customer_language(repo, invoice.customer_id) == "en"
     header = _header(number, as_of, english)
     filename = f"{safe_name(number)}-{STAMP}.pdf"
-    original = original_pdf(invoice, documents_for(repo, [invoice.id]).get(invoice.id))
+    original = invoice_document(repo, invoice, sources)  # its pdf checked against the company's sources
     note = ""
     if original is not None:
         try:

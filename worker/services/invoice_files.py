@@ -14,14 +14,13 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from worker.errors import InvoiceImportError
+from worker.services.document_sources import DocumentRefused, DocumentSources, accept_pdf
 
 REQUIRED = ("number", "customer_ref", "amount", "issued_on", "due_on")
 KNOWN = REQUIRED + (
@@ -55,6 +54,7 @@ class InvoiceRow:
     status: str
     pdf: str | None
     credit_note_for: str | None = None  # a credit note: the number of the invoice it corrects
+    pdf_refused: str | None = None  # why the row's pdf was refused (the invoice comes without it)
 
 
 @lru_cache(maxsize=65_536)  # a customer's IBAN comes back on each of its invoices
@@ -63,7 +63,48 @@ def normalise_iban(value: str) -> str:
     try:
         return str(IBAN(value).compact)
     except SchwiftyException as exc:
-        raise ValueError(f"invalid IBAN {value!r} ({exc})") from None
+        raise ValueError(f"invalid IBAN {shown(value)!r} ({_reason(exc)})") from None
+
+
+def shown(value: str) -> str:
+    """``value`` as an error message quotes it: a hostile cell is not echoed whole."""
+    return value if len(value) <= 40 else value[:40] + "…"
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) <= 80 else text[:80] + "…"
+
+
+def iban_error(value: str) -> str | None:
+    """Why ``value`` is not a valid IBAN (unknown country code, length, checksum digits...), or None."""
+    try:
+        IBAN(value)
+    except SchwiftyException as exc:
+        return _reason(exc)
+    return None
+
+
+_IBAN_SHAPE = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
+
+
+def iban_shaped(value: str) -> bool:
+    """Whether ``value`` is presented as an IBAN (two letters, two digits, 11 to 30 letters or digits, spaces
+    aside): such a value must then be a valid IBAN; a bank's own account number never has this shape."""
+    return bool(_IBAN_SHAPE.fullmatch("".join(value.split()).upper()))
+
+
+def printable_iban(value: str | None) -> str:
+    """The IBAN to print as the account to pay (reminders, letters): ``value`` as written (spaces normalised)
+    when it is a valid IBAN (country, length, checksum), else "": an account id that is not one, or an IBAN
+    with a wrong checksum, is never printed as the account to pay."""
+    if not value:
+        return ""
+    try:
+        normalise_iban(value)
+    except ValueError:
+        return ""
+    return " ".join(value.split())
 
 
 def _date(value: str, name: str) -> date:
@@ -78,6 +119,13 @@ def _date(value: str, name: str) -> date:
         except ValueError:
             continue
     raise ValueError(f"{name} {value!r} is not a date (YYYY-MM-DD)")
+
+
+def _customer_iban(value: str) -> str:
+    try:
+        return normalise_iban(value)
+    except ValueError as exc:  # checksum, country code, length: the row is refused, never stored
+        raise ValueError(f"customer_iban: {exc}") from None
 
 
 def _amount(value: str) -> Decimal:
@@ -134,7 +182,7 @@ def validate_record(record: dict[str, Any], row: int) -> InvoiceRow:
     if not _CURRENCY.match(currency):
         problems.append(f"currency {currency!r} is not an ISO 4217 code")
     iban_text = text("customer_iban")
-    iban = check(normalise_iban, iban_text) if iban_text else None
+    iban = check(_customer_iban, iban_text) if iban_text else None
     emails = tuple(e.strip() for e in re.split(r"[;,]", text("customer_email")) if e.strip())
     for email in emails:
         if not _EMAIL.match(email):
@@ -219,34 +267,23 @@ def read_records(data: bytes, filename: str) -> list[tuple[int, dict[str, Any]]]
     return records
 
 
-def resolve_pdf(value: str | None, folder: Path | None) -> str | None:
-    """The ``pdf`` column as stored: an http(s) URL as it is, a path made absolute (a relative one is read
-    from ``folder``, the import file's folder); raises ValueError when the file is not there."""
-    if value is None:
-        return None
-    if "://" in value:
-        parts = urlsplit(value)
-        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"pdf {value!r} is neither a file path nor an http(s) URL")
-        return value
-    path = Path(value).expanduser()
-    if not path.is_absolute():
-        if folder is None:
-            raise ValueError(f"pdf {value!r} is a relative path and this import has no folder: "
-                             "give an absolute path or an http(s) URL")
-        path = folder / path
-    if not path.is_file():
-        raise ValueError(f"pdf {value!r}: no such file ({path})")
-    return str(path.resolve())
+def resolve_pdf(value: str | None, sources: DocumentSources) -> tuple[str | None, str | None]:
+    """(the ``pdf`` as stored, why it was refused): an allowed URL as it is, an allowed path resolved, or
+    (None, the reason) when the company's document sources do not allow it (worker/services/
+    document_sources.py); raises ValueError when the file, allowed, is not there."""
+    try:
+        return accept_pdf(value, sources), None
+    except DocumentRefused as exc:
+        return None, str(exc)
 
 
-def parse_invoice_file(data: bytes, filename: str, folder: Path | None = None) -> list[InvoiceRow]:
+def parse_invoice_file(data: bytes, filename: str, sources: DocumentSources | None = None) -> list[InvoiceRow]:
     """Every row of the file, validated; raises InvoiceImportError listing every bad row.
 
-    ``folder`` is where relative ``pdf`` paths are read from: by default the folder of ``filename``
-    when that names a file on disk (an import from the command line)."""
-    if folder is None and filename and Path(filename).is_file():
-        folder = Path(filename).resolve().parent
+    ``sources``: where the company's invoice documents may come from (a relative ``pdf`` path is read from
+    its documents folder); without them no ``pdf`` is accepted. A refused ``pdf`` does not refuse its row:
+    the row comes without it, the reason in ``pdf_refused``."""
+    sources = sources or DocumentSources(company_ref="")
     records = read_records(data, filename)
     if not records:
         raise InvoiceImportError(filename, [(1, "no invoice in the file")])
@@ -261,7 +298,8 @@ def parse_invoice_file(data: bytes, filename: str, folder: Path | None = None) -
             continue
         if row.pdf is not None:  # no copy of the row when there is no pdf to resolve
             try:
-                row = replace(row, pdf=resolve_pdf(row.pdf, folder))
+                pdf, refused = resolve_pdf(row.pdf, sources)
+                row = replace(row, pdf=pdf, pdf_refused=refused)
             except ValueError as exc:
                 errors.append((line, str(exc)))
                 continue

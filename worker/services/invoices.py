@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
@@ -12,6 +12,8 @@ from worker.db.plain_rows import column_defaults
 from worker.db.repository import InvoiceRow as StoredInvoice
 from worker.db.repository import Repository
 from worker.db.tables import Customer, CustomerIban, Invoice, utcnow
+from worker.services.bank_accounts import customer_iban_warnings
+from worker.services.document_sources import DocumentSources, document_sources
 from worker.services.einvoice_import import import_einvoice_files, is_einvoice
 from worker.services.invoice_files import InvoiceRow, parse_invoice_file
 
@@ -23,14 +25,39 @@ class ImportCounts:
     imported: int = 0
     updated: int = 0
     unchanged: int = 0
+    # lines for the person importing (the CLI prints them on stderr; not in the JSON, nor over the API)
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+    # invoices imported without the document their pdf named, which the company's rules refuse
+    documents_refused: tuple[DocumentRefusal, ...] = field(default=(), compare=False)
 
     def __add__(self, other: ImportCounts) -> ImportCounts:
         return ImportCounts(self.imported + other.imported, self.updated + other.updated,
-                            self.unchanged + other.unchanged)
+                            self.unchanged + other.unchanged, self.warnings + other.warnings,
+                            self.documents_refused + other.documents_refused)
 
 
-def import_invoice_file(repo: Repository, data: bytes, filename: str, actor: str = "lettrage") -> ImportCounts:
+@dataclass(frozen=True)
+class DocumentRefusal:
+    """An invoice imported without its document: the file, row, invoice number and why."""
+
+    file: str
+    row: int
+    number: str
+    reason: str
+
+    def as_json(self) -> dict[str, object]:
+        return {"file": self.file, "row": self.row, "number": self.number, "reason": self.reason}
+
+    def line(self) -> str:
+        return f"{self.file}: row {self.row}: invoice {self.number} imported without its document: {self.reason}"
+
+
+def import_invoice_file(repo: Repository, data: bytes, filename: str, actor: str = "lettrage", *,
+                        sources: DocumentSources | None = None) -> ImportCounts:
     """Validates the whole file, then upserts every invoice and its customer in the caller's transaction.
+
+    ``sources``: where the company's invoice documents may come from (default: from the process's settings);
+    a ``pdf`` they refuse is left out of its invoice and listed in ``documents_refused``.
 
     An e-invoice (Factur-X PDF, CII or UBL XML, told by its content) goes through einvoice_import. Then the
     credit notes not yet allocated are (worker/services/credit_notes.py)."""
@@ -39,9 +66,19 @@ def import_invoice_file(repo: Repository, data: bytes, filename: str, actor: str
     if is_einvoice(data):
         counts = ImportCounts(**import_einvoice_files(repo, [(data, filename)], actor))
     else:
-        counts = upsert_invoices(repo, parse_invoice_file(data, filename))
+        if sources is None:
+            from worker.settings import get_settings
+
+            sources = document_sources(get_settings(), repo.company.ref)
+        rows = parse_invoice_file(data, filename, sources)
+        counts = upsert_invoices(repo, rows)
+        refused = tuple(DocumentRefusal(filename, r.row, r.number, r.pdf_refused) for r in rows if r.pdf_refused)
+        counts = replace(counts, warnings=tuple(f"{filename}: {w}" for w in counts.warnings),
+                         documents_refused=refused)
+    extra = {"documents_refused": len(counts.documents_refused),
+             "refusals": [r.as_json() for r in counts.documents_refused[:100]]} if counts.documents_refused else {}
     repo.audit("invoices.imported", subject=f"file:{filename}", actor=actor, imported=counts.imported,
-               updated=counts.updated, unchanged=counts.unchanged)
+               updated=counts.updated, unchanged=counts.unchanged, **extra)
     allocate_open_credit_notes(repo)  # a credit note imported, or an invoice one was waiting for
     return counts
 
@@ -66,9 +103,10 @@ def _customer_changes(current: Customer | dict[str, Any], row: InvoiceRow) -> di
     return changes
 
 
-def _upsert_customers(repo: Repository, rows: Sequence[InvoiceRow]) -> dict[str, int]:
+def _upsert_customers(repo: Repository, rows: Sequence[InvoiceRow], warnings: list[str] | None = None) -> dict[str, int]:
     """The id of every row's customer by ref: new customers created (from their first row, then updated by
-    their later rows, as known ones are), known ones updated; the rows' IBANs registered."""
+    their later rows, as known ones are), known ones updated; the rows' IBANs registered (one that is a bank
+    account of this company or of another one is reported in ``warnings``: bank_accounts)."""
     customers = repo.customers_by_ref({r.customer_ref for r in rows})
     ibans = repo.ibans_by_customer()
     wanted: dict[str, list[str]] = {}  # customer ref -> the IBANs its rows give, in order
@@ -103,19 +141,24 @@ def _upsert_customers(repo: Repository, rows: Sequence[InvoiceRow]) -> dict[str,
         ids.update(repo.customer_ids_by_ref(list(fresh)))
     iban_template = {**column_defaults(CustomerIban), "company_id": repo.company_id, "source": "billing"}
     new_ibans: list[dict[str, Any]] = []
+    registered: list[tuple[str, str]] = []
     for ref, found in wanted.items():
         customer_id = ids[ref]
         known = ibans.setdefault(customer_id, set())
         for iban in dict.fromkeys(found):
             if iban not in known:
                 new_ibans.append({**iban_template, "customer_id": customer_id, "iban": iban})
+                registered.append((ref, iban))
                 known.add(iban)
     repo.bulk_insert(CustomerIban, new_ibans)
+    if warnings is not None:
+        warnings.extend(customer_iban_warnings(repo, registered))
     return ids
 
 
 def upsert_invoices(repo: Repository, rows: Sequence[InvoiceRow]) -> ImportCounts:
-    customers = _upsert_customers(repo, rows)
+    warnings: list[str] = []
+    customers = _upsert_customers(repo, rows, warnings)
     existing = {i.number: i for i in repo.invoices(r.number for r in rows)}
     imported = updated = unchanged = 0
     fresh: list[dict[str, object]] = []
@@ -145,7 +188,7 @@ def upsert_invoices(repo: Repository, rows: Sequence[InvoiceRow]) -> ImportCount
     # New invoices in bulk (COPY on PostgreSQL, executemany elsewhere): a first export of 100,000 invoices
     # through ORM objects took most of its time building and flushing them.
     repo.bulk_insert(Invoice, fresh)
-    return ImportCounts(imported, updated, unchanged)
+    return ImportCounts(imported, updated, unchanged, tuple(warnings))
 
 
 @dataclass(frozen=True)

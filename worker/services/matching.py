@@ -153,8 +153,12 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
     """Matches every incoming line not yet matched or under review; idempotent.
 
     The amount tolerance is the company's own setting, else the deployment's
-    (LETTRAGE_AMOUNT_TOLERANCE).
+    (LETTRAGE_AMOUNT_TOLERANCE). One matching of a company at a time: a second one waits for the first
+    (PostgreSQL, worker/services/run_locks.py), then finds its lines decided.
     """
+    from worker.services.run_locks import hold_matching
+
+    hold_matching(repo.session, repo.company_id, repo.company.ref)
     if config is None:
         own = load_company_config(get_settings().companies_dir, repo.company.ref).matching
         config = company_match_config({**repo.company.settings, **own}, default_tolerance)

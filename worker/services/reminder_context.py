@@ -36,6 +36,7 @@ from worker.db.reminder_queries import (
 from worker.db.reminder_tables import CustomerDunning, ReminderOutbox
 from worker.db.repository import Repository
 from worker.db.tables import Customer
+from worker.services.invoice_files import printable_iban
 from worker.services.invoices import InvoiceView, settlement
 
 if TYPE_CHECKING:
@@ -166,7 +167,8 @@ class ContextBuilder:
         company = self.repo.company
         account = next((a for a in self.repo.bank_accounts() if a.is_default), None)
         info = CompanyInfo(name=company.name, email=self.mail_from or "",
-                           iban=str(company.settings.get("iban") or (account.identifier if account else "")),
+                           iban=printable_iban(str(company.settings.get("iban")  # only a valid IBAN is printed
+                                                   or (account.identifier if account else ""))),
                            bic=str(company.settings.get("bic", "")), phone=str(company.settings.get("phone", "")),
                            address_lines=tuple(company.settings.get("address_lines", ())),
                            legal_id=str(company.settings.get("legal_id", "")))

@@ -21,7 +21,7 @@ from worker.company_config import ImportRules, load_company_config, load_csv_pro
 from worker.db.repository import Repository
 from worker.db.tables import BankAccount, StatementImport
 from worker.errors import StatementImportError, UnknownAccount
-from worker.services import statement_checks
+from worker.services import bank_accounts, statement_checks
 from worker.services.invoice_files import normalise_iban
 from worker.settings import get_settings
 
@@ -48,12 +48,10 @@ class ImportOutcome:
                 "accounts": self.accounts, "new_accounts": self.new_accounts, "warnings": self.warnings}
 
 
-def account_identifier(raw: str) -> str:
-    """An IBAN in compact form when the text is one, else the bank's id with spaces removed."""
-    try:
-        return normalise_iban(raw)
-    except ValueError:
-        return "".join(raw.split())
+def account_identifier(raw: str, where: str | None = None) -> str:
+    """An IBAN in compact form when the text is one, else the bank's id with spaces removed; a text shaped like
+    an IBAN that is not a valid one is refused (bank_accounts.account_identifier), naming ``where``."""
+    return bank_accounts.account_identifier(raw, where)
 
 
 def _resolve_account(repo: Repository, statement: ParsedStatement, fallback: str | None, filename: str,
@@ -64,7 +62,16 @@ def _resolve_account(repo: Repository, statement: ParsedStatement, fallback: str
         if default is None:
             raise StatementImportError(f"{filename}: the file names no bank account; pass --account IBAN")
         return default
-    identifier = account_identifier(raw)
+    try:
+        identifier = account_identifier(raw, filename)
+    except bank_accounts.BankAccountError as exc:
+        if statement.account is None:  # a person typed --account: refused, they can type it again
+            raise
+        # the bank's own file names its account: its lines are imported under that id as the bank wrote it,
+        # never printed as an IBAN to pay (invoice_files.printable_iban); a person is told
+        identifier = "".join(raw.split())
+        outcome.warnings.append(f"{exc}: kept as the bank's account id, never printed as an IBAN to pay; "
+                                "check the account with the bank")
     account = accounts.get(identifier)
     if account is None:
         refused = statement_checks.unknown_account(identifier, repo.company.ref, filename, rules)
@@ -77,6 +84,8 @@ def _resolve_account(repo: Repository, statement: ParsedStatement, fallback: str
         accounts[identifier] = account
         outcome.new_accounts.append(identifier)
         repo.audit("bank_account.registered", subject=f"account:{identifier}", file=filename)
+        if bank_accounts.accounts_elsewhere(repo.session, repo.company_id, [identifier]):
+            outcome.warnings.append(bank_accounts.shared_account_warning(identifier))
     return account
 
 

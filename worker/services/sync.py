@@ -29,6 +29,7 @@ from worker.company_config import load_company_config
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.errors import LettrageError
+from worker.outbound import OutboundClient
 from worker.services.companies import resolve_company
 from worker.services.matching import MatchCounts, run_matching
 from worker.services.payment_facts import PaymentFacts
@@ -194,7 +195,24 @@ def company_sources(settings: Settings, company_ref: str) -> list[StatementSourc
 def sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: date | None = None,
          send: bool = True, sources: Iterable[StatementSource] | None = None,
          channels: Mapping[str, Channel] | None = None) -> SyncSummary:
-    """Pull the company's sources, import, match, plan and (unless ``send`` is False) send reminders."""
+    """Pull the company's sources, import, match, plan and (unless ``send`` is False) send reminders.
+
+    One sync of a company at a time (PostgreSQL): a second one waits for the first, then finds its work done
+    (worker/services/run_locks.py)."""
+    from worker.services.run_locks import hold_sync
+
+    with unit_of_work(engine) as session:
+        company = resolve_company(session, company_ref)
+        company_id, ref = company.id, company.ref
+    assert company_id is not None
+    with hold_sync(engine, company_id, ref):
+        return _sync(engine, settings, ref, as_of, send, sources, channels)
+
+
+def _sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: date | None = None,
+          send: bool = True, sources: Iterable[StatementSource] | None = None,
+          channels: Mapping[str, Channel] | None = None) -> SyncSummary:
+    """``sync``, under the company's sync lock."""
     with unit_of_work(engine) as session:
         company = resolve_company(session, company_ref)
         ref, tz = company.ref, company.timezone
@@ -230,7 +248,8 @@ def sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: dat
     if send and plan_day == as_of:
         if channels is None:
             channels = all_channels(settings.smtp_url, settings.mail_from, Path(settings.output_dir) / ref,
-                                    reply_to=settings.reply_to, sms_url=settings.sms_url, sms_token=settings.sms_token)
+                                    reply_to=settings.reply_to, sms_url=settings.sms_url, sms_token=settings.sms_token,
+                                    outbound=OutboundClient.for_settings(settings))
         summary.reminders = send_reminders(engine, ref, as_of, channels, settings.mail_from, now=now,
                                            template_dir=settings.templates_dir, facts=facts,
                                            plan=plan).results

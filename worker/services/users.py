@@ -12,10 +12,11 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, literal, select, text, update
 from sqlmodel import Session
 
 from worker.db.tables import AuditEvent, Company, utcnow
@@ -190,6 +191,9 @@ def memberships(session: Session, user_id: int) -> list[tuple[Company, str]]:
 
 
 # -- signing in ------------------------------------------------------------
+_LOGIN_LOCKS = 0x6C6C  # advisory lock space of login throttling (PostgreSQL): one key per address, one per client
+
+
 def _recent_failures(session: Session, column: object, value: str, since: datetime) -> int:
     return int(session.execute(select(func.count()).select_from(LoginAttempt).where(
         column == value, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False))).scalar_one())
@@ -201,24 +205,67 @@ def throttled(session: Session, email: str, client: str, now: datetime) -> bool:
             or _recent_failures(session, LoginAttempt.client, client, since) >= MAX_FAILURES_PER_CLIENT)
 
 
+def _lock_key(kind: str, value: str) -> int:
+    digest = hashlib.sha256(f"{kind}:{value}".encode()).digest()
+    return int.from_bytes(digest[:4], "big", signed=True)
+
+
+def _failures_below_limits(address: str, client: str, since: datetime) -> Any:
+    table = LoginAttempt.__table__.c  # type: ignore[attr-defined]
+
+    def failures(column: Any, value: str) -> Any:
+        return (select(func.count()).select_from(LoginAttempt.__table__)  # type: ignore[attr-defined]
+                .where(column == value, table.at >= since, table.succeeded.is_(False)).scalar_subquery())
+
+    return and_(failures(table.email, address) < MAX_FAILURES_PER_EMAIL,
+                failures(table.client, client) < MAX_FAILURES_PER_CLIENT)
+
+
+def reserve_try(bind: Engine | Connection, address: str, client: str, now: datetime) -> int | None:
+    """Records a try as a failure before any password is looked at, if the limits allow one more; returns
+    the try's id, or None when the address or the client is throttled (then nothing is recorded).
+
+    The count and the insert are one statement, committed at once on a connection of its own, so tries made
+    at the same moment never all see the same count: on SQLite the statement holds the database's write lock
+    from its start; on PostgreSQL the address's and the client's advisory locks are taken first (always in
+    the same order) and held until the commit. At most 5 passwords per address and 20 per client are thus
+    checked in any 15 minutes, however many requests arrive together.
+    """
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    table = LoginAttempt.__table__  # type: ignore[attr-defined]
+    since = now - THROTTLE_WINDOW
+    chosen = select(literal(address), literal(client), literal(now, type_=table.c.at.type), literal(False)).where(
+        _failures_below_limits(address, client, since))
+    statement = insert(table).from_select(["email", "client", "at", "succeeded"], chosen).returning(table.c.id)
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            for key in sorted({_lock_key("email", address), _lock_key("client", client)}):
+                conn.execute(text("SELECT pg_advisory_xact_lock(:s, :k)"), {"s": _LOGIN_LOCKS, "k": key})
+        found = conn.execute(statement).scalar()
+    return int(found) if found is not None else None
+
+
 def authenticate(session: Session, email: str, password: str, client: str, now: datetime) -> User:
-    """The active user with this address and password; every attempt is recorded (commit it even on failure).
+    """The active user with this address and password; every attempt is recorded.
 
     Raises LoginThrottled after 5 failures for the address, or 20 from the client, in the last 15
     minutes, without looking at the password (so at most 5 guesses per address and 20 per client in
-    any 15 minutes); LoginRefused for a wrong address or password.
+    any 15 minutes, even for requests sent all at once: ``reserve_try``); LoginRefused for a wrong
+    address or password. The try is recorded as a failure (committed) before the password is checked
+    and marked as a success in ``session``'s transaction when it is one.
     """
     address = email.strip().lower()[:254]
     client = client[:64]
-    if throttled(session, address, client, now):
+    attempt = reserve_try(session.get_bind(), address, client, now)
+    if attempt is None:
         # Not recorded: refused tries must not extend the lock, or anyone could keep a user out for good.
         raise LoginThrottled("too many failed attempts: wait 15 minutes and try again")
     user = user_by_email(session, address)
     matches = _password_matches(user.password_hash if user else _dummy_hash(), password)
     ok = bool(user is not None and matches and user.is_active)
-    session.add(LoginAttempt(email=address, client=client, at=now, succeeded=ok))
     if not ok or user is None:
         raise LoginRefused("wrong email address or password")
+    session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt).values(succeeded=True))
     forget_attempts(session, now - timedelta(days=1))  # older tries no longer count: keep the table small
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)

@@ -12,14 +12,21 @@ deliveries it created.
 Signature: ``X-Lettrage-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">``
 with the endpoint's secret, derived from the deployment's LETTRAGE_SECRET_KEY
 (``endpoint_secret``) and shown when the endpoint is registered.
+
+URLs and deliveries go through the outbound client (worker/outbound.py): a URL that is not http(s), or whose
+host is (or resolves to) an internal address, is refused when it is registered unless the operator allows
+the host (LETTRAGE_OUTBOUND_ALLOW_HOSTS), and every delivery is checked again (redirects are not followed).
+The delivery log keeps the class of each outcome only (``delivered (HTTP 2xx)``, ``delivery failed (HTTP
+5xx)``, ``delivery failed (no answer)``, ``refused: internal address``; status codes rounded to the hundred),
+never the remote's own words, so it cannot be read as a port scanner; the server log has the details.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
-import urllib.error
-import urllib.request
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,6 +42,7 @@ from worker.db.repository import Repository, companies
 from worker.db.tables import AuditEvent, Invoice, ReviewItem, StatementLine
 from worker.db.uow import unit_of_work
 from worker.errors import LettrageError
+from worker.outbound import OutboundClient, OutboundFailed, OutboundRefused, default_client
 from worker.services.invoices import settlement_status
 
 EVENTS = ("invoice.paid", "invoice.partially_paid", "allocation.undone", "review.created",
@@ -45,6 +53,7 @@ MAX_DELAY = timedelta(hours=1)
 LEASE = timedelta(seconds=60)  # a delivery being posted is not taken by another dispatcher meanwhile
 _ALLOCATED = ("allocation.auto", "allocation.confirmed")
 _STATUS_RECEIVED = "einvoice.status_received"  # worker/services/einvoice_incoming.py; data["webhook"] names the event
+log = logging.getLogger("lettrage.webhooks")
 
 
 class WebhookError(LettrageError):
@@ -56,10 +65,17 @@ class WebhookNotFound(WebhookError):
 
 
 # -- endpoints ---------------------------------------------------------------------------------
-def add_endpoint(repo: Repository, url: str, events: list[str] | None = None, actor: str = "lettrage") -> WebhookEndpoint:
-    """Registers a URL for some events (all when none named); it hears of what happens from now on."""
+def add_endpoint(repo: Repository, url: str, events: list[str] | None = None, actor: str = "lettrage", *,
+                 outbound: OutboundClient | None = None) -> WebhookEndpoint:
+    """Registers a URL for some events (all when none named); it hears of what happens from now on. A URL the
+    outbound client refuses (not http(s), an internal address not on the operator's allow-list, a host that
+    cannot be resolved) is refused here, with that reason."""
     if not url.startswith(("http://", "https://")) or len(url) > 500 or any(c.isspace() for c in url):
         raise WebhookError(f"webhook URL {url[:80]!r} must be an http:// or https:// address")
+    try:
+        (outbound or default_client()).check(url)
+    except (OutboundRefused, OutboundFailed) as exc:
+        raise WebhookError(f"webhook URL refused: {exc}") from None
     chosen = list(dict.fromkeys(events or ()))
     unknown = [e for e in chosen if e not in EVENTS]
     if unknown:
@@ -191,16 +207,44 @@ def _pending_item_of(repo: Repository, bank_ref: str) -> int | None:
 Post = Callable[[str, bytes, dict[str, str]], tuple[int | None, str | None]]
 
 
-def http_post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str | None]:
-    """POSTs with a 10 s timeout; (status code, error): a non-2xx answer or a network failure is an error."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+def http_post(url: str, body: bytes, headers: dict[str, str],
+              outbound: OutboundClient | None = None) -> tuple[int | None, str | None]:
+    """POSTs through the outbound client with a 10 s timeout; (status code rounded to the hundred, error): a
+    non-2xx answer, a refused address or a network failure is an error, said by its class only (the module
+    docstring); the remote's own words go to the server log, never to the delivery log."""
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # http(s) only: add_endpoint checks
-            return response.status, None
-    except urllib.error.HTTPError as exc:
-        return exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError) as exc:
-        return None, str(getattr(exc, "reason", exc))[:300]
+        answer = (outbound or default_client()).request("POST", url, body=body, headers=headers, timeout=10,
+                                                        max_bytes=64 * 1024, follow_redirects=False)
+    except OutboundRefused as exc:
+        log.warning("webhook to %s refused: %s", url, exc)
+        return None, "refused: internal address"
+    except OutboundFailed as exc:
+        log.warning("webhook to %s failed: %s", url, exc)
+        return None, "delivery failed (no answer)"
+    status = answer.status // 100 * 100
+    if 200 <= answer.status < 300:
+        return status, None
+    log.warning("webhook to %s answered HTTP %s", url, answer.status)
+    return status, f"delivery failed (HTTP {answer.status // 100}xx)"
+
+
+def public_error(error: str | None) -> str | None:
+    """A delivery's error as the log shows it: its class only (an entry written before the classes were
+    kept is shown as ``delivery failed``)."""
+    if error is None or error.startswith(("delivery failed (", "refused: internal address")):
+        return error
+    return "delivery failed"
+
+
+def public_status(status_code: int | None) -> int | None:
+    """A delivery's HTTP status as the log shows it: rounded to the hundred (500 for any 5xx)."""
+    return None if status_code is None else status_code // 100 * 100
+
+
+def public_log(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A delivery's attempts as the API shows them: when, the status class and the error class."""
+    return [{**entry, "status_code": public_status(entry.get("status_code")), "error": public_error(entry.get("error"))}
+            for entry in entries]
 
 
 def backoff(attempts: int) -> timedelta:
@@ -221,10 +265,13 @@ class DispatchReport:
 
 
 def dispatch(engine: Engine, secret_key: str, company_ref: str | None = None, now: datetime | None = None,
-             post: Post | None = None) -> DispatchReport:
-    """Collects new events and posts every delivery that is due; safe to run from several processes."""
+             post: Post | None = None, *, outbound: OutboundClient | None = None) -> DispatchReport:
+    """Collects new events and posts every delivery that is due; safe to run from several processes.
+    ``outbound``: the client posts go through (default: the process's settings')."""
     now = now or utcnow()
-    post = post or http_post
+    if post is None:
+        client = outbound or default_client()
+        post = functools.partial(http_post, outbound=client)
     report = DispatchReport()
     with unit_of_work(engine) as session:
         chosen = [c for c in companies(session) if company_ref is None or c.ref == company_ref]

@@ -14,10 +14,11 @@ from worker.settings import Settings
 
 def mount_web(app: FastAPI, settings: Settings) -> None:
     """Adds the pages to ``app``, and lets a signed-in browser call the JSON API with its session."""
-    from worker.web.api_session import session_principal
+    from worker.web.api_session import session_principal, session_signed_in
 
     app.include_router(web_router(settings))
     app.state.session_principal = session_principal(settings)
+    app.state.session_signed_in = session_signed_in(settings)  # /openapi.json and /docs for a signed-in browser
 
 
 def web_router(settings: Settings) -> APIRouter:

@@ -61,3 +61,17 @@ def session_principal(settings: Settings) -> Callable[[Request], Principal | Non
                              kind="session", role=role)
 
     return resolve
+
+
+def session_signed_in(settings: Settings) -> Callable[[Request], bool]:
+    """The check the app keeps in ``app.state.session_signed_in``: the request's cookie is a live session (of
+    anyone, in any company); what ``/openapi.json`` and ``/docs`` ask of a browser (worker/api/exposure.py)."""
+
+    def check(request: Request) -> bool:
+        key = session_key(request, settings)
+        if key is None:
+            return False
+        with unit_of_work(engine_for(settings.database_url)) as session:
+            return user_service.session_user(session, key, utcnow()) is not None
+
+    return check

@@ -1,0 +1,60 @@
+"""One matching and one sync of a company at a time: a second one waits for the first, then finds the work done.
+
+PostgreSQL: advisory locks keyed by the company's id, in spaces of their own (not the worker's company lock
+of worker/db/task_store.py, which a worker already holds around these very calls on another connection):
+
+- ``hold_matching``: for the matching's transaction (``pg_advisory_xact_lock``), so the second matching
+  reads the lines after the first one's decisions are committed and decides nothing twice (before, both read
+  the same new lines and the second failed on a unique key);
+- ``hold_sync``: for a whole ``sync`` (``pg_advisory_lock`` on a connection of its own, released at the end
+  or with the connection if the process dies).
+
+A run that has to wait says so once (logger ``lettrage.locks``, a warning: on stderr for the CLI). SQLite
+serialises writers already: nothing to hold.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+_MATCH_LOCKS = 0x6C6D  # "lm": advisory lock space of a company's matching
+_SYNC_LOCKS = 0x6C73  # "ls": advisory lock space of a company's sync
+log = logging.getLogger("lettrage.locks")
+
+
+def hold_matching(session: Session, company_id: int, company_ref: str) -> None:
+    """Holds the company's matching until ``session``'s transaction ends, waiting for another one first."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    args = {"s": _MATCH_LOCKS, "k": company_id}
+    if not session.execute(text("SELECT pg_try_advisory_xact_lock(:s, :k)"), args).scalar():
+        log.warning(f"company {company_ref}: another matching is under way; waiting for it to finish",
+                    extra={"event": "lock.wait", "company": company_ref, "lock": "matching"})
+        session.execute(text("SELECT pg_advisory_xact_lock(:s, :k)"), args)
+
+
+@contextmanager
+def hold_sync(engine: Engine, company_id: int, company_ref: str) -> Iterator[None]:
+    """Holds the company's sync while the block runs, waiting for another one first."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    args = {"s": _SYNC_LOCKS, "k": company_id}
+    with engine.connect() as conn:
+        if not conn.execute(text("SELECT pg_try_advisory_lock(:s, :k)"), args).scalar():
+            log.warning(f"company {company_ref}: another sync is under way; waiting for it to finish",
+                        extra={"event": "lock.wait", "company": company_ref, "lock": "sync"})
+            conn.execute(text("SELECT pg_advisory_lock(:s, :k)"), args)
+        conn.commit()
+        try:
+            yield
+        finally:
+            try:
+                conn.execute(text("SELECT pg_advisory_unlock(:s, :k)"), args)
+                conn.commit()
+            except Exception:  # noqa: BLE001 - a cut connection took the lock with it
+                conn.invalidate()
