@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-dates test-unit test-integration bench lint typecheck walls clean
+.PHONY: install demo test test-dates test-unit test-integration fuzz bench lint typecheck walls clean
 
 # The tests whose outcome could depend on the day they run (the CLI's "today", the demo, sync, dunning,
 # reports, the scheduler): `make test-dates` runs them with the process's wall clock moved (time-machine)
@@ -48,6 +48,12 @@ test-unit: $(STAMP)
 
 test-integration: $(STAMP)
 	$(BIN)/python -m pytest -q --benchmark-disable tests/integration
+
+# The fuzzing harness (tests/fuzz) at length: LETTRAGE_FUZZ_EXAMPLES random inputs per target (`make test` runs a
+# few fixed ones); prints the count of inputs tried per target.
+LETTRAGE_FUZZ_EXAMPLES ?= 5000
+fuzz: $(STAMP)
+	LETTRAGE_FUZZ_EXAMPLES=$(LETTRAGE_FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:xdist --benchmark-disable tests/fuzz
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:xdist --benchmark-only --benchmark-columns=min,median,max,rounds $(BENCH_ARGS) benchmarks

@@ -8,13 +8,14 @@ letters that history names when they are on disk. Written atomically under
 """
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from reminders.channels.base import Delivery, Message, document_path, write_atomically
 from reminders.channels.letter import render_letter
+from reminders.csv_safe import csv_bytes, number
 from reminders.errors import ChannelError
 
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # ZIP entries dated alike: the same file gives the same bytes
@@ -38,20 +39,19 @@ class ExportChannel:
         return Delivery(channel=self.name, path=path, detail=f"legal file written to {path}")
 
 
-def _csv(rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+def _csv(rows: Sequence[Sequence[object]]) -> bytes:
+    """Spreadsheet-safe CSV (reminders.csv_safe): user text never starts a formula, amounts stay numbers."""
+    return csv_bytes(rows)
 
 
 def build_legal_file(message: Message) -> bytes:
     """The ZIP bytes of the legal file for ``message``."""
     files: list[tuple[str, bytes]] = [("claim.pdf", render_letter(message))]
     files.append(("invoices.csv", _csv([["number", "issued_on", "due_on", "amount", "open", "currency"]] + [
-        [i.number, i.issued_on.isoformat(), i.due_on.isoformat(), f"{i.amount:.2f}", f"{i.open_amount:.2f}",
-         message.currency] for i in message.invoices])))
+        [i.number, i.issued_on.isoformat(), i.due_on.isoformat(), number(f"{i.amount:.2f}"),
+         number(f"{i.open_amount:.2f}"), message.currency] for i in message.invoices])))
     files.append(("claim.csv", _csv([["item", "amount", "currency"]]
-                                    + [[label, amount, message.currency] for label, amount in message.claim])))
+                                    + [[label, number(amount), message.currency] for label, amount in message.claim])))
     files.append(("history.csv", _csv([["date", "level", "channel", "outcome", "proof"]] + [
         [h.day.isoformat(), h.level, h.channel, h.outcome, h.proof] for h in message.history])))
     for h in message.history:

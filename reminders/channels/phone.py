@@ -6,7 +6,6 @@ iCalendar file (``lettrage reminders calls``).
 """
 from __future__ import annotations
 
-import csv
 import io
 import json
 from datetime import date, timedelta
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from reminders.channels.base import Delivery, Message, document_path, write_atomically
 from reminders.context import format_amount, format_date
+from reminders.csv_safe import number, writer
 from reminders.errors import ChannelError
 
 SCRIPT_OPENING = (
@@ -61,17 +61,19 @@ def load_tasks(out_dir: Path) -> list[dict[str, object]]:
 
 
 def tasks_csv(tasks: list[dict[str, object]]) -> bytes:
-    """The tasks as CSV: date, customer, name, phone, level, amount due, currency, invoices, opening line."""
+    """The tasks as CSV: date, customer, name, phone, level, amount due, currency, invoices, opening line.
+
+    Spreadsheet-safe (reminders.csv_safe): a name, ref or number starting a formula comes out as text."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["date", "customer_ref", "customer_name", "phone", "level", "amount_due", "currency",
-                     "invoices", "script"])
+    out = writer(buffer, lineterminator="\n")
+    out.writerow(["date", "customer_ref", "customer_name", "phone", "level", "amount_due", "currency",
+                  "invoices", "script"])
     for t in tasks:
         script = t["script"]
         assert isinstance(script, dict)
-        writer.writerow([t["date"], t["customer_ref"], t["customer_name"], " ".join(t["phone_numbers"]),  # type: ignore[arg-type]
-                         t["level"], t["amount_due"], t["currency"], " ".join(t["invoice_numbers"]),  # type: ignore[arg-type]
-                         script["opening"]])
+        out.writerow([t["date"], t["customer_ref"], t["customer_name"], " ".join(t["phone_numbers"]),  # type: ignore[arg-type]
+                      t["level"], number(str(t["amount_due"])), t["currency"], " ".join(t["invoice_numbers"]),  # type: ignore[arg-type]
+                      script["opening"]])
     return buffer.getvalue().encode("utf-8")
 
 

@@ -153,7 +153,8 @@ def test_call_tasks_as_json_icalendar_and_csv(tmp_path: Path) -> None:
     unfolded = ics.replace("\r\n ", "")
     assert "SUMMARY:Appel à passer : Garage Leroy EURL (C7)" in unfolded
     [row] = list(csv.DictReader(io.StringIO(tasks_csv([task]).decode())))
-    assert row["phone"] == "+33612345678" and row["invoices"] == "FA-2026-0101 FA-2026-0102"
+    # a leading "+" would be read as a formula by a spreadsheet: the cell is text (reminders.csv_safe)
+    assert row["phone"] == "'+33612345678" and row["invoices"] == "FA-2026-0101 FA-2026-0102"
     assert "Atelier Lumière SARL" in row["script"]
     assert "Script :" in message.text and "promesse de paiement" in message.text
 

@@ -5,6 +5,7 @@ rejected whole, with every bad row listed (line number and reason).
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
 import io
@@ -29,7 +30,15 @@ KNOWN = REQUIRED + (
 )
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-_AMOUNT = re.compile(r"^-?\d+(\.\d{1,2})?$")
+_AMOUNT = re.compile(r"^-?[0-9]+(\.[0-9]{1,2})?$")
+# The largest amount an invoice may carry (in absolute value): the money columns hold 10^-4 units in a
+# BIGINT (worker/db/types.py, about 9.2 * 10^14); an amount beyond this bound is a broken export.
+MAX_AMOUNT = Decimal(10) ** 12
+# How deep a JSON export may nest: a list of invoice objects (or {"invoices": [...]}) whose own extra fields
+# may hold small objects; anything deeper is refused before it can exhaust the parser's stack.
+MAX_JSON_DEPTH = 16
+# A character no text column stores (PostgreSQL refuses NUL; a lone surrogate is not encodable as UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -118,7 +127,7 @@ def _date(value: str, name: str) -> date:
             return datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    raise ValueError(f"{name} {value!r} is not a date (YYYY-MM-DD)")
+    raise ValueError(f"{name} {shown(value)!r} is not a date (YYYY-MM-DD)")
 
 
 def _customer_iban(value: str) -> str:
@@ -133,11 +142,15 @@ def _amount(value: str) -> Decimal:
     if "," in text and "." not in text:
         text = text.replace(",", ".")
     if not _AMOUNT.match(text):
-        raise ValueError(f"amount {value!r} is not a number with at most two decimals")
+        raise ValueError(f"amount {shown(value)!r} is not a number with at most two decimals")
     try:
-        return Decimal(text)
+        amount = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"amount {value!r} is not a number") from None
+        raise ValueError(f"amount {shown(value)!r} is not a number") from None
+    if abs(amount) >= MAX_AMOUNT:
+        raise ValueError(f"amount {shown(value)!r} is beyond the largest amount lettrage stores "
+                         f"(less than {MAX_AMOUNT:,} in absolute value)")
+    return amount
 
 
 def _text(record: dict[str, Any], key: str) -> str:
@@ -146,7 +159,18 @@ def _text(record: dict[str, Any], key: str) -> str:
         return ""
     if isinstance(value, float):
         raise ValueError(f"{key} must be written as a string or an exact number, not a float")  # noqa: TRY004 - a row problem
-    return str(value).strip()
+    if isinstance(value, (bool, list, dict)):
+        kind = "true/false" if isinstance(value, bool) else f"a JSON {'list' if isinstance(value, list) else 'object'}"
+        raise ValueError(f"{key} must be text or a number, not {kind}")  # noqa: TRY004 - a row problem
+    raw = str(value)
+    result = raw.strip()
+    lead = raw[:len(raw) - len(raw.lstrip())]
+    if result[:1] in ("=", "+", "-", "@") and ("\t" in lead or "\r" in lead):
+        # "\t=1+1" is text to a spreadsheet; stripped it would be a live formula: the tab or CR stays
+        result = raw.rstrip().lstrip(" ")
+    if _UNSTORABLE.search(result):
+        raise ValueError(f"{key} contains a NUL character or an invalid code point")
+    return result
 
 
 def validate_record(record: dict[str, Any], row: int) -> InvoiceRow:
@@ -171,6 +195,8 @@ def validate_record(record: dict[str, Any], row: int) -> InvoiceRow:
     number = text("number")
     if len(number) > 64:
         problems.append("number is longer than 64 characters")
+    if len(text("customer_ref")) > 64:
+        problems.append("customer_ref is longer than 64 characters")
     amount = check(_amount, text("amount")) if text("amount") else None
     issued_on = check(_date, text("issued_on"), "issued_on") if text("issued_on") else None
     due_on = check(_date, text("due_on"), "due_on") if text("due_on") else None
@@ -180,28 +206,28 @@ def validate_record(record: dict[str, Any], row: int) -> InvoiceRow:
     since = check(_date, since_text, "customer_since") if since_text else None
     currency = (text("currency") or "EUR").upper()
     if not _CURRENCY.match(currency):
-        problems.append(f"currency {currency!r} is not an ISO 4217 code")
+        problems.append(f"currency {shown(currency)!r} is not an ISO 4217 code")
     iban_text = text("customer_iban")
     iban = check(_customer_iban, iban_text) if iban_text else None
     emails = tuple(e.strip() for e in re.split(r"[;,]", text("customer_email")) if e.strip())
     for email in emails:
         if not _EMAIL.match(email):
-            problems.append(f"customer_email {email!r} is not an email address")
+            problems.append(f"customer_email {shown(email)!r} is not an email address")
     kind = (text("kind") or "invoice").lower()
     if kind in ("credit", "avoir", "credit-note"):
         kind = "credit_note"
     if kind not in ("invoice", "credit_note"):
-        problems.append(f"kind {kind!r} is not invoice or credit_note")
+        problems.append(f"kind {shown(kind)!r} is not invoice or credit_note")
     if amount is not None and amount < 0:
         kind = "credit_note"
     status = (text("status") or "open").lower()
     if status in ("canceled", "void", "annulee", "annulée"):
         status = "cancelled"
     if status not in ("open", "cancelled", "paid"):
-        problems.append(f"status {status!r} is not open or cancelled")
+        problems.append(f"status {shown(status)!r} is not open or cancelled")
     customer_kind = text("customer_kind").lower() or None
     if customer_kind not in (None, "business", "consumer"):
-        problems.append(f"customer_kind {customer_kind!r} is not business or consumer")
+        problems.append(f"customer_kind {shown(customer_kind)!r} is not business or consumer")
     reference = text("payment_reference") or None
     if reference and len(reference) > 64:
         problems.append("payment_reference is longer than 64 characters")
@@ -209,7 +235,7 @@ def validate_record(record: dict[str, Any], row: int) -> InvoiceRow:
     if credit_note_for and len(credit_note_for) > 64:
         problems.append("credit_note_for is longer than 64 characters")
     if credit_note_for and kind != "credit_note":
-        problems.append(f"credit_note_for {credit_note_for!r} is set on an invoice that is not a credit note")
+        problems.append(f"credit_note_for {shown(credit_note_for)!r} is set on an invoice that is not a credit note")
     if problems:
         raise ValueError("; ".join(problems))
     assert amount is not None and issued_on is not None and due_on is not None
@@ -225,45 +251,104 @@ def validate_record(record: dict[str, Any], row: int) -> InvoiceRow:
     )
 
 
-def _decode(data: bytes) -> str:
+def _decode(data: bytes, filename: str) -> str:
+    """The file's text: UTF-8 (with or without its BOM), UTF-16 when it starts with its BOM (a spreadsheet's
+    "Unicode text"), else Windows-1252; raises InvoiceImportError naming the line of a byte none of them reads,
+    or of a NUL character (a binary file)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings: tuple[str, ...] = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "cp1252")
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            failure = exc
+            continue
+        nul = text.find("\x00")
+        if nul >= 0:
+            raise InvoiceImportError(filename, [(text.count("\n", 0, nul) + 1,
+                                                 "a NUL character: not a text file (CSV or JSON)")])
+        return text
+    line = data.count(b"\n", 0, failure.start) + 1 if encodings[0] != "utf-16" else 1
+    names = "UTF-16" if encodings[0] == "utf-16" else "UTF-8 nor Windows-1252"
+    reason = f"byte 0x{data[failure.start]:02x} is not {names} text: save the export as UTF-8"
+    raise InvoiceImportError(filename, [(line, reason)])
+
+
+def _too_deep(value: Any, depth: int) -> bool:
+    """Whether ``value`` (at nesting level ``depth``) nests deeper than MAX_JSON_DEPTH; no recursion."""
+    pending = [(value, depth)]
+    while pending:
+        item, level = pending.pop()
+        if level > MAX_JSON_DEPTH:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        pending.extend((c, level + 1) for c in children if isinstance(c, (dict, list)))
+    return False
+
+
+def _json_records(text: str, filename: str) -> list[tuple[int, dict[str, Any]]]:
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="strict")
+        payload = json.loads(text, parse_float=Decimal, parse_int=Decimal)
+    except json.JSONDecodeError as exc:
+        raise InvoiceImportError(filename, [(exc.lineno, f"not valid JSON: {exc.msg}")]) from None
+    except RecursionError:
+        raise InvoiceImportError(filename, [(1, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")]) from None
+    if isinstance(payload, dict) and isinstance(payload.get("invoices"), list):
+        payload, depth = payload["invoices"], 2
+    else:
+        depth = 1
+    if not isinstance(payload, list) or not all(isinstance(r, dict) for r in payload):
+        raise InvoiceImportError(filename, [(1, "JSON must be a list of invoice objects")])
+    records: list[tuple[int, dict[str, Any]]] = []
+    for i, r in enumerate(payload):
+        record: dict[str, Any] = {}
+        for k, v in r.items():
+            if isinstance(v, (dict, list)) and _too_deep(v, depth + 2):
+                raise InvoiceImportError(filename, [(i + 1, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")])
+            record[k] = str(v) if isinstance(v, Decimal) else v
+        records.append((i + 1, record))
+    return records
+
+
+def _csv_error(exc: csv.Error) -> str:
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return f"a field is longer than {csv.field_size_limit():,} characters"
+    return f"not a readable CSV file ({_reason(exc)})"
 
 
 def read_records(data: bytes, filename: str) -> list[tuple[int, dict[str, Any]]]:
-    """(row number, record) pairs from a CSV or JSON export; the row number is the file's line."""
-    text = _decode(data)
+    """(row number, record) pairs from a CSV or JSON export; the row number is the file's line (a JSON
+    export's: the invoice's position in the list). Raises InvoiceImportError naming the row and the reason."""
+    text = _decode(data, filename)
     stripped = text.lstrip()
     if filename.lower().endswith(".json") or stripped.startswith(("[", "{")):
-        try:
-            payload = json.loads(text, parse_float=Decimal)
-        except json.JSONDecodeError as exc:
-            raise InvoiceImportError(filename, [(exc.lineno, f"not valid JSON: {exc.msg}")]) from None
-        if isinstance(payload, dict) and isinstance(payload.get("invoices"), list):
-            payload = payload["invoices"]
-        if not isinstance(payload, list) or not all(isinstance(r, dict) for r in payload):
-            raise InvoiceImportError(filename, [(1, "JSON must be a list of invoice objects")])
-        return [(i + 1, {k: (str(v) if isinstance(v, Decimal) else v) for k, v in r.items()})
-                for i, r in enumerate(payload)]
+        return _json_records(text, filename)
     if not stripped:
         raise InvoiceImportError(filename, [(1, "the file is empty")])
     first_line = stripped.splitlines()[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise InvoiceImportError(filename, [(reader.line_num + 1, _csv_error(exc))]) from None
     missing = [k for k in REQUIRED if k not in header]
     if missing:
         raise InvoiceImportError(filename, [(1, f"header lacks column(s) {', '.join(missing)}")])
     reader.fieldnames = header
     records: list[tuple[int, dict[str, Any]]] = []
-    for record in reader:
-        if None in record:
-            raise InvoiceImportError(filename, [(reader.line_num, "more fields than the header names")])
-        if all(not (v or "").strip() for v in record.values()):
-            continue
-        records.append((reader.line_num, record))
+    try:
+        for record in reader:
+            if None in record:
+                raise InvoiceImportError(filename, [(reader.line_num, "more fields than the header names")])
+            if all(not (v or "").strip() for v in record.values()):
+                continue
+            records.append((reader.line_num, record))
+    except csv.Error as exc:  # the reader counts a line once read whole: the bad one is the next
+        raise InvoiceImportError(filename, [(reader.line_num + 1, _csv_error(exc))]) from None
     return records
 
 

@@ -13,7 +13,6 @@ CSV file and a PNG chart (matplotlib, Agg canvas: no display needed).
 """
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from reminders import csv_safe
 from reminders.reports import (
     AGE_BUCKETS,
     BUCKET_LABELS,
@@ -189,13 +189,17 @@ def reminders_json(effects: list[LevelEffect], as_of: date, window_days: int) ->
 
 
 def write_aged_balance_csv(report: AgedBalance, path: Path) -> None:
-    """One row per customer, then one TOTAL row per currency; amounts as "1234.50"."""
+    """One row per customer, then one TOTAL row per currency; amounts as "1234.50".
+
+    Spreadsheet-safe (reminders.csv_safe): a customer name or ref that would start a formula is written
+    with a leading ``'``; amounts stay numbers."""
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = csv_safe.writer(handle)
         writer.writerow(["customer_ref", "customer_name", "currency", *AGE_BUCKETS, "total", "invoices"])
         for item in (*report.customers, *report.totals):
             writer.writerow([item.customer_ref, item.customer_name, item.currency,
-                             *(_money(item.buckets[b]) for b in AGE_BUCKETS), _money(item.total), item.invoices])
+                             *(csv_safe.number(_money(item.buckets[b])) for b in AGE_BUCKETS),
+                             csv_safe.number(_money(item.total)), item.invoices])
 
 
 COLOURS = ("#4c9f70", "#f2c14e", "#f78154", "#d1495b", "#7b2d26")
