@@ -1,4 +1,4 @@
-"""Helpers shared by the parsers: derived line ids, bad-row collection, text clean-up.
+"""Helpers shared by the parsers: derived line ids, bad-row collection, text clean-up, amount bounds.
 
 Kept private (leading underscore): the public surface of the package is the
 parsers, the registry and the sources.
@@ -6,12 +6,22 @@ parsers, the registry and the sources.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections import Counter
 from datetime import date
 from decimal import Decimal
 
 from connectors.errors import ParseError
+from connectors.model import ParsedFile
+
+#: Every amount a statement gives (line, charges, balance) is below this in magnitude: a thousand billion,
+#: far beyond any company's account and well inside the money column (a BIGINT of 1/10,000 units, about
+#: ±922 thousand billion, worker/db/types.py), so that sums of many lines still fit.
+MAX_AMOUNT = Decimal(10) ** 12
+#: Decimal places an amount may carry: the money column stores four (worker/db/types.py SCALE).
+MAX_DECIMALS = 4
+_QUANTUM = Decimal(1).scaleb(-MAX_DECIMALS)
 
 
 def clean(text: str | None) -> str:
@@ -118,3 +128,73 @@ def one_line(exc: BaseException) -> str:
     """A one-line description of an unexpected exception, for wrapping into ParseError."""
     text = clean(str(exc)) or "no details"
     return f"{type(exc).__name__}: {text}"[:300]
+
+
+def amount_problem(value: Decimal) -> str | None:
+    """Why ``value`` cannot be stored as an amount (not a number, |value| of 10^12 or more, more than four
+    decimal places other than zeros), or None when it can. Constant time in the size of the number."""
+    if not value.is_finite():
+        return "is not a number"
+    if value and value.adjusted() >= 12:  # adjusted(): the power of ten of the leading digit, O(1)
+        return "is too large (amounts must be below 1,000,000,000,000)"
+    if value != value.quantize(_QUANTUM):
+        return f"has more than {MAX_DECIMALS} decimal places"
+    return None
+
+
+def _shown(value: Decimal) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates: no database text column takes them
+_CURRENCY = re.compile("[A-Z]{3}")
+# the widest value each text field is stored in (worker/db/tables.py); a longer one is a broken or hostile file
+_WIDTHS = {"bank_ref": 128, "counterparty_iban": 34, "counterparty_siren": 9}
+
+
+def text_problem(name: str, value: str | None) -> str | None:
+    """Why a parsed text field cannot be stored as it is (a NUL, a lone surrogate, wider than its column, a
+    currency that is not three letters), or None when it can."""
+    if value is None:
+        return None
+    if _UNSTORABLE.search(value):
+        return f"{name} holds a NUL character or an invalid code point"
+    if name.endswith("currency") and not _CURRENCY.fullmatch(value):
+        return f"{name} {_shown_text(value)!r} is not a three-letter currency code"
+    width = _WIDTHS.get(name)
+    if width is not None and len(value) > width:
+        return f"{name} is {len(value)} characters long (at most {width})"
+    return None
+
+
+def _shown_text(value: str) -> str:
+    return value if len(value) <= 40 else f"{value[:37]}..."
+
+
+def check_amounts(parsed: ParsedFile, filename: str) -> ParsedFile:
+    """``parsed`` when every amount in it (lines, charges, balances) and every text field (text_problem) can be
+    stored; else ParseError naming the file, the first bad line's row (line or entry number) and the reason,
+    with the count of the others."""
+    bad = BadRows(filename, "value")
+    for statement in parsed.statements:
+        who = statement.account or statement.statement_id or "?"
+        for name in ("account", "statement_id", "currency"):
+            if problem := text_problem(f"statement {name}" if name != "currency" else "currency",
+                                       getattr(statement, name)):
+                bad.add(None, problem)
+        for line in statement.lines:
+            if problem := amount_problem(line.amount):
+                bad.add(line.row, f"amount {_shown(line.amount)} {problem}")
+            if line.charges is not None and (problem := amount_problem(line.charges)):
+                bad.add(line.row, f"charges {_shown(line.charges)} {problem}")
+            for name in ("bank_ref", "currency", "instructed_currency", "counterparty", "counterparty_iban",
+                         "counterparty_siren", "text", "reference", "end_to_end_id"):
+                if problem := text_problem(name, getattr(line, name)):
+                    bad.add(line.row, problem)
+        for label, balance in (("opening balance", statement.opening_balance),
+                               ("closing balance", statement.closing_balance)):
+            if balance is not None and (problem := amount_problem(balance)):
+                bad.add(None, f"account {who}: {label} {_shown(balance)} {problem}")
+    bad.raise_if_any()
+    return parsed

@@ -25,7 +25,7 @@ from typing import IO, Protocol
 
 from lxml import etree
 
-from connectors._common import BadRows, RefDeriver, clean, one_line
+from connectors._common import BadRows, RefDeriver, check_amounts, clean, one_line
 from connectors.errors import ParseError
 from connectors.model import ParsedFile, ParsedLine, ParsedStatement
 
@@ -341,7 +341,7 @@ class CamtParser:
         finished = [self._finish(st) for st in statements]
         kind = next(iter(kinds)) if len(kinds) == 1 else self.format
         warnings = tuple(w for s in finished for w in s.warnings)
-        return ParsedFile(format=kind, statements=tuple(finished), warnings=warnings)
+        return check_amounts(ParsedFile(format=kind, statements=tuple(finished), warnings=warnings), filename)
 
     def _run(self, source: object, filename: str, first_entry: int = 0, watch: _Watch | None = None) -> _Run:
         """Reads every statement of the document ``source`` (a file object with ``read``).

@@ -100,11 +100,12 @@ class CsvProfile:
         value = getattr(self, role)
         return value if isinstance(value, str) and value else None
 
-    def match(self, cells: list[str]) -> int:
-        """How strongly a header row matches: the signature's size when every signature cell is present, else 0."""
+    def match(self, cells: list[str], present: set[str] | None = None) -> int:
+        """How strongly a header row matches: the signature's size when every signature cell is present, else 0.
+        ``present``: the row's cells already folded (``fold``), when the caller tries several profiles."""
         if self.generic:
             return 0
-        present = {fold(c) for c in cells}
+        present = {fold(c) for c in cells} if present is None else present
         return len(self.header) if all(fold(h) in present for h in self.header) else 0
 
     def parse_amount(self, raw: str) -> Decimal | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from connectors._common import BadRows, RefDeriver, clean, join_text
+from connectors._common import BadRows, RefDeriver, check_amounts, clean, join_text
 from connectors.csv_profiles import PROFILE_WARNING, CsvProfile, builtin_profiles, check_encoding, fold
 from connectors.errors import ParseError
 from connectors.labels import read_label
@@ -51,6 +51,12 @@ _ROLES: dict[str, tuple[str, ...]] = {
 _NOT_BOOKED = {"pending", "processing", "non execute", "en attente", "en cours", "declined", "failed",
                "cancelled", "canceled", "reverted", "rejected", "rejete", "refuse", "annule"}
 _DELIMITERS = (";", "\t", ",")
+# The header row is looked for among the first _HEADER_ROWS records, and only in rows a header can be: at most
+# _HEADER_CELLS cells and _HEADER_CHARS characters (a bank's export has a few dozen short column names). The
+# work of finding the layout is so bounded whatever the file (an 8 MB single line is refused at once).
+_HEADER_ROWS = 60
+_HEADER_CELLS = 100
+_HEADER_CHARS = 8192
 _SPACES = "\u00a0\u202f\u2009 "
 _CURRENCY_AFFIX = re.compile(r"^(?:[A-Za-z]{3}|[€$£])|(?:[A-Za-z]{3}|[€$£])$")
 _DATE_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
@@ -188,6 +194,11 @@ def _records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
         previous = reader.line_num
 
 
+def _may_be_header(cells: list[str]) -> bool:
+    """A row with the shape of a header: 2 to _HEADER_CELLS cells, _HEADER_CHARS characters at most."""
+    return 2 <= len(cells) <= _HEADER_CELLS and sum(map(len, cells)) <= _HEADER_CHARS
+
+
 def _header(cells: list[str]) -> dict[str, int] | None:
     names = [normalise_header(c) for c in cells]
     columns: dict[str, int] = {}
@@ -225,21 +236,26 @@ def find_layout(text: str, profiles: Sequence[CsvProfile] = ()) -> tuple[_Layout
             records = _records(text, delimiter)
         except ParseError:
             continue
+        head = records[:_HEADER_ROWS]
+        shaped = [_may_be_header(cells) for _, cells in head]
+        folded: dict[int, set[str]] = {}  # each candidate row folded once for all the profiles
         for order, profile in enumerate(profiles):
             if profile.generic or profile.delimiter not in (None, delimiter):
                 continue
-            for index, (line, cells) in enumerate(records[:60]):
-                if len(cells) < 2 or profile.skip_rows not in (None, index):
+            for index, (line, cells) in enumerate(head):
+                if not shaped[index] or profile.skip_rows not in (None, index):
                     continue
-                if score := profile.match(cells):
+                if index not in folded:
+                    folded[index] = {fold(c) for c in cells}
+                if score := profile.match(cells, folded[index]):
                     key = (-score, line, order)
                     if best_profile is None or key < best_profile[0]:
                         best_profile = (key, _profile_layout(profile, delimiter, line, cells), records)
                     break
         if generic is None or best_profile is not None:
             continue
-        for line, cells in records[:60]:
-            columns = _header(cells) if len(cells) > 1 else None
+        for index, (line, cells) in enumerate(head):
+            columns = _header(cells) if shaped[index] else None
             if columns:
                 gkey = (line, -len(columns))
                 if best is None or gkey < best[0]:
@@ -370,7 +386,8 @@ class CsvParser:
             for (acct, ccy), lines in groups.items()
         ) or (ParsedStatement(account=file_account, currency=None, lines=(), warnings=tuple(warnings)),)
         note = f"{PROFILE_WARNING}{profile.name} ({profile.bank})"
-        return ParsedFile(format=self.format, statements=statements, warnings=(note, *warnings))
+        return check_amounts(ParsedFile(format=self.format, statements=statements, warnings=(note, *warnings)),
+                             filename)
 
     @staticmethod
     def _amount(cells: list[str], col: dict[str, int], get: Callable[[list[str], str], str], hint: str | None,

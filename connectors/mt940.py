@@ -19,7 +19,7 @@ from typing import Any
 
 import mt940 as mt940lib
 
-from connectors._common import RefDeriver, clean, one_line
+from connectors._common import RefDeriver, check_amounts, clean, one_line
 from connectors.errors import ParseError
 from connectors.labels import read_label
 from connectors.model import ParsedFile, ParsedLine, ParsedStatement
@@ -253,7 +253,8 @@ class Mt940Parser:
         for n, block in enumerate(blocks, start=1):
             statements.append(self._statement(block, n, first, filename, derive, seen))
             first += len(block.details)
-        return ParsedFile(format=self.format, statements=tuple(statements), warnings=tuple(file_warnings))
+        return check_amounts(ParsedFile(format=self.format, statements=tuple(statements),
+                                        warnings=tuple(file_warnings)), filename)
 
     def _statement(self, block: _Block, number: int, first: int, filename: str, derive: RefDeriver,
                    seen: dict[str, int]) -> ParsedStatement:

@@ -59,6 +59,10 @@ class Settings:
     public_endpoints: frozenset[str] = frozenset()  # LETTRAGE_PUBLIC_ENDPOINTS: docs, metrics open to anyone
     metrics_token: str | None = field(default=None, repr=False)  # LETTRAGE_METRICS_TOKEN: bearer of GET /metrics
     metrics_company_labels: str = "none"  # LETTRAGE_METRICS_COMPANY_LABELS: none | hashed | ref
+    # Upload limits in MB (README, Settings): bodies larger are refused with 413 before being read (worker/api/limits.py)
+    max_statement_upload_mb: int = 20  # LETTRAGE_MAX_STATEMENT_UPLOAD_MB: POST /api/statements
+    max_invoice_upload_mb: int = 20  # LETTRAGE_MAX_INVOICE_UPLOAD_MB: POST/PUT /api/invoices
+    max_document_upload_mb: int = 20  # LETTRAGE_MAX_DOCUMENT_UPLOAD_MB: PUT /api/invoices/{number}/document
     env_file: Path | None = None  # the settings file read, None when there was none
     env_file_origin: str = "none"  # how it was found: LETTRAGE_ENV_FILE, current folder, user config folder, given
     database_is_default: bool = False  # LETTRAGE_DATABASE_URL unset: the SQLite file under data_dir
@@ -244,7 +248,23 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | _Fi
         now=parse_now(n, get("TIMEZONE") or "Europe/Paris") if (n := get("NOW")) else None,
         env_file=env_file, env_file_origin=origin, database_is_default=database_is_default,
         **_exposure(get),
+        **_upload_limits(get),
     )
+
+
+def _upload_limits(get: Callable[[str], str | None]) -> dict[str, int]:
+    """LETTRAGE_MAX_STATEMENT_UPLOAD_MB, LETTRAGE_MAX_INVOICE_UPLOAD_MB, LETTRAGE_MAX_DOCUMENT_UPLOAD_MB (default
+    20 each): whole megabytes, from 1 to 1024 (to 20 for documents)."""
+    limits = {}
+    for name in ("STATEMENT", "INVOICE", "DOCUMENT"):
+        key = f"MAX_{name}_UPLOAD_MB"
+        raw = get(key) or "20"
+        top = 20 if name == "DOCUMENT" else 1024  # a document is never stored above 20 MB (invoice_documents)
+        if not raw.strip().isdigit() or not 1 <= int(raw) <= top:
+            raise ConfigurationError(f"LETTRAGE_{key} must be a whole number of megabytes from 1 to {top}, "
+                                     f"not {raw!r}")
+        limits[f"max_{name.lower()}_upload_mb"] = int(raw)
+    return limits
 
 
 PUBLIC_ENDPOINTS = ("docs", "metrics")

@@ -108,9 +108,9 @@ def test_the_invoice_import_never_strips_a_tab_into_a_live_formula() -> None:
     as before), so no export can turn it into a live formula, even before the writer neutralises it."""
     from worker.services.invoice_files import parse_invoice_file
 
-    data = ('number,customer_ref,customer_name,amount,issued_on,due_on\n'
-            '"FA-1","C1","\t=1+1",10.00,2026-10-01,2026-10-31\n'
-            '"FA-2"," C2 ","  Dubois SARL ",10.00,2026-10-01,2026-10-31\n').encode()
+    data = (b'number,customer_ref,customer_name,amount,issued_on,due_on\n'
+            b'"FA-1","C1","\t=1+1",10.00,2026-10-01,2026-10-31\n'
+            b'"FA-2"," C2 ","  Dubois SARL ",10.00,2026-10-01,2026-10-31\n')
     first, second = parse_invoice_file(data, "factures.csv")
     assert first.customer_name == "\t=1+1"
     assert (second.customer_ref, second.customer_name) == ("C2", "Dubois SARL")

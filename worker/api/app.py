@@ -63,6 +63,9 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     from worker.api import exposure  # trusted proxies (X-Forwarded-For), the schema behind credentials
 
     exposure.install(app, settings)
+    from worker.api.limits import UploadLimits, limits_for  # 413 for a body over its endpoint's limit
+
+    app.add_middleware(UploadLimits, limits=limits_for(settings))
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:

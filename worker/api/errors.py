@@ -11,7 +11,7 @@ from worker.errors import InvoiceImportError, LettrageError, ReviewConflict
 
 
 def _status(exc: Exception) -> int:
-    from worker.api.routes_data import StatementRefused
+    from worker.api.routes_data import StatementRefused, UploadTooLarge
     from worker.api.tokens import TokenError
     from worker.services.review import ReviewError, ReviewNotFound
     from worker.services.webhooks import WebhookError, WebhookNotFound
@@ -20,6 +20,8 @@ def _status(exc: Exception) -> int:
         return 404
     if isinstance(exc, ReviewConflict):
         return 409
+    if isinstance(exc, UploadTooLarge):
+        return 413
     if isinstance(exc, (ReviewError, InvoiceImportError, StatementRefused, TokenError, WebhookError,
                         ConnectorError, ReminderError)):
         return 422

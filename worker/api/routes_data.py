@@ -21,7 +21,6 @@ from worker.services.sync import import_spooled
 
 router = APIRouter(prefix="/api")
 ERRORS = {400: {"model": s.Problem}, 401: {"model": s.Problem}, 403: {"model": s.Problem}, 422: {"model": s.Problem}}
-MAX_UPLOAD = 200 * 1024 * 1024
 
 
 def _upsert(request: Request, principal: Principal, batch: s.InvoiceBatch) -> s.ImportCountsOut:
@@ -86,23 +85,25 @@ def invoices_residuals(request: Request, principal: Annotated[Principal, require
                           items=[s.ResidualOut.model_validate(r.as_json(day)) for r in found])
 
 
-@router.post("/statements", response_model=s.StatementUploadOut, responses=ERRORS, tags=["statements"])
+@router.post("/statements", response_model=s.StatementUploadOut, responses={**ERRORS, 413: {"model": s.Problem}},
+             tags=["statements"])
 def statements_upload(request: Request, tasks: BackgroundTasks,
                       principal: Annotated[Principal, require("statements:write")],
                       file: Annotated[UploadFile, File(description="OFX, CAMT.052/053/054, MT940 or bank CSV")],
                       account: Annotated[s.Text | None, Form(max_length=64)] = None,
                       match: Annotated[bool, Form()] = True) -> s.StatementUploadOut:
     """Import one statement file by the connectors' path (format detected, all or nothing, each line once),
-    then match the new lines unless ``match`` is false. A file that cannot be imported: 422."""
+    then match the new lines unless ``match`` is false. A file that cannot be imported: 422 (one line naming
+    the file, the row and the reason); a request over LETTRAGE_MAX_STATEMENT_UPLOAD_MB (default 20): 413."""
     name = "".join(c for c in (file.filename or "") if c.isprintable()).replace("/", "_")[-200:] or "upload"
     # Spooled to a temporary file and streamed by the import, as the inbox's files: a large CAMT upload is
     # never held whole in memory.
     with tempfile.NamedTemporaryFile(prefix="lettrage-upload-") as spool:
-        size = 0
-        while chunk := file.file.read(1 << 20):
+        size, limit = 0, request.app.state.settings.max_statement_upload_mb
+        while chunk := file.file.read(1 << 20):  # the request's body is bounded already (worker/api/limits.py)
             size += len(chunk)
-            if size > MAX_UPLOAD:
-                raise LettrageError(f"{file.filename}: larger than {MAX_UPLOAD // (1024 * 1024)} MB")
+            if size > limit * 1024 * 1024:
+                raise UploadTooLarge(f"{name}: a statement upload may have at most {limit} MB")
             spool.write(chunk)
         spool.flush()
         outcome = import_spooled(engine_of(request), principal.company_ref, name, Path(spool.name),
@@ -117,6 +118,10 @@ def statements_upload(request: Request, tasks: BackgroundTasks,
             counts = run_matching(repo, default_tolerance=request.app.state.settings.amount_tolerance).as_json()
         after_change(request, tasks, principal)
     return s.StatementUploadOut(files=[out], matching=counts)
+
+
+class UploadTooLarge(LettrageError):
+    """Raised when an uploaded file is over its endpoint's limit (413)."""
 
 
 class StatementRefused(LettrageError):

@@ -24,6 +24,9 @@ def print_sync_summary(summary: SyncSummary) -> None:
              (f"Matching:        {summary.matching.auto} auto-matched, {summary.matching.review} sent to review, "
              f"{summary.matching.unmatched} unmatched"),
              f"Reminders:       {summary.planned} planned, {summary.held} invoice(s) held back"]
+    if summary.quarantined:
+        lines.insert(1, "Quarantined:     " + ", ".join(f"{q.file} ({q.source})" for q in summary.quarantined)
+                     + ": set aside with the reason, the other files went on")
     if summary.planned_for is not None and summary.planned_for != summary.as_of:
         lines[-1] = (f"Reminders:       {summary.planned} planned for {summary.planned_for:%A %Y-%m-%d}, "
                      f"{summary.held} invoice(s) held back")

@@ -2,20 +2,24 @@
 
 Each statement file is imported in its own transaction and acknowledged to its
 source (archived, or quarantined with the reason), so one bad file never stops
-the others; a source that cannot be read (an SFTP server down, a missing folder)
+the others: any failure of one file, expected (a refused file) or not (a bug, a value the
+database refuses), rolls that file back and quarantines it with a one-line reason (an
+unexpected one is logged with its traceback); a source that cannot be read (an SFTP server down, a missing folder)
 is reported in the summary's ``source_errors`` and the other sources, the matching
 and the reminders still run.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError, StatementError
 
+from connectors._common import one_line
 from connectors.errors import ConnectorError, SourceError
 from connectors.protocol import StatementSource
 from connectors.sources.inbox import InboxSource
@@ -38,6 +42,8 @@ from worker.services.sources import build_sources, default_inbox
 from worker.services.statements import ImportOutcome, import_statement, import_statement_file
 from worker.settings import Settings
 
+log = logging.getLogger("lettrage.import")
+
 
 @dataclass(frozen=True)
 class SourceFailure:
@@ -48,6 +54,19 @@ class SourceFailure:
 
     def as_json(self) -> dict[str, str]:
         return {"source": self.source, "error": self.error}
+
+
+@dataclass(frozen=True)
+class QuarantinedFile:
+    """A statement file a sync could not import, set aside by its source (e.g. the inbox's ``quarantine/``
+    with ``<name>.error.txt``) with the one-line reason."""
+
+    file: str
+    source: str
+    error: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"file": self.file, "source": self.source, "error": self.error}
 
 
 @dataclass
@@ -64,6 +83,7 @@ class SyncSummary:
     planned_for: date | None = None
     reminders: list[SendResult] = field(default_factory=list)
     source_errors: list[SourceFailure] = field(default_factory=list)
+    quarantined: list[QuarantinedFile] = field(default_factory=list)  # the failed files, set aside by their source
     einvoice_statuses: dict[str, object] = field(default_factory=dict)  # pulled from the platform
 
     def as_json(self) -> dict[str, object]:
@@ -78,6 +98,7 @@ class SyncSummary:
                           "sent": statuses.count("sent"), "failed": statuses.count("failed"),
                           "skipped": statuses.count("skipped")},
             "source_errors": [e.as_json() for e in self.source_errors],
+            "quarantined": [q.as_json() for q in self.quarantined],
             "einvoice_statuses": self.einvoice_statuses,
         }
 
@@ -161,15 +182,34 @@ def _import_one(engine: Engine, company_ref: str | None, name: str, data: bytes 
             if attempt == 3:
                 return ImportOutcome(file=name, status="failed",
                                      error=f"{name}: conflicts with a concurrent import ({exc.orig})")
+        except (OSError, OperationalError, InterfaceError):
+            raise  # the file cannot be read, or the database is unreachable: not the file's fault
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise
+            return _unexpected(name, source, exc)
+        except Exception as exc:  # noqa: BLE001 - any failure of one file: rolled back, reported, the rest go on
+            return _unexpected(name, source, exc)
     raise AssertionError("unreachable")
 
 
+def _unexpected(name: str, source: str, exc: Exception) -> ImportOutcome:
+    """The outcome of a file whose import failed unexpectedly (the transaction is rolled back): one line for
+    the person, the traceback in the server's log (when logging is configured: a CLI prints none)."""
+    reason = one_line(exc.orig if isinstance(exc, StatementError) and exc.orig is not None else exc)
+    log.log(logging.ERROR if log.hasHandlers() else logging.DEBUG, "statement file not imported: %s", reason,
+            exc_info=exc, extra={"event": "statement.import_failed", "file": name, "source": source})
+    return ImportOutcome(file=name, status="failed", error=f"{name}: not imported: {reason}")
+
+
 def pull_source(engine: Engine, company_ref: str, source: StatementSource,
-                outcomes: list[ImportOutcome] | None = None, clock: Clock | None = None) -> list[ImportOutcome]:
+                outcomes: list[ImportOutcome] | None = None, clock: Clock | None = None,
+                quarantined: list[QuarantinedFile] | None = None) -> list[ImportOutcome]:
     """Imports every pending file of ``source`` and acknowledges it (quarantine on failure).
 
     Outcomes are appended to ``outcomes`` as they come, so that what was imported before a
-    SourceError (raised by the source) is still known to the caller.
+    SourceError (raised by the source) is still known to the caller; each file set aside is appended
+    to ``quarantined`` once its source has taken it.
     """
     outcomes = [] if outcomes is None else outcomes
     for item in source.pending():
@@ -184,6 +224,9 @@ def pull_source(engine: Engine, company_ref: str, source: StatementSource,
                 raise SourceError(f"cannot read {item.path}: {exc.strerror or exc}") from exc
         source.acknowledge(item, ok=outcome.status != "failed", reason=outcome.error)
         outcomes.append(outcome)
+        if outcome.status == "failed" and quarantined is not None:
+            quarantined.append(QuarantinedFile(file=item.name, source=source.name,
+                                               error=outcome.error or "not imported"))
     return outcomes
 
 
@@ -222,7 +265,7 @@ def _sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: da
     summary = SyncSummary(company=ref, as_of=as_of)
     for source in (sources if sources is not None else company_sources(settings, ref)):
         try:
-            pull_source(engine, ref, source, summary.files, clock)
+            pull_source(engine, ref, source, summary.files, clock, summary.quarantined)
         except SourceError as exc:
             summary.source_errors.append(SourceFailure(source=source.name, error=" ".join(str(exc).split())))
     with unit_of_work(engine) as session:
