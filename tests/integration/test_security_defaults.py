@@ -318,6 +318,28 @@ def test_a_pdf_with_active_content_is_refused_at_upload(cli: Any, tmp_path: Path
         assert client.put("/api/invoices/FA-9001/document", headers=billing, content=data).status_code == 200
 
 
+def test_an_active_pdf_named_at_import_is_served_as_an_attachment_only(cli: Any, tmp_path: Path) -> None:
+    """A PDF the import names in the company's documents folder was never inspected at upload: served, it is
+    downloaded (Content-Disposition: attachment), never shown inline where its JavaScript could run."""
+    companies, folder = tmp_path / "companies", tmp_path / "docs"
+    companies.mkdir()
+    folder.mkdir()
+    cli.env["LETTRAGE_COMPANIES_DIR"] = str(companies)
+    (companies / "default.toml").write_text(f'[documents]\nfolder = "{folder}"\n', encoding="utf-8")
+    (folder / "FA-1.pdf").write_bytes(_pdf(_javascript))
+    (folder / "FA-2.pdf").write_bytes(_pdf())
+    client = app_client(cli, tmp_path)
+    auth = token(cli, "billing", "invoices:read", "invoices:write")
+    invoices = [{"number": n, "customer_ref": "C9", "customer_name": "Garage Lemoine SAS", "amount": "120.00",
+                 "issued_on": "2026-09-01", "due_on": "2026-10-01", "pdf": f"{n}.pdf"} for n in ("FA-1", "FA-2")]
+    assert client.post("/api/invoices", headers=auth, json={"invoices": invoices}).status_code == 200
+    active = client.get("/api/invoices/FA-1/document", headers=auth)
+    assert active.status_code == 200 and active.headers["content-disposition"].startswith("attachment;")
+    plain = client.get("/api/invoices/FA-2/document", headers=auth)
+    assert plain.status_code == 200 and plain.headers["content-disposition"].startswith("inline;")
+    assert plain.headers["x-content-type-options"] == "nosniff"
+
+
 # -- CAMT: no DOCTYPE, no XInclude -----------------------------------------------------------------------------
 @sqlite_only
 def test_camt_refuses_a_doctype_and_xinclude(cli: Any, tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ from worker.services.invoice_documents import (
     invoice_document,
     store_document,
 )
-from worker.services.pdf_safety import ActivePdf, refuse_active_content
+from worker.services.pdf_safety import ActivePdf, active_content, refuse_active_content
 
 router = APIRouter(prefix="/api")
 ERRORS = {401: {"model": s.Problem}, 403: {"model": s.Problem}, 404: {"model": s.Problem},
@@ -130,8 +130,12 @@ def document_get(request: Request, number: Number,
         pdf = invoice_document(repo, invoice, document_sources(request.app.state.settings, repo.company.ref))
     if pdf is None:
         raise HTTPException(status_code=404, detail=f"invoice {number} has no document")
+    # shown in the browser only when it carries no active content (JavaScript, launch actions, embedded files:
+    # a PDF named by path or URL at import was never inspected); else downloaded as an attachment
+    disposition = "attachment" if active_content(pdf.data) else "inline"
     return Response(content=pdf.data, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{safe_name(number)}.pdf"'})
+                    headers={"Content-Disposition": f'{disposition}; filename="{safe_name(number)}.pdf"',
+                             "X-Content-Type-Options": "nosniff"})
 
 
 @router.get("/reminders/effectiveness", response_model=EffectivenessOut, tags=["reminders"], responses=ERRORS)
