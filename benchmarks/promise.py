@@ -20,8 +20,10 @@ rate, wrong automatic allocations).
 """
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from itertools import pairwise
@@ -35,7 +37,7 @@ from sqlmodel import col, select
 from benchmarks.promise_data import COMPANY, COMPANY_NAME, Bill, Move, Scenario
 from benchmarks.promise_score import SLACK_DAYS, DayRow, PromiseScore, Truth
 from connectors.sources.memory import MemorySource
-from reminders.channels.base import Delivery, Message
+from reminders.channels.base import Delivery, Message, safe_name
 from reminders.channels.phone import PhoneTaskChannel
 from reminders.errors import ChannelError
 from reminders.model import CustomerRules, DunningPolicy
@@ -52,7 +54,7 @@ from worker.services.payment_facts import PaymentFacts
 from worker.services.reminders import SendResult, company_policy, plan_reminders
 from worker.services.sync import sync
 from worker.services.worklist import build_worklist
-from worker.settings import Settings, load_settings
+from worker.settings import Settings, get_settings, load_settings
 
 MAIL_FROM = "relances@promesse.example.fr"
 
@@ -118,24 +120,45 @@ def run_promise(root: Path, scenario: Scenario, every: int = 1, url: str | None 
     settings = load_settings({"LETTRAGE_DATA_DIR": str(root / "var")}, env_file=None)
     settings = settings.with_overrides(output_dir=root / "out", mail_from=MAIL_FROM)
     channels = bench_channels(root / "out")
-    pdf = root / "facture.pdf"  # every invoice's document (so reminders attach it instead of rendering one)
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    with pdf.open("wb") as out:
-        writer.write(out)
     days = scenario.business_days()
     run_days = days[::every] if days[-1] in days[::every] else [*days[::every], days[-1]]
     step = "every business day" if every == 1 else f"one business day in {every}"
-    loop = _Loop(engine, settings, scenario, channels,
-                 PromiseScore(label or f"seed {scenario.seed}", scenario.n_invoices, step=step), str(pdf))
     try:
-        for day in run_days:
-            loop.run(day)
-        loop.score_lines()
+        with company_documents(root) as pdf:
+            loop = _Loop(engine, settings, scenario, channels,
+                         PromiseScore(label or f"seed {scenario.seed}", scenario.n_invoices, step=step), pdf)
+            for day in run_days:
+                loop.run(day)
+            loop.score_lines()
     finally:
         engine.dispose()
     loop.score.seconds = time.perf_counter() - started
     return loop.score
+
+
+@contextmanager
+def company_documents(root: Path) -> Iterator[str]:
+    """Every invoice's document (so reminders attach it instead of rendering one), in the company's documents
+    folder as a deployment keeps them (``LETTRAGE_DOCUMENTS_DIR/<company>/``, the only place besides its
+    uploads lettrage reads a document from): yields the name the invoice CSV gives, the process's settings
+    reading that folder while the block runs."""
+    folder = root / "docs" / safe_name(COMPANY)
+    folder.mkdir(parents=True, exist_ok=True)
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    with (folder / "facture.pdf").open("wb") as out:
+        writer.write(out)
+    before = os.environ.get("LETTRAGE_DOCUMENTS_DIR")
+    os.environ["LETTRAGE_DOCUMENTS_DIR"] = str(root / "docs")
+    get_settings.cache_clear()
+    try:
+        yield "facture.pdf"
+    finally:
+        if before is None:
+            os.environ.pop("LETTRAGE_DOCUMENTS_DIR", None)
+        else:
+            os.environ["LETTRAGE_DOCUMENTS_DIR"] = before
+        get_settings.cache_clear()
 
 
 class _Loop:

@@ -137,7 +137,7 @@ class Scenario:
 
     def invoices_csv(self, bills: list[Bill], pdf: str = "") -> bytes:
         """The billing tool's export of ``bills`` (README's columns, plus customer_phone, kind, credit_note_for),
-        each invoice's document being the file ``pdf`` (an absolute path) when given."""
+        each invoice's document being the file ``pdf`` (under the company's documents folder) when given."""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["number", "customer_ref", "customer_name", "customer_email", "customer_iban",

@@ -20,7 +20,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from benchmarks.promise import _Loop, bench_channels
+from benchmarks.promise import _Loop, bench_channels, company_documents
 from benchmarks.promise_data import make_scenario
 from benchmarks.promise_score import PromiseScore
 from worker.db.engine import make_engine, migrate
@@ -36,16 +36,10 @@ def _loop(root: Path, db: Path, n: int) -> _Loop:
     engine = make_engine(f"sqlite:///{db}")
     settings = load_settings({"LETTRAGE_DATA_DIR": str(root / "var")}, env_file=None)
     settings = settings.with_overrides(output_dir=root / "out", mail_from=MAIL_FROM)
-    pdf = root / "facture.pdf"
-    if not pdf.exists():
-        from pypdf import PdfWriter
-
-        writer = PdfWriter()
-        writer.add_blank_page(width=595, height=842)
-        with pdf.open("wb") as out:
-            writer.write(out)
     scenario = make_scenario(n, 2026)
-    return _Loop(engine, settings, scenario, bench_channels(root / "out"), PromiseScore("profile", n), str(pdf))
+    # the documents folder stays set for the process (a profiling run): promise.company_documents's rule
+    pdf = company_documents(root).__enter__()
+    return _Loop(engine, settings, scenario, bench_channels(root / "out"), PromiseScore("profile", n), pdf)
 
 
 def prepare(root: Path, n: int, until: date, every: int) -> None:
