@@ -12,7 +12,8 @@ explicit ``as_of`` (the wall clock is never read):
    through channels that keep nothing but refuse what the real ones refuse (:class:`BenchChannel`: an email
    without an address, a letter without a postal address; calls are the real call tasks, written to files);
 3. scores the day against the truth (``benchmarks/promise_score.py``): the reminders just sent, the plan
-   and holds left, the worklist (``build_worklist``), what lettrage shows each invoice settled by.
+   and holds left, the worklist (``build_worklist``), what lettrage shows each invoice settled by; each day's
+   row is also appended to ``ROOT/progress.jsonl`` as it is scored (a run stopped early still tells).
 
 ``every`` runs one business day in ``every`` (the last day always runs): at 100,000 invoices the benchmark
 runs weekly (``every=5``), which the score states. At the end the bank lines are scored (precision, automatic
@@ -20,6 +21,7 @@ rate, wrong automatic allocations).
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -127,6 +129,8 @@ def run_promise(root: Path, scenario: Scenario, every: int = 1, url: str | None 
         with company_documents(root) as pdf:
             loop = _Loop(engine, settings, scenario, channels,
                          PromiseScore(label or f"seed {scenario.seed}", scenario.n_invoices, step=step), pdf)
+            loop.progress = root / "progress.jsonl"
+            loop.progress.write_text("", encoding="utf-8")
             for day in run_days:
                 loop.run(day)
             loop.score_lines()
@@ -175,6 +179,7 @@ class _Loop:
         self.chased: dict[str, date] = {}  # invoice -> last day a reminder naming it was sent
         self.levels: dict[str, str] = {}  # invoice -> last level of a reminder naming it
         self.policy: DunningPolicy | None = None
+        self.progress: Path | None = None  # a JSON-lines file each scored day is appended to
 
     # -- one day ------------------------------------------------------------------------------------------
     def run(self, day: date) -> None:
@@ -203,6 +208,9 @@ class _Loop:
             self.truth = self._truth()
         self.truth.advance(day)
         self._score_day(day, summary.reminders)
+        if self.progress is not None:  # each day's row as it is scored: a run stopped early still tells
+            with self.progress.open("a", encoding="utf-8") as out:
+                out.write(json.dumps(self.score.days[-1].as_json()) + "\n")
 
     def _truth(self) -> Truth:
         with unit_of_work(self.engine) as session:

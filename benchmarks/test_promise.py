@@ -28,6 +28,8 @@ SEED = 2026
 
 def _run(benchmark: Any, root: Path, capsys: pytest.CaptureFixture[str], invoices: int, every: int) -> PromiseScore:
     scenario = make_scenario(invoices, SEED)
+    with capsys.disabled():
+        print(f"\nEach day's row as it is scored: {root / 'progress.jsonl'}", flush=True)
     score: PromiseScore = benchmark.pedantic(run_promise, args=(root, scenario, every),
                                              kwargs={"label": f"seed {SEED}"}, rounds=1, iterations=1)
     report = table(score)
