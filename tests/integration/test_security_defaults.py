@@ -398,7 +398,6 @@ def _decided(db_url: str) -> dict[str, int]:
         }
 
 
-@postgresql_only
 def test_two_matchings_at_once_the_second_waits(cli: Any, db_url: str, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch,
                                                 caplog: pytest.LogCaptureFixture) -> None:
@@ -428,7 +427,6 @@ def test_two_matchings_at_once_the_second_waits(cli: Any, db_url: str, tmp_path:
     assert state["lines_new"] == 0
 
 
-@postgresql_only
 def test_two_syncs_at_once_the_second_waits(cli: Any, db_url: str, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     import os
