@@ -22,7 +22,6 @@ rate, wrong automatic allocations).
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -56,7 +55,7 @@ from worker.services.payment_facts import PaymentFacts
 from worker.services.reminders import SendResult, company_policy, plan_reminders
 from worker.services.sync import sync
 from worker.services.worklist import build_worklist
-from worker.settings import Settings, get_settings, load_settings
+from worker.settings import Settings, load_settings, settings_in_use
 
 MAIL_FROM = "relances@promesse.example.fr"
 
@@ -126,7 +125,7 @@ def run_promise(root: Path, scenario: Scenario, every: int = 1, url: str | None 
     run_days = days[::every] if days[-1] in days[::every] else [*days[::every], days[-1]]
     step = "every business day" if every == 1 else f"one business day in {every}"
     try:
-        with company_documents(root) as pdf:
+        with company_documents(root, settings) as pdf:
             loop = _Loop(engine, settings, scenario, channels,
                          PromiseScore(label or f"seed {scenario.seed}", scenario.n_invoices, step=step), pdf)
             loop.progress = root / "progress.jsonl"
@@ -141,28 +140,19 @@ def run_promise(root: Path, scenario: Scenario, every: int = 1, url: str | None 
 
 
 @contextmanager
-def company_documents(root: Path) -> Iterator[str]:
+def company_documents(root: Path, settings: Settings) -> Iterator[str]:
     """Every invoice's document (so reminders attach it instead of rendering one), in the company's documents
-    folder as a deployment keeps them (``LETTRAGE_DOCUMENTS_DIR/<company>/``, the only place besides its
-    uploads lettrage reads a document from): yields the name the invoice CSV gives, the process's settings
-    reading that folder while the block runs."""
+    folder as a deployment keeps them (``documents_dir/<company>/``, the only place besides its uploads lettrage
+    reads a document from): yields the name the invoice CSV gives, ``settings`` with that folder being the
+    process's settings while the block runs."""
     folder = root / "docs" / safe_name(COMPANY)
     folder.mkdir(parents=True, exist_ok=True)
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
     with (folder / "facture.pdf").open("wb") as out:
         writer.write(out)
-    before = os.environ.get("LETTRAGE_DOCUMENTS_DIR")
-    os.environ["LETTRAGE_DOCUMENTS_DIR"] = str(root / "docs")
-    get_settings.cache_clear()
-    try:
+    with settings_in_use(settings.with_overrides(documents_dir=root / "docs")):
         yield "facture.pdf"
-    finally:
-        if before is None:
-            os.environ.pop("LETTRAGE_DOCUMENTS_DIR", None)
-        else:
-            os.environ["LETTRAGE_DOCUMENTS_DIR"] = before
-        get_settings.cache_clear()
 
 
 class _Loop:

@@ -38,7 +38,7 @@ def _loop(root: Path, db: Path, n: int) -> _Loop:
     settings = settings.with_overrides(output_dir=root / "out", mail_from=MAIL_FROM)
     scenario = make_scenario(n, 2026)
     # the documents folder stays set for the process (a profiling run): promise.company_documents's rule
-    pdf = company_documents(root).__enter__()
+    pdf = company_documents(root, settings).__enter__()
     return _Loop(engine, settings, scenario, bench_channels(root / "out"), PromiseScore("profile", n), pdf)
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -294,7 +295,28 @@ def _exposure(get: Callable[[str], str | None]) -> dict[str, object]:
             "metrics_company_labels": labels}
 
 
+_IN_USE: list[Settings] = []  # settings a caller put in use for a while (settings_in_use), innermost last
+
+
 @lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process's settings, read once."""
+def _process_settings() -> Settings:
     return load_settings()
+
+
+def get_settings() -> Settings:
+    """The process's settings, read once (or those ``settings_in_use`` put in use meanwhile)."""
+    return _IN_USE[-1] if _IN_USE else _process_settings()
+
+
+get_settings.cache_clear = _process_settings.cache_clear  # type: ignore[attr-defined]
+
+
+@contextmanager
+def settings_in_use(settings: Settings) -> Iterator[Settings]:
+    """``settings`` as the process's settings while the block runs (a benchmark's or a replay's own), without
+    touching the environment."""
+    _IN_USE.append(settings)
+    try:
+        yield settings
+    finally:
+        _IN_USE.pop()

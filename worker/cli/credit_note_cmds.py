@@ -6,7 +6,6 @@ back there), `allocate` allocates one by hand (worker/services/credit_notes.py).
 """
 from __future__ import annotations
 
-import getpass
 from decimal import Decimal, InvalidOperation
 
 import click
@@ -14,17 +13,11 @@ import click
 from worker.cli.commands import pass_app
 from worker.cli.main import AppContext, cli, company_option, json_option
 from worker.cli.output import console, print_json, print_table
+from worker.cli.review_cmds import _actor  # a person's decision: the login that typed it
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.services import credit_notes as service
 from worker.services.companies import resolve_company
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 def _amount(value: str | None) -> Decimal | None:
