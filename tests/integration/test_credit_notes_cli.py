@@ -3,7 +3,6 @@ PostgreSQL: an undone allocation is not made again by the automatic rule, a manu
 the person's name, and what does not fit is refused in one line."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,20 +10,7 @@ from sqlalchemy import create_engine, select
 from sqlmodel import Session
 
 from tests.integration.api_helpers import app_client, token
-
-
-def _invoice(number: str, customer: str, amount: str, issued: str, due: str, **extra: str) -> dict[str, str]:
-    names = {"C1": ("Dubois SARL", "compta@dubois.example"), "C2": ("Morel Traiteur", "morel@example.fr")}
-    name, email = names[customer]
-    return {"number": number, "customer_ref": customer, "customer_name": name, "customer_email": email,
-            "customer_since": "2025-06-01", "customer_address": "1 rue Neuve|75001 Paris", "amount": amount,
-            "issued_on": issued, "due_on": due, **extra}
-
-
-def _write(tmp_path: Path, name: str, rows: list[dict[str, str]]) -> str:
-    path = tmp_path / name
-    path.write_text(json.dumps(rows), encoding="utf-8")
-    return str(path)
+from tests.integration.test_credit_notes_netted import _invoice, _write
 
 
 def _audit(cli: Any, kind: str) -> list[tuple[str, str, dict[str, Any]]]:
