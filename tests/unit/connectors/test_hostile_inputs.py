@@ -3,6 +3,7 @@ the row and the reason; the OFX reader and the CSV header detection are linear i
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -110,6 +111,27 @@ def test_generic_csv_amount_with_too_many_decimals_names_the_line() -> None:
 
 # -- linear work per input: the issue's 2 s bound, generous on a loaded machine ------------------------------
 LIMIT = 2.0
+
+
+def _seconds(work: Callable[[], object], tries: int = 3) -> float:
+    """The input's cost: the best of up to ``tries`` runs, stopping at the first under ``LIMIT``. One run on a
+    machine busy with the rest of the suite can stall ten times over (CI once took 2.03 s for a 0.2 s parse); a
+    quadratic parser stays over the limit on every try."""
+    best = float("inf")
+    for _ in range(tries):
+        started = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - started)
+        if best < LIMIT:
+            break
+    return best
+
+
+def _refused(data: bytes, name: str) -> Callable[[], object]:
+    def work() -> None:
+        with pytest.raises(ConnectorError):
+            parse_file(data, name)
+    return work
 OFX_HEAD = b"OFXHEADER:100\r\nDATA:OFXSGML\r\n\r\n<OFX>"
 
 
@@ -125,10 +147,7 @@ OFX_HEAD = b"OFXHEADER:100\r\nDATA:OFXSGML\r\n\r\n<OFX>"
 def test_a_hostile_ofx_of_1_5_mb_is_read_or_refused_in_under_2_seconds(body: bytes) -> None:
     data = OFX_HEAD + body
     assert len(data) >= 1_400_000
-    started = time.perf_counter()
-    with pytest.raises(ConnectorError):
-        parse_file(data, "hostile.ofx")
-    assert time.perf_counter() - started < LIMIT
+    assert _seconds(_refused(data, "hostile.ofx")) < LIMIT
 
 
 def test_ofx_markup_is_stripped_as_before() -> None:
@@ -151,15 +170,10 @@ def test_ofx_nesting_deeper_than_a_bank_file_is_refused_in_one_line() -> None:
 ])
 def test_an_8_mb_single_line_csv_is_refused_in_under_2_seconds(data: bytes) -> None:
     assert len(data) >= 8_000_000 and b"\n" not in data
-    started = time.perf_counter()
-    with pytest.raises(ConnectorError):
-        parse_file(data, "wide.csv")
-    assert time.perf_counter() - started < LIMIT
+    assert _seconds(_refused(data, "wide.csv")) < LIMIT
 
 
 def test_a_header_then_an_8_mb_line_is_read_in_under_2_seconds() -> None:
     data = b"Date;Montant\n01/03/2026;1,00;" + b"a;" * 4_000_000
-    started = time.perf_counter()
-    parsed = parse_file(data, "wide.csv")
-    assert time.perf_counter() - started < LIMIT
-    assert parsed.line_count == 1
+    assert _seconds(lambda: parse_file(data, "wide.csv")) < LIMIT
+    assert parse_file(data, "wide.csv").line_count == 1
