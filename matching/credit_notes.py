@@ -23,6 +23,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from matching.model import BankLine, OpenInvoice
+from matching.references import ReferenceIndex
+
 ZERO = Decimal(0)
 RULE = "oldest open invoice of the customer (C. civ. art. 1342-10)"
 
@@ -101,3 +104,124 @@ def allocate_credit_notes(notes: Sequence[CreditNote], debts: Sequence[Debt]) ->
             decisions.append(CreditNoteDecision(note.id, note.number, debt.id, debt.number, amount,
                                                 (*reasons, f"{RULE}: {debt.number} due {debt.due_on.isoformat()}")))
     return decisions
+
+
+# -- the debtor's indication goes before the rule -------------------------------------------------------------
+INDICATION = ("the customer's payment of {invoice} is short by exactly this credit note: the debtor's indication "
+              "goes before the rule (C. civ. art. 1342-10 al. 1)")
+
+
+@dataclass(frozen=True)
+class RuleAllocated:
+    """A credit note naming no invoice, allocated whole by the rule (not by a person) to ``invoice_ids``: open
+    invoices, or invoices it settled on its own, none of them with money on it."""
+
+    id: int
+    number: str
+    customer_id: int
+    currency: str
+    issued_on: date
+    amount: Decimal  # positive: the whole credit note
+    invoice_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class PartPaid:
+    """An open invoice the customer's money was allocated to, ``open_amount`` still owed on it."""
+
+    id: int
+    number: str
+    customer_id: int
+    currency: str
+    due_on: date
+    open_amount: Decimal
+
+
+@dataclass(frozen=True)
+class Reimputation:
+    """Credit note ``credit_note`` taken off ``from_invoice_ids`` and set against ``invoice`` instead."""
+
+    credit_note_id: int
+    credit_note: str
+    from_invoice_ids: tuple[int, ...]
+    invoice_id: int
+    invoice: str
+    amount: Decimal
+    reasons: tuple[str, ...]
+
+
+def follow_indications(notes: Sequence[RuleAllocated], part_paid: Sequence[PartPaid]) -> list[Reimputation]:
+    """The credit notes to move onto the invoice the customer netted them from.
+
+    A customer who pays an invoice less a credit note that names no invoice tells which debt the credit note
+    settles: the payment leaves exactly the credit note's amount open on that invoice. The rule had set the
+    credit note against the customer's oldest debt; the customer's indication goes first (C. civ. art. 1342-10
+    al. 1), so the credit note moves: the invoice paid is settled, and the oldest debt is owed in full again,
+    as the customer sees it. Without the move, the paid invoice would be reminded for the credit note's amount.
+
+    Only a credit note the rule allocated whole, to invoices with no money on them, moves (what a person decided
+    or money relied on stays); each credit note and each invoice at most once, the oldest credit note and the
+    oldest due invoice first, so a rerun decides the same.
+    """
+    taken: set[int] = set()
+    moves: list[Reimputation] = []
+    ordered = sorted(notes, key=lambda n: (n.issued_on, n.number))
+    for invoice in sorted(part_paid, key=lambda p: (p.due_on, p.number)):
+        for note in ordered:
+            if (note.id in taken or note.customer_id != invoice.customer_id or note.currency != invoice.currency
+                    or invoice.id in note.invoice_ids or note.amount != invoice.open_amount):
+                continue
+            taken.add(note.id)
+            moves.append(Reimputation(note.id, note.number, note.invoice_ids, invoice.id, invoice.number,
+                                      note.amount, (INDICATION.format(invoice=invoice.number),)))
+            break
+    return moves
+
+
+RELEASED = ("the customer pays {invoice} in full, naming it: the credit note is not for it (the debtor's "
+            "indication goes before the rule, C. civ. art. 1342-10 al. 1)")
+
+
+@dataclass(frozen=True)
+class Release:
+    """Credit note ``credit_note`` taken off ``invoice``, which line ``line_id`` pays in full."""
+
+    credit_note_id: int
+    credit_note: str
+    invoice_id: int
+    invoice: str
+    line_id: int
+    reasons: tuple[str, ...]
+
+
+def paid_in_full(notes: Sequence[RuleAllocated], invoices: Sequence[OpenInvoice],
+                 lines: Sequence[BankLine]) -> list[Release]:
+    """The rule's allocations a new payment contradicts: a payment naming one invoice and only that one, of
+    exactly the invoice's whole amount (``invoices``: the invoices ``notes`` are on, ``open_amount`` what is owed
+    on them before any credit note). The customer pays that invoice in full, so the credit note the rule set
+    against it is meant for another debt: it is released before the matcher reads the invoice (which then
+    settles exactly), and the rule, or the customer's next payment (:func:`follow_indications`), places it.
+    Without this, the payment would over-pay the invoice and the credit note would stay on a paid invoice
+    while the debt it was meant for is reminded for the credit note's amount."""
+    on = {i for n in notes for i in n.invoice_ids}
+    owed = {i.id: i for i in invoices if i.id in on and i.open_amount > ZERO}
+    if not owed:
+        return []
+    index = ReferenceIndex(owed.values())
+    releases: list[Release] = []
+    done: set[int] = set()
+    for line in lines:
+        if line.amount <= ZERO:
+            continue
+        hits = index.find(line)
+        named = {h.invoice_id for h in hits if h.strong}
+        if len(named) != 1 or len({h.invoice_id for h in hits}) != 1:
+            continue
+        invoice = owed[named.pop()]
+        if invoice.id in done or line.amount != invoice.open_amount or line.currency.upper() != invoice.currency:
+            continue
+        done.add(invoice.id)
+        releases.extend(Release(n.id, n.number, invoice.id, invoice.number, line.id,
+                                (RELEASED.format(invoice=invoice.number),))
+                        for n in sorted(notes, key=lambda n: (n.issued_on, n.number)) if invoice.id in n.invoice_ids)
+    return releases

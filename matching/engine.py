@@ -567,7 +567,10 @@ class Matcher:
                 reasons.append(f"payer {known_by} known for customer {ref}")
             elif customer_id in name_hits:
                 payer_agrees = True
-                score += W_PAYER_NAME
+                # graded by how close the name is: of two look-alike customers ("… Petit Lyon" 100, "… Petit
+                # Dijon" 87) the one the bank printed ranks first, so a pending payment is netted against it
+                # once its hold ends (worker/services/unallocated.py) instead of against nobody
+                score += W_PAYER_NAME * min(name_hits[customer_id].score, 100.0) / 100.0
                 reasons.append(name_hits[customer_id].reason())
             elif iban_owners:
                 contradicted = True

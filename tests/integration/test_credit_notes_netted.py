@@ -114,6 +114,81 @@ def test_a_credit_note_naming_nothing_goes_to_the_oldest_open_invoice(cli: Any, 
     assert len(_allocations(cli)) == 2
 
 
+def test_a_payment_net_of_an_unnamed_credit_note_moves_it_onto_the_invoice_paid(cli: Any, tmp_path: Path) -> None:
+    """Code civil art. 1342-10 al. 1: the debtor of several debts indicates, when paying, which one it settles;
+    the rule of the oldest debt applies only failing that indication. A credit note naming no invoice went by
+    rule to FA-2026-0041 (the oldest); the customer then pays FA-2026-0042 less exactly that credit note, naming FA-2026-0042: the
+    credit note moves to FA-2026-0042 (settled, never reminded), and FA-2026-0041 is owed in full again. The 100,000-invoice
+    promise run reminded such paid invoices for the credit note's amount."""
+    rows = [_invoice("FA-2026-0041", "C1", "400.00", "2026-08-01", "2026-09-01"),
+            _invoice("FA-2026-0042", "C1", "1000.00", "2026-09-10", "2026-10-10"),
+            _invoice("AV-43", "C1", "-250.00", "2026-09-12", "2026-09-12", kind="credit_note")]
+    cli.json("invoices", "import", _write(tmp_path, "factures.json", rows))
+    assert [(n, i, a, live) for n, i, a, _, live in _allocations(cli)] == [("AV-43", "FA-2026-0041", Decimal("250.00"), True)]
+    camt = Camt053([Payment("BQ-1", date(2026, 10, 9), Decimal("750.00"), "DUBOIS SARL", "Facture FA-2026-0042")])
+    (tmp_path / "camt.xml").write_bytes(camt.render())
+    cli.json("statements", "import", str(tmp_path / "camt.xml"))
+    assert cli.json("match")["auto"] == 1
+    moved = _allocations(cli)
+    assert [(n, i, a, live) for n, i, a, _, live in moved] == [
+        ("AV-43", "FA-2026-0041", Decimal("250.00"), False), ("AV-43", "FA-2026-0042", Decimal("250.00"), True)]
+    assert "C. civ. art. 1342-10 al. 1" in moved[1][3][0] and "FA-2026-0042" in moved[1][3][0]
+    listed = {r["number"]: r for r in cli.json("invoices", "list")}
+    assert (listed["FA-2026-0042"]["open"], listed["FA-2026-0042"]["status"]) == ("0.00", "paid")
+    assert listed["FA-2026-0041"]["open"] == "400.00"
+    [planned] = cli.json("reminders", "plan", "--as-of", "2026-11-25")
+    assert (planned["invoices"], planned["amount_due"]) == (["FA-2026-0041"], "400.00")
+
+    # again: nothing moves twice; a payment leaving another amount open moves nothing
+    cli.json("match")
+    assert len(_allocations(cli)) == 2
+
+
+def test_the_oldest_invoice_paid_in_full_lets_its_credit_note_go_to_the_invoice_netted(cli: Any,
+                                                                                         tmp_path: Path) -> None:
+    """C. civ. art. 1342-10 al. 1, the other way round: the rule set the credit note against FA-2026-0041, the oldest;
+    the customer pays FA-2026-0041 in full, naming it, then FA-2026-0042 less the credit note. The first payment says the
+    credit note is not for FA-2026-0041: it is released before matching (FA-2026-0041 settled exactly, no excess left as the
+    customer's credit), the rule puts it on FA-2026-0042, and the second payment settles FA-2026-0042. Nothing is reminded."""
+    rows = [_invoice("FA-2026-0041", "C1", "400.00", "2026-08-01", "2026-09-01"),
+            _invoice("FA-2026-0042", "C1", "1000.00", "2026-09-10", "2026-10-10"),
+            _invoice("AV-43", "C1", "-250.00", "2026-09-12", "2026-09-12", kind="credit_note")]
+    cli.json("invoices", "import", _write(tmp_path, "factures.json", rows))
+    first = Camt053([Payment("BQ-1", date(2026, 9, 2), Decimal("400.00"), "DUBOIS SARL", "Facture FA-2026-0041")])
+    (tmp_path / "camt1.xml").write_bytes(first.render())
+    cli.json("statements", "import", str(tmp_path / "camt1.xml"))
+    assert cli.json("match")["auto"] == 1
+    assert [(n, i, live) for n, i, _, _, live in _allocations(cli)] == [
+        ("AV-43", "FA-2026-0041", False), ("AV-43", "FA-2026-0042", True)]
+    listed = {r["number"]: r for r in cli.json("invoices", "list")}
+    assert (listed["FA-2026-0041"]["open"], listed["FA-2026-0041"]["status"]) == ("0.00", "paid")
+    assert listed["FA-2026-0042"]["open"] == "750.00"
+    second = Camt053([Payment("BQ-2", date(2026, 10, 9), Decimal("750.00"), "DUBOIS SARL", "Facture FA-2026-0042")],
+                     opening=Decimal("1400.00"), statement_id="S2")
+    (tmp_path / "camt2.xml").write_bytes(second.render())
+    cli.json("statements", "import", str(tmp_path / "camt2.xml"))
+    assert cli.json("match")["auto"] == 1
+    assert cli.json("reminders", "plan", "--as-of", "2026-11-25") == []
+    listed = {r["number"]: r for r in cli.json("invoices", "list")}
+    assert [listed[n]["status"] for n in ("FA-2026-0041", "FA-2026-0042")] == ["paid", "paid"]
+
+
+def test_an_unnamed_credit_note_stays_when_the_shortfall_is_another_amount(cli: Any, tmp_path: Path) -> None:
+    """The indication must be unmistakable: a part payment that leaves open something other than the credit
+    note's amount is a part payment, and the credit note stays where the rule put it (art. 1342-10 al. 2)."""
+    rows = [_invoice("FA-2026-0041", "C1", "400.00", "2026-08-01", "2026-09-01"),
+            _invoice("FA-2026-0042", "C1", "1000.00", "2026-09-10", "2026-10-10"),
+            _invoice("AV-43", "C1", "-250.00", "2026-09-12", "2026-09-12", kind="credit_note")]
+    cli.json("invoices", "import", _write(tmp_path, "factures.json", rows))
+    camt = Camt053([Payment("BQ-1", date(2026, 10, 9), Decimal("700.00"), "DUBOIS SARL", "Facture FA-2026-0042")])
+    (tmp_path / "camt.xml").write_bytes(camt.render())
+    cli.json("statements", "import", str(tmp_path / "camt.xml"))
+    cli.json("match")
+    assert [(n, i, live) for n, i, _, _, live in _allocations(cli)] == [("AV-43", "FA-2026-0041", True)]
+    listed = {r["number"]: r for r in cli.json("invoices", "list")}
+    assert (listed["FA-2026-0041"]["open"], listed["FA-2026-0042"]["open"]) == ("150.00", "300.00")
+
+
 def test_a_credit_note_with_nothing_to_reduce_lowers_the_customer_total(cli: Any, tmp_path: Path) -> None:
     """What no open invoice takes stays the customer's credit: a negative amount in the aged balance, in the
     bucket of its own due date, until an invoice comes that it is allocated to."""

@@ -55,3 +55,48 @@ def test_a_credit_note_naming_an_unknown_invoice_waits_and_notes_share_debts_in_
     earlier = _note("80.00", number="AV-1", id=100, issued_on=date(2026, 10, 1))
     decisions = allocate_credit_notes([later, earlier], debts)
     assert [(d.credit_note, d.amount) for d in decisions] == [("AV-1", Decimal("80.00")), ("AV-2", Decimal("20.00"))]
+
+
+def test_the_debtors_indication_moves_a_credit_note_once_to_the_invoice_it_was_netted_from() -> None:
+    """C. civ. art. 1342-10 al. 1: the debtor's indication goes before the rule. Only an exact shortfall of the
+    same customer and currency is an indication; each credit note moves once, the oldest first, and a credit
+    note already on the invoice does not move."""
+    from matching.credit_notes import PartPaid, RuleAllocated, follow_indications
+
+    d = date(2026, 3, 1)
+    notes = [RuleAllocated(1, "AV-1", 7, "EUR", d, Decimal("50.00"), (100,)),
+             RuleAllocated(2, "AV-2", 7, "EUR", d.replace(day=2), Decimal("50.00"), (100,)),
+             RuleAllocated(3, "AV-3", 8, "EUR", d, Decimal("80.00"), (300,))]
+    paid = [PartPaid(101, "FA-101", 7, "EUR", d, Decimal("50.00")),
+            PartPaid(102, "FA-102", 7, "EUR", d.replace(day=5), Decimal("50.00")),
+            PartPaid(103, "FA-103", 7, "EUR", d.replace(day=6), Decimal("50.00")),  # no third credit note
+            PartPaid(104, "FA-104", 7, "USD", d, Decimal("80.00")),  # another currency and customer's amount
+            PartPaid(300, "FA-300", 8, "EUR", d, Decimal("80.00"))]  # the invoice it is already on
+    moves = follow_indications(notes, paid)
+    assert [(m.credit_note, m.invoice, m.amount, m.from_invoice_ids) for m in moves] == [
+        ("AV-1", "FA-101", Decimal("50.00"), (100,)), ("AV-2", "FA-102", Decimal("50.00"), (100,))]
+    assert all("art. 1342-10 al. 1" in m.reasons[0] for m in moves)
+    assert follow_indications(notes, []) == [] and follow_indications([], paid) == []
+
+
+def test_a_payment_of_the_whole_invoice_naming_it_releases_the_rules_credit_note() -> None:
+    """C. civ. art. 1342-10 al. 1: paying an invoice in full, naming it, says a credit note the rule set against
+    it is not for it. A part payment, a payment naming two invoices or in another currency says nothing."""
+    from matching.credit_notes import RuleAllocated, paid_in_full
+    from matching.model import BankLine, OpenInvoice
+
+    d = date(2026, 9, 1)
+    note = RuleAllocated(9, "AV-9", 7, "EUR", d, Decimal("250.00"), (41, 42))
+    invs = [OpenInvoice(41, "FA-2026-0041", 7, Decimal("400.00"), Decimal("400.00"), "EUR", d, d),
+            OpenInvoice(42, "FA-2026-0042", 7, Decimal("90.00"), Decimal("90.00"), "EUR", d, d)]
+
+    def pay(n: int, amount: str, text: str, currency: str = "EUR") -> BankLine:
+        return BankLine(n, d, Decimal(amount), currency, counterparty="DUBOIS", text=text)
+
+    released = paid_in_full([note], invs, [pay(1, "400.00", "FACTURE FA-2026-0041"),
+                                           pay(2, "400.00", "FACTURE FA-2026-0041")])  # the second: a duplicate
+    assert [(r.credit_note, r.invoice, r.line_id) for r in released] == [("AV-9", "FA-2026-0041", 1)]
+    assert "art. 1342-10 al. 1" in released[0].reasons[0]
+    for line in (pay(3, "150.00", "FACTURE FA-2026-0041"), pay(4, "490.00", "FA-2026-0041 FA-2026-0042"),
+                 pay(5, "400.00", "FACTURE FA-2026-0041", "USD"), pay(6, "-400.00", "FACTURE FA-2026-0041")):
+        assert paid_in_full([note], invs, [line]) == []

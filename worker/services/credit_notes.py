@@ -23,7 +23,17 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from matching.credit_notes import CreditNote, CreditNoteDecision, Debt, allocate_credit_notes
+from matching.credit_notes import (
+    CreditNote,
+    CreditNoteDecision,
+    Debt,
+    PartPaid,
+    RuleAllocated,
+    allocate_credit_notes,
+    follow_indications,
+    paid_in_full,
+)
+from matching.model import OpenInvoice
 from worker.db import credit_note_queries as q
 from worker.db.credit_note_tables import CreditNoteAllocation
 from worker.db.repository import Repository
@@ -67,6 +77,103 @@ def _withdraw_stale(repo: Repository, notes: dict[int, Invoice], actor: str) -> 
     if stale:
         repo.flush()
     return len(stale)
+
+
+def _movable(repo: Repository, notes: dict[int, Invoice],
+             machine: set[str]) -> list[tuple[Invoice, list[CreditNoteAllocation]]]:
+    """The credit notes naming no invoice that the rule (``machine``), not a person, allocated whole, with
+    their live allocations."""
+    by_note: dict[int, list[CreditNoteAllocation]] = defaultdict(list)
+    for a in q.live_allocations(repo):
+        by_note[a.credit_note_id].append(a)
+    movable: list[tuple[Invoice, list[CreditNoteAllocation]]] = []
+    for note_id, allocs in by_note.items():
+        note = notes.get(note_id)
+        if (note is None or note.credit_note_for or note.status == "cancelled"
+                or any(a.decided_by not in machine for a in allocs) or sum(a.amount for a in allocs) != -note.amount):
+            continue
+        movable.append((note, allocs))
+    return movable
+
+
+def _rule_allocated(movable: list[tuple[Invoice, list[CreditNoteAllocation]]]) -> list[RuleAllocated]:
+    return [RuleAllocated(n.id, n.number, n.customer_id, n.currency, n.issued_on, -n.amount,
+                          tuple(a.invoice_id for a in allocs)) for n, allocs in movable if n.id is not None]
+
+
+def release_for_full_payments(repo: Repository, lines: list[Any], actor: str = AUTOMATIC) -> int:
+    """Before matching ``lines`` (new credits, repository.LineRow): takes a credit note the rule set against an
+    invoice off it when one of the lines pays that invoice in full, naming it
+    (:func:`matching.credit_notes.paid_in_full`); returns how many allocations were undone. Costs the company's
+    rule-allocated credit notes and the lines, nothing when there are none."""
+    from worker.services.matching import _bank_line
+
+    notes = {n.id: n for n in q.credit_notes(repo) if n.id is not None}
+    movable = _movable(repo, notes, {AUTOMATIC, actor}) if notes else []
+    if not movable or not lines:
+        return 0
+    paid = repo.paid_by_invoice()
+    movable = [(n, allocs) for n, allocs in movable if all(paid.get(a.invoice_id, ZERO) == ZERO for a in allocs)]
+    on = {a.invoice_id for _, allocs in movable for a in allocs}
+    rows = [r for r in repo.invoice_rows(on) if r.kind == "invoice" and r.status == "open"]
+    owed = [OpenInvoice(id=r.id, number=r.number, customer_id=r.customer_id, amount=r.amount, open_amount=r.amount,
+                        currency=r.currency, issued_on=r.issued_on, due_on=r.due_on,
+                        payment_reference=r.payment_reference) for r in rows]
+    releases = paid_in_full(_rule_allocated(movable), owed, [_bank_line(line) for line in lines])
+    if not releases:
+        return 0
+    live = {(a.credit_note_id, a.invoice_id): a for _, allocs in movable for a in allocs}
+    now = utcnow()
+    for r in releases:
+        allocation = live[(r.credit_note_id, r.invoice_id)]
+        q.undo([allocation], repo, now, actor, r.reasons[0])
+        repo.audit("credit_note.allocation_undone", subject=f"invoice:{r.invoice}", actor=actor,
+                   credit_note=r.credit_note, amount=allocation.amount, reason=r.reasons[0])
+    repo.flush()
+    return len(releases)
+
+
+def _follow_indications(repo: Repository, notes: dict[int, Invoice], machine: set[str], actor: str) -> int:
+    """Moves each credit note the rule set against an oldest debt onto the invoice the customer's payment netted
+    it from (:func:`matching.credit_notes.follow_indications`); returns how many moved. Reads the company's live
+    credit-note allocations and, only when one could move, the open invoices of those customers."""
+    from worker.services.invoices import settlement
+
+    movable = _movable(repo, notes, machine)
+    if not movable:
+        return 0
+    paid = repo.paid_by_invoice()
+    movable = [(n, allocs) for n, allocs in movable if all(paid.get(a.invoice_id, ZERO) == ZERO for a in allocs)]
+    if not movable:
+        return 0
+    customers = {n.customer_id for n, _ in movable}
+    credited = q.credited_by_invoice(repo)
+    part_paid = []
+    for row in repo.invoice_rows([i for i in q.open_invoice_ids(repo) if paid.get(i, ZERO) > ZERO]):
+        if row.customer_id in customers:
+            _, open_amount = settlement(row, paid.get(row.id, ZERO), credited.get(row.id, ZERO))
+            part_paid.append(PartPaid(row.id, row.number, row.customer_id, row.currency, row.due_on, open_amount))
+    moves = follow_indications(_rule_allocated(movable), part_paid)
+    if not moves:
+        return 0
+    allocs_of = {n.id: allocs for n, allocs in movable}
+    numbers = {i: inv.number for i, inv in repo.invoices_by_id(
+        {a.invoice_id for m in moves for a in allocs_of[m.credit_note_id]}).items()}
+    now = utcnow()
+    for m in moves:
+        why = m.reasons[0]
+        for a in allocs_of[m.credit_note_id]:
+            q.undo([a], repo, now, actor, why)
+            repo.audit("credit_note.allocation_undone", subject=f"invoice:{numbers.get(a.invoice_id, a.invoice_id)}",
+                       actor=actor, credit_note=m.credit_note, amount=a.amount, reason=why)
+        repo.flush()  # the live-allocation index: one live row per (credit note, invoice)
+        repo.add(CreditNoteAllocation(company_id=repo.company_id, credit_note_id=m.credit_note_id,
+                                      invoice_id=m.invoice_id, amount=m.amount, reasons=list(m.reasons),
+                                      decided_by=actor, decided_at=now))
+        repo.audit("credit_note.allocated", subject=f"invoice:{m.invoice}", actor=actor, credit_note=m.credit_note,
+                   amount=m.amount, reasons=list(m.reasons))
+    repo.flush()
+    return len(moves)
 
 
 def _debts(repo: Repository, customers: set[int], currencies: set[str]) -> list[Debt]:
@@ -117,6 +224,7 @@ def allocate_open_credit_notes(repo: Repository, actor: str = AUTOMATIC) -> list
     if not notes:
         return []
     _withdraw_stale(repo, notes, actor)
+    _follow_indications(repo, notes, {AUTOMATIC, actor}, actor)
     used = q.used_by_credit_note(repo)
     pending = [CreditNote(id=n.id, number=n.number, customer_id=n.customer_id, currency=n.currency,
                           issued_on=n.issued_on, available=-n.amount - used.get(n.id, ZERO), names=n.credit_note_for)

@@ -24,7 +24,7 @@ from worker.db.repository import InvoiceRow, LineRow, Repository, _jsonable
 from worker.db.review_queries import aliases_by_customer
 from worker.db.tables import Allocation, AuditEvent, Invoice, ReviewItem, utcnow
 from worker.errors import ConfigurationError
-from worker.services.credit_notes import allocate_open_credit_notes
+from worker.services.credit_notes import allocate_open_credit_notes, release_for_full_payments
 from worker.services.invoices import ZERO, settlement
 from worker.services.review_requote import repropose
 from worker.settings import get_settings
@@ -168,6 +168,9 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
     if not lines:
         allocate_open_credit_notes(repo)
         return MatchCounts()
+    # a new payment of an invoice's whole amount, naming it: a credit note the rule set against that invoice is
+    # meant for another debt (the debtor's indication, C. civ. art. 1342-10 al. 1); released before reading
+    release_for_full_payments(repo, [line for line in lines if line.state == "new"])
     invoices, invoice_rows = _open_invoices(repo)
     by_id = {line.id: line for line in lines}
     # Money from one of the company's own accounts (a transfer between them; e-invoices name the company's

@@ -98,3 +98,23 @@ def test_common_words_find_the_names_holding_both_and_the_names_made_of_them() -
     assert set(hits) == {5000, 5001}
     assert hits[5000].full == 100.0
     assert index.search("TRANSPORTS LYON", 85) == hits  # the second search (cached) says the same
+
+
+def test_of_two_look_alike_customers_the_name_the_bank_printed_ranks_first() -> None:
+    """A payment known by the payer's name only, of an amount both look-alike customers owe: it stays for review
+    (a name is not enough to apply it), but the customer whose name the bank printed is ranked strictly first,
+    so that a pending payment is netted against that customer once its hold ends, not against nobody (the
+    100,000-invoice promise run reminded such payers after 10 business days)."""
+    from matching_factories import invoice, line
+
+    from matching import match_lines
+
+    lyon, dijon = customer(1, "SA Traiteur Petit Lyon"), customer(2, "SA Traiteur Petit Dijon")
+    invs = [invoice("FA-1", customer_id=1, amount="480.00"), invoice("FA-2", customer_id=2, amount="480.00")]
+    [decision] = match_lines([line("480.00", "VIR SEPA RECU", counterparty="SA TRAITEUR PETIT LYON")], invs,
+                             [lyon, dijon])
+    assert decision.kind == "review"
+    first, second = decision.candidates[:2]
+    assert [p.invoice_id for p in first.proposals] == [invs[0].id]
+    assert [p.invoice_id for p in second.proposals] == [invs[1].id]
+    assert first.score > second.score
