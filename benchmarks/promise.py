@@ -197,10 +197,15 @@ class _Loop:
         if self.truth is None:
             self.truth = self._truth()
         self.truth.advance(day)
+        known = len(self.score.examples), len(self.score.missed_examples)
         self._score_day(day, summary.reminders)
         if self.progress is not None:  # each day's row as it is scored: a run stopped early still tells
+            row = self.score.days[-1].as_json()
+            # the day's first examples of false and missed reminders (the first 40 of the run), to look into
+            # while the run goes on
+            row["examples"] = self.score.examples[known[0]:] + self.score.missed_examples[known[1]:]
             with self.progress.open("a", encoding="utf-8") as out:
-                out.write(json.dumps(self.score.days[-1].as_json()) + "\n")
+                out.write(json.dumps(row) + "\n")
 
     def _truth(self) -> Truth:
         with unit_of_work(self.engine) as session:
