@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from connectors_fixtures import FIXTURES
+from connectors_fixtures import ABSENT, FIXTURES
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -73,7 +73,7 @@ def _repeated(data: bytes, times: int = 5) -> bytes:
 def test_every_camt_fixture_reads_the_same_in_parts() -> None:
     files = _camt_fixtures()
     if not files:
-        pytest.skip(f"shared statement fixtures not found at {FIXTURES}")
+        pytest.skip(ABSENT)
     cut = 0
     for path in files:
         data = path.read_bytes()

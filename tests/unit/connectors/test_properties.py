@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from connectors_fixtures import FIXTURES
+from connectors_fixtures import ABSENT, FIXTURES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -69,7 +69,7 @@ def _no_float(obj: object, where: str) -> None:
 
 def test_parsing_never_returns_float() -> None:
     if not FIXTURES.is_dir():
-        pytest.skip("shared statement fixtures absent")
+        pytest.skip(ABSENT)
     checked = 0
     for path in sorted(FIXTURES.rglob("*")):
         if not path.is_file() or path.name == "SOURCES.md":
