@@ -128,12 +128,13 @@ def test_reminders_by_level(cli: Any, tmp_path: Path) -> None:
     ])
     data = cli.json("reports", "reminders", "--as-of", "2026-11-25")
     assert data["as_of"] == "2026-11-25" and data["window_days"] == 15
+    # amount: what the reminders asked (1.00 each, as _sent stores them); C2's email and letter are one reminder
     assert data["levels"] == [
-        {"level": "courteous", "messages": 1, "invoices": 1, "amount": "1000.00", "paid_within_window": 0,
+        {"level": "courteous", "messages": 1, "invoices": 1, "amount": "1.00", "paid_within_window": 0,
          "still_in_window": 1, "paid_before": 0, "paid_rate": None},
-        {"level": "first_reminder", "messages": 2, "invoices": 2, "amount": "2100.00", "paid_within_window": 1,
+        {"level": "first_reminder", "messages": 2, "invoices": 2, "amount": "2.00", "paid_within_window": 1,
          "still_in_window": 0, "paid_before": 0, "paid_rate": "50.0"},
-        {"level": "second_reminder", "messages": 2, "invoices": 1, "amount": "800.00", "paid_within_window": 0,
+        {"level": "second_reminder", "messages": 1, "invoices": 1, "amount": "1.00", "paid_within_window": 0,
          "still_in_window": 0, "paid_before": 0, "paid_rate": "0.0"},
     ]
     # with a 5-day window the payment 8 days after the first reminder no longer counts for it

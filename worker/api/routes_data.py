@@ -13,14 +13,16 @@ from worker.api.auth import Principal, company_repo, engine_of, require
 from worker.api.events import after_change
 from worker.errors import LettrageError
 from worker.services.document_sources import document_sources
-from worker.services.invoices import aged_balance, import_invoice_file, invoice_views
+from worker.services.invoices import import_invoice_file, invoice_views
 from worker.services.matching import run_matching
+from worker.services.reports import aged_buckets
 from worker.services.residuals import minimum_amount, residuals
 from worker.services.statement_checks import local_today
 from worker.services.sync import import_spooled
 
 router = APIRouter(prefix="/api")
 ERRORS = {400: {"model": s.Problem}, 401: {"model": s.Problem}, 403: {"model": s.Problem}, 422: {"model": s.Problem}}
+Currency = Annotated[str, Query(pattern="^[A-Za-z]{3}$")]
 
 
 def _upsert(request: Request, principal: Principal, batch: s.InvoiceBatch) -> s.ImportCountsOut:
@@ -134,9 +136,11 @@ class StatementRefused(LettrageError):
 
 @router.get("/reports/aged-balance", response_model=s.AgedBalanceOut, responses=ERRORS, tags=["reports"])
 def report_aged_balance(request: Request, principal: Annotated[Principal, require("reports:read")],
-                        as_of: s.Day) -> s.AgedBalanceOut:
-    """Open amounts by days past due on ``as_of``: not yet due, 1-30, 31-60, 61-90, over 90."""
+                        as_of: s.Day, currency: Currency = "EUR") -> s.AgedBalanceOut:
+    """Open amounts by days past due on ``as_of``: not yet due, 1-30, 31-60, 61-90, over 90, in ``currency``.
+    The totals of ``lettrage reports aged-balance`` on that day (invoices issued and open then), as the web page
+    and the dashboard show them."""
     with company_repo(request, principal) as repo:
-        buckets = aged_balance(repo, as_of)
+        buckets = aged_buckets(repo, as_of, currency.upper())
     return s.AgedBalanceOut(as_of=as_of, buckets={
         name: s.AgedBucket(count=int(v["count"]), amount=f"{v['amount']:.2f}") for name, v in buckets.items()})

@@ -3,7 +3,8 @@
 Read-only. Everything is computed on ``as_of`` from the company's records as known that day:
 
 - **open receivables** and **overdue by bucket** (not due, 1–30, 31–60, 61–90, over 90 days past due):
-  the aged balance's total in the currency;
+  the aged balance's total in the currency (:func:`worker.services.reports.aged_balance_report`, the one of
+  ``reports aged-balance``, ``GET /api/reports/aged-balance`` and the web page);
 - **review queue**: payments waiting for an accountant; **reminders awaiting approval**: messages of
   the day's plan that wait for a person (``reminders approve``);
 - **DSO** by the ratio method, as ``lettrage reports dso``: receivables on the day / sales invoiced in
@@ -30,14 +31,12 @@ from reminders.reports import (
     AGE_BUCKETS,
     InvoiceRecord,
     PaymentRecord,
-    aged_balance,
     days_sales_outstanding,
-    open_items,
 )
 from worker.db.insight_queries import credits_between, last_changes
 from worker.db.repository import Repository
 from worker.services.forecast import forecast_json, forecast_report
-from worker.services.reports import report_records
+from worker.services.reports import aged_balance_report, report_records
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -107,8 +106,9 @@ def dashboard_data(repo: Repository, as_of: date, currency: str = "EUR") -> dict
     # credit notes too: a part of one not allocated lowers the receivables (reports.report_records)
     invoices = [i for i in records.invoices + records.credit_notes if i.issued_on <= as_of]
     payments = [p for p in records.payments if p.paid_on <= as_of]
-    aged = aged_balance(open_items([i for i in invoices if i.currency == currency], payments, as_of), as_of)
-    total = aged.totals[0] if aged.totals else None
+    # the aged balance of the CLI, the API and the web page (reports.aged_items), not one of its own
+    aged = aged_balance_report(repo, as_of, records)
+    total = next((t for t in aged.totals if t.currency == currency), None)
     buckets = {b: (total.buckets[b] if total else ZERO) for b in AGE_BUCKETS}
     dso = days_sales_outstanding(invoices, payments, as_of, DSO_PERIOD_DAYS, currency)
     trend = dso_trend(invoices, payments, as_of, currency)

@@ -5,17 +5,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from worker.db.credit_note_queries import credited_by_invoice, open_invoice_ids, used_by_credit_note
 from worker.db.plain_rows import column_defaults
 from worker.db.repository import InvoiceRow as StoredInvoice
 from worker.db.repository import Repository
 from worker.db.tables import Customer, CustomerIban, Invoice, utcnow
-from worker.services.bank_accounts import customer_iban_warnings
-from worker.services.document_sources import DocumentSources, document_sources
-from worker.services.einvoice_import import import_einvoice_files, is_einvoice
-from worker.services.invoice_files import InvoiceRow, parse_invoice_file
+
+if TYPE_CHECKING:  # the import's parsers (e-invoices, PDFs, IBANs) are imported by the import: a list needs none
+    from worker.services.document_sources import DocumentSources
+    from worker.services.invoice_files import InvoiceRow
 
 ZERO = Decimal(0)
 
@@ -62,6 +62,9 @@ def import_invoice_file(repo: Repository, data: bytes, filename: str, actor: str
     An e-invoice (Factur-X PDF, CII or UBL XML, told by its content) goes through einvoice_import. Then the
     credit notes not yet allocated are (worker/services/credit_notes.py)."""
     from worker.services.credit_notes import allocate_open_credit_notes  # it reads open amounts from here
+    from worker.services.document_sources import document_sources
+    from worker.services.einvoice_import import import_einvoice_files, is_einvoice
+    from worker.services.invoice_files import parse_invoice_file
 
     if is_einvoice(data):
         counts = ImportCounts(**import_einvoice_files(repo, [(data, filename)], actor))
@@ -152,6 +155,8 @@ def _upsert_customers(repo: Repository, rows: Sequence[InvoiceRow], warnings: li
                 known.add(iban)
     repo.bulk_insert(CustomerIban, new_ibans)
     if warnings is not None:
+        from worker.services.bank_accounts import customer_iban_warnings
+
         warnings.extend(customer_iban_warnings(repo, registered))
     return ids
 
@@ -281,15 +286,8 @@ AGE_BUCKETS = ("not_due", "1-30", "31-60", "61-90", "90+")
 
 
 def aged_balance(repo: Repository, as_of: date) -> dict[str, dict[str, Decimal | int]]:
-    """Open amounts by days past due on ``as_of``: not yet due, 1–30, 31–60, 61–90, over 90. A credit note's
-    part not allocated yet is a negative amount in its own bucket (not counted as an invoice)."""
-    result: dict[str, dict[str, Decimal | int]] = {b: {"count": 0, "amount": ZERO} for b in AGE_BUCKETS}
-    for view in invoice_views(repo):
-        if view.open == ZERO:
-            continue
-        days = (as_of - view.invoice.due_on).days
-        bucket = ("not_due" if days <= 0 else "1-30" if days <= 30 else "31-60" if days <= 60
-                  else "61-90" if days <= 90 else "90+")
-        result[bucket]["count"] = int(result[bucket]["count"]) + (view.open > ZERO)
-        result[bucket]["amount"] = Decimal(result[bucket]["amount"]) + view.open
-    return result
+    """Open amounts by days past due on ``as_of`` (EUR): :func:`worker.services.reports.aged_buckets`, the one aged
+    balance (issue 17: this one took today's open amounts, whatever the day, and drifted from the reports)."""
+    from worker.services.reports import aged_buckets  # reports reads invoice_views from here
+
+    return aged_buckets(repo, as_of)

@@ -8,13 +8,18 @@ live allocations dated by the day the bank booked
 the statement line (money received plus any fee written off), and the reminders sent. Nothing is
 written to the database.
 
+Each figure has one computation here, which every view reads (issue 17: they had drifted apart):
+:func:`aged_items` is the aged balance of the CLI, ``GET /api/reports/aged-balance``, the web page, the
+dashboard and the weekly report; :func:`reminders_sent` is "the reminders sent in a period, with their
+amounts" of the weekly report and ``reports reminders`` (one reminder however many channels carried it).
+
 Output helpers turn a report into the stable ``--json`` objects (keys documented in README.md), a
 CSV file and a PNG chart (matplotlib, Agg canvas: no display needed).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -28,8 +33,10 @@ from reminders.reports import (
     DsoResult,
     InvoiceRecord,
     LevelEffect,
+    OpenItem,
     PaymentRecord,
     ReminderRecord,
+    age_bucket,
     aged_balance,
     days_sales_outstanding,
     open_items,
@@ -38,11 +45,12 @@ from reminders.reports import (
 from worker.db.credit_note_queries import live_allocations as live_credit_note_allocations
 from worker.db.credit_note_tables import CreditNoteAllocation
 from worker.db.repository import Repository
-from worker.db.tables import Invoice
+from worker.db.tables import Invoice, Reminder
 from worker.services.invoices import invoice_views
 
 EXCLUDED_STATUSES = ("cancelled", "credit_note")
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -117,28 +125,108 @@ def _credits_by_document(documents: dict[int, Invoice], allocations: list[Credit
     return {k: tuple(v) for k, v in out.items()}
 
 
-def reminder_records(repo: Repository) -> list[ReminderRecord]:
-    """Reminders that went out, dated by the day they were sent in the company's time zone."""
-    refs = {c.id: c.ref for c in repo.customers()}
+@dataclass(frozen=True)
+class SentReminder:
+    """One reminder: a customer asked, at one level, to pay some invoices, by one channel or several.
+
+    The sender stores one ``Reminder`` row per channel (an email and a letter are two messages) and both
+    ask for the same money: the reports count the reminder once and its amount once (issue 17: the
+    weekly report had doubled it)."""
+
+    customer_ref: str
+    level: str
+    sent_on: date  # the day its first message went out, in the company's time zone
+    channels: tuple[str, ...]  # in the order they went out
+    invoice_numbers: tuple[str, ...]
+    amount: Decimal  # what it asked: its first message's amount due (open amounts less money netted)
+    currency: str
+
+    @property
+    def record(self) -> ReminderRecord:
+        return ReminderRecord(self.level, "+".join(self.channels), self.sent_on, self.customer_ref,
+                              self.invoice_numbers)
+
+
+def _zone(repo: Repository) -> ZoneInfo | None:
     try:
-        zone: ZoneInfo | None = ZoneInfo(repo.company.timezone)
+        return ZoneInfo(repo.company.timezone or "Europe/Paris")
     except (ValueError, KeyError, OSError):
-        zone = None
-    records = []
-    for r in repo.reminders():
-        if r.status != "sent":
+        return None
+
+
+def _sent_day(row: Reminder, zone: ZoneInfo | None) -> date:
+    """The company's day a message went out (a stored time without zone is UTC, as SQLite gives it back)."""
+    if row.sent_at is None:
+        return row.planned_on
+    moment: datetime = row.sent_at if row.sent_at.tzinfo else row.sent_at.replace(tzinfo=UTC)
+    return (moment.astimezone(zone) if zone else moment).date()
+
+
+def reminders_sent(repo: Repository, since: date | None = None, until: date | None = None) -> list[SentReminder]:
+    """The reminders that went out from ``since`` to ``until`` (both included, the company's days), each once.
+
+    Messages sent to one customer at one level, in one currency, by different channels and sharing an invoice
+    are one reminder (an invoice is reminded at most once per level and channel: ``ReminderInvoice``); a
+    second message by the same channel is another reminder. A reminder is dated by its first message and
+    belongs to that message's period, even when its letter went out the day after."""
+    zone = _zone(repo)
+    refs = {c.id: c.ref for c in repo.customers()}
+    sent = sorted(((_sent_day(r, zone), r) for r in repo.reminders() if r.status == "sent"),
+                  key=lambda pair: (pair[0], pair[1].id or 0))
+    groups: dict[tuple[int, str, str], list[tuple[date, list[Reminder]]]] = {}
+    for day, row in sent:
+        known = groups.setdefault((row.customer_id, row.level, row.currency), [])
+        numbers = set(row.invoice_numbers)
+        for _, messages in known:
+            if (row.channel not in {m.channel for m in messages}
+                    and numbers & {n for m in messages for n in m.invoice_numbers}):
+                messages.append(row)
+                break
+        else:
+            known.append((day, [row]))
+    out = []
+    for (customer_id, level, currency), reminders in groups.items():
+        for day, messages in reminders:
+            if (since is not None and day < since) or (until is not None and day > until):
+                continue
+            covered = tuple(dict.fromkeys(n for m in messages for n in m.invoice_numbers))
+            out.append(SentReminder(refs.get(customer_id, "?"), level, day, tuple(m.channel for m in messages),
+                                    covered, messages[0].amount_due, currency))
+    return sorted(out, key=lambda r: (r.sent_on, r.customer_ref, r.level))
+
+
+def reminder_records(repo: Repository, until: date | None = None) -> list[ReminderRecord]:
+    """Reminders that went out (each once, however many channels), dated by their first message's day."""
+    return [r.record for r in reminders_sent(repo, until=until)]
+
+
+def aged_items(repo: Repository, as_of: date, records: ReportRecords | None = None) -> list[OpenItem]:
+    """What was owed on ``as_of``: the items of every aged balance (CLI, API, web page, dashboard, weekly report).
+
+    The invoices issued by that day, less the payments booked and the credit notes applying by then; the
+    credit notes' parts not allocated and the money on account as negative items. Not today's open amounts:
+    on a past day they would count invoices not issued yet, and miss that later payments had not come."""
+    records = records if records is not None else report_records(repo)
+    return open_items(records.invoices + records.credit_notes, records.payments, as_of)
+
+
+def aged_balance_report(repo: Repository, as_of: date, records: ReportRecords | None = None) -> AgedBalance:
+    """The aged balance on ``as_of`` per customer and per currency, from :func:`aged_items`."""
+    return aged_balance(aged_items(repo, as_of, records), as_of)
+
+
+def aged_buckets(repo: Repository, as_of: date, currency: str = "EUR",
+                 records: ReportRecords | None = None) -> dict[str, dict[str, Decimal | int]]:
+    """Per bucket, the invoices open and the amount in ``currency``: the totals of :func:`aged_balance_report`,
+    with the count of each bucket (a credit note's remainder or money on account is an amount, not an invoice)."""
+    result: dict[str, dict[str, Decimal | int]] = {b: {"count": 0, "amount": ZERO} for b in AGE_BUCKETS}
+    for item in aged_items(repo, as_of, records):
+        if item.currency != currency:
             continue
-        sent_on = r.planned_on
-        if r.sent_at is not None:
-            sent_on = (r.sent_at.astimezone(zone) if zone and r.sent_at.tzinfo else r.sent_at).date()
-        records.append(ReminderRecord(r.level, r.channel, sent_on, refs.get(r.customer_id, "?"),
-                                      tuple(r.invoice_numbers)))
-    return records
-
-
-def aged_balance_report(repo: Repository, as_of: date) -> AgedBalance:
-    records = report_records(repo)
-    return aged_balance(open_items(records.invoices + records.credit_notes, records.payments, as_of), as_of)
+        bucket = result[age_bucket(item.due_on, as_of)]
+        bucket["count"] = int(bucket["count"]) + (item.open_amount > 0)
+        bucket["amount"] = Decimal(bucket["amount"]) + item.open_amount
+    return result
 
 
 def dso_report(repo: Repository, as_of: date, period_days: int = 90, currency: str = "EUR") -> DsoResult:
@@ -148,8 +236,16 @@ def dso_report(repo: Repository, as_of: date, period_days: int = 90, currency: s
 
 
 def reminders_report(repo: Repository, as_of: date, window_days: int = 15) -> list[LevelEffect]:
+    """Per level, the reminders sent by ``as_of`` (:func:`reminders_sent`: one per reminder, not per channel)
+    and what they asked; then how many of their invoices were paid within the window."""
     records = report_records(repo)
-    return reminder_effectiveness(reminder_records(repo), records.invoices, records.payments, as_of, window_days)
+    sent = reminders_sent(repo, until=as_of)
+    asked: dict[str, Decimal] = {}
+    for r in sent:
+        asked[r.level] = asked.get(r.level, ZERO) + r.amount
+    effects = reminder_effectiveness([r.record for r in sent], records.invoices, records.payments, as_of,
+                                     window_days)
+    return [replace(e, amount=asked.get(e.level, ZERO)) for e in effects]
 
 
 # -- output ---------------------------------------------------------------------------------------

@@ -17,8 +17,9 @@ known when it is built; every figure is read from the records:
   of it, what settled invoices (allocations of lines booked in the week);
 - **matching**: statement lines matched automatically during the week (allocations decided by
   lettrage), review items an accountant decided during the week, and those still waiting;
-- **reminders**: messages sent in the week per level (invoices covered, amount due) and what they
-  brought in: money booked in the week on invoices whose latest reminder before the payment went out
+- **reminders**: reminders sent in the week per level (invoices covered, amount due), each once however
+  many channels carried it (:func:`worker.services.reports.reminders_sent`, as ``reports reminders``), and
+  what they brought in: money booked in the week on invoices whose latest reminder before the payment went out
   at most 30 days before it (counted at that reminder's level); and, over the last 90 days, each
   level's effectiveness (worker.services.effectiveness: share paid within 7 and 15 days, median days);
 - **worst overdue customers** on the week's last day (the five largest overdue amounts);
@@ -43,14 +44,14 @@ from zoneinfo import ZoneInfo
 
 from reminders.channels.email import _check_address
 from reminders.errors import ChannelError
-from reminders.reports import LEVEL_ORDER, aged_balance, open_items
+from reminders.reports import LEVEL_ORDER, aged_balance
 from worker.company_config import load_company_config
 from worker.db.insight_queries import credits_between
 from worker.db.repository import Repository
 from worker.errors import ConfigurationError
 from worker.services.dashboard import dso_trend
 from worker.services.forecast import make_forecast
-from worker.services.reports import reminder_records, report_records
+from worker.services.reports import aged_items, reminder_records, reminders_sent, report_records
 from worker.settings import Settings
 
 CENT = Decimal("0.01")
@@ -160,21 +161,16 @@ def weekly_figures(repo: Repository, monday: date, currency: str = "EUR") -> dic
     reviewed = [r for r in repo.review_items(state=None) if r.state in ("accepted", "rejected")
                 and monday <= (_local_day(r.decided_at, zone) or date.min) <= sunday]
 
-    # reminders sent in the week, per level, and the money they brought in
-    customers = {c.id: c.ref for c in repo.customers()}
+    # reminders sent in the week, per level (each once, however many channels: reports.reminders_sent, as
+    # `reports reminders` counts them), and the money they brought in
     levels: dict[str, dict[str, Any]] = {}
-    for r in repo.reminders():
-        sent_on = _local_day(r.sent_at, zone) or r.planned_on
-        if r.status != "sent" or not monday <= sent_on <= sunday:
-            continue
-        entry = levels.setdefault(r.level, {"level": r.level, "messages": 0, "invoices": set(), "amount": ZERO,
-                                            "customers": set()})
+    for sent in reminders_sent(repo, monday, sunday):
+        entry = levels.setdefault(sent.level, {"level": sent.level, "messages": 0, "invoices": set(), "amount": ZERO})
         entry["messages"] += 1
-        entry["invoices"].update(r.invoice_numbers)
-        entry["amount"] += r.amount_due
-        entry["customers"].add(customers.get(r.customer_id, "?"))
+        entry["invoices"].update(sent.invoice_numbers)
+        entry["amount"] += sent.amount
     reminded: dict[str, list[tuple[date, str]]] = defaultdict(list)
-    for rec in reminder_records(repo):
+    for rec in reminder_records(repo, until=sunday):
         for number in rec.invoice_numbers:
             reminded[number].append((rec.sent_on, rec.level))
     brought: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -192,18 +188,22 @@ def weekly_figures(repo: Repository, monday: date, currency: str = "EUR") -> dic
                       "brought_in": _money(brought.get(lvl, ZERO))}
                      for lvl in sorted(set(levels) | set(brought), key=order)]
 
-    # the state on Sunday: worst overdue customers, what falls due next week, DSO, forecast
-    items = open_items([i for i in invoices if i.currency == currency], payments, sunday)
+    # the state on Sunday: worst overdue customers, what falls due next week, DSO, forecast; the aged balance is
+    # the one of the dashboard and `reports aged-balance` (credit notes and money on account included)
+    items = [i for i in aged_items(repo, sunday, records) if i.currency == currency]
     aged = aged_balance(items, sunday)
+    owed = [i for i in items if i.open_amount > 0]  # invoices; not a credit note's remainder
     oldest: dict[str, int] = {}
-    for item in items:
+    for item in owed:
         days = (sunday - item.due_on).days
         if days > 0:
             oldest[item.customer_ref] = max(oldest.get(item.customer_ref, 0), days)
     worst = sorted((c for c in aged.customers if c.overdue > 0), key=lambda c: (-c.overdue, c.customer_ref))[:5]
     next_monday, next_sunday = sunday + timedelta(days=1), sunday + timedelta(days=7)
-    due = [i for i in items if next_monday <= i.due_on <= next_sunday]
-    trend = dso_trend(invoices, payments, sunday, currency, months=6)
+    due = [i for i in owed if next_monday <= i.due_on <= next_sunday]
+    # DSO as the dashboard and `reports dso` compute it: net of credit notes
+    trend = dso_trend(invoices + [c for c in records.credit_notes if c.issued_on <= sunday], payments, sunday,
+                      currency, months=6)
     forecast = make_forecast(repo, sunday, currency, records=records)
     total = aged.totals[0] if aged.totals else None
     return {
