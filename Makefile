@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-dates test-unit test-integration fuzz bench lint typecheck walls clean
+.PHONY: install demo test test-dates test-unit test-integration snapshots fuzz bench lint typecheck walls clean
 
 # The tests whose outcome could depend on the day they run (the CLI's "today", the demo, sync, dunning,
 # reports, the scheduler): `make test-dates` runs them with the process's wall clock moved (time-machine)
@@ -48,6 +48,12 @@ test-unit: $(STAMP)
 
 test-integration: $(STAMP)
 	$(BIN)/python -m pytest -q --benchmark-disable tests/integration
+
+# The public contract's shapes (every `--json` output, the OpenAPI document) recorded again in tests/snapshots/,
+# after a deliberate change: review the diff (a key removed breaks scripts) and update docs/contract.md.
+snapshots: $(STAMP)
+	LETTRAGE_UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest -q -p no:xdist --benchmark-disable \
+		tests/integration/test_contract_snapshot.py
 
 # The fuzzing harness (tests/fuzz) at length: LETTRAGE_FUZZ_EXAMPLES random inputs per target (`make test` runs a
 # few fixed ones); prints the count of inputs tried per target.
