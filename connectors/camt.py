@@ -38,7 +38,8 @@ _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 _XINCLUDE = "{http://www.w3.org/2001/XInclude}"
 _BOOKED = "BOOK"
 _EVENT_TAGS = ["{*}Stmt", "{*}Rpt", "{*}Ntfctn", "{*}Ntry", "{*}Bal", _XINCLUDE + "*"]
-# by "is a credit": the party whose name and account describe the line, then the fallback side
+# by "the original operation is a credit": the party whose name and account describe the line (the other party:
+# the debtor of a credit, the creditor of a debit), then the fallback side
 _PARTIES = {True: ("Dbtr", "DbtrAcct", "Cdtr", "CdtrAcct"), False: ("Cdtr", "CdtrAcct", "Dbtr", "DbtrAcct")}
 _HEAD_CHUNK = 65_536
 
@@ -527,19 +528,32 @@ class CamtParser:
         base = _strip(kids.get("AcctSvcrRef")) or _strip(kids.get("NtryRef"))
         extra_info = _strip(kids.get("AddtlNtryInf"))
         flip = reversal and self.reversal_flips_sign
+        # A reversal's parties are the original operation's (a returned direct debit still names the customer as
+        # Dbtr and us as Cdtr): its counterparty is on the other side, unless the indicator already is the
+        # original's (reversal_flips_sign).
+        swap = reversal and not self.reversal_flips_sign
+        own = "".join(st.account.split()).upper() if st.account else ""
         lines, shared = st.lines, st.shared
         for n, (detail, value, ind) in enumerate(parts, start=1):
             sign = 1 if ind == "CRDT" else -1
             if flip:
                 sign = -sign
             line_amount = value if sign > 0 else -value
-            party, account, other, other_acct = _PARTIES[ind == "CRDT"]
+            party, account, other, other_acct = _PARTIES[(ind == "CRDT") != swap]
             dk = _kids(detail)
             rk = _kids(dk.get("RltdPties"))
             first, second = rk.get(party), rk.get(other)
-            name = (_text(first, "Nm") or _text(first, "Pty", "Nm")
-                    or _text(second, "Nm") or _text(second, "Pty", "Nm"))
-            iban = _text(rk.get(account), "Id", "IBAN") or _text(rk.get(other_acct), "Id", "IBAN")
+            iban = _text(rk.get(account), "Id", "IBAN")
+            other_iban = _text(rk.get(other_acct), "Id", "IBAN")
+            if own and "".join(iban.split()).upper() == own and (second is not None or other_iban):
+                # the side read is the account holder itself: the other party, when given, is the counterparty
+                first, second, iban, other_iban = second, first, other_iban, iban
+            ours = bool(own) and "".join(other_iban.split()).upper() == own  # the fallback side is the holder
+            name = _text(first, "Nm") or _text(first, "Pty", "Nm")
+            if not name and not ours:
+                name = _text(second, "Nm") or _text(second, "Pty", "Nm")
+            if not iban and not ours:
+                iban = other_iban
             text = ""
             reference = None
             rmt = dk.get("RmtInf")

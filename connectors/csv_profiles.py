@@ -12,7 +12,7 @@ TOML layout (one ``[[profile]]`` table per profile)::
     name = "ma-banque"                    # required, unique
     bank = "Ma Banque"                    # required
     source = "where the layout comes from"
-    encoding = "cp1252"                   # omit to detect
+    encoding = "cp1252"                   # omit to detect; UTF-8 bytes are still read as UTF-8
     delimiter = ";"                       # omit to detect (";", tab, ",")
     decimal = ","                         # "," or "."
     thousands = " "                       # characters grouping thousands ("" for none; " " also accepts NBSPs)
@@ -288,8 +288,19 @@ def profile_name(warnings: tuple[str, ...]) -> str | None:
 
 
 def check_encoding(data: bytes, profile: CsvProfile, filename: str) -> str:
-    """The file decoded with the profile's fixed encoding; ParseError when the bytes are not in it."""
+    """The file decoded with the profile's fixed encoding; ParseError when the bytes are not in it.
+
+    UTF-8 bytes (a BOM, or accents that decode as UTF-8) are read as UTF-8 whatever the profile says: the bank's
+    file re-saved by a spreadsheet or an editor, which a single-byte encoding would turn into mojibake
+    ("DÃ©bit", so that not even the header matches). Accented Latin-1/Latin-9/Windows-1252 text is practically
+    never valid UTF-8, so the bank's own file still gets the profile's encoding.
+    """
     assert profile.encoding is not None
+    if data.startswith(codecs.BOM_UTF8) or not data.isascii():
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
     encoding = "utf-8-sig" if profile.encoding.replace("_", "-").lower() in ("utf-8", "utf8") else profile.encoding
     try:
         return data.decode(encoding)

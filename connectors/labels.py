@@ -8,8 +8,8 @@ FACTURE F-0042``, ``PRLV SEPA EDF CLIENTS PARTICULIERS``, ``VIREMENT DE M MARTIN
 The label is kept as the bank wrote it; this only fills the fields the bank left empty.
 
 Untagged labels are read conservatively: the name stops at the first word that starts
-a remittance (FACTURE, REF, a word with a digit, ...), and when the name would be empty
-or implausibly long the counterparty stays None.
+a remittance (FACTURE, COTISATIONS, REF, a word with a digit, a month and its year, ...), and
+when the name would be empty or implausibly long the counterparty stays None.
 """
 from __future__ import annotations
 
@@ -38,6 +38,13 @@ _STOP_WORDS = frozenset((
     "VOTRE", "ECHEANCE", "ECH", "PRELEV", "PRELEVEMENT", "CONTRAT", "MANDAT", "CLIENTS", "COTISATION", "SALAIRE",
     "REMBOURSEMENT", "AVOIR", "DEVIS", "SOLDE", "DOSSIER", "POUR", "OBJET", "LIBELLE", "RUM", "ICS",
 ))
+# Month names (and their usual abbreviations), accent-free: followed by a year they date the remittance
+# ("COTISATIONS MARS 2026"); alone they may be a name ("MARS PETCARE", "M MAI") and are kept.
+_MONTHS = frozenset((
+    "JANVIER", "JANV", "FEVRIER", "FEVR", "FEV", "MARS", "AVRIL", "AVR", "MAI", "JUIN", "JUILLET", "JUIL", "AOUT",
+    "SEPTEMBRE", "SEPT", "OCTOBRE", "OCT", "NOVEMBRE", "NOV", "DECEMBRE", "DEC",
+))
+_YEAR = re.compile(r"(?:19|20)?\d\d[.,;]?")
 _MAX_NAME_WORDS = 6
 
 
@@ -92,14 +99,21 @@ def _read_untagged(label: str) -> LabelParts:
     return LabelParts()
 
 
+def _stops(bare: str) -> bool:
+    """A word (accent-free, upper-case) that starts the remittance: a stop word, or its plural."""
+    return bare in _STOP_WORDS or (len(bare) > 3 and bare[-1] == "S" and bare[:-1] in _STOP_WORDS)
+
+
 def _name_length(words: list[str]) -> int:
     """How many leading words form the name; 0 when unsure (none, or too many to be a name)."""
     n = 0
-    for word in words:
+    for i, word in enumerate(words):
         bare = word.strip(".,;")
-        if (any(ch.isdigit() for ch in word) or bare in _STOP_WORDS or word.endswith(":")
+        if (any(ch.isdigit() for ch in word) or _stops(bare) or word.endswith(":")
                 or word.startswith(("/", "N°")) or not bare):
             break
+        if bare in _MONTHS and i + 1 < len(words) and _YEAR.fullmatch(words[i + 1]):
+            break  # "MARS 2026": the period paid for
         n += 1
     if n > _MAX_NAME_WORDS * 2 or (n > _MAX_NAME_WORDS and not _is_doubled(words[:n])):
         return 0

@@ -84,27 +84,34 @@ def _tags(text: str) -> tuple[list[tuple[str, list[str]]], int]:
             continue  # end of message, not a "-" inside a wrapped :86:
         m = _TAG.match(line)
         if m:
-            records.append((m.group(1), [m.group(2)]))
+            # :86: keeps its lines' trailing spaces: a wrap at 65 columns may fall on a space (see _join_86)
+            records.append((m.group(1), [raw[4:] if m.group(1) == "86" else m.group(2)]))
         elif records:
             if line.strip():
-                records[-1][1].append(line)
+                records[-1][1].append(raw if records[-1][0] == "86" else line)
         elif line.strip():
             preamble += 1
     return records, preamble
 
 
 def _join_86(lines: list[str]) -> str:
-    """One line of :86: text: structured fields are joined as wrapped (no separator); free text gets a
-    space unless the line filled all 65 columns (a word cut by the wrap)."""
-    parts = [ln.rstrip() for ln in lines if ln.strip()]
+    """One line of :86: text from its lines, as written (trailing spaces included).
+
+    Lines are joined without separator when the previous one is full (65 columns: the wrap may cut a word,
+    or a ``?xx`` sub-field code), but a space at the end of a line or at the start of the next one is kept: the
+    wrap fell on it, and dropping it glued two words ("LIÈGEMARS"). Structured fields (slash-coded, ``?xx``
+    sub-fields, which may restart on each new line) are always joined that way; free text also gets a space
+    after a shorter line (written short, or padded with spaces, to end on a word).
+    """
+    parts = [ln for ln in lines if ln.strip()]
     if not parts:
         return ""
     head = parts[0].lstrip()
     if head.startswith("/") or re.match(r"^\d{3}\?|^\?\d\d", head):
-        return "".join(p.strip() if i else p.lstrip() for i, p in enumerate(parts))
-    out = parts[0].strip()
+        return (head + "".join(parts[1:])).rstrip()
+    out = head
     for prev, part in itertools.pairwise(parts):
-        out += ("" if len(prev) >= 65 else " ") + part.strip()
+        out += ("" if len(prev.rstrip()) >= 65 else " ") + part
     return clean(out)
 
 

@@ -28,6 +28,15 @@ def test_not_provided_reference_and_colon_tag() -> None:
     ("PRLV SEPA ACME TELECOM VOTRE ABONNEMENT MOBILE: 06XXXX", "ACME TELECOM", "VOTRE ABONNEMENT MOBILE: 06XXXX"),
     ("VIREMENT EN VOTRE FAVEUR CLIENT ÉTOILE", "CLIENT ÉTOILE", None),
     ("vir sepa recu de Sarl Exemple facture 12", "Sarl Exemple", "facture 12"),
+    # a plural stop word, a month and its year end the name too
+    ("PRLV SEPA URSSAF RHÔNE-ALPES COTISATIONS MARS 2026", "URSSAF RHÔNE-ALPES", "COTISATIONS MARS 2026"),
+    ("PRLV SEPA URSSAF RHÔNE-ALPES MARS 2026", "URSSAF RHÔNE-ALPES", "MARS 2026"),
+    ("PRLV SEPA ENGIE PRO FÉVRIER 26", "ENGIE PRO", "FÉVRIER 26"),
+    ("VIR SEPA RECU DE SCI LES TILLEULS LOYERS AOÛT-SEPT 2026", "SCI LES TILLEULS", "LOYERS AOÛT-SEPT 2026"),
+    ("PRLV SEPA EDF ECHEANCES DECEMBRE", "EDF", "ECHEANCES DECEMBRE"),
+    # a month without its year may be a name
+    ("PRLV SEPA MARS PETCARE FRANCE", "MARS PETCARE FRANCE", None),
+    ("VIREMENT DE M MAI", "M MAI", None),
 ])
 def test_untagged_forms(label: str, name: str, remittance: str | None) -> None:
     parts = read_label(label)

@@ -227,3 +227,53 @@ def test_bare_transaction_fragment_is_detected() -> None:
 
     pf = registry.parse_file(fixture_bytes("mt940/wolph-mt940/self-provided/sparkassen.sta"), "sparkassen.sta")
     assert pf.format == "mt940" and pf.line_count == 1
+
+
+
+def _one_86(*lines: str) -> ParsedLine:
+    """The line read from a one-transaction statement whose :86: is written as ``lines`` (the first after the tag)."""
+    body = [":20:WRAP", ":25:FR7630006000011234567890189", ":28C:1/1", ":60F:C260331EUR0,00",
+            ":61:2604010401C100,00NTRFNONREF//BQ1", ":86:" + lines[0], *lines[1:], ":62F:C260401EUR100,00", "-"]
+    (stmt,) = Mt940Parser().parse("\r\n".join(body).encode("cp1252"), "wrap.sta").statements
+    return stmt.lines[0]
+
+
+def _full(head: str, tail: str) -> str:
+    """``head``, filler and ``tail`` filling the 65 columns exactly: the wrap falls right after ``tail``."""
+    assert len(head) + len(tail) < 65
+    return head + "X" * (65 - len(head) - len(tail)) + tail
+
+
+@pytest.mark.parametrize(("lines", "expected"), [
+    # the next line starts with the space the wrap fell on
+    ((_full("VIR SEPA RECU /DE ", " RUE DE LIÈGE"), " MARS 2026 FA-2026-0190"), "RUE DE LIÈGE MARS 2026"),
+    # the full line ends with it (already kept), or the wrap cut a word (joined)
+    ((_full("VIR SEPA RECU /DE ", " RUE DE LIÈGE "), "MARS 2026"), "RUE DE LIÈGE MARS 2026"),
+    ((_full("VIR SEPA RECU /DE ", " RUE DE LIÈ"), "GE MARS 2026"), "RUE DE LIÈGE MARS 2026"),
+])
+def test_free_text_86_keeps_the_space_a_wrap_fell_on(lines: tuple[str, ...], expected: str) -> None:
+    assert expected in _one_86(*lines).text
+
+
+@pytest.mark.parametrize("lines", [
+    (_full("/TRTP/SEPA", "/EREF/E-1/REMI/USTD//LOYER RUE DE LIÈGE"), " MARS 2026"),
+    (_full("/TRTP/SEPA", "/EREF/E-1/REMI/USTD//LOYER RUE DE LIÈGE "), "MARS 2026"),
+    (_full("/TRTP/SEPA", "/EREF/E-1/REMI/USTD//LOYER RUE DE LIÈGE "), " MARS 2026"),  # both: one space
+])
+def test_slash_coded_86_keeps_the_space_a_wrap_fell_on(lines: tuple[str, ...]) -> None:
+    line = _one_86(*lines)
+    assert (line.text, line.end_to_end_id) == ("LOYER RUE DE LIÈGE MARS 2026", "E-1")
+
+
+@pytest.mark.parametrize("lines", [
+    # the space inside the ?20 sub-field ends the full line, or starts the next one
+    (_full("166?00", "?20EREF+RE-0190?21SVWZ+Rechnung "), "FA-2026-0190?32Schreinerei Muller"),
+    (_full("166?00", "?20EREF+RE-0190?21SVWZ+Rechnung"), " FA-2026-0190?32Schreinerei Muller"),
+    # sub-fields restarting on the next line, even with their ?xx cut by the wrap, get no space of their own
+    (_full("166?00", "?20EREF+RE-0190?21SVWZ+Re"), "chnung FA-2026-0190?32Schrein", "?33erei Muller"),
+    (_full("166?00", "?20EREF+RE-0190?21SVWZ+Rechnung FA-2026-0190?"), "32Schreinerei M", "uller"),
+])
+def test_subfield_86_keeps_the_space_a_wrap_fell_on(lines: tuple[str, ...]) -> None:
+    line = _one_86(*lines)
+    assert (line.text, line.counterparty, line.end_to_end_id) == ("Rechnung FA-2026-0190", "Schreinerei Muller",
+                                                                 "RE-0190")

@@ -204,3 +204,31 @@ def test_profile_amounts_follow_the_separators() -> None:
     assert p.parse_amount("1\u202f234,5 EUR") == D("1234.5") and p.parse_amount("12,50-") == D("-12.50")
     assert p.parse_amount("1,234.56") is None and p.parse_amount("12 34,00") is None
     assert p.parse_amount("douze") is None and p.parse_amount("") is None
+
+
+def test_qonto_french_and_english_exports_both_read_the_note() -> None:
+    fr = ("Statut;Date de la valeur (UTC);Date de l'opération (UTC);Montant total (TTC);Devise;Nom de la contrepartie;"
+          "Note;Identifiant de transaction\n"
+          "Exécuté;29-04-2026 12:01:44;29-04-2026 12:01:44;-1 812,00;EUR;Bois & Scieries du Jura;"
+          "Plateaux chêne 40 mm;tx-1\n").encode()
+    en = ("Status,Settlement date (UTC),Operation date (UTC),Total amount (incl. VAT),Currency,Counterparty name,"
+          "Note,Transaction ID\n"
+          "settled,2026-04-29 12:01:44,2026-04-29 12:01:44,-1812.00,EUR,Bois & Scieries du Jura,"
+          "Plateaux chêne 40 mm,tx-1\n").encode()
+    read = [(profile_name(pf.warnings), lines(pf)[0].text, lines(pf)[0].counterparty)
+            for pf in (CsvParser().parse(fr, "fr.csv"), CsvParser().parse(en, "en.csv"))]
+    assert read == [("qonto-fr", "Bois & Scieries du Jura Plateaux chêne 40 mm", "Bois & Scieries du Jura"),
+                    ("qonto-en", "Bois & Scieries du Jura Plateaux chêne 40 mm", "Bois & Scieries du Jura")]
+
+
+CREDIT_MUTUEL = ("Date;Date de valeur;Débit;Crédit;Libellé;Solde\r\n"
+                 "30/04/2026;30/04/2026;-25,00;;FRAIS CARTE 25 € PAR AN;1 975,00\r\n")
+
+
+@pytest.mark.parametrize("encoding", ["iso-8859-15", "utf-8", "utf-8-sig"])
+def test_credit_mutuel_euro_sign_in_iso_8859_15_and_in_utf8(encoding: str) -> None:
+    """The export is ISO-8859-15, whose euro sign (byte A4) Windows-1252 reads as "¤"; the same file re-saved
+    as UTF-8 (with or without BOM) still reads the same."""
+    pf = CsvParser().parse(CREDIT_MUTUEL.encode(encoding), "ccm.csv")
+    assert profile_name(pf.warnings) == "credit-mutuel-debit-credit"
+    assert [(ln.amount, ln.text) for ln in lines(pf)] == [(D("-25.00"), "FRAIS CARTE 25 € PAR AN")]
