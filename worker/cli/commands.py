@@ -7,20 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from worker.cli.main import AppContext, cli, company_option, json_option
 from worker.cli.output import console, err_console, money, print_json, print_table
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.errors import FutureDay, LettrageError
-from worker.outbound import OutboundClient
 from worker.services import companies as company_service
 from worker.services.companies import resolve_company
 from worker.services.invoices import ImportCounts, import_invoice_file, invoice_views
-from worker.services.matching import run_matching
-from worker.services.reminders import plan_reminders, send_reminders
-from worker.services.sync import import_paths, sync
+
+# Matching, dunning, sync (SFTP, mail, PDF letters) and the progress bar are imported by the commands that use
+# them: `lettrage invoices list` starts without them (tests/unit/test_cli_help.py, benchmarks/test_cli_startup.py).
 
 pass_app = click.make_pass_decorator(AppContext)
 ISO_DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -153,6 +151,10 @@ def statements() -> None:
 def statements_import(app: AppContext, files: tuple[str, ...], account: str | None, as_json: bool,
                       company: str | None) -> None:
     """Import statement files (OFX, CAMT.053, CSV); each file all or nothing, each line once."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from worker.services.sync import import_paths
+
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console,
                   transient=True, disable=as_json or len(files) < 2) as progress:
         task = progress.add_task("Importing statements", total=len(files))
@@ -206,6 +208,8 @@ def statements_list(app: AppContext, as_json: bool, company: str | None) -> None
 @pass_app
 def match(app: AppContext, as_json: bool, company: str | None) -> None:
     """Match every unmatched incoming line with open invoices."""
+    from worker.services.matching import run_matching
+
     with unit_of_work(app.engine) as session:
         counts = run_matching(Repository(session, resolve_company(session, company)),
                               default_tolerance=app.settings.amount_tolerance)
@@ -307,6 +311,8 @@ def reminders_plan(app: AppContext, as_of: Any, only_held: bool, only_passed_ove
     cannot reach a customer."""
     if only_held and only_passed_over:
         raise click.UsageError("--held and --passed-over list different things: give one of them")
+    from worker.services.reminders import plan_reminders
+
     day = _as_of(as_of)
     with unit_of_work(app.engine) as session:
         result = plan_reminders(Repository(session, resolve_company(session, company)), day)
@@ -373,6 +379,8 @@ def reminders_plan(app: AppContext, as_of: Any, only_held: bool, only_passed_ove
 def reminders_send(app: AppContext, as_of: Any, as_json: bool, company: str | None) -> None:
     """Send what is due on the day; each reminder at most once, so it is safe to run twice."""
     from reminders.channels import all_channels
+    from worker.outbound import OutboundClient
+    from worker.services.reminders import send_reminders
 
     day = _as_of(as_of)
     with unit_of_work(app.engine) as session:
@@ -408,6 +416,8 @@ def reminders_send(app: AppContext, as_of: Any, as_json: bool, company: str | No
 @pass_app
 def sync_command(app: AppContext, as_of: Any, no_send: bool, as_json: bool, company: str | None) -> None:
     """The whole pipeline once: pull statements, import, match, plan and send reminders."""
+    from worker.services.sync import sync
+
     summary = sync(app.engine, app.settings, company, as_of=as_of.date() if as_of else None, send=not no_send)
     data = summary.as_json()
     if as_json:
@@ -426,5 +436,3 @@ def sync_command(app: AppContext, as_of: Any, no_send: bool, as_json: bool, comp
     if any(f.status == "failed" for f in summary.files) or summary.source_errors:
         raise SystemExit(1)
 
-
-from worker.cli import customers_cmds  # noqa: F401 - `customers`, `reminders approve|policy|calls`

@@ -17,9 +17,9 @@ from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.errors import LettrageError
 from worker.services.companies import resolve_company
-from worker.services.effectiveness import effectiveness_json, reminder_effectiveness
-from worker.services.invoice_documents import stored_name
-from worker.services.invoice_duplicates import check_request_key, send_duplicate, write_duplicate
+
+# The duplicates' PDF tools and the effectiveness figures are imported by their commands: loading the
+# `invoices` and `reminders` groups (for `invoices list`, say) imports this module.
 
 ACTOR = "cli"
 
@@ -40,6 +40,9 @@ def invoices_duplicate(app: AppContext, number: str, send: bool, out: Path | Non
                        as_of: Any, actor: str, as_json: bool, company: str | None) -> None:
     """A duplicate of invoice NUMBER, marked DUPLICATA on every page: its own PDF when lettrage has it, else
     regenerated from its figures. Written to a file, or with --send emailed to the customer."""
+    from worker.services.invoice_documents import stored_name
+    from worker.services.invoice_duplicates import check_request_key, send_duplicate, write_duplicate
+
     day = _as_of(as_of)
     key = check_request_key(request_key or day.isoformat())
     with unit_of_work(app.engine) as session:
@@ -92,6 +95,8 @@ def _day(value: Any) -> date | None:
 @pass_app
 def reminders_effectiveness(app: AppContext, as_of: Any, since: Any, as_json: bool, company: str | None) -> None:
     """Per reminder level: invoices reminded, share paid within 7 and 15 days after it, median days to payment."""
+    from worker.services.effectiveness import effectiveness_json, reminder_effectiveness
+
     day = _as_of(as_of)
     start = _day(since)
     if start is not None and start > day:

@@ -3,20 +3,23 @@ from __future__ import annotations
 
 import functools
 import gc
+import importlib
 import sys
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from gettext import gettext as _
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.errors import ConnectorError
 from reminders.errors import ReminderError
-from worker.clock import today as clock_today
 from worker.errors import LettrageError
-from worker.settings import Settings, get_settings
+
+if TYPE_CHECKING:  # imported when a command runs: `lettrage --help` and `--version` need neither
+    from sqlalchemy import Engine
+
+    from worker.settings import Settings
 
 
 class AppContext:
@@ -29,6 +32,8 @@ class AppContext:
 
     def today(self, timezone: str | None = None) -> date:
         """Today by the clock, in ``timezone`` (default the deployment's)."""
+        from worker.clock import today as clock_today
+
         return clock_today(self.clock, timezone or self.settings.timezone)
 
     @property
@@ -72,8 +77,83 @@ def company_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine output: JSON on stdout.")
 
 
+class LazyCommand(NamedTuple):
+    """A top-level command known by name before its code is imported."""
+
+    modules: tuple[str, ...]  # imported in this order when the command is looked up; each registers its part
+    help: str  # the first paragraph of its help, whitespace collapsed: all `lettrage --help` shows of it
+
+
+# Every top-level command, and the modules that register it and its subcommands (a group may be extended by
+# several: `invoices duplicate` comes from documents_cmds). A command runs with only its own modules imported,
+# so `lettrage --version` pays for no database and `lettrage invoices list` for no SFTP, PDF, XML or dunning
+# code (docs/benchmarks.md). tests/unit/test_cli_help.py checks this table against the commands themselves.
+LAZY_COMMANDS: dict[str, LazyCommand] = {
+    "accounts": LazyCommand(("worker.cli.accounts_cmds",), "The company's own bank accounts."),
+    "companies": LazyCommand(("worker.cli.commands",), "The client companies served by this deployment."),
+    "credit-notes": LazyCommand(
+        ("worker.cli.credit_note_cmds",),
+        "Credit notes: what of each is allocated to which invoice, and a person's undo and allocation."),
+    "customers": LazyCommand(("worker.cli.customers_cmds", "worker.cli.worklist_cmds"),
+                             "Customers: the whole exchange with one, pauses, dunning profile."),
+    "demo": LazyCommand(("worker.cli.operations",), "A fresh demo company (its own database under var/demo/), "
+                                                    "synced, with a readable summary."),
+    "einvoicing": LazyCommand(("worker.cli.einvoicing_cmds", "worker.cli.einvoicing_incoming_cmds"),
+                              "E-invoicing reform: lifecycle statuses (sent and received), their delivery, "
+                              "payment e-reporting."),
+    "forecast": LazyCommand(("worker.cli.forecast_cmds",),
+                            "Cash-in forecast: expected receipts per ISO week (P10-P90 range) from the open "
+                            "invoices and each customer's payment delays, and how far the stored forecasts were "
+                            "from what arrived (WAPE, MAPE)."),
+    "invoices": LazyCommand(("worker.cli.commands", "worker.cli.documents_cmds", "worker.cli.residuals_cmds"),
+                            "Invoices from the billing tool."),
+    "match": LazyCommand(("worker.cli.commands",), "Match every unmatched incoming line with open invoices."),
+    "matches": LazyCommand(("worker.cli.commands", "worker.cli.review_cmds"), "Allocations of payments to invoices."),
+    "payments": LazyCommand(("worker.cli.payments_cmds",), "Payments received that settle nothing yet: who sent "
+                                                           "them, and what to do with them."),
+    "reminders": LazyCommand(("worker.cli.commands", "worker.cli.customers_cmds", "worker.cli.documents_cmds"),
+                             "Dunning: what to send, and sending it."),
+    "reports": LazyCommand(("worker.cli.reports_cmds", "worker.cli.weekly_report_cmds"),
+                           "Receivables reports: aged balance, DSO, what the reminders achieved (read-only)."),
+    "review": LazyCommand(("worker.cli.commands", "worker.cli.review_cmds"),
+                          "The review queue: lines the matcher was not sure about."),
+    "scheduler": LazyCommand(("worker.cli.operations",), "Enqueue the daily sync of every company at "
+                                                         "LETTRAGE_SYNC_TIME in its time zone; logs are JSON lines."),
+    "serve": LazyCommand(("worker.cli.operations",),
+                         "Serve the HTTP API, the web pages, /health, /ready and /metrics; logs are JSON lines."),
+    "statements": LazyCommand(("worker.cli.commands",), "Bank statements."),
+    "status": LazyCommand(("worker.cli.accounts_cmds",), "Which settings file, database and folders this lettrage "
+                                                         "uses (nothing is opened nor created)."),
+    "sync": LazyCommand(("worker.cli.commands",),
+                        "The whole pipeline once: pull statements, import, match, plan and send reminders."),
+    "tasks": LazyCommand(("worker.cli.tasks_cmds",),
+                         "Worker tasks: the failed ones, replay, and requeue of lost ones."),
+    "tokens": LazyCommand(("worker.cli.tokens_cmds",),
+                          "API tokens (Authorization: Bearer TOKEN) for the company's /api/ endpoints."),
+    "users": LazyCommand(("worker.cli.users_cmds",), "People who sign in to the web pages: viewer reads, accountant "
+                                                     "decides, admin also manages."),
+    "webhooks": LazyCommand(("worker.cli.tokens_cmds",),
+                            "Webhooks to the billing tool (registered with POST /api/webhooks)."),
+    "worker": LazyCommand(("worker.cli.operations",), "Run the dramatiq worker (needs LETTRAGE_BROKER_URL); logs are "
+                                                      "JSON lines on stderr."),
+    "worklist": LazyCommand(("worker.cli.worklist_cmds",),
+                            "Today's actions, most urgent first (outstanding x days overdue x risk from payment "
+                            "behaviour): calls (with their script), letters to approve, disputes to answer, promises "
+                            "to pay that fell due, payments to review, invoices held by an e-invoicing status."),
+}
+
+_freeze_loaded = False  # set by fewer_collections(): what a command's modules load is frozen too
+
+
+def _database_error(exc: Exception) -> bool:
+    """Whether ``exc`` is SQLAlchemy's: looked up only if SQLAlchemy was imported (else it cannot be)."""
+    database = sys.modules.get("sqlalchemy.exc")
+    return database is not None and isinstance(exc, database.SQLAlchemyError)
+
+
 class LettrageGroup(click.Group):
-    """Turns every expected failure into one line on stderr and a non-zero exit, never a traceback."""
+    """Turns every expected failure into one line on stderr and a non-zero exit, never a traceback; imports a
+    command's modules only when that command is looked up (``LAZY_COMMANDS``)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -83,14 +163,52 @@ class LettrageGroup(click.Group):
         except (LettrageError, ConnectorError, ReminderError) as exc:
             click.echo(f"error: {one_line(exc)}", err=True)
             sys.exit(1)
-        except SQLAlchemyError as exc:
-            reason = getattr(exc, "orig", None) or exc
-            click.echo(f"error: database: {one_line(reason)}", err=True)
-            sys.exit(1)
         except OSError as exc:
             click.echo(f"error: {exc.filename or ''}: {exc.strerror or one_line(exc)}".replace("error: : ", "error: "),
                        err=True)
             sys.exit(1)
+        except Exception as exc:
+            if not _database_error(exc):
+                raise
+            reason = getattr(exc, "orig", None) or exc
+            click.echo(f"error: database: {one_line(reason)}", err=True)
+            sys.exit(1)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(LAZY_COMMANDS))
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None,
+                                                                            list[str]]:
+        if args and args[0] not in LAZY_COMMANDS and args[0] not in self.commands and not ctx.resilient_parsing:
+            register_commands()  # an unknown name: click's "Did you mean" draws on the commands registered
+        return super().resolve_command(ctx, args)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        lazy = LAZY_COMMANDS.get(cmd_name)
+        if lazy is not None:
+            load(lazy)  # every time: a group may already be there without its other modules' subcommands
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's listing, from ``LAZY_COMMANDS``'s help for the commands not imported: ``--help`` imports none."""
+        commands = [(name, self.commands.get(name) or click.Command(name, help=LAZY_COMMANDS[name].help))
+                    for name in self.list_commands(ctx)]
+        commands = [(name, command) for name, command in commands if not command.hidden]
+        if commands:
+            limit = formatter.width - 6 - max(len(name) for name, _command in commands)
+            with formatter.section(_("Commands")):
+                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in commands])
+
+
+def load(lazy: LazyCommand) -> None:
+    """Imports a command's modules (each registers its part on ``cli``); nothing when they already are."""
+    fresh = False
+    for module in lazy.modules:
+        if module not in sys.modules:
+            importlib.import_module(module)
+            fresh = True
+    if fresh and _freeze_loaded:
+        gc.freeze()
 
 
 @click.group(cls=LettrageGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -99,42 +217,31 @@ class LettrageGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, company: str | None) -> None:
     """lettrage: import bank statements, match payments with invoices, remind only what is unpaid."""
+    from worker.settings import get_settings
+
     ctx.obj = AppContext(get_settings())
 
 
 def register_commands() -> None:
-    """Imports every command module (each registers its commands on ``cli``): ``main`` and the tests' runner."""
-    from worker.cli import (  # noqa: F401 - each module registers its commands
-        accounts_cmds,
-        commands,
-        credit_note_cmds,
-        documents_cmds,
-        einvoicing_cmds,
-        einvoicing_incoming_cmds,
-        forecast_cmds,
-        operations,
-        payments_cmds,
-        reports_cmds,
-        residuals_cmds,
-        review_cmds,
-        tokens_cmds,
-        users_cmds,
-        worklist_cmds,
-    )
+    """Imports every command module (each registers its commands on ``cli``): the tests' runner, and whatever
+    walks ``cli.commands``; ``lettrage`` itself imports a command's modules when it is looked up."""
+    for lazy in LAZY_COMMANDS.values():
+        load(lazy)
 
 
 def fewer_collections() -> None:
     """Tunes the garbage collector for a command's process: a command holds up to hundreds of thousands of rows
     (invoices, lines, decisions) that live until it ends, and with the default thresholds (a collection every
     700 new objects) ``lettrage match`` on 100,000 lines spent a third of its time collecting, finding almost
-    nothing. What start-up loaded (modules, tables) is frozen out of the collections; cycles are still
-    collected, every 100,000 new objects."""
+    nothing. What start-up loaded (modules, tables: here, and when the command's modules are imported) is
+    frozen out of the collections; cycles are still collected, every 100,000 new objects."""
+    global _freeze_loaded
+    _freeze_loaded = True
     gc.freeze()
     gc.set_threshold(100_000, 20, 10)
 
 
 def main() -> None:
-    register_commands()
     fewer_collections()
     try:
         cli.main(prog_name="lettrage", standalone_mode=True)

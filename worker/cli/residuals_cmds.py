@@ -12,7 +12,9 @@ from worker.cli.review_cmds import _actor
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.services.companies import resolve_company
-from worker.services.residuals import minimum_amount, residuals, write_off_residual
+
+# worker.services.residuals (it reads the dunning rules) is imported by the commands: loading the `invoices`
+# group (for `invoices list`, say) imports this module.
 
 
 @invoices.command("residuals")
@@ -22,6 +24,8 @@ from worker.services.residuals import minimum_amount, residuals, write_off_resid
 @pass_app
 def invoices_residuals(app: AppContext, as_of: Any, as_json: bool, company: str | None) -> None:
     """Paid invoices with a residual at or below the minimum amount: never chased, listed for write-off."""
+    from worker.services.residuals import minimum_amount, residuals
+
     day = _as_of(as_of)
     with unit_of_work(app.engine) as session:
         repo = Repository(session, resolve_company(session, company))
@@ -47,6 +51,8 @@ def invoices_residuals(app: AppContext, as_of: Any, as_json: bool, company: str 
 @pass_app
 def invoices_write_off(app: AppContext, number: str, reason: str, as_json: bool, company: str | None) -> None:
     """Write an invoice's residual (at or below the minimum amount) off as a payment difference."""
+    from worker.services.residuals import write_off_residual
+
     with unit_of_work(app.engine) as session:
         repo = Repository(session, resolve_company(session, company))
         done = write_off_residual(repo, number, reason, actor=_actor())

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Index
 from sqlmodel import Field, SQLModel
 
-from worker.db.tables import utcnow
+from worker.db.columns import utcnow
 
 #: queued (in the broker, or waiting for a retry), running, done, failed (dead-lettered: no retry left or
 #: a permanent error), replayed (failed, then sent again as a new task).
