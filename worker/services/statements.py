@@ -1,8 +1,8 @@
 """Statement import: one file, one transaction, each line stored once.
 
-The same file imported twice is recognised by its content hash; an overlapping
-statement by the bank's id of each line (unique per bank account). A file that
-cannot be read raises before anything is written.
+The same file imported twice is recognised by its content hash, before it is parsed
+(``_already_imported``); an overlapping statement by the bank's id of each line (unique
+per bank account). A file that cannot be read raises before anything is written.
 """
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from sqlalchemy import select
+
 from connectors._common import one_line
 from connectors.csv_profiles import CsvProfile
 from connectors.errors import ConnectorError, ParseError
@@ -19,7 +21,7 @@ from connectors.model import ParsedFile, ParsedStatement
 from connectors.registry import HEAD_SIZE, detect, parse_file
 from worker.company_config import ImportRules, load_company_config, load_csv_profiles
 from worker.db.repository import Repository
-from worker.db.tables import BankAccount, StatementImport
+from worker.db.tables import AuditEvent, BankAccount, StatementImport
 from worker.errors import StatementImportError, UnknownAccount
 from worker.services import bank_accounts, statement_checks
 from worker.services.invoice_files import normalise_iban
@@ -107,8 +109,12 @@ def import_statement(repo: Repository, data: bytes, filename: str, account: str 
     refuses it; the caller rolls back, so nothing of the file is kept.
     """
     content_hash = hashlib.sha256(data).hexdigest()
+    profiles = _profiles(repo)
+    known = _already_imported(repo, content_hash, filename)
+    if known is not None:
+        return known
     try:
-        parsed: ParsedFile = parse_file(data, filename, company_csv_profiles(repo))
+        parsed: ParsedFile = parse_file(data, filename, profiles)
     except ConnectorError as exc:
         raise StatementImportError(str(exc)) from exc
     return _store(repo, parsed, content_hash, filename, account, source, rules, today)
@@ -117,6 +123,15 @@ def import_statement(repo: Repository, data: bytes, filename: str, account: str 
 def company_csv_profiles(repo: Repository) -> tuple[CsvProfile, ...]:
     """The CSV layouts the company declared in its configuration file, tried before the built-in ones."""
     return load_csv_profiles(load_company_config(get_settings().companies_dir, repo.company.ref))
+
+
+def _profiles(repo: Repository) -> tuple[CsvProfile, ...]:
+    """``company_csv_profiles``, read before the duplicate check: a broken configuration is reported for a
+    file already imported too, as when every file was parsed."""
+    try:
+        return company_csv_profiles(repo)
+    except ConnectorError as exc:
+        raise StatementImportError(str(exc)) from exc
 
 
 def import_statement_file(repo: Repository, path: Path, account: str | None = None,
@@ -128,11 +143,14 @@ def import_statement_file(repo: Repository, path: Path, account: str | None = No
     filename = path.name if filename is None else filename
     with path.open("rb") as fileobj:
         content_hash = hashlib.file_digest(fileobj, "sha256").hexdigest()
+        profiles = _profiles(repo)
+        known = _already_imported(repo, content_hash, filename)
+        if known is not None:
+            return known
         fileobj.seek(0)
         head = fileobj.read(HEAD_SIZE)
         fileobj.seek(0)
         try:
-            profiles = company_csv_profiles(repo)
             parser = detect(head, filename, profiles)
             stream = getattr(parser, "parse_stream", None)
             if stream is None:
@@ -149,11 +167,36 @@ def import_statement_file(repo: Repository, path: Path, account: str | None = No
     return _store(repo, parsed, content_hash, filename, account, source, rules, today)
 
 
+def _already_imported(repo: Repository, content_hash: str, filename: str) -> ImportOutcome | None:
+    """The "duplicate" outcome of a file whose bytes the company already imported, without parsing it again
+    (a re-delivered 100 MB CAMT costs a hash, not two parser processes); None when the file is new.
+
+    The outcome is the one parsing gave (``_store``): the format, every line of the file skipped, and the
+    parser's own warnings, which the first import's audit event keeps apart from those its checks added
+    (``file_warnings``). An import recorded before that event said so (no ``import_id``) also gives None:
+    the file is parsed and ``_store`` reports it as a duplicate, as it always did.
+    """
+    record = repo.import_by_hash(content_hash)
+    if record is None:
+        return None
+    c = AuditEvent.__table__.c  # type: ignore[attr-defined]
+    events = repo.session.execute(
+        select(c.data).where(c.company_id == repo.company_id, c.kind == "statement.imported",
+                             c.subject == f"file:{record.file_name}").order_by(c.id.desc())).scalars()
+    data = next((d for d in events if isinstance(d, dict) and d.get("import_id") == record.id), None)
+    if data is None or not isinstance(data.get("file_warnings"), list):
+        return None
+    return ImportOutcome(file=filename, format=record.format, status="duplicate",
+                         lines_skipped=record.lines_added + record.lines_skipped,
+                         warnings=[str(w) for w in data["file_warnings"]])
+
+
 def _store(repo: Repository, parsed: ParsedFile, content_hash: str, filename: str, account: str | None,
            source: str, rules: ImportRules | None = None, today: date | None = None) -> ImportOutcome:
     outcome = ImportOutcome(file=filename)
     outcome.format = parsed.format
     outcome.warnings = list(dict.fromkeys([*parsed.warnings, *(w for s in parsed.statements for w in s.warnings)]))
+    file_warnings = list(outcome.warnings)  # the parser's: what a re-delivery of these bytes reports
     if repo.import_by_hash(content_hash) is not None:
         outcome.status = "duplicate"
         outcome.lines_skipped = parsed.line_count
@@ -212,6 +255,7 @@ def _store(repo: Repository, parsed: ParsedFile, content_hash: str, filename: st
     repo.add(record)
     repo.audit("statement.imported", subject=f"file:{filename}", format=parsed.format,
                lines_added=outcome.lines_added, lines_skipped=outcome.lines_skipped,
-               accounts=outcome.accounts, warnings=outcome.warnings)
+               accounts=outcome.accounts, warnings=outcome.warnings, import_id=record.id,
+               file_warnings=file_warnings)
     repo.flush()
     return outcome
