@@ -10,13 +10,19 @@ import click
 from rich import box
 from rich.table import Table
 
-from worker.cli.commands import ISO_DATE, _as_of, invoices, pass_app, reminders
+from worker.cli.commands import (  # the ORM's entry points, imported on first call (commands.py)
+    ISO_DATE,
+    Repository,
+    _as_of,
+    invoices,
+    pass_app,
+    reminders,
+    resolve_company,
+    unit_of_work,
+)
 from worker.cli.main import AppContext, company_option, json_option
 from worker.cli.output import console, err_console, print_json
-from worker.db.repository import Repository
-from worker.db.uow import unit_of_work
 from worker.errors import LettrageError
-from worker.services.companies import resolve_company
 
 # The duplicates' PDF tools and the effectiveness figures are imported by their commands: loading the
 # `invoices` and `reminders` groups (for `invoices list`, say) imports this module.

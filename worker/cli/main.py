@@ -77,6 +77,21 @@ def company_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine output: JSON on stdout.")
 
 
+def deferred(module: str, name: str) -> Any:
+    """A stand-in for ``module.name`` (a function or a class), imported on its first call.
+
+    The command modules that ``invoices`` loads name the ORM's entry points (Repository, unit_of_work,
+    resolve_company) at their top with this, so that loading them imports neither the ORM, SQLModel nor the
+    table classes: ``invoices list`` reads through SQLAlchemy Core (worker/db/invoice_list.py) and starts in
+    half the time (docs/benchmarks.md, issue 17). Only calls go through: no isinstance, no attributes."""
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"{module}.{name}, imported on first call."
+    return call
+
+
 class LazyCommand(NamedTuple):
     """A top-level command known by name before its code is imported."""
 

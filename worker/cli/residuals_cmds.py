@@ -5,13 +5,18 @@ from typing import Any
 
 import click
 
-from worker.cli.commands import ISO_DATE, _as_of, invoices, pass_app
+from worker.cli.commands import (  # the ORM's entry points, imported on first call (commands.py)
+    ISO_DATE,
+    Repository,
+    _as_of,
+    invoices,
+    pass_app,
+    resolve_company,
+    unit_of_work,
+)
 from worker.cli.main import AppContext, company_option, json_option
 from worker.cli.output import console, print_json, print_table
 from worker.cli.review_cmds import _actor
-from worker.db.repository import Repository
-from worker.db.uow import unit_of_work
-from worker.services.companies import resolve_company
 
 # worker.services.residuals (it reads the dunning rules) is imported by the commands: loading the `invoices`
 # group (for `invoices list`, say) imports this module.

@@ -10,12 +10,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from worker.cli.commands import matches, review
+from worker.cli.commands import (  # the ORM's entry points, imported on first call (commands.py)
+    Repository,
+    matches,
+    resolve_company,
+    review,
+    unit_of_work,
+)
 from worker.cli.main import AppContext, company_option, json_option
 from worker.cli.output import console, print_json
-from worker.db.repository import Repository
-from worker.db.uow import unit_of_work
-from worker.services.companies import resolve_company
 
 if TYPE_CHECKING:  # imported by each command: loading `review`, `matches` or `invoices` does not import it
     from worker.services import review as decisions

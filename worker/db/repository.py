@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
+from worker.db.invoice_list import InvoiceRow  # defined beside the list's Core reads (re-exported)
 from worker.db.tables import (
     Allocation,
     AuditEvent,
@@ -147,21 +148,6 @@ class CustomerRow(NamedTuple):
     customer_since: date | None
     kind: str
     dunning_profile: str
-
-
-class InvoiceRow(NamedTuple):
-    """An invoice as read for matching: the columns the matcher and its decisions use (no ORM object)."""
-
-    id: int
-    number: str
-    customer_id: int
-    kind: str
-    amount: Decimal
-    currency: str
-    issued_on: date
-    due_on: date
-    payment_reference: str | None
-    status: str
 
 
 class Repository:

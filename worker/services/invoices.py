@@ -7,13 +7,13 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
-from worker.db.credit_note_queries import credited_by_invoice, open_invoice_ids, used_by_credit_note
-from worker.db.plain_rows import column_defaults
-from worker.db.repository import InvoiceRow as StoredInvoice
-from worker.db.repository import Repository
-from worker.db.tables import Customer, CustomerIban, Invoice, utcnow
-
-if TYPE_CHECKING:  # the import's parsers (e-invoices, PDFs, IBANs) are imported by the import: a list needs none
+if TYPE_CHECKING:
+    # The database layer (ORM, SQLModel, the tables) is imported by the functions that use it: `lettrage invoices
+    # list` reads through SQLAlchemy Core (worker/db/invoice_list.py) and uses only InvoiceView and settlement
+    # from here. The import's parsers (e-invoices, PDFs, IBANs) are imported by the import: a list needs none.
+    from worker.db.repository import InvoiceRow as StoredInvoice
+    from worker.db.repository import Repository
+    from worker.db.tables import Customer, Invoice
     from worker.services.document_sources import DocumentSources
     from worker.services.invoice_files import InvoiceRow
 
@@ -110,6 +110,9 @@ def _upsert_customers(repo: Repository, rows: Sequence[InvoiceRow], warnings: li
     """The id of every row's customer by ref: new customers created (from their first row, then updated by
     their later rows, as known ones are), known ones updated; the rows' IBANs registered (one that is a bank
     account of this company or of another one is reported in ``warnings``: bank_accounts)."""
+    from worker.db.plain_rows import column_defaults
+    from worker.db.tables import Customer, CustomerIban, utcnow
+
     customers = repo.customers_by_ref({r.customer_ref for r in rows})
     ibans = repo.ibans_by_customer()
     wanted: dict[str, list[str]] = {}  # customer ref -> the IBANs its rows give, in order
@@ -162,6 +165,8 @@ def _upsert_customers(repo: Repository, rows: Sequence[InvoiceRow], warnings: li
 
 
 def upsert_invoices(repo: Repository, rows: Sequence[InvoiceRow]) -> ImportCounts:
+    from worker.db.tables import Invoice, utcnow
+
     warnings: list[str] = []
     customers = _upsert_customers(repo, rows, warnings)
     existing = {i.number: i for i in repo.invoices(r.number for r in rows)}
@@ -259,6 +264,8 @@ def open_invoice_views(repo: Repository) -> list[InvoiceView]:
     """Invoices with money still owed, after every allocation: told by the database first
     (credit_note_queries.open_invoice_ids), so a run costs the open invoices, not the company's whole history.
     Each view's ``invoice`` is a plain read-only row (repository.InvoiceRow), not an ORM object."""
+    from worker.db.credit_note_queries import open_invoice_ids
+
     paid, credited, used = _settled(repo)
     invoices = sorted(repo.invoice_rows(open_invoice_ids(repo)), key=lambda i: (i.due_on, i.number))
     return [v for v in _views(repo, invoices, paid, credited, used) if v.open > ZERO]
@@ -266,6 +273,8 @@ def open_invoice_views(repo: Repository) -> list[InvoiceView]:
 
 def _settled(repo: Repository) -> tuple[dict[int, Decimal], dict[int, Decimal], dict[int, Decimal]]:
     """What settles each invoice: (paid, credited by credit notes, of each credit note what is allocated)."""
+    from worker.db.credit_note_queries import credited_by_invoice, used_by_credit_note
+
     return repo.paid_by_invoice(), credited_by_invoice(repo), used_by_credit_note(repo)
 
 

@@ -1,0 +1,64 @@
+"""The schema check on opening a database reads the stored revision without Alembic when it is the newest
+(worker/db/engine.py, issue 17): the constants it compares with are the migrations folder's, and a database
+that is behind, new, or next to a migration the constants do not know goes through Alembic as before."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from worker.db import engine as db_engine
+from worker.db.engine import HEAD_REVISIONS, MIGRATION_FILES, at_newest_revision, make_engine, migrate
+
+
+def test_the_constants_are_the_migrations_folders() -> None:
+    """Fails when a migration is added: add its file to MIGRATION_FILES and set HEAD_REVISIONS to the heads."""
+    assert frozenset(p.name for p in db_engine.VERSIONS.glob("*.py")) == MIGRATION_FILES
+    assert db_engine.head_revisions() == HEAD_REVISIONS, sorted(db_engine.head_revisions())
+
+
+def test_a_new_database_is_migrated_then_known_at_the_newest_revision(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    assert not at_newest_revision(engine)  # no version table yet: Alembic decides
+    migrate(engine)
+    assert at_newest_revision(engine)
+    assert db_engine.current_revisions(engine) == HEAD_REVISIONS
+    engine.dispose()
+
+
+def test_a_database_behind_goes_through_alembic(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'behind.db'}")
+    migrate(engine)
+    with engine.begin() as conn:  # as if the newest migration of one branch were not applied yet
+        conn.execute(text("DELETE FROM alembic_version WHERE version_num = '0010_dunning_skips'"))
+        conn.execute(text("DROP TABLE dunningskip"))
+    assert not at_newest_revision(engine)
+    migrate(engine)
+    assert at_newest_revision(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM dunningskip")).scalar_one() == 0
+    engine.dispose()
+
+
+def test_a_migration_file_the_constants_do_not_know_leaves_alembic_to_decide(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.db'}")
+    migrate(engine)
+    monkeypatch.setattr(db_engine, "MIGRATION_FILES", MIGRATION_FILES - {"0010_dunning_skips.py"})
+    assert not at_newest_revision(engine)
+    engine.dispose()
+
+
+def test_opening_a_database_at_the_newest_revision_imports_no_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    probe = ("import sys\nfrom worker.db.engine import engine_for\n"
+             f"engine_for({url!r})\n"
+             "print(sorted(m for m in sys.modules if m == 'alembic' or m.startswith('alembic.')))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]"
