@@ -262,9 +262,13 @@ class _Loop:
                 continue
             row.nothing += 1
             s.nothing_invoices.add(number)
-            hold = held.get(number) if view.id in holds else None
-            if hold is not None and getattr(hold, "hold_until", None) is not None:
+            # held with a visible reason and an end date not passed: a pending payment's hold, or a level waiting
+            # its turn behind the customer's other levels (HeldInvoice.hold_until)
+            hold = held.get(number)
+            until = getattr(hold, "hold_until", None)
+            if until is not None and until >= day:
                 continue
+            hold = hold if view.id in holds else None
             row.missed += 1
             if number not in s.missed_invoices:
                 cause = (f"held without end ({_kind(hold.reason)})" if hold is not None

@@ -79,6 +79,9 @@ class DueInvoice:
     held: bool = False  # e.g. a candidate of a pending review item: never reminded
     hold_reason: str | None = None
     hold_until: date | None = None  # the last day of the hold (a pending payment holds for a bounded time)
+    # its own next level has been due since that day and waits its turn behind the customer's other levels (one
+    # message per customer and run): the worklist shows it once it has waited long (worker/services/worklist.py)
+    waiting_since: date | None = None
     paid: Decimal = Decimal(0)  # settled so far: a residual at or below the minimum amount is for write-off
     # the customer's money received and not yet allocated imputed to this invoice by the planner
     # (reminders.netting): ``open_amount`` is then what is asked, the invoice's own open amount less it
@@ -134,6 +137,7 @@ class HeldInvoice:
     currency: str
     reason: str
     hold_until: date | None = None  # the hold's last day; None: held as long as its cause lasts
+    waiting_since: date | None = None  # its level, due since that day, waits its turn (DueInvoice.waiting_since)
 
 
 @dataclass(frozen=True)

@@ -206,6 +206,7 @@ def held(invoices: Iterable[DueInvoice]) -> list[HeldInvoice]:
             currency=inv.currency,
             reason=inv.hold_reason or "on hold",
             hold_until=inv.hold_until,
+            waiting_since=inv.waiting_since,
         )
         for inv in invoices
         if inv.held
@@ -348,15 +349,19 @@ def _customer_message(
     chased = [inv for inv in members if inv.open_amount > policy.minimum_amount]
     overdue = [inv for inv in chased if (as_of - inv.due_on).days > 0]
     last = rules.last_reminded_on
-    if last is not None and (last >= as_of or (as_of - last).days < policy.min_days_between):
-        after = last + timedelta(days=policy.min_days_between)
-        reason = (f"customer reminded on {last.isoformat()}: at least {policy.min_days_between} days between "
-                  f"two reminders (not before {after.isoformat()})")
-        return None, [_with_reason(inv, reason) for inv in overdue], []
     unusable = dict(rules.unusable_channels)
     climbs = {inv.id: _climb(inv, as_of, policy, sent.get(inv.id, ()), unusable) for inv in chased}
-    skipped = _passed_over(chased, climbs, policy, unusable)
     due = {inv.id: c.due for inv in chased if (c := climbs[inv.id]).due is not None}
+    since = {i: due_since(inv, due[i], policy, climbs[i].history) for inv in chased if (i := inv.id) in due}
+    if last is not None and (last >= as_of or (as_of - last).days < policy.min_days_between):
+        after = max(last + timedelta(days=policy.min_days_between), as_of + timedelta(days=1))
+        reason = (f"customer reminded on {last.isoformat()}: at least {policy.min_days_between} days between "
+                  f"two reminders (not before {after.isoformat()})")
+        queue = _queue(chased, due, policy, climbs) if due else {}
+        first_day = _sending_day(after, policy)
+        return None, [_with_reason(inv, reason, _turn_by(due.get(inv.id), queue, first_day, policy)
+                                   or after - timedelta(days=1), since.get(inv.id)) for inv in overdue], []
+    skipped = _passed_over(chased, climbs, policy, unusable)
     if not due:
         return None, [_with_reason(inv, _not_yet(inv, as_of, policy, climbs[inv.id], rules)) for inv in overdue], \
             skipped
@@ -368,7 +373,8 @@ def _customer_message(
     included = sorted((inv for inv in chased if inv.id in due and due[inv.id].index == top),
                       key=lambda m: (m.due_on, m.number, m.id))
     ids = tuple(inv.id for inv in included)
-    left = [_with_reason(inv, _left_out(inv, due.get(inv.id), queue, as_of, policy, climbs[inv.id], rules))
+    left = [_with_reason(inv, _left_out(inv, due.get(inv.id), queue, as_of, policy, climbs[inv.id], rules),
+                         _turn_by(due.get(inv.id), queue, as_of, policy), since.get(inv.id))
             for inv in overdue if inv.id not in ids]
     channels, dropped = channels_for(level, policy, unusable)
     first = included[0]
@@ -547,5 +553,31 @@ def _pause_of(invoice: DueInvoice, pauses: Sequence[Pause], as_of: date) -> Paus
     return None
 
 
-def _with_reason(invoice: DueInvoice, reason: str) -> DueInvoice:
-    return DueInvoice(**{**invoice.__dict__, "held": True, "hold_reason": reason})
+def _with_reason(invoice: DueInvoice, reason: str, until: date | None = None,
+                 waiting_since: date | None = None) -> DueInvoice:
+    """``invoice`` held with ``reason``; ``until``: the hold's last day when it has one; ``waiting_since``: the
+    day its own level became due, when that level waits its turn."""
+    return DueInvoice(**{**invoice.__dict__, "held": True, "hold_reason": reason,
+                         "hold_until": until if until is not None else invoice.hold_until,
+                         "waiting_since": waiting_since if waiting_since is not None else invoice.waiting_since})
+
+
+def _sending_day(day: date, policy: DunningPolicy) -> date:
+    """``day``, or the next day a message may go (a business day, when the policy sends on business days only)."""
+    while policy.business_days_only and not is_business_day(day, policy.country):
+        day += timedelta(days=1)
+    return day
+
+
+def _turn_by(own: LevelDue | None, queue: Mapping[int, date], first: date, policy: DunningPolicy) -> date | None:
+    """The last day an invoice whose level ``own`` waits in the customer's ``queue`` is held, the queue's first
+    level going in a message on ``first``: the levels ahead of it go first, one message per run, each at least
+    ``min_days_between`` days (at least one) after the previous, on a day messages may go; levels that become
+    due later have waited less and come after it. None when its own next level is not due yet (it is not
+    waiting its turn). tests/unit/reminders/test_reminders_no_starvation.py checks the day is kept."""
+    if own is None or own.index not in queue:
+        return None
+    day = first
+    for _ in range(list(queue).index(own.index)):
+        day = _sending_day(day + timedelta(days=max(policy.min_days_between, 1)), policy)
+    return day - timedelta(days=1)

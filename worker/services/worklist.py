@@ -20,6 +20,9 @@ Where each action comes from (on ``as_of``):
   while it is the latest step of an open invoice's ladder (the invoice goes on to the next level on its day).
 - ``channel_failed``: a level whose channel failed for good with nothing left to escalate to, passed over the same
   way (worker.services.reminder_skips).
+- ``waiting_turn``: overdue invoices whose own next level has been due for WAITING_TURN_DAYS days or more but
+  waits behind the customer's other levels (one message per customer and run, the longest waiting first), with
+  the day it comes at the latest.
 - ``einvoice``: an active pause whose reason starts with ``einvoice`` (an e-invoicing lifecycle status such as a
   refusal or a dispute on the platform); the pause's reason and note are shown.
 
@@ -59,7 +62,10 @@ from worker.services.reminders import ReminderPlan, company_policy, plan_reminde
 
 FOLLOW_PROMISE_DAYS = 14  # a promise that fell due longer ago than this is left to the reminders
 ACTIONS = ("call", "approve", "answer_dispute", "follow_promise", "review", "identify_payment", "einvoice",
-           "missing_contact", "channel_failed")
+           "missing_contact", "channel_failed", "waiting_turn")
+# an overdue invoice whose own level has waited this long behind the customer's other levels (one message per
+# customer and run) is shown: a person may call or write rather than let it wait its turn
+WAITING_TURN_DAYS = 7
 ZERO = Decimal(0)
 
 
@@ -243,6 +249,7 @@ def _from_plan(b: _Builder, repo: Repository, as_of: date, mail_from: str | None
     """Calls and approvals from the reminder plan of ``as_of`` (``plan``, or made here)."""
     plan = plan if plan is not None else plan_reminders(repo, as_of, facts=b.facts)
     _passed_over(b, repo, plan)
+    _waiting_turn(b, as_of, plan)
     seen: set[str] = set()
     calls = []
     for p in plan.planned:
@@ -266,6 +273,25 @@ def _from_plan(b: _Builder, repo: Repository, as_of: date, mail_from: str | None
                          template_dir=template_dir).text if ids else None
         b.add(p.customer_id, [b.views[i] for i in ids], "call", f"{p.level}: call the customer", level=p.level,
               script=script)
+
+
+def _waiting_turn(b: _Builder, as_of: date, plan: ReminderPlan) -> None:
+    """Overdue invoices whose own level has waited WAITING_TURN_DAYS or more behind the customer's other levels
+    (the planner's ``HeldInvoice.waiting_since``), one row per customer, with the day the wait ends at the
+    latest (``hold_until``)."""
+    groups: dict[int, list[tuple[InvoiceView, date, date | None]]] = defaultdict(list)
+    for hold in plan.held:
+        since, view = hold.waiting_since, b.views.get(hold.invoice_id)
+        if since is None or view is None or (as_of - since).days < WAITING_TURN_DAYS:
+            continue
+        groups[view.invoice.customer_id].append((view, since, hold.hold_until))
+    for customer_id, rows in sorted(groups.items()):
+        oldest = min(since for _, since, _ in rows)
+        ends = [until for _, _, until in rows if until is not None]
+        end = f", named in a message by {max(ends).isoformat()} at the latest" if ends else ""
+        b.add(customer_id, [v for v, _, _ in rows], "waiting_turn",
+              f"a reminder due since {oldest.isoformat()} waits its turn behind the customer's other levels (one "
+              f"message per customer and run){end}: call or write if it cannot wait")
 
 
 def _passed_over(b: _Builder, repo: Repository, plan: ReminderPlan) -> None:

@@ -158,6 +158,7 @@ FRENCH: dict[str, str] = {
     "identify_payment": "Identifier le paiement",
     "missing_contact": "Compléter les coordonnées",
     "channel_failed": "Joindre le client autrement",
+    "waiting_turn": "Relancer la facture qui attend son tour",
     "Payments to identify": "Paiements à identifier",
     "not recognised": "non reconnu",
     "Proposal": "Proposition",

@@ -21,6 +21,9 @@ Why: once the invoice's level became due on ``t``, each message to the customer 
 ``t`` or earlier and reaches at least one invoice whose level has been due that long; that invoice's next level
 becomes due only ``G`` days after that message, after ``t``: each of the ``k`` other invoices takes at most one
 message before ours, and messages are at most ``G + S`` days apart.
+
+The hold of an invoice waiting its turn has an end (``HeldInvoice.hold_until``: the day before the message that
+names it at the latest, counting the levels ahead of its own in the queue), and that end is kept.
 """
 from __future__ import annotations
 
@@ -90,6 +93,7 @@ def test_no_invoice_waits_past_the_bound_for_any_of_its_levels(policy: DunningPo
 
     # run day by day, every message and every level passed over fed back as history
     history: list[SentLevel] = []
+    promised: list[tuple[int, date, date]] = []  # (invoice, day, last day of its hold while its level waits)
     last: dict[int, date | None] = {c: None for c in rules}
     last_level = {c: p.levels[-1].code for c, p in own.items()}
     day = first_day
@@ -99,6 +103,8 @@ def test_no_invoice_waits_past_the_bound_for_any_of_its_levels(policy: DunningPo
                                   unusable_channels=r.unusable_channels, last_reminded_on=last[c])
                  for c, r in rules.items()}
         run = plan_run(invoices, day, policy, history, today)
+        promised += [(h.invoice_id, day, h.hold_until) for h in run.held
+                     if h.waiting_since is not None and h.hold_until is not None]
         history += [SentLevel(i, s.level, day, skipped=True) for s in run.skipped if s.whole for i in s.invoice_ids]
         history += history_from_plan(run.planned, day)
         for p in run.planned:
@@ -106,6 +112,11 @@ def test_no_invoice_waits_past_the_bound_for_any_of_its_levels(policy: DunningPo
                 last[p.customer_id] = day
         day += timedelta(days=1)
 
+    # an invoice whose level waits its turn is held with an end date that is kept: one of its levels is reached
+    # by the day after the hold's last day (the worklist and `reminders plan` show that day)
+    for invoice_id, day, until in promised:
+        assert any(h.invoice_id == invoice_id and day < h.sent_on <= until + timedelta(days=1) for h in history), (
+            f"invoice {invoice_id} held on {day} until {until} waiting its turn, not reached by then")
     for inv in chased:
         policy_c = own[inv.customer_id]
         g = gap[inv.customer_id]
