@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from itertools import combinations
+from math import comb
 
 from matching.model import WriteOffKind
 
@@ -150,6 +151,26 @@ def subset_sums(
         for combo in combinations(pool, size):
             total = sum((due for _, due in combo), ZERO)
             if fit(amount, total, tol).settles:
+                found.append(tuple(inv_id for inv_id, _ in combo))
+    return found
+
+
+MAX_SMALL_GROUP_COMBINATIONS = 20_000  # pairs of 200 open invoices, or triples of 50: still milliseconds
+
+
+def small_groups(amount: Decimal, owed: Sequence[tuple[int, Decimal]], tolerance: Decimal | Tolerance = ZERO,
+                 max_size: int = 3) -> list[tuple[int, ...]]:
+    """Groups of two (then three, while the number of combinations stays under MAX_SMALL_GROUP_COMBINATIONS) of
+    all of ``owed`` summing to ``amount``, in ``owed``'s order. :func:`subset_sums` searches every group of the
+    first few invoices only; a customer with many open invoices often pays two recent ones together (its next
+    two bills), which are not among its oldest."""
+    tol = _as_tolerance(tolerance)
+    found: list[tuple[int, ...]] = []
+    for size in range(2, max_size + 1):
+        if comb(len(owed), size) > MAX_SMALL_GROUP_COMBINATIONS:
+            break
+        for combo in combinations(owed, size):
+            if fit(amount, sum((due for _, due in combo), ZERO), tol).settles:
                 found.append(tuple(inv_id for inv_id, _ in combo))
     return found
 

@@ -194,11 +194,12 @@ class Release:
     reasons: tuple[str, ...]
 
 
-def paid_in_full(notes: Sequence[RuleAllocated], invoices: Sequence[OpenInvoice],
-                 lines: Sequence[BankLine]) -> list[Release]:
+def paid_in_full(notes: Sequence[RuleAllocated], invoices: Sequence[OpenInvoice], lines: Sequence[BankLine],
+                 difference_max: Decimal = ZERO, difference_rate: Decimal = ZERO) -> list[Release]:
     """The rule's allocations a new payment contradicts: a payment naming one invoice and only that one, of
-    exactly the invoice's whole amount (``invoices``: the invoices ``notes`` are on, ``open_amount`` what is owed
-    on them before any credit note). The customer pays that invoice in full, so the credit note the rule set
+    the invoice's whole amount (``invoices``: the invoices ``notes`` are on, ``open_amount`` what is owed on them
+    before any credit note), or short of it by no more than the payment difference the matcher closes
+    (``difference_max``, or ``difference_rate`` percent of the amount, the smaller: 2,148.00 paid on 2,148.67). The customer pays that invoice in full, so the credit note the rule set
     against it is meant for another debt: it is released before the matcher reads the invoice (which then
     settles exactly), and the rule, or the customer's next payment (:func:`follow_indications`), places it.
     Without this, the payment would over-pay the invoice and the credit note would stay on a paid invoice
@@ -218,7 +219,9 @@ def paid_in_full(notes: Sequence[RuleAllocated], invoices: Sequence[OpenInvoice]
         if len(named) != 1 or len({h.invoice_id for h in hits}) != 1:
             continue
         invoice = owed[named.pop()]
-        if invoice.id in done or line.amount != invoice.open_amount or line.currency.upper() != invoice.currency:
+        short = invoice.open_amount - line.amount
+        allowed = min(difference_max, invoice.open_amount * difference_rate / 100)
+        if invoice.id in done or not ZERO <= short <= allowed or line.currency.upper() != invoice.currency:
             continue
         done.add(invoice.id)
         releases.extend(Release(n.id, n.number, invoice.id, invoice.number, line.id,

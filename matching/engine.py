@@ -44,6 +44,7 @@ from matching.amounts import (
     describe,
     fit,
     settling_groups,
+    small_groups,
     subset_sums,
 )
 from matching.ibans import IbanIndex, outside_sepa
@@ -378,6 +379,12 @@ class Matcher:
         for customer_id in in_play:
             pool = [(i, self.remaining[i]) for i in self._subset_pool(currency, customer_id, hits, preferred)]
             groups.extend(subset_sums(line.amount, pool, band))
+            if customer_id in iban_owners or (payer is not None and payer.customer_id == customer_id):
+                # the payer's recent invoices too (pairs and triples of all it owes), not only its oldest few
+                everything = [(i, self.remaining[i]) for i in self.by_customer.get((currency, customer_id), ())
+                              if self._is_open(i)]
+                if len(everything) > len(pool):
+                    groups.extend(small_groups(line.amount, everything, band))
 
         strong_ids = {i for i, h in hits.items() if h.strong}
         seen: set[tuple[int, ...]] = set()

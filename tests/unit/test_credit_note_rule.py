@@ -100,3 +100,24 @@ def test_a_payment_of_the_whole_invoice_naming_it_releases_the_rules_credit_note
     for line in (pay(3, "150.00", "FACTURE FA-2026-0041"), pay(4, "490.00", "FA-2026-0041 FA-2026-0042"),
                  pay(5, "400.00", "FACTURE FA-2026-0041", "USD"), pay(6, "-400.00", "FACTURE FA-2026-0041")):
         assert paid_in_full([note], invs, [line]) == []
+
+
+def test_a_full_payment_short_by_a_payment_difference_also_releases_the_rules_credit_note() -> None:
+    """Seen at 100,000 invoices: the oldest invoice, carrying the rule's credit note, paid rounded down to the euro
+    (2,148.00 on 2,148.67): the customer pays it in full less a payment difference the matcher closes (C. civ.
+    art. 1342-10 al. 1: the debtor's indication), so the credit note is for another debt."""
+    from matching.credit_notes import RuleAllocated, paid_in_full
+    from matching.model import BankLine, OpenInvoice
+
+    d = date(2026, 5, 12)
+    note = RuleAllocated(9, "AV-9", 7, "EUR", d, Decimal("526.62"), (41,))
+    invs = [OpenInvoice(41, "FA-2026-020111", 7, Decimal("2148.67"), Decimal("2148.67"), "EUR", d, d)]
+
+    def pay(amount: str) -> list[BankLine]:
+        return [BankLine(1, d, Decimal(amount), "EUR", counterparty="MARTIN", text="VIR SEPA FACTURE 2026-020111")]
+
+    assert [r.invoice for r in paid_in_full([note], invs, pay("2148.00"), Decimal("1.00"), Decimal("0.5"))] == [
+        "FA-2026-020111"]
+    assert paid_in_full([note], invs, pay("2148.00")) == []  # no payment difference allowed
+    assert paid_in_full([note], invs, pay("2147.50"), Decimal("1.00"), Decimal("0.5")) == []  # short by 1.17
+    assert paid_in_full([note], invs, pay("2149.00"), Decimal("1.00"), Decimal("0.5")) == []  # more than owed

@@ -101,7 +101,8 @@ def _rule_allocated(movable: list[tuple[Invoice, list[CreditNoteAllocation]]]) -
                           tuple(a.invoice_id for a in allocs)) for n, allocs in movable if n.id is not None]
 
 
-def release_for_full_payments(repo: Repository, lines: list[Any], actor: str = AUTOMATIC) -> int:
+def release_for_full_payments(repo: Repository, lines: list[Any], actor: str = AUTOMATIC,
+                              difference_max: Decimal = ZERO, difference_rate: Decimal = ZERO) -> int:
     """Before matching ``lines`` (new credits, repository.LineRow): takes a credit note the rule set against an
     invoice off it when one of the lines pays that invoice in full, naming it
     (:func:`matching.credit_notes.paid_in_full`); returns how many allocations were undone. Costs the company's
@@ -119,7 +120,8 @@ def release_for_full_payments(repo: Repository, lines: list[Any], actor: str = A
     owed = [OpenInvoice(id=r.id, number=r.number, customer_id=r.customer_id, amount=r.amount, open_amount=r.amount,
                         currency=r.currency, issued_on=r.issued_on, due_on=r.due_on,
                         payment_reference=r.payment_reference) for r in rows]
-    releases = paid_in_full(_rule_allocated(movable), owed, [_bank_line(line) for line in lines])
+    releases = paid_in_full(_rule_allocated(movable), owed, [_bank_line(line) for line in lines],
+                            difference_max, difference_rate)
     if not releases:
         return 0
     live = {(a.credit_note_id, a.invoice_id): a for _, allocs in movable for a in allocs}

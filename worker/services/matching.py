@@ -170,7 +170,9 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
         return MatchCounts()
     # a new payment of an invoice's whole amount, naming it: a credit note the rule set against that invoice is
     # meant for another debt (the debtor's indication, C. civ. art. 1342-10 al. 1); released before reading
-    release_for_full_payments(repo, [line for line in lines if line.state == "new"])
+    release_for_full_payments(repo, [line for line in lines if line.state == "new"],
+                              difference_max=config.payment_difference_max,
+                              difference_rate=config.payment_difference_rate)
     invoices, invoice_rows = _open_invoices(repo)
     by_id = {line.id: line for line in lines}
     # Money from one of the company's own accounts (a transfer between them; e-invoices name the company's

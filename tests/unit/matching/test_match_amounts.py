@@ -46,3 +46,25 @@ def test_describe() -> None:
     assert describe(D("1200.00"), D("1200.00"), Fit.EXACT, 1, D("0")) == "amount 1200.00 equals open amount"
     assert describe(D("1700"), D("1700"), Fit.EXACT, 2, D("0")) == "amount 1700 equals the sum of 2 open invoices"
     assert "over-payment" in describe(D("1300"), D("1200"), Fit.OVER, 1, D("0"))
+
+
+def test_a_grouped_payment_of_two_recent_invoices_of_a_customer_owing_many_is_proposed() -> None:
+    """Seen at 100,000 invoices: a customer with 13 open invoices pays its two latest together from its known
+    IBAN, without reference. The whole-subset search covers only its six oldest invoices; pairs and triples of
+    all it owes are searched too, so the review proposes the pair first instead of imputing the money to the
+    oldest invoices (which sent reminders for the two invoices paid)."""
+    from datetime import date, timedelta
+
+    from matching_factories import IBAN_FR, customer, invoice, line
+
+    from matching import match_lines
+
+    payer = customer(1, "Couverture Blanc Dijon", ibans=(IBAN_FR,))
+    amounts = ["878.95", "462.37", "4970.77", "5737.26", "1653.71", "1360.50", "363.17", "274.40", "937.68",
+               "347.33", "150.37", "1174.88", "181.58"]
+    invs = [invoice(f"FA-2026-{n:06d}", customer_id=1, amount=a, due_on=date(2026, 4, 5) + timedelta(days=7 * n))
+            for n, a in enumerate(amounts)]
+    [decision] = match_lines([line("1356.46", "VIR SEPA RECU", iban=IBAN_FR, counterparty="COUVERTURE BLANC DIJON",
+                                   booked_on=date(2026, 9, 1))], invs, [payer])
+    assert decision.kind == "review"
+    assert [p.invoice_id for p in decision.candidates[0].proposals] == [invs[11].id, invs[12].id]
