@@ -1,6 +1,8 @@
 """The command-line contract end to end, on SQLite and on the real PostgreSQL."""
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -198,3 +200,34 @@ def test_demo_command(cli: Any) -> None:
     assert summary["reminders"]["planned_by_level"]
     human = cli("demo")
     assert "Aged balance" in human.stdout and "auto-matched" in human.stdout
+
+
+def test_companies_add_json_is_the_contracts_list(cli: Any) -> None:
+    """../shared/CONTRACT.md gives `[{ref, name, default}]` for `companies add` and `companies list` alike: scripts
+    read the one added as the list's only element, so it stays a list (docs/contract.md)."""
+    added = cli.json("companies", "add", "cabinet-b", "--name", "Client B")
+    assert added == [{"ref": "cabinet-b", "name": "Client B", "default": added[0]["default"]}]
+    assert added[0] in cli.json("companies", "list")
+
+
+def test_review_list_amounts_have_two_places(cli: Any, book: dict[str, Any]) -> None:
+    """Money in JSON is a string with two places: a candidate's write-off of nothing is "0.00", not "0"."""
+    cli.json("invoices", "import", book["invoices"])
+    cli.json("statements", "import", book["camt"])
+    cli.json("match")
+    [item] = cli.json("review", "list")
+    amounts = [item["line_amount"]]
+    for candidate in item["candidates"]:
+        amounts.append(candidate["allocated"])
+        for part in candidate["invoices"]:
+            amounts += [part["allocated"], part["write_off"]]
+    assert len(amounts) == 7 and all(re.fullmatch(r"-?\d+\.\d\d", a) for a in amounts), amounts
+    assert {p["write_off"] for c in item["candidates"] for p in c["invoices"]} == {"0.00"}
+
+
+def test_status_takes_company_after_the_command_too(cli: Any) -> None:
+    """Every command takes `--company REF` (../shared/CONTRACT.md): `status` after the command name as before
+    it; it describes the deployment, so the answer is the same whichever company is named."""
+    plain = cli.json("status")
+    assert cli.json("status", "--company", "acme") == plain
+    assert json.loads(cli("--company", "acme", "status", "--json").stdout) == plain

@@ -96,9 +96,15 @@ def where(settings: Settings) -> dict[str, object]:
 
 @cli.command("status")
 @json_option
+@click.option("--company", "company", metavar="REF", default=None,
+              help="Accepted as on every command (the contract); the status is the deployment's, whatever REF.")
 @pass_app
-def status(app: AppContext, as_json: bool) -> None:
-    """Which settings file, database and folders this lettrage uses (nothing is opened nor created)."""
+def status(app: AppContext, as_json: bool, company: str | None) -> None:
+    """Which settings file, database and folders this lettrage uses (nothing is opened nor created).
+
+    ``--company`` is taken after the command as before it (``lettrage --company REF status``) because the contract
+    gives it to every command and scripts pass it everywhere; it changes nothing: checking REF would open the
+    database, which ``status`` must not do (it answers before one exists)."""
     data = where(app.settings)
     if as_json:
         print_json(data)

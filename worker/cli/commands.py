@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -291,6 +292,21 @@ def review() -> None:
     """The review queue: lines the matcher was not sure about."""
 
 
+def _with_money(stored: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """``stored`` with its amounts among ``keys`` written as the contract writes money (``"0.00"``)."""
+    return {**stored, **{k: money(Decimal(str(stored[k]))) for k in keys if stored.get(k) is not None}}
+
+
+def _candidate_out(candidate: dict[str, Any]) -> dict[str, Any]:
+    """A stored candidate as ``review list --json`` gives it: the matcher stores its amounts as ``str(Decimal)``,
+    so a write-off of nothing read "0" where the contract wants "0.00"; items stored so stay in the database,
+    hence the formatting here rather than at the source."""
+    out = _with_money(candidate, "allocated")
+    if "invoices" in candidate:
+        out["invoices"] = [_with_money(part, "allocated", "write_off") for part in candidate["invoices"]]
+    return out
+
+
 @review.command("list")
 @json_option
 @company_option
@@ -303,7 +319,8 @@ def review_list(app: AppContext, as_json: bool, company: str | None) -> None:
         lines = repo.lines_by_id(i.line_id for i in items)
         rows = [{"id": i.id, "bank_ref": lines[i.line_id].bank_ref, "booked_on": lines[i.line_id].booked_on,
                  "line_amount": money(lines[i.line_id].amount), "counterparty": lines[i.line_id].counterparty,
-                 "text": lines[i.line_id].text, "candidates": i.candidates, "reasons": i.reasons} for i in items]
+                 "text": lines[i.line_id].text, "candidates": [_candidate_out(c) for c in i.candidates],
+                 "reasons": i.reasons} for i in items]
     if as_json:
         print_json(rows)
         return
