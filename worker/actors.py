@@ -23,7 +23,6 @@ from worker.db.engine import engine_for
 from worker.db.repository import Repository
 from worker.db.task_store import company_lock, lock_company_accounts
 from worker.db.uow import unit_of_work
-from worker.outbound import OutboundClient
 from worker.services.companies import resolve_company
 from worker.services.matching import run_matching
 from worker.services.reminders import send_reminders
@@ -50,7 +49,7 @@ def sync_company(company_ref: str, as_of: str | None = None) -> None:
     """The daily pipeline of one company: pull, import, match, plan and send."""
     engine = _engine()
     with company_lock(engine, company_ref):
-        sync(engine, get_settings(), company_ref, as_of=_day(as_of))
+        sync(engine, get_settings(), company_ref, as_of=_day(as_of), window=True)  # messages leave now
 
 
 @dramatiq.actor(**_OPTIONS)
@@ -109,12 +108,10 @@ def send_company_reminders(company_ref: str, as_of: str) -> None:
     Each message is claimed in the outbox right before it leaves, so a redelivery (or a second worker)
     never sends one twice; one in flight when a worker died is reported, not sent again by itself.
     """
-    from reminders.channels import all_channels
+    from worker.bootstrap import company_channels
 
     settings = get_settings()
-    channels = all_channels(settings.smtp_url, settings.mail_from, Path(settings.output_dir) / company_ref,
-                            reply_to=settings.reply_to, sms_url=settings.sms_url, sms_token=settings.sms_token,
-                            outbound=OutboundClient.for_settings(settings))
+    channels = company_channels(settings, company_ref)
     send_reminders(_engine(), company_ref, date.fromisoformat(as_of), channels, settings.mail_from,
                    actor="worker", template_dir=settings.templates_dir)
 

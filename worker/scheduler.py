@@ -61,7 +61,7 @@ def _enqueue(settings: Settings, engine: Engine, ref: str, day: str) -> None:
 
         from worker.services.sync import sync
 
-        sync(engine, settings, ref, as_of=date.fromisoformat(day))
+        sync(engine, settings, ref, as_of=date.fromisoformat(day), window=True)  # messages leave now
 
 
 def requeue_lost_tasks(engine: Engine, broker: Any, older_than: float) -> list[dict[str, object]]:

@@ -1,7 +1,6 @@
 """Reminders over HTTP: the plan for a day, sending it, and what was sent (thin over worker/services/reminders.py)."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -55,12 +54,12 @@ def reminders_approve(request: Request, body: s.ApproveIn,
 def reminders_send(request: Request, body: s.SendIn,
                    principal: Annotated[Principal, require("reminders:write")]) -> list[s.SentOut]:
     """Send what is due on ``as_of``; each reminder at most once, so calling twice is safe."""
-    from reminders.channels import build_channels
+    from worker.bootstrap import company_channels
 
     settings = request.app.state.settings
-    channels = build_channels(settings.smtp_url, settings.mail_from, Path(settings.output_dir) / principal.company_ref)
+    channels = company_channels(settings, principal.company_ref)
     report = send_reminders(engine_of(request), principal.company_ref, body.as_of, channels, settings.mail_from,
-                            actor=principal.actor)
+                            actor=principal.actor, template_dir=settings.templates_dir)
     return [s.SentOut(**r.as_json()) for r in report.results]  # type: ignore[arg-type]
 
 

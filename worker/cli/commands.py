@@ -432,8 +432,7 @@ def reminders_plan(app: AppContext, as_of: Any, only_held: bool, only_passed_ove
 @pass_app
 def reminders_send(app: AppContext, as_of: Any, as_json: bool, company: str | None) -> None:
     """Send what is due on the day; each reminder at most once, so it is safe to run twice."""
-    from reminders.channels import all_channels
-    from worker.outbound import OutboundClient
+    from worker.bootstrap import company_channels
     from worker.services.reminders import send_reminders
 
     day = _as_of(as_of)
@@ -445,8 +444,7 @@ def reminders_send(app: AppContext, as_of: Any, as_json: bool, company: str | No
         raise FutureDay(f"--as-of {day} is in the future (today is {today} in {found.timezone}): "
                         "reminders are sent for today or a past day only")
     s = app.settings
-    channels = all_channels(s.smtp_url, s.mail_from, Path(s.output_dir) / ref, reply_to=s.reply_to,
-                            sms_url=s.sms_url, sms_token=s.sms_token, outbound=OutboundClient.for_settings(s))
+    channels = company_channels(s, ref)
     # Sending for today keeps to the company's sending window; a given --as-of is a run for that day.
     report = send_reminders(app.engine, ref, day, channels, s.mail_from, now=None if as_of else app.clock.now(),
                             template_dir=s.templates_dir)

@@ -24,16 +24,15 @@ from connectors.errors import ConnectorError, SourceError
 from connectors.protocol import StatementSource
 from connectors.sources.inbox import InboxSource
 from reminders.calendar import is_business_day, next_business_day
-from reminders.channels import all_channels
 from reminders.channels.base import Channel
 from reminders.model import DunningPolicy
+from worker.bootstrap import company_channels
 from worker.clock import Clock
 from worker.clock import today as clock_today
 from worker.company_config import load_company_config
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.errors import LettrageError
-from worker.outbound import OutboundClient
 from worker.services.companies import resolve_company
 from worker.services.matching import MatchCounts, run_matching
 from worker.services.payment_facts import PaymentFacts
@@ -237,8 +236,12 @@ def company_sources(settings: Settings, company_ref: str) -> list[StatementSourc
 
 def sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: date | None = None,
          send: bool = True, sources: Iterable[StatementSource] | None = None,
-         channels: Mapping[str, Channel] | None = None) -> SyncSummary:
+         channels: Mapping[str, Channel] | None = None, window: bool | None = None) -> SyncSummary:
     """Pull the company's sources, import, match, plan and (unless ``send`` is False) send reminders.
+
+    ``window``: whether emails and SMS keep to the company's sending window at the clock's time (they leave now,
+    whatever day is planned). The scheduler and the workers always pass True; None (the CLI) applies it to a run
+    for today only, not to a catch-up run for a given past day.
 
     One sync of a company at a time (PostgreSQL): a second one waits for the first, then finds its work done
     (worker/services/run_locks.py)."""
@@ -249,18 +252,18 @@ def sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: dat
         company_id, ref = company.id, company.ref
     assert company_id is not None
     with hold_sync(engine, company_id, ref):
-        return _sync(engine, settings, ref, as_of, send, sources, channels)
+        return _sync(engine, settings, ref, as_of, send, sources, channels, window)
 
 
 def _sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: date | None = None,
           send: bool = True, sources: Iterable[StatementSource] | None = None,
-          channels: Mapping[str, Channel] | None = None) -> SyncSummary:
+          channels: Mapping[str, Channel] | None = None, window: bool | None = None) -> SyncSummary:
     """``sync``, under the company's sync lock."""
     with unit_of_work(engine) as session:
         company = resolve_company(session, company_ref)
         ref, tz = company.ref, company.timezone
     clock = settings.clock
-    now = None if as_of else clock.now()  # today's run keeps to the sending window
+    now = clock.now() if (window if window is not None else as_of is None) else None  # None: no sending window
     as_of = as_of or company_today(tz, clock)
     summary = SyncSummary(company=ref, as_of=as_of)
     for source in (sources if sources is not None else company_sources(settings, ref)):
@@ -290,9 +293,7 @@ def _sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: da
         summary.planned_by_level[planned.level] = summary.planned_by_level.get(planned.level, 0) + 1
     if send and plan_day == as_of:
         if channels is None:
-            channels = all_channels(settings.smtp_url, settings.mail_from, Path(settings.output_dir) / ref,
-                                    reply_to=settings.reply_to, sms_url=settings.sms_url, sms_token=settings.sms_token,
-                                    outbound=OutboundClient.for_settings(settings))
+            channels = company_channels(settings, ref)
         summary.reminders = send_reminders(engine, ref, as_of, channels, settings.mail_from, now=now,
                                            template_dir=settings.templates_dir, facts=facts,
                                            plan=plan).results
