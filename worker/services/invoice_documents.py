@@ -334,16 +334,19 @@ def render_statement(repo: Repository, customer: Customer, rows: Sequence[Statem
     return bytes(weasyprint.HTML(string=html).render().write_pdf())
 
 
-def statement_of_account(repo: Repository, customer_id: int, as_of: date,
-                         language: str | None = None) -> tuple[str, bytes]:
-    """(file name, PDF) of the customer's statement of account on ``as_of``: every open invoice."""
+def statement_of_account(repo: Repository, customer_id: int, as_of: date, language: str | None = None, *,
+                         received: Sequence[UnallocatedPayment] | None = None) -> tuple[str, bytes]:
+    """(file name, PDF) of the customer's statement of account on ``as_of``: every open invoice. ``received``:
+    the customer's money not yet allocated when the caller knows it (a reminder run's facts: computing it
+    recognises every pending payment of the company, issue 15), else computed here."""
     customer = customer_of(repo, customer_id)
     if customer is None:
         raise DocumentNotFound(f"no customer {customer_id}")
     language = language or customer_language(repo, customer_id)
-    from worker.services.unallocated import unallocated_by_customer
+    if received is None:
+        from worker.services.unallocated import unallocated_by_customer
 
-    received = unallocated_by_customer(repo, as_of).get(customer_id, ())
+        received = unallocated_by_customer(repo, as_of).get(customer_id, ())
     data = render_statement(repo, customer, statement_rows(repo, customer_id, as_of), as_of, language=language,
                             received=received)
     stem = "statement-of-account" if language == "en" else "releve-de-compte"
@@ -352,13 +355,14 @@ def statement_of_account(repo: Repository, customer_id: int, as_of: date,
 
 def reminder_attachments(repo: Repository, invoices: Sequence[Invoice], as_of: date, *,
                          statement: bool = True, language: str | None = None,
-                         sources: DocumentSources | None = None) -> tuple[Attachment, ...]:
+                         sources: DocumentSources | None = None,
+                         received: Sequence[UnallocatedPayment] | None = None) -> tuple[Attachment, ...]:
     """What a reminder about ``invoices`` attaches: the PDFs of those that have one; when none has and
-    ``statement`` is true, the customer's statement of account instead."""
+    ``statement`` is true, the customer's statement of account instead (``received``: as statement_of_account)."""
     pdfs = invoice_pdfs(repo, invoices, sources)
     if pdfs:
         return tuple((f"{safe_name(p.number)}.pdf", p.data, "application/pdf") for p in pdfs)
     if not statement or not invoices:
         return ()
-    name, data = statement_of_account(repo, invoices[0].customer_id, as_of, language)
+    name, data = statement_of_account(repo, invoices[0].customer_id, as_of, language, received=received)
     return ((name, data, "application/pdf"),)

@@ -9,7 +9,7 @@ exchanges.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from email.utils import parseaddr
@@ -40,6 +40,7 @@ from worker.services.invoice_files import printable_iban
 from worker.services.invoices import InvoiceView, settlement
 
 if TYPE_CHECKING:
+    from worker.services.document_sources import DocumentSources
     from worker.services.payment_facts import PaymentFacts
 
 OPEN_STATUSES = ("open", "partially_paid")
@@ -56,17 +57,30 @@ def customer_rules_override(row: CustomerDunning | None) -> ProfileRule | None:
                        min_days_between=None if gap is None else int(gap))
 
 
+@dataclass
+class RunShared:
+    """What every message of one run reads the same, read at its first message and kept (issue 15: a message
+    costs what is its own, not the company's): the company's block of the messages (name, IBAN, contact) and
+    where its invoices' documents are read from. A run's company and settings do not change while it sends."""
+
+    company: CompanyInfo | None = None
+    sources: DocumentSources | None = None
+
+
 class ContextBuilder:
     """Data of one company loaded once; builds contexts and messages, and re-checks an outbox row."""
 
     def __init__(self, repo: Repository, as_of: date, mail_from: str | None, policy: DunningPolicy,
                  invoice_ids: Iterable[int], *, facts: PaymentFacts | None = None,
-                 customer_id: int | None = None) -> None:
+                 customer_id: int | None = None, shared: RunShared | None = None) -> None:
         """``facts``: the company's pending payments on ``as_of`` (holds, money not yet allocated) computed
         once for the run (worker.services.payment_facts), else computed here. ``customer_id``: the one
-        customer the messages are for; the pauses, customer and settings read are then that customer's only."""
+        customer the messages are for; the pauses, customer and settings read are then that customer's only.
+        ``shared``: what the run's earlier messages read of the company (RunShared), filled here otherwise."""
         self.repo, self.as_of, self.mail_from, self.policy = repo, as_of, mail_from, policy
-        self.views = _views(repo, invoice_ids)
+        self.shared = shared if shared is not None else RunShared()
+        customer = repo.session.get(Customer, customer_id) if customer_id is not None else None
+        self.views = _views(repo, invoice_ids, {customer.id: customer.ref} if customer is not None else None)
         if facts is None or facts.as_of != as_of:
             from worker.services.payment_facts import PaymentFacts
 
@@ -80,7 +94,6 @@ class ContextBuilder:
         else:
             self.pauses = [p for p in pauses_of(repo, customer_id) if p.lifted_at is None
                            and (p.until is None or p.until >= as_of)]
-            customer = repo.session.get(Customer, customer_id)
             self.customers = {customer_id: customer} if customer is not None else {}
             self.settings = _settings_of(repo, customer_id)
         self._payments = payments_of(repo, self.views)
@@ -97,11 +110,14 @@ class ContextBuilder:
 
     def received(self, customer_id: int, currency: str) -> tuple[UnallocatedPayment, ...]:
         """The customer's money received and not yet allocated, in ``currency`` (worker.services.unallocated)."""
+        return tuple(p for p in self._all_received(customer_id) if p.currency == currency)
+
+    def _all_received(self, customer_id: int) -> tuple[UnallocatedPayment, ...]:
         if self._received is None:
             from worker.services.unallocated import unallocated_by_customer
 
             self._received = unallocated_by_customer(self.repo, self.as_of)
-        return tuple(p for p in self._received.get(customer_id, ()) if p.currency == currency)
+        return self._received.get(customer_id, ())
 
     def imputed(self, customer_id: int, currency: str) -> dict[int, list[tuple[date, Decimal]]]:
         """Per invoice, the parts of the customer's unallocated money imputed to it now, as the planner imputes
@@ -164,14 +180,7 @@ class ContextBuilder:
     def context(self, customer_id: int, invoice_ids: Iterable[int], currency: str) -> ReminderContext:
         customer = self.customers[customer_id]
         row = self.settings.get(customer_id)
-        company = self.repo.company
-        account = next((a for a in self.repo.bank_accounts() if a.is_default), None)
-        info = CompanyInfo(name=company.name, email=self.mail_from or "",
-                           iban=printable_iban(str(company.settings.get("iban")  # only a valid IBAN is printed
-                                                   or (account.identifier if account else ""))),
-                           bic=str(company.settings.get("bic", "")), phone=str(company.settings.get("phone", "")),
-                           address_lines=tuple(company.settings.get("address_lines", ())),
-                           legal_id=str(company.settings.get("legal_id", "")))
+        info = self._company_info()
         views = [self.views[i] for i in invoice_ids]
         lines = tuple(InvoiceLine(number=v.invoice.number, issued_on=v.invoice.issued_on, due_on=v.invoice.due_on,
                                   amount=v.invoice.amount, open_amount=v.open) for v in views)
@@ -192,6 +201,20 @@ class ContextBuilder:
             netted=self.netted(customer_id, currency, [v.invoice.id for v in views if v.invoice.id is not None]),
         )
 
+    def _company_info(self) -> CompanyInfo:
+        """The company's block of the messages, read once per run (RunShared)."""
+        if self.shared.company is None:
+            company = self.repo.company
+            account = next((a for a in self.repo.bank_accounts() if a.is_default), None)
+            self.shared.company = CompanyInfo(
+                name=company.name, email=self.mail_from or "",
+                iban=printable_iban(str(company.settings.get("iban")  # only a valid IBAN is printed
+                                        or (account.identifier if account else ""))),
+                bic=str(company.settings.get("bic", "")), phone=str(company.settings.get("phone", "")),
+                address_lines=tuple(company.settings.get("address_lines", ())),
+                legal_id=str(company.settings.get("legal_id", "")))
+        return self.shared.company
+
     def payments(self, invoice_id: int) -> list[tuple[date, Decimal]]:
         """(booked on, amount settled) of the live allocations of an invoice."""
         return self._payments.get(invoice_id, [])
@@ -204,7 +227,8 @@ class ContextBuilder:
         rate = self.repo.company.settings.get("late_penalty_rate")
         # money received not yet allocated stops penalties on the part imputed to each invoice (reminders.netting)
         imputed = self.imputed(customer_id, views[0].invoice.currency) if views else {}
-        notices = formal_notices(self.repo, (v.invoice.id for v in views if v.invoice.id is not None))
+        # a formal notice starts a consumer's legal interest; between businesses it changes nothing (reminders.law)
+        notices = formal_notices(self.repo, (v.invoice.id for v in views if v.invoice.id is not None)) if b2c else {}
         out = []
         for view in views:
             invoice = view.invoice
@@ -231,10 +255,15 @@ class ContextBuilder:
         """The invoices' own PDFs (uploaded, or named by the export's ``pdf`` column: a path or a URL); when
         none has one and ``statement`` is true, the customer's statement of account instead
         (worker/services/invoice_documents.py)."""
-        from worker.services.invoice_documents import reminder_attachments
+        from worker.services.invoice_documents import reminder_attachments, sources_of
 
         invoices = [self.views[i].invoice for i in invoice_ids]
-        return reminder_attachments(self.repo, invoices, self.as_of, statement=statement, language=language)
+        if self.shared.sources is None and any(i.pdf for i in invoices):  # its settings file: read once per run
+            self.shared.sources = sources_of(self.repo)
+        customer_ids = {i.customer_id for i in invoices}
+        received = self._all_received(customer_ids.pop()) if len(customer_ids) == 1 else None
+        return reminder_attachments(self.repo, invoices, self.as_of, statement=statement, language=language,
+                                    sources=self.shared.sources, received=received)
 
     def message(self, row: ReminderOutbox, planned: PlannedReminder, template_dir: Path | None) -> Message:
         """The message of ``row`` for the invoices still due (``planned``), with a Message-ID known now."""
@@ -305,15 +334,17 @@ def _invoice_ids_of(repo: Repository, customer_id: int) -> list[int]:
     return [i for i in repo.session.execute(query).scalars() if i is not None]
 
 
-def _views(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, InvoiceView]:
-    """These invoices as they are now: paid and open from the live allocations (as invoice_views)."""
+def _views(repo: Repository, invoice_ids: Iterable[int], refs: dict[int, str] | None = None) -> dict[int, InvoiceView]:
+    """These invoices as they are now: paid and open from the live allocations (as invoice_views); ``refs``:
+    customers' refs the caller knows (the others are read)."""
     from worker.db.einvoice_incoming_queries import approved_amounts  # a 206 received limits what is asked
     from worker.services.einvoice_incoming import limit_open
 
     invoices = repo.invoices_by_id(invoice_ids)
     paid = paid_for(repo, invoices)
     credited = _credited(repo, invoices)  # credit notes allocated to them (worker/services/credit_notes.py)
-    refs = _refs(repo, {invoice.customer_id for invoice in invoices.values()})
+    missing = {invoice.customer_id for invoice in invoices.values()} - set(refs or ())
+    refs = {**(refs or {}), **(_refs(repo, missing) if missing else {})}
     approved = approved_amounts(repo, invoices)
     views = {}
     for invoice_id, invoice in invoices.items():

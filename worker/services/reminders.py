@@ -7,7 +7,9 @@ per customer. Failed messages due for another try are planned again.
 Sending (:func:`send_reminders`) goes through an outbox (``ReminderOutbox``, unique per message key and
 channel). Each message is claimed on its own (a conditional update, committed with the claims of its
 invoices, ``ReminderInvoice`` unique per invoice, level and channel) right before it leaves; at that
-moment its invoices are checked again, so a payment imported or confirmed since the plan cancels it.
+moment its invoices are checked again, so a payment imported or confirmed since the plan cancels it. That
+transaction also records the outcome of the message before it (issue 15: one commit a message), and what every
+message reads the same (the company, its policy, its document sources) is read once per run.
 A crash after the claim leaves the row in ``sending``: it is reported, never sent again by itself, so a
 level for an invoice goes out at most once. A failure releases the claims and is retried with backoff;
 after ``max_attempts`` failures the channel is given up and the message escalated to another channel.
@@ -24,11 +26,11 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, insert
 from sqlalchemy.exc import IntegrityError
 
 from reminders.calendar import is_business_day, within_window
-from reminders.channels.base import Channel
+from reminders.channels.base import Channel, Message
 from reminders.errors import ReminderError
 from reminders.law import limitation_warning
 from reminders.model import (
@@ -63,7 +65,7 @@ from worker.services.companies import resolve_company
 from worker.services.einvoice_incoming import limit_open
 from worker.services.invoices import open_invoice_views
 from worker.services.payment_facts import PaymentFacts
-from worker.services.reminder_context import ContextBuilder, customer_rules_override
+from worker.services.reminder_context import ContextBuilder, RunShared, customer_rules_override
 from worker.services.reminder_outbox import escalate
 from worker.services.reminder_skips import record_skips, skip_history, unusable_channels
 from worker.services.unallocated import unallocated_by_customer
@@ -289,6 +291,9 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
         in_window = now is None or window is None or within_window(
             now.astimezone(ZoneInfo(repo.company.timezone)), *window)
         rows = outbox_by_keys(repo, [outbox_key(p) for p in plan.planned])
+        sendable = [p for p in plan.planned if plan.approval(p) != "required"
+                    and (p.channel not in IMMEDIATE_CHANNELS or in_window)]
+        rows.update(_queue_all(repo, [p for p in sendable if outbox_key(p) not in rows], as_of))
         for p in plan.planned:
             if plan.approval(p) == "required":
                 queue.append(SendResult(p, "skipped", "awaiting approval (lettrage reminders approve)"))
@@ -298,7 +303,7 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
                 queue.append(SendResult(
                     p, "skipped", f"outside the sending window {window[0]:%H:%M}-{window[1]:%H:%M}"))
                 continue
-            row = rows.get(outbox_key(p)) or _queue(repo, p, as_of)
+            row = rows[outbox_key(p)]
             if row.status in DONE:
                 queue.append(SendResult(p, "skipped", _why_not_again(row)))
                 continue
@@ -311,14 +316,78 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
         for row in outbox_rows(repo, ["sending"]):  # claimed for this day but not finished: say so, never resend
             if row.planned_on == as_of and row.key not in planned_keys:
                 queue.append(SendResult(_as_planned(row, refs[row.customer_id]), "skipped", _why_not_again(row)))
-    for entry in queue:
-        if isinstance(entry, SendResult):
-            report.results.append(entry)
-            continue
-        row_id, planned = entry
-        report.results.append(_deliver(engine, company_ref, row_id, planned, as_of, channels, mail_from, actor,
-                                       template_dir, facts))
+        run = _Run(engine, repo.company, as_of, channels, mail_from, actor, template_dir, policy, facts)
+    report.results.extend(_send_queue(run, queue))
     return report
+
+
+@dataclass
+class _Run:
+    """What every message of one run shares, read once (issue 15: a message costs what is its own): the company
+    (kept loaded across the run's transactions), its policy, the pending payments (checked again before each
+    message by their stamp, PaymentFacts.current) and what the messages say of the company (RunShared)."""
+
+    engine: Engine
+    company: Company
+    as_of: date
+    channels: Mapping[str, Channel]
+    mail_from: str | None
+    actor: str
+    template_dir: Path | None
+    policy: DunningPolicy
+    facts: PaymentFacts
+    shared: RunShared = field(default_factory=RunShared)
+
+
+@dataclass
+class _Claimed:
+    """A message claimed and composed (committed ``sending``), then given to its channel: what to record."""
+
+    row: ReminderOutbox
+    reminder: Reminder
+    planned: PlannedReminder
+    message: Message | None
+    error: str = ""
+    delivery_ref: str | None = None
+
+
+def _send_queue(run: _Run, queue: list[SendResult | tuple[int, PlannedReminder]]) -> list[SendResult]:
+    """The queue's outcomes in its order, sending each message at most once.
+
+    One transaction per message: it records the outcome of the message that left before (sent or failed) and
+    claims, checks again and composes the next one, committed before that one leaves. A message claimed and
+    not recorded (the process killed while it was being sent) stays ``sending``, as before. A failure while
+    claiming or composing is rolled back alone (a savepoint), so the previous outcome is still recorded."""
+    results: list[SendResult] = []
+    left: tuple[int, _Claimed] | None = None  # (its place in results, the message) to record
+    for entry in [*queue, None]:
+        if isinstance(entry, SendResult):
+            results.append(entry)
+            continue
+        if left is None and entry is None:
+            break
+        failure: Exception | None = None
+        claimed: SendResult | _Claimed | None = None
+        with unit_of_work(run.engine) as session:
+            repo = Repository(session, run.company)
+            if left is not None:
+                results[left[0]] = _record(repo, run, left[1])
+                left = None
+            if entry is not None:
+                try:
+                    with session.begin_nested():
+                        claimed = _claim(repo, run, *entry)
+                except Exception as exc:  # noqa: BLE001 - raised once the previous outcome is committed
+                    failure = exc
+        if failure is not None:
+            raise failure
+        if isinstance(claimed, SendResult):
+            results.append(claimed)
+        elif claimed is not None:
+            _hand_over(run, claimed)
+            left = (len(results), claimed)
+            results.append(SendResult(claimed.planned, "sending"))  # replaced by the recorded outcome
+    return results
 
 
 def _as_planned(row: ReminderOutbox, customer_ref: str) -> PlannedReminder:
@@ -343,6 +412,31 @@ def _queue(repo: Repository, p: PlannedReminder, as_of: date) -> ReminderOutbox:
         assert found is not None
         return found
     return row
+
+
+def _queue_all(repo: Repository, planned: list[PlannedReminder], as_of: date) -> dict[str, ReminderOutbox]:
+    """The outbox rows of ``planned``, inserted now in one flush (one by one, as :func:`_queue`, when a
+    concurrent run inserted one of them first, or when two share a key)."""
+    rows = {outbox_key(p): ReminderOutbox(
+        key=outbox_key(p), message_key=p.key, customer_id=p.customer_id, level=p.level, channel=p.channel,
+        invoice_ids=list(p.invoice_ids), invoice_numbers=list(p.invoice_numbers), advances=list(p.advances),
+        amount_due=p.amount_due, currency=p.currency, planned_on=as_of) for p in planned}
+    if not rows:
+        return {}
+    if len(rows) == len(planned):
+        try:
+            with repo.session.begin_nested():
+                for row in rows.values():
+                    repo.add(row)
+                repo.flush()
+            return rows
+        except IntegrityError:
+            pass
+    out: dict[str, ReminderOutbox] = {}
+    for p in planned:
+        key = outbox_key(p)
+        out[key] = out.get(key) or _queue(repo, p, as_of)
+    return out
 
 
 def _why_not_again(row: ReminderOutbox) -> str:
@@ -381,113 +475,112 @@ def _ref(repo: Repository, customer_id: int) -> str:
     return repo.customer_refs([customer_id]).get(customer_id, str(customer_id))
 
 
-def _deliver(engine: Engine, company_ref: str | None, row_id: int, planned: PlannedReminder, as_of: date,
-             channels: Mapping[str, Channel], mail_from: str | None, actor: str,
-             template_dir: Path | None, facts: PaymentFacts | None = None) -> SendResult:
-    """Claim, check again, compose; send outside any transaction; record the outcome. ``facts``: the run's
-    pending payments, used as they are unless one changed since (PaymentFacts.current)."""
+def _claim(repo: Repository, run: _Run, row_id: int, planned: PlannedReminder) -> SendResult | _Claimed:
+    """Claim, check again against the invoices and the pending payments of now (the run's facts, computed again
+    only when one changed since: PaymentFacts.current), compose; in the caller's transaction, committed before
+    the message leaves. A SendResult when the message does not leave."""
+    session = repo.session
     subject = f"customer:{planned.customer_ref}"
-    with unit_of_work(engine) as session:
-        repo = Repository(session, resolve_company(session, company_ref))
-        if not claim_outbox(repo, row_id):
-            return SendResult(planned, "skipped", "taken by another run")
-        row = session.get(ReminderOutbox, row_id)
-        assert row is not None
-        session.refresh(row)
-        builder = ContextBuilder(repo, as_of, mail_from, company_policy(repo.company), row.invoice_ids,
-                                 facts=facts.current(repo) if facts is not None else None,
-                                 customer_id=row.customer_id)
-        members, dropped = builder.recheck(row)
-        advancing = [(i, lv) for i, lv in members if lv is not None]
-        if not advancing:
-            row.status, row.last_error = "cancelled", "; ".join(dropped) or "nothing left to remind"
-            repo.add(row)
-            repo.audit("reminder.cancelled", subject=subject, actor=actor, level=row.level, channel=row.channel,
-                       invoices=row.invoice_numbers, reason=row.last_error)
-            return SendResult(planned, "skipped", f"cancelled before sending: {row.last_error}")
-        numbers = [builder.number(i) for i, _ in members]
-        ids = [i for i, _ in members]
-        planned = replace(planned, invoice_ids=tuple(ids), invoice_numbers=tuple(numbers),
-                          amount_due=builder.asked_total(row.customer_id, row.currency, ids),
-                          unallocated=builder.netted(row.customer_id, row.currency, ids))
-        try:
-            with session.begin_nested():
-                reminder = Reminder(customer_id=row.customer_id, level=row.level, channel=row.channel,
-                                    status="sending", amount_due=planned.amount_due, currency=row.currency,
-                                    planned_on=as_of, invoice_numbers=numbers, attempts=row.attempts)
-                repo.add(reminder)
-                repo.flush()
-                assert reminder.id is not None
-                for invoice_id, level in advancing:
-                    repo.add(ReminderInvoice(reminder_id=reminder.id, invoice_id=invoice_id, level=level,
-                                             channel=row.channel, open_amount=builder.open_amount(invoice_id)))
-                repo.flush()
-        except IntegrityError:
-            row.status, row.last_error = "cancelled", "already sent or being sent (another message claimed it)"
-            repo.add(row)
-            return SendResult(planned, "skipped", "already sent or being sent")
-        row.reminder_id = reminder.id
-        try:
-            message = builder.message(row, planned, template_dir)
-        except ReminderError as exc:
-            message = None
-            error = str(exc)
-        if message is not None:
-            row.message_id, row.subject = message.message_id, message.subject
+    if not claim_outbox(repo, row_id):
+        return SendResult(planned, "skipped", "taken by another run")
+    row = session.get(ReminderOutbox, row_id, populate_existing=True)
+    assert row is not None
+    builder = ContextBuilder(repo, run.as_of, run.mail_from, run.policy, row.invoice_ids,
+                             facts=run.facts.current(repo), customer_id=row.customer_id, shared=run.shared)
+    members, dropped = builder.recheck(row)
+    advancing = [(i, lv) for i, lv in members if lv is not None]
+    if not advancing:
+        row.status, row.last_error = "cancelled", "; ".join(dropped) or "nothing left to remind"
         repo.add(row)
-    channel = channels.get(planned.channel)
-    delivery_ref: str | None = None
-    if message is None:
-        pass
-    elif channel is None:
-        error = f"no {planned.channel} channel is configured"
+        repo.audit("reminder.cancelled", subject=subject, actor=run.actor, level=row.level, channel=row.channel,
+                   invoices=row.invoice_numbers, reason=row.last_error)
+        return SendResult(planned, "skipped", f"cancelled before sending: {row.last_error}")
+    numbers = [builder.number(i) for i, _ in members]
+    ids = [i for i, _ in members]
+    planned = replace(planned, invoice_ids=tuple(ids), invoice_numbers=tuple(numbers),
+                      amount_due=builder.asked_total(row.customer_id, row.currency, ids),
+                      unallocated=builder.netted(row.customer_id, row.currency, ids))
+    try:
+        with session.begin_nested():
+            reminder = Reminder(customer_id=row.customer_id, level=row.level, channel=row.channel,
+                                status="sending", amount_due=planned.amount_due, currency=row.currency,
+                                planned_on=run.as_of, invoice_numbers=numbers, attempts=row.attempts)
+            repo.add(reminder)
+            repo.flush()
+            assert reminder.id is not None
+            session.execute(insert(ReminderInvoice), [  # one statement for all its invoices
+                {"company_id": repo.company_id, "reminder_id": reminder.id, "invoice_id": invoice_id, "level": level,
+                 "channel": row.channel, "open_amount": builder.open_amount(invoice_id)}
+                for invoice_id, level in advancing])
+    except IntegrityError:
+        row.status, row.last_error = "cancelled", "already sent or being sent (another message claimed it)"
+        repo.add(row)
+        return SendResult(planned, "skipped", "already sent or being sent")
+    message: Message | None = None
+    error = ""
+    try:
+        message = builder.message(row, planned, run.template_dir)
+    except ReminderError as exc:
+        error = str(exc)
+    row.reminder_id = reminder.id  # set after composing: one update of the row with the Message-ID
+    if message is not None:
+        row.message_id, row.subject = message.message_id, message.subject
+    repo.add(row)
+    return _Claimed(row, reminder, planned, message, error)
+
+
+def _hand_over(run: _Run, claimed: _Claimed) -> None:
+    """Gives the claimed message to its channel, outside any transaction; notes the delivery or the error."""
+    channel = run.channels.get(claimed.planned.channel)
+    if claimed.message is None:
+        return
+    if channel is None:
+        claimed.error = f"no {claimed.planned.channel} channel is configured"
+        return
+    try:
+        delivery = channel.send(claimed.message)
+        claimed.delivery_ref = delivery.provider_id or (str(delivery.path) if delivery.path else None)
+    except ReminderError as exc:
+        claimed.error = str(exc)
+
+
+def _record(repo: Repository, run: _Run, claimed: _Claimed) -> SendResult:
+    """The outcome of a message that was handed to its channel: sent, or failed (tried again later, or its
+    channel given up and the message escalated). ``claimed``'s rows, committed when it was claimed, are
+    attached to this transaction as they were then (no one else changes a row in ``sending``)."""
+    session, planned, message = repo.session, claimed.planned, claimed.message
+    delivery_ref, error, as_of, actor = claimed.delivery_ref, claimed.error, run.as_of, run.actor
+    subject = f"customer:{planned.customer_ref}"
+    row, reminder = claimed.row, claimed.reminder
+    session.add(row)
+    session.add(reminder)
+    content = {"title": getattr(message, "subject", None), "body": getattr(message, "text", None),
+               "message_id": row.message_id, "attachments": [a[0] for a in getattr(message, "attachments", ())]}
+    common = {"level": planned.level, "channel": planned.channel, "invoices": list(planned.invoice_numbers),
+              "amount_due": planned.amount_due, "attempt": row.attempts, "outbox": row.id}
+    if not error:
+        now = utcnow()
+        row.status, row.sent_at, row.delivery, row.last_error = "sent", now, delivery_ref, None
+        reminder.status, reminder.sent_at, reminder.delivery = "sent", now, delivery_ref
+        repo.audit("reminder.sent", subject=subject, actor=actor, outcome="sent", delivery=delivery_ref,
+                   **common, **content)
+        result = SendResult(planned, "sent", delivery=delivery_ref)
     else:
-        try:
-            delivery = channel.send(message)
-            delivery_ref = delivery.provider_id or (str(delivery.path) if delivery.path else None)
-            error = ""
-        except ReminderError as exc:
-            error = str(exc)
-    return _record(engine, company_ref, row_id, planned, message, delivery_ref, error, as_of, actor, channels)
-
-
-def _record(engine: Engine, company_ref: str | None, row_id: int, planned: PlannedReminder, message: object,
-            delivery_ref: str | None, error: str, as_of: date, actor: str,
-            channels: Mapping[str, Channel]) -> SendResult:
-    subject = f"customer:{planned.customer_ref}"
-    with unit_of_work(engine) as session:
-        repo = Repository(session, resolve_company(session, company_ref))
-        row = session.get(ReminderOutbox, row_id)
-        assert row is not None and row.reminder_id is not None
-        reminder = session.get(Reminder, row.reminder_id)
-        assert reminder is not None
-        content = {"title": getattr(message, "subject", None), "body": getattr(message, "text", None),
-                   "message_id": row.message_id, "attachments": [a[0] for a in getattr(message, "attachments", ())]}
-        common = {"level": planned.level, "channel": planned.channel, "invoices": list(planned.invoice_numbers),
-                  "amount_due": planned.amount_due, "attempt": row.attempts, "outbox": row.id}
-        if not error:
-            now = utcnow()
-            row.status, row.sent_at, row.delivery, row.last_error = "sent", now, delivery_ref, None
-            reminder.status, reminder.sent_at, reminder.delivery = "sent", now, delivery_ref
-            repo.audit("reminder.sent", subject=subject, actor=actor, outcome="sent", delivery=delivery_ref,
-                       **common, **content)
-            result = SendResult(planned, "sent", delivery=delivery_ref)
-        else:
-            policy = company_policy(repo.company)
-            reminder.status, reminder.error = "failed", error
-            session.execute(delete(ReminderInvoice).where(ReminderInvoice.reminder_id == reminder.id))
-            delays = policy.retry_after_days or (1,)
-            row.last_error = error
-            row.next_attempt_on = as_of + timedelta(days=delays[min(row.attempts, len(delays)) - 1])
-            row.status = "failed"
-            repo.audit("reminder.failed", subject=subject, actor=actor, outcome="failed", error=error,
-                       retry_on=row.next_attempt_on if row.attempts < policy.max_attempts else None,
-                       **common, **content)
-            detail = error
-            if row.attempts >= policy.max_attempts:
-                row.status = "gave_up"
-                detail += escalate(repo, row, policy, channels, actor, subject, day=as_of)
-            result = SendResult(planned, "failed", detail)
-        repo.add(row)
-        repo.add(reminder)
+        policy = run.policy
+        reminder.status, reminder.error = "failed", error
+        session.execute(delete(ReminderInvoice).where(ReminderInvoice.reminder_id == reminder.id))
+        delays = policy.retry_after_days or (1,)
+        row.last_error = error
+        row.next_attempt_on = as_of + timedelta(days=delays[min(row.attempts, len(delays)) - 1])
+        row.status = "failed"
+        repo.audit("reminder.failed", subject=subject, actor=actor, outcome="failed", error=error,
+                   retry_on=row.next_attempt_on if row.attempts < policy.max_attempts else None,
+                   **common, **content)
+        detail = error
+        if row.attempts >= policy.max_attempts:
+            row.status = "gave_up"
+            detail += escalate(repo, row, policy, run.channels, actor, subject, day=as_of)
+        result = SendResult(planned, "failed", detail)
+    repo.add(row)
+    repo.add(reminder)
     return result
