@@ -18,12 +18,14 @@ Credit notes are taken in the order they were issued (then by number), so a reru
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from matching.ibans import compact_iban
 from matching.model import BankLine, OpenInvoice
+from matching.names import normalise_name
 from matching.references import ReferenceIndex
 
 ZERO = Decimal(0)
@@ -195,11 +197,15 @@ class Release:
 
 
 def paid_in_full(notes: Sequence[RuleAllocated], invoices: Sequence[OpenInvoice], lines: Sequence[BankLine],
-                 difference_max: Decimal = ZERO, difference_rate: Decimal = ZERO) -> list[Release]:
+                 difference_max: Decimal = ZERO, difference_rate: Decimal = ZERO,
+                 payers: Mapping[int, tuple[str, frozenset[str]]] | None = None) -> list[Release]:
     """The rule's allocations a new payment contradicts: a payment naming one invoice and only that one, of
     the invoice's whole amount (``invoices``: the invoices ``notes`` are on, ``open_amount`` what is owed on them
     before any credit note), or short of it by no more than the payment difference the matcher closes
-    (``difference_max``, or ``difference_rate`` percent of the amount, the smaller: 2,148.00 paid on 2,148.67). The customer pays that invoice in full, so the credit note the rule set
+    (``difference_max``, or ``difference_rate`` percent of the amount, the smaller: 2,148.00 paid on 2,148.67).
+    A payment naming no invoice counts too when its payer is exactly one of ``payers`` (customer id -> its
+    normalised name and compact IBANs: the payer's IBAN, or its name as the bank prints it, equal) and it pays the
+    whole amount of exactly one invoice of that customer carrying such a credit note. The customer pays that invoice in full, so the credit note the rule set
     against it is meant for another debt: it is released before the matcher reads the invoice (which then
     settles exactly), and the rule, or the customer's next payment (:func:`follow_indications`), places it.
     Without this, the payment would over-pay the invoice and the credit note would stay on a paid invoice
@@ -211,20 +217,38 @@ def paid_in_full(notes: Sequence[RuleAllocated], invoices: Sequence[OpenInvoice]
     index = ReferenceIndex(owed.values())
     releases: list[Release] = []
     done: set[int] = set()
+    def fits(invoice: OpenInvoice, line: BankLine) -> bool:
+        short = invoice.open_amount - line.amount
+        allowed = min(difference_max, invoice.open_amount * difference_rate / 100)
+        return ZERO <= short <= allowed and line.currency.upper() == invoice.currency
+
     for line in lines:
         if line.amount <= ZERO:
             continue
         hits = index.find(line)
         named = {h.invoice_id for h in hits if h.strong}
-        if len(named) != 1 or len({h.invoice_id for h in hits}) != 1:
+        if not hits and payers:
+            payer = _payer(line, payers)
+            mine = [i for i in owed.values() if i.customer_id == payer and fits(i, line)] if payer is not None else []
+            named = {mine[0].id} if len(mine) == 1 else set()
+        elif len(named) != 1 or len({h.invoice_id for h in hits}) != 1:
+            continue
+        if len(named) != 1:
             continue
         invoice = owed[named.pop()]
-        short = invoice.open_amount - line.amount
-        allowed = min(difference_max, invoice.open_amount * difference_rate / 100)
-        if invoice.id in done or not ZERO <= short <= allowed or line.currency.upper() != invoice.currency:
+        if invoice.id in done or not fits(invoice, line):
             continue
         done.add(invoice.id)
         releases.extend(Release(n.id, n.number, invoice.id, invoice.number, line.id,
                                 (RELEASED.format(invoice=invoice.number),))
                         for n in sorted(notes, key=lambda n: (n.issued_on, n.number)) if invoice.id in n.invoice_ids)
     return releases
+
+
+def _payer(line: BankLine, payers: Mapping[int, tuple[str, frozenset[str]]]) -> int | None:
+    """The one customer of ``payers`` whose IBAN is the line's, or whose name is the payer's as the bank prints
+    it (both normalised); None when none or several are."""
+    iban = compact_iban(line.counterparty_iban)
+    name = normalise_name(line.counterparty or "")
+    found = {cid for cid, (own, ibans) in payers.items() if (iban and iban in ibans) or (name and name == own)}
+    return found.pop() if len(found) == 1 else None

@@ -121,3 +121,29 @@ def test_a_full_payment_short_by_a_payment_difference_also_releases_the_rules_cr
     assert paid_in_full([note], invs, pay("2148.00")) == []  # no payment difference allowed
     assert paid_in_full([note], invs, pay("2147.50"), Decimal("1.00"), Decimal("0.5")) == []  # short by 1.17
     assert paid_in_full([note], invs, pay("2149.00"), Decimal("1.00"), Decimal("0.5")) == []  # more than owed
+
+
+def test_a_payment_by_name_only_of_the_whole_invoice_releases_the_rules_credit_note() -> None:
+    """Seen at 100,000 invoices: the rule's credit note sat on FA-2026-004009 (the oldest debt); the customer paid
+    775.50, its whole amount, with no reference and no IBAN, only its name as the bank prints it. The payment
+    matched nothing (the invoice asked 645.90) and the invoice was reminded although paid. The payer is the
+    customer (its name, exactly), it pays the whole of one invoice: the credit note is not for that one
+    (C. civ. art. 1342-10 al. 1)."""
+    from matching.credit_notes import RuleAllocated, paid_in_full
+    from matching.model import BankLine, OpenInvoice
+    from matching.names import normalise_name
+
+    d = date(2026, 4, 14)
+    note = RuleAllocated(9, "AV-2026-01093", 87, "EUR", d, Decimal("129.60"), (4009,))
+    invs = [OpenInvoice(4009, "FA-2026-004009", 87, Decimal("775.50"), Decimal("775.50"), "EUR", d, d)]
+    payers = {87: (normalise_name("SNC Conseil Petit Lyon"), frozenset())}
+
+    def pay(amount: str, payer: str) -> list[BankLine]:
+        return [BankLine(1, d, Decimal(amount), "EUR", counterparty=payer, text="VIR SEPA RECU")]
+
+    assert [r.invoice for r in paid_in_full([note], invs, pay("775.50", "SNC CONSEIL PETIT LYON"),
+                                            payers=payers)] == ["FA-2026-004009"]
+    assert paid_in_full([note], invs, pay("645.90", "SNC CONSEIL PETIT LYON"), payers=payers) == []
+    assert paid_in_full([note], invs, pay("775.50", "SNC CONSEIL PETIT DIJON"), payers=payers) == []
+    twins = {**payers, 88: (normalise_name("SNC Conseil Petit Lyon"), frozenset())}
+    assert paid_in_full([note], invs, pay("775.50", "SNC CONSEIL PETIT LYON"), payers=twins) == []

@@ -33,7 +33,9 @@ from matching.credit_notes import (
     follow_indications,
     paid_in_full,
 )
+from matching.ibans import compact_iban
 from matching.model import OpenInvoice
+from matching.names import normalise_name
 from worker.db import credit_note_queries as q
 from worker.db.credit_note_tables import CreditNoteAllocation
 from worker.db.repository import Repository
@@ -120,8 +122,12 @@ def release_for_full_payments(repo: Repository, lines: list[Any], actor: str = A
     owed = [OpenInvoice(id=r.id, number=r.number, customer_id=r.customer_id, amount=r.amount, open_amount=r.amount,
                         currency=r.currency, issued_on=r.issued_on, due_on=r.due_on,
                         payment_reference=r.payment_reference) for r in rows]
+    customers = {n.customer_id for n, _ in movable}
+    ibans = repo.ibans_by_customer()
+    payers = {c.id: (normalise_name(c.name), frozenset(filter(None, (compact_iban(i) for i in ibans.get(c.id, ())))))
+              for c in repo.customer_rows(customers)}
     releases = paid_in_full(_rule_allocated(movable), owed, [_bank_line(line) for line in lines],
-                            difference_max, difference_rate)
+                            difference_max, difference_rate, payers)
     if not releases:
         return 0
     live = {(a.credit_note_id, a.invoice_id): a for _, allocs in movable for a in allocs}
