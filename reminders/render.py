@@ -3,9 +3,12 @@
 Each level ``<code>`` has, in ``reminders/templates/``, ``<code>.subject.j2`` (one line), ``<code>.txt.j2``
 (plain text, also the body of letters and phone scripts) and optionally ``<code>.html.j2`` (autoescaped;
 without one, the HTML is the text in paragraphs, ``_text.html.j2``). English ones are named
-``<code>.en.subject.j2``, ``<code>.en.txt.j2``...; a language without its own template falls back to the
-French one. A user folder (``template_dir``, the ``LETTRAGE_TEMPLATES_DIR`` setting) is searched first, so
-any template can be overridden by a file of the same name there.
+``<code>.en.subject.j2``, ``<code>.en.txt.j2``, ``<code>.en.html.j2``. The language is chosen per
+message, never per part, so a customer never gets an English subject over a French HTML body: a level
+without its subject or text in the customer's language is rendered wholly in French (with a warning); one
+with a French HTML but no HTML in that language gets the HTML drawn from its own text (``_text.html.j2``),
+again with a warning. A user folder (``template_dir``, the ``LETTRAGE_TEMPLATES_DIR`` setting) is searched
+first, so any template can be overridden by a file of the same name there.
 
 Templates see the :class:`~reminders.context.ReminderContext` fields and properties as variables
 (``company``, ``customer``, ``invoices``, ``total`` (what is asked: ``open_total`` less ``netted``, the
@@ -18,6 +21,7 @@ of a paper letter, which draws the invoices as a table instead), ``consumer``, a
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -32,6 +36,7 @@ from reminders.context import ReminderContext, format_amount, format_amount_en, 
 from reminders.errors import TemplateError
 
 LANGUAGES = ("fr", "en")
+log = logging.getLogger("lettrage.reminders")
 
 
 def _environment(template_dir: str | None) -> jinja2.Environment:
@@ -71,11 +76,13 @@ _ENV = environment()
 
 @dataclass(frozen=True)
 class Rendered:
-    """A rendered reminder: one-line subject, plain text body, optional HTML body."""
+    """A rendered reminder: one-line subject, plain text body, optional HTML body, and the one language all
+    three are in (the customer's, or French when the level lacks templates in it)."""
 
     subject: str
     text: str
     html: str | None
+    language: str = "fr"
 
 
 def levels_with_templates(language: str = "fr", template_dir: Path | None = None) -> list[str]:
@@ -86,14 +93,34 @@ def levels_with_templates(language: str = "fr", template_dir: Path | None = None
                   if name.endswith(".subject.j2") and "." not in name.removesuffix(".subject.j2"))
 
 
-def _pick(env: jinja2.Environment, level: str, part: str, language: str) -> jinja2.Template:
-    """``<level>.<language>.<part>.j2`` when it exists and the language is not French, else the French one."""
-    if language != "fr":
-        try:
-            return env.get_template(f"{level}.{language}.{part}.j2")
-        except jinja2.TemplateNotFound:
-            pass
-    return env.get_template(f"{level}.{part}.j2")
+def _name(level: str, part: str, language: str) -> str:
+    return f"{level}.{part}.j2" if language == "fr" else f"{level}.{language}.{part}.j2"
+
+
+def _exists(env: jinja2.Environment, name: str) -> bool:
+    try:
+        env.get_template(name)
+    except jinja2.TemplateNotFound:
+        return False
+    return True
+
+
+def message_language(env: jinja2.Environment, level: str, language: str, *, letter: bool = False) -> str:
+    """The one language a whole message is rendered in, so that its parts never mix languages.
+
+    ``language`` when the level has its subject and text in it, else French (logged: a template is missing).
+    A missing HTML in ``language`` does not demote the message: its HTML is then drawn from its own text."""
+    if language == "fr":
+        return language
+    missing = [_name(level, part, language) for part in ("subject", "txt")
+               if not _exists(env, _name(level, part, language))]
+    if missing:
+        log.warning("%s: no template %s, the whole message is in French", level, ", ".join(missing))
+        return "fr"
+    html = _name(level, "html", language)
+    if not letter and _exists(env, _name(level, "html", "fr")) and not _exists(env, html):
+        log.warning("%s: no template %s, the HTML is drawn from the text", level, html)
+    return language
 
 
 def render(level: str, context: ReminderContext, *, letter: bool = False,
@@ -104,16 +131,19 @@ def render(level: str, context: ReminderContext, *, letter: bool = False,
     if context.language not in LANGUAGES:
         raise TemplateError(f"{level}: no templates in language {context.language!r} (known: {', '.join(LANGUAGES)})")
     env = environment(str(template_dir) if template_dir else None)
-    variables = _variables(context, letter)
     try:
-        subject = _pick(env, level, "subject", context.language).render(variables)
-        text = _pick(env, level, "txt", context.language).render(variables)
+        language = message_language(env, level, context.language, letter=letter)
+        variables = {**_variables(context, letter), "language": language}
+        subject = env.get_template(_name(level, "subject", language)).render(variables)
+        text = env.get_template(_name(level, "txt", language)).render(variables)
         text = _BLANK_RUNS.sub("\n\n", "\n".join(line.rstrip() for line in text.splitlines())).strip() + "\n"
         html = None
         if not letter:
             try:
-                html = _pick(env, level, "html", context.language).render(variables)
-            except jinja2.TemplateNotFound:
+                html = env.get_template(_name(level, "html", language)).render(variables)
+            except jinja2.TemplateNotFound as missing:
+                if missing.name != _name(level, "html", language):
+                    raise  # a template the HTML includes is missing: an error, no reason to fall back
                 paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
                 html = env.get_template("_text.html.j2").render(
                     {**variables, "paragraphs": paragraphs, "title": " ".join(subject.split())})
@@ -123,7 +153,7 @@ def render(level: str, context: ReminderContext, *, letter: bool = False,
         raise TemplateError(f"{level}: template uses a value the context lacks: {exc.message}") from exc
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{level}: template error: {exc}") from exc
-    return Rendered(subject=" ".join(subject.split()), text=text, html=html)
+    return Rendered(subject=" ".join(subject.split()), text=text, html=html, language=language)
 
 
 def compose(level: str, channel: str, context: ReminderContext, *, template_dir: Path | None = None,
@@ -158,7 +188,7 @@ def compose(level: str, channel: str, context: ReminderContext, *, template_dir:
         netted=context.netted,
         attachments=attachments if channel == "email" else (),
         message_id=message_id,
-        language=context.language,
+        language=rendered.language,
         claim=_claim(context),
         history=context.history,
     )
