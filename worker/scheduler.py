@@ -112,6 +112,10 @@ def run_scheduler(settings: Settings, engine: Engine, once: bool = False, interv
             from worker.services.weekly_report_send import scheduled_pass
 
             scheduled_pass(settings, engine, settings.clock.now())
+            # the webhooks of events made outside the API (syncs, CLI): a worker + scheduler deployment posts them
+            from worker.services.webhooks import scheduled_dispatch
+
+            scheduled_dispatch(settings, engine)  # the outbox's clock (leases shared with the API's dispatcher)
             if settings.broker_url:
                 import dramatiq
 

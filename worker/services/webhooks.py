@@ -30,7 +30,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.engine import CursorResult
@@ -44,6 +44,9 @@ from worker.db.uow import unit_of_work
 from worker.errors import LettrageError
 from worker.outbound import OutboundClient, OutboundFailed, OutboundRefused, default_client
 from worker.services.invoices import settlement_status
+
+if TYPE_CHECKING:
+    from worker.settings import Settings
 
 EVENTS = ("invoice.paid", "invoice.partially_paid", "allocation.undone", "review.created",
           "invoice.disputed", "invoice.rejected")  # the last two: a buyer's 210 « Refusée » / 213 « Rejetée »
@@ -266,9 +269,16 @@ class DispatchReport:
 
 def dispatch(engine: Engine, secret_key: str, company_ref: str | None = None, now: datetime | None = None,
              post: Post | None = None, *, outbound: OutboundClient | None = None) -> DispatchReport:
-    """Collects new events and posts every delivery that is due; safe to run from several processes.
-    ``outbound``: the client posts go through (default: the process's settings')."""
-    now = now or utcnow()
+    """Collects new events and posts every delivery that is due; safe to run from several processes (the API's
+    loop, ``lettrage webhooks dispatch``, the scheduler's pass, the ``deliver_webhooks`` actor).
+    ``outbound``: the client posts go through (default: the process's settings').
+
+    Each delivery is leased right before its own post, not all at once: a batch leased together would see the
+    lease of its last deliveries run out while the first ones are posted (10 s each to a silent receiver), and
+    another dispatcher would post them again. ``now`` given (tests, replays) fixes every moment; else each
+    lease and attempt is stamped when it happens."""
+    moment = (lambda: now) if now is not None else utcnow
+    start = moment()
     if post is None:
         client = outbound or default_client()
         post = functools.partial(http_post, outbound=client)
@@ -276,29 +286,67 @@ def dispatch(engine: Engine, secret_key: str, company_ref: str | None = None, no
     with unit_of_work(engine) as session:
         chosen = [c for c in companies(session) if company_ref is None or c.ref == company_ref]
         for company in chosen:
-            report.created += collect(Repository(session, company), now)
-    for delivery_id in _claim_due(engine, [c.id for c in chosen if c.id is not None], now):
-        _deliver(engine, delivery_id, secret_key, now, post, report)
+            report.created += collect(Repository(session, company), start)
+    for delivery_id, at in _due(engine, [c.id for c in chosen if c.id is not None], start):
+        claimed_at = moment()
+        if _claim(engine, delivery_id, at, claimed_at):
+            _deliver(engine, delivery_id, secret_key, claimed_at, post, report)
     return report
 
 
-def _claim_due(engine: Engine, company_ids: list[int], now: datetime) -> list[int]:
-    """The due deliveries, each leased to this dispatcher by a conditional update."""
-    claimed = []
+def _due(engine: Engine, company_ids: list[int], now: datetime) -> list[tuple[int, datetime]]:
+    """(id, next attempt) of the deliveries due at ``now``, oldest first."""
     with unit_of_work(engine) as session:
-        due = session.execute(select(WebhookDelivery.id, WebhookDelivery.next_attempt_at).where(
+        return [(int(i), at) for i, at in session.execute(select(WebhookDelivery.id, WebhookDelivery.next_attempt_at).where(
             col(WebhookDelivery.company_id).in_(company_ids), WebhookDelivery.status == "pending",
-            WebhookDelivery.next_attempt_at <= now).order_by(col(WebhookDelivery.id))).all()
-        for delivery_id, at in due:
-            result = session.execute(
-                update(WebhookDelivery).where(WebhookDelivery.id == delivery_id,
-                                              WebhookDelivery.next_attempt_at == at,
-                                              WebhookDelivery.status == "pending")
-                .values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False))
-            assert isinstance(result, CursorResult)
-            if result.rowcount == 1:
-                claimed.append(delivery_id)
-    return claimed
+            WebhookDelivery.next_attempt_at <= now).order_by(col(WebhookDelivery.id))).all()]
+
+
+def _claim(engine: Engine, delivery_id: int, at: datetime, now: datetime) -> bool:
+    """Leases one delivery to this dispatcher until ``now + LEASE`` by a conditional update: of two
+    dispatchers that saw it due at ``at``, one only wins it."""
+    with unit_of_work(engine) as session:
+        result = session.execute(
+            update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, WebhookDelivery.next_attempt_at == at,
+                                          WebhookDelivery.status == "pending")
+            .values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False))
+        assert isinstance(result, CursorResult)
+        return result.rowcount == 1
+
+
+def companies_due(engine: Engine, now: datetime) -> list[str]:
+    """Refs of the companies with webhook work now: an active endpoint behind on its events (an event recorded
+    by any process: the API, ``lettrage sync``/``match``, a worker), or a delivery whose (re)try is due."""
+    kinds = [*_ALLOCATED, "allocation.undone", "review.created", _STATUS_RECEIVED]
+    behind = (select(WebhookEndpoint.company_id).where(
+        col(WebhookEndpoint.active).is_(True),
+        select(AuditEvent.id).where(AuditEvent.company_id == WebhookEndpoint.company_id,
+                                    AuditEvent.id > WebhookEndpoint.cursor, col(AuditEvent.kind).in_(kinds)).exists()))
+    retrying = select(WebhookDelivery.company_id).where(WebhookDelivery.status == "pending",
+                                                        WebhookDelivery.next_attempt_at <= now)
+    with unit_of_work(engine) as session:
+        ids = set(session.execute(behind).scalars()) | set(session.execute(retrying).scalars())
+        return [c.ref for c in companies(session) if c.id in ids]
+
+
+def scheduled_dispatch(settings: Settings, engine: Engine, now: datetime | None = None) -> list[str]:
+    """The scheduler's step, so a deployment of ``lettrage worker`` + ``lettrage scheduler`` alone (no API
+    process) posts the events its syncs make: for each company with webhook work, a ``deliver_webhooks`` task
+    with a broker, a dispatch in this process without one. Returns the companies concerned. One company's
+    refusal never stops the others (an outage fails the pass, which the scheduler tries again)."""
+    refs = companies_due(engine, now or utcnow())
+    for ref in refs:
+        if settings.broker_url:
+            from worker.actors import deliver_webhooks
+
+            deliver_webhooks.send(ref)
+            continue
+        try:
+            dispatch(engine, settings.secret_key, ref, now, outbound=OutboundClient.for_settings(settings))
+        except LettrageError as exc:  # the next pass tries again; the outbox keeps the events
+            log.warning("webhooks of %s not dispatched: %s", ref, exc,
+                        extra={"event": "webhooks.dispatch_failed", "company": ref})
+    return refs
 
 
 def _deliver(engine: Engine, delivery_id: int, secret_key: str, now: datetime, post: Post,
