@@ -20,9 +20,9 @@ from worker.services import webhooks
 class Receiver:
     """A billing tool's webhook URL: records every request; answers 500 to the very first one."""
 
-    def __init__(self) -> None:
+    def __init__(self, fail_first: bool = True) -> None:
         self.requests: list[tuple[dict[str, str], bytes, int]] = []
-        self.fail_first = True
+        self.fail_first = fail_first
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -39,6 +39,11 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/lettrage"
+
+    @property
+    def bodies(self) -> list[dict[str, Any]]:
+        """The JSON bodies received, in order."""
+        return [json.loads(body) for _, body, _ in self.requests]
 
 
 @pytest.fixture(autouse=True)

@@ -3,11 +3,9 @@ and a delivery is leased right before its own post, so a slow batch is never pos
 from __future__ import annotations
 
 import dataclasses
-import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ import pytest
 
 from tests.factories import Camt053, invoices_csv
 from tests.integration.api_helpers import GROUPED, INVOICES, ODD
+from tests.integration.test_api_webhooks import Receiver
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.outbound import OutboundClient
@@ -22,29 +21,9 @@ from worker.services import webhooks
 from worker.services.companies import resolve_company
 
 
-class Receiver:
-    """A billing tool's webhook URL on loopback: records every body, answers 200."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                receiver.bodies.append(json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0)))))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/lettrage"
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    r = Receiver()
+    r = Receiver(fail_first=False)
     thread = threading.Thread(target=r.server.serve_forever, daemon=True)
     thread.start()
     yield r

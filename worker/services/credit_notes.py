@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +29,7 @@ from matching.credit_notes import (
     CreditNoteDecision,
     Debt,
     PartPaid,
+    Reimputation,
     RuleAllocated,
     allocate_credit_notes,
     follow_indications,
@@ -175,13 +177,18 @@ def _follow_indications(repo: Repository, notes: dict[int, Invoice], machine: se
             repo.audit("credit_note.allocation_undone", subject=f"invoice:{numbers.get(a.invoice_id, a.invoice_id)}",
                        actor=actor, credit_note=m.credit_note, amount=a.amount, reason=why)
         repo.flush()  # the live-allocation index: one live row per (credit note, invoice)
-        repo.add(CreditNoteAllocation(company_id=repo.company_id, credit_note_id=m.credit_note_id,
-                                      invoice_id=m.invoice_id, amount=m.amount, reasons=list(m.reasons),
-                                      decided_by=actor, decided_at=now))
-        repo.audit("credit_note.allocated", subject=f"invoice:{m.invoice}", actor=actor, credit_note=m.credit_note,
-                   amount=m.amount, reasons=list(m.reasons))
+        _record(repo, m, actor, now)
     repo.flush()
     return len(moves)
+
+
+def _record(repo: Repository, d: CreditNoteDecision | Reimputation, actor: str, now: datetime) -> None:
+    """A new live allocation of ``d``'s credit note on its invoice, with its reasons, audited on the invoice."""
+    repo.add(CreditNoteAllocation(company_id=repo.company_id, credit_note_id=d.credit_note_id,
+                                  invoice_id=d.invoice_id, amount=d.amount, reasons=list(d.reasons),
+                                  decided_by=actor, decided_at=now))
+    repo.audit("credit_note.allocated", subject=f"invoice:{d.invoice}", actor=actor, credit_note=d.credit_note,
+               amount=d.amount, reasons=list(d.reasons))
 
 
 def _debts(repo: Repository, customers: set[int], currencies: set[str]) -> list[Debt]:
@@ -254,12 +261,10 @@ def allocate_open_credit_notes(repo: Repository, actor: str = AUTOMATIC) -> list
             known.reasons = [*known.reasons, *d.reasons]
             known.decided_by, known.decided_at = actor, now
             repo.add(known)
+            repo.audit("credit_note.allocated", subject=f"invoice:{d.invoice}", actor=actor,
+                       credit_note=d.credit_note, amount=d.amount, reasons=list(d.reasons))
         else:
-            repo.add(CreditNoteAllocation(company_id=repo.company_id, credit_note_id=d.credit_note_id,
-                                          invoice_id=d.invoice_id, amount=d.amount, reasons=list(d.reasons),
-                                          decided_by=actor, decided_at=now))
-        repo.audit("credit_note.allocated", subject=f"invoice:{d.invoice}", actor=actor, credit_note=d.credit_note,
-                   amount=d.amount, reasons=list(d.reasons))
+            _record(repo, d, actor, now)
     repo.flush()
     return decisions
 
