@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from worker.db import engine as db_engine
 from worker.db.engine import HEAD_REVISIONS, MIGRATION_FILES, at_newest_revision, make_engine, migrate
@@ -29,11 +29,29 @@ def test_a_new_database_is_migrated_then_known_at_the_newest_revision(tmp_path: 
     engine.dispose()
 
 
+ELEVEN_FORMER_HEADS = ("0003_review_api", "0003_tasks", "0003_users", "0004_behaviour", "0004_documents",
+                       "0004_einvoice_incoming", "0004_insight", "0007_write_off_kind", "0008_customer_credit",
+                       "0009_credit_note_allocation", "0010_dunning_skips")
+
+
+def test_the_migrations_are_one_line_with_one_head() -> None:
+    """Issue 17: the branches are merged; every later migration follows the single head."""
+    assert db_engine.head_revisions() == frozenset({"0011_one_line"})
+
+
+def _set_revisions(engine: Engine, revisions: tuple[str, ...]) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM alembic_version"))
+        for rev in revisions:
+            conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": rev})
+
+
 def test_a_database_behind_goes_through_alembic(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'behind.db'}")
     migrate(engine)
-    with engine.begin() as conn:  # as if the newest migration of one branch were not applied yet
-        conn.execute(text("DELETE FROM alembic_version WHERE version_num = '0010_dunning_skips'"))
+    # as if the newest migration of one branch were not applied yet (a database of before the merge)
+    _set_revisions(engine, tuple(r for r in ELEVEN_FORMER_HEADS if r != "0010_dunning_skips"))
+    with engine.begin() as conn:
         conn.execute(text("DROP TABLE dunningskip"))
     assert not at_newest_revision(engine)
     migrate(engine)
@@ -43,11 +61,27 @@ def test_a_database_behind_goes_through_alembic(tmp_path: Path) -> None:
     engine.dispose()
 
 
+def test_a_database_at_the_eleven_former_heads_moves_to_the_merge(tmp_path: Path) -> None:
+    """An installed database of before the merge stores the eleven heads: its next start joins them, creating
+    nothing and losing nothing."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrate(engine)
+    with engine.connect() as conn:
+        tables = set(conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'")).scalars())
+    _set_revisions(engine, ELEVEN_FORMER_HEADS)
+    assert not at_newest_revision(engine)
+    migrate(engine)
+    assert db_engine.current_revisions(engine) == HEAD_REVISIONS
+    with engine.connect() as conn:
+        assert set(conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'")).scalars()) == tables
+    engine.dispose()
+
+
 def test_a_migration_file_the_constants_do_not_know_leaves_alembic_to_decide(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'db.db'}")
     migrate(engine)
-    monkeypatch.setattr(db_engine, "MIGRATION_FILES", MIGRATION_FILES - {"0010_dunning_skips.py"})
+    monkeypatch.setattr(db_engine, "MIGRATION_FILES", MIGRATION_FILES - {"0011_one_line.py"})
     assert not at_newest_revision(engine)
     engine.dispose()
 
