@@ -303,6 +303,10 @@ class _Loop:
                 if view is not None and view.open - truth.still_owed(number) > truth.tolerance[number] + Decimal("0.01"):
                     row.overclaims += 1
                     s.overclaim_by_case[self.s.invoice_case[number]] += 1
+                    if len(s.examples) < 40:
+                        s.examples.append(f"over-claim {r.reminder.level} for {number} ({self.s.invoice_case[number]}) "
+                                          f"on {day}: lettrage {view.status}, open {view.open}, owes "
+                                          f"{truth.still_owed(number)}, tolerance {truth.tolerance[number]}")
         if not paid_lines:
             return
         states = self._line_states({ref for n, _ in paid_lines for ref in truth.payers.get(n, [])})

@@ -123,7 +123,7 @@ class PromiseScore:
     nothing_invoices: set[str] = field(default_factory=set)
     holds_no_end: dict[str, str] = field(default_factory=dict)  # number -> reason
     wrongly_settled: dict[str, str] = field(default_factory=dict)  # number -> detail
-    examples: list[str] = field(default_factory=list)  # false reminders
+    examples: list[str] = field(default_factory=list)  # false reminders and over-claims
     missed_examples: list[str] = field(default_factory=list)
     auto_lines: int = 0
     auto_correct: int = 0
