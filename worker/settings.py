@@ -21,6 +21,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
+from typing import TypedDict
 
 from dotenv import dotenv_values
 
@@ -253,26 +254,42 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | _Fi
     )
 
 
-def _upload_limits(get: Callable[[str], str | None]) -> dict[str, int]:
+class _UploadLimits(TypedDict):
+    max_statement_upload_mb: int
+    max_invoice_upload_mb: int
+    max_document_upload_mb: int
+
+
+def _upload_limits(get: Callable[[str], str | None]) -> _UploadLimits:
     """LETTRAGE_MAX_STATEMENT_UPLOAD_MB, LETTRAGE_MAX_INVOICE_UPLOAD_MB, LETTRAGE_MAX_DOCUMENT_UPLOAD_MB (default
     20 each): whole megabytes, from 1 to 1024 (to 20 for documents)."""
-    limits = {}
-    for name in ("STATEMENT", "INVOICE", "DOCUMENT"):
+
+    def megabytes(name: str) -> int:
         key = f"MAX_{name}_UPLOAD_MB"
         raw = get(key) or "20"
         top = 20 if name == "DOCUMENT" else 1024  # a document is never stored above 20 MB (invoice_documents)
         if not raw.strip().isdigit() or not 1 <= int(raw) <= top:
             raise ConfigurationError(f"LETTRAGE_{key} must be a whole number of megabytes from 1 to {top}, "
                                      f"not {raw!r}")
-        limits[f"max_{name.lower()}_upload_mb"] = int(raw)
-    return limits
+        return int(raw)
+
+    return _UploadLimits(max_statement_upload_mb=megabytes("STATEMENT"),
+                         max_invoice_upload_mb=megabytes("INVOICE"),
+                         max_document_upload_mb=megabytes("DOCUMENT"))
 
 
 PUBLIC_ENDPOINTS = ("docs", "metrics")
 METRICS_COMPANY_LABELS = ("none", "hashed", "ref")
 
 
-def _exposure(get: Callable[[str], str | None]) -> dict[str, object]:
+class _Exposure(TypedDict):
+    trusted_proxies: tuple[str, ...]
+    public_endpoints: frozenset[str]
+    metrics_token: str | None
+    metrics_company_labels: str
+
+
+def _exposure(get: Callable[[str], str | None]) -> _Exposure:
     """The settings of what the HTTP server believes and shows: trusted proxies, open endpoints, metrics."""
     import ipaddress
 
@@ -291,8 +308,8 @@ def _exposure(get: Callable[[str], str | None]) -> dict[str, object]:
     if labels not in METRICS_COMPANY_LABELS:
         raise ConfigurationError(f"LETTRAGE_METRICS_COMPANY_LABELS must be one of "
                                  f"{', '.join(METRICS_COMPANY_LABELS)}, not {labels!r}")
-    return {"trusted_proxies": proxies, "public_endpoints": public, "metrics_token": get("METRICS_TOKEN"),
-            "metrics_company_labels": labels}
+    return _Exposure(trusted_proxies=proxies, public_endpoints=public, metrics_token=get("METRICS_TOKEN"),
+                     metrics_company_labels=labels)
 
 
 _IN_USE: list[Settings] = []  # settings a caller put in use for a while (settings_in_use), innermost last

@@ -16,8 +16,7 @@ from worker.api.auth import Principal, company_repo, require
 from worker.services import credit_notes as service
 
 router = APIRouter(prefix="/api/credit-notes", tags=["credit notes"])
-ERRORS = {400: {"model": s.Problem}, 401: {"model": s.Problem}, 403: {"model": s.Problem}, 404: {"model": s.Problem},
-          409: {"model": s.Problem}, 422: {"model": s.Problem}}
+ERRORS = s.problems(400, 401, 403, 404, 409, 422)
 Number = Annotated[s.Text, Path(min_length=1, max_length=64, description="The credit note's number.")]
 
 

@@ -12,7 +12,7 @@ from worker.services.forecast import forecast_json, forecast_report
 from worker.services.statement_checks import local_today
 
 router = APIRouter(prefix="/api")
-ERRORS = {401: {"model": s.Problem}, 403: {"model": s.Problem}, 422: {"model": s.Problem}}
+ERRORS = s.problems(401, 403, 422)
 Currency = Annotated[str, Query(pattern="^[A-Za-z]{3}$")]
 
 

@@ -21,7 +21,7 @@ from worker.services.statement_checks import local_today
 from worker.services.sync import import_spooled
 
 router = APIRouter(prefix="/api")
-ERRORS = {400: {"model": s.Problem}, 401: {"model": s.Problem}, 403: {"model": s.Problem}, 422: {"model": s.Problem}}
+ERRORS = s.problems(400, 401, 403, 422)
 Currency = Annotated[str, Query(pattern="^[A-Za-z]{3}$")]
 
 
@@ -111,7 +111,8 @@ def statements_upload(request: Request, tasks: BackgroundTasks,
         outcome = import_spooled(engine_of(request), principal.company_ref, name, Path(spool.name),
                                  account=account or None, source="api",
                                  clock=request.app.state.settings.clock)
-    out = s.StatementFileOut(**{k: v for k, v in outcome.as_json().items() if k in s.StatementFileOut.model_fields})
+    out = s.StatementFileOut.model_validate(
+        {k: v for k, v in outcome.as_json().items() if k in s.StatementFileOut.model_fields})
     if outcome.status == "failed":
         raise StatementRefused(out)
     counts = None

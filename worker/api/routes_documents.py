@@ -32,8 +32,7 @@ from worker.services.invoice_documents import (
 from worker.services.pdf_safety import ActivePdf, active_content, refuse_active_content
 
 router = APIRouter(prefix="/api")
-ERRORS = {401: {"model": s.Problem}, 403: {"model": s.Problem}, 404: {"model": s.Problem},
-          422: {"model": s.Problem}}
+ERRORS = s.problems(401, 403, 404, 422)
 Number = Annotated[s.Text, Path(min_length=1, max_length=64, description="The invoice's number.")]
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 PDF_BODY = {"requestBody": {"required": True, "description": "The invoice's PDF (at most 20 MB).",

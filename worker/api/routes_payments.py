@@ -17,8 +17,7 @@ from worker.api.events import after_change
 from worker.services import unidentified as service
 
 router = APIRouter(prefix="/api/payments", tags=["payments"])
-ERRORS = {400: {"model": s.Problem}, 401: {"model": s.Problem}, 403: {"model": s.Problem}, 404: {"model": s.Problem},
-          409: {"model": s.Problem}, 422: {"model": s.Problem}}
+ERRORS = s.problems(400, 401, 403, 404, 409, 422)
 LineId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 

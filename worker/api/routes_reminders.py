@@ -14,8 +14,7 @@ from worker.services.reminder_customers import approve_reminders
 from worker.services.reminders import plan_reminders, send_reminders
 
 router = APIRouter(prefix="/api/reminders", tags=["reminders"])
-ERRORS = {400: {"model": s.Problem}, 401: {"model": s.Problem}, 403: {"model": s.Problem}, 404: {"model": s.Problem},
-          422: {"model": s.Problem}}
+ERRORS = s.problems(400, 401, 403, 404, 422)
 
 
 @router.get("/plan", response_model=s.PlanOut, responses=ERRORS)

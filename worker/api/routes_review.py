@@ -15,8 +15,7 @@ from worker.db.tables import Allocation, Invoice, ReviewItem, StatementLine
 from worker.services import review
 
 router = APIRouter(prefix="/api", tags=["review"])
-ERRORS = {400: {"model": s.Problem}, 401: {"model": s.Problem}, 403: {"model": s.Problem}, 404: {"model": s.Problem},
-          409: {"model": s.Problem}, 422: {"model": s.Problem}}
+ERRORS = s.problems(400, 401, 403, 404, 409, 422)
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]

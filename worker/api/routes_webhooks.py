@@ -12,7 +12,7 @@ from worker.outbound import OutboundClient
 from worker.services import webhooks
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
-ERRORS = {400: {"model": s.Problem}, 401: {"model": s.Problem}, 403: {"model": s.Problem}, 404: {"model": s.Problem}, 422: {"model": s.Problem}}
+ERRORS = s.problems(400, 401, 403, 404, 422)
 
 
 def _endpoint_json(request: Request, e: WebhookEndpoint, *, reveal: bool = False) -> s.WebhookOut:

@@ -16,8 +16,7 @@ from worker.services.statement_checks import local_today
 from worker.services.worklist import build_worklist
 
 router = APIRouter(prefix="/api", tags=["collections"])
-ERRORS = {400: {"model": s.Problem}, 401: {"model": s.Problem}, 403: {"model": s.Problem}, 404: {"model": s.Problem},
-          422: {"model": s.Problem}}
+ERRORS = s.problems(400, 401, 403, 404, 422)
 
 
 class WorkItemOut(BaseModel):

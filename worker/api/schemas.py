@@ -59,6 +59,14 @@ class Problem(BaseModel):
     errors: list[str] = []
 
 
+Responses = dict[int | str, dict[str, Any]]  # FastAPI's `responses=`: status code -> OpenAPI response
+
+
+def problems(*codes: int) -> Responses:
+    """The `responses=` entries documenting each of `codes` as answered with a Problem body."""
+    return {code: {"model": Problem} for code in codes}
+
+
 class InvoiceIn(Body):
     """One invoice as the billing tool sends it; the same keys and checks as `lettrage invoices import`."""
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from worker.cli.main import AppContext, cli, company_option, deferred, json_option
+from worker.cli.main import AppContext, cli, company_option, current_app, deferred, json_option
 from worker.cli.output import console, err_console, money, print_json, print_table
 from worker.errors import FutureDay, LettrageError
 from worker.services.invoices import (
@@ -227,10 +227,11 @@ def statements_list(app: AppContext, as_json: bool, company: str | None) -> None
     with unit_of_work(app.engine) as session:
         repo = Repository(session, resolve_company(session, company))
         accounts = {a.id: a.identifier for a in repo.bank_accounts()}
-        rows = [{"bank_ref": ln.bank_ref, "account": accounts.get(ln.bank_account_id), "booked_on": ln.booked_on,
-                 "value_on": ln.value_on, "amount": money(ln.amount), "currency": ln.currency,
-                 "counterparty": ln.counterparty, "counterparty_iban": ln.counterparty_iban, "text": ln.text,
-                 "reference": ln.reference, "state": ln.state} for ln in repo.lines()]
+        rows: list[dict[str, Any]] = [
+            {"bank_ref": ln.bank_ref, "account": accounts.get(ln.bank_account_id), "booked_on": ln.booked_on,
+             "value_on": ln.value_on, "amount": money(ln.amount), "currency": ln.currency,
+             "counterparty": ln.counterparty, "counterparty_iban": ln.counterparty_iban, "text": ln.text,
+             "reference": ln.reference, "state": ln.state} for ln in repo.lines()]
     if as_json:
         print_json(rows)
         return
@@ -274,11 +275,12 @@ def matches_list(app: AppContext, as_json: bool, company: str | None) -> None:
         allocations = repo.live_allocations()
         lines = repo.lines_by_id(a.line_id for a in allocations)
         invoices = repo.invoices_by_id(a.invoice_id for a in allocations)
-        rows = [{"id": a.id, "bank_ref": lines[a.line_id].bank_ref, "booked_on": lines[a.line_id].booked_on,
-                 "line_amount": money(lines[a.line_id].amount), "invoice": invoices[a.invoice_id].number,
-                 "allocated": money(a.amount), "write_off": money(a.write_off),
-                 "write_off_kind": a.write_off_kind, "status": a.status, "score": a.score, "reasons": a.reasons,
-                 "decided_by": a.decided_by} for a in allocations]
+        rows: list[dict[str, Any]] = [
+            {"id": a.id, "bank_ref": lines[a.line_id].bank_ref, "booked_on": lines[a.line_id].booked_on,
+             "line_amount": money(lines[a.line_id].amount), "invoice": invoices[a.invoice_id].number,
+             "allocated": money(a.amount), "write_off": money(a.write_off),
+             "write_off_kind": a.write_off_kind, "status": a.status, "score": a.score, "reasons": a.reasons,
+             "decided_by": a.decided_by} for a in allocations]
     if as_json:
         print_json(rows)
         return
@@ -317,10 +319,11 @@ def review_list(app: AppContext, as_json: bool, company: str | None) -> None:
         repo = Repository(session, resolve_company(session, company))
         items = repo.review_items("pending")
         lines = repo.lines_by_id(i.line_id for i in items)
-        rows = [{"id": i.id, "bank_ref": lines[i.line_id].bank_ref, "booked_on": lines[i.line_id].booked_on,
-                 "line_amount": money(lines[i.line_id].amount), "counterparty": lines[i.line_id].counterparty,
-                 "text": lines[i.line_id].text, "candidates": [_candidate_out(c) for c in i.candidates],
-                 "reasons": i.reasons} for i in items]
+        rows: list[dict[str, Any]] = [
+            {"id": i.id, "bank_ref": lines[i.line_id].bank_ref, "booked_on": lines[i.line_id].booked_on,
+             "line_amount": money(lines[i.line_id].amount), "counterparty": lines[i.line_id].counterparty,
+             "text": lines[i.line_id].text, "candidates": [_candidate_out(c) for c in i.candidates],
+             "reasons": i.reasons} for i in items]
     if as_json:
         print_json(rows)
         return
@@ -344,8 +347,8 @@ def reminders() -> None:
 def _as_of(value: Any) -> date:
     """The ``--as-of`` given, else today by the deployment's clock (``LETTRAGE_NOW`` fixes it)."""
     if value is not None:
-        return value.date()  # type: ignore[no-any-return]
-    return click.get_current_context().find_object(AppContext).today()
+        return value.date()
+    return current_app().today()
 
 
 @reminders.command("plan")
@@ -392,12 +395,13 @@ def reminders_plan(app: AppContext, as_of: Any, only_held: bool, only_passed_ove
                         [(s["customer_ref"], s["level"] if s["kind"] == "level" else f"{s['level']} (in part)",
                           ", ".join(s["channels"]), ", ".join(s["invoices"]), s["reason"]) for s in skipped])
         return
-    rows = [{"customer_ref": p.customer_ref, "invoices": list(p.invoice_numbers), "level": p.level,
-             "channel": p.channel, "amount_due": money(p.amount_due), "currency": p.currency,
-             "unallocated": money(p.unallocated), "reasons": list(p.reasons), "profile": p.profile, "approval": result.approval(p), "key": p.key,
-             "retry": p.retry_of is not None,
-             "warnings": [f"{n}: {result.warnings[n]}" for n in p.invoice_numbers if n in result.warnings]}
-            for p in result.planned]
+    rows: list[dict[str, Any]] = [
+        {"customer_ref": p.customer_ref, "invoices": list(p.invoice_numbers), "level": p.level,
+         "channel": p.channel, "amount_due": money(p.amount_due), "currency": p.currency,
+         "unallocated": money(p.unallocated), "reasons": list(p.reasons), "profile": p.profile, "approval": result.approval(p), "key": p.key,
+         "retry": p.retry_of is not None,
+         "warnings": [f"{n}: {result.warnings[n]}" for n in p.invoice_numbers if n in result.warnings]}
+        for p in result.planned]
     if as_json:
         print_json(rows)
         return

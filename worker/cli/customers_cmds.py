@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 
@@ -40,8 +40,9 @@ def reminders_approve(app: AppContext, as_of: Any, customers: tuple[str, ...], e
     with unit_of_work(app.engine) as session:
         repo = Repository(session, resolve_company(session, company))
         approved = dunning.approve_reminders(repo, day, list(customers) or None, actor, everything)
-    rows = [{"customer_ref": p.customer_ref, "invoices": list(p.invoice_numbers), "level": p.level,
-             "amount_due": money(p.amount_due), "currency": p.currency, "key": p.key} for p in approved]
+    rows: list[dict[str, Any]] = [
+        {"customer_ref": p.customer_ref, "invoices": list(p.invoice_numbers), "level": p.level,
+         "amount_due": money(p.amount_due), "currency": p.currency, "key": p.key} for p in approved]
     if as_json:
         print_json(rows)
         return
@@ -146,9 +147,11 @@ def reminders_calls(app: AppContext, csv_file: str | None, ics_file: str | None,
     if as_json:
         print_json(tasks)
         return
+    # A task is the JSON reminders.channels.phone wrote: its phone and invoice numbers are lists of strings.
     print_table(f"Calls to make ({len(tasks)})", ["date", "customer", "phone", "level", "amount due", "invoices"],
-                [(t["date"], f"{t['customer_ref']} {t['customer_name']}", " ".join(t["phone_numbers"]), t["level"],
-                  t["amount_due"], " ".join(t["invoice_numbers"])) for t in tasks], right=["amount due"])
+                [(t["date"], f"{t['customer_ref']} {t['customer_name']}", " ".join(cast(list[str], t["phone_numbers"])),
+                  t["level"], t["amount_due"], " ".join(cast(list[str], t["invoice_numbers"]))) for t in tasks],
+                right=["amount due"])
 
 
 # -- customers ----------------------------------------------------------------

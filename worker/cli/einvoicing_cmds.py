@@ -181,7 +181,6 @@ def ereporting(app: AppContext, period: str, out: Path | None, as_json: bool, co
         console.print(f"{data['type']} report {data['report_id']} for {data['start']}…{data['end']} written to "
                       f"{out}" + (" (corrects " + str(data["corrects"]) + ")" if data["corrects"] else ""),
                       highlight=False)
-        print_table(None, ["rate", "amount"], [(t["rate"], t["amount"]) for t in data["totals"]],  # type: ignore[union-attr]
-                    right=["amount"])
+        print_table(None, ["rate", "amount"], list(report.report.totals().items()), right=["amount"])
         for problem in report.problems:
             console.print(f"  note: {problem}", highlight=False)

@@ -58,6 +58,14 @@ class AppContext:
         return None if path.exists() else str(path)
 
 
+def current_app() -> AppContext:
+    """The AppContext the ``lettrage`` group put on the click context, for a helper that is given no ``app``."""
+    app = click.get_current_context().find_object(AppContext)
+    if app is None:
+        raise RuntimeError("no AppContext: this runs outside a command of the `lettrage` group")
+    return app
+
+
 def one_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return " ".join(text.split()) if "\n" in text and len(text) < 400 else text.splitlines()[0]

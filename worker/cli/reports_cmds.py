@@ -9,7 +9,7 @@ import click
 from rich import box
 from rich.table import Table
 
-from worker.cli.main import AppContext, cli, company_option, json_option
+from worker.cli.main import AppContext, cli, company_option, current_app, json_option
 from worker.cli.output import console, err_console, print_json
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
@@ -39,8 +39,8 @@ def _print_table(title: str, columns: list[str], rows: list[tuple[Any, ...]], fi
 def _day(value: Any) -> date:
     """The ``--as-of`` given, else today by the deployment's clock (``LETTRAGE_NOW`` fixes it)."""
     if value is not None:
-        return value.date()  # type: ignore[no-any-return]
-    return click.get_current_context().find_object(AppContext).today()
+        return value.date()
+    return current_app().today()
 
 
 def _as_of_option(fn: Any) -> Any:

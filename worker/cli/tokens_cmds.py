@@ -2,6 +2,8 @@
 ``lettrage webhooks dispatch``: post the webhooks due now."""
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from worker.api.tokens import SCOPES, create_token, list_tokens, revoke_token
@@ -58,11 +60,11 @@ def tokens_revoke(app: AppContext, name: str, company: str | None) -> None:
 def tokens_list(app: AppContext, as_json: bool, company: str | None) -> None:
     """The company's tokens (never the tokens themselves): name, scopes, last use, revoked."""
     with unit_of_work(app.engine) as session:
-        rows = [{"name": t.name, "prefix": t.prefix, "scopes": list(t.scopes),
-                 "created_at": t.created_at.isoformat(),
-                 "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
-                 "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None}
-                for t in list_tokens(Repository(session, resolve_company(session, company)))]
+        rows: list[dict[str, Any]] = [
+            {"name": t.name, "prefix": t.prefix, "scopes": list(t.scopes), "created_at": t.created_at.isoformat(),
+             "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+             "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None}
+            for t in list_tokens(Repository(session, resolve_company(session, company)))]
     if as_json:
         print_json(rows)
         return
