@@ -16,7 +16,7 @@ import hashlib
 import hmac
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
@@ -28,8 +28,8 @@ from prometheus_client.core import (
     HistogramMetricFamily,
 )
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, distinct, func, select
-from sqlmodel import Session
+from sqlalchemy import Engine, distinct, func
+from sqlmodel import Session, col, select
 
 from worker.db.tables import Allocation, Company, Reminder, ReviewItem, StatementLine
 from worker.db.task_store import task_counts, task_durations
@@ -71,7 +71,8 @@ class DatabaseCollector(Collector):
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily | HistogramMetricFamily]:
         with Session(self.engine) as session:
-            refs = dict(session.execute(select(Company.id, Company.ref)).all())
+            # ids read back from the table are never None (the model types them optional for new rows)
+            refs = cast(dict[int, str], dict(session.exec(select(col(Company.id), Company.ref)).all()))
             label = self._label(refs)
             company = [] if self.company_labels == "none" else ["company"]
             yield from self._statements(session, refs, label, company)
@@ -81,7 +82,7 @@ class DatabaseCollector(Collector):
     @staticmethod
     def _statements(session: Session, refs: dict[int, str], label: Callable[[int], tuple[str, ...]],
                     company: list[str]) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
-        lines = StatementLine.__table__.c
+        lines = StatementLine.__table__.c  # type: ignore[attr-defined]  # SQLModel sets __table__ undeclared
         imported = CounterMetricFamily("lettrage_statement_lines_imported", "Statement lines imported.",
                                        labels=company)
         for key, count in sorted(_summed(label, session.execute(
@@ -92,7 +93,7 @@ class DatabaseCollector(Collector):
         # has decided on (matched, sent to review or left unmatched; not the ones still new).
         decided = _summed(label, session.execute(select(lines.company_id, func.count()).where(
             lines.amount > 0, lines.state.in_(("matched", "review", "unmatched"))).group_by(lines.company_id)))
-        alloc = Allocation.__table__.c
+        alloc = Allocation.__table__.c  # type: ignore[attr-defined]  # SQLModel sets __table__ undeclared
         auto = _summed(label, session.execute(select(alloc.company_id, func.count(distinct(alloc.line_id))).where(
             alloc.status == "auto", alloc.undone_at.is_(None)).group_by(alloc.company_id)))
         rate = GaugeMetricFamily("lettrage_auto_match_rate",
@@ -103,8 +104,8 @@ class DatabaseCollector(Collector):
         yield rate
         queue = GaugeMetricFamily("lettrage_review_queue_size", "Payments awaiting an accountant's review.",
                                   labels=company)
-        pending = dict(session.execute(select(ReviewItem.company_id, func.count()).where(
-            ReviewItem.state == "pending").group_by(ReviewItem.company_id)).all())
+        pending = dict(session.exec(select(ReviewItem.company_id, func.count()).where(
+            ReviewItem.state == "pending").group_by(col(ReviewItem.company_id))).all())
         for key, count in sorted(_summed(label, ((c, pending.get(c, 0)) for c in refs)).items()):
             queue.add_metric(list(key), count)
         yield queue
@@ -115,9 +116,9 @@ class DatabaseCollector(Collector):
         family = CounterMetricFamily("lettrage_reminders", "Reminders by outcome (sent, failed, sending).",
                                      labels=[*company, "channel", "status"])
         totals: dict[tuple[str, ...], int] = defaultdict(int)
-        for company_id, channel, status, count in session.execute(
+        for company_id, channel, status, count in session.exec(
                 select(Reminder.company_id, Reminder.channel, Reminder.status, func.count())
-                .group_by(Reminder.company_id, Reminder.channel, Reminder.status)):
+                .group_by(col(Reminder.company_id), col(Reminder.channel), col(Reminder.status))):
             totals[(*label(company_id), channel, status)] += count
         for key, count in sorted(totals.items()):
             family.add_metric(list(key), count)

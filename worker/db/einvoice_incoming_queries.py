@@ -5,8 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlmodel import col
+from sqlmodel import col, select
 
 from worker.db.einvoice_incoming_tables import EinvoiceStatusPull
 from worker.db.einvoice_tables import EinvoiceStatus
@@ -22,10 +21,10 @@ def known_message_ids(repo: Repository, message_ids: Iterable[str]) -> set[str]:
     ids = list(dict.fromkeys(message_ids))
     if not ids:
         return set()
-    query = select(EinvoiceStatus.message_id).where(
+    query = select(col(EinvoiceStatus.message_id)).where(
         EinvoiceStatus.company_id == repo.company_id, EinvoiceStatus.direction == "received",
         col(EinvoiceStatus.message_id).in_(ids))
-    return set(repo.session.execute(query).scalars())
+    return set(repo.session.exec(query))
 
 
 def statuses_of(repo: Repository, invoice_ids: Iterable[int] | None = None,
@@ -36,7 +35,7 @@ def statuses_of(repo: Repository, invoice_ids: Iterable[int] | None = None,
         query = query.where(col(EinvoiceStatus.invoice_id).in_(list(invoice_ids)))
     if direction is not None:
         query = query.where(EinvoiceStatus.direction == direction)
-    return list(repo.session.execute(query.order_by(col(EinvoiceStatus.at), col(EinvoiceStatus.id))).scalars())
+    return list(repo.session.exec(query.order_by(col(EinvoiceStatus.at), col(EinvoiceStatus.id))))
 
 
 def approved_amounts(repo: Repository, invoice_ids: Iterable[int] | None = None) -> dict[int, Decimal]:
@@ -48,7 +47,7 @@ def approved_amounts(repo: Repository, invoice_ids: Iterable[int] | None = None)
     if invoice_ids is not None:
         query = query.where(col(EinvoiceStatus.invoice_id).in_(list(invoice_ids)))
     latest: dict[int, EinvoiceStatus] = {}
-    for row in repo.session.execute(query.order_by(col(EinvoiceStatus.at), col(EinvoiceStatus.id))).scalars():
+    for row in repo.session.exec(query.order_by(col(EinvoiceStatus.at), col(EinvoiceStatus.id))):
         assert row.invoice_id is not None
         latest[row.invoice_id] = row
     return {invoice_id: row.amount for invoice_id, row in latest.items()
@@ -60,13 +59,13 @@ def active_invoice_pauses(repo: Repository, invoice_id: int, reasons: Iterable[s
     query = select(DunningPause).where(
         DunningPause.company_id == repo.company_id, DunningPause.invoice_id == invoice_id,
         col(DunningPause.reason).in_(list(reasons)), col(DunningPause.lifted_at).is_(None))
-    return list(repo.session.execute(query.order_by(col(DunningPause.id))).scalars())
+    return list(repo.session.exec(query.order_by(col(DunningPause.id))))
 
 
 def pull_state(repo: Repository) -> EinvoiceStatusPull:
     """The company's pull row, created empty on first use."""
-    row = repo.session.execute(select(EinvoiceStatusPull).where(
-        EinvoiceStatusPull.company_id == repo.company_id)).scalar_one_or_none()
+    row = repo.session.exec(select(EinvoiceStatusPull).where(
+        EinvoiceStatusPull.company_id == repo.company_id)).one_or_none()
     if row is None:
         row = EinvoiceStatusPull()
         repo.add(row)
@@ -78,4 +77,4 @@ def refused_flows(repo: Repository, kind: str, since: datetime) -> list[AuditEve
     """The audit events of ``kind`` (platform messages refused by a pull, with their content) since ``since``."""
     return list(repo.session.exec(select(AuditEvent).where(
         AuditEvent.company_id == repo.company_id, AuditEvent.kind == kind, AuditEvent.at >= since,
-    ).order_by(col(AuditEvent.id))).scalars())
+    ).order_by(col(AuditEvent.id))))

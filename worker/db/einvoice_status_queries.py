@@ -12,10 +12,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy import delete, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
+from sqlmodel import Session, and_, col, or_, select
 
 from worker.db.einvoice_tables import EinvoiceData, EinvoiceStatus
 from worker.db.repository import Repository
@@ -37,7 +37,8 @@ def cash_ins(repo: Repository, allocation_ids: Iterable[int] | None = None, *,
              einvoices_only: bool = True, booked_from: date | None = None,
              booked_to: date | None = None) -> list[CashIn]:
     """Allocations (live and undone), oldest first, with their invoice, line, customer and e-invoice data."""
-    query = (select(Allocation, Invoice, StatementLine, Customer, EinvoiceData)
+    # SQLAlchemy's select: sqlmodel's is typed for up to four entities
+    query = (sa_select(Allocation, Invoice, StatementLine, Customer, EinvoiceData)
              .join(Invoice, col(Invoice.id) == Allocation.invoice_id)
              .join(StatementLine, col(StatementLine.id) == Allocation.line_id)
              .join(Customer, col(Customer.id) == Invoice.customer_id))
@@ -45,16 +46,16 @@ def cash_ins(repo: Repository, allocation_ids: Iterable[int] | None = None, *,
         query = query.join(EinvoiceData, col(EinvoiceData.invoice_id) == Allocation.invoice_id)
     else:
         query = query.outerjoin(EinvoiceData, col(EinvoiceData.invoice_id) == Allocation.invoice_id)
-    query = query.where(Allocation.company_id == repo.company_id)
+    query = query.where(col(Allocation.company_id) == repo.company_id)
     if allocation_ids is not None:
         ids = list(allocation_ids)
         if not ids:
             return []
         query = query.where(col(Allocation.id).in_(ids))
     if booked_from is not None:
-        query = query.where(StatementLine.booked_on >= booked_from)
+        query = query.where(col(StatementLine.booked_on) >= booked_from)
     if booked_to is not None:
-        query = query.where(StatementLine.booked_on <= booked_to)
+        query = query.where(col(StatementLine.booked_on) <= booked_to)
     rows = repo.session.execute(query.order_by(col(Allocation.id))).all()
     return [CashIn(a, i, line, c, e) for a, i, line, c, e in rows]
 
@@ -66,7 +67,7 @@ def sent_by_key(repo: Repository, allocation_ids: Iterable[int] | None = None) -
                                          col(EinvoiceStatus.allocation_id).is_not(None))
     if allocation_ids is not None:
         query = query.where(col(EinvoiceStatus.allocation_id).in_(list(allocation_ids)))
-    return {s.key: s for s in repo.session.execute(query).scalars()}
+    return {s.key: s for s in repo.session.exec(query)}
 
 
 def insert_status(repo: Repository, row: EinvoiceStatus) -> bool:
@@ -86,51 +87,49 @@ def insert_status(repo: Repository, row: EinvoiceStatus) -> bool:
 def withdraw_unsent(repo: Repository, status_id: int) -> bool:
     """Deletes a status that did not go out (pending and never tried, or failed for good); False when a sender
     took it meanwhile."""
-    from sqlalchemy import and_
-
-    result = repo.session.execute(
-        delete(EinvoiceStatus).where(EinvoiceStatus.company_id == repo.company_id, EinvoiceStatus.id == status_id,
+    result = repo.session.exec(
+        delete(EinvoiceStatus).where(col(EinvoiceStatus.company_id) == repo.company_id,
+                                     col(EinvoiceStatus.id) == status_id,
                                      or_(and_(EinvoiceStatus.state == "pending", EinvoiceStatus.attempts == 0),
                                          EinvoiceStatus.state == "failed"))
         .execution_options(synchronize_session=False))
-    assert isinstance(result, CursorResult)
     return result.rowcount == 1
 
 
 # -- the outbox -------------------------------------------------------------------------------
 def due_statuses(repo: Repository, now: datetime, limit: int = 500) -> list[EinvoiceStatus]:
     """Sent statuses waiting to go out whose next attempt is due, oldest first."""
-    return list(repo.session.execute(
+    return list(repo.session.exec(
         select(EinvoiceStatus).where(
             EinvoiceStatus.company_id == repo.company_id, EinvoiceStatus.direction == "sent",
             EinvoiceStatus.state == "pending",
             or_(col(EinvoiceStatus.next_attempt_at).is_(None), col(EinvoiceStatus.next_attempt_at) <= now))
-        .order_by(col(EinvoiceStatus.id)).limit(limit)).scalars())
+        .order_by(col(EinvoiceStatus.id)).limit(limit)))
 
 
 def stuck_sending(repo: Repository, before: datetime) -> list[EinvoiceStatus]:
     """Statuses claimed for sending before ``before`` whose sender never recorded the outcome (it died)."""
-    return list(repo.session.execute(
+    return list(repo.session.exec(
         select(EinvoiceStatus).where(
             EinvoiceStatus.company_id == repo.company_id, EinvoiceStatus.direction == "sent",
             EinvoiceStatus.state == "sending", EinvoiceStatus.updated_at < before)
-        .order_by(col(EinvoiceStatus.id))).scalars())
+        .order_by(col(EinvoiceStatus.id))))
 
 
 def claim(repo: Repository, status_id: int, from_state: str, now: datetime, **values: Any) -> bool:
     """Moves one status from ``from_state`` to ``sending``; False when someone else moved it first."""
-    result = repo.session.execute(
-        update(EinvoiceStatus).where(EinvoiceStatus.company_id == repo.company_id, EinvoiceStatus.id == status_id,
-                                     EinvoiceStatus.state == from_state)
+    result = repo.session.exec(
+        update(EinvoiceStatus).where(col(EinvoiceStatus.company_id) == repo.company_id,
+                                     col(EinvoiceStatus.id) == status_id, col(EinvoiceStatus.state) == from_state)
         .values(state="sending", updated_at=now, **values).execution_options(synchronize_session=False))
-    assert isinstance(result, CursorResult)
     return result.rowcount == 1
 
 
 def finish(repo: Repository, status_id: int, **values: Any) -> None:
     """Records a delivery's outcome on a claimed status."""
-    repo.session.execute(
-        update(EinvoiceStatus).where(EinvoiceStatus.company_id == repo.company_id, EinvoiceStatus.id == status_id)
+    repo.session.exec(
+        update(EinvoiceStatus).where(col(EinvoiceStatus.company_id) == repo.company_id,
+                                     col(EinvoiceStatus.id) == status_id)
         .values(**values).execution_options(synchronize_session=False))
 
 
@@ -141,20 +140,20 @@ def statuses(repo: Repository, direction: str | None = None, invoice_number: str
         query = query.where(EinvoiceStatus.direction == direction)
     if invoice_number:
         query = query.where(EinvoiceStatus.invoice_number == invoice_number)
-    return list(repo.session.execute(query.order_by(col(EinvoiceStatus.at), col(EinvoiceStatus.id))).scalars())
+    return list(repo.session.exec(query.order_by(col(EinvoiceStatus.at), col(EinvoiceStatus.id))))
 
 
 def status(repo: Repository, status_id: int) -> EinvoiceStatus | None:
-    return repo.session.execute(select(EinvoiceStatus).where(
-        EinvoiceStatus.company_id == repo.company_id, EinvoiceStatus.id == status_id)).scalars().first()
+    return repo.session.exec(select(EinvoiceStatus).where(
+        EinvoiceStatus.company_id == repo.company_id, EinvoiceStatus.id == status_id)).first()
 
 
 def credit_lines(repo: Repository, booked_from: date, booked_to: date) -> list[StatementLine]:
     """Incoming payments booked in the period (for the e-reporting of receipts)."""
-    return list(repo.session.execute(select(StatementLine).where(
+    return list(repo.session.exec(select(StatementLine).where(
         StatementLine.company_id == repo.company_id, StatementLine.amount > 0,
         StatementLine.booked_on >= booked_from, StatementLine.booked_on <= booked_to,
-    ).order_by(col(StatementLine.booked_on), col(StatementLine.id))).scalars())
+    ).order_by(col(StatementLine.booked_on), col(StatementLine.id))))
 
 
 def reported_by_invoice(repo: Repository, invoice_ids: Iterable[int] | None) -> dict[int, dict[str, Decimal]]:
@@ -169,7 +168,7 @@ def reported_by_invoice(repo: Repository, invoice_ids: Iterable[int] | None) -> 
         if not ids:
             return out
         query = query.where(col(EinvoiceStatus.invoice_id).in_(ids))
-    for row in repo.session.execute(query).scalars():
+    for row in repo.session.exec(query):
         assert row.invoice_id is not None
         per_rate = out.setdefault(row.invoice_id, {})
         for part in row.amounts:
@@ -179,23 +178,21 @@ def reported_by_invoice(repo: Repository, invoice_ids: Iterable[int] | None) -> 
 
 def audit_events(repo: Repository, kind: str, subject: str) -> list[AuditEvent]:
     """The company's audit events of one kind about one subject, oldest first (e.g. e-reports issued)."""
-    return list(repo.session.execute(select(AuditEvent).where(
+    return list(repo.session.exec(select(AuditEvent).where(
         AuditEvent.company_id == repo.company_id, AuditEvent.kind == kind, AuditEvent.subject == subject,
-    ).order_by(col(AuditEvent.id))).scalars())
+    ).order_by(col(AuditEvent.id))))
 
 
 def companies_with_due_statuses(session: Session, now: datetime, stuck_before: datetime) -> list[str]:
     """Refs of the companies with a sent status due to go out (or left ``sending`` by a sender that died)."""
-    from sqlalchemy import and_
-
     from worker.db.tables import Company
 
     due = or_(and_(EinvoiceStatus.state == "pending",
                    or_(col(EinvoiceStatus.next_attempt_at).is_(None), col(EinvoiceStatus.next_attempt_at) <= now)),
               and_(EinvoiceStatus.state == "sending", EinvoiceStatus.updated_at < stuck_before))
-    return list(session.execute(
+    return list(session.exec(
         select(Company.ref).join(EinvoiceStatus, col(EinvoiceStatus.company_id) == Company.id)
-        .where(EinvoiceStatus.direction == "sent", due).distinct().order_by(Company.ref)).scalars())
+        .where(EinvoiceStatus.direction == "sent", due).distinct().order_by(col(Company.ref))))
 
 
 def retry_failed(repo: Repository, message_ids: Iterable[str] | None, now: datetime) -> list[EinvoiceStatus]:
@@ -204,7 +201,7 @@ def retry_failed(repo: Repository, message_ids: Iterable[str] | None, now: datet
                                          EinvoiceStatus.direction == "sent", EinvoiceStatus.state == "failed")
     if message_ids is not None:
         query = query.where(col(EinvoiceStatus.message_id).in_(list(message_ids)))
-    found = list(repo.session.execute(query.order_by(col(EinvoiceStatus.id))).scalars())
+    found = list(repo.session.exec(query.order_by(col(EinvoiceStatus.id))))
     for status in found:
         status.state, status.next_attempt_at, status.updated_at = "pending", now, now
         status.details = {k: v for k, v in status.details.items() if k != "refused"}

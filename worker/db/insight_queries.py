@@ -5,9 +5,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, type_coerce, update
+from sqlalchemy import func, type_coerce, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
+from sqlmodel import col, select
 
 from worker.db.insight_tables import ForecastSnapshot, WeeklyReportOutbox
 from worker.db.repository import Repository
@@ -20,13 +20,13 @@ def snapshots(repo: Repository, currency: str | None = None) -> list[ForecastSna
     query = select(ForecastSnapshot).where(ForecastSnapshot.company_id == repo.company_id)
     if currency is not None:
         query = query.where(ForecastSnapshot.currency == currency)
-    return list(repo.session.exec(query.order_by(ForecastSnapshot.as_of, ForecastSnapshot.id)).scalars())
+    return list(repo.session.exec(query.order_by(col(ForecastSnapshot.as_of), col(ForecastSnapshot.id))))
 
 
 def snapshot_of_week(repo: Repository, currency: str, week: str) -> ForecastSnapshot | None:
     return repo.session.exec(select(ForecastSnapshot).where(
         ForecastSnapshot.company_id == repo.company_id, ForecastSnapshot.currency == currency,
-        ForecastSnapshot.week == week)).scalars().first()
+        ForecastSnapshot.week == week)).first()
 
 
 def insert_once(repo: Repository, row: ForecastSnapshot | WeeklyReportOutbox) -> bool:
@@ -47,14 +47,14 @@ def report_rows(repo: Repository, period: str | None = None) -> list[WeeklyRepor
     query = select(WeeklyReportOutbox).where(WeeklyReportOutbox.company_id == repo.company_id)
     if period is not None:
         query = query.where(WeeklyReportOutbox.period == period)
-    return list(repo.session.exec(query.order_by(WeeklyReportOutbox.id)).scalars())
+    return list(repo.session.exec(query.order_by(col(WeeklyReportOutbox.id))))
 
 
 def claim_report(repo: Repository, row_id: int, now: datetime) -> bool:
     """``queued``/``failed`` -> ``sending`` if nobody claimed it first; the caller commits at once."""
-    result = repo.session.execute(
+    result = repo.session.exec(
         update(WeeklyReportOutbox)
-        .where(WeeklyReportOutbox.company_id == repo.company_id, col(WeeklyReportOutbox.id) == row_id,
+        .where(col(WeeklyReportOutbox.company_id) == repo.company_id, col(WeeklyReportOutbox.id) == row_id,
                col(WeeklyReportOutbox.status).in_(["queued", "failed"]))
         .values(status="sending", claimed_at=now, attempts=col(WeeklyReportOutbox.attempts) + 1)
         .execution_options(synchronize_session=False))
@@ -63,7 +63,7 @@ def claim_report(repo: Repository, row_id: int, now: datetime) -> bool:
 
 def credits_between(repo: Repository, first: date, last: date, currency: str) -> Decimal:
     """The money received on the company's accounts (credit lines) booked from ``first`` to ``last``."""
-    c = StatementLine.__table__.c
+    c = StatementLine.__table__.c  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
     total = repo.session.execute(
         select(type_coerce(func.sum(c.amount), Money()))
         .where(c.company_id == repo.company_id, c.amount > 0, c.currency == currency,
@@ -77,11 +77,12 @@ def last_changes(repo: Repository) -> dict[str, Any]:
     def newest(column: Any, *where: Any) -> Any:
         return repo.session.execute(select(func.max(column)).where(*where)).scalar_one()
 
-    imports = StatementImport.__table__.c
-    allocations = Allocation.__table__.c
-    reviews = ReviewItem.__table__.c
-    invoices = Invoice.__table__.c
-    events = AuditEvent.__table__.c
+    # SQLModel sets __table__ at class creation without declaring it
+    imports = StatementImport.__table__.c  # type: ignore[attr-defined]
+    allocations = Allocation.__table__.c  # type: ignore[attr-defined]
+    reviews = ReviewItem.__table__.c  # type: ignore[attr-defined]
+    invoices = Invoice.__table__.c  # type: ignore[attr-defined]
+    events = AuditEvent.__table__.c  # type: ignore[attr-defined]
     return {
         "imported_at": newest(imports.created_at, imports.company_id == repo.company_id),
         "allocated_at": newest(allocations.decided_at, allocations.company_id == repo.company_id),
