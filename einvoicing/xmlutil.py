@@ -29,7 +29,7 @@ class Reader:
         self.ns = namespaces
 
     def all(self, node: etree._Element, path: str) -> list[etree._Element]:
-        return node.xpath(path, namespaces=self.ns)  # type: ignore[return-value]
+        return node.xpath(path, namespaces=self.ns)
 
     def one(self, node: etree._Element | None, path: str) -> etree._Element | None:
         if node is None:

@@ -280,7 +280,8 @@ def _sent(exc: Exception) -> bool:
 
 
 def _read(response: http.client.HTTPResponse, max_bytes: int, ends: float, host: str) -> bytes:
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while True:
         if time.monotonic() > ends:
             raise OutboundFailed(f"{host}: timed out")

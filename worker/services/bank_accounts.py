@@ -28,7 +28,7 @@ from worker.services.invoice_files import iban_error, iban_shaped, normalise_iba
 
 
 class BankAccountError(LettrageError):
-    """An account identifier presented as an IBAN that is not a valid one, or a bad account registration."""
+    """Raised when an account identifier shaped as an IBAN is not a valid one, or a registration is bad."""
 
 
 def account_identifier(raw: str, where: str | None) -> str:

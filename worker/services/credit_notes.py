@@ -271,11 +271,11 @@ def allocate_open_credit_notes(repo: Repository, actor: str = AUTOMATIC) -> list
 
 # -- what a person sees and decides (`lettrage credit-notes`, /api/credit-notes) -------------------------
 class CreditNoteError(ReviewError):
-    """Raised when a person's decision on a credit note cannot be made as asked (HTTP 422)."""
+    """Raised when a person's decision on a credit note cannot be made as asked."""
 
 
 class CreditNoteNotFound(ReviewNotFound):
-    """Raised when the company has no such credit note, invoice or allocation (HTTP 404)."""
+    """Raised when the company has no such credit note, invoice or allocation."""
 
 
 @dataclass(frozen=True)

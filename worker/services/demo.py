@@ -76,7 +76,7 @@ def run_demo(settings: Settings, today: date) -> tuple[DemoReport, Engine]:
         aged = aged_balance(repo, today)
         from worker.db.einvoice_status_queries import statuses as einvoice_statuses
 
-        pending = [{"invoice": s.invoice_number, "code": s.code, "label": s.label, "at": s.at.date().isoformat(),
+        pending: list[dict[str, object]] = [{"invoice": s.invoice_number, "code": s.code, "label": s.label, "at": s.at.date().isoformat(),
                     "amount": s.amount, "amounts": s.amounts, "message_id": s.message_id}
                    for s in einvoice_statuses(repo, "sent")]
     return DemoReport(database_url=url, invoices=counts, sync=summary,

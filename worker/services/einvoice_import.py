@@ -55,8 +55,8 @@ _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class EinvoiceImportError(InvoiceImportError):
-    """An e-invoice file refused: unreadable, or breaking the schema or a fatal rule. One line: the file,
-    the rule's id and its text."""
+    """Raised when an e-invoice file is refused: unreadable, or breaking the schema or a fatal rule. One line:
+    the file, the rule's id and its text."""
 
     def __init__(self, filename: str, reason: str, details: list[str] | None = None) -> None:
         self.filename = filename

@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from einvoicing import codes
 from einvoicing.cdar_reader import CdarError, CdarMessage, ReceivedStatus, approved_amount, read_cdar
@@ -266,8 +267,8 @@ def _set_before(repo: Repository, created_by: str, at: datetime) -> bool:
     dated before a dispute (received late) does not end it."""
     message_id = created_by.removeprefix("einvoicing:")
     row = repo.session.execute(select(EinvoiceStatus).where(
-        EinvoiceStatus.company_id == repo.company_id, EinvoiceStatus.direction == "received",
-        EinvoiceStatus.message_id == message_id)).scalar_one_or_none()
+        col(EinvoiceStatus.company_id) == repo.company_id, col(EinvoiceStatus.direction) == "received",
+        col(EinvoiceStatus.message_id) == message_id)).scalar_one_or_none()
     return row is None or _aware(row.at) <= at
 
 
@@ -286,7 +287,8 @@ def _why(status: ReceivedStatus) -> str:
 
 def _vat_rates(repo: Repository, invoice_id: int) -> list[Decimal]:
     data = repo.session.execute(select(EinvoiceData).where(
-        EinvoiceData.company_id == repo.company_id, EinvoiceData.invoice_id == invoice_id)).scalar_one_or_none()
+        col(EinvoiceData.company_id) == repo.company_id,
+        col(EinvoiceData.invoice_id) == invoice_id)).scalar_one_or_none()
     if data is None:
         return []
     return [Decimal(b["rate"]) for b in data.vat_breakdown if b.get("rate") not in (None, "")]
@@ -325,7 +327,9 @@ def pull_statuses(engine: Engine, settings: Settings, company_ref: str | None, c
     _retake_refused(engine, settings, ref, einvoicing, report)
     from worker.outbound import OutboundClient
 
-    client = client or PaClient(config, OutboundClient.for_settings(settings))
+    if client is None:
+        assert config is not None  # invariant: returned above when neither a platform nor a client is given
+        client = PaClient(config, OutboundClient.for_settings(settings))
     try:
         flows = client.fetch_statuses(since)
     except PaError as exc:

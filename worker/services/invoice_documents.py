@@ -237,9 +237,9 @@ def invoice_pdfs(repo: Repository, invoices: Sequence[Invoice],
         sources = sources_of(repo)
     out = []
     for invoice in invoices:
-        known = invoice.id is not None
-        pdf = original_pdf(invoice, uploaded.get(invoice.id) if known else None, sources,
-                           folders.get(invoice.id, ()) if known else ())  # type: ignore[arg-type]
+        invoice_id = invoice.id
+        pdf = original_pdf(invoice, uploaded.get(invoice_id) if invoice_id is not None else None, sources,
+                           folders.get(invoice_id, ()) if invoice_id is not None else ())
         if pdf is not None:
             out.append(pdf)
     return out

@@ -67,7 +67,8 @@ def import_invoice_file(repo: Repository, data: bytes, filename: str, actor: str
     from worker.services.invoice_files import parse_invoice_file
 
     if is_einvoice(data):
-        counts = ImportCounts(**import_einvoice_files(repo, [(data, filename)], actor))
+        einvoice_counts = import_einvoice_files(repo, [(data, filename)], actor)
+        counts = ImportCounts(einvoice_counts["imported"], einvoice_counts["updated"], einvoice_counts["unchanged"])
     else:
         if sources is None:
             from worker.settings import get_settings

@@ -177,9 +177,9 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
     by_id = {line.id: line for line in lines}
     # Money from one of the company's own accounts (a transfer between them; e-invoices name the company's
     # accounts as BT-84 payee) settles no customer's invoice, whatever its text says.
-    own = {normalise_iban(a.identifier) for a in repo.bank_accounts()} - {None}
+    own_ibans = {normalise_iban(a.identifier) for a in repo.bank_accounts()} - {None}
     # compact_iban: a line's IBAN equal to a valid one is valid (schwifty is not run on every payer's IBAN)
-    transfers = [line for line in lines if line.counterparty_iban and compact_iban(line.counterparty_iban) in own]
+    transfers = [line for line in lines if line.counterparty_iban and compact_iban(line.counterparty_iban) in own_ibans]
     skipped = {line.id for line in transfers}
     decisions = match_lines([_bank_line(line) for line in lines if line.id not in skipped], invoices,
                             _customers(repo), config, settled=_settled_invoices(invoice_rows, invoices))

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from email.utils import parseaddr
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from reminders.channels.base import Attachment, Message
 from reminders.context import Company as CompanyInfo
@@ -35,7 +35,7 @@ from worker.db.reminder_queries import (
 )
 from worker.db.reminder_tables import CustomerDunning, ReminderOutbox
 from worker.db.repository import Repository
-from worker.db.tables import Customer
+from worker.db.tables import Customer, Invoice
 from worker.services.invoice_files import printable_iban
 from worker.services.invoices import InvoiceView, settlement
 
@@ -80,7 +80,8 @@ class ContextBuilder:
         self.repo, self.as_of, self.mail_from, self.policy = repo, as_of, mail_from, policy
         self.shared = shared if shared is not None else RunShared()
         customer = repo.session.get(Customer, customer_id) if customer_id is not None else None
-        self.views = _views(repo, invoice_ids, {customer.id: customer.ref} if customer is not None else None)
+        self.views = _views(repo, invoice_ids,
+                            {customer.id: customer.ref} if customer is not None and customer.id is not None else None)
         if facts is None or facts.as_of != as_of:
             from worker.services.payment_facts import PaymentFacts
 
@@ -257,7 +258,9 @@ class ContextBuilder:
         (worker/services/invoice_documents.py)."""
         from worker.services.invoice_documents import reminder_attachments, sources_of
 
-        invoices = [self.views[i].invoice for i in invoice_ids]
+        # ORM invoices: _views reads them with repo.invoices_by_id (a view's invoice is a plain row only from
+        # open_invoice_views)
+        invoices = [cast(Invoice, self.views[i].invoice) for i in invoice_ids]
         if self.shared.sources is None and any(i.pdf for i in invoices):  # its settings file: read once per run
             self.shared.sources = sources_of(self.repo)
         customer_ids = {i.customer_id for i in invoices}

@@ -239,8 +239,9 @@ def customer_history(repo: Repository, ref: str) -> list[Exchange]:
     lines = repo.lines_by_id(a.line_id for a in allocations)
     for a in allocations:
         line = lines[a.line_id]
-        data = {"bank_ref": line.bank_ref, "booked_on": line.booked_on.isoformat(), "amount": f"{a.amount:.2f}",
-                "invoice": by_id[a.invoice_id].number, "status": a.status}
+        data: dict[str, Any] = {"bank_ref": line.bank_ref, "booked_on": line.booked_on.isoformat(),
+                                "amount": f"{a.amount:.2f}", "invoice": by_id[a.invoice_id].number,
+                                "status": a.status}
         out.append(Exchange(a.decided_at, "payment.allocated", a.decided_by, _summary("payment.allocated", data), data))
     for row in outbox_rows(repo, ["sending"], customer.id):
         data = {"level": row.level, "channel": row.channel, "invoices": row.invoice_numbers,

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from sqlalchemy import delete
+from sqlmodel import col
 
 from reminders.channels.base import Channel
 from reminders.model import DunningPolicy
@@ -43,7 +44,7 @@ def resolve_in_doubt(repo: Repository, message_id: str, sent: bool, as_of: date,
         row.status, row.last_error, row.next_attempt_on = "failed", "not delivered (checked after a crash)", as_of
         if reminder is not None:
             reminder.status, reminder.error = "failed", row.last_error
-            repo.session.execute(delete(ReminderInvoice).where(ReminderInvoice.reminder_id == reminder.id))
+            repo.session.execute(delete(ReminderInvoice).where(col(ReminderInvoice.reminder_id) == reminder.id))
     repo.add(row)
     if reminder is not None:
         repo.add(reminder)
@@ -69,7 +70,7 @@ def record_bounce(repo: Repository, message_id: str, reason: str, actor: str = "
     if reminder is not None:
         reminder.status, reminder.error = "bounced", reason
         repo.add(reminder)
-        repo.session.execute(delete(ReminderInvoice).where(ReminderInvoice.reminder_id == reminder.id))
+        repo.session.execute(delete(ReminderInvoice).where(col(ReminderInvoice.reminder_id) == reminder.id))
     row.status, row.last_error = "gave_up", f"bounced: {reason}"
     repo.add(row)
     subject = f"customer:{_ref(repo, row.customer_id)}"

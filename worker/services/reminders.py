@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, delete, insert
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from reminders.calendar import is_business_day, within_window
 from reminders.channels.base import Channel, Message
@@ -201,11 +202,11 @@ def plan_reminders(repo: Repository, as_of: date, policy: DunningPolicy | None =
                    pauses)
     waiting: list[tuple[PlannedReminder, str]] = []
     planned = _with_retries(repo, run.planned, due, pauses, as_of, policy, waiting)
-    approved = frozenset(approved_keys(repo, {p.key for p in planned if p.requires_approval}))
+    approved_messages = frozenset(approved_keys(repo, {p.key for p in planned if p.requires_approval}))
     consumers = {c.id for c in customers if c.kind == "consumer"}
     warnings = {d.number: w for d in due
                 if (w := limitation_warning(d.due_on, d.customer_id in consumers, as_of)) is not None}
-    return ReminderPlan(planned=planned, held=run.held, approved=approved, warnings=warnings, waiting=waiting,
+    return ReminderPlan(planned=planned, held=run.held, approved=approved_messages, warnings=warnings, waiting=waiting,
                         skipped=run.skipped)
 
 
@@ -450,7 +451,7 @@ def _why_not_again(row: ReminderOutbox) -> str:
 
 
 def _cancel_stale(repo: Repository, planned: list[PlannedReminder], actor: str,
-                  refs: dict[int | None, str] | None = None) -> None:
+                  refs: dict[int, str] | None = None) -> None:
     """Rows this run leaves behind are cancelled, with the reason: queued ones it no longer plans (paid,
     held, paused), and failed or escalated ones of a customer who gets a newer message this run."""
     planned_keys = {outbox_key(p) for p in planned}
@@ -568,7 +569,7 @@ def _record(repo: Repository, run: _Run, claimed: _Claimed) -> SendResult:
     else:
         policy = run.policy
         reminder.status, reminder.error = "failed", error
-        session.execute(delete(ReminderInvoice).where(ReminderInvoice.reminder_id == reminder.id))
+        session.execute(delete(ReminderInvoice).where(col(ReminderInvoice.reminder_id) == reminder.id))
         delays = policy.retry_after_days or (1,)
         row.last_error = error
         row.next_attempt_on = as_of + timedelta(days=delays[min(row.attempts, len(delays)) - 1])

@@ -18,6 +18,7 @@ CSV file and a PNG chart (matplotlib, Agg canvas: no display needed).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -44,7 +45,7 @@ from reminders.reports import (
 )
 from worker.db.credit_note_queries import live_allocations as live_credit_note_allocations
 from worker.db.credit_note_tables import CreditNoteAllocation
-from worker.db.repository import Repository
+from worker.db.repository import InvoiceRow, Repository
 from worker.db.tables import Invoice, Reminder
 from worker.services.invoices import invoice_views
 
@@ -110,7 +111,7 @@ def _on_account(repo: Repository, names: dict[str, str]) -> list[InvoiceRecord]:
     return out
 
 
-def _credits_by_document(documents: dict[int, Invoice], allocations: list[CreditNoteAllocation],
+def _credits_by_document(documents: Mapping[int, Invoice | InvoiceRow], allocations: list[CreditNoteAllocation],
                          ) -> dict[int, tuple[tuple[date, Decimal], ...]]:
     """Per invoice, the credit notes allocated to it; per credit note, the parts of it allocated. Each dated
     by the later of the two documents' issue dates: from that day on both exist, and the credit applies."""

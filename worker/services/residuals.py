@@ -25,7 +25,7 @@ from worker.services.reminders import company_policy
 
 
 class ResidualError(LettrageError):
-    """A residual that cannot be written off (one line for the user)."""
+    """Raised when a residual cannot be written off (one line for the user)."""
 
 
 @dataclass(frozen=True)

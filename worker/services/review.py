@@ -21,10 +21,11 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, TypedDict, TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.engine import CursorResult
+from sqlmodel import col
 
 from matching.names import normalise_name
 from worker.db import review_queries as q
@@ -46,9 +47,13 @@ __all__ = ["Decided", "ReviewConflict", "ReviewError", "ReviewNotFound", "Undone
 class ReviewError(LettrageError):
     """Raised when a decision cannot be made as asked: no such candidate or invoice, or amounts that do not fit."""
 
+    http_status = 422
+
 
 class ReviewNotFound(ReviewError):
     """Raised when the company has no such review item or allocation."""
+
+    http_status = 404
 
 
 @dataclass(frozen=True)
@@ -108,7 +113,7 @@ def _write_lock_first(repo: Repository) -> None:
     PostgreSQL needs nothing: its conditional UPDATE waits for the other transaction.
     """
     if repo.session.get_bind().dialect.name == "sqlite":
-        repo.session.execute(update(ReviewItem).where(ReviewItem.id == -1).values(state="pending")
+        repo.session.execute(update(ReviewItem).where(col(ReviewItem.id) == -1).values(state="pending")
                              .execution_options(synchronize_session=False))
 
 
@@ -282,7 +287,8 @@ def _claim(repo: Repository, item: ReviewItem, state: str, actor: str) -> None:
     """Moves the item out of pending, or raises ReviewConflict when someone else did first."""
     result = repo.session.execute(
         update(ReviewItem)
-        .where(ReviewItem.id == item.id, ReviewItem.company_id == repo.company_id, ReviewItem.state == "pending")
+        .where(col(ReviewItem.id) == item.id, col(ReviewItem.company_id) == repo.company_id,
+               col(ReviewItem.state) == "pending")
         .values(state=state, decided_by=actor, decided_at=utcnow())
         .execution_options(synchronize_session=False))
     assert isinstance(result, CursorResult)
@@ -317,7 +323,13 @@ def _reason(reason: str) -> str:
     return reason[:500]
 
 
-def _known(item: ReviewItem, invoice: Invoice) -> dict[str, object]:
+class _Known(TypedDict, total=False):
+    """What the matcher said of an invoice among the candidates: keyword arguments of ``_Part``."""
+    score: float
+    reasons: list[str]
+
+
+def _known(item: ReviewItem, invoice: Invoice) -> _Known:
     """The matcher's score and reasons for this invoice when it was among the candidates."""
     for candidate in item.candidates:
         for part in candidate.get("invoices", []):
@@ -416,8 +428,8 @@ def _learn(repo: Repository, line: StatementLine, customer_ids: set[int], actor:
 def _undo(repo: Repository, found: Allocation, reason: str, actor: str) -> Undone:
     result = repo.session.execute(
         update(Allocation)
-        .where(Allocation.id == found.id, Allocation.company_id == repo.company_id,
-               Allocation.undone_at.is_(None))  # type: ignore[union-attr]
+        .where(col(Allocation.id) == found.id, col(Allocation.company_id) == repo.company_id,
+               col(Allocation.undone_at).is_(None))
         .values(undone_at=utcnow(), undone_by=actor, undo_reason=reason)
         .execution_options(synchronize_session=False))
     assert isinstance(result, CursorResult)

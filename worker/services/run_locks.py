@@ -71,7 +71,7 @@ def hold_matching(session: Session, company_id: int, company_ref: str) -> None:
     """Holds the company's matching until ``session``'s transaction ends, waiting for another one first."""
     bind = session.get_bind()
     if bind.dialect.name == "sqlite":
-        path = _lock_file(bind.url, "match", company_id)
+        path = _lock_file(bind.engine.url, "match", company_id)  # a Connection has no url of its own
         if path is None or fcntl is None:
             return
         handle = _flock(path, company_ref, "matching")

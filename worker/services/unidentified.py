@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
+from sqlmodel import col
 
 from matching.ibans import compact_iban, normalise_iban
 from matching.identify import Identification, Identifier
@@ -203,9 +204,9 @@ def dismiss(repo: Repository, line_id: int, reason: str, *, actor: str) -> Ident
 
 def credits_of(repo: Repository, kinds: Sequence[str] = ("on_account", "refund_due")) -> list[CustomerCredit]:
     """The company's decided credits of ``kinds``, oldest decision first."""
-    query = select(CustomerCredit).where(CustomerCredit.company_id == repo.company_id,
-                                         CustomerCredit.kind.in_(list(kinds)))  # type: ignore[attr-defined]
-    return list(repo.session.execute(query.order_by(CustomerCredit.id)).scalars())  # type: ignore[arg-type]
+    query = select(CustomerCredit).where(col(CustomerCredit.company_id) == repo.company_id,
+                                         col(CustomerCredit.kind).in_(list(kinds)))
+    return list(repo.session.execute(query.order_by(col(CustomerCredit.id))).scalars())
 
 
 def _credit(repo: Repository, line_id: int, kind: str, customer_ref: str | None, note: str, actor: str) -> Identified:
@@ -222,7 +223,7 @@ def _credit(repo: Repository, line_id: int, kind: str, customer_ref: str | None,
             same = existing.kind == kind and existing.customer_id == (customer.id if customer else None)
             if not same:
                 raise ReviewConflict(_decided(repo, line))
-            return Identified(line.id, line.bank_ref, kind, customer_ref, existing.amount,  # type: ignore[arg-type]
+            return Identified(line_id, line.bank_ref, kind, customer_ref, existing.amount,
                               credit_id=existing.id, already=True)
         _claim(repo, line, IDENTIFIED)
         credit = CustomerCredit(company_id=repo.company_id, line_id=line_id,
@@ -234,7 +235,7 @@ def _credit(repo: Repository, line_id: int, kind: str, customer_ref: str | None,
         repo.audit(f"payment.{kind}", subject=subject, actor=actor, line=line.bank_ref, line_id=line.id,
                    amount=line.amount, currency=line.currency, customer=customer_ref, note=note, credit=credit.id)
         repo.flush()
-    return Identified(line.id, line.bank_ref, kind, customer_ref, line.amount, credit_id=credit.id)
+    return Identified(line_id, line.bank_ref, kind, customer_ref, line.amount, credit_id=credit.id)
 
 
 def _use_on_account(repo: Repository, line: StatementLine, actor: str) -> None:

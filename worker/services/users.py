@@ -17,7 +17,8 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, literal, select, text, update
-from sqlmodel import Session
+from sqlalchemy.orm import Mapped
+from sqlmodel import Session, col
 
 from worker.db.tables import AuditEvent, Company, utcnow
 from worker.db.user_tables import LoginAttempt, User, UserRole, WebSession
@@ -94,7 +95,7 @@ def _dummy_hash() -> str:
 
 
 def user_by_email(session: Session, email: str) -> User | None:
-    return session.execute(select(User).where(User.email == email.strip().lower())).scalars().first()
+    return session.execute(select(User).where(col(User.email) == email.strip().lower())).scalars().first()
 
 
 def add_user(session: Session, company: Company, email: str, role: str, password: str | None,
@@ -125,7 +126,7 @@ def add_user(session: Session, company: Company, email: str, role: str, password
         session.add(user)
     assert user.id is not None and company.id is not None
     current = session.execute(select(UserRole).where(
-        UserRole.company_id == company.id, UserRole.user_id == user.id)).scalars().first()
+        col(UserRole.company_id) == company.id, col(UserRole.user_id) == user.id)).scalars().first()
     was = current.role if current else None
     if current is None:
         session.add(UserRole(company_id=company.id, user_id=user.id, role=role))
@@ -143,7 +144,7 @@ def set_password(session: Session, user: User, password: str, now: datetime | No
     user.password_hash = hash_password(password)
     user.password_changed_at = now or utcnow()
     session.add(user)
-    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    session.execute(delete(WebSession).where(col(WebSession.user_id) == user.id))
 
 
 @dataclass(frozen=True)
@@ -155,22 +156,24 @@ class Member:
 
 
 def list_users(session: Session, company: Company) -> list[Member]:
-    rows = session.execute(select(User, UserRole.role).join(UserRole, UserRole.user_id == User.id)
-                           .where(UserRole.company_id == company.id).order_by(User.email))
+    rows = session.execute(select(User, col(UserRole.role)).join(UserRole, col(UserRole.user_id) == col(User.id))
+                           .where(col(UserRole.company_id) == company.id).order_by(col(User.email)))
     return [Member(u.email, role, u.created_at, u.last_login_at) for u, role in rows]
 
 
 def remove_user(session: Session, company: Company, email: str, actor: str = "cli") -> None:
     """Takes away the user's role in ``company``; a user left without any company is deleted (and signed out)."""
     user = user_by_email(session, email)
-    if user is None or role_in(session, user.id, company.id) is None:
+    # role_in is None when either id is missing; the explicit checks let the type checker see the ids are set.
+    if user is None or user.id is None or company.id is None or role_in(session, user.id, company.id) is None:
         raise UserError(f"no user {email.strip().lower()!r} in company {company.ref!r}")
-    session.execute(delete(UserRole).where(UserRole.company_id == company.id, UserRole.user_id == user.id))
+    session.execute(delete(UserRole).where(col(UserRole.company_id) == company.id,
+                                           col(UserRole.user_id) == user.id))
     session.add(AuditEvent(company_id=company.id, actor=actor, kind="user.removed", subject=f"user:{user.email}"))
     remaining = session.execute(select(func.count()).select_from(UserRole).where(
-        UserRole.user_id == user.id)).scalar_one()
+        col(UserRole.user_id) == user.id)).scalar_one()
     if not remaining:
-        session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+        session.execute(delete(WebSession).where(col(WebSession.user_id) == user.id))
         session.delete(user)
     session.flush()
 
@@ -179,14 +182,15 @@ def role_in(session: Session, user_id: int | None, company_id: int | None) -> st
     """The user's role in the company, or None: then they see nothing of it."""
     if user_id is None or company_id is None:
         return None
-    return session.execute(select(UserRole.role).where(
-        UserRole.user_id == user_id, UserRole.company_id == company_id)).scalars().first()
+    return session.execute(select(col(UserRole.role)).where(
+        col(UserRole.user_id) == user_id, col(UserRole.company_id) == company_id)).scalars().first()
 
 
 def memberships(session: Session, user_id: int) -> list[tuple[Company, str]]:
     """The companies the user may open, with their role in each, by company name."""
-    rows = session.execute(select(Company, UserRole.role).join(UserRole, UserRole.company_id == Company.id)
-                           .where(UserRole.user_id == user_id).order_by(Company.name, Company.ref))
+    rows = session.execute(select(Company, col(UserRole.role))
+                           .join(UserRole, col(UserRole.company_id) == col(Company.id))
+                           .where(col(UserRole.user_id) == user_id).order_by(col(Company.name), col(Company.ref)))
     return [(company, role) for company, role in rows]
 
 
@@ -194,15 +198,15 @@ def memberships(session: Session, user_id: int) -> list[tuple[Company, str]]:
 _LOGIN_LOCKS = 0x6C6C  # advisory lock space of login throttling (PostgreSQL): one key per address, one per client
 
 
-def _recent_failures(session: Session, column: object, value: str, since: datetime) -> int:
+def _recent_failures(session: Session, column: Mapped[str], value: str, since: datetime) -> int:
     return int(session.execute(select(func.count()).select_from(LoginAttempt).where(
-        column == value, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False))).scalar_one())
+        column == value, col(LoginAttempt.at) >= since, col(LoginAttempt.succeeded).is_(False))).scalar_one())
 
 
 def throttled(session: Session, email: str, client: str, now: datetime) -> bool:
     since = now - THROTTLE_WINDOW
-    return (_recent_failures(session, LoginAttempt.email, email, since) >= MAX_FAILURES_PER_EMAIL
-            or _recent_failures(session, LoginAttempt.client, client, since) >= MAX_FAILURES_PER_CLIENT)
+    return (_recent_failures(session, col(LoginAttempt.email), email, since) >= MAX_FAILURES_PER_EMAIL
+            or _recent_failures(session, col(LoginAttempt.client), client, since) >= MAX_FAILURES_PER_CLIENT)
 
 
 def _lock_key(kind: str, value: str) -> int:
@@ -265,7 +269,7 @@ def authenticate(session: Session, email: str, password: str, client: str, now: 
     ok = bool(user is not None and matches and user.is_active)
     if not ok or user is None:
         raise LoginRefused("wrong email address or password")
-    session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt).values(succeeded=True))
+    session.execute(update(LoginAttempt).where(col(LoginAttempt.id) == attempt).values(succeeded=True))
     forget_attempts(session, now - timedelta(days=1))  # older tries no longer count: keep the table small
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
@@ -276,7 +280,7 @@ def authenticate(session: Session, email: str, password: str, client: str, now: 
 
 def forget_attempts(session: Session, before: datetime) -> int:
     """Deletes login attempts older than ``before`` (they no longer count); returns how many."""
-    result = session.execute(delete(LoginAttempt).where(LoginAttempt.at < before))
+    result = session.execute(delete(LoginAttempt).where(col(LoginAttempt.at) < before))
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -292,7 +296,7 @@ def open_session(session: Session, user: User, now: datetime) -> tuple[str, WebS
     row = WebSession(key_hash=_key_hash(key), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
                      created_at=now, last_seen_at=now, expires_at=now + SESSION_LIFETIME)
     session.add(row)
-    session.execute(delete(WebSession).where(WebSession.user_id == user.id, WebSession.expires_at < now))
+    session.execute(delete(WebSession).where(col(WebSession.user_id) == user.id, col(WebSession.expires_at) < now))
     session.flush()
     return key, row
 
@@ -304,7 +308,7 @@ def _aware(value: datetime) -> datetime:
 
 def session_user(session: Session, key: str, now: datetime) -> tuple[User, WebSession] | None:
     """The active user of a live session (not expired, not idle too long), or None."""
-    row = session.execute(select(WebSession).where(WebSession.key_hash == _key_hash(key))).scalars().first()
+    row = session.execute(select(WebSession).where(col(WebSession.key_hash) == _key_hash(key))).scalars().first()
     if row is None:
         return None
     if _aware(row.expires_at) <= now or _aware(row.last_seen_at) + SESSION_IDLE <= now:
@@ -320,4 +324,4 @@ def session_user(session: Session, key: str, now: datetime) -> tuple[User, WebSe
 
 
 def close_session(session: Session, key: str) -> None:
-    session.execute(delete(WebSession).where(WebSession.key_hash == _key_hash(key)))
+    session.execute(delete(WebSession).where(col(WebSession.key_hash) == _key_hash(key)))

@@ -62,9 +62,13 @@ log = logging.getLogger("lettrage.webhooks")
 class WebhookError(LettrageError):
     """Raised when a webhook endpoint cannot be registered as asked (bad URL or event)."""
 
+    http_status = 422
+
 
 class WebhookNotFound(WebhookError):
     """Raised when the company has no such webhook endpoint."""
+
+    http_status = 404
 
 
 # -- endpoints ---------------------------------------------------------------------------------
@@ -84,7 +88,7 @@ def add_endpoint(repo: Repository, url: str, events: list[str] | None = None, ac
     if unknown:
         raise WebhookError(f"unknown event {', '.join(unknown)}: choose among {', '.join(EVENTS)}")
     last = repo.session.execute(select(func.max(AuditEvent.id)).where(
-        AuditEvent.company_id == repo.company_id)).scalar_one()
+        col(AuditEvent.company_id) == repo.company_id)).scalar_one()
     endpoint = WebhookEndpoint(url=url, events=chosen, cursor=int(last or 0))
     repo.add(endpoint)
     repo.flush()
@@ -94,7 +98,7 @@ def add_endpoint(repo: Repository, url: str, events: list[str] | None = None, ac
 
 def endpoints(repo: Repository) -> list[WebhookEndpoint]:
     return list(repo.session.execute(select(WebhookEndpoint).where(
-        WebhookEndpoint.company_id == repo.company_id).order_by(col(WebhookEndpoint.id))).scalars())
+        col(WebhookEndpoint.company_id) == repo.company_id).order_by(col(WebhookEndpoint.id))).scalars())
 
 
 def endpoint_secret(secret_key: str, endpoint: WebhookEndpoint) -> str:
@@ -125,7 +129,7 @@ def collect(repo: Repository, now: datetime | None = None) -> int:
         if not endpoint.active:
             continue
         rows = list(repo.session.execute(select(AuditEvent).where(
-            AuditEvent.company_id == repo.company_id, AuditEvent.id > endpoint.cursor,
+            col(AuditEvent.company_id) == repo.company_id, col(AuditEvent.id) > endpoint.cursor,
             col(AuditEvent.kind).in_([*_ALLOCATED, "allocation.undone", "review.created", _STATUS_RECEIVED]),
         ).order_by(col(AuditEvent.id))).scalars())
         if not rows:
@@ -134,8 +138,8 @@ def collect(repo: Repository, now: datetime | None = None) -> int:
         for event_id, event, payload in _events(repo, rows):
             if event not in wanted:
                 continue
-            exists = repo.session.execute(select(WebhookDelivery.id).where(
-                WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.event_id == event_id)).first()
+            exists = repo.session.execute(select(col(WebhookDelivery.id)).where(
+                col(WebhookDelivery.endpoint_id) == endpoint.id, col(WebhookDelivery.event_id) == event_id)).first()
             if exists is None:
                 repo.add(WebhookDelivery(endpoint_id=endpoint.id, event_id=event_id, event=event,  # type: ignore[arg-type]
                                          payload=_envelope(repo, event_id, event, payload), next_attempt_at=now))
@@ -201,8 +205,8 @@ def _invoice_data(invoice: Invoice, refs: dict[int | None, str], paid: Any, stat
 
 def _pending_item_of(repo: Repository, bank_ref: str) -> int | None:
     return repo.session.execute(
-        select(ReviewItem.id).join(StatementLine, col(StatementLine.id) == ReviewItem.line_id)
-        .where(ReviewItem.company_id == repo.company_id, StatementLine.bank_ref == bank_ref)
+        select(col(ReviewItem.id)).join(StatementLine, col(StatementLine.id) == col(ReviewItem.line_id))
+        .where(col(ReviewItem.company_id) == repo.company_id, col(StatementLine.bank_ref) == bank_ref)
         .order_by(col(ReviewItem.id).desc()).limit(1)).scalar()
 
 
@@ -297,9 +301,10 @@ def dispatch(engine: Engine, secret_key: str, company_ref: str | None = None, no
 def _due(engine: Engine, company_ids: list[int], now: datetime) -> list[tuple[int, datetime]]:
     """(id, next attempt) of the deliveries due at ``now``, oldest first."""
     with unit_of_work(engine) as session:
-        return [(int(i), at) for i, at in session.execute(select(WebhookDelivery.id, WebhookDelivery.next_attempt_at).where(
-            col(WebhookDelivery.company_id).in_(company_ids), WebhookDelivery.status == "pending",
-            WebhookDelivery.next_attempt_at <= now).order_by(col(WebhookDelivery.id))).all()]
+        return [(int(i), at) for i, at in session.execute(
+            select(col(WebhookDelivery.id), col(WebhookDelivery.next_attempt_at)).where(
+                col(WebhookDelivery.company_id).in_(company_ids), col(WebhookDelivery.status) == "pending",
+                col(WebhookDelivery.next_attempt_at) <= now).order_by(col(WebhookDelivery.id))).all()]
 
 
 def _claim(engine: Engine, delivery_id: int, at: datetime, now: datetime) -> bool:
@@ -307,8 +312,9 @@ def _claim(engine: Engine, delivery_id: int, at: datetime, now: datetime) -> boo
     dispatchers that saw it due at ``at``, one only wins it."""
     with unit_of_work(engine) as session:
         result = session.execute(
-            update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, WebhookDelivery.next_attempt_at == at,
-                                          WebhookDelivery.status == "pending")
+            update(WebhookDelivery).where(col(WebhookDelivery.id) == delivery_id,
+                                          col(WebhookDelivery.next_attempt_at) == at,
+                                          col(WebhookDelivery.status) == "pending")
             .values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False))
         assert isinstance(result, CursorResult)
         return result.rowcount == 1
@@ -318,12 +324,13 @@ def companies_due(engine: Engine, now: datetime) -> list[str]:
     """Refs of the companies with webhook work now: an active endpoint behind on its events (an event recorded
     by any process: the API, ``lettrage sync``/``match``, a worker), or a delivery whose (re)try is due."""
     kinds = [*_ALLOCATED, "allocation.undone", "review.created", _STATUS_RECEIVED]
-    behind = (select(WebhookEndpoint.company_id).where(
+    behind = (select(col(WebhookEndpoint.company_id)).where(
         col(WebhookEndpoint.active).is_(True),
-        select(AuditEvent.id).where(AuditEvent.company_id == WebhookEndpoint.company_id,
-                                    AuditEvent.id > WebhookEndpoint.cursor, col(AuditEvent.kind).in_(kinds)).exists()))
-    retrying = select(WebhookDelivery.company_id).where(WebhookDelivery.status == "pending",
-                                                        WebhookDelivery.next_attempt_at <= now)
+        select(col(AuditEvent.id)).where(col(AuditEvent.company_id) == col(WebhookEndpoint.company_id),
+                                         col(AuditEvent.id) > col(WebhookEndpoint.cursor),
+                                         col(AuditEvent.kind).in_(kinds)).exists()))
+    retrying = select(col(WebhookDelivery.company_id)).where(col(WebhookDelivery.status) == "pending",
+                                                             col(WebhookDelivery.next_attempt_at) <= now)
     with unit_of_work(engine) as session:
         ids = set(session.execute(behind).scalars()) | set(session.execute(retrying).scalars())
         return [c.ref for c in companies(session) if c.id in ids]
@@ -382,9 +389,9 @@ def _deliver(engine: Engine, delivery_id: int, secret_key: str, now: datetime, p
 
 def deliveries(repo: Repository, status: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[WebhookDelivery], int]:
     """The delivery log, newest first."""
-    query = select(WebhookDelivery).where(WebhookDelivery.company_id == repo.company_id)
+    query = select(WebhookDelivery).where(col(WebhookDelivery.company_id) == repo.company_id)
     if status:
-        query = query.where(WebhookDelivery.status == status)
+        query = query.where(col(WebhookDelivery.status) == status)
     total = int(repo.session.execute(select(func.count()).select_from(query.subquery())).scalar_one())
     rows = repo.session.execute(query.order_by(col(WebhookDelivery.id).desc()).limit(limit).offset(offset)).scalars()
     return list(rows), total

@@ -7,8 +7,8 @@ Create Date: 2026-11-25 09:41:50.856038
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision = '0002'
 down_revision = '0001'
@@ -23,15 +23,15 @@ def upgrade() -> None:
     sa.Column('company_id', sa.Integer(), nullable=False),
     sa.Column('bank_account_id', sa.Integer(), nullable=False),
     sa.Column('import_id', sa.Integer(), nullable=False),
-    sa.Column('statement_id', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
-    sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=True),
+    sa.Column('statement_id', AutoString(length=128), nullable=True),
+    sa.Column('currency', AutoString(length=3), nullable=True),
     sa.Column('opening_balance', sa.BigInteger(), nullable=True),
     sa.Column('opening_on', sa.Date(), nullable=True),
     sa.Column('closing_balance', sa.BigInteger(), nullable=True),
     sa.Column('closing_on', sa.Date(), nullable=True),
     sa.Column('lines_total', sa.BigInteger(), nullable=False),
-    sa.Column('continuity', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('reconciles', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('continuity', AutoString(), nullable=True),
+    sa.Column('reconciles', AutoString(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['bank_account_id'], ['bankaccount.id'], ),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], ondelete='CASCADE'),

@@ -7,8 +7,8 @@ Create Date: 2026-11-25 12:00:00
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision = '0003_tasks'
 down_revision = '0002'
@@ -20,18 +20,18 @@ def upgrade() -> None:
     op.create_table('taskrecord',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('company_id', sa.Integer(), nullable=False),
-    sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('queue', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('message_id', AutoString(length=64), nullable=False),
+    sa.Column('actor', AutoString(length=64), nullable=False),
+    sa.Column('queue', AutoString(length=64), nullable=False),
     sa.Column('args', sa.JSON(), nullable=False),
     sa.Column('kwargs', sa.JSON(), nullable=False),
-    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('state', AutoString(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('errors', sa.Integer(), nullable=False),
-    sa.Column('error', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('error', AutoString(), nullable=True),
     sa.Column('duration_seconds', sa.Float(), nullable=True),
-    sa.Column('worker', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
-    sa.Column('replayed_as', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('worker', AutoString(length=128), nullable=True),
+    sa.Column('replayed_as', AutoString(length=64), nullable=True),
     sa.Column('enqueued_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),

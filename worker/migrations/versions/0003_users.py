@@ -7,8 +7,8 @@ Create Date: 2026-11-25 11:55:00
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision = '0003_users'
 down_revision = '0002'
@@ -19,9 +19,9 @@ depends_on = None
 def upgrade() -> None:
     op.create_table('useraccount',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
-    sa.Column('password_hash', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
-    sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('email', AutoString(length=254), nullable=False),
+    sa.Column('password_hash', AutoString(length=255), nullable=False),
+    sa.Column('locale', AutoString(length=8), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('password_changed_at', sa.DateTime(timezone=True), nullable=False),
@@ -33,7 +33,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('company_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('role', AutoString(length=16), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['useraccount.id'], ondelete='CASCADE'),
@@ -44,9 +44,9 @@ def upgrade() -> None:
     op.create_index(op.f('ix_userrole_user_id'), 'userrole', ['user_id'], unique=False)
     op.create_table('websession',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('key_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('key_hash', AutoString(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('csrf_token', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('csrf_token', AutoString(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
@@ -57,8 +57,8 @@ def upgrade() -> None:
     op.create_index(op.f('ix_websession_user_id'), 'websession', ['user_id'], unique=False)
     op.create_table('loginattempt',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
-    sa.Column('client', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('email', AutoString(length=254), nullable=False),
+    sa.Column('client', AutoString(length=64), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('succeeded', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id')

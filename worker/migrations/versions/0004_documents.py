@@ -7,8 +7,8 @@ Create Date: 2026-11-25 15:30:00
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision = '0004_documents'
 down_revision = '0003_dunning'
@@ -17,7 +17,7 @@ depends_on = None
 
 
 def _text(length: int | None = None) -> sa.types.TypeEngine:
-    return sqlmodel.sql.sqltypes.AutoString(length=length)
+    return AutoString(length=length)
 
 
 def upgrade() -> None:

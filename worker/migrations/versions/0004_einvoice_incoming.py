@@ -7,8 +7,8 @@ Create Date: 2026-11-25 15:00:00
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision = '0004_einvoice_incoming'
 down_revision = '0003_dunning'
@@ -21,10 +21,10 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('company_id', sa.Integer(), nullable=False),
     sa.Column('pulled_until', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('last_flow_id', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
+    sa.Column('last_flow_id', AutoString(length=128), nullable=True),
     sa.Column('pulled_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('messages', sa.Integer(), nullable=False),
-    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('last_error', AutoString(), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),

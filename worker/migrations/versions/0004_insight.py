@@ -7,15 +7,15 @@ Create Date: 2026-11-25 15:00:00
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision = '0004_insight'
 down_revision = '0003_dunning'
 branch_labels = None
 depends_on = None
 
-_text = sqlmodel.sql.sqltypes.AutoString
+_text = AutoString
 
 
 def upgrade() -> None:

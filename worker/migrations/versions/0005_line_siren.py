@@ -7,8 +7,8 @@ Create Date: 2026-11-25 16:00:00
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision = '0005_line_siren'
 down_revision = '0004_einvoicing'
@@ -18,7 +18,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('statementline') as batch:
-        batch.add_column(sa.Column('counterparty_siren', sqlmodel.sql.sqltypes.AutoString(length=9), nullable=True))
+        batch.add_column(sa.Column('counterparty_siren', AutoString(length=9), nullable=True))
 
 
 def downgrade() -> None:

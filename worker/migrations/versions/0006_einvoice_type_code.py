@@ -7,8 +7,8 @@ Create Date: 2026-11-25 16:10:00
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision = '0006_einvoice_type_code'
 down_revision = '0005_line_siren'
@@ -19,7 +19,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('einvoicedata') as batch:
         # rows imported before: commercial invoices (380), the only type the 212 messages named until now
-        batch.add_column(sa.Column('type_code', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False,
+        batch.add_column(sa.Column('type_code', AutoString(length=3), nullable=False,
                                    server_default='380'))
 
 
