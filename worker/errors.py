@@ -1,9 +1,13 @@
 """Errors of the worker: each one a clear, one-line message for the person at the terminal."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class LettrageError(Exception):
     """Raised when an operation cannot be done; the message is shown as is, on one line."""
+
+    http_status: ClassVar[int] = 400  # the API's answer to it; a subclass that answers otherwise sets its own
 
 
 class FutureDay(LettrageError):
@@ -20,6 +24,8 @@ class CompanyNotFound(LettrageError):
 
 class InvoiceImportError(LettrageError):
     """Raised when an invoice file has bad rows; lists every one, nothing is imported."""
+
+    http_status = 422
 
     def __init__(self, filename: str, errors: list[tuple[int, str]]) -> None:
         self.filename = filename
@@ -42,3 +48,5 @@ class UnknownAccount(StatementImportError):
 
 class ReviewConflict(LettrageError):
     """Raised when a review item was decided meanwhile, or is not at the version the decision was made on."""
+
+    http_status = 409

@@ -7,25 +7,17 @@ from fastapi.responses import JSONResponse
 
 from connectors.errors import ConnectorError
 from reminders.errors import ReminderError
-from worker.errors import InvoiceImportError, LettrageError, ReviewConflict
+from worker.errors import InvoiceImportError, LettrageError
+
+# connectors/ and reminders/ are pure packages that know nothing of HTTP: their errors' statuses are kept here.
+_PURE_STATUS: dict[type[Exception], int] = {ConnectorError: 422, ReminderError: 422}
 
 
 def _status(exc: Exception) -> int:
-    from worker.api.routes_data import StatementRefused, UploadTooLarge
-    from worker.api.tokens import TokenError
-    from worker.services.review import ReviewError, ReviewNotFound
-    from worker.services.webhooks import WebhookError, WebhookNotFound
-
-    if isinstance(exc, (ReviewNotFound, WebhookNotFound)):
-        return 404
-    if isinstance(exc, ReviewConflict):
-        return 409
-    if isinstance(exc, UploadTooLarge):
-        return 413
-    if isinstance(exc, (ReviewError, InvoiceImportError, StatementRefused, TokenError, WebhookError,
-                        ConnectorError, ReminderError)):
-        return 422
-    return 400
+    """The HTTP status ``exc`` answers with: a LettrageError's ``http_status``, or the pure packages' one."""
+    if isinstance(exc, LettrageError):
+        return exc.http_status
+    return next((status for kind, status in _PURE_STATUS.items() if isinstance(exc, kind)), 400)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -39,7 +31,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": errors[0] if errors else "invalid request", "errors": errors},
                             status_code=422)
 
-    for kind in (LettrageError, ConnectorError, ReminderError):
+    kinds: list[type[Exception]] = [LettrageError, *_PURE_STATUS]
+    for kind in kinds:
         app.add_exception_handler(kind, handle)
     # The same shape as the services' errors. Starlette types every handler as taking any Exception, so one
     # for RequestValidationError alone does not match (Kludex/starlette#2417).

@@ -124,11 +124,15 @@ def statements_upload(request: Request, tasks: BackgroundTasks,
 
 
 class UploadTooLarge(LettrageError):
-    """Raised when an uploaded file is over its endpoint's limit (413)."""
+    """Raised when an uploaded file is over its endpoint's limit."""
+
+    http_status = 413
 
 
 class StatementRefused(LettrageError):
     """Raised when an uploaded statement file is refused; carries the import's outcome."""
+
+    http_status = 422
 
     def __init__(self, outcome: s.StatementFileOut) -> None:
         super().__init__(outcome.error or f"{outcome.file}: refused")

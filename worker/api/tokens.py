@@ -43,6 +43,8 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 class TokenError(LettrageError):
     """Raised when a token cannot be created or revoked as asked (bad name or scope, unknown token)."""
 
+    http_status = 422
+
 
 @dataclass(frozen=True)
 class NewToken:
