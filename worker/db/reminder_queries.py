@@ -19,7 +19,8 @@ FIRM_LEVELS = ("second_reminder", "call", "formal_notice", "payment_plan", "lega
 
 def dunning_settings(repo: Repository) -> dict[int, CustomerDunning]:
     """Each customer's dunning settings row, by customer id (customers without one are absent)."""
-    rows = repo.session.exec(select(CustomerDunning).where(CustomerDunning.company_id == repo.company_id))
+    rows = repo.session.execute(
+        select(CustomerDunning).where(col(CustomerDunning.company_id) == repo.company_id))
     return {row.customer_id: row for row in rows.scalars()}
 
 
@@ -35,16 +36,16 @@ def settings_for(repo: Repository, customer_id: int) -> CustomerDunning:
 def active_pauses(repo: Repository, as_of: date) -> list[DunningPause]:
     """Pauses not lifted whose last day is ``as_of`` or later (or open-ended)."""
     query = select(DunningPause).where(
-        DunningPause.company_id == repo.company_id, col(DunningPause.lifted_at).is_(None),
+        col(DunningPause.company_id) == repo.company_id, col(DunningPause.lifted_at).is_(None),
         or_(col(DunningPause.until).is_(None), col(DunningPause.until) >= as_of))
-    return list(repo.session.exec(query.order_by(DunningPause.id)).scalars())
+    return list(repo.session.execute(query.order_by(col(DunningPause.id))).scalars())
 
 
 def pauses_of(repo: Repository, customer_id: int) -> list[DunningPause]:
     """Every pause of a customer and its invoices, lifted or not, oldest first."""
-    query = select(DunningPause).where(DunningPause.company_id == repo.company_id,
-                                       DunningPause.customer_id == customer_id)
-    return list(repo.session.exec(query.order_by(DunningPause.id)).scalars())
+    query = select(DunningPause).where(col(DunningPause.company_id) == repo.company_id,
+                                       col(DunningPause.customer_id) == customer_id)
+    return list(repo.session.execute(query.order_by(col(DunningPause.id))).scalars())
 
 
 def lift_pauses(repo: Repository, customer_id: int, invoice_id: int | None, actor: str) -> list[DunningPause]:
@@ -63,29 +64,29 @@ def approved_keys(repo: Repository, keys: Iterable[str]) -> set[str]:
     keys = list(keys)
     if not keys:
         return set()
-    query = select(ReminderApproval.key).where(ReminderApproval.company_id == repo.company_id,
-                                               col(ReminderApproval.key).in_(keys))
-    return set(repo.session.exec(query).scalars())
+    query = select(col(ReminderApproval.key)).where(col(ReminderApproval.company_id) == repo.company_id,
+                                                    col(ReminderApproval.key).in_(keys))
+    return set(repo.session.execute(query).scalars())
 
 
 def outbox_rows(repo: Repository, statuses: Iterable[str] | None = None,
                 customer_id: int | None = None) -> list[ReminderOutbox]:
     """Outbox rows of the company (with one of ``statuses``, of one customer), oldest first."""
-    query = select(ReminderOutbox).where(ReminderOutbox.company_id == repo.company_id)
+    query = select(ReminderOutbox).where(col(ReminderOutbox.company_id) == repo.company_id)
     if statuses is not None:
         query = query.where(col(ReminderOutbox.status).in_(list(statuses)))
     if customer_id is not None:
-        query = query.where(ReminderOutbox.customer_id == customer_id)
-    return list(repo.session.exec(query.order_by(ReminderOutbox.id)).scalars())
+        query = query.where(col(ReminderOutbox.customer_id) == customer_id)
+    return list(repo.session.execute(query.order_by(col(ReminderOutbox.id))).scalars())
 
 
 def outbox_by_keys(repo: Repository, keys: Iterable[str]) -> dict[str, ReminderOutbox]:
     keys = list(keys)
     if not keys:
         return {}
-    query = select(ReminderOutbox).where(ReminderOutbox.company_id == repo.company_id,
+    query = select(ReminderOutbox).where(col(ReminderOutbox.company_id) == repo.company_id,
                                          col(ReminderOutbox.key).in_(keys))
-    return {row.key: row for row in repo.session.exec(query).scalars()}
+    return {row.key: row for row in repo.session.execute(query).scalars()}
 
 
 def claim_outbox(repo: Repository, row_id: int, from_statuses: tuple[str, ...] = ("queued", "failed")) -> bool:
@@ -93,7 +94,7 @@ def claim_outbox(repo: Repository, row_id: int, from_statuses: tuple[str, ...] =
     already took it. One conditional UPDATE: two runs can never both claim the same row."""
     result = repo.session.execute(
         update(ReminderOutbox)
-        .where(col(ReminderOutbox.id) == row_id, ReminderOutbox.company_id == repo.company_id,
+        .where(col(ReminderOutbox.id) == row_id, col(ReminderOutbox.company_id) == repo.company_id,
                col(ReminderOutbox.status).in_(list(from_statuses)))
         .values(status="sending", claimed_at=utcnow(), attempts=ReminderOutbox.attempts + 1)
         .execution_options(synchronize_session=False))
@@ -103,8 +104,8 @@ def claim_outbox(repo: Repository, row_id: int, from_statuses: tuple[str, ...] =
 def last_reminded_by_customer(repo: Repository) -> dict[int, date]:
     """The day of the last reminder sent (or being sent) to each customer, whatever its invoices."""
     rows = repo.session.execute(
-        select(Reminder.customer_id, Reminder.planned_on, Reminder.channel)
-        .where(Reminder.company_id == repo.company_id, col(Reminder.status).in_(["sent", "sending"])))
+        select(col(Reminder.customer_id), col(Reminder.planned_on), col(Reminder.channel))
+        .where(col(Reminder.company_id) == repo.company_id, col(Reminder.status).in_(["sent", "sending"])))
     out: dict[int, date] = {}
     for customer_id, planned_on, channel in rows:
         if channel == "export":  # a file for recovery does not reach the customer
@@ -119,16 +120,16 @@ def customers_with_bad_history(repo: Repository, since: date) -> set[int]:
     LATE_PAYMENT_DAYS days after its due date (a loyal profile needs neither)."""
     bad: set[int] = set()
     firm = repo.session.execute(
-        select(Reminder.customer_id).join(ReminderInvoice, col(ReminderInvoice.reminder_id) == Reminder.id)
-        .where(Reminder.company_id == repo.company_id, col(Reminder.level).in_(FIRM_LEVELS),
-               Reminder.planned_on >= since, col(Reminder.status).in_(["sent", "sending"])))
+        select(col(Reminder.customer_id)).join(ReminderInvoice, col(ReminderInvoice.reminder_id) == Reminder.id)
+        .where(col(Reminder.company_id) == repo.company_id, col(Reminder.level).in_(FIRM_LEVELS),
+               col(Reminder.planned_on) >= since, col(Reminder.status).in_(["sent", "sending"])))
     bad.update(customer_id for (customer_id,) in firm)
     late = repo.session.execute(
-        select(Invoice.customer_id, Invoice.due_on, StatementLine.booked_on)
+        select(col(Invoice.customer_id), col(Invoice.due_on), col(StatementLine.booked_on))
         .join(Allocation, col(Allocation.invoice_id) == Invoice.id)
         .join(StatementLine, col(StatementLine.id) == Allocation.line_id)
-        .where(Invoice.company_id == repo.company_id, col(Allocation.undone_at).is_(None),
-               StatementLine.booked_on >= since))
+        .where(col(Invoice.company_id) == repo.company_id, col(Allocation.undone_at).is_(None),
+               col(StatementLine.booked_on) >= since))
     for customer_id, due_on, booked_on in late:
         if (booked_on - due_on).days > LATE_PAYMENT_DAYS:
             bad.add(customer_id)
@@ -140,9 +141,9 @@ def customer_events(repo: Repository, subjects: Iterable[str]) -> list[AuditEven
     subjects = list(subjects)
     if not subjects:
         return []
-    query = select(AuditEvent).where(AuditEvent.company_id == repo.company_id,
+    query = select(AuditEvent).where(col(AuditEvent.company_id) == repo.company_id,
                                      col(AuditEvent.subject).in_(subjects))
-    return list(repo.session.exec(query.order_by(AuditEvent.at, AuditEvent.id)).scalars())
+    return list(repo.session.execute(query.order_by(col(AuditEvent.at), col(AuditEvent.id))).scalars())
 
 
 def add_approval(repo: Repository, key: str, customer_id: int, level: str, numbers: list[str],
@@ -157,8 +158,9 @@ def add_approval(repo: Repository, key: str, customer_id: int, level: str, numbe
 
 def event_subjects(repo: Repository, kind: str) -> set[str]:
     """The subjects of the company's audit events of ``kind`` (what was already flagged once)."""
-    query = select(AuditEvent.subject).where(AuditEvent.company_id == repo.company_id, AuditEvent.kind == kind)
-    return set(repo.session.exec(query).scalars())
+    query = select(col(AuditEvent.subject)).where(col(AuditEvent.company_id) == repo.company_id,
+                                                  col(AuditEvent.kind) == kind)
+    return set(repo.session.execute(query).scalars())
 
 
 def invoice_terms(repo: Repository) -> list[tuple[str, str, date, date]]:
@@ -175,14 +177,14 @@ def payments_of(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, list[
     ids = list(invoice_ids)
     if not ids:
         return {}
-    columns = Allocation.__table__.c
+    columns = Allocation.__table__.c  # type: ignore[attr-defined]  # not in SQLModel stubs
     rows = repo.session.execute(
-        select(Allocation.invoice_id, StatementLine.booked_on,
+        select(col(Allocation.invoice_id), col(StatementLine.booked_on),
                type_coerce(columns.amount + columns.write_off, Money()))
         .join(StatementLine, col(StatementLine.id) == Allocation.line_id)
-        .where(Allocation.company_id == repo.company_id, col(Allocation.undone_at).is_(None),
+        .where(col(Allocation.company_id) == repo.company_id, col(Allocation.undone_at).is_(None),
                col(Allocation.invoice_id).in_(ids))
-        .order_by(StatementLine.booked_on))
+        .order_by(col(StatementLine.booked_on)))
     out: dict[int, list[tuple[date, Decimal]]] = {}
     for invoice_id, booked_on, settled in rows:
         if Decimal(settled) > 0:  # a payment, not an adjustment (the law counts only money received)
@@ -195,20 +197,20 @@ def paid_for(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, Decimal]
     ids = list(invoice_ids)
     if not ids:
         return {}
-    columns = Allocation.__table__.c
+    columns = Allocation.__table__.c  # type: ignore[attr-defined]  # not in SQLModel stubs
     rows = repo.session.execute(
-        select(Allocation.invoice_id, type_coerce(func.sum(columns.amount + columns.write_off), Money()))
-        .where(Allocation.company_id == repo.company_id, col(Allocation.undone_at).is_(None),
+        select(col(Allocation.invoice_id), type_coerce(func.sum(columns.amount + columns.write_off), Money()))
+        .where(col(Allocation.company_id) == repo.company_id, col(Allocation.undone_at).is_(None),
                col(Allocation.invoice_id).in_(ids))
-        .group_by(Allocation.invoice_id))
+        .group_by(col(Allocation.invoice_id)))
     return {invoice_id: Decimal(total) for invoice_id, total in rows}
 
 
 def reminders_of(repo: Repository, customer_id: int, status: str = "sent") -> list[Reminder]:
     """A customer's reminders with ``status``, oldest first."""
-    query = select(Reminder).where(Reminder.company_id == repo.company_id, Reminder.customer_id == customer_id,
-                                   Reminder.status == status)
-    return list(repo.session.exec(query.order_by(Reminder.planned_on, Reminder.id)).scalars())
+    query = select(Reminder).where(col(Reminder.company_id) == repo.company_id,
+                                   col(Reminder.customer_id) == customer_id, col(Reminder.status) == status)
+    return list(repo.session.execute(query.order_by(col(Reminder.planned_on), col(Reminder.id))).scalars())
 
 
 def formal_notices(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, date]:
@@ -217,10 +219,10 @@ def formal_notices(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, da
     if not ids:
         return {}
     rows = repo.session.execute(
-        select(ReminderInvoice.invoice_id, Reminder.planned_on)
+        select(col(ReminderInvoice.invoice_id), col(Reminder.planned_on))
         .join(Reminder, col(Reminder.id) == ReminderInvoice.reminder_id)
-        .where(ReminderInvoice.company_id == repo.company_id, ReminderInvoice.level == "formal_notice",
-               Reminder.status == "sent", col(ReminderInvoice.invoice_id).in_(ids)))
+        .where(col(ReminderInvoice.company_id) == repo.company_id, col(ReminderInvoice.level) == "formal_notice",
+               col(Reminder.status) == "sent", col(ReminderInvoice.invoice_id).in_(ids)))
     out: dict[int, date] = {}
     for invoice_id, day in rows:
         out[invoice_id] = min(day, out.get(invoice_id, day))

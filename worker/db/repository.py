@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, cast
 
 from sqlalchemy import BigInteger, String, bindparam, column, func, insert, select, table, text, type_coerce
 from sqlalchemy.dialects import postgresql
@@ -43,7 +43,7 @@ _IN_CHUNK = 900  # values per IN (...): under SQLite's default limit of 999 boun
 # ``insert_lines`` converts each amount once, with Money's own rule, instead of through the column type.
 _LINES_STORED = table("statementline", *(
     column(c.name, BigInteger() if c.name == "amount" else c.type)
-    for c in StatementLine.__table__.c if c.name != "id"
+    for c in StatementLine.__table__.c if c.name != "id"  # type: ignore[attr-defined]  # not in SQLModel stubs
 ))
 _MONEY = Money()
 _LINE_COLUMNS = tuple(c.name for c in _LINES_STORED.c)
@@ -150,6 +150,12 @@ class CustomerRow(NamedTuple):
     dunning_profile: str
 
 
+class _CompanyRow(Protocol):
+    """A row of a company-scoped table (each has its owning company's id, unset on a new row)."""
+
+    company_id: int
+
+
 class Repository:
     """Company-scoped access to the tables."""
 
@@ -161,22 +167,25 @@ class Repository:
 
     # -- writing ---------------------------------------------------------
     def add(self, row: object) -> None:
-        if getattr(row, "company_id", None) is None:
-            row.company_id = self.company_id
-        if row.company_id != self.company_id:
+        # ``object``, as BalanceStore.add declares it: any row of a company-scoped table (all have company_id)
+        scoped = cast(_CompanyRow, row)
+        if getattr(scoped, "company_id", None) is None:  # a new row: not given its company yet
+            scoped.company_id = self.company_id
+        if scoped.company_id != self.company_id:
             raise ValueError("row belongs to another company")
         self.session.add(row)
 
     def audit(self, kind: str, subject: str = "", actor: str = "lettrage", **data: object) -> None:
-        self.add(AuditEvent(kind=kind, subject=subject, actor=actor, data=_jsonable(data)))
+        self.add(AuditEvent(kind=kind, subject=subject, actor=actor,
+                            data={key: _jsonable(value) for key, value in data.items()}))
 
     def flush(self) -> None:
         self.session.flush()
 
     # -- customers -------------------------------------------------------
     def customers(self) -> list[Customer]:
-        return list(self.session.exec(
-            select(Customer).where(Customer.company_id == self.company_id).order_by(Customer.ref)
+        return list(self.session.execute(
+            select(Customer).where(col(Customer.company_id) == self.company_id).order_by(col(Customer.ref))
         ).scalars())
 
     def customer_rows(self, ids: Iterable[int] | None = None) -> list[CustomerRow]:
@@ -206,12 +215,13 @@ class Repository:
                 for i, ref in self.session.execute(query.where(c.id.in_(chunk)))}
 
     def customers_by_ref(self, refs: Iterable[str] | None = None) -> dict[str, Customer]:
-        query = select(Customer).where(Customer.company_id == self.company_id)
+        query = select(Customer).where(col(Customer.company_id) == self.company_id)
         if refs is None:
-            return {c.ref: c for c in self.session.exec(query).scalars()}
+            return {c.ref: c for c in self.session.execute(query).scalars()}
         found: dict[str, Customer] = {}
         for chunk in _chunked(list(dict.fromkeys(refs))):
-            found.update((c.ref, c) for c in self.session.exec(query.where(col(Customer.ref).in_(chunk))).scalars())
+            found.update((c.ref, c)
+                         for c in self.session.execute(query.where(col(Customer.ref).in_(chunk))).scalars())
         return found
 
     def customer_ids_by_ref(self, refs: Sequence[str]) -> dict[str, int]:
@@ -225,8 +235,9 @@ class Repository:
 
     def ibans_by_customer(self) -> dict[int, set[str]]:
         result: dict[int, set[str]] = defaultdict(set)
-        rows = self.session.exec(
-            select(CustomerIban.customer_id, CustomerIban.iban).where(CustomerIban.company_id == self.company_id)
+        rows = self.session.execute(
+            select(col(CustomerIban.customer_id), col(CustomerIban.iban))
+            .where(col(CustomerIban.company_id) == self.company_id)
         )
         for customer_id, iban in rows:
             result[customer_id].add(iban)
@@ -234,14 +245,14 @@ class Repository:
 
     # -- invoices --------------------------------------------------------
     def invoices(self, numbers: Iterable[str] | None = None) -> list[Invoice]:
-        query = select(Invoice).where(Invoice.company_id == self.company_id)
+        query = select(Invoice).where(col(Invoice.company_id) == self.company_id)
         if numbers is None:
-            return list(self.session.exec(query.order_by(Invoice.due_on, Invoice.number)).scalars())
+            return list(self.session.execute(query.order_by(col(Invoice.due_on), col(Invoice.number))).scalars())
         # By chunks: a billing export of 100,000 invoices would exceed the drivers' bound-parameter limits
         # (65,535 for PostgreSQL's protocol).
         found: list[Invoice] = []
         for chunk in _chunked(list(dict.fromkeys(numbers))):
-            found.extend(self.session.exec(query.where(col(Invoice.number).in_(chunk))).scalars())
+            found.extend(self.session.execute(query.where(col(Invoice.number).in_(chunk))).scalars())
         return sorted(found, key=lambda i: (i.due_on, i.number))
 
     def invoices_by_id(self, ids: Iterable[int]) -> dict[int, Invoice]:
@@ -250,25 +261,26 @@ class Repository:
             return {}
         found: dict[int, Invoice] = {}
         for chunk in _chunked(ids):
-            query = select(Invoice).where(Invoice.company_id == self.company_id, col(Invoice.id).in_(chunk))
-            found.update((i.id, i) for i in self.session.exec(query).scalars() if i.id is not None)
+            query = select(Invoice).where(col(Invoice.company_id) == self.company_id, col(Invoice.id).in_(chunk))
+            found.update((i.id, i) for i in self.session.execute(query).scalars() if i.id is not None)
         return found
 
     def paid_by_invoice(self) -> dict[int, Decimal]:
         """What the live allocations settle on each invoice: money received plus fees written off."""
-        columns = Allocation.__table__.c
-        rows = self.session.exec(
-            select(Allocation.invoice_id, type_coerce(func.sum(columns.amount + columns.write_off), Money()))
-            .where(Allocation.company_id == self.company_id, col(Allocation.undone_at).is_(None))
-            .group_by(Allocation.invoice_id)
+        columns = Allocation.__table__.c  # type: ignore[attr-defined]  # not in SQLModel stubs
+        rows = self.session.execute(
+            select(col(Allocation.invoice_id), type_coerce(func.sum(columns.amount + columns.write_off), Money()))
+            .where(col(Allocation.company_id) == self.company_id, col(Allocation.undone_at).is_(None))
+            .group_by(col(Allocation.invoice_id))
         )
         # The sum is read back through Money, so totals come back as exact Decimals.
         return {invoice_id: Decimal(total) for invoice_id, total in rows}
 
     # -- bank accounts and statements ------------------------------------
     def bank_accounts(self) -> list[BankAccount]:
-        return list(self.session.exec(
-            select(BankAccount).where(BankAccount.company_id == self.company_id).order_by(BankAccount.id)
+        return list(self.session.execute(
+            select(BankAccount).where(col(BankAccount.company_id) == self.company_id)
+            .order_by(col(BankAccount.id))
         ).scalars())
 
     def lock_bank_account(self, bank_account_id: int) -> None:
@@ -281,8 +293,8 @@ class Repository:
                                  {"space": _ACCOUNT_LOCKS, "account": bank_account_id})
 
     def import_by_hash(self, content_hash: str) -> StatementImport | None:
-        return self.session.exec(select(StatementImport).where(
-            StatementImport.company_id == self.company_id, StatementImport.content_hash == content_hash
+        return self.session.execute(select(StatementImport).where(
+            col(StatementImport.company_id) == self.company_id, col(StatementImport.content_hash) == content_hash
         )).scalars().first()
 
     def existing_bank_refs(self, bank_account_id: int, refs: Sequence[str]) -> set[str]:
@@ -294,7 +306,7 @@ class Repository:
         found: set[str] = set()
         if not refs:
             return found
-        columns = StatementLine.__table__.c
+        columns = StatementLine.__table__.c  # type: ignore[attr-defined]  # not in SQLModel stubs
         if len(refs) > 500 and self.session.execute(select(columns.id).where(
                 columns.bank_account_id == bank_account_id).limit(1)).first() is None:
             return found  # an account without lines yet (its first import): nothing to look up
@@ -380,7 +392,8 @@ class Repository:
 
     def set_line_states(self, ids_by_state: dict[str, list[int]]) -> None:
         """Sets the state of many lines at once (one statement per state and chunk of ids)."""
-        c = StatementLine.__table__.c
+        lines_table = StatementLine.__table__  # type: ignore[attr-defined]  # not in SQLModel stubs
+        c = lines_table.c
         connection = self.session.connection()
         postgres = connection.dialect.name == "postgresql"
         for state, ids in ids_by_state.items():
@@ -392,16 +405,18 @@ class Repository:
                     {"state": state, "company": self.company_id, "ids": list(ids)})
                 continue
             for chunk in _chunked(list(ids)):
-                connection.execute(StatementLine.__table__.update()
+                connection.execute(lines_table.update()
                                    .where(c.id.in_(chunk), c.company_id == self.company_id).values(state=state))
 
     def lines(self, states: Sequence[str] | None = None, credits_only: bool = False) -> list[StatementLine]:
-        query = select(StatementLine).where(StatementLine.company_id == self.company_id)
+        query = select(StatementLine).where(col(StatementLine.company_id) == self.company_id)
         if states is not None:
             query = query.where(col(StatementLine.state).in_(list(states)))
         if credits_only:
-            query = query.where(StatementLine.__table__.c.amount > 0)
-        return list(self.session.exec(query.order_by(StatementLine.booked_on, StatementLine.id)).scalars())
+            amount = StatementLine.__table__.c.amount  # type: ignore[attr-defined]  # not in SQLModel stubs
+            query = query.where(amount > 0)
+        return list(self.session.execute(
+            query.order_by(col(StatementLine.booked_on), col(StatementLine.id))).scalars())
 
     def invoice_rows(self, ids: Iterable[int] | None = None) -> list[InvoiceRow]:
         """Every invoice of the company (or those with ``ids``) as plain read-only rows, by id."""
@@ -416,7 +431,7 @@ class Repository:
 
     def line_rows(self, states: Sequence[str] | None = None, credits_only: bool = False) -> list[LineRow]:
         """``lines`` as plain read-only rows (no ORM objects): what the matcher reads of 100,000 lines."""
-        c = StatementLine.__table__.c
+        c = StatementLine.__table__.c  # type: ignore[attr-defined]  # not in SQLModel stubs
         query = select(c.id, c.bank_ref, c.state, c.booked_on, c.amount, c.currency, c.counterparty,
                        c.counterparty_iban, c.text, c.reference, c.counterparty_siren, c.charges,
                        c.instructed_currency).where(c.company_id == self.company_id)
@@ -433,64 +448,68 @@ class Repository:
             return {}
         found: dict[int, StatementLine] = {}
         for chunk in _chunked(ids):
-            query = select(StatementLine).where(StatementLine.company_id == self.company_id,
+            query = select(StatementLine).where(col(StatementLine.company_id) == self.company_id,
                                                 col(StatementLine.id).in_(chunk))
-            found.update((line.id, line) for line in self.session.exec(query).scalars() if line.id is not None)
+            found.update((line.id, line) for line in self.session.execute(query).scalars()
+                         if line.id is not None)
         return found
 
     def count_lines(self) -> int:
-        return int(self.session.exec(select(func.count()).select_from(StatementLine).where(
-            StatementLine.company_id == self.company_id)).scalar_one())
+        return int(self.session.execute(select(func.count()).select_from(StatementLine).where(
+            col(StatementLine.company_id) == self.company_id)).scalar_one())
 
     # -- matching --------------------------------------------------------
     def live_allocations(self) -> list[Allocation]:
-        return list(self.session.exec(select(Allocation).where(
-            Allocation.company_id == self.company_id, col(Allocation.undone_at).is_(None)
-        ).order_by(Allocation.decided_at, Allocation.id)).scalars())
+        return list(self.session.execute(select(Allocation).where(
+            col(Allocation.company_id) == self.company_id, col(Allocation.undone_at).is_(None)
+        ).order_by(col(Allocation.decided_at), col(Allocation.id))).scalars())
 
     def review_items(self, state: str | None = "pending") -> list[ReviewItem]:
-        query = select(ReviewItem).where(ReviewItem.company_id == self.company_id)
+        query = select(ReviewItem).where(col(ReviewItem.company_id) == self.company_id)
         if state is not None:
-            query = query.where(ReviewItem.state == state)
-        return list(self.session.exec(query.order_by(ReviewItem.id)).scalars())
+            query = query.where(col(ReviewItem.state) == state)
+        return list(self.session.execute(query.order_by(col(ReviewItem.id))).scalars())
 
     # -- reminders -------------------------------------------------------
     def sent_levels(self) -> list[tuple[int, str, str, Reminder]]:
         """(invoice id, level, channel, reminder) for every reminder sent or being sent."""
-        rows = self.session.exec(
-            select(ReminderInvoice.invoice_id, ReminderInvoice.level, ReminderInvoice.channel, Reminder)
+        rows = self.session.execute(
+            select(col(ReminderInvoice.invoice_id), col(ReminderInvoice.level), col(ReminderInvoice.channel),
+                   Reminder)
             .join(Reminder, col(Reminder.id) == ReminderInvoice.reminder_id)
-            .where(ReminderInvoice.company_id == self.company_id)
+            .where(col(ReminderInvoice.company_id) == self.company_id)
         )
         return [(i, lvl, ch, r) for i, lvl, ch, r in rows]
 
     def reminders(self) -> list[Reminder]:
-        return list(self.session.exec(select(Reminder).where(
-            Reminder.company_id == self.company_id).order_by(Reminder.id)).scalars())
+        return list(self.session.execute(select(Reminder).where(
+            col(Reminder.company_id) == self.company_id).order_by(col(Reminder.id))).scalars())
 
 
     # -- statement balances ----------------------------------------------
     def previous_statement_balance(self, bank_account_id: int, closing_before: date | None) -> StatementBalance | None:
         """The account's stored statement balance with the latest closing date before ``closing_before``
         (the latest of all when None); only statements that stated a closing balance count."""
-        columns = StatementBalance.__table__.c
+        columns = StatementBalance.__table__.c  # type: ignore[attr-defined]  # not in SQLModel stubs
         query = select(StatementBalance).where(
-            StatementBalance.company_id == self.company_id, StatementBalance.bank_account_id == bank_account_id,
+            col(StatementBalance.company_id) == self.company_id,
+            col(StatementBalance.bank_account_id) == bank_account_id,
             columns.closing_balance.is_not(None), columns.closing_on.is_not(None))
         if closing_before is not None:
             query = query.where(columns.closing_on < closing_before)
-        return self.session.exec(query.order_by(columns.closing_on.desc(), columns.id.desc()).limit(1)).scalars().first()
+        return self.session.execute(
+            query.order_by(columns.closing_on.desc(), columns.id.desc()).limit(1)).scalars().first()
 
     def statement_balances(self, bank_account_id: int | None = None) -> list[StatementBalance]:
         """The balances stored for the company's statements (of one account), in import order."""
-        query = select(StatementBalance).where(StatementBalance.company_id == self.company_id)
+        query = select(StatementBalance).where(col(StatementBalance.company_id) == self.company_id)
         if bank_account_id is not None:
-            query = query.where(StatementBalance.bank_account_id == bank_account_id)
-        return list(self.session.exec(query.order_by(StatementBalance.id)).scalars())
+            query = query.where(col(StatementBalance.bank_account_id) == bank_account_id)
+        return list(self.session.execute(query.order_by(col(StatementBalance.id))).scalars())
 
 
 def companies(session: Session) -> list[Company]:
-    return list(session.exec(select(Company).order_by(Company.id)).scalars())
+    return list(session.execute(select(Company).order_by(col(Company.id))).scalars())
 
 
 def _jsonable(value: object) -> object:
@@ -501,12 +520,13 @@ def _jsonable(value: object) -> object:
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_jsonable(v) for v in value]
     if hasattr(value, "isoformat"):
-        return value.isoformat()  # type: ignore[no-any-return]
+        return value.isoformat()
     return value
 
 
 def has_event(session: Session, company_id: int, kind: str, subject: str) -> bool:
     """Whether the audit log already holds this event (used to do a scheduled thing once)."""
-    return session.exec(select(AuditEvent.id).where(
-        AuditEvent.company_id == company_id, AuditEvent.kind == kind, AuditEvent.subject == subject
+    return session.execute(select(col(AuditEvent.id)).where(
+        col(AuditEvent.company_id) == company_id, col(AuditEvent.kind) == kind,
+        col(AuditEvent.subject) == subject
     ).limit(1)).first() is not None

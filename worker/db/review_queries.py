@@ -25,13 +25,13 @@ ZERO = Decimal(0)
 def review_item(repo: Repository, item_id: int) -> ReviewItem | None:
     """The company's review item ``item_id``; None when there is none (or it is another company's)."""
     return repo.session.execute(select(ReviewItem).where(
-        ReviewItem.company_id == repo.company_id, ReviewItem.id == item_id)).scalars().first()
+        col(ReviewItem.company_id) == repo.company_id, col(ReviewItem.id) == item_id)).scalars().first()
 
 
 def latest_review_item_of_line(repo: Repository, line_id: int) -> ReviewItem | None:
     """The newest review item of a statement line (a reopened decision makes a newer one)."""
     return repo.session.execute(select(ReviewItem).where(
-        ReviewItem.company_id == repo.company_id, ReviewItem.line_id == line_id,
+        col(ReviewItem.company_id) == repo.company_id, col(ReviewItem.line_id) == line_id,
     ).order_by(col(ReviewItem.id).desc()).limit(1)).scalars().first()
 
 
@@ -45,12 +45,12 @@ def review_page(repo: Repository, *, state: str | None = "pending", search: str 
                 min_amount: Decimal | None = None, max_amount: Decimal | None = None,
                 booked_from: Any = None, booked_to: Any = None, limit: int = 50, offset: int = 0) -> ReviewPage:
     """Review items with their lines, oldest first, filtered and paged; ``total`` counts every match."""
-    line_cols = StatementLine.__table__.c
+    line_cols = StatementLine.__table__.c  # type: ignore[attr-defined]  # not in SQLModel stubs
     query = (select(ReviewItem, StatementLine)
              .join(StatementLine, col(StatementLine.id) == ReviewItem.line_id)
-             .where(ReviewItem.company_id == repo.company_id))
+             .where(col(ReviewItem.company_id) == repo.company_id))
     if state:
-        query = query.where(ReviewItem.state == state)
+        query = query.where(col(ReviewItem.state) == state)
     if search:
         pattern = f"%{search.strip().lower()}%"
         query = query.where(or_(func.lower(line_cols.counterparty).like(pattern),
@@ -80,7 +80,7 @@ def lock_invoices(repo: Repository, ids: Iterable[int]) -> dict[int, Invoice]:
     ids = sorted(set(ids))
     if not ids:
         return {}
-    query = (select(Invoice).where(Invoice.company_id == repo.company_id, col(Invoice.id).in_(ids))
+    query = (select(Invoice).where(col(Invoice.company_id) == repo.company_id, col(Invoice.id).in_(ids))
              .order_by(col(Invoice.id)).with_for_update().execution_options(populate_existing=True))
     return {i.id: i for i in repo.session.execute(query).scalars() if i.id is not None}
 
@@ -90,7 +90,7 @@ def invoices_by_number(repo: Repository, numbers: Iterable[str]) -> dict[str, In
     if not numbers:
         return {}
     return {i.number: i for i in repo.session.execute(select(Invoice).where(
-        Invoice.company_id == repo.company_id, col(Invoice.number).in_(numbers))).scalars()}
+        col(Invoice.company_id) == repo.company_id, col(Invoice.number).in_(numbers))).scalars()}
 
 
 def settled_on(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, Decimal]:
@@ -99,7 +99,7 @@ def settled_on(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, Decima
     result = dict.fromkeys(ids, ZERO)
     if not ids:
         return result
-    columns = Allocation.__table__.c
+    columns = Allocation.__table__.c  # type: ignore[attr-defined]  # not in SQLModel stubs
     rows = repo.session.execute(
         select(columns.invoice_id, type_coerce(func.sum(columns.amount + columns.write_off), Money()))
         .where(columns.company_id == repo.company_id, columns.undone_at.is_(None), columns.invoice_id.in_(ids))
@@ -111,7 +111,7 @@ def settled_on(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, Decima
 
 def allocated_from_line(repo: Repository, line_id: int) -> Decimal:
     """The money of a line already given to invoices by its live allocations."""
-    columns = Allocation.__table__.c
+    columns = Allocation.__table__.c  # type: ignore[attr-defined]  # not in SQLModel stubs
     total = repo.session.execute(
         select(type_coerce(func.sum(columns.amount), Money()))
         .where(columns.company_id == repo.company_id, columns.line_id == line_id, columns.undone_at.is_(None))
@@ -121,7 +121,7 @@ def allocated_from_line(repo: Repository, line_id: int) -> Decimal:
 
 def live_allocations_of_line(repo: Repository, line_id: int) -> list[Allocation]:
     return list(repo.session.execute(select(Allocation).where(
-        Allocation.company_id == repo.company_id, Allocation.line_id == line_id,
+        col(Allocation.company_id) == repo.company_id, col(Allocation.line_id) == line_id,
         col(Allocation.undone_at).is_(None)).order_by(col(Allocation.id))).scalars())
 
 
@@ -134,7 +134,7 @@ def undone_pairs(repo: Repository, line_ids: Iterable[int]) -> dict[tuple[int, i
     ids = list(line_ids)
     if not ids:
         return {}
-    columns = Allocation.__table__.c
+    columns = Allocation.__table__.c  # type: ignore[attr-defined]  # not in SQLModel stubs
     rows = repo.session.execute(select(columns.line_id, columns.invoice_id, columns.undo_reason).where(
         columns.company_id == repo.company_id, columns.undone_at.is_not(None), columns.line_id.in_(ids)))
     return {(line_id, invoice_id): reason or "" for line_id, invoice_id, reason in rows}
@@ -142,12 +142,12 @@ def undone_pairs(repo: Repository, line_ids: Iterable[int]) -> dict[tuple[int, i
 
 def allocation(repo: Repository, allocation_id: int) -> Allocation | None:
     return repo.session.execute(select(Allocation).where(
-        Allocation.company_id == repo.company_id, Allocation.id == allocation_id)).scalars().first()
+        col(Allocation.company_id) == repo.company_id, col(Allocation.id) == allocation_id)).scalars().first()
 
 
 def line(repo: Repository, line_id: int) -> StatementLine | None:
     return repo.session.execute(select(StatementLine).where(
-        StatementLine.company_id == repo.company_id, StatementLine.id == line_id)).scalars().first()
+        col(StatementLine.company_id) == repo.company_id, col(StatementLine.id) == line_id)).scalars().first()
 
 
 @dataclass(frozen=True)
@@ -162,13 +162,13 @@ def allocation_page(repo: Repository, *, status: str | None = None, invoice: str
     query = (select(Allocation, StatementLine, Invoice)
              .join(StatementLine, col(StatementLine.id) == Allocation.line_id)
              .join(Invoice, col(Invoice.id) == Allocation.invoice_id)
-             .where(Allocation.company_id == repo.company_id))
+             .where(col(Allocation.company_id) == repo.company_id))
     if not include_undone:
         query = query.where(col(Allocation.undone_at).is_(None))
     if status:
-        query = query.where(Allocation.status == status)
+        query = query.where(col(Allocation.status) == status)
     if invoice:
-        query = query.where(Invoice.number == invoice)
+        query = query.where(col(Invoice.number) == invoice)
     total = int(repo.session.execute(select(func.count()).select_from(query.subquery())).scalar_one())
     rows = repo.session.execute(query.order_by(col(Allocation.id).desc()).limit(limit).offset(offset)).all()
     return AllocationPage([(a, ln, inv) for a, ln, inv in rows], total)
@@ -178,8 +178,8 @@ def allocation_page(repo: Repository, *, status: str | None = None, invoice: str
 def aliases_by_customer(repo: Repository) -> dict[int, tuple[str, ...]]:
     """Payer names learned for each customer, in the order they were learned."""
     result: dict[int, list[str]] = defaultdict(list)
-    rows = repo.session.execute(select(CustomerAlias.customer_id, CustomerAlias.name).where(
-        CustomerAlias.company_id == repo.company_id).order_by(col(CustomerAlias.id)))
+    rows = repo.session.execute(select(col(CustomerAlias.customer_id), col(CustomerAlias.name)).where(
+        col(CustomerAlias.company_id) == repo.company_id).order_by(col(CustomerAlias.id)))
     for customer_id, name in rows:
         result[customer_id].append(name)
     return {k: tuple(v) for k, v in result.items()}
@@ -189,4 +189,5 @@ def customers_by_id(repo: Repository, ids: Sequence[int]) -> dict[int, Customer]
     if not ids:
         return {}
     return {c.id: c for c in repo.session.execute(select(Customer).where(
-        Customer.company_id == repo.company_id, col(Customer.id).in_(list(ids)))).scalars() if c.id is not None}
+        col(Customer.company_id) == repo.company_id, col(Customer.id).in_(list(ids)))).scalars()
+        if c.id is not None}
