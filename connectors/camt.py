@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import io
 import re
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import IO, Protocol
+from typing import IO
 
 from lxml import etree
 
 from connectors._common import BadRows, RefDeriver, check_amounts, clean, one_line
+from connectors.camt_state import LOCAL_NAMES, DocumentRun, PartWatch, StatementState, local_name
 from connectors.errors import ParseError
 from connectors.model import ParsedFile, ParsedLine, ParsedStatement
 
@@ -47,7 +46,6 @@ _HEAD_CHUNK = 65_536
 # From this size on, a CAMT file may be read in two parts by two processes (connectors.camt_parallel).
 PARALLEL_MIN_SIZE = 16_000_000
 
-_LOCAL_NAMES: dict[object, str] = {}
 
 
 def _seekable_size(fileobj: IO[bytes]) -> int:
@@ -62,27 +60,16 @@ def _seekable_size(fileobj: IO[bytes]) -> int:
         return -1
 
 
-def _local(el: etree._Element) -> str:
-    """The element's tag without its namespace ("" for comments and the like), cached per tag."""
-    tag = el.tag
-    name = _LOCAL_NAMES.get(tag)
-    if name is None:
-        name = tag.rpartition("}")[2] if isinstance(tag, str) else ""
-        if len(_LOCAL_NAMES) < 4096:
-            _LOCAL_NAMES[tag] = name
-    return name
-
-
 def _kids(el: etree._Element | None) -> dict[str, etree._Element]:
     """The first child of each local name, in one pass over the children."""
     out: dict[str, etree._Element] = {}
     if el is None:
         return out
-    names = _LOCAL_NAMES
+    names = LOCAL_NAMES
     for c in el:
         name = names.get(c.tag)
         if name is None:
-            name = _local(c)
+            name = local_name(c)
         if name not in out:
             out[name] = c
     return out
@@ -90,21 +77,21 @@ def _kids(el: etree._Element | None) -> dict[str, etree._Element]:
 
 def _child(el: etree._Element | None, *path: str) -> etree._Element | None:
     """The first element along ``path`` of local names, or None."""
-    names = _LOCAL_NAMES
+    names = LOCAL_NAMES
     for name in path:
         if el is None:
             return None
         parent, el = el, None
         for c in parent:
             own = names.get(c.tag)
-            if (own if own is not None else _local(c)) == name:
+            if (own if own is not None else local_name(c)) == name:
                 el = c
                 break
     return el
 
 
 def _children(el: etree._Element | None, name: str) -> list[etree._Element]:
-    return [c for c in el if _local(c) == name] if el is not None else []
+    return [c for c in el if local_name(c) == name] if el is not None else []
 
 
 def _strip(el: etree._Element | None) -> str:
@@ -117,9 +104,9 @@ def _strip(el: etree._Element | None) -> str:
 
 def _text(el: etree._Element | None, *path: str) -> str:
     if len(path) == 1 and el is not None:  # the common case, without the path loop
-        names, name = _LOCAL_NAMES, path[0]
+        names, name = LOCAL_NAMES, path[0]
         for c in el:
-            if (names.get(c.tag) or _local(c)) == name:
+            if (names.get(c.tag) or local_name(c)) == name:
                 value = c.text
                 return value.strip() if value else ""
         return ""
@@ -134,9 +121,9 @@ def _date(el: etree._Element | None) -> date | None:
     if el is None:
         return None
     dt = tm = None
-    names = _LOCAL_NAMES
+    names = LOCAL_NAMES
     for c in el:  # the first Dt, else the first DtTm, in one pass
-        own = names.get(c.tag) or _local(c)
+        own = names.get(c.tag) or local_name(c)
         if own == "Dt":
             dt = c
             break
@@ -209,48 +196,6 @@ def _amount(el: etree._Element | None) -> tuple[Decimal, str] | None:
     except InvalidOperation:
         return None
     return (value, (el.get("Ccy") or "").upper()) if value.is_finite() else None
-
-
-@dataclass
-class _Statement:
-    """What is known of the statement being streamed."""
-
-    kind: str
-    statement_id: str | None = None
-    account: str | None = None
-    currency: str | None = None
-    opening: tuple[Decimal, date | None] | None = None
-    opening_is_opbd: bool = False
-    closing: tuple[Decimal, date | None] | None = None
-    created_on: date | None = None  # the report's or notification's CreDtTm
-    undated: int = 0  # booked entries dated by created_on, for lack of a booking or value date
-    lines: list[ParsedLine] = field(default_factory=list)
-    skipped: Counter[str] = field(default_factory=Counter)
-    warnings: list[str] = field(default_factory=list)
-    # one copy of each repeated value (names, IBANs, currency) for all the lines that carry it
-    shared: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class _Run:
-    """What one read of a document found: its statements (not finished yet), their kinds, the bad entries."""
-
-    statements: list[_Statement]
-    kinds: set[str]
-    bad: BadRows
-    entries: int  # entries read (Ntry of a statement, report or notification)
-
-
-class _Watch(Protocol):
-    """Hooks of ``CamtParser._run`` for reading one part of a file (``connectors.camt_parallel``)."""
-
-    def unsafe(self, reason: str) -> None: ...
-
-    def before(self, el: etree._Element, container: etree._Element, name: str, st: _Statement) -> None: ...
-
-    def entry(self, st: _Statement, derive: RefDeriver) -> None: ...
-
-    def after_entry(self, st: _Statement) -> None: ...
 
 
 _NO_DOCTYPE = "a document type declaration (DOCTYPE) is not accepted"
@@ -331,11 +276,11 @@ class CamtParser:
     def _parse_sequential(self, fileobj: IO[bytes], filename: str) -> ParsedFile:
         """The whole document in this process, in one pass."""
         head = _checked_prolog(fileobj, filename)
-        run = self._run(_Prefixed(head, fileobj), filename)
+        run = self.read_document(_Prefixed(head, fileobj), filename)
         run.bad.raise_if_any()
-        return self._file(run.statements, run.kinds, filename)
+        return self.file_of(run.statements, run.kinds, filename)
 
-    def _file(self, statements: list[_Statement], kinds: set[str], filename: str) -> ParsedFile:
+    def file_of(self, statements: list[StatementState], kinds: set[str], filename: str) -> ParsedFile:
         """The ParsedFile of the statements read (each finished here, in document order)."""
         if not statements:
             raise ParseError(filename, "no statement, report or notification (Stmt/Rpt/Ntfctn) in the document")
@@ -344,7 +289,7 @@ class CamtParser:
         warnings = tuple(w for s in finished for w in s.warnings)
         return check_amounts(ParsedFile(format=kind, statements=tuple(finished), warnings=warnings), filename)
 
-    def _run(self, source: object, filename: str, first_entry: int = 0, watch: _Watch | None = None) -> _Run:
+    def read_document(self, source: object, filename: str, first_entry: int = 0, watch: PartWatch | None = None) -> DocumentRun:
         """Reads every statement of the document ``source`` (a file object with ``read``).
 
         ``first_entry`` is the number of entries before this document's first one (a part of a larger file
@@ -352,8 +297,8 @@ class CamtParser:
         file. ``watch`` (that reader only) records what would make the part read differently from the same
         entries in the whole file; the sequential parse passes None and is not affected by it.
         """
-        statements: list[_Statement] = []
-        current: _Statement | None = None
+        statements: list[StatementState] = []
+        current: StatementState | None = None
         kinds: set[str] = set()
         bad = BadRows(filename, "entry")
         derive = RefDeriver("camt")
@@ -373,14 +318,14 @@ class CamtParser:
                         raise ParseError(filename, _NO_DOCTYPE)
                 if el.tag.startswith(_XINCLUDE):  # never processed here; refused as the other XML readers would
                     raise ParseError(filename, "XInclude (xi:include) is not accepted")
-                name = _local(el)
+                name = local_name(el)
                 parent = el.getparent()
-                up = _local(parent) if parent is not None else ""
+                up = local_name(parent) if parent is not None else ""
                 if name in _CONTAINERS:
                     if up not in _MESSAGES:
                         continue
                     if current is None:  # a statement without entries nor balances
-                        current = _Statement(kind=_CONTAINERS[name])
+                        current = StatementState(kind=_CONTAINERS[name])
                     self._header(el, None, current)
                     kinds.add(current.kind)
                     statements.append(current)
@@ -393,11 +338,11 @@ class CamtParser:
                     continue
                 if current is None:
                     grand = parent.getparent() if parent is not None else None
-                    if grand is None or _local(grand) not in _MESSAGES:
+                    if grand is None or local_name(grand) not in _MESSAGES:
                         if watch is not None and name == "Ntry":
                             watch.unsafe("an entry outside a message")
                         continue
-                    current = _Statement(kind=_CONTAINERS[up])
+                    current = StatementState(kind=_CONTAINERS[up])
                 if watch is not None:
                     watch.before(el, parent, name, current)
                 self._header(parent, el, current)
@@ -413,10 +358,10 @@ class CamtParser:
                 self._drop(el)
         except etree.XMLSyntaxError as exc:
             raise ParseError(filename, f"not well-formed XML: {one_line(exc)}") from None
-        return _Run(statements=statements, kinds=kinds, bad=bad, entries=entry_no - first_entry)
+        return DocumentRun(statements=statements, kinds=kinds, bad=bad, entries=entry_no - first_entry)
 
     @staticmethod
-    def _header(container: etree._Element | None, until: etree._Element | None, st: _Statement) -> None:
+    def _header(container: etree._Element | None, until: etree._Element | None, st: StatementState) -> None:
         """Reads the statement's ``Id`` and ``Acct`` among the container's children still in the tree.
 
         Called before each entry or balance is dropped (``until``: only the children before it) and
@@ -428,7 +373,7 @@ class CamtParser:
         for child in container:
             if child is until:
                 break
-            name = _local(child)
+            name = local_name(child)
             if name == "Acct":
                 st.account = _text(child, "Id", "IBAN") or _text(child, "Id", "Othr", "Id") or None
                 st.currency = _text(child, "Ccy").upper() or None
@@ -450,7 +395,7 @@ class CamtParser:
                 del parent[0]
 
     @staticmethod
-    def _balance(el: etree._Element, st: _Statement) -> None:
+    def _balance(el: etree._Element, st: StatementState) -> None:
         code = _text(el, "Tp", "CdOrPrtry", "Cd") or _text(el, "Tp", "CdOrPrtry", "Prtry")
         found = _amount(_child(el, "Amt"))
         if found is None:
@@ -466,14 +411,14 @@ class CamtParser:
         if st.currency is None and ccy and code in ("OPBD", "PRCD", "CLBD"):
             st.currency = ccy
 
-    def _entry(self, ntry: etree._Element, number: int, st: _Statement, bad: BadRows,
+    def _entry(self, ntry: etree._Element, number: int, st: StatementState, bad: BadRows,
                derive: RefDeriver) -> None:
         # One pass over the entry's children; every lookup below is a dict get, not a search.
-        names = _LOCAL_NAMES
+        names = LOCAL_NAMES
         kids: dict[str, etree._Element] = {}
         groups: list[etree._Element] = []
         for c in ntry:
-            own = names.get(c.tag) or _local(c)
+            own = names.get(c.tag) or local_name(c)
             if own == "NtryDtls":
                 groups.append(c)
             elif own not in kids:
@@ -507,7 +452,7 @@ class CamtParser:
         if st.currency is None:
             st.currency = ccy or None
         reversal = _strip(kids.get("RvslInd")).lower() in ("true", "1")
-        details = [d for nd in groups for d in nd if (names.get(d.tag) or _local(d)) == "TxDtls"]
+        details = [d for nd in groups for d in nd if (names.get(d.tag) or local_name(d)) == "TxDtls"]
         parts: list[tuple[etree._Element | None, Decimal, str]]
         if len(details) > 1:
             parts = []
@@ -560,7 +505,7 @@ class CamtParser:
             if rmt is not None:
                 unstructured = []
                 for c in rmt:
-                    own = names.get(c.tag) or _local(c)
+                    own = names.get(c.tag) or local_name(c)
                     if own == "Ustrd":
                         if piece := clean(c.text):
                             unstructured.append(piece)
@@ -589,7 +534,7 @@ class CamtParser:
             ))
 
     @staticmethod
-    def _finish(st: _Statement) -> ParsedStatement:
+    def _finish(st: StatementState) -> ParsedStatement:
         who = st.account or st.statement_id or "?"
         warnings = [f"account {who}: {w}" for w in st.warnings]
         if st.undated:

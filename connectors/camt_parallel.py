@@ -9,9 +9,9 @@ its statement into two documents that are each well-formed on their own:
 
 where ``head`` is every byte before the first entry (prolog, root, message, statement header, balances)
 and ``tail`` every byte after the last one (the closing tags, anything after). Each part goes through
-``CamtParser._run`` (the very code of the sequential parse, same hardened XML parser) in a process of its
+``CamtParser.read_document`` (the very code of the sequential parse, same hardened XML parser) in a process of its
 own, ``first_entry`` numbering part 1's entries from k + 1; this process merges the two statements and
-finishes them with ``CamtParser._finish``. Lines, rows, bank references, warnings, skipped counts and
+finishes them with ``CamtParser.file_of``. Lines, rows, bank references, warnings, skipped counts and
 balances are those of the sequential parse.
 
 The cut is only made when that equality is certain, otherwise ``parse_in_parts`` returns None and the
@@ -47,14 +47,31 @@ from dataclasses import dataclass, field, fields
 from itertools import starmap
 from operator import attrgetter
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from lxml import etree
 
 from connectors._common import RefDeriver
-from connectors.camt import CamtParser, _local, _Statement
+from connectors.camt_state import DocumentRun, StatementState, local_name
 from connectors.errors import ConnectorError
 from connectors.model import ParsedFile, ParsedLine
+
+
+class PartParser(Protocol):
+    """What a two-part read needs of ``connectors.camt.CamtParser`` (which imports this module, so this one names
+    the parser by what it does, not by its class)."""
+
+    format: str
+    reversal_flips_sign: bool
+
+    def read_document(self, source: object, filename: str, first_entry: int = 0,
+                      watch: Any = None) -> DocumentRun: ...
+
+    def file_of(self, statements: list[StatementState], kinds: set[str], filename: str) -> ParsedFile: ...
+
+
+#: builds the parser a part is read with, from the part's parameters (format, reversal_flips_sign)
+ParserFactory = Callable[[dict[str, Any]], PartParser]
 
 _BLOCK = 2 << 20  # bytes scanned at a time
 _WINDOW = 1 << 16  # bytes searched back from the cut for the end of the entry before it
@@ -199,7 +216,7 @@ class _Unsafe(Exception):
 
 @dataclass
 class _PartWatch:
-    """The checks of one part, made while ``CamtParser._run`` reads it; sends the lines in batches."""
+    """The checks of one part, made while ``CamtParser.read_document`` reads it; sends the lines in batches."""
 
     index: int
     send: Callable[[object], None]
@@ -211,7 +228,7 @@ class _PartWatch:
     def unsafe(self, reason: str) -> None:
         raise _Unsafe(reason)
 
-    def before(self, el: etree._Element, container: etree._Element, name: str, st: _Statement) -> None:
+    def before(self, el: etree._Element, container: etree._Element, name: str, st: StatementState) -> None:
         if name != "Ntry":
             if self.seen_entry:
                 self.tail = True  # a balance after the entries: fine unless an entry follows it
@@ -222,21 +239,21 @@ class _PartWatch:
             for child in container:
                 if child is el:
                     break
-                if _local(child) != "Ntry":
-                    self.unsafe(f"{_local(child) or 'a node'} between two entries")
+                if local_name(child) != "Ntry":
+                    self.unsafe(f"{local_name(child) or 'a node'} between two entries")
 
-    def entry(self, st: _Statement, derive: RefDeriver) -> None:
+    def entry(self, st: StatementState, derive: RefDeriver) -> None:
         self.derive = derive
         if not self.seen_entry:
             self.seen_entry = True
             if st.currency is None:
                 self.unsafe("the statement's currency is not known before its first entry")
 
-    def after_entry(self, st: _Statement) -> None:
+    def after_entry(self, st: StatementState) -> None:
         if len(st.lines) >= _BATCH:
             self.flush(st)
 
-    def flush(self, st: _Statement) -> None:
+    def flush(self, st: StatementState) -> None:
         """Sends the lines read so far as plain tuples (rebuilt with ParsedLine's own constructor)."""
         if st.lines:
             self.send(("lines", list(map(_line_values, st.lines))))
@@ -277,7 +294,7 @@ def _high_water_mb() -> float:
     return 0.0
 
 
-def read_part(stdin: IO[bytes] | None = None, stdout: IO[bytes] | None = None) -> None:
+def read_part(make_parser: ParserFactory, stdin: IO[bytes] | None = None, stdout: IO[bytes] | None = None) -> None:
     """A worker: reads its parameters then its part on stdin, answers on stdout (length-prefixed pickles).
 
     Answers: ("lines", [line fields, ...]) batches, then ("done", statement without its lines, kind, peak
@@ -286,10 +303,10 @@ def read_part(stdin: IO[bytes] | None = None, stdout: IO[bytes] | None = None) -
     source = stdin or sys.stdin.buffer
     out = stdout or sys.stdout.buffer
     params = _read_message(source)
-    parser = CamtParser(params["format"], reversal_flips_sign=params["reversal_flips_sign"])
+    parser = make_parser(params)
     watch = _PartWatch(index=params["index"], send=lambda message: _write(out, message))
     try:
-        run = parser._run(source, params["filename"], first_entry=params["first_entry"], watch=watch)
+        run = parser.read_document(source, params["filename"], first_entry=params["first_entry"], watch=watch)
         if run.bad:
             raise _Unsafe("a bad entry (the sequential parse words the error)")
         if len(run.statements) != 1 or len(run.kinds) != 1:
@@ -320,7 +337,7 @@ def _worker_command() -> list[str]:
     """The same interpreter, isolated from the environment, with this process's import path."""
     path = [str(_ROOT), *(p for p in sys.path if p)]
     code = ("import sys, json; sys.path[:0] = json.loads(sys.argv[1]); "
-            "from connectors.camt_parallel import read_part; read_part()")
+            "from connectors.camt_part import main; main()")
     return [sys.executable, "-I", "-c", code, json.dumps(path)]
 
 
@@ -371,7 +388,7 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def parse_in_parts(parser: CamtParser, source: bytes | IO[bytes], filename: str, *,
+def parse_in_parts(parser: PartParser, source: bytes | IO[bytes], filename: str, *,
                    inline: bool = False) -> ParsedFile | None:
     """The file parsed in two parts by two worker processes, or None when that is not certain to give
     the sequential result (then the caller parses it sequentially). ``source``: the file's bytes or a
@@ -385,7 +402,7 @@ def parse_in_parts(parser: CamtParser, source: bytes | IO[bytes], filename: str,
         return None
 
 
-def _parse_in_parts(parser: CamtParser, source: bytes | IO[bytes], filename: str, inline: bool) -> ParsedFile | None:
+def _parse_in_parts(parser: PartParser, source: bytes | IO[bytes], filename: str, inline: bool) -> ParsedFile | None:
     if not inline and (_cpus() < 2 or not sys.executable):
         last_run["fallback"] = "one CPU" if sys.executable else "no interpreter to start"
         return None
@@ -399,7 +416,7 @@ def _parse_in_parts(parser: CamtParser, source: bytes | IO[bytes], filename: str
                "first_entry": 0 if index == 0 else layout.before,
                "entries": layout.before if index == 0 else layout.after} for index in (0, 1)]
     if inline:
-        return _merge(parser, [_inline(p, reader, r) for p, r in zip(params, layout.parts(), strict=True)],
+        return _merge(parser, [_inline(parser, p, reader, r) for p, r in zip(params, layout.parts(), strict=True)],
                       filename)
     parts: list[_Part] = []
     threads: list[threading.Thread] = []
@@ -428,21 +445,27 @@ def _parse_in_parts(parser: CamtParser, source: bytes | IO[bytes], filename: str
     return _merge(parser, parts, filename)
 
 
-def _inline(params: dict[str, Any], reader: _Reader, ranges: tuple[tuple[int, int], ...]) -> _Part:
+def _same_as(parser: PartParser, params: dict[str, Any]) -> PartParser:
+    """A parser of the same class as ``parser`` for a part's parameters (the in-process read of the tests)."""
+    return type(parser)(params["format"], reversal_flips_sign=params["reversal_flips_sign"])  # type: ignore[call-arg]
+
+
+def _inline(parser: PartParser, params: dict[str, Any], reader: _Reader,
+            ranges: tuple[tuple[int, int], ...]) -> _Part:
     """One part read by ``read_part`` in this process (tests): same input bytes, same answers."""
     request, answer = io.BytesIO(), io.BytesIO()
     _write(request, params)
     for start, end in ranges:
         request.write(reader.read(start, end))
     request.seek(0)
-    read_part(request, answer)
+    read_part(lambda part: _same_as(parser, part), request, answer)
     answer.seek(0)
     part = _Part(process=None)
     _collect(part, [], answer)
     return part
 
 
-def _merge(parser: CamtParser, parts: list[_Part], filename: str) -> ParsedFile | None:
+def _merge(parser: PartParser, parts: list[_Part], filename: str) -> ParsedFile | None:
     answers = []
     for part in parts:
         failed = part.process is not None and part.process.returncode != 0
@@ -461,5 +484,5 @@ def _merge(parser: CamtParser, parts: list[_Part], filename: str) -> ParsedFile 
     merged.skipped = first.skipped + second.skipped
     merged.undated = first.undated + second.undated
     last_run.update({"parts": 2, "worker_peak_mb": [peak0, peak1], "worker_cpu_s": [cpu0, cpu1]})
-    return parser._file([merged], {kind}, filename)
+    return parser.file_of([merged], {kind}, filename)
 
