@@ -27,10 +27,10 @@ import json
 import time
 import urllib.parse
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_ANSWER_BYTES = 50 * 1024 * 1024  # a platform's answer larger than this is not read
@@ -75,12 +75,32 @@ class ReceivedFlow:
     content: bytes  # the CDAR XML
 
 
+class Answer(Protocol):
+    """An HTTP answer as the outbound client gives it."""
+
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def body(self) -> bytes: ...
+
+
+class Outbound(Protocol):
+    """The HTTP client the platform is reached through: the server's outbound client (worker/outbound.py), which
+    refuses internal addresses unless the operator allows the host. Given by the caller: this package may not
+    import worker/. It raises a PermissionError when it refuses to send and a ConnectionError when it gets no
+    usable answer."""
+
+    def request(self, method: str, url: str, *, body: bytes | None = ..., headers: Mapping[str, str] | None = ...,
+                timeout: float = ..., max_bytes: int = ...) -> Answer: ...
+
+
 class PaClient:
     """One platform, one set of credentials; safe to reuse for many calls (not across threads)."""
 
-    def __init__(self, config: PaConfig, outbound: Any = None) -> None:
+    def __init__(self, config: PaConfig, outbound: Outbound) -> None:
         self.config = config
-        self.outbound = outbound  # a worker.outbound.OutboundClient; None: the one of the process's settings
+        self.outbound = outbound  # the server's outbound client (worker.outbound.OutboundClient), given by the caller
         self._token: str | None = None
         self._token_expires = 0.0
 
@@ -171,15 +191,12 @@ class PaClient:
         return status, data
 
     def _raw(self, method: str, url: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, bytes]:
-        from worker.outbound import OutboundFailed, OutboundRefused, default_client
-
-        client = self.outbound or default_client()
         try:
-            answer = client.request(method, url, body=body, headers=headers, timeout=self.config.timeout,
+            answer = self.outbound.request(method, url, body=body, headers=headers, timeout=self.config.timeout,
                                     max_bytes=MAX_ANSWER_BYTES)
-        except OutboundRefused as exc:
+        except PermissionError as exc:  # the outbound client's refusal (worker.outbound.OutboundRefused)
             raise PaError(f"platform refused: {exc}", transient=False) from None
-        except OutboundFailed as exc:
+        except ConnectionError as exc:  # no usable answer (worker.outbound.OutboundFailed)
             raise PaError(f"platform unreachable: {exc}", transient=True) from None
         return answer.status, answer.body
 

@@ -14,13 +14,14 @@ from tests.integration.einvoice_status_data import add_invoice, pay, setup_compa
 from tests.integration.fake_pa import FakePA, fake_pa  # noqa: F401 - the fixture
 from worker.db.einvoice_tables import EinvoiceStatus
 from worker.db.uow import unit_of_work
+from worker.outbound import default_client
 from worker.services.pa_delivery import schedule_deliveries
 from worker.settings import load_settings
 
 
 def client(pa: FakePA, secret: str | None = None) -> PaClient:
     return PaClient(PaConfig(pa.url, f"{pa.url}/oauth/token", pa.state.client_id,
-                             secret or pa.state.client_secret, timeout=5))
+                             secret or pa.state.client_secret, timeout=5), default_client())
 
 
 def test_token_reused_then_renewed_once_refused(fake_pa: FakePA) -> None:  # noqa: F811
@@ -44,7 +45,8 @@ def test_errors_say_whether_to_try_again(fake_pa: FakePA) -> None:  # noqa: F811
     with pytest.raises(PaError) as busy:
         client(fake_pa).send_status("M-1", b"<x/>")
     assert busy.value.transient and busy.value.status == 429
-    gone = PaClient(PaConfig("http://127.0.0.1:9", "http://127.0.0.1:9/oauth/token", "a", "b", timeout=2))
+    gone = PaClient(PaConfig("http://127.0.0.1:9", "http://127.0.0.1:9/oauth/token", "a", "b", timeout=2),
+                    default_client())
     with pytest.raises(PaError) as down:
         gone.send_status("M-1", b"<x/>")
     assert down.value.transient and down.value.status is None

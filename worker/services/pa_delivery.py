@@ -36,6 +36,7 @@ from worker.db.repository import Repository
 from worker.db.tables import utcnow
 from worker.db.uow import unit_of_work
 from worker.errors import ConfigurationError
+from worker.outbound import default_client
 from worker.services.companies import resolve_company
 from worker.services.einvoicing_settings import company_einvoicing, pa_config
 from worker.settings import Settings
@@ -82,9 +83,14 @@ def _claim(engine: Engine, company_ref: str, status: EinvoiceStatus, from_state:
         return claimed
 
 
+def _platform_client(config: PaConfig) -> PaClient:
+    """The platform's client through the outbound client of the process's settings (its allow-list)."""
+    return PaClient(config, default_client())
+
+
 def deliver_statuses(engine: Engine, companies_dir: Path, company_ref: str | None, *, now: datetime | None = None,
                      stuck_after: timedelta = STUCK_AFTER,
-                     client_for: Callable[[PaConfig], PaClient] = PaClient) -> DeliveryResult:
+                     client_for: Callable[[PaConfig], PaClient] | None = None) -> DeliveryResult:
     """Sends the company's due statuses to its platform; a company without platform API sends nothing."""
     result = DeliveryResult()
     with unit_of_work(engine) as session:
@@ -97,7 +103,7 @@ def deliver_statuses(engine: Engine, companies_dir: Path, company_ref: str | Non
             return result
         now = now or utcnow()
         todo = _claimable(Repository(session, company), now, stuck_after)
-    client = client_for(config)
+    client = (client_for or _platform_client)(config)
     for status, from_state in todo:
         if not _claim(engine, ref, status, from_state, now):
             continue  # another sender has it
