@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import signal
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -64,6 +65,17 @@ def _enqueue(settings: Settings, engine: Engine, ref: str, day: str) -> None:
         sync(engine, settings, ref, as_of=date.fromisoformat(day), window=True)  # messages leave now
 
 
+def _task(settings: Settings, actor: str) -> Callable[[str], object] | None:
+    """With a broker, the send of the named per-company task (the worker runs it); without one, None: the
+    service does the work in this process."""
+    if not settings.broker_url:
+        return None
+    import worker.actors
+
+    send: Callable[[str], object] = getattr(worker.actors, actor).send
+    return send
+
+
 def requeue_lost_tasks(engine: Engine, broker: Any, older_than: float) -> list[dict[str, object]]:
     """Sends again through ``broker``, under their own message ids, the ledger's tasks owed but unseen for
     ``older_than`` seconds (worker.db.task_store.stale_tasks); returns what was sent."""
@@ -107,7 +119,7 @@ def run_scheduler(settings: Settings, engine: Engine, once: bool = False, interv
                 _enqueue(settings, engine, ref, day)
             from worker.services.pa_delivery import schedule_deliveries  # e-invoicing statuses due (retries)
 
-            schedule_deliveries(settings, engine)
+            schedule_deliveries(settings, engine, enqueue=_task(settings, "deliver_einvoice_statuses"))
             # each company's weekly forecast snapshot, and its weekly report when its day and hour have come
             from worker.services.weekly_report_send import scheduled_pass
 
@@ -115,7 +127,7 @@ def run_scheduler(settings: Settings, engine: Engine, once: bool = False, interv
             # the webhooks of events made outside the API (syncs, CLI): a worker + scheduler deployment posts them
             from worker.services.webhooks import scheduled_dispatch
 
-            scheduled_dispatch(settings, engine)  # the outbox's clock (leases shared with the API's dispatcher)
+            scheduled_dispatch(settings, engine, enqueue=_task(settings, "deliver_webhooks"))  # the outbox's clock (leases shared with the API's dispatcher)
             if settings.broker_url:
                 import dramatiq
 

@@ -104,6 +104,9 @@ def test_with_a_broker_the_pass_sends_a_task_per_company_with_webhook_work(
     with_broker = dataclasses.replace(settings, broker_url="redis://127.0.0.1:6379/0")
     with unit_of_work(engine) as session:
         ref = resolve_company(session, None).ref
-    assert webhooks.scheduled_dispatch(with_broker, engine) == sent == [ref]  # the worker posts them
+    from worker.scheduler import _task
+
+    enqueue = _task(with_broker, "deliver_webhooks")  # what the scheduler gives the step with a broker
+    assert webhooks.scheduled_dispatch(with_broker, engine, enqueue=enqueue) == sent == [ref]  # the worker posts
     assert webhooks.dispatch(engine, "test-secret-key", ref, post=lambda *_: (200, None)).delivered == 2
-    assert webhooks.scheduled_dispatch(with_broker, engine, datetime(2100, 1, 1, tzinfo=UTC)) == []  # nothing owed
+    assert webhooks.scheduled_dispatch(with_broker, engine, datetime(2100, 1, 1, tzinfo=UTC), enqueue=enqueue) == []  # nothing owed

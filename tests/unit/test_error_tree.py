@@ -21,7 +21,7 @@ WORKER = Path(__file__).resolve().parents[2] / "worker"
 STATUSES: dict[str, int] = {
     "worker.api.routes_data.StatementRefused": 422,
     "worker.api.routes_data.UploadTooLarge": 413,
-    "worker.api.tokens.TokenError": 422,
+    "worker.services.tokens.TokenError": 422,
     "worker.errors.CompanyNotFound": 400,
     "worker.errors.ConfigurationError": 400,
     "worker.errors.FutureDay": 400,
@@ -141,7 +141,7 @@ def _instance(name: str, *args: object) -> Exception:
     (_instance("worker.errors.ReviewConflict", "review item 7 was decided meanwhile"), 409),
     (_instance("worker.api.routes_data.UploadTooLarge", "a.csv: over 10 MB"), 413),
     (_instance("worker.services.credit_notes.CreditNoteError", "amount over the note's remainder"), 422),
-    (_instance("worker.api.tokens.TokenError", "unknown scope 'x'"), 422),
+    (_instance("worker.services.tokens.TokenError", "unknown scope 'x'"), 422),
     (_instance("worker.services.invoice_documents.DocumentNotFound", "no invoice 'F-9'"), 400),
     (_instance("worker.errors.FutureDay", "2099-01-01 has not come yet"), 400),
     (ParseError("a.ofx", "bad amount", row=3), 422),

@@ -5,10 +5,10 @@ import hashlib
 import hmac
 from datetime import timedelta
 
-from worker.api.tokens import READ_SCOPES, ROLE_SCOPES, SCOPES, token_hash
 from worker.db.api_tables import WebhookEndpoint
 from worker.db.tables import ReviewItem
 from worker.services.review import item_version
+from worker.services.tokens import READ_SCOPES, ROLE_SCOPES, SCOPES, token_hash
 from worker.services.webhooks import backoff, endpoint_secret, sign, verify
 
 

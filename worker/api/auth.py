@@ -10,13 +10,12 @@ Session hook: the web pages set ``app.state.session_principal`` to a function
 ``(request) -> Principal | None`` that reads the signed session cookie (and, for a
 state-changing request, checks its CSRF token). It is asked only when the request
 carries no ``Authorization`` header. Scopes of a person come from their role:
-``worker.api.tokens.ROLE_SCOPES``.
+``worker.services.tokens.ROLE_SCOPES``.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Security
@@ -24,26 +23,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from worker.api.tokens import token_owner
 from worker.db.repository import Repository
 from worker.db.tables import Company
 from worker.db.uow import unit_of_work
-
-
-@dataclass(frozen=True)
-class Principal:
-    """A caller: the company it acts for, what it may do, and the name written in the audit log."""
-
-    company_id: int
-    company_ref: str
-    actor: str  # "token:billing", "user:alice@cabinet.fr"
-    scopes: frozenset[str]
-    kind: str = "token"  # token | session
-    role: str | None = None
-
-    def can(self, scope: str) -> bool:
-        return scope in self.scopes
-
+from worker.services.tokens import Principal, token_owner
 
 SessionResolver = Callable[[Request], "Principal | None"]
 _bearer = HTTPBearer(auto_error=False, description="An API token from `lettrage tokens create`.")

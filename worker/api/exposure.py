@@ -16,8 +16,8 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagge
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from worker.api.auth import engine_of
-from worker.api.tokens import token_owner
 from worker.db.uow import unit_of_work
+from worker.services.tokens import token_owner
 from worker.settings import Settings
 
 OPENAPI_URL = "/openapi.json"

@@ -194,7 +194,8 @@ def produce_and_deliver(engine: Engine, companies_dir: Path, company_ref: str | 
         return None
 
 
-def schedule_deliveries(settings: Settings, engine: Engine, now: datetime | None = None) -> list[str]:
+def schedule_deliveries(settings: Settings, engine: Engine, now: datetime | None = None, *,
+                        enqueue: Callable[[str], object] | None = None) -> list[str]:
     """The scheduler's step: for each company with statuses due, deliver them (a task per company with a broker,
     in this process without one). Returns the companies concerned."""
     from worker.db.einvoice_status_queries import companies_with_due_statuses
@@ -203,10 +204,8 @@ def schedule_deliveries(settings: Settings, engine: Engine, now: datetime | None
     with unit_of_work(engine) as session:
         refs = companies_with_due_statuses(session, now, now - STUCK_AFTER)
     for ref in refs:
-        if settings.broker_url:
-            from worker.actors import deliver_einvoice_statuses
-
-            deliver_einvoice_statuses.send(ref)
+        if enqueue is not None:  # the scheduler's ``deliver_einvoice_statuses`` task, with a broker
+            enqueue(ref)
         else:
             from worker.errors import LettrageError
 

@@ -336,17 +336,17 @@ def companies_due(engine: Engine, now: datetime) -> list[str]:
         return [c.ref for c in companies(session) if c.id in ids]
 
 
-def scheduled_dispatch(settings: Settings, engine: Engine, now: datetime | None = None) -> list[str]:
+def scheduled_dispatch(settings: Settings, engine: Engine, now: datetime | None = None, *,
+                       enqueue: Callable[[str], object] | None = None) -> list[str]:
     """The scheduler's step, so a deployment of ``lettrage worker`` + ``lettrage scheduler`` alone (no API
-    process) posts the events its syncs make: for each company with webhook work, a ``deliver_webhooks`` task
-    with a broker, a dispatch in this process without one. Returns the companies concerned. One company's
-    refusal never stops the others (an outage fails the pass, which the scheduler tries again)."""
+    process) posts the events its syncs make: for each company with webhook work, ``enqueue(ref)`` (the
+    scheduler gives the ``deliver_webhooks`` task's send when there is a broker), else a dispatch in this
+    process. Returns the companies concerned. One company's refusal never stops the others (an outage fails
+    the pass, which the scheduler tries again)."""
     refs = companies_due(engine, now or utcnow())
     for ref in refs:
-        if settings.broker_url:
-            from worker.actors import deliver_webhooks
-
-            deliver_webhooks.send(ref)
+        if enqueue is not None:
+            enqueue(ref)
             continue
         try:
             dispatch(engine, settings.secret_key, ref, now, outbound=OutboundClient.for_settings(settings))

@@ -126,3 +126,18 @@ def token_owner(session: Session, token: str, now: datetime | None = None) -> To
         row.last_used_at = now  # written at most once a minute: not a database write per request
         session.add(row)
     return TokenOwner(row.id, row.name, company, frozenset(row.scopes))
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A caller: the company it acts for, what it may do, and the name written in the audit log."""
+
+    company_id: int
+    company_ref: str
+    actor: str  # "token:billing", "user:alice@cabinet.fr"
+    scopes: frozenset[str]
+    kind: str = "token"  # token | session
+    role: str | None = None
+
+    def can(self, scope: str) -> bool:
+        return scope in self.scopes
