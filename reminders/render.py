@@ -20,54 +20,21 @@ of a paper letter, which draws the invoices as a table instead), ``consumer``, a
 """
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from reminders.channels.base import Attachment, Message
-from reminders.context import ReminderContext, format_amount, format_amount_en, format_date, format_date_en
+from reminders.context import ReminderContext
 from reminders.errors import TemplateError
+from reminders.templating import environment
 
 LANGUAGES = ("fr", "en")
 log = logging.getLogger("lettrage.reminders")
-
-
-def _environment(template_dir: str | None) -> jinja2.Environment:
-    package = jinja2.PackageLoader("reminders", "templates")
-    loader: jinja2.BaseLoader = package
-    if template_dir is not None:
-        loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(template_dir), package])
-    env = jinja2.Environment(
-        loader=loader,
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(money=_money, date_fr=_date_fr, money_en=format_amount_en, date_en=format_date_en)
-    return env
-
-
-@functools.lru_cache(maxsize=16)
-def environment(template_dir: str | None = None) -> jinja2.Environment:
-    """The Jinja2 environment reading ``template_dir`` first (when given), then the package's templates."""
-    return _environment(template_dir)
-
-
-def _money(amount: Decimal, currency: str = "EUR") -> str:
-    return format_amount(amount, currency)
-
-
-def _date_fr(value: date) -> str:
-    return format_date(value)
 
 
 _BLANK_RUNS = re.compile(r"\n{3,}")

@@ -52,9 +52,13 @@ The file is ``<LETTRAGE_COMPANIES_DIR>/<company ref>.toml`` (default
 
 A company without any ``[[sources]]`` gets its default inbox. Relative paths are
 relative to the folder of the TOML file.
+
+The file is one of the layers of the company's configuration: worker.company_setup merges it over the
+company's stored settings (``Company.settings``), key by key inside each section, into one ResolvedCompany.
 """
 from __future__ import annotations
 
+import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +93,9 @@ class CompanyConfig:
     path: Path | None = None
     csv_profiles_file: Path | None = None  # [csv] profiles_file: the company's own bank export layouts
     matching: dict[str, Any] = field(default_factory=dict)  # [matching]: worker.services.matching checks the values
+    # [import] as written, only the keys the file sets (``rules`` fills in the defaults): merged key by key over
+    # the company's stored settings by worker.company_setup
+    import_keys: dict[str, Any] = field(default_factory=dict)
     # The tables of the sections in OWNED_SECTIONS, as written: the module named there checks their keys.
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -190,6 +197,8 @@ def parse_company_config(text: str, path: Path | None = None) -> CompanyConfig:
     if unknown:
         raise ConfigurationError(f"{where}: unknown section(s) {', '.join(sorted(unknown))}")
     raw_rules = data.get("import", {})
+    if not isinstance(raw_rules, dict):
+        raise ConfigurationError(f"{where}: [import] must be a table")
     for key, value in raw_rules.items():
         if key in _CHOICES and value not in _CHOICES[key]:
             raise ConfigurationError(f"{where}: import.{key} must be one of {', '.join(_CHOICES[key])}")
@@ -234,7 +243,8 @@ def parse_company_config(text: str, path: Path | None = None) -> CompanyConfig:
             raise ConfigurationError(f"{where}: [{name}] must be a table")
         sections[name] = dict(data[name])
     return CompanyConfig(rules=ImportRules(**raw_rules), bank_accounts=tuple(accounts), sources=tuple(sources),
-                         path=path, csv_profiles_file=profiles_file, matching=dict(matching), sections=sections)
+                         path=path, csv_profiles_file=profiles_file, matching=dict(matching), sections=sections,
+                         import_keys=dict(raw_rules))
 
 
 def source_name(raw: dict[str, Any]) -> str:
@@ -259,9 +269,46 @@ def load_csv_profiles(config: CompanyConfig) -> tuple[CsvProfile, ...]:
         raise ConfigurationError(f"{config.csv_profiles_file}: {exc}") from None
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    """One file as last read: its (mtime_ns, size, inode), its text, what it parsed to, and whether the stamp
+    can be trusted (the file was last modified well before it was read)."""
+
+    stamp: tuple[int, int, int]
+    text: str
+    config: CompanyConfig
+    settled: bool
+
+
+# A write within the file system's timestamp granularity of a read may keep the same mtime: a file modified
+# less than this long before it was read is read again next time (and parsed again only if its text changed).
+_SETTLE_NS = 2_000_000_000
+_MAX_CACHED = 1024
+_parsed: dict[Path, _Parsed] = {}
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
 def load_company_config(companies_dir: Path, company_ref: str) -> CompanyConfig:
-    """The company's configuration file, or the defaults when it has none."""
+    """The company's configuration file, or the defaults when it has none.
+
+    The file is read and parsed once per (path, mtime, size): a run asking 10,000 times reads it once, a
+    changed file is read again. The configuration returned may be shared: do not change its tables.
+    """
     path = Path(companies_dir) / f"{company_ref}.toml"
     if not path.is_file():
         return CompanyConfig()
-    return parse_company_config(path.read_text(encoding="utf-8"), path)
+    read_at = time.time_ns()
+    st = path.stat()
+    stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    known = _parsed.get(path)
+    if known is not None and known.settled and known.stamp == stamp:
+        return known.config
+    text = _read(path)
+    config = known.config if known is not None and known.text == text else parse_company_config(text, path)
+    if len(_parsed) >= _MAX_CACHED:
+        _parsed.clear()
+    _parsed[path] = _Parsed(stamp, text, config, settled=st.st_mtime_ns < read_at - _SETTLE_NS)
+    return config

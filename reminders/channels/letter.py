@@ -17,6 +17,7 @@ from pathlib import Path
 from reminders.channels.base import Attachment, Delivery, Message, document_path, write_atomically
 from reminders.context import format_amount, format_amount_en, format_date, format_date_en
 from reminders.errors import ChannelError
+from reminders.templating import environment
 
 REGISTERED_LEVELS = frozenset({"formal_notice"})  # letters that go by registered mail with receipt
 
@@ -47,8 +48,6 @@ class LetterChannel:
 
 def letter_html(message: Message) -> str:
     """The HTML of ``message`` as a letter (what :func:`render_letter` turns into PDF)."""
-    from reminders.render import environment
-
     english = message.language == "en"
     money = format_amount_en if english else format_amount
     day = message.as_of or date.today()

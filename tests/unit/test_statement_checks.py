@@ -230,11 +230,13 @@ def test_apply_checks_first_statement_and_unreconciled_balances() -> None:
 
 # -- the company's rules and local date --------------------------------------------------------------------
 def test_company_rules_from_toml_file_else_settings_else_defaults(tmp_path: Path) -> None:
+    """Key by key, as every section of a company's configuration (worker/company_setup.py, issue 17): a file that
+    sets two keys of [import] keeps the stored third (the whole section used to replace the stored one)."""
     assert company_rules(None, None, "atelier") == ImportRules()
     assert company_rules({"unknown_accounts": "error"}, tmp_path, "atelier") == ImportRules(unknown_accounts="error")
     (tmp_path / "atelier.toml").write_text('[import]\ncurrency_mismatch = "warn"\nfuture_days = 0\n', "utf-8")
     assert company_rules({"unknown_accounts": "error"}, tmp_path, "atelier") == ImportRules(
-        currency_mismatch="warn", future_days=0)
+        unknown_accounts="error", currency_mismatch="warn", future_days=0)
     (tmp_path / "atelier.toml").write_text('[import]\nfuture_days = -1\n', "utf-8")
     with pytest.raises(ConfigurationError, match="import.future_days"):
         company_rules(None, tmp_path, "atelier")

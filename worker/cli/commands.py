@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from worker.cli.main import AppContext, cli, company_option, current_app, deferred, json_option
+from worker.cli.main import AppContext, cli, company_option, current_app, deferred, json_option, pass_app
 from worker.cli.output import console, err_console, money, print_json, print_table
 from worker.errors import FutureDay, LettrageError
 from worker.services.invoices import (
@@ -36,7 +36,6 @@ else:  # the ORM, SQLModel and the tables, imported on first call: `invoices lis
 # Matching, dunning, sync (SFTP, mail, PDF letters) and the progress bar are imported by the commands that use
 # them: `lettrage invoices list` starts without them (tests/unit/test_cli_help.py, benchmarks/test_cli_startup.py).
 
-pass_app = click.make_pass_decorator(AppContext)
 ISO_DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 

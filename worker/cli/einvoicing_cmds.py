@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from worker.cli.main import AppContext, cli, company_option, json_option
+from worker.cli.main import AppContext, cli, company_option, json_option, pass_app
 from worker.cli.output import console, print_json, print_table
 from worker.db import einvoice_status_queries as q
 from worker.db.repository import Repository
@@ -24,7 +24,6 @@ from worker.db.uow import unit_of_work
 from worker.services.companies import resolve_company
 from worker.services.einvoice_outgoing import produce_payment_statuses
 
-pass_app = click.make_pass_decorator(AppContext)
 # The contract's three states: a status being sent is still pending, a received one is delivered.
 PUBLIC_STATE = {"pending": "pending", "sending": "pending", "delivered": "delivered", "failed": "failed",
                 "received": "delivered"}

@@ -58,6 +58,10 @@ class AppContext:
         return None if path.exists() else str(path)
 
 
+#: the decorator every command takes its AppContext with (one for the whole command line)
+pass_app = click.make_pass_decorator(AppContext)
+
+
 def current_app() -> AppContext:
     """The AppContext the ``lettrage`` group put on the click context, for a helper that is given no ``app``."""
     app = click.get_current_context().find_object(AppContext)

@@ -5,11 +5,9 @@ import sys
 
 import click
 
-from worker.cli.main import AppContext, cli, company_option, json_option
+from worker.cli.main import AppContext, cli, company_option, json_option, pass_app
 from worker.cli.output import console, money, print_json
 from worker.errors import ConfigurationError
-
-pass_app = click.make_pass_decorator(AppContext)
 
 
 @cli.command("demo")

@@ -9,14 +9,13 @@ import click
 from rich import box
 from rich.table import Table
 
-from worker.cli.main import AppContext, cli, company_option, current_app, json_option
+from worker.cli.main import AppContext, cli, company_option, current_app, json_option, pass_app
 from worker.cli.output import console, err_console, print_json
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.services import reports as report_service
 from worker.services.companies import resolve_company
 
-pass_app = click.make_pass_decorator(AppContext)
 ISO_DATE = click.DateTime(formats=["%Y-%m-%d"])
 OUT_FILE = click.Path(dir_okay=False, writable=True, path_type=Path)
 
@@ -137,5 +136,3 @@ def reminders(app: AppContext, as_of: Any, window_days: int, as_json: bool, comp
                    r["still_in_window"], r["paid_before"], f"{r['paid_rate']} %" if r["paid_rate"] else "n/a")
                   for r in data["levels"]], first_numeric=1)
 
-
-from worker.cli import weekly_report_cmds  # noqa: F401 - registers `lettrage reports weekly`

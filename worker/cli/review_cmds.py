@@ -17,13 +17,12 @@ from worker.cli.commands import (  # the ORM's entry points, imported on first c
     review,
     unit_of_work,
 )
-from worker.cli.main import AppContext, company_option, json_option
+from worker.cli.main import AppContext, company_option, json_option, pass_app
 from worker.cli.output import console, print_json
 
 if TYPE_CHECKING:  # imported by each command: loading `review`, `matches` or `invoices` does not import it
     from worker.services import review as decisions
 
-pass_app = click.make_pass_decorator(AppContext)
 
 
 def _actor() -> str:

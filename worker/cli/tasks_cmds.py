@@ -10,12 +10,10 @@ from typing import Any
 
 import click
 
-from worker.cli.main import AppContext, cli, company_option, json_option
+from worker.cli.main import AppContext, cli, company_option, json_option, pass_app
 from worker.cli.output import console, print_json, print_table
 from worker.db.task_tables import TaskRecord
 from worker.errors import LettrageError
-
-pass_app = click.make_pass_decorator(AppContext)
 
 
 def _row(task: TaskRecord, company: str) -> dict[str, Any]:

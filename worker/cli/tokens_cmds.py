@@ -6,14 +6,12 @@ from typing import Any
 
 import click
 
-from worker.cli.main import AppContext, cli, company_option, json_option
+from worker.cli.main import AppContext, cli, company_option, json_option, pass_app
 from worker.cli.output import console, print_json, print_table
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.services.companies import resolve_company
 from worker.services.tokens import SCOPES, create_token, list_tokens, revoke_token
-
-pass_app = click.make_pass_decorator(AppContext)
 
 
 @cli.group()

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from worker.cli.main import AppContext, company_option, json_option
+from worker.cli.main import AppContext, company_option, json_option, pass_app
 from worker.cli.output import console, print_json, print_table
 from worker.cli.reports_cmds import reports
 from worker.db.repository import Repository
@@ -20,8 +20,6 @@ from worker.services.weekly_report import (
     report_settings,
     weekly_figures,
 )
-
-pass_app = click.make_pass_decorator(AppContext)
 
 
 @reports.command("weekly")

@@ -50,7 +50,7 @@ from reminders.behaviour import (
     profile_move,
     risk_of,
 )
-from worker.company_config import load_company_config
+from worker import company_setup
 from worker.db.behaviour_queries import profile_moves, promise_pauses, settlements
 from worker.db.behaviour_tables import ProfileMove
 from worker.db.reminder_queries import dunning_settings
@@ -102,18 +102,9 @@ def parse_rules(raw: dict[str, Any], where: str) -> BehaviourRules:
 
 
 def company_rules(company: Company, companies_dir: Path | None) -> BehaviourRules:
-    """The company's thresholds: stored settings, overridden by its TOML file's ``[behaviour]``."""
-    stored = company.settings.get("behaviour") or {}
-    if not isinstance(stored, dict):
-        raise ConfigurationError(f"company {company.ref}: setting behaviour must be a table of keys")
-    section: dict[str, Any] = {}
-    where = f"company {company.ref}"
-    if companies_dir is not None:
-        config = load_company_config(companies_dir, company.ref)
-        section = config.sections.get("behaviour", {})
-        if section and config.path:
-            where = str(config.path)
-    return parse_rules({**stored, **section}, where)
+    """The company's thresholds: stored settings, overridden key by key by its TOML file's ``[behaviour]``
+    (worker.company_setup; no file read when ``companies_dir`` is None)."""
+    return company_setup.resolve_company(company.settings, companies_dir, company.ref).behaviour
 
 
 def customer_records(repo: Repository, customer_ids: Collection[int] | None = None

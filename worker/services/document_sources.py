@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from reminders.channels.base import safe_name
-from worker.company_config import load_company_config
+from worker.company_setup import resolve_company
 from worker.errors import ConfigurationError
 from worker.outbound import OutboundClient, host_allowed
 from worker.settings import Settings
@@ -73,10 +73,8 @@ def parse_documents_section(raw: dict[str, Any], where: str, base: Path | None) 
 
 def document_sources(settings: Settings, company_ref: str) -> DocumentSources:
     """The company's document sources from the deployment's settings and its TOML ``[documents]``."""
-    config = load_company_config(settings.companies_dir, company_ref)
-    where = str(config.path) if config.path else "company configuration"
-    folder, hosts = parse_documents_section(config.sections.get("documents", {}), where,
-                                            config.path.parent if config.path else None)
+    documents = resolve_company(None, settings.companies_dir, company_ref).documents
+    folder, hosts = documents.folder, documents.allow_hosts
     base = getattr(settings, "documents_dir", None)
     if folder is None and base is not None:
         folder = Path(base) / safe_name(company_ref)

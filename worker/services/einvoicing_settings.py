@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from einvoicing.pa_client import PaConfig
-from worker.company_config import load_company_config
+from worker.company_setup import resolve_company
 from worker.errors import ConfigurationError
 
 VAT_REGIMES = ("receipt", "debits")
@@ -138,15 +138,9 @@ def parse_einvoicing(raw: dict[str, Any], where: str = "company setting", base: 
 
 
 def company_einvoicing(company_settings: dict[str, Any], companies_dir: Path, company_ref: str) -> EinvoicingSettings:
-    """The company's e-invoicing settings: stored settings, overridden by its TOML file's ``[einvoicing]``."""
-    stored = company_settings.get("einvoicing") or {}
-    if not isinstance(stored, dict):
-        raise ConfigurationError(f"company {company_ref}: setting einvoicing must be a table of keys")
-    config = load_company_config(companies_dir, company_ref)
-    section = config.sections.get("einvoicing", {})
-    where = str(config.path) if section and config.path else f"company {company_ref}"
-    base = config.path.parent if config.path else None
-    return parse_einvoicing({**stored, **section}, where, base)
+    """The company's e-invoicing settings: stored settings, overridden key by key by its TOML file's
+    ``[einvoicing]`` (worker.company_setup)."""
+    return resolve_company(company_settings, companies_dir, company_ref).einvoicing
 
 
 def pa_config(settings: EinvoicingSettings) -> PaConfig | None:

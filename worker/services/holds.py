@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from reminders.calendar import add_business_days
-from worker.company_config import load_company_config
+from worker.company_setup import resolve_company
 from worker.db.repository import Repository
 from worker.errors import ConfigurationError
 from worker.settings import get_settings
@@ -59,18 +59,21 @@ class Hold:
 
 
 def hold_days(repo: Repository) -> int:
-    """The company's ``hold_days``: its TOML file's ``[matching]``, else its stored settings, else 10."""
-    own = load_company_config(get_settings().companies_dir, repo.company.ref).matching
-    raw = {**repo.company.settings, **own}.get("hold_days", DEFAULT_HOLD_DAYS)
+    """The company's ``hold_days``: its TOML file's ``[matching]``, else its stored settings, else 10
+    (worker.company_setup)."""
+    return resolve_company(repo.company.settings, get_settings().companies_dir, repo.company.ref).hold_days
+
+
+def parse_hold_days(raw: object, label: str = "company setting hold_days") -> int:
+    """``hold_days`` checked: a whole number of business days from 0 to 250; ConfigurationError names ``label``."""
     if isinstance(raw, bool):
-        raise ConfigurationError(f"company setting hold_days={raw!r}: must be a whole number of business days")
+        raise ConfigurationError(f"{label}={raw!r}: must be a whole number of business days")
     try:
         days = int(str(raw))
     except ValueError:
-        raise ConfigurationError(f"company setting hold_days={raw!r}: must be a whole number of business days") \
-            from None
+        raise ConfigurationError(f"{label}={raw!r}: must be a whole number of business days") from None
     if not 0 <= days <= 250:
-        raise ConfigurationError(f"company setting hold_days={raw!r}: must be between 0 and 250")
+        raise ConfigurationError(f"{label}={raw!r}: must be between 0 and 250")
     return days
 
 

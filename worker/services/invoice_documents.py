@@ -308,7 +308,7 @@ def render_statement(repo: Repository, customer: Customer, rows: Sequence[Statem
     payments not yet allocated, listed with the question which invoices they pay."""
     import weasyprint
 
-    from reminders.render import environment
+    from reminders.templating import environment
 
     english = language == "en"
     money = format_amount_en if english else format_amount

@@ -190,7 +190,7 @@ def outbox_key(number: str, request_key: str) -> str:
 
 def _message(repo: Repository, invoice: Invoice, customer: Customer, duplicate: Duplicate, as_of: date,
              message_id: str, mail_from: str | None, template_dir: Path | None) -> Message:
-    from reminders.render import environment
+    from reminders.templating import environment
 
     english = customer_language(repo, invoice.customer_id) == "en"
     views = statement_rows(repo, customer.id or 0, as_of, numbers=[invoice.number])

@@ -5,7 +5,7 @@ their ranked candidates; every decision is kept with its reasons.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -17,7 +17,7 @@ from sqlmodel import col
 from matching.engine import match_lines
 from matching.ibans import compact_iban, normalise_iban
 from matching.model import BankLine, Candidate, Customer, Decision, MatchConfig, OpenInvoice, Proposal
-from worker.company_config import load_company_config
+from worker.company_setup import resolve_company
 from worker.db.credit_note_queries import credited_by_invoice
 from worker.db.einvoice_queries import sirens_by_customer
 from worker.db.repository import InvoiceRow, LineRow, Repository, _jsonable
@@ -106,27 +106,35 @@ TUNABLE = ("auto_threshold", "review_threshold", "ambiguity_margin", "name_thres
 WRITE_OFF_LIMITS = ("payment_difference_max", "payment_difference_rate", "bank_fee_max")
 
 
-def _setting_amount(name: str, raw: object) -> Decimal:
+def _setting_amount(name: str, raw: object, label: str | None = None) -> Decimal:
+    label = label or f"company setting {name}"
     try:
         value = Decimal(str(raw))
     except ArithmeticError:
-        raise ConfigurationError(f"company setting {name}={raw!r}: not an amount") from None
+        raise ConfigurationError(f"{label}={raw!r}: not an amount") from None
     if not value.is_finite() or value < 0:
-        raise ConfigurationError(f"company setting {name}={raw!r}: must be 0 or more")
+        raise ConfigurationError(f"{label}={raw!r}: must be 0 or more")
     return value
 
 
-def company_match_config(settings: dict[str, object], default_tolerance: str = "0.00") -> MatchConfig:
+def company_match_config(settings: dict[str, object], default_tolerance: str = "0.00", *, where: str | None = None,
+                         file_keys: Collection[str] = ()) -> MatchConfig:
     """The matcher's knobs for one company: its own settings where it has them, else the product's.
 
-    ``settings``: the company's stored settings, overridden by the ``[matching]`` section of its TOML
-    file (``worker.company_config``). Raises ConfigurationError naming the setting when a value is not
-    a number in its range.
+    ``settings``: the company's matching keys, its stored settings overridden by the ``[matching]`` section of
+    its TOML file (merged by ``worker.company_setup``; ``file_keys``: those the file ``where`` sets). Raises
+    ConfigurationError naming the key (and the file, for a key it sets) when a value is not a number in its
+    range.
     """
-    tolerance = _setting_amount("amount_tolerance", settings.get("amount_tolerance", default_tolerance))
-    limits = {name: _setting_amount(name, settings[name]) for name in WRITE_OFF_LIMITS if name in settings}
+    def label(name: str) -> str:
+        return f"{where}: matching.{name}" if where and name in file_keys else f"company setting {name}"
+
+    tolerance = _setting_amount("amount_tolerance", settings.get("amount_tolerance", default_tolerance),
+                                label("amount_tolerance"))
+    limits = {name: _setting_amount(name, settings[name], label(name)) for name in WRITE_OFF_LIMITS
+              if name in settings}
     if limits.get("payment_difference_rate", Decimal(0)) > 100:
-        raise ConfigurationError(f"company setting payment_difference_rate={settings['payment_difference_rate']!r}: "
+        raise ConfigurationError(f"{label('payment_difference_rate')}={settings['payment_difference_rate']!r}: "
                                  "a percentage, must be between 0 and 100")
     knobs: dict[str, float] = {}
     for name in TUNABLE:
@@ -136,9 +144,9 @@ def company_match_config(settings: dict[str, object], default_tolerance: str = "
         try:
             number = float(str(value))
         except ValueError:
-            raise ConfigurationError(f"company setting {name}={value!r}: not a number") from None
+            raise ConfigurationError(f"{label(name)}={value!r}: not a number") from None
         if not 0.0 <= number <= upper:
-            raise ConfigurationError(f"company setting {name}={value!r}: must be between 0 and {upper:g}")
+            raise ConfigurationError(f"{label(name)}={value!r}: must be between 0 and {upper:g}")
         knobs[name] = number
     default = MatchConfig()
     return MatchConfig(
@@ -160,8 +168,8 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
 
     hold_matching(repo.session, repo.company_id, repo.company.ref)
     if config is None:
-        own = load_company_config(get_settings().companies_dir, repo.company.ref).matching
-        config = company_match_config({**repo.company.settings, **own}, default_tolerance)
+        resolved = resolve_company(repo.company.settings, get_settings().companies_dir, repo.company.ref)
+        config = resolved.match_config(default_tolerance)
     # A pending review item whose line quotes an invoice imported since goes back to the matcher first.
     repropose(repo)
     lines = repo.line_rows(states=("new", "unmatched"), credits_only=True)

@@ -29,7 +29,8 @@ from typing import Any, Protocol
 from connectors.model import ParsedLine, ParsedStatement
 from worker.clock import Clock
 from worker.clock import today as clock_today
-from worker.company_config import ImportRules, load_company_config
+from worker.company_config import ImportRules
+from worker.company_setup import resolve_company
 from worker.db.tables import BankAccount, StatementBalance
 from worker.errors import StatementImportError
 
@@ -223,13 +224,10 @@ def apply_checks(store: BalanceStore, statement: ParsedStatement, account: BankA
 
 # -- what the caller passes in: the company's rules and its local date ------------------------------------------
 def company_rules(settings: Mapping[str, Any] | None, companies_dir: Path | None, company_ref: str) -> ImportRules:
-    """The company's ImportRules: its TOML configuration (``<companies_dir>/<ref>.toml``) when it has one,
-    else the rules kept in its settings, else the defaults. A malformed file raises ConfigurationError."""
-    if companies_dir is not None:
-        config = load_company_config(companies_dir, company_ref)
-        if config.path is not None:
-            return config.rules
-    return rules_from_settings(settings)
+    """The company's ImportRules: the defaults < the rules kept in its settings < its TOML file's ``[import]``
+    (``<companies_dir>/<ref>.toml``), key by key (worker.company_setup). A malformed file raises
+    ConfigurationError."""
+    return resolve_company(settings, companies_dir, company_ref).import_rules
 
 
 def local_today(timezone: str, clock: Clock) -> date:

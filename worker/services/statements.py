@@ -19,7 +19,8 @@ from connectors.csv_profiles import CsvProfile
 from connectors.errors import ConnectorError, ParseError
 from connectors.model import ParsedFile, ParsedStatement
 from connectors.registry import HEAD_SIZE, detect, parse_file
-from worker.company_config import ImportRules, load_company_config, load_csv_profiles
+from worker.company_config import ImportRules
+from worker.company_setup import resolve_company
 from worker.db.repository import Repository
 from worker.db.tables import AuditEvent, BankAccount, StatementImport
 from worker.errors import StatementImportError, UnknownAccount
@@ -122,7 +123,7 @@ def import_statement(repo: Repository, data: bytes, filename: str, account: str 
 
 def company_csv_profiles(repo: Repository) -> tuple[CsvProfile, ...]:
     """The CSV layouts the company declared in its configuration file, tried before the built-in ones."""
-    return load_csv_profiles(load_company_config(get_settings().companies_dir, repo.company.ref))
+    return resolve_company(repo.company.settings, get_settings().companies_dir, repo.company.ref).csv_profiles
 
 
 def _profiles(repo: Repository) -> tuple[CsvProfile, ...]:

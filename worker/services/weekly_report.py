@@ -45,7 +45,7 @@ from zoneinfo import ZoneInfo
 from reminders.channels.email import _check_address
 from reminders.errors import ChannelError
 from reminders.reports import LEVEL_ORDER, aged_balance
-from worker.company_config import load_company_config
+from worker.company_setup import resolve_company
 from worker.db.insight_queries import credits_between
 from worker.db.repository import Repository
 from worker.errors import ConfigurationError
@@ -109,9 +109,7 @@ def parse_report_settings(raw: dict[str, Any], where: str = "[weekly_report]") -
 
 def report_settings(settings: Settings, company_ref: str) -> ReportSettings:
     """The company's ``[weekly_report]`` settings (the defaults, without recipients, when it has none)."""
-    config = load_company_config(settings.companies_dir, company_ref)
-    where = str(config.path) if config.path else "company configuration"
-    return parse_report_settings(config.sections.get("weekly_report", {}), where)
+    return resolve_company(None, settings.companies_dir, company_ref).weekly_report
 
 
 def parse_week(text: str) -> date:
@@ -299,7 +297,7 @@ class RenderedReport:
 def render_report(figures: dict[str, Any], language: str = "fr", template_dir: Path | None = None,
                   with_pdf: bool = True) -> RenderedReport:
     """The report as an email: subject, text, HTML, and the HTML as a PDF (WeasyPrint)."""
-    from reminders.render import environment
+    from reminders.templating import environment
 
     env = environment(str(template_dir) if template_dir else None)
     labels = LABELS[language]

@@ -7,12 +7,10 @@ with the outcome (or why it was refused: a line decided meanwhile is a conflict,
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from worker.clock import today
 from worker.db.engine import engine_for
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
@@ -22,19 +20,9 @@ from worker.services import unidentified as service
 from worker.settings import Settings
 from worker.web.auth import check_csrf, require_decider, visitor
 from worker.web.render import render
+from worker.web.views import identify_rows, queue_context
 
 ACTIONS = ("allocate", "on-account", "refund", "dismiss")
-
-
-def identify_rows(repo: Repository, settings: Settings) -> list[dict[str, Any]]:
-    """The payments to identify as the page shows them (``ToIdentify.as_json`` as of today)."""
-    day = today(settings.clock, repo.company.timezone)
-    rows = []
-    for p in service.payments_to_identify(repo, day):
-        row = p.as_json(day)
-        row.update(booked_on=p.line.booked_on, held_until=p.hold_until)  # dates, written the page's way
-        rows.append(row)
-    return rows
 
 
 def _parts(text: str) -> list[tuple[str, Decimal | None]]:
@@ -77,12 +65,10 @@ def router(settings: Settings) -> APIRouter:
                     service.dismiss(repo, line_id, reason, actor=v.actor)
             except (ReviewConflict, review.ReviewError) as exc:
                 session.rollback()
-                from worker.web.queue import _queue_context
-
                 status_code = 409 if isinstance(exc, ReviewConflict) else 422
                 if isinstance(exc, review.ReviewNotFound) and "statement line" in str(exc):
                     status_code = 404
-                context = _queue_context(repo)
+                context = queue_context(repo)
                 return render("queue.html", status_code=status_code, language=v.language, v=v, focus=None,
                               message=str(exc), path=f"/companies/{v.company.ref}/review",
                               to_identify=identify_rows(repo, settings), **context)

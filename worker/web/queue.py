@@ -9,8 +9,6 @@ without JavaScript the forms post and the page reloads.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -23,14 +21,18 @@ from worker.services import review
 from worker.settings import Settings
 from worker.web.auth import Visitor, check_csrf, require_decider, visitor
 from worker.web.render import render
-from worker.web.views import QUEUE_PAGE, QueueItem, invoice_state, last_decision, queue_items, review_item
+from worker.web.views import (
+    QUEUE_PAGE,
+    QueueItem,
+    identify_rows,
+    invoice_state,
+    last_decision,
+    queue_context,
+    queue_items,
+    review_item,
+)
 
 UNDO_REASON = "undone from the review page"
-
-
-def _queue_context(repo: Repository) -> dict[str, Any]:
-    page = review_queries.review_page(repo, limit=QUEUE_PAGE)
-    return {"items": queue_items(repo, [item for item, _line in page.items]), "total": page.total}
 
 
 def _sharing_invoices(repo: Repository, item_id: int, numbers: set[str]) -> list[QueueItem]:
@@ -60,9 +62,7 @@ def router(settings: Settings) -> APIRouter:
             v = visitor(request, session, settings, company)
             assert v.company is not None
             repo = Repository(session, v.company)
-            context = _queue_context(repo)
-            from worker.web.identify import identify_rows  # « Paiements à identifier », below the queue
-
+            context = queue_context(repo)
             context["to_identify"] = identify_rows(repo, settings)
         return render("queue.html", language=v.language, v=v, focus=focus, message=None,
                       path=request.url.path, **context)
@@ -91,7 +91,7 @@ def router(settings: Settings) -> APIRouter:
                 decided_meanwhile = current is not None and current.item.state != "pending"
                 message = "Someone else decided this item meanwhile." if decided_meanwhile else str(exc)
                 if not htmx or current is None:
-                    context = _queue_context(repo)
+                    context = queue_context(repo)
                     return render("queue.html", status_code=status_code, language=v.language, v=v,
                                   focus=item_id, message=message, path=queue_url(v), **context)
                 return render("_item.html", status_code=status_code, language=v.language, v=v, qi=current,
@@ -135,7 +135,7 @@ def router(settings: Settings) -> APIRouter:
                 except (ReviewConflict, review.ReviewError) as exc:
                     session.rollback()
                     message, status_code = str(exc), 409
-            context = _queue_context(repo)
+            context = queue_context(repo)
         if not htmx:
             if message is None:
                 return RedirectResponse(queue_url(v, restored), status_code=303)

@@ -4,14 +4,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import col, select
 
+from worker.clock import today
 from worker.db import review_queries
 from worker.db.repository import Repository
 from worker.db.tables import Allocation, Customer, Reminder, ReviewItem, StatementLine
+from worker.services import unidentified as unidentified_service
 from worker.services.invoices import InvoiceView, invoice_views
 from worker.services.review import item_version
+from worker.settings import Settings
 
 QUEUE_PAGE = 100
 
@@ -188,3 +192,20 @@ def last_decision(repo: Repository, actor: str) -> int | None:
         if latest is not None and latest.id == item.id:
             return item.id
     return None
+
+
+def queue_context(repo: Repository) -> dict[str, Any]:
+    """The review page's queue: its first ``QUEUE_PAGE`` pending items, as cards, and how many are pending."""
+    page = review_queries.review_page(repo, limit=QUEUE_PAGE)
+    return {"items": queue_items(repo, [item for item, _line in page.items]), "total": page.total}
+
+
+def identify_rows(repo: Repository, settings: Settings) -> list[dict[str, Any]]:
+    """The payments to identify as the page shows them (``ToIdentify.as_json`` as of today)."""
+    day = today(settings.clock, repo.company.timezone)
+    rows = []
+    for p in unidentified_service.payments_to_identify(repo, day):
+        row = p.as_json(day)
+        row.update(booked_on=p.line.booked_on, held_until=p.hold_until)  # dates, written the page's way
+        rows.append(row)
+    return rows
