@@ -43,14 +43,15 @@ from reminders.channels.phone import PhoneTaskChannel
 from reminders.errors import ChannelError
 from reminders.model import CustomerRules, DunningPolicy
 from reminders.policy import SCHEDULE_PROFILES, policy_for
+from worker.company_sections import company_match_config
 from worker.db.engine import make_engine, migrate
 from worker.db.repository import Repository
 from worker.db.tables import StatementLine
 from worker.db.uow import unit_of_work
 from worker.services import behaviour as behaviour_service
 from worker.services.companies import add_company, resolve_company
-from worker.services.invoices import import_invoice_file, invoice_views
-from worker.services.matching import company_match_config
+from worker.services.invoice_import import import_invoice_file
+from worker.services.invoices import invoice_views
 from worker.services.payment_facts import PaymentFacts
 from worker.services.reminders import SendResult, company_policy, plan_reminders
 from worker.services.sync import sync

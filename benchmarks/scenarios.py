@@ -34,7 +34,8 @@ from worker.db.uow import unit_of_work
 from worker.demo.customers import bank_name
 from worker.demo.generate import generate_demo
 from worker.services.companies import add_company, resolve_company
-from worker.services.invoices import import_invoice_file, invoice_views
+from worker.services.invoice_import import import_invoice_file
+from worker.services.invoices import invoice_views
 from worker.services.reminders import plan_reminders
 from worker.services.sync import sync
 from worker.settings import load_settings

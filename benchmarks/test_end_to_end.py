@@ -18,7 +18,7 @@ from worker.db.engine import make_engine, migrate
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.services.companies import resolve_company
-from worker.services.invoices import import_invoice_file
+from worker.services.invoice_import import import_invoice_file
 from worker.services.matching import run_matching
 from worker.services.statements import import_statement
 

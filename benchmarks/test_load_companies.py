@@ -75,7 +75,7 @@ def _companies(stack: Stack, case: Any) -> list[str]:
     from worker.db.repository import Repository
     from worker.db.uow import unit_of_work
     from worker.services.companies import add_company, resolve_company
-    from worker.services.invoices import import_invoice_file
+    from worker.services.invoice_import import import_invoice_file
 
     refs = [f"client-{n:02d}" for n in range(1, COMPANIES + 1)]
     make_default_company(stack.engine)

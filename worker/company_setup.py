@@ -12,9 +12,9 @@ A company's configuration has three layers:
 
 The one rule, for every section: **defaults < stored settings < TOML file, key by key inside a section** (a key
 the file sets wins; a key it leaves out keeps the stored value, else the default). ``resolve_company`` is the
-only place that merges; the modules owning a section check its keys (worker.services.matching, holds,
-einvoicing_settings, behaviour, weekly_report, document_sources), and their old entry points read the resolved
-configuration.
+only place that merges; each section's keys are checked by its parser (worker.company_sections, below every
+service), and the services' entry points (worker.services.matching, holds, einvoicing_settings, behaviour,
+weekly_report, document_sources) read the resolved configuration.
 
 The file is parsed once per (path, mtime, size) (``load_company_config``). Each section is checked when it is
 first read, so a broken ``[behaviour]`` stops what reads the behaviour thresholds, not the matcher. A bad value
@@ -27,9 +27,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from connectors.csv_profiles import CsvProfile
+from matching.model import MatchConfig
+from reminders.behaviour import BehaviourRules
 from worker.company_config import (
     MATCHING_KEYS,
     AccountConfig,
@@ -38,13 +40,18 @@ from worker.company_config import (
     load_company_config,
     load_csv_profiles,
 )
+from worker.company_sections import (
+    DEFAULT_HOLD_DAYS,
+    EinvoicingSettings,
+    ReportSettings,
+    company_match_config,
+    parse_documents_section,
+    parse_einvoicing,
+    parse_hold_days,
+    parse_report_settings,
+    parse_rules,
+)
 from worker.errors import ConfigurationError
-
-if TYPE_CHECKING:  # the section types live with the modules that check them (importing them here would cycle)
-    from matching.model import MatchConfig
-    from reminders.behaviour import BehaviourRules
-    from worker.services.einvoicing_settings import EinvoicingSettings
-    from worker.services.weekly_report import ReportSettings
 
 IMPORT_KEYS = frozenset(f.name for f in fields(ImportRules))
 
@@ -103,16 +110,12 @@ class ResolvedCompany:
 
     def match_config(self, default_tolerance: str = "0.00") -> MatchConfig:
         """The matcher's MatchConfig; ``default_tolerance`` (LETTRAGE_AMOUNT_TOLERANCE) is the product's default."""
-        from worker.services.matching import company_match_config
-
         return company_match_config(dict(self.matching), default_tolerance, where=self._file,
                                     file_keys=frozenset(self.config.matching))
 
     @cached_property
     def hold_days(self) -> int:
         """Business days a pending payment holds the invoices it may pay (worker.services.holds)."""
-        from worker.services.holds import DEFAULT_HOLD_DAYS, parse_hold_days
-
         raw = self.matching.get("hold_days", DEFAULT_HOLD_DAYS)
         if "hold_days" in self.config.matching and self._file:
             return parse_hold_days(raw, f"{self._file}: matching.hold_days")
@@ -120,29 +123,21 @@ class ResolvedCompany:
 
     @cached_property
     def einvoicing(self) -> EinvoicingSettings:
-        from worker.services.einvoicing_settings import parse_einvoicing
-
         raw, where = self._table("einvoicing")
         return parse_einvoicing(raw, where, self._base)
 
     @cached_property
     def behaviour(self) -> BehaviourRules:
-        from worker.services.behaviour import parse_rules
-
         raw, where = self._table("behaviour")
         return parse_rules(raw, where)
 
     @cached_property
     def weekly_report(self) -> ReportSettings:
-        from worker.services.weekly_report import parse_report_settings
-
         raw, where = self._table("weekly_report")
         return parse_report_settings(raw, where)
 
     @cached_property
     def documents(self) -> CompanyDocuments:
-        from worker.services.document_sources import parse_documents_section
-
         raw, where = self._table("documents")
         folder, hosts = parse_documents_section(raw, where, self._base)
         return CompanyDocuments(folder, hosts)

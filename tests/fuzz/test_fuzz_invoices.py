@@ -173,7 +173,7 @@ def test_generated_invoice_files_import_whole_or_not_at_all(fuzz_db: Any) -> Non
     from worker.db.repository import Repository
     from worker.db.uow import unit_of_work
     from worker.services.companies import resolve_company
-    from worker.services.invoices import import_invoice_file
+    from worker.services.invoice_import import import_invoice_file
 
     @fuzz_settings(40)
     @given(rows, hostile_cells, forms, encodings, st.lists(st.none(), max_size=0) | mutations)

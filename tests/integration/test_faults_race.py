@@ -61,7 +61,7 @@ def _load(engine: Engine, invoices: bytes) -> None:
     from worker.db.repository import Repository
     from worker.db.uow import unit_of_work
     from worker.services.companies import resolve_company
-    from worker.services.invoices import import_invoice_file
+    from worker.services.invoice_import import import_invoice_file
 
     with unit_of_work(engine) as session:
         import_invoice_file(Repository(session, resolve_company(session, None)), invoices, "factures.csv")

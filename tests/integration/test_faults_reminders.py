@@ -83,7 +83,7 @@ def test_kill9_mid_reminder_run_sends_none_twice_and_loses_none(
     from worker.db.repository import Repository
     from worker.db.uow import unit_of_work
     from worker.services.companies import resolve_company
-    from worker.services.invoices import import_invoice_file
+    from worker.services.invoice_import import import_invoice_file
 
     specs = [InvoiceSpec(f"FA-2026-{i:05d}", ref, f"{100 + i}.00", date(2026, 9, 1), date(2026, 10, 1),
                          customer_email=f"compta@{ref.lower()}.example") for i, ref in enumerate(CUSTOMERS, 1)]

@@ -14,7 +14,7 @@ from worker.db.repository import Repository
 from worker.db.tables import Customer, CustomerIban, Invoice
 from worker.db.uow import unit_of_work
 from worker.services.companies import resolve_company
-from worker.services.invoices import import_invoice_file
+from worker.services.invoice_import import import_invoice_file
 
 DAY = date(2026, 11, 25)  # a Wednesday
 

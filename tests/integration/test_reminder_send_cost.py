@@ -65,7 +65,7 @@ def company(engine: Any, tmp_path: Path, ref: str, overdue: int, others: int) ->
     from pypdf import PdfWriter
 
     from worker.services.companies import add_company
-    from worker.services.invoices import import_invoice_file
+    from worker.services.invoice_import import import_invoice_file
     from worker.settings import load_settings, settings_in_use
 
     docs = tmp_path / "docs"

@@ -13,7 +13,8 @@ from worker.api.auth import Principal, company_repo, engine_of, require
 from worker.api.events import after_change
 from worker.errors import LettrageError
 from worker.services.document_sources import document_sources
-from worker.services.invoices import import_invoice_file, invoice_views
+from worker.services.invoice_import import import_invoice_file
+from worker.services.invoices import invoice_views
 from worker.services.matching import run_matching
 from worker.services.reports import aged_buckets
 from worker.services.residuals import minimum_amount, residuals

@@ -12,14 +12,8 @@ import click
 from worker.cli.main import AppContext, cli, company_option, current_app, deferred, json_option, pass_app
 from worker.cli.output import console, err_console, money, print_json, print_table
 from worker.errors import FutureDay, LettrageError
-from worker.services.invoices import (
-    ZERO,
-    ImportCounts,
-    InvoiceView,
-    import_invoice_file,
-    invoice_views,
-    settlement,
-)
+from worker.services.invoice_import import ImportCounts, import_invoice_file
+from worker.services.invoices import ZERO, InvoiceView, invoice_views, settlement
 
 if TYPE_CHECKING:
     from worker.db.repository import Repository

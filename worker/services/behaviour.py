@@ -32,9 +32,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Collection
-from dataclasses import fields, replace
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -51,54 +50,17 @@ from reminders.behaviour import (
     risk_of,
 )
 from worker import company_setup
+from worker.company_sections import MOVABLE
 from worker.db.behaviour_queries import profile_moves, promise_pauses, settlements
 from worker.db.behaviour_tables import ProfileMove
 from worker.db.reminder_queries import dunning_settings
 from worker.db.repository import Repository
 from worker.db.tables import Company, Customer, utcnow
 from worker.db.uow import unit_of_work
-from worker.errors import ConfigurationError, LettrageError
+from worker.errors import LettrageError
 from worker.services.companies import resolve_company
 
 AUTO = "auto"  # no behaviour rule applies: the policy's tenure and history rules choose
-MOVABLE = ("new", "loyal")  # the profiles a move may set (those the planner reads from Customer.dunning_profile)
-_INT_KEYS = {"window_days", "trend_days", "min_paid_invoices", "chronic_broken_promises",
-             "reliable_min_paid_invoices", "new_customer_months"}
-_DECIMAL_KEYS = {"chronic_days_late", "chronic_share_late", "reliable_days_late", "reliable_share_late"}
-_PROFILE_KEYS = {"strict_profile", "reliable_profile"}
-
-
-def parse_rules(raw: dict[str, Any], where: str) -> BehaviourRules:
-    """The ``[behaviour]`` keys checked one by one; ConfigurationError names the key and the reason."""
-    known = {f.name for f in fields(BehaviourRules)}
-    unknown = set(raw) - known
-    if unknown:
-        raise ConfigurationError(f"{where}: unknown key(s) behaviour.{', behaviour.'.join(sorted(unknown))}")
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key in _INT_KEYS:
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ConfigurationError(f"{where}: behaviour.{key} must be a whole number, 0 or more")
-            if key in ("window_days", "trend_days") and value < 1:
-                raise ConfigurationError(f"{where}: behaviour.{key} must be 1 day or more")
-            values[key] = value
-        elif key in _DECIMAL_KEYS:
-            try:
-                number = Decimal(str(value)) if not isinstance(value, bool) else Decimal("NaN")
-            except InvalidOperation:
-                number = Decimal("NaN")
-            if not number.is_finite() or number < 0:
-                raise ConfigurationError(f"{where}: behaviour.{key} must be a number, 0 or more")
-            values[key] = number
-        elif key in _PROFILE_KEYS:
-            if value not in MOVABLE:
-                raise ConfigurationError(f"{where}: behaviour.{key} must be one of {', '.join(MOVABLE)}")
-            values[key] = value
-        elif key == "moves":
-            if not isinstance(value, bool):
-                raise ConfigurationError(f"{where}: behaviour.moves must be true or false")
-            values[key] = value
-    return replace(BehaviourRules(), **values)
 
 
 def company_rules(company: Company, companies_dir: Path | None) -> BehaviourRules:

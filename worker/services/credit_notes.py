@@ -42,6 +42,7 @@ from worker.db import credit_note_queries as q
 from worker.db.credit_note_tables import CreditNoteAllocation
 from worker.db.repository import Repository
 from worker.db.tables import Invoice, utcnow
+from worker.services.payment_recognition import bank_line
 from worker.services.review import ReviewError, ReviewNotFound
 
 ZERO = Decimal(0)
@@ -111,8 +112,6 @@ def release_for_full_payments(repo: Repository, lines: list[Any], actor: str = A
     invoice off it when one of the lines pays that invoice in full, naming it
     (:func:`matching.credit_notes.paid_in_full`); returns how many allocations were undone. Costs the company's
     rule-allocated credit notes and the lines, nothing when there are none."""
-    from worker.services.matching import _bank_line
-
     notes = {n.id: n for n in q.credit_notes(repo) if n.id is not None}
     movable = _movable(repo, notes, {AUTOMATIC, actor}) if notes else []
     if not movable or not lines:
@@ -128,7 +127,7 @@ def release_for_full_payments(repo: Repository, lines: list[Any], actor: str = A
     ibans = repo.ibans_by_customer()
     payers = {c.id: (normalise_name(c.name), frozenset(filter(None, (compact_iban(i) for i in ibans.get(c.id, ())))))
               for c in repo.customer_rows(customers)}
-    releases = paid_in_full(_rule_allocated(movable), owed, [_bank_line(line) for line in lines],
+    releases = paid_in_full(_rule_allocated(movable), owed, [bank_line(line) for line in lines],
                             difference_max, difference_rate, payers)
     if not releases:
         return 0

@@ -21,7 +21,9 @@ from worker.demo.einvoices import DEMO_SIREN, write_einvoices
 from worker.demo.generate import generate_demo
 from worker.services.companies import add_company, resolve_company
 from worker.services.einvoice_import import import_einvoice_files
-from worker.services.invoices import ImportCounts, aged_balance, import_invoice_file, invoice_views
+from worker.services.invoice_import import ImportCounts, import_invoice_file
+from worker.services.invoices import invoice_views
+from worker.services.reports import aged_buckets
 from worker.services.sync import SyncSummary, sync
 from worker.settings import Settings
 
@@ -73,7 +75,7 @@ def run_demo(settings: Settings, today: date) -> tuple[DemoReport, Engine]:
     with unit_of_work(engine) as session:
         repo = Repository(session, resolve_company(session, DEMO_COMPANY))
         views = invoice_views(repo)
-        aged = aged_balance(repo, today)
+        aged = aged_buckets(repo, today)
         from worker.db.einvoice_status_queries import statuses as einvoice_statuses
 
         pending: list[dict[str, object]] = [{"invoice": s.invoice_number, "code": s.code, "label": s.label, "at": s.at.date().isoformat(),

@@ -21,16 +21,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from reminders.channels.base import safe_name
 from worker.company_setup import resolve_company
-from worker.errors import ConfigurationError
 from worker.outbound import OutboundClient, host_allowed
 from worker.settings import Settings
 
-KEYS = {"folder", "allow_hosts"}
 SOURCES = "an uploaded file, a file under the company's documents folder, or an http(s) URL of an allowed host"
 
 
@@ -47,28 +44,6 @@ class DocumentSources:
     folder: Path | None = None  # the operator's documents folder of the company
     allow_hosts: tuple[str, ...] = ()  # hosts documents may be fetched from
     outbound: OutboundClient = field(default_factory=OutboundClient)
-
-
-def parse_documents_section(raw: dict[str, Any], where: str, base: Path | None) -> tuple[Path | None, tuple[str, ...]]:
-    """(folder, allow_hosts) of a ``[documents]`` table; raises ConfigurationError naming the key."""
-    unknown = set(raw) - KEYS
-    if unknown:
-        raise ConfigurationError(f"{where}: unknown key(s) documents.{', documents.'.join(sorted(unknown))}")
-    folder = None
-    if "folder" in raw:
-        if not isinstance(raw["folder"], str) or not raw["folder"].strip():
-            raise ConfigurationError(f"{where}: documents.folder must be a folder path")
-        folder = Path(raw["folder"]).expanduser()
-        if not folder.is_absolute() and base is not None:
-            folder = base / folder
-    hosts = raw.get("allow_hosts", [])
-    if not isinstance(hosts, list) or not all(isinstance(h, str) and h.strip() for h in hosts):
-        raise ConfigurationError(f"{where}: documents.allow_hosts must be a list of host names")
-    for host in hosts:
-        if "/" in host or (":" in host and not host.startswith("[")):
-            raise ConfigurationError(f"{where}: documents.allow_hosts: {host!r} is not a host name "
-                                     "(no scheme, port or path)")
-    return folder, tuple(h.strip() for h in hosts)
 
 
 def document_sources(settings: Settings, company_ref: str) -> DocumentSources:

@@ -57,6 +57,7 @@ from worker.db.uow import unit_of_work
 from worker.errors import LettrageError
 from worker.services.companies import resolve_company
 from worker.services.einvoicing_settings import EinvoicingSettings, company_einvoicing, pa_config
+from worker.services.reminder_policy import company_policy
 from worker.settings import Settings
 
 ZERO = Decimal(0)
@@ -251,8 +252,6 @@ def _act(repo: Repository, row: EinvoiceStatus, invoice: Invoice, status: Receiv
         text = f"payment announced{f' ({row.amount:.2f})' if row.amount is not None else ''}"
         if days <= 0:
             return text, {"payment_announced": True}
-        from worker.services.reminders import company_policy  # here: reminders imports this module
-
         until = add_business_days(at.date(), days, company_policy(repo.company).country)
         repo.add(DunningPause(customer_id=invoice.customer_id, invoice_id=invoice.id, reason=PAUSE_PAYMENT_SENT,
                               note=f"{text} on {at.date()}", until=until,

@@ -18,18 +18,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
+from matching.identify import Identifier
 from reminders.calendar import add_business_days
 from worker.company_setup import resolve_company
 from worker.db.repository import Repository
-from worker.errors import ConfigurationError
+from worker.services.payment_recognition import bank_line, candidate_lines, identifier
+from worker.services.reminder_policy import company_policy
 from worker.settings import get_settings
 
-if TYPE_CHECKING:
-    from matching.identify import Identifier
-
-DEFAULT_HOLD_DAYS = 10
 ZERO = Decimal(0)
 
 
@@ -64,22 +61,7 @@ def hold_days(repo: Repository) -> int:
     return resolve_company(repo.company.settings, get_settings().companies_dir, repo.company.ref).hold_days
 
 
-def parse_hold_days(raw: object, label: str = "company setting hold_days") -> int:
-    """``hold_days`` checked: a whole number of business days from 0 to 250; ConfigurationError names ``label``."""
-    if isinstance(raw, bool):
-        raise ConfigurationError(f"{label}={raw!r}: must be a whole number of business days")
-    try:
-        days = int(str(raw))
-    except ValueError:
-        raise ConfigurationError(f"{label}={raw!r}: must be a whole number of business days") from None
-    if not 0 <= days <= 250:
-        raise ConfigurationError(f"{label}={raw!r}: must be between 0 and 250")
-    return days
-
-
 def _country(repo: Repository) -> str:
-    from worker.services.reminders import company_policy
-
     return company_policy(repo.company).country
 
 
@@ -94,8 +76,6 @@ def hold_end(repo: Repository, booked_on: date, days: int | None = None, country
 def payment_holds(repo: Repository, ident: Identifier | None = None) -> list[Hold]:
     """Every hold of the company's pending payments, ended or not (the worklist shows the decisions waiting).
     ``ident``: the company's identifier when the caller built it already (worker.services.payment_facts)."""
-    from worker.services.unidentified import candidate_lines, identifier
-
     days, country = hold_days(repo), _country(repo)
     holds: list[Hold] = []
     pending = repo.review_items("pending")
@@ -113,12 +93,10 @@ def payment_holds(repo: Repository, ident: Identifier | None = None) -> list[Hol
                 holds.append(Hold(invoice_id, owners[invoice_id], line.id, "review", reason, until))
     unmatched = candidate_lines(repo, ("unmatched",))
     if unmatched:
-        from worker.services.matching import _bank_line
-
         ident = ident or identifier(repo)
         for line in unmatched:
             assert line.id is not None
-            seen = _bank_line(line)  # type: ignore[arg-type]
+            seen = bank_line(line)  # type: ignore[arg-type]
             customer_id, why = ident.recognise(seen, ident.quoted(seen))
             if customer_id is None:
                 continue

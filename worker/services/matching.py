@@ -5,7 +5,7 @@ their ranked candidates; every decision is kept with its reasons.
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -16,16 +16,14 @@ from sqlmodel import col
 
 from matching.engine import match_lines
 from matching.ibans import compact_iban, normalise_iban
-from matching.model import BankLine, Candidate, Customer, Decision, MatchConfig, OpenInvoice, Proposal
+from matching.model import Candidate, Decision, MatchConfig, OpenInvoice, Proposal
 from worker.company_setup import resolve_company
 from worker.db.credit_note_queries import credited_by_invoice
-from worker.db.einvoice_queries import sirens_by_customer
-from worker.db.repository import InvoiceRow, LineRow, Repository, _jsonable
-from worker.db.review_queries import aliases_by_customer
+from worker.db.repository import InvoiceRow, Repository, _jsonable
 from worker.db.tables import Allocation, AuditEvent, Invoice, ReviewItem, utcnow
-from worker.errors import ConfigurationError
 from worker.services.credit_notes import allocate_open_credit_notes, release_for_full_payments
 from worker.services.invoices import ZERO, settlement
+from worker.services.payment_recognition import bank_line, matcher_customers
 from worker.services.review_requote import repropose
 from worker.settings import get_settings
 
@@ -41,17 +39,6 @@ class MatchCounts:
 
     def as_json(self) -> dict[str, int]:
         return {"auto": self.auto, "review": self.review, "unmatched": self.unmatched}
-
-
-def _customers(repo: Repository) -> list[Customer]:
-    """The customers as the matcher sees them: billing and learned IBANs, payer names learned in review,
-    and the SIREN numbers their e-invoices name (BT-47)."""
-    ibans = repo.ibans_by_customer()
-    aliases = aliases_by_customer(repo)
-    sirens = sirens_by_customer(repo)
-    return [Customer(id=cid, ref=ref, name=name, ibans=frozenset(ibans.get(cid, set())),
-                     aliases=aliases.get(cid, ()), sirens=frozenset(sirens.get(cid, set())))
-            for cid, ref, name in repo.customer_names()]
 
 
 def _open_invoices(repo: Repository) -> tuple[list[OpenInvoice], dict[int, InvoiceRow]]:
@@ -83,13 +70,6 @@ def _settled_invoices(rows: Mapping[int, InvoiceRow], still_open: list[OpenInvoi
             for r in rows.values() if r.kind == "invoice" and r.status != "cancelled" and r.id not in open_ids]
 
 
-def _bank_line(line: LineRow) -> BankLine:
-    return BankLine(id=line.id, booked_on=line.booked_on, amount=line.amount, currency=line.currency,
-                    counterparty=line.counterparty, counterparty_iban=line.counterparty_iban,
-                    text=line.text, reference=line.reference, counterparty_siren=line.counterparty_siren,
-                    charges=line.charges, instructed_currency=line.instructed_currency)
-
-
 def candidate_json(invoices: Mapping[int, Invoice | InvoiceRow], proposals: tuple, score: float,
                    reasons: tuple[str, ...]) -> dict[str, object]:
     parts = [{"invoice": invoices[p.invoice_id].number, "invoice_id": p.invoice_id,
@@ -98,62 +78,6 @@ def candidate_json(invoices: Mapping[int, Invoice | InvoiceRow], proposals: tupl
     total = sum((p.amount for p in proposals), Decimal(0))
     return {"invoice": " + ".join(str(p["invoice"]) for p in parts), "allocated": str(total),
             "score": score, "reasons": list(reasons), "invoices": parts}
-
-
-#: company settings (``Company.settings``) that tune the matcher, with their MatchConfig field
-TUNABLE = ("auto_threshold", "review_threshold", "ambiguity_margin", "name_threshold", "name_auto_threshold")
-#: amounts (decimal strings) that settle an underpaid invoice: payment difference and foreign bank fee
-WRITE_OFF_LIMITS = ("payment_difference_max", "payment_difference_rate", "bank_fee_max")
-
-
-def _setting_amount(name: str, raw: object, label: str | None = None) -> Decimal:
-    label = label or f"company setting {name}"
-    try:
-        value = Decimal(str(raw))
-    except ArithmeticError:
-        raise ConfigurationError(f"{label}={raw!r}: not an amount") from None
-    if not value.is_finite() or value < 0:
-        raise ConfigurationError(f"{label}={raw!r}: must be 0 or more")
-    return value
-
-
-def company_match_config(settings: dict[str, object], default_tolerance: str = "0.00", *, where: str | None = None,
-                         file_keys: Collection[str] = ()) -> MatchConfig:
-    """The matcher's knobs for one company: its own settings where it has them, else the product's.
-
-    ``settings``: the company's matching keys, its stored settings overridden by the ``[matching]`` section of
-    its TOML file (merged by ``worker.company_setup``; ``file_keys``: those the file ``where`` sets). Raises
-    ConfigurationError naming the key (and the file, for a key it sets) when a value is not a number in its
-    range.
-    """
-    def label(name: str) -> str:
-        return f"{where}: matching.{name}" if where and name in file_keys else f"company setting {name}"
-
-    tolerance = _setting_amount("amount_tolerance", settings.get("amount_tolerance", default_tolerance),
-                                label("amount_tolerance"))
-    limits = {name: _setting_amount(name, settings[name], label(name)) for name in WRITE_OFF_LIMITS
-              if name in settings}
-    if limits.get("payment_difference_rate", Decimal(0)) > 100:
-        raise ConfigurationError(f"{label('payment_difference_rate')}={settings['payment_difference_rate']!r}: "
-                                 "a percentage, must be between 0 and 100")
-    knobs: dict[str, float] = {}
-    for name in TUNABLE:
-        if name not in settings:
-            continue
-        value, upper = settings[name], 100.0 if name.startswith("name_") else 1.0
-        try:
-            number = float(str(value))
-        except ValueError:
-            raise ConfigurationError(f"{label(name)}={value!r}: not a number") from None
-        if not 0.0 <= number <= upper:
-            raise ConfigurationError(f"{label(name)}={value!r}: must be between 0 and {upper:g}")
-        knobs[name] = number
-    default = MatchConfig()
-    return MatchConfig(
-        amount_tolerance=tolerance,
-        payment_difference_max=limits.get("payment_difference_max", default.payment_difference_max),
-        payment_difference_rate=limits.get("payment_difference_rate", default.payment_difference_rate),
-        bank_fee_max=limits.get("bank_fee_max", default.bank_fee_max), **knobs)
 
 
 def run_matching(repo: Repository, config: MatchConfig | None = None,
@@ -189,8 +113,8 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
     # compact_iban: a line's IBAN equal to a valid one is valid (schwifty is not run on every payer's IBAN)
     transfers = [line for line in lines if line.counterparty_iban and compact_iban(line.counterparty_iban) in own_ibans]
     skipped = {line.id for line in transfers}
-    decisions = match_lines([_bank_line(line) for line in lines if line.id not in skipped], invoices,
-                            _customers(repo), config, settled=_settled_invoices(invoice_rows, invoices))
+    decisions = match_lines([bank_line(line) for line in lines if line.id not in skipped], invoices,
+                            matcher_customers(repo), config, settled=_settled_invoices(invoice_rows, invoices))
     decisions += [Decision(line.id, "unmatched", reasons=(
         f"transfer from the company's own account {line.counterparty_iban}: no customer's payment",))
         for line in transfers]

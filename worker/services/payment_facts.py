@@ -25,6 +25,7 @@ from worker.db.credit_tables import CustomerCredit
 from worker.db.repository import Repository
 from worker.db.tables import BankAccount, ReviewItem, StatementLine
 from worker.services.holds import Hold, held_invoices, payment_holds
+from worker.services.payment_recognition import identifier
 from worker.services.unallocated import PENDING, unallocated_by_customer
 
 Stamp = tuple[tuple[object, ...], ...]
@@ -45,8 +46,6 @@ class PaymentFacts:
 
     @classmethod
     def load(cls, repo: Repository, as_of: date) -> PaymentFacts:
-        from worker.services.unidentified import identifier
-
         stamp = payments_stamp(repo)
         ident = identifier(repo)
         holds = tuple(payment_holds(repo, ident))

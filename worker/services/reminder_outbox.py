@@ -19,6 +19,7 @@ from worker.db.reminder_tables import ReminderOutbox
 from worker.db.repository import Repository
 from worker.db.tables import Reminder, ReminderInvoice, utcnow
 from worker.errors import LettrageError
+from worker.services.reminder_policy import company_policy
 from worker.services.reminder_skips import record_failed_level, unusable_channels
 
 
@@ -60,8 +61,6 @@ def record_bounce(repo: Repository, message_id: str, reason: str, actor: str = "
     """An email reported undeliverable after it left (a bounce): its channel is given up for that message,
     its invoices' claims for the level by email released, and the message escalated to the fallback
     channel (a letter by default); returns the words to report. Raises LettrageError for an unknown id."""
-    from worker.services.reminders import company_policy
-
     rows = [r for r in outbox_rows(repo, ["sent"]) if r.message_id == message_id.strip()]
     if not rows:
         raise LettrageError(f"no sent reminder has the Message-ID {message_id!r}")

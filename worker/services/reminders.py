@@ -46,7 +46,7 @@ from reminders.model import (
     UnallocatedPayment,
 )
 from reminders.planner import plan_run
-from reminders.policy import DEFAULT_POLICY, STANDARD_POLICY, load_policy, profile_of
+from reminders.policy import profile_of
 from worker.db.einvoice_incoming_queries import approved_amounts
 from worker.db.reminder_queries import (
     active_pauses,
@@ -68,6 +68,7 @@ from worker.services.invoices import open_invoice_views
 from worker.services.payment_facts import PaymentFacts
 from worker.services.reminder_context import ContextBuilder, RunShared, customer_rules_override
 from worker.services.reminder_outbox import escalate
+from worker.services.reminder_policy import company_policy
 from worker.services.reminder_skips import record_skips, skip_history, unusable_channels
 from worker.services.unallocated import unallocated_by_customer
 
@@ -113,17 +114,6 @@ class SendReport:
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
-
-
-def company_policy(company: Company) -> DunningPolicy:
-    """The company's own policy (TOML set with `lettrage reminders policy --set`), else the standard one.
-
-    A company whose settings name the legacy ``default`` policy keeps it.
-    """
-    text = company.settings.get("dunning_policy")
-    if text == "default":
-        return DEFAULT_POLICY
-    return load_policy(text) if text else STANDARD_POLICY
 
 
 def outbox_key(reminder: PlannedReminder) -> str:

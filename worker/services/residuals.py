@@ -21,7 +21,7 @@ from worker.db.repository import Repository
 from worker.db.tables import Allocation, Customer, StatementLine
 from worker.errors import LettrageError
 from worker.services.invoices import ZERO, invoice_views, settlement
-from worker.services.reminders import company_policy
+from worker.services.reminder_policy import company_policy
 
 
 class ResidualError(LettrageError):

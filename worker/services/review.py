@@ -12,8 +12,8 @@ Allocations made here are ``confirmed`` and carry ``decided_by``; every decision
 is an AuditEvent with its author. Accepted and assigned decisions teach the
 matcher who the payer is: the line's IBAN (valid by schwifty) becomes a learned
 IBAN of the customer, the payer name a CustomerAlias when it is not the
-customer's own name; the next matching run uses both (``_customers`` in
-worker/services/matching.py).
+customer's own name; the next matching run uses both (``matcher_customers`` in
+worker/services/payment_recognition.py).
 """
 from __future__ import annotations
 

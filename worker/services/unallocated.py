@@ -22,6 +22,9 @@ from typing import TYPE_CHECKING
 from reminders.model import UnallocatedPayment
 from worker.db.repository import Repository
 from worker.db.tables import StatementLine
+from worker.services.holds import _country, hold_days, hold_end
+from worker.services.payment_recognition import bank_line, candidate_lines, identifier
+from worker.services.unidentified import credits_of
 
 if TYPE_CHECKING:
     from matching.identify import Identifier
@@ -34,8 +37,6 @@ def unallocated_by_customer(repo: Repository, as_of: date,
                             ident: Identifier | None = None) -> dict[int, tuple[UnallocatedPayment, ...]]:
     """Per customer id, its money received by ``as_of`` and not yet allocated, oldest first (``ident``: the
     company's identifier when the caller built it already, worker.services.payment_facts)."""
-    from worker.services.unidentified import candidate_lines, credits_of
-
     out: dict[int, list[UnallocatedPayment]] = defaultdict(list)
     credits = [c for c in credits_of(repo, ("on_account",)) if c.customer_id is not None]
     if credits:
@@ -68,8 +69,6 @@ def _hold_over(repo: Repository, lines: list[StatementLine], as_of: date) -> lis
     """``lines`` less the pending payments still holding invoices on ``as_of``."""
     if not any(line.state in HOLDING for line in lines):
         return lines
-    from worker.services.holds import _country, hold_days, hold_end
-
     days, country = hold_days(repo), _country(repo)
     return [line for line in lines if line.state not in HOLDING or hold_end(repo, line.booked_on, days, country) < as_of]
 
@@ -82,9 +81,6 @@ def _owners(repo: Repository, lines: list[StatementLine],
     payment indicates: those it quotes (the debtor's own indication, art. 1342-10 C. civ.), then its review
     item's candidates in rank order (a review item made before the invoice it quotes was imported proposes
     another one)."""
-    from worker.services.matching import _bank_line
-    from worker.services.unidentified import identifier
-
     owners: dict[int, tuple[int, tuple[int, ...]]] = {}
     candidates: dict[int, list[tuple[int, int]]] = {}  # line id -> (invoice id, its customer id), in rank order
     leader: dict[int, int] = {}  # line id -> the customer whose best candidate outranks every other customer's
@@ -115,7 +111,7 @@ def _owners(repo: Repository, lines: list[StatementLine],
         for line in lines:
             if line.id is None:
                 continue
-            seen = _bank_line(line)  # type: ignore[arg-type]
+            seen = bank_line(line)  # type: ignore[arg-type]
             quoted = ident.quoted(seen)
             customer_id, ranked = owners.get(line.id, (None, ()))
             if customer_id is None:

@@ -27,19 +27,17 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 from sqlmodel import col
 
-from matching.ibans import compact_iban, normalise_iban
 from matching.identify import Identification, Identifier
-from matching.model import OpenInvoice
 from worker.db.credit_tables import CustomerCredit
 from worker.db.repository import Repository
 from worker.db.tables import Customer, StatementLine, utcnow
 from worker.errors import ReviewConflict
 from worker.services import review
-from worker.services.matching import _bank_line, _customers, company_match_config
+from worker.services.holds import _country, hold_days, hold_end
+from worker.services.payment_recognition import TO_IDENTIFY, bank_line, candidate_lines, identifier
 from worker.services.review import ReviewError, ReviewNotFound
 
 ZERO = Decimal(0)
-TO_IDENTIFY = ("unmatched", "rejected")  # line states of a credit that settles nothing and awaits a decision
 IDENTIFIED = "identified"  # the line state once kept on account, refunded or dismissed
 KIND_WORDS = {"on_account": "kept on account", "refund_due": "to be refunded", "not_customer": "not a customer payment"}
 
@@ -97,30 +95,10 @@ class Identified:
 
 
 # -- listing ------------------------------------------------------------------------------------
-def candidate_lines(repo: Repository, states: Sequence[str] = TO_IDENTIFY) -> list[StatementLine]:
-    """Credits in ``states``, less transfers from the company's own accounts, oldest first."""
-    own = {normalise_iban(a.identifier) for a in repo.bank_accounts()} - {None}
-    return [line for line in repo.lines(states=states, credits_only=True)
-            if not (line.counterparty_iban and compact_iban(line.counterparty_iban) in own)]
-
-
-def identifier(repo: Repository) -> Identifier:
-    """The company's customers and invoices (settled ones too, cancelled ones not) as ``matching.identify`` reads them."""
-    paid = repo.paid_by_invoice()
-    invoices = [OpenInvoice(id=r.id, number=r.number, customer_id=r.customer_id, amount=r.amount,
-                            open_amount=max(r.amount - paid.get(r.id, ZERO), ZERO) if r.status == "open" else ZERO,
-                            currency=r.currency, issued_on=r.issued_on, due_on=r.due_on,
-                            payment_reference=r.payment_reference)
-                for r in repo.invoice_rows() if r.kind == "invoice" and r.status != "cancelled"]
-    return Identifier(invoices, _customers(repo), company_match_config(repo.company.settings))
-
-
 def payments_to_identify(repo: Repository, as_of: date | None = None,
                          ident: Identifier | None = None) -> list[ToIdentify]:
     """Every payment to identify, oldest first, with its customer, proposal and hold end (``ident``: the
     company's identifier when the caller built it already)."""
-    from worker.services.holds import _country, hold_days, hold_end
-
     lines = candidate_lines(repo)
     if not lines:
         return []
@@ -129,7 +107,7 @@ def payments_to_identify(repo: Repository, as_of: date | None = None,
     days, country = hold_days(repo), _country(repo)
     out = []
     for line in lines:
-        found = ident.identify(_bank_line(line))  # type: ignore[arg-type]
+        found = ident.identify(bank_line(line))  # type: ignore[arg-type]
         ids = {*found.quoted, *(i for i, _ in found.allocations), *found.duplicate_of}
         numbers = {i: ident.invoices[i].number for i in ids}
         customer = customers.get(found.customer_id) if found.customer_id is not None else None

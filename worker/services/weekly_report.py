@@ -35,16 +35,18 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from reminders.channels.email import _check_address
-from reminders.errors import ChannelError
 from reminders.reports import LEVEL_ORDER, aged_balance
+from worker.company_sections import (
+    ReportSettings,
+    parse_report_settings,  # noqa: F401 - re-exported: read from here by the tests
+)
 from worker.company_setup import resolve_company
 from worker.db.insight_queries import credits_between
 from worker.db.repository import Repository
@@ -59,52 +61,6 @@ ZERO = Decimal("0.00")
 BROUGHT_IN_DAYS = 30
 EFFECTIVENESS_DAYS = 90
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-
-
-@dataclass(frozen=True)
-class ReportSettings:
-    """The ``[weekly_report]`` section, checked."""
-
-    recipients: tuple[str, ...] = ()
-    firm_recipients: tuple[str, ...] = ()
-    weekday: int = 1
-    hour: int = 8
-    language: str = "fr"
-    currency: str = "EUR"
-    audiences: dict[str, tuple[str, ...]] = field(default_factory=dict)  # owner / firm -> addresses
-
-
-def parse_report_settings(raw: dict[str, Any], where: str = "[weekly_report]") -> ReportSettings:
-    """Checks the section; raises ConfigurationError naming the key and the reason."""
-    known = {"recipients", "firm_recipients", "weekday", "hour", "language", "currency"}
-    unknown = set(raw) - known
-    if unknown:
-        raise ConfigurationError(f"{where}: unknown key(s) weekly_report.{', weekly_report.'.join(sorted(unknown))}")
-    lists: dict[str, tuple[str, ...]] = {}
-    for key in ("recipients", "firm_recipients"):
-        value = raw.get(key, [])
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigurationError(f"{where}: weekly_report.{key} must be a list of email addresses")
-        try:
-            lists[key] = tuple(_check_address(v.strip(), f"weekly_report.{key}") for v in value)
-        except ChannelError as exc:
-            raise ConfigurationError(f"{where}: {exc}") from None
-    weekday, hour = raw.get("weekday", 1), raw.get("hour", 8)
-    if not isinstance(weekday, int) or isinstance(weekday, bool) or not 1 <= weekday <= 7:
-        raise ConfigurationError(f"{where}: weekly_report.weekday must be 1 (Monday) to 7 (Sunday)")
-    if not isinstance(hour, int) or isinstance(hour, bool) or not 0 <= hour <= 23:
-        raise ConfigurationError(f"{where}: weekly_report.hour must be 0 to 23")
-    language = raw.get("language", "fr")
-    if language not in ("fr", "en"):
-        raise ConfigurationError(f"{where}: weekly_report.language must be fr or en")
-    currency = raw.get("currency", "EUR")
-    if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
-        raise ConfigurationError(f"{where}: weekly_report.currency must be a currency code such as EUR")
-    audiences = {name: addresses for name, addresses in (("owner", lists["recipients"]),
-                                                          ("firm", lists["firm_recipients"])) if addresses}
-    return ReportSettings(lists["recipients"], lists["firm_recipients"], weekday, hour, language, currency, audiences)
 
 
 def report_settings(settings: Settings, company_ref: str) -> ReportSettings:

@@ -1,0 +1,327 @@
+"""The sections of a company's configuration: each one's type, defaults and the parser checking its keys.
+
+``worker.company_setup`` merges the layers of a company's configuration (defaults < stored settings < TOML
+file, key by key) and hands each merged section to its parser here; the services read the checked sections
+from the resolved company (``ResolvedCompany``). Nothing here imports worker.services: the configuration
+sits below every service that reads it. A bad value raises ConfigurationError naming the key and where it
+comes from.
+
+- ``[matching]``: the matcher's knobs (:func:`company_match_config`, a ``matching.model.MatchConfig``) and
+  ``hold_days`` (:func:`parse_hold_days`, read by worker.services.holds);
+- ``[einvoicing]``: :class:`EinvoicingSettings` (:func:`parse_einvoicing`;
+  worker.services.einvoicing_settings);
+- ``[behaviour]``: the ``reminders.behaviour.BehaviourRules`` thresholds (:func:`parse_rules`;
+  worker.services.behaviour);
+- ``[weekly_report]``: :class:`ReportSettings` (:func:`parse_report_settings`; worker.services.weekly_report);
+- ``[documents]``: the documents folder and the hosts documents may be fetched from
+  (:func:`parse_documents_section`; worker.services.document_sources).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from matching.model import MatchConfig
+from reminders.behaviour import BehaviourRules
+from reminders.channels.email import _check_address
+from reminders.errors import ChannelError
+from worker.errors import ConfigurationError
+
+# -- [matching] ----------------------------------------------------------------------------------------------
+#: company settings (``Company.settings``) that tune the matcher, with their MatchConfig field
+TUNABLE = ("auto_threshold", "review_threshold", "ambiguity_margin", "name_threshold", "name_auto_threshold")
+#: amounts (decimal strings) that settle an underpaid invoice: payment difference and foreign bank fee
+WRITE_OFF_LIMITS = ("payment_difference_max", "payment_difference_rate", "bank_fee_max")
+
+
+def _setting_amount(name: str, raw: object, label: str | None = None) -> Decimal:
+    label = label or f"company setting {name}"
+    try:
+        value = Decimal(str(raw))
+    except ArithmeticError:
+        raise ConfigurationError(f"{label}={raw!r}: not an amount") from None
+    if not value.is_finite() or value < 0:
+        raise ConfigurationError(f"{label}={raw!r}: must be 0 or more")
+    return value
+
+
+def company_match_config(settings: dict[str, object], default_tolerance: str = "0.00", *, where: str | None = None,
+                         file_keys: Collection[str] = ()) -> MatchConfig:
+    """The matcher's knobs for one company: its own settings where it has them, else the product's.
+
+    ``settings``: the company's matching keys, its stored settings overridden by the ``[matching]`` section of
+    its TOML file (merged by ``worker.company_setup``; ``file_keys``: those the file ``where`` sets). Raises
+    ConfigurationError naming the key (and the file, for a key it sets) when a value is not a number in its
+    range.
+    """
+    def label(name: str) -> str:
+        return f"{where}: matching.{name}" if where and name in file_keys else f"company setting {name}"
+
+    tolerance = _setting_amount("amount_tolerance", settings.get("amount_tolerance", default_tolerance),
+                                label("amount_tolerance"))
+    limits = {name: _setting_amount(name, settings[name], label(name)) for name in WRITE_OFF_LIMITS
+              if name in settings}
+    if limits.get("payment_difference_rate", Decimal(0)) > 100:
+        raise ConfigurationError(f"{label('payment_difference_rate')}={settings['payment_difference_rate']!r}: "
+                                 "a percentage, must be between 0 and 100")
+    knobs: dict[str, float] = {}
+    for name in TUNABLE:
+        if name not in settings:
+            continue
+        value, upper = settings[name], 100.0 if name.startswith("name_") else 1.0
+        try:
+            number = float(str(value))
+        except ValueError:
+            raise ConfigurationError(f"{label(name)}={value!r}: not a number") from None
+        if not 0.0 <= number <= upper:
+            raise ConfigurationError(f"{label(name)}={value!r}: must be between 0 and {upper:g}")
+        knobs[name] = number
+    default = MatchConfig()
+    return MatchConfig(
+        amount_tolerance=tolerance,
+        payment_difference_max=limits.get("payment_difference_max", default.payment_difference_max),
+        payment_difference_rate=limits.get("payment_difference_rate", default.payment_difference_rate),
+        bank_fee_max=limits.get("bank_fee_max", default.bank_fee_max), **knobs)
+
+
+DEFAULT_HOLD_DAYS = 10  # business days a pending payment holds the invoices it may pay
+
+
+def parse_hold_days(raw: object, label: str = "company setting hold_days") -> int:
+    """``hold_days`` checked: a whole number of business days from 0 to 250; ConfigurationError names ``label``."""
+    if isinstance(raw, bool):
+        raise ConfigurationError(f"{label}={raw!r}: must be a whole number of business days")
+    try:
+        days = int(str(raw))
+    except ValueError:
+        raise ConfigurationError(f"{label}={raw!r}: must be a whole number of business days") from None
+    if not 0 <= days <= 250:
+        raise ConfigurationError(f"{label}={raw!r}: must be between 0 and 250")
+    return days
+
+
+# -- [einvoicing] --------------------------------------------------------------------------------------------
+VAT_REGIMES = ("receipt", "debits")
+EREPORTING_PERIODS = ("monthly", "bimonthly", "quarterly")
+EINVOICING_KEYS = {"siren", "vat_regime", "pa_url", "pa_token_url", "pa_client_id", "pa_client_secret",
+        "pa_client_secret_file", "ereporting_period", "announced_payment_days", "pa_id", "default_vat_rate",
+        "ereporting_unmatched"}
+
+
+@dataclass(frozen=True)
+class EinvoicingSettings:
+    siren: str | None = None
+    vat_regime: str = "receipt"
+    pa_url: str | None = None
+    pa_token_url: str | None = None
+    pa_client_id: str | None = None
+    pa_client_secret: str | None = None
+    ereporting_period: str = "monthly"
+    announced_payment_days: int = 3
+    pa_id: str | None = None
+    default_vat_rate: str = "20.00"
+    ereporting_unmatched: bool = True
+
+    @property
+    def vat_on_receipt(self) -> bool:
+        """The company's default when an invoice does not say (BT-8): VAT due when the payment is received."""
+        return self.vat_regime == "receipt"
+
+    @property
+    def token_url(self) -> str | None:
+        if self.pa_token_url:
+            return self.pa_token_url
+        return f"{self.pa_url.rstrip('/')}/oauth/token" if self.pa_url else None
+
+
+def valid_siren(value: str) -> bool:
+    """Nine digits passing the Luhn check (the SIREN's control key)."""
+    if len(value) != 9 or not value.isdigit():
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(value)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def parse_einvoicing(raw: dict[str, Any], where: str = "company setting", base: Path | None = None) -> EinvoicingSettings:
+    """The settings from a dict of raw values; raises ConfigurationError naming the key."""
+    unknown = set(raw) - EINVOICING_KEYS
+    if unknown:
+        raise ConfigurationError(f"{where}: unknown key(s) einvoicing.{', einvoicing.'.join(sorted(unknown))}")
+    values: dict[str, Any] = {}
+    for key in ("siren", "pa_url", "pa_token_url", "pa_client_id", "pa_client_secret"):
+        if raw.get(key) is None:
+            continue
+        if not isinstance(raw[key], str) or not raw[key].strip():
+            raise ConfigurationError(f"{where}: einvoicing.{key} must be a non-empty string")
+        values[key] = raw[key].strip()
+    if "siren" in values:
+        values["siren"] = values["siren"].replace(" ", "")
+        if not valid_siren(values["siren"]):
+            raise ConfigurationError(f"{where}: einvoicing.siren {raw['siren']!r} is not a valid SIREN "
+                                     "(9 digits with a valid control key)")
+    for key in ("pa_url", "pa_token_url"):
+        if key in values and not values[key].startswith(("http://", "https://")):
+            raise ConfigurationError(f"{where}: einvoicing.{key} must be an http(s) URL")
+    if raw.get("pa_client_secret_file") is not None:
+        if "pa_client_secret" in values:
+            raise ConfigurationError(f"{where}: einvoicing.pa_client_secret and pa_client_secret_file exclude each other")
+        path = Path(str(raw["pa_client_secret_file"]))
+        if not path.is_absolute() and base is not None:
+            path = base / path
+        try:
+            values["pa_client_secret"] = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigurationError(f"{where}: einvoicing.pa_client_secret_file {path}: {exc.strerror}") from None
+    for key, choices in (("vat_regime", VAT_REGIMES), ("ereporting_period", EREPORTING_PERIODS)):
+        if key in raw:
+            if raw[key] not in choices:
+                raise ConfigurationError(f"{where}: einvoicing.{key} must be one of {', '.join(choices)}, "
+                                         f"not {raw[key]!r}")
+            values[key] = raw[key]
+    if "announced_payment_days" in raw:
+        days = raw["announced_payment_days"]
+        if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 60:
+            raise ConfigurationError(f"{where}: einvoicing.announced_payment_days must be a whole number "
+                                     "of business days from 0 to 60")
+        values["announced_payment_days"] = days
+    if raw.get("pa_id") is not None:
+        pa_id = str(raw["pa_id"]).strip()
+        if len(pa_id) != 4 or not pa_id.isalnum():
+            raise ConfigurationError(f"{where}: einvoicing.pa_id must be the platform's 4-character registration "
+                                     "number")
+        values["pa_id"] = pa_id
+    if raw.get("default_vat_rate") is not None:
+        try:
+            rate = Decimal(str(raw["default_vat_rate"]))
+        except ArithmeticError:
+            rate = Decimal(-1)
+        if not rate.is_finite() or not 0 <= rate < 100:
+            raise ConfigurationError(f"{where}: einvoicing.default_vat_rate must be a VAT rate in percent, "
+                                     "such as \"20.00\"")
+        values["default_vat_rate"] = str(rate.quantize(Decimal("0.01")))
+    if "ereporting_unmatched" in raw:
+        if not isinstance(raw["ereporting_unmatched"], bool):
+            raise ConfigurationError(f"{where}: einvoicing.ereporting_unmatched must be true or false")
+        values["ereporting_unmatched"] = raw["ereporting_unmatched"]
+    return EinvoicingSettings(**values)
+
+
+# -- [behaviour] ---------------------------------------------------------------------------------------------
+MOVABLE = ("new", "loyal")  # the profiles a move may set (those the planner reads from Customer.dunning_profile)
+_INT_KEYS = {"window_days", "trend_days", "min_paid_invoices", "chronic_broken_promises",
+             "reliable_min_paid_invoices", "new_customer_months"}
+_DECIMAL_KEYS = {"chronic_days_late", "chronic_share_late", "reliable_days_late", "reliable_share_late"}
+_PROFILE_KEYS = {"strict_profile", "reliable_profile"}
+
+
+def parse_rules(raw: dict[str, Any], where: str) -> BehaviourRules:
+    """The ``[behaviour]`` keys checked one by one; ConfigurationError names the key and the reason."""
+    known = {f.name for f in fields(BehaviourRules)}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigurationError(f"{where}: unknown key(s) behaviour.{', behaviour.'.join(sorted(unknown))}")
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in _INT_KEYS:
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ConfigurationError(f"{where}: behaviour.{key} must be a whole number, 0 or more")
+            if key in ("window_days", "trend_days") and value < 1:
+                raise ConfigurationError(f"{where}: behaviour.{key} must be 1 day or more")
+            values[key] = value
+        elif key in _DECIMAL_KEYS:
+            try:
+                number = Decimal(str(value)) if not isinstance(value, bool) else Decimal("NaN")
+            except InvalidOperation:
+                number = Decimal("NaN")
+            if not number.is_finite() or number < 0:
+                raise ConfigurationError(f"{where}: behaviour.{key} must be a number, 0 or more")
+            values[key] = number
+        elif key in _PROFILE_KEYS:
+            if value not in MOVABLE:
+                raise ConfigurationError(f"{where}: behaviour.{key} must be one of {', '.join(MOVABLE)}")
+            values[key] = value
+        elif key == "moves":
+            if not isinstance(value, bool):
+                raise ConfigurationError(f"{where}: behaviour.moves must be true or false")
+            values[key] = value
+    return replace(BehaviourRules(), **values)
+
+
+# -- [weekly_report] -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReportSettings:
+    """The ``[weekly_report]`` section, checked."""
+
+    recipients: tuple[str, ...] = ()
+    firm_recipients: tuple[str, ...] = ()
+    weekday: int = 1
+    hour: int = 8
+    language: str = "fr"
+    currency: str = "EUR"
+    audiences: dict[str, tuple[str, ...]] = field(default_factory=dict)  # owner / firm -> addresses
+
+
+def parse_report_settings(raw: dict[str, Any], where: str = "[weekly_report]") -> ReportSettings:
+    """Checks the section; raises ConfigurationError naming the key and the reason."""
+    known = {"recipients", "firm_recipients", "weekday", "hour", "language", "currency"}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigurationError(f"{where}: unknown key(s) weekly_report.{', weekly_report.'.join(sorted(unknown))}")
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in ("recipients", "firm_recipients"):
+        value = raw.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigurationError(f"{where}: weekly_report.{key} must be a list of email addresses")
+        try:
+            lists[key] = tuple(_check_address(v.strip(), f"weekly_report.{key}") for v in value)
+        except ChannelError as exc:
+            raise ConfigurationError(f"{where}: {exc}") from None
+    weekday, hour = raw.get("weekday", 1), raw.get("hour", 8)
+    if not isinstance(weekday, int) or isinstance(weekday, bool) or not 1 <= weekday <= 7:
+        raise ConfigurationError(f"{where}: weekly_report.weekday must be 1 (Monday) to 7 (Sunday)")
+    if not isinstance(hour, int) or isinstance(hour, bool) or not 0 <= hour <= 23:
+        raise ConfigurationError(f"{where}: weekly_report.hour must be 0 to 23")
+    language = raw.get("language", "fr")
+    if language not in ("fr", "en"):
+        raise ConfigurationError(f"{where}: weekly_report.language must be fr or en")
+    currency = raw.get("currency", "EUR")
+    if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
+        raise ConfigurationError(f"{where}: weekly_report.currency must be a currency code such as EUR")
+    audiences = {name: addresses for name, addresses in (("owner", lists["recipients"]),
+                                                          ("firm", lists["firm_recipients"])) if addresses}
+    return ReportSettings(lists["recipients"], lists["firm_recipients"], weekday, hour, language, currency, audiences)
+
+
+# -- [documents] ---------------------------------------------------------------------------------------------
+DOCUMENTS_KEYS = {"folder", "allow_hosts"}
+
+
+def parse_documents_section(raw: dict[str, Any], where: str, base: Path | None) -> tuple[Path | None, tuple[str, ...]]:
+    """(folder, allow_hosts) of a ``[documents]`` table; raises ConfigurationError naming the key."""
+    unknown = set(raw) - DOCUMENTS_KEYS
+    if unknown:
+        raise ConfigurationError(f"{where}: unknown key(s) documents.{', documents.'.join(sorted(unknown))}")
+    folder = None
+    if "folder" in raw:
+        if not isinstance(raw["folder"], str) or not raw["folder"].strip():
+            raise ConfigurationError(f"{where}: documents.folder must be a folder path")
+        folder = Path(raw["folder"]).expanduser()
+        if not folder.is_absolute() and base is not None:
+            folder = base / folder
+    hosts = raw.get("allow_hosts", [])
+    if not isinstance(hosts, list) or not all(isinstance(h, str) and h.strip() for h in hosts):
+        raise ConfigurationError(f"{where}: documents.allow_hosts must be a list of host names")
+    for host in hosts:
+        if "/" in host or (":" in host and not host.startswith("[")):
+            raise ConfigurationError(f"{where}: documents.allow_hosts: {host!r} is not a host name "
+                                     "(no scheme, port or path)")
+    return folder, tuple(h.strip() for h in hosts)
