@@ -11,6 +11,7 @@ from worker.api.auth import Principal, company_repo, require
 from worker.api.events import after_change
 from worker.db import review_queries as q
 from worker.db.repository import Repository
+from worker.db.review_candidates import candidate_list
 from worker.db.tables import Allocation, Invoice, ReviewItem, StatementLine
 from worker.services import review
 
@@ -36,16 +37,16 @@ def item_json(repo: Repository, item: ReviewItem, line: StatementLine,
               open_amounts: dict[int, Decimal] | None = None) -> s.ReviewItemOut:
     """A review item with its line and candidates; each invoice's open amount now when given."""
     candidates = []
-    for index, c in enumerate(item.candidates):
-        parts = [s.CandidatePart(invoice=str(p.get("invoice")), allocated=str(p.get("allocated")),
-                                 write_off=str(p.get("write_off", "0.00")),
-                                 write_off_kind=p.get("write_off_kind"),
-                                 open=_money(open_amounts[int(p["invoice_id"])])
-                                 if open_amounts and int(p.get("invoice_id", 0)) in open_amounts else None)
-                 for p in c.get("invoices", [])]
-        candidates.append(s.CandidateOut(index=index, invoice=str(c.get("invoice")), allocated=str(c.get("allocated")),
-                                         score=float(c.get("score", 0.0)), reasons=list(c.get("reasons", [])),
-                                         invoices=parts))
+    for index, c in enumerate(candidate_list(item)):
+        # as stored: amounts as the matcher wrote them; a part stored before write-offs shows "0.00"
+        parts = [s.CandidatePart(invoice=p.invoice, allocated=str(p.allocated),
+                                 write_off="0.00" if p.write_off is None else str(p.write_off),
+                                 write_off_kind=p.write_off_kind,
+                                 open=_money(open_amounts[p.invoice_id])
+                                 if open_amounts and p.invoice_id in open_amounts else None)
+                 for p in c.parts]
+        candidates.append(s.CandidateOut(index=index, invoice=str(c.invoice), allocated=str(c.allocated),
+                                         score=c.score, reasons=list(c.reasons), invoices=parts))
     assert item.id is not None
     return s.ReviewItemOut(id=item.id, version=review.item_version(item), state=item.state, line=line_json(line),
                            candidates=candidates, reasons=list(item.reasons), decided_by=item.decided_by,
@@ -53,7 +54,7 @@ def item_json(repo: Repository, item: ReviewItem, line: StatementLine,
 
 
 def _open_amounts(repo: Repository, items: list[ReviewItem]) -> dict[int, Decimal]:
-    ids = {int(p["invoice_id"]) for i in items for c in i.candidates for p in c.get("invoices", [])}
+    ids = {invoice_id for i in items for c in candidate_list(i) for invoice_id in c.invoice_ids}
     invoices = repo.invoices_by_id(ids)
     settled = q.settled_on(repo, invoices)
     return {i: max(inv.amount - settled[i], Decimal(0)) for i, inv in invoices.items()}

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +16,7 @@ from worker.services.invoices import ZERO, InvoiceView, invoice_views, settlemen
 
 if TYPE_CHECKING:
     from worker.db.repository import Repository
+    from worker.db.review_candidates import Candidate
     from worker.db.uow import unit_of_work
     from worker.services.companies import add_company, list_companies, resolve_company
 else:  # the ORM, SQLModel and the tables, imported on first call: `invoices list` reads without them (below);
@@ -287,18 +287,21 @@ def review() -> None:
     """The review queue: lines the matcher was not sure about."""
 
 
-def _with_money(stored: dict[str, Any], *keys: str) -> dict[str, Any]:
-    """``stored`` with its amounts among ``keys`` written as the contract writes money (``"0.00"``)."""
-    return {**stored, **{k: money(Decimal(str(stored[k]))) for k in keys if stored.get(k) is not None}}
-
-
-def _candidate_out(candidate: dict[str, Any]) -> dict[str, Any]:
+def _candidate_out(candidate: Candidate) -> dict[str, Any]:
     """A stored candidate as ``review list --json`` gives it: the matcher stores its amounts as ``str(Decimal)``,
     so a write-off of nothing read "0" where the contract wants "0.00"; items stored so stay in the database,
-    hence the formatting here rather than at the source."""
-    out = _with_money(candidate, "allocated")
-    if "invoices" in candidate:
-        out["invoices"] = [_with_money(part, "allocated", "write_off") for part in candidate["invoices"]]
+    hence the formatting here rather than at the source. The keys are those stored, amounts written as money."""
+    out = candidate.to_json()
+    if candidate.allocated is not None:
+        out["allocated"] = money(candidate.allocated)
+    parts = []
+    for part in candidate.parts:
+        stored = part.to_json()
+        stored["allocated"] = money(part.allocated)
+        if part.write_off is not None:
+            stored["write_off"] = money(part.write_off)
+        parts.append(stored)
+    out["invoices"] = parts
     return out
 
 
@@ -308,6 +311,8 @@ def _candidate_out(candidate: dict[str, Any]) -> dict[str, Any]:
 @pass_app
 def review_list(app: AppContext, as_json: bool, company: str | None) -> None:
     """Pending review items with their ranked candidates and reasons."""
+    from worker.db.review_candidates import candidate_list
+
     with unit_of_work(app.engine) as session:
         repo = Repository(session, resolve_company(session, company))
         items = repo.review_items("pending")
@@ -315,7 +320,7 @@ def review_list(app: AppContext, as_json: bool, company: str | None) -> None:
         rows: list[dict[str, Any]] = [
             {"id": i.id, "bank_ref": lines[i.line_id].bank_ref, "booked_on": lines[i.line_id].booked_on,
              "line_amount": money(lines[i.line_id].amount), "counterparty": lines[i.line_id].counterparty,
-             "text": lines[i.line_id].text, "candidates": [_candidate_out(c) for c in i.candidates],
+             "text": lines[i.line_id].text, "candidates": [_candidate_out(c) for c in candidate_list(i)],
              "reasons": i.reasons} for i in items]
     if as_json:
         print_json(rows)

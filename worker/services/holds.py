@@ -23,6 +23,7 @@ from matching.identify import Identifier
 from reminders.calendar import add_business_days
 from worker.company_setup import resolve_company
 from worker.db.repository import Repository
+from worker.db.review_candidates import candidate_list
 from worker.services.payment_recognition import bank_line, candidate_lines, identifier
 from worker.services.reminder_policy import company_policy
 from worker.settings import get_settings
@@ -80,15 +81,16 @@ def payment_holds(repo: Repository, ident: Identifier | None = None) -> list[Hol
     holds: list[Hold] = []
     pending = repo.review_items("pending")
     lines = repo.lines_by_id(item.line_id for item in pending)
-    invoice_ids = {int(p["invoice_id"]) for item in pending for c in item.candidates for p in c.get("invoices", [])}
+    stored = [candidate_list(item) for item in pending]
+    invoice_ids = {i for candidates in stored for c in candidates for i in c.invoice_ids}
     owners = {i: inv.customer_id for i, inv in repo.invoices_by_id(invoice_ids).items()}
-    for item in pending:
+    for item, candidates in zip(pending, stored, strict=True):
         line = lines.get(item.line_id)
         if line is None or line.id is None:
             continue
         until = hold_end(repo, line.booked_on, days, country)
         reason = f"payment {line.bank_ref} of {line.booked_on} ({line.amount:.2f}) awaits review"
-        for invoice_id in dict.fromkeys(int(p["invoice_id"]) for c in item.candidates for p in c.get("invoices", [])):
+        for invoice_id in dict.fromkeys(i for c in candidates for i in c.invoice_ids):
             if invoice_id in owners:
                 holds.append(Hold(invoice_id, owners[invoice_id], line.id, "review", reason, until))
     unmatched = candidate_lines(repo, ("unmatched",))

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -20,6 +19,8 @@ from matching.model import Candidate, Decision, MatchConfig, OpenInvoice, Propos
 from worker.company_setup import resolve_company
 from worker.db.credit_note_queries import credited_by_invoice
 from worker.db.repository import InvoiceRow, Repository, _jsonable
+from worker.db.review_candidates import Candidate as StoredCandidate
+from worker.db.review_candidates import CandidatePart, candidates_to_json
 from worker.db.tables import Allocation, AuditEvent, Invoice, ReviewItem, utcnow
 from worker.services.credit_notes import allocate_open_credit_notes, release_for_full_payments
 from worker.services.invoices import ZERO, settlement
@@ -70,14 +71,12 @@ def _settled_invoices(rows: Mapping[int, InvoiceRow], still_open: list[OpenInvoi
             for r in rows.values() if r.kind == "invoice" and r.status != "cancelled" and r.id not in open_ids]
 
 
-def candidate_json(invoices: Mapping[int, Invoice | InvoiceRow], proposals: tuple, score: float,
-                   reasons: tuple[str, ...]) -> dict[str, object]:
-    parts = [{"invoice": invoices[p.invoice_id].number, "invoice_id": p.invoice_id,
-              "allocated": str(p.amount), "write_off": str(p.write_off),
-              "write_off_kind": p.write_off_kind} for p in proposals]
-    total = sum((p.amount for p in proposals), Decimal(0))
-    return {"invoice": " + ".join(str(p["invoice"]) for p in parts), "allocated": str(total),
-            "score": score, "reasons": list(reasons), "invoices": parts}
+def review_candidate(invoices: Mapping[int, Invoice | InvoiceRow], proposals: tuple[Proposal, ...], score: float,
+                     reasons: tuple[str, ...]) -> StoredCandidate:
+    """A candidate of the matcher as a review item stores it."""
+    return StoredCandidate.of((CandidatePart(invoice_id=p.invoice_id, invoice=invoices[p.invoice_id].number,
+                                             allocated=p.amount, write_off=p.write_off,
+                                             write_off_kind=p.write_off_kind) for p in proposals), score, reasons)
 
 
 def run_matching(repo: Repository, config: MatchConfig | None = None,
@@ -159,12 +158,13 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
                 auto_event(f"invoice:{invoice_rows[proposal.invoice_id].number}", line.bank_ref, proposal)
             states["matched"].append(line.id)
         elif decision.kind == "review":
-            candidates = [candidate_json(invoice_rows, c.proposals, c.score, c.reasons)
+            candidates = [review_candidate(invoice_rows, c.proposals, c.score, c.reasons)
                           for c in decision.candidates]
-            reviews.append({"company_id": repo.company_id, "line_id": line.id, "candidates": candidates,
+            reviews.append({"company_id": repo.company_id, "line_id": line.id,
+                            "candidates": candidates_to_json(candidates),
                             "reasons": list(decision.reasons), "state": "pending", "created_at": now})
             event("review.created", f"line:{line.bank_ref}", reasons=list(decision.reasons),
-                  candidates=[c["invoice"] for c in candidates])
+                  candidates=[c.invoice for c in candidates])
             states["review"].append(line.id)
         else:
             if line.state != "unmatched":

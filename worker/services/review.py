@@ -32,6 +32,7 @@ from worker.db import review_queries as q
 from worker.db.api_tables import CustomerAlias
 from worker.db.credit_note_queries import credited_by_invoice
 from worker.db.repository import Repository
+from worker.db.review_candidates import candidate_list, candidates_to_json
 from worker.db.tables import Allocation, CustomerIban, Invoice, ReviewItem, StatementLine, utcnow
 from worker.errors import LettrageError, ReviewConflict
 from worker.services.invoice_files import normalise_iban
@@ -132,21 +133,21 @@ def accept(repo: Repository, item_id: int, candidate: int = 0, *, actor: str,
            expected_version: int | None = None) -> Decided:
     """Applies candidate ``candidate`` (0 = the first, the matcher's best) of the item."""
     item = _decide(repo, item_id, expected_version, "accepted", actor)
-    if not 0 <= candidate < len(item.candidates):
+    candidates = candidate_list(item)
+    if not 0 <= candidate < len(candidates):
         raise ReviewError(f"review item {item_id} has no candidate {candidate} "
-                          f"(it has {len(item.candidates)}, numbered from 0)")
-    chosen = item.candidates[candidate]
-    invoices = q.lock_invoices(repo, (int(p["invoice_id"]) for p in chosen.get("invoices", [])))
+                          f"(it has {len(candidates)}, numbered from 0)")
+    chosen = candidates[candidate]
+    invoices = q.lock_invoices(repo, chosen.invoice_ids)
     parts = []
-    for p in chosen.get("invoices", []):
-        invoice = invoices.get(int(p["invoice_id"]))
+    for p in chosen.parts:
+        invoice = invoices.get(p.invoice_id)
         if invoice is None:
-            raise ReviewConflict(f"review item {item_id}: invoice {p.get('invoice')} no longer exists")
-        write_off = Decimal(str(p.get("write_off", "0")))
+            raise ReviewConflict(f"review item {item_id}: invoice {p.invoice} no longer exists")
+        write_off = p.written_off
         # candidates stored before write-offs had kinds: a difference the matcher accepted is a payment difference
-        kind = (p.get("write_off_kind") or "payment_difference") if write_off > ZERO else None
-        parts.append(_Part(invoice, Decimal(str(p["allocated"])), write_off,
-                           float(chosen.get("score", 0.0)), list(chosen.get("reasons", [])), kind))
+        kind = (p.write_off_kind or "payment_difference") if write_off > ZERO else None
+        parts.append(_Part(invoice, p.allocated, write_off, chosen.score, list(chosen.reasons), kind))
     if not parts:
         raise ReviewError(f"review item {item_id}: candidate {candidate} names no invoice")
     return _allocate(repo, item, parts, actor, "accepted", stale_is_conflict=True,
@@ -207,7 +208,7 @@ def reject(repo: Repository, item_id: int, *, actor: str, expected_version: int 
     line.state = "rejected"
     repo.add(line)
     repo.audit("review.rejected", subject=f"review:{item.id}", actor=actor, line=line.bank_ref,
-               candidates=[c.get("invoice") for c in item.candidates])
+               candidates=[c.invoice for c in candidate_list(item)])
     repo.flush()
     assert item.id is not None
     return Decided(item.id, "rejected")
@@ -233,7 +234,8 @@ def reopen(repo: Repository, item_id: int, reason: str, *, actor: str) -> int:
     for allocation in q.live_allocations_of_line(repo, item.line_id):
         assert allocation.id is not None
         _undo(repo, allocation, reason, actor)
-    fresh = ReviewItem(line_id=item.line_id, candidates=list(item.candidates),
+    candidates = candidate_list(item)
+    fresh = ReviewItem(line_id=item.line_id, candidates=candidates_to_json(candidates),
                        reasons=[*item.reasons, f"reopened by {actor}: {reason}"])
     repo.add(fresh)
     line.state = "review"
@@ -242,7 +244,7 @@ def reopen(repo: Repository, item_id: int, reason: str, *, actor: str) -> int:
     repo.audit("review.reopened", subject=f"review:{item.id}", actor=actor, line=line.bank_ref, reason=reason,
                new_item=fresh.id)
     repo.audit("review.created", subject=f"line:{line.bank_ref}", actor=actor, reasons=list(fresh.reasons),
-               candidates=[c.get("invoice") for c in fresh.candidates], review=fresh.id)
+               candidates=[c.invoice for c in candidates], review=fresh.id)
     repo.flush()
     assert fresh.id is not None
     return fresh.id
@@ -331,10 +333,9 @@ class _Known(TypedDict, total=False):
 
 def _known(item: ReviewItem, invoice: Invoice) -> _Known:
     """The matcher's score and reasons for this invoice when it was among the candidates."""
-    for candidate in item.candidates:
-        for part in candidate.get("invoices", []):
-            if int(part.get("invoice_id", 0)) == invoice.id:
-                return {"score": float(candidate.get("score", 0.0)), "reasons": list(candidate.get("reasons", []))}
+    for candidate in candidate_list(item):
+        if invoice.id in candidate.invoice_ids:
+            return {"score": candidate.score, "reasons": list(candidate.reasons)}
     return {}
 
 

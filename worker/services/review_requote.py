@@ -19,6 +19,7 @@ from sqlmodel import col
 from matching.model import BankLine, OpenInvoice
 from matching.requote import Pending, newly_quoted
 from worker.db.repository import Repository, _chunked
+from worker.db.review_candidates import candidate_list
 from worker.db.review_queries import settled_on
 from worker.db.tables import Invoice, ReviewItem, StatementLine, utcnow
 from worker.services.invoices import ZERO, settlement
@@ -27,12 +28,7 @@ SUPERSEDED = "superseded"
 
 
 def _candidate_ids(item: ReviewItem) -> frozenset[int]:
-    ids: set[int] = set()
-    for candidate in item.candidates or ():
-        for part in candidate.get("invoices") or ():
-            if isinstance(part.get("invoice_id"), int):
-                ids.add(part["invoice_id"])
-    return frozenset(ids)
+    return frozenset(i for candidate in candidate_list(item) for i in candidate.invoice_ids)
 
 
 def _touched_lines(repo: Repository, line_ids: list[int]) -> set[int]:

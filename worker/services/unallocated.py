@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from reminders.model import UnallocatedPayment
 from worker.db.repository import Repository
+from worker.db.review_candidates import candidate_list
 from worker.db.tables import StatementLine
 from worker.services.holds import _country, hold_days, hold_end
 from worker.services.payment_recognition import bank_line, candidate_lines, identifier
@@ -86,26 +87,26 @@ def _owners(repo: Repository, lines: list[StatementLine],
     leader: dict[int, int] = {}  # line id -> the customer whose best candidate outranks every other customer's
     in_review = {line.id for line in lines if line.state == "review"}
     if in_review:
-        items = [item for item in repo.review_items("pending") if item.line_id in in_review]
-        ids = {int(p["invoice_id"]) for item in items for c in item.candidates for p in c.get("invoices", [])}
+        items = [(item.line_id, candidate_list(item)) for item in repo.review_items("pending")
+                 if item.line_id in in_review]
+        ids = {i for _, stored in items for c in stored for i in c.invoice_ids}
         invoices = repo.invoices_by_id(ids)
-        for item in items:
-            ranked = tuple(dict.fromkeys(i for c in item.candidates for p in c.get("invoices", [])
-                                         if (i := int(p["invoice_id"])) in invoices))
+        for line_id, stored in items:
+            ranked = tuple(dict.fromkeys(i for c in stored for i in c.invoice_ids if i in invoices))
             customers = {invoices[i].customer_id for i in ranked}
-            candidates[item.line_id] = [(i, invoices[i].customer_id) for i in ranked]
+            candidates[line_id] = [(i, invoices[i].customer_id) for i in ranked]
             if len(customers) == 1:
-                owners[item.line_id] = (customers.pop(), ranked)
+                owners[line_id] = (customers.pop(), ranked)
                 continue
             best: dict[int, float] = {}
-            for c in item.candidates:
-                for p in c.get("invoices", []):
-                    if (i := int(p["invoice_id"])) in invoices:
+            for c in stored:
+                for i in c.invoice_ids:
+                    if i in invoices:
                         owner = invoices[i].customer_id
-                        best[owner] = max(best.get(owner, 0.0), float(c.get("score", 0.0)))
+                        best[owner] = max(best.get(owner, 0.0), c.score)
             top = sorted(best.values(), reverse=True)
             if top and (len(top) == 1 or top[0] > top[1]):
-                leader[item.line_id] = max(best, key=lambda k: best[k])
+                leader[line_id] = max(best, key=lambda k: best[k])
     if lines:
         ident = ident or identifier(repo)
         for line in lines:

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from worker.db import review_queries
 from worker.db.engine import engine_for
 from worker.db.repository import Repository
+from worker.db.review_candidates import candidate_list
 from worker.db.uow import unit_of_work
 from worker.errors import ReviewConflict
 from worker.services import review
@@ -42,7 +43,7 @@ def _sharing_invoices(repo: Repository, item_id: int, numbers: set[str]) -> list
         return []
     page = review_queries.review_page(repo, limit=QUEUE_PAGE)
     touched = [item for item, _line in page.items if item.id != item_id and any(
-        part.get("invoice") in numbers for c in item.candidates for part in c.get("invoices", []))]
+        part.invoice in numbers for c in candidate_list(item) for part in c.parts)]
     return queue_items(repo, touched)
 
 

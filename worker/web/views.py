@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from worker.clock import today
 from worker.db import review_queries
 from worker.db.repository import Repository
+from worker.db.review_candidates import candidate_list
 from worker.db.tables import Allocation, Customer, Reminder, ReviewItem, StatementLine
 from worker.services import unidentified as unidentified_service
 from worker.services.invoices import InvoiceView, invoice_views
@@ -76,21 +77,19 @@ def queue_items(repo: Repository, items: list[ReviewItem]) -> list[QueueItem]:
         if line is None:
             continue
         candidates = []
-        for key, raw in enumerate(item.candidates, start=1):
+        for key, stored in enumerate(candidate_list(item), start=1):
             parts = []
-            for part in raw.get("invoices", []):
-                view = views.get(int(part["invoice_id"]))
+            for part in stored.parts:
+                view = views.get(part.invoice_id)
                 customer = customers.get(view.invoice.customer_id) if view else None
-                parts.append(Part(invoice=str(part["invoice"]), customer_ref=customer.ref if customer else "",
+                parts.append(Part(invoice=part.invoice, customer_ref=customer.ref if customer else "",
                                   customer_name=customer.name if customer else "",
-                                  allocated=Decimal(str(part.get("allocated", "0"))),
-                                  write_off=Decimal(str(part.get("write_off", "0"))),
+                                  allocated=part.allocated, write_off=part.written_off,
                                   open=view.open if view else None, status=view.status if view else "",
                                   due_on=view.invoice.due_on if view else None))
-            candidates.append(Candidate(key=key, label=str(raw.get("invoice", "")),
-                                        allocated=Decimal(str(raw.get("allocated", "0"))),
-                                        score=float(raw.get("score", 0.0)), reasons=list(raw.get("reasons", [])),
-                                        parts=parts))
+            candidates.append(Candidate(key=key, label=stored.invoice or "",
+                                        allocated=Decimal(0) if stored.allocated is None else stored.allocated,
+                                        score=stored.score, reasons=list(stored.reasons), parts=parts))
         result.append(QueueItem(item=item, line=line, candidates=candidates))
     return result
 
