@@ -176,6 +176,10 @@ class Repository:
         self.session.add(row)
 
     def audit(self, kind: str, subject: str = "", actor: str = "lettrage", **data: object) -> None:
+        """Appends an event to the company's audit log, in this transaction; ``data`` made JSON-ready.
+
+        ``kind`` is one of worker/db/audit_kinds.py (``AUDIT_KINDS``: who writes it, its subject and data);
+        tests/unit/test_audit_kinds.py fails on a kind written here that the catalogue lacks."""
         self.add(AuditEvent(kind=kind, subject=subject, actor=actor,
                             data={key: _jsonable(value) for key, value in data.items()}))
 
