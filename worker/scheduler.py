@@ -117,17 +117,11 @@ def run_scheduler(settings: Settings, engine: Engine, once: bool = False, interv
             for ref, day in due_companies(settings, engine, settings.clock.now()):
                 log.info("daily sync scheduled", extra={"event": "sync.scheduled", "company": ref, "day": day})
                 _enqueue(settings, engine, ref, day)
-            from worker.services.pa_delivery import schedule_deliveries  # e-invoicing statuses due (retries)
+            # every outbox's due work: e-invoicing statuses (retries), each company's weekly forecast snapshot and
+            # weekly report when its day and hour have come, the webhooks of events made outside the API
+            from worker.services.deliveries import deliver_due
 
-            schedule_deliveries(settings, engine, enqueue=_task(settings, "deliver_einvoice_statuses"))
-            # each company's weekly forecast snapshot, and its weekly report when its day and hour have come
-            from worker.services.weekly_report_send import scheduled_pass
-
-            scheduled_pass(settings, engine, settings.clock.now())
-            # the webhooks of events made outside the API (syncs, CLI): a worker + scheduler deployment posts them
-            from worker.services.webhooks import scheduled_dispatch
-
-            scheduled_dispatch(settings, engine, enqueue=_task(settings, "deliver_webhooks"))  # the outbox's clock (leases shared with the API's dispatcher)
+            deliver_due(settings, engine, settings.clock.now(), lambda actor: _task(settings, actor))
             if settings.broker_url:
                 import dramatiq
 

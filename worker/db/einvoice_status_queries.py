@@ -1,14 +1,14 @@
 """Queries behind the sent lifecycle statuses (212 « Encaissée »), their outbox and the payment e-reporting,
 scoped to the repository's company.
 
-The outbox follows worker/services/reminder_outbox.py: a sent status is claimed by one conditional
-``UPDATE ... WHERE state = 'pending'`` before it leaves, so two senders never both send it.
+The outbox is the shared primitive (worker/db/outbox.py, ``OUTBOX`` below): a sent status is claimed by one
+conditional ``UPDATE ... WHERE state = 'pending'`` before it leaves, so two senders never both send it.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, and_, col, or_, select
 
+from worker.db import outbox
 from worker.db.einvoice_tables import EinvoiceData, EinvoiceStatus
 from worker.db.repository import Repository
 from worker.db.tables import Allocation, AuditEvent, Customer, Invoice, StatementLine
@@ -97,32 +98,33 @@ def withdraw_unsent(repo: Repository, status_id: int) -> bool:
 
 
 # -- the outbox -------------------------------------------------------------------------------
+_S = outbox.DeliveryState
+MAX_ATTEMPTS = 12
+OUTBOX = outbox.OutboxSpec(
+    EinvoiceStatus, {_S.PENDING: "pending", _S.CLAIMED: "sending", _S.DONE: "delivered", _S.FAILED: "pending",
+                     _S.GAVE_UP: "failed"},
+    claimable=(_S.PENDING,), status_column="state", claimed_at_column="updated_at", done_at_column="delivered_at",
+    due_column="next_attempt_at", scope={"direction": "sent"},
+    backoff=outbox.Backoff(first=timedelta(minutes=1), maximum=timedelta(days=1)), max_attempts=MAX_ATTEMPTS)
+"""The sent statuses' outbox: 1, 2, 4 … minutes between tries, at most a day; given up after 12; a status
+``sending`` for too long (its sender died) is claimed again from ``sending``."""
+
+
 def due_statuses(repo: Repository, now: datetime, limit: int = 500) -> list[EinvoiceStatus]:
     """Sent statuses waiting to go out whose next attempt is due, oldest first."""
-    return list(repo.session.exec(
-        select(EinvoiceStatus).where(
-            EinvoiceStatus.company_id == repo.company_id, EinvoiceStatus.direction == "sent",
-            EinvoiceStatus.state == "pending",
-            or_(col(EinvoiceStatus.next_attempt_at).is_(None), col(EinvoiceStatus.next_attempt_at) <= now))
-        .order_by(col(EinvoiceStatus.id)).limit(limit)))
+    return outbox.due(repo.session, OUTBOX, now, company_id=repo.company_id, limit=limit)
 
 
 def stuck_sending(repo: Repository, before: datetime) -> list[EinvoiceStatus]:
     """Statuses claimed for sending before ``before`` whose sender never recorded the outcome (it died)."""
-    return list(repo.session.exec(
-        select(EinvoiceStatus).where(
-            EinvoiceStatus.company_id == repo.company_id, EinvoiceStatus.direction == "sent",
-            EinvoiceStatus.state == "sending", EinvoiceStatus.updated_at < before)
-        .order_by(col(EinvoiceStatus.id))))
+    return outbox.stuck(repo.session, OUTBOX, before, timedelta(0), company_id=repo.company_id)
 
 
-def claim(repo: Repository, status_id: int, from_state: str, now: datetime, **values: Any) -> bool:
-    """Moves one status from ``from_state`` to ``sending``; False when someone else moved it first."""
-    result = repo.session.exec(
-        update(EinvoiceStatus).where(col(EinvoiceStatus.company_id) == repo.company_id,
-                                     col(EinvoiceStatus.id) == status_id, col(EinvoiceStatus.state) == from_state)
-        .values(state="sending", updated_at=now, **values).execution_options(synchronize_session=False))
-    return result.rowcount == 1
+def claim(repo: Repository, status_id: int, from_state: str, now: datetime) -> bool:
+    """Moves one status from ``from_state`` to ``sending`` (attempts + 1, stamped ``now``); False when someone
+    else moved it first."""
+    return bool(outbox.claim(repo.session, OUTBOX, [status_id], now, company_id=repo.company_id,
+                             from_statuses=[from_state]))
 
 
 def finish(repo: Repository, status_id: int, **values: Any) -> None:
@@ -187,9 +189,7 @@ def companies_with_due_statuses(session: Session, now: datetime, stuck_before: d
     """Refs of the companies with a sent status due to go out (or left ``sending`` by a sender that died)."""
     from worker.db.tables import Company
 
-    due = or_(and_(EinvoiceStatus.state == "pending",
-                   or_(col(EinvoiceStatus.next_attempt_at).is_(None), col(EinvoiceStatus.next_attempt_at) <= now)),
-              and_(EinvoiceStatus.state == "sending", EinvoiceStatus.updated_at < stuck_before))
+    due = or_(outbox.due_condition(OUTBOX, now), outbox.stuck_condition(OUTBOX, stuck_before))
     return list(session.exec(
         select(Company.ref).join(EinvoiceStatus, col(EinvoiceStatus.company_id) == Company.id)
         .where(EinvoiceStatus.direction == "sent", due).distinct().order_by(col(Company.ref))))

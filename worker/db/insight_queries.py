@@ -5,14 +5,22 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, type_coerce, update
+from sqlalchemy import func, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from worker.db import outbox
 from worker.db.insight_tables import ForecastSnapshot, WeeklyReportOutbox
 from worker.db.repository import Repository
 from worker.db.tables import Allocation, AuditEvent, Invoice, ReviewItem, StatementImport, StatementLine
 from worker.db.types import Money
+
+_S = outbox.DeliveryState
+REPORT_OUTBOX = outbox.OutboxSpec(
+    WeeklyReportOutbox, {_S.PENDING: "queued", _S.CLAIMED: "sending", _S.DONE: "sent", _S.FAILED: "failed"},
+    done_at_column="sent_at")
+"""The weekly reports' outbox: a failed report is tried again by the next run (the scheduler waits an hour
+after its last claim); a row left ``sending`` is never claimed again by itself."""
 
 
 def snapshots(repo: Repository, currency: str | None = None) -> list[ForecastSnapshot]:
@@ -52,13 +60,7 @@ def report_rows(repo: Repository, period: str | None = None) -> list[WeeklyRepor
 
 def claim_report(repo: Repository, row_id: int, now: datetime) -> bool:
     """``queued``/``failed`` -> ``sending`` if nobody claimed it first; the caller commits at once."""
-    result = repo.session.exec(
-        update(WeeklyReportOutbox)
-        .where(col(WeeklyReportOutbox.company_id) == repo.company_id, col(WeeklyReportOutbox.id) == row_id,
-               col(WeeklyReportOutbox.status).in_(["queued", "failed"]))
-        .values(status="sending", claimed_at=now, attempts=col(WeeklyReportOutbox.attempts) + 1)
-        .execution_options(synchronize_session=False))
-    return bool(result.rowcount)
+    return bool(outbox.claim(repo.session, REPORT_OUTBOX, [row_id], now, company_id=repo.company_id))
 
 
 def credits_between(repo: Repository, first: date, last: date, currency: str) -> Decimal:

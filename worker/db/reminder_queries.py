@@ -5,9 +5,10 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select, type_coerce, update
+from sqlalchemy import func, or_, select, type_coerce
 from sqlmodel import col
 
+from worker.db import outbox
 from worker.db.reminder_tables import CustomerDunning, DunningPause, ReminderApproval, ReminderOutbox
 from worker.db.repository import Repository
 from worker.db.tables import Allocation, AuditEvent, Invoice, Reminder, ReminderInvoice, StatementLine, utcnow
@@ -15,6 +16,14 @@ from worker.db.types import Money
 
 LATE_PAYMENT_DAYS = 30  # a payment booked more than this after the due date spoils a good history
 FIRM_LEVELS = ("second_reminder", "call", "formal_notice", "payment_plan", "legal_file")
+_S = outbox.DeliveryState
+OUTBOX = outbox.OutboxSpec(
+    ReminderOutbox, {_S.PENDING: "queued", _S.CLAIMED: "sending", _S.DONE: "sent", _S.FAILED: "failed",
+                     _S.GAVE_UP: "gave_up", _S.CANCELLED: "cancelled"},
+    done_at_column="sent_at", due_column="next_attempt_on", backoff=outbox.Backoff.of_days((1,)))
+"""The reminder messages' outbox (and the duplicates'): retried by days (the company's policy gives its
+``retry_after_days`` and ``max_attempts`` to :func:`worker.db.outbox.failed`); a row left ``sending`` is never
+claimed again by itself."""
 
 
 def dunning_settings(repo: Repository) -> dict[int, CustomerDunning]:
@@ -92,13 +101,8 @@ def outbox_by_keys(repo: Repository, keys: Iterable[str]) -> dict[str, ReminderO
 def claim_outbox(repo: Repository, row_id: int, from_statuses: tuple[str, ...] = ("queued", "failed")) -> bool:
     """Moves the row to ``sending`` if it is still in one of ``from_statuses``; False when another run
     already took it. One conditional UPDATE: two runs can never both claim the same row."""
-    result = repo.session.execute(
-        update(ReminderOutbox)
-        .where(col(ReminderOutbox.id) == row_id, col(ReminderOutbox.company_id) == repo.company_id,
-               col(ReminderOutbox.status).in_(list(from_statuses)))
-        .values(status="sending", claimed_at=utcnow(), attempts=ReminderOutbox.attempts + 1)
-        .execution_options(synchronize_session=False))
-    return bool(getattr(result, "rowcount", 0) == 1)
+    return bool(outbox.claim(repo.session, OUTBOX, [row_id], utcnow(), company_id=repo.company_id,
+                             from_statuses=from_statuses))
 
 
 def last_reminded_by_customer(repo: Repository) -> dict[int, date]:

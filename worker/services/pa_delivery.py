@@ -10,6 +10,9 @@ the outcome in another:
 - anything else (network, timeout, 5xx, 429): back to ``pending`` with ``next_attempt_at`` after an exponential
   backoff (1, 2, 4 … minutes, at most a day), ``failed`` after ``MAX_ATTEMPTS`` tries.
 
+Claim, backoff, give-up and stuck detection are the shared outbox primitive's (worker/db/outbox.py), with the
+rule of ``einvoice_status_queries.OUTBOX``.
+
 A sender that dies between sending and recording leaves the row ``sending``. The next run, once the row has
 been ``sending`` for ``stuck_after`` (5 minutes by default), sends it again **with the same message id and the
 same bytes**: the platform knows the message by that id (``trackingId``, and MDT-4 inside), so the status is
@@ -31,6 +34,7 @@ from sqlalchemy import Engine
 from einvoicing.pa_client import PaClient, PaConfig, PaError
 from reminders.channels.base import write_atomically
 from worker.db import einvoice_status_queries as q
+from worker.db import outbox
 from worker.db.einvoice_tables import EinvoiceStatus
 from worker.db.repository import Repository
 from worker.db.tables import utcnow
@@ -43,15 +47,15 @@ from worker.settings import Settings
 
 log = logging.getLogger("lettrage.einvoicing")
 
-MAX_ATTEMPTS = 12
-FIRST_BACKOFF = timedelta(minutes=1)
-MAX_BACKOFF = timedelta(days=1)
+MAX_ATTEMPTS = q.MAX_ATTEMPTS
+FIRST_BACKOFF = q.OUTBOX.backoff.first
+MAX_BACKOFF = q.OUTBOX.backoff.maximum
 STUCK_AFTER = timedelta(minutes=5)
 
 
 def backoff(attempts: int) -> timedelta:
-    """Wait before try ``attempts + 1``: 1, 2, 4, 8 … minutes, at most a day."""
-    return min(FIRST_BACKOFF * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    """Wait before try ``attempts + 1``: 1, 2, 4, 8 … minutes, at most a day (the outbox's backoff)."""
+    return q.OUTBOX.backoff.delay(attempts)
 
 
 @dataclass
@@ -76,7 +80,7 @@ def _claim(engine: Engine, company_ref: str, status: EinvoiceStatus, from_state:
         repo = Repository(session, resolve_company(session, company_ref))
         assert status.id is not None
         # stamped with the real time (not the run's ``now``): another sender judges it stuck from this moment
-        claimed = q.claim(repo, status.id, from_state, max(now, utcnow()), attempts=status.attempts + 1)
+        claimed = q.claim(repo, status.id, from_state, max(now, utcnow()))
         if claimed and from_state == "sending":
             repo.audit("einvoice.status_resent", subject=f"invoice:{status.invoice_number}",
                        message_id=status.message_id, reason="the previous sender died before recording the outcome")
@@ -118,9 +122,10 @@ def deliver_statuses(engine: Engine, companies_dir: Path, company_ref: str | Non
             repo = Repository(session, resolve_company(session, ref))
             assert status.id is not None
             done = utcnow()
-            q.finish(repo, status.id, state="delivered", delivered_at=done, updated_at=done, last_error=None,
-                     next_attempt_at=None, details={**status.details, "channel": "pa", "flow_id": sent.flow_id,
-                                                    "duplicate": sent.duplicate})
+            outbox.succeeded(session, q.OUTBOX, status.id, done, company_id=repo.company_id, updated_at=done,
+                             last_error=None, next_attempt_at=None,
+                             details={**status.details, "channel": "pa", "flow_id": sent.flow_id,
+                                      "duplicate": sent.duplicate})
             repo.audit("einvoice.status_delivered", subject=f"invoice:{status.invoice_number}", code=status.code,
                        message_id=status.message_id, flow_id=sent.flow_id, attempts=attempts,
                        duplicate=sent.duplicate)
@@ -131,16 +136,17 @@ def deliver_statuses(engine: Engine, companies_dir: Path, company_ref: str | Non
 def _record_failure(engine: Engine, ref: str, status: EinvoiceStatus, attempts: int, exc: PaError, now: datetime,
                     result: DeliveryResult) -> None:
     error = " ".join(str(exc).split())[:500]
-    give_up = not exc.transient or attempts >= MAX_ATTEMPTS
+    outcome = outbox.failed(q.OUTBOX, attempts, now, for_good=not exc.transient)
+    give_up = outcome.given_up
     with unit_of_work(engine) as session:
         repo = Repository(session, resolve_company(session, ref))
         assert status.id is not None
         if give_up:
-            q.finish(repo, status.id, state="failed", last_error=error, updated_at=utcnow(), next_attempt_at=None,
-                     details={**status.details, "refused": not exc.transient})
+            q.finish(repo, status.id, state=outcome.status, last_error=error, updated_at=utcnow(),
+                     next_attempt_at=None, details={**status.details, "refused": not exc.transient})
         else:
-            q.finish(repo, status.id, state="pending", last_error=error, updated_at=utcnow(),
-                     next_attempt_at=now + backoff(attempts))
+            q.finish(repo, status.id, state=outcome.status, last_error=error, updated_at=utcnow(),
+                     next_attempt_at=outcome.retry_at)
         repo.audit("einvoice.status_failed" if give_up else "einvoice.status_retry",
                    subject=f"invoice:{status.invoice_number}", message_id=status.message_id, attempts=attempts,
                    error=error, http_status=exc.status)
@@ -170,8 +176,9 @@ def export_statuses(engine: Engine, company_ref: str | None, folder: Path, *, no
             repo = Repository(session, resolve_company(session, ref))
             assert status.id is not None
             done = utcnow()
-            q.finish(repo, status.id, state="delivered", delivered_at=done, updated_at=done, next_attempt_at=None,
-                     last_error=None, details={**status.details, "channel": "folder", "path": str(path)})
+            outbox.succeeded(session, q.OUTBOX, status.id, done, company_id=repo.company_id, updated_at=done,
+                             next_attempt_at=None, last_error=None,
+                             details={**status.details, "channel": "folder", "path": str(path)})
             repo.audit("einvoice.status_exported", subject=f"invoice:{status.invoice_number}", code=status.code,
                        message_id=status.message_id, path=str(path))
         result.delivered.append(status.message_id)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -47,8 +47,10 @@ from reminders.model import (
 )
 from reminders.planner import plan_run
 from reminders.policy import profile_of
+from worker.db import outbox
 from worker.db.einvoice_incoming_queries import approved_amounts
 from worker.db.reminder_queries import (
+    OUTBOX,
     active_pauses,
     approved_keys,
     claim_outbox,
@@ -560,16 +562,16 @@ def _record(repo: Repository, run: _Run, claimed: _Claimed) -> SendResult:
         policy = run.policy
         reminder.status, reminder.error = "failed", error
         session.execute(delete(ReminderInvoice).where(col(ReminderInvoice.reminder_id) == reminder.id))
-        delays = policy.retry_after_days or (1,)
+        outcome = outbox.failed(OUTBOX, row.attempts, as_of, backoff=outbox.Backoff.of_days(policy.retry_after_days),
+                                max_attempts=policy.max_attempts)
         row.last_error = error
-        row.next_attempt_on = as_of + timedelta(days=delays[min(row.attempts, len(delays)) - 1])
-        row.status = "failed"
+        row.next_attempt_on = outcome.retry_at
+        row.status = OUTBOX.status(outbox.DeliveryState.FAILED)
         repo.audit("reminder.failed", subject=subject, actor=actor, outcome="failed", error=error,
-                   retry_on=row.next_attempt_on if row.attempts < policy.max_attempts else None,
-                   **common, **content)
+                   retry_on=None if outcome.given_up else row.next_attempt_on, **common, **content)
         detail = error
-        if row.attempts >= policy.max_attempts:
-            row.status = "gave_up"
+        if outcome.given_up:
+            row.status = outcome.status
             detail += escalate(repo, row, policy, run.channels, actor, subject, day=as_of)
         result = SendResult(planned, "failed", detail)
     repo.add(row)

@@ -32,10 +32,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, func, select, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
+from worker.db import outbox
 from worker.db import review_queries as q
 from worker.db.api_tables import WebhookDelivery, WebhookEndpoint, utcnow
 from worker.db.repository import Repository, companies
@@ -57,6 +57,15 @@ LEASE = timedelta(seconds=60)  # a delivery being posted is not taken by another
 _ALLOCATED = ("allocation.auto", "allocation.confirmed")
 _STATUS_RECEIVED = "einvoice.status_received"  # worker/services/einvoice_incoming.py; data["webhook"] names the event
 log = logging.getLogger("lettrage.webhooks")
+_S = outbox.DeliveryState
+OUTBOX = outbox.OutboxSpec(
+    WebhookDelivery, {_S.PENDING: "pending", _S.CLAIMED: "pending", _S.DONE: "delivered", _S.FAILED: "pending",
+                      _S.GAVE_UP: "failed"},
+    claimable=(_S.PENDING,), claimed_at_column=None, done_at_column="delivered_at", due_column="next_attempt_at",
+    count_on_claim=False, backoff=outbox.Backoff(first=BASE_DELAY, maximum=MAX_DELAY),
+    max_attempts=MAX_ATTEMPTS)
+"""The deliveries' outbox (worker/db/outbox.py): no ``sending`` state, a delivery is leased (its next attempt
+moved ``LEASE`` ahead) right before its post; the attempt is counted when its outcome is recorded."""
 
 
 class WebhookError(LettrageError):
@@ -256,7 +265,7 @@ def public_log(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def backoff(attempts: int) -> timedelta:
     """Wait before the next attempt after ``attempts`` failures: 30 s, 1 min, 2 min, ... at most 1 h."""
-    return min(BASE_DELAY * (2 ** max(attempts - 1, 0)), MAX_DELAY)
+    return OUTBOX.backoff.delay(attempts)
 
 
 @dataclass
@@ -303,21 +312,16 @@ def _due(engine: Engine, company_ids: list[int], now: datetime) -> list[tuple[in
     with unit_of_work(engine) as session:
         return [(int(i), at) for i, at in session.execute(
             select(col(WebhookDelivery.id), col(WebhookDelivery.next_attempt_at)).where(
-                col(WebhookDelivery.company_id).in_(company_ids), col(WebhookDelivery.status) == "pending",
-                col(WebhookDelivery.next_attempt_at) <= now).order_by(col(WebhookDelivery.id))).all()]
+                col(WebhookDelivery.company_id).in_(company_ids), outbox.due_condition(OUTBOX, now))
+            .order_by(col(WebhookDelivery.id))).all()]
 
 
 def _claim(engine: Engine, delivery_id: int, at: datetime, now: datetime) -> bool:
     """Leases one delivery to this dispatcher until ``now + LEASE`` by a conditional update: of two
     dispatchers that saw it due at ``at``, one only wins it."""
     with unit_of_work(engine) as session:
-        result = session.execute(
-            update(WebhookDelivery).where(col(WebhookDelivery.id) == delivery_id,
-                                          col(WebhookDelivery.next_attempt_at) == at,
-                                          col(WebhookDelivery.status) == "pending")
-            .values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False))
-        assert isinstance(result, CursorResult)
-        return result.rowcount == 1
+        return bool(outbox.claim(session, OUTBOX, [delivery_id], now, LEASE,
+                                 where=[col(WebhookDelivery.next_attempt_at) == at]))
 
 
 def companies_due(engine: Engine, now: datetime) -> list[str]:
@@ -329,8 +333,7 @@ def companies_due(engine: Engine, now: datetime) -> list[str]:
         select(col(AuditEvent.id)).where(col(AuditEvent.company_id) == col(WebhookEndpoint.company_id),
                                          col(AuditEvent.id) > col(WebhookEndpoint.cursor),
                                          col(AuditEvent.kind).in_(kinds)).exists()))
-    retrying = select(col(WebhookDelivery.company_id)).where(col(WebhookDelivery.status) == "pending",
-                                                             col(WebhookDelivery.next_attempt_at) <= now)
+    retrying = select(col(WebhookDelivery.company_id)).where(outbox.due_condition(OUTBOX, now))
     with unit_of_work(engine) as session:
         ids = set(session.execute(behind).scalars()) | set(session.execute(retrying).scalars())
         return [c.ref for c in companies(session) if c.id in ids]
@@ -376,13 +379,16 @@ def _deliver(engine: Engine, delivery_id: int, secret_key: str, now: datetime, p
         row.last_status_code, row.last_error = status_code, error
         row.log = [*row.log, {"at": now.isoformat(), "status_code": status_code, "error": error}]
         if ok:
-            row.status, row.delivered_at = "delivered", now
+            row.status, row.delivered_at = OUTBOX.status(_S.DONE), now
             report.delivered += 1
-        elif row.attempts >= MAX_ATTEMPTS:
-            row.status = "failed"
+            session.add(row)
+            return
+        outcome = outbox.failed(OUTBOX, row.attempts, now)
+        row.status = outcome.status
+        if outcome.given_up:
             report.given_up += 1
         else:
-            row.next_attempt_at = now + backoff(row.attempts)
+            row.next_attempt_at = outcome.retry_at
             report.failed += 1
         session.add(row)
 
