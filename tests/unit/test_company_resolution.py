@@ -183,13 +183,19 @@ def test_a_changed_file_is_read_again(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_a_file_rewritten_within_the_same_timestamp_is_not_missed(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """A file just written is read again on each ask (parsed again only when its text changed) until it is older
-    than the file system's timestamp granularity: a rewrite keeping the mtime and size is seen."""
+    than the file system's timestamp granularity: a rewrite keeping the mtime and size is seen.
+
+    "Just written" compares the file's mtime with the process's clock, so the test runs at the file system's time
+    (the mtime of the file it writes), whatever wall clock the session was moved to (make test-dates)."""
+    import time_machine
+
     path = _write(tmp_path, "[matching]\nhold_days = 3\n")
-    calls = _count(monkeypatch)
-    assert load_company_config(tmp_path, "acme").matching == {"hold_days": 3}
-    stat = path.stat()
-    path.write_text("[matching]\nhold_days = 5\n", "utf-8")
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the same mtime, as on a coarse clock
-    assert load_company_config(tmp_path, "acme").matching == {"hold_days": 5}
-    assert load_company_config(tmp_path, "acme").matching == {"hold_days": 5}
-    assert calls == {"read": 3, "parse": 2}
+    with time_machine.travel(path.stat().st_mtime_ns / 1e9, tick=True):
+        calls = _count(monkeypatch)
+        assert load_company_config(tmp_path, "acme").matching == {"hold_days": 3}
+        stat = path.stat()
+        path.write_text("[matching]\nhold_days = 5\n", "utf-8")
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the same mtime, as on a coarse clock
+        assert load_company_config(tmp_path, "acme").matching == {"hold_days": 5}
+        assert load_company_config(tmp_path, "acme").matching == {"hold_days": 5}
+        assert calls == {"read": 3, "parse": 2}
