@@ -24,6 +24,11 @@ def test_list_filters_pages_and_shows_one_item(cli: Any, tmp_path: Path) -> None
     first = odd["candidates"][0]
     assert first["index"] == 0 and first["invoice"] == "FA-2026-00123" and first["reasons"]
     assert first["invoices"][0]["open"] == "480.00"
+    # every amount with two places (CONTRACT.md), whatever the matcher stored ("0" for no write-off)
+    amounts = [first["allocated"], *(v for part in first["invoices"] for k, v in part.items()
+                                     if k in ("allocated", "write_off", "open"))]
+    assert all(a.count(".") == 1 and len(a.split(".")[1]) == 2 for a in amounts), amounts
+    assert first["invoices"][0]["write_off"] == "0.00"
     get = client.get
     assert [i["line"]["bank_ref"] for i in get("/api/review?q=holding", headers=headers).json()["items"]] == ["P1"]
     assert [i["line"]["bank_ref"] for i in get("/api/review?min_amount=500", headers=headers).json()["items"]] == ["P4"]

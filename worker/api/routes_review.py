@@ -38,14 +38,16 @@ def item_json(repo: Repository, item: ReviewItem, line: StatementLine,
     """A review item with its line and candidates; each invoice's open amount now when given."""
     candidates = []
     for index, c in enumerate(candidate_list(item)):
-        # as stored: amounts as the matcher wrote them; a part stored before write-offs shows "0.00"
-        parts = [s.CandidatePart(invoice=p.invoice, allocated=str(p.allocated),
-                                 write_off="0.00" if p.write_off is None else str(p.write_off),
+        # amounts with two places (the contract), whatever the matcher stored ("0" for no write-off; a part
+        # stored before write-offs has none: "0.00")
+        parts = [s.CandidatePart(invoice=p.invoice, allocated=_money(p.allocated),
+                                 write_off=_money(p.write_off or Decimal("0")),
                                  write_off_kind=p.write_off_kind,
                                  open=_money(open_amounts[p.invoice_id])
                                  if open_amounts and p.invoice_id in open_amounts else None)
                  for p in c.parts]
-        candidates.append(s.CandidateOut(index=index, invoice=str(c.invoice), allocated=str(c.allocated),
+        total = c.allocated if c.allocated is not None else sum((p.allocated for p in c.parts), Decimal("0"))
+        candidates.append(s.CandidateOut(index=index, invoice=str(c.invoice), allocated=_money(total),
                                          score=c.score, reasons=list(c.reasons), invoices=parts))
     assert item.id is not None
     return s.ReviewItemOut(id=item.id, version=review.item_version(item), state=item.state, line=line_json(line),
