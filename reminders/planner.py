@@ -309,12 +309,15 @@ def plan_run(
     sent = _history_by_invoice(history)
     seen_ids: set[int] = set()
     by_customer: dict[tuple[str, int, str], list[DueInvoice]] = defaultdict(list)
+    held_of: dict[tuple[str, int, str], list[DueInvoice]] = defaultdict(list)  # still debts for the netting
     waiting: list[DueInvoice] = []
     for invoice in invoices:
         if invoice.id in seen_ids:
             raise ReminderError(f"invoice id {invoice.id} ({invoice.number}) is listed twice")
         seen_ids.add(invoice.id)
         pause = _pause_of(invoice, pauses, as_of)
+        if invoice.held or pause is not None:
+            held_of[(invoice.customer_ref, invoice.customer_id, invoice.currency)].append(invoice)
         if invoice.held:
             waiting.append(invoice)
         elif pause is not None:
@@ -328,7 +331,8 @@ def plan_run(
         members = by_customer[(customer_ref, customer_id, currency)]
         rules = customers.get(customer_id, CustomerRules(customer_id))
         own = policy_for(policy, rules)
-        members, covered = net_unallocated(members, rules.unallocated)  # money not yet allocated: netted
+        members, covered = net_unallocated(members, rules.unallocated,  # money not yet allocated: netted
+                                           held_of.get((customer_ref, customer_id, currency), ()))
         waiting.extend(covered)
         members, small = below_minimum(members, as_of, own.minimum_amount)
         waiting.extend(small)

@@ -129,9 +129,10 @@ class ContextBuilder:
             debts: list[tuple[int, date, str, Decimal]] = []
             if unallocated_total(money, currency) > 0:
                 views = _views(self.repo, _invoice_ids_of(self.repo, customer_id))
+                # every open invoice, held or paused ones too: still debts, as the plan imputes them
+                # (reminders.netting.net_unallocated's ``others``)
                 debts = [(i, v.invoice.due_on, v.invoice.number, v.open) for i, v in views.items()
-                         if v.invoice.currency == currency and v.status in OPEN_STATUSES and v.open > 0
-                         and i not in self.holds and not self._paused(customer_id, i)]
+                         if v.invoice.currency == currency and v.status in OPEN_STATUSES and v.open > 0]
             self._imputed[key] = impute(debts, money, currency) if debts else {}
         return self._imputed[key]
 
@@ -144,9 +145,6 @@ class ContextBuilder:
         """What a message on these invoices asks: their open amounts less the money netted, never below 0."""
         ids = list(invoice_ids)
         return max(self.open_total(ids) - self.netted(customer_id, currency, ids), Decimal(0))
-
-    def _paused(self, customer_id: int, invoice_id: int) -> bool:
-        return any(p.customer_id == customer_id and p.invoice_id in (None, invoice_id) for p in self.pauses)
 
     def recheck(self, row: ReminderOutbox) -> tuple[list[tuple[int, str | None]], list[str]]:
         """The row's invoices still to remind now, with the level each reaches, and why others were dropped:

@@ -149,3 +149,24 @@ def test_what_the_indicated_invoices_leave_goes_to_the_oldest_debt() -> None:
              (3, AS_OF - timedelta(days=10), "FA-3", Decimal(200))]
     day = date(2026, 11, 2)
     assert impute(debts, [payment], "EUR") == {3: [(day, Decimal(200))], 1: [(day, Decimal(300))]}
+
+
+def test_money_meant_for_an_invoice_held_otherwise_does_not_cover_the_newer_ones() -> None:
+    """C. civ. art. 1342-10 al. 1: a payment goes first to the debts the debtor meant to pay. A payment of two
+    invoices, the older held by a second payment awaiting review, is imputed to those two: it does not flow on
+    to the customer's newer unpaid invoice, which is chased. (At 100,000 invoices the newer one was held as
+    "covered" with no end date, and no worklist row named it: the worklist imputed the money to the two.)"""
+    paid_twice = replace(due(1, "15000.37", days_late=190), held=True,
+                         hold_reason="payment B9 of 2026-10-26 (15000.37) awaits review; held until 2026-11-09")
+    paid = due(2, "385.06", days_late=160)
+    unpaid = due(3, "4445.73", days_late=20)
+    may = replace(money("15385.43", "B5", day=date(2026, 5, 15), state="review"), invoice_ids=(1, 2))
+    rules = {1: CustomerRules(1, unallocated=(may,))}
+    run = plan_run([paid_twice, paid, unpaid], AS_OF, STANDARD_POLICY, [], rules)
+    assert {p.invoice_ids for p in run.planned} == {(3,)}  # the unpaid invoice is chased, for its whole amount
+    assert {p.amount_due for p in run.planned} == {Decimal("4445.73")}
+    held = {h.invoice_id: h.reason for h in run.held}
+    assert held[2].startswith("covered by 15385.43") and held[1].startswith("payment B9")
+    # the netting alone: the held invoice absorbs what the payment indicates for it
+    chased, covered = net_unallocated([paid, unpaid], [may], others=[paid_twice])
+    assert [i.id for i in covered] == [2] and [(i.id, i.netted) for i in chased] == [(3, Decimal(0))]
