@@ -41,12 +41,12 @@ def item_json(repo: Repository, item: ReviewItem, line: StatementLine,
         # amounts with two places (the contract), whatever the matcher stored ("0" for no write-off; a part
         # stored before write-offs has none: "0.00")
         parts = [s.CandidatePart(invoice=p.invoice, allocated=_money(p.allocated),
-                                 write_off=_money(p.write_off or Decimal("0")),
+                                 write_off=_money(p.write_off or Decimal(0)),
                                  write_off_kind=p.write_off_kind,
                                  open=_money(open_amounts[p.invoice_id])
                                  if open_amounts and p.invoice_id in open_amounts else None)
                  for p in c.parts]
-        total = c.allocated if c.allocated is not None else sum((p.allocated for p in c.parts), Decimal("0"))
+        total = c.allocated if c.allocated is not None else sum((p.allocated for p in c.parts), Decimal(0))
         candidates.append(s.CandidateOut(index=index, invoice=str(c.invoice), allocated=_money(total),
                                          score=c.score, reasons=list(c.reasons), invoices=parts))
     assert item.id is not None
