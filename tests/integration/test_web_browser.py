@@ -141,7 +141,10 @@ def test_an_accountant_works_the_queue_with_the_keyboard(page: Any, site: tuple[
     # u undoes the last decision: the line is back in the queue, current, its invoice open again.
     page.keyboard.press("u")
     expect(page.locator("#queue .item[data-state='pending']")).to_have_count(2)
-    page.wait_for_selector("#queue .item.current")
+    # the restored line becomes current once the swapped queue's script has run (under load, a moment after the
+    # swap: the first pending item is current until then)
+    page.wait_for_function("([a, b]) => { const c = document.querySelector('#queue .item.current');"
+                           " return c !== null && c.id !== a && c.id !== b; }", arg=[first, second])
     restored = current_item(page)
     assert restored not in (first, second)
     assert page.inner_text(f"#{restored} .candidate[data-key='1'] .status") == "open"
