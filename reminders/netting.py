@@ -93,7 +93,8 @@ def net_unallocated(members: Sequence[DueInvoice], payments: Sequence[Unallocate
     currency = members[0].currency
     if unallocated_total(payments, currency) <= ZERO:
         return list(members), []
-    debts = [*members, *(o for o in others if o.currency == currency and o.id not in {m.id for m in members})]
+    chased_ids = {m.id for m in members}
+    debts = [*members, *(o for o in others if o.currency == currency and o.id not in chased_ids)]
     imputed = impute([(d.id, d.due_on, d.number, d.open_amount) for d in debts], payments, currency)
     reason = covered_reason(payments, currency)
     chased: list[DueInvoice] = []
