@@ -58,11 +58,12 @@ from matching.model import (
     Proposal,
     WriteOffKind,
 )
-from matching.names import NameHit, NameIndex
+from matching.names import NameHit, NameIndex, normalise_name
 from matching.references import ReferenceIndex, RefHit, spelt_like
 
 MAX_CANDIDATES = 5
 NAME_MARGIN = 20.0  # a whole-name score this far ahead of every other customer's singles the payer out
+EXACT_NAME_RIVAL_MAX = 95.0  # a name word for word one customer's singles it out when no other's scores above this
 MAX_NAME_GROUPS = 3  # customers found by name alone whose invoices are tried in sums
 MAX_SURE_GROUP_POOL = 12  # open invoices of a customer searched whole (4,096 combinations) for a sure grouped payment
 MAX_AMOUNT_ONLY = 12  # invoices considered on amount alone; more than the 5 shown, so ties stay visible
@@ -164,6 +165,9 @@ class _Payer:
 
     customer_id: int
     reason: str
+    # customers whose names look like the payer's (singled out word for word among look-alikes): a payment is
+    # imputed to the payer's invoice only if none of them owes the same amount
+    rivals: tuple[int, ...] = ()
 
 
 @dataclass
@@ -482,11 +486,25 @@ class Matcher:
         if len(ranked) > 1:
             # Several customers share a word with the payer ("LEFEVRE"): the whole name must single one out.
             if hit.full < self.config.name_auto_threshold or ranked[1].full > hit.full - NAME_MARGIN:
+                # Look-alikes ("… Bonnet Lyon", "… Bonnet Dijon"): the payer is still certain when the bank
+                # printed one customer's name word for word, and no other customer's name is that close.
+                if (_word_for_word(hit) and not any(_word_for_word(h) for h in ranked[1:])
+                        and ranked[1].full <= EXACT_NAME_RIVAL_MAX and not hit.kind_clash):
+                    return _Payer(hit.customer_id, f"payer name '{hit.payer}' is '{hit.name}' word for word; no "
+                                                   f"other customer's name is (the nearest {ranked[1].full:.0f})",
+                                  rivals=tuple(h.customer_id for h in ranked[1:]))
                 return None
             return _Payer(hit.customer_id, f"payer name '{hit.payer}' is '{hit.name}' ({hit.full:.0f}); other "
                                            f"customers share only part of it (at most {ranked[1].full:.0f})")
         return _Payer(hit.customer_id, f"payer name identifies customer {self._customer_ref(hit.customer_id)} "
                                        f"and no other ({hit.score:.0f})")
+
+    def _rival_owes(self, payer: _Payer, line: BankLine) -> bool:
+        """Whether a customer whose name looks like the payer's owes exactly the line's amount on an invoice
+        issued by its booking date: then the name alone does not say whose payment it is."""
+        currency = line.currency.upper()
+        return any(self.remaining[i] == line.amount and self.invoices[i].issued_on <= line.booked_on
+                   for c in payer.rivals for i in self.by_customer.get((currency, c), ()))
 
     def _imputed(self, currency: str, customer_id: int, line: BankLine) -> tuple[int, int] | None:
         """The invoice a payment naming none settles in law, and how many others owed the same amount.
@@ -646,7 +664,7 @@ class Matcher:
         if (not hits and len(group) == 1 and how is Fit.EXACT and payer is not None
                 and customer_ids == [payer.customer_id]):
             found = self._imputed(line.currency.upper(), payer.customer_id, line)
-            if found is not None and found[0] == group[0]:
+            if found is not None and found[0] == group[0] and not self._rival_owes(payer, line):
                 imputed = True
                 score += W_IMPUTED
                 reasons.append(payer.reason)
@@ -657,7 +675,7 @@ class Matcher:
                     reasons.append("the only open invoice of this customer owing this amount")
         # no reference either: several invoices of a payer known by its account, the one combination that makes it
         if (not hits and len(group) > 1 and how is Fit.EXACT and payer is not None
-                and customer_ids == [payer.customer_id] == iban_owners and set(name_hits) <= {payer.customer_id}):
+                and customer_ids == [payer.customer_id] == iban_owners and _name_points_to(payer.customer_id, name_hits)):
             sure = self._only_group(line, payer.customer_id, group)
             if sure is not None:
                 imputed = True
@@ -766,6 +784,26 @@ class Matcher:
             who = ", ".join(self._customer_ref(c) for c in owners)
             reasons.append(f"payer {known_by} known for customer {who}, but no open invoice fits {line.amount}")
         return reasons
+
+
+def _word_for_word(hit: NameHit) -> bool:
+    """Whether the payer name is the customer's name (or alias) word for word, once both are normalised (legal
+    form, civility, accents and word order aside), and holds at least two words: one surname proves little."""
+    payer, name = normalise_name(hit.payer).split(), normalise_name(hit.name).split()
+    return len(payer) >= 2 and sorted(payer) == sorted(name)
+
+
+def _name_points_to(customer_id: int, name_hits: dict[int, NameHit]) -> bool:
+    """Whether the payer name, if the bank printed one that resembles customers' names, resembles
+    ``customer_id``'s at least as much as any other customer's. A known account identifies the payer; a
+    look-alike name of another customer (same trade and surname, another town) does not contradict it, a
+    name nearer another customer does."""
+    if not name_hits:
+        return True
+    own = name_hits.get(customer_id)
+    if own is None:
+        return False
+    return all((h.full, h.score) <= (own.full, own.score) for h in name_hits.values())
 
 
 def _blocker(

@@ -456,3 +456,25 @@ def test_a_known_iban_comes_before_the_siren() -> None:
     paid = replace(line("1200.00", "VIREMENT", iban=IBAN_FR), counterparty_siren=SIREN_MARTIN)
     [decision] = match_lines([paid], [inv], customers, MatchConfig())
     assert decision.kind == "auto" and "payer IBAN known for customer C001 only" in decision.reasons
+
+
+def test_a_grouped_payment_from_a_known_account_is_applied_despite_look_alike_names() -> None:
+    """The one combination of a payer known by its account is applied even when the bank prints a name that
+    also resembles other customers' (same trade and surname, another town): a known account identifies the
+    payer, a look-alike does not contradict it. At 100,000 invoices the promise run sent 3,835 such grouped
+    payments to review. A name nearer another customer than the account's owner still blocks it."""
+    from matching import match_lines
+
+    owner = customer(1, "SARL Paysages Morel Paris", ibans=(IBAN_FR,))
+    look_alikes = [customer(2, "SARL Paysages Morel Lyon"), customer(3, "SARL Paysages Morel Reims")]
+    invs = [invoice("FA-2026-00123", id=10, customer_id=1, amount="1016.01"),
+            invoice("FA-2026-00124", id=11, customer_id=1, amount="1233.23"),
+            invoice("FA-2026-00200", id=12, customer_id=2, amount="88.10")]
+    paid = line("2249.24", "VIR SEPA RECU", iban=IBAN_FR, counterparty="SARL PAYSAGES MOREL PARIS")
+    [decision] = match_lines([paid], invs, [owner, *look_alikes])
+    assert decision.kind == "auto", decision.reasons
+    assert sorted(p.invoice_id for p in decision.allocations) == [10, 11]
+    # the account is the owner's, but the name printed is word for word another customer's
+    other = line("2249.24", "VIR SEPA RECU", iban=IBAN_FR, counterparty="SARL PAYSAGES MOREL LYON")
+    [decision] = match_lines([other], invs, [owner, *look_alikes])
+    assert decision.kind == "review"
