@@ -9,6 +9,10 @@ Pure: plain records in, decisions out (the worker reads and stores them, worker/
   first (then the oldest issued, then by number). Code civil art. 1342-10: failing the debtor's indication,
   payment is imputed first to the debts that are due, and among equal ones to the oldest; a credit note set
   against invoices is settled the same way (compensation, art. 1348-1 applies the rules of imputation).
+  The invoices issued by the credit note's date go first: a credit note corrects an invoice already issued
+  (CGI art. 289 I-1: a document amending an invoice refers to it specifically), so an invoice issued after
+  it, even due sooner, is not the one it reduces; only what they cannot take goes on to later invoices, as a
+  customer's credit set against a new debt (compensation, art. 1347).
 - A credit note naming an invoice the company does not have (yet) waits for it: allocated by the run that
   follows that invoice's import, not by rule to another invoice meanwhile.
 - What no open debt can take stays unallocated: the customer's credit, shown as such, allocated by a later
@@ -82,7 +86,10 @@ def allocate_credit_notes(notes: Sequence[CreditNote], debts: Sequence[Debt]) ->
         if note.names_unknown:
             continue
         available = note.available
-        candidates = by_customer.get((note.customer_id, note.currency), [])
+        owed = by_customer.get((note.customer_id, note.currency), [])
+        # the invoices it may correct (issued by its date) first, each group oldest due first
+        candidates = ([d for d in owed if d.issued_on <= note.issued_on]
+                      + [d for d in owed if d.issued_on > note.issued_on])
         named = next((d for d in candidates if d.number == note.names), None) if note.names else None
         why_not_named: tuple[str, ...] = ()
         if named is not None and left[named.id] > ZERO and available > ZERO:

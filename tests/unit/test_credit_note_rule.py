@@ -147,3 +147,21 @@ def test_a_payment_by_name_only_of_the_whole_invoice_releases_the_rules_credit_n
     assert paid_in_full([note], invs, pay("775.50", "SNC CONSEIL PETIT DIJON"), payers=payers) == []
     twins = {**payers, 88: (normalise_name("SNC Conseil Petit Lyon"), frozenset())}
     assert paid_in_full([note], invs, pay("775.50", "SNC CONSEIL PETIT LYON"), payers=twins) == []
+
+
+def test_a_credit_note_naming_no_invoice_reduces_an_invoice_issued_before_it_even_if_a_later_one_is_due_sooner() -> None:
+    """A credit note corrects an invoice already issued (CGI art. 289 I-1: the amending
+    document refers to the initial invoice): one issued on 4 March and naming none reduces the invoice of 2 March
+    (due 16 April), not the invoice of 6 March due sooner (5 April). Code civil art. 1342-10 (oldest due first)
+    orders the invoices it may correct; only what they cannot take goes on to later invoices (compensation,
+    art. 1347). At 100,000 invoices the promise run asked the customer for the whole invoice of 2 March while
+    the credit note sat on the other one."""
+    first = Debt(id=1, number="FA-46", customer_id=1, currency="EUR", issued_on=date(2026, 3, 2),
+                 due_on=date(2026, 4, 16), open_amount=Decimal("271.04"))
+    later = Debt(id=2, number="FA-2729", customer_id=1, currency="EUR", issued_on=date(2026, 3, 6),
+                 due_on=date(2026, 4, 5), open_amount=Decimal("4912.31"))
+    decisions = allocate_credit_notes([_note("54.21", issued_on=date(2026, 3, 4))], [later, first])
+    assert [(d.invoice, d.amount) for d in decisions] == [("FA-46", Decimal("54.21"))]
+    # more than the earlier invoice owes: the rest is the customer's credit against the later one
+    decisions = allocate_credit_notes([_note("300.00", issued_on=date(2026, 3, 4))], [later, first])
+    assert [(d.invoice, d.amount) for d in decisions] == [("FA-46", Decimal("271.04")), ("FA-2729", Decimal("28.96"))]
