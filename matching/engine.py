@@ -253,8 +253,7 @@ class Matcher:
             # paid. An accountant decides (and the review item holds the invoice meanwhile).
             settling = sorted((h for h in hypotheses if h.fit.settles or h.named), key=_Hypothesis.sort_key)
             if settling:
-                candidates = tuple(Candidate(self._proposals(h), h.score, tuple(h.reasons))
-                                   for h in settling[:MAX_CANDIDATES])
+                candidates = self._for_review(line, settling[:MAX_CANDIDATES])
                 self.claimed.update(p.invoice_id for c in candidates for p in c.proposals)
                 return Decision(line.id, "review", candidates=candidates, reasons=(
                     "weak evidence, but the line names or settles an open invoice: not left unmatched",))
@@ -284,10 +283,44 @@ class Matcher:
         shown = viable[:MAX_CANDIDATES]
         shown += sorted((h for h in hypotheses if h.score < self.config.review_threshold
                          and (h.fit.settles or h.named)), key=_Hypothesis.sort_key)[:MAX_CANDIDATES - len(shown)]
-        candidates = tuple(Candidate(self._proposals(h), h.score, tuple(h.reasons)) for h in shown)
+        candidates = self._for_review(line, shown)
         # Any of these may be what this line pays: later unreferenced payments are not imputed to them.
         self.claimed.update(p.invoice_id for c in candidates for p in c.proposals)
         return Decision(line.id, "review", candidates=candidates, reasons=self._why_review(best, margin))
+
+    def _for_review(self, line: BankLine, shown: list[_Hypothesis]) -> tuple[Candidate, ...]:
+        """The candidates of a review item in the order an accountant pressing ``Enter`` should get them.
+
+        Best score first; among equal scores, the order in which the law imputes a payment that does not say
+        what it pays (Code civil art. 1342-10: the oldest due first), each tie said in the reasons; a candidate
+        holding an invoice issued after the payment was booked is never first (money cannot pay an invoice
+        not issued yet, unless it names it): it follows the others, flagged.
+        """
+        booked = line.booked_on
+
+        def issued_after(h: _Hypothesis) -> bool:
+            return any(self.invoices[i].issued_on > booked for i in h.invoice_ids)
+
+        def key(h: _Hypothesis) -> tuple[bool, float, tuple[date, ...], int, tuple[int, ...]]:
+            dues = tuple(sorted(self.invoices[i].due_on for i in h.invoice_ids))
+            return issued_after(h) and not h.named, -h.score, dues, len(h.invoice_ids), h.invoice_ids
+
+        ordered = sorted(shown, key=key)
+        scores = [h.score for h in ordered]
+        candidates = []
+        for rank, h in enumerate(ordered, start=1):
+            notes = []
+            tied = [k for k, score in enumerate(scores, start=1) if score == h.score and k != rank]
+            if tied:
+                others = ", ".join(str(k) for k in tied)
+                notes.append(f"same score as candidate {others}: ordered as the law imputes a payment, the oldest "
+                             "due first (Code civil art. 1342-10)")
+            late = [self.invoices[i] for i in h.invoice_ids if self.invoices[i].issued_on > booked]
+            for inv in late:
+                notes.append(f"{inv.number} was issued on {inv.issued_on.isoformat()}, after the payment (booked "
+                             f"{booked.isoformat()})")
+            candidates.append(Candidate(self._proposals(h), h.score, (*h.reasons, *notes)))
+        return tuple(candidates)
 
     def _consume(self, currency: str, inv_id: int, amount: Decimal) -> None:
         before = self.remaining[inv_id]

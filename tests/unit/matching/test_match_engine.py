@@ -478,3 +478,31 @@ def test_a_grouped_payment_from_a_known_account_is_applied_despite_look_alike_na
     other = line("2249.24", "VIR SEPA RECU", iban=IBAN_FR, counterparty="SARL PAYSAGES MOREL LYON")
     [decision] = match_lines([other], invs, [owner, *look_alikes])
     assert decision.kind == "review"
+
+
+def test_tied_review_candidates_come_in_the_legal_imputation_order_and_say_so() -> None:
+    """Candidates of equal score are ordered as the law imputes a payment that says nothing: the oldest due
+    first (Code civil art. 1342-10), whatever their ids; each says it is tied, so that the accountant pressing
+    Enter knows the first is first by the law's order, not by evidence (issue 18: on 131 tied items, ordering by
+    id made Enter right 28 times)."""
+    from datetime import timedelta
+
+    newer = invoice("FA-2026-00500", id=20, customer_id=1, amount="500.00", due_on=date(2026, 3, 31))
+    older = invoice("FA-2026-00900", id=21, customer_id=2, amount="500.00", due_on=date(2026, 3, 10))
+    decision = one(line("500.00", "VIREMENT", booked_on=date(2026, 4, 2)), [newer, older])
+    assert decision.kind == "review"
+    first, second = decision.candidates[:2]
+    assert first.score == second.score
+    assert [p.invoice_id for p in first.proposals] == [21]
+    assert any("same score as candidate 2" in r and "1342-10" in r for r in first.reasons)
+    assert any("same score as candidate 1" in r for r in second.reasons)
+    # a candidate issued after the payment is never first, and says so
+    late = invoice("FA-2026-00950", id=22, customer_id=3, amount="500.00", due_on=date(2026, 3, 1))
+    late = replace(late, issued_on=date(2026, 4, 3), due_on=date(2026, 4, 3) + timedelta(days=30))
+    early_due = replace(late, id=23, number="FA-2026-00951", customer_id=4, issued_on=date(2026, 4, 3),
+                        due_on=date(2026, 2, 1))
+    decision = one(line("500.00", "VIREMENT", booked_on=date(2026, 4, 2)), [newer, older, late, early_due])
+    order = [c.proposals[0].invoice_id for c in decision.candidates]
+    assert order[:2] == [21, 20] and set(order[2:]) == {22, 23}
+    flagged = next(c for c in decision.candidates if c.proposals[0].invoice_id == 23)
+    assert any("issued on 2026-04-03, after the payment (booked 2026-04-02)" in r for r in flagged.reasons)
