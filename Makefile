@@ -65,7 +65,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:xdist --benchmark-only --benchmark-columns=min,median,max,rounds $(BENCH_ARGS) benchmarks
 
 # ruff, then the import contracts of pyproject.toml (docs/architecture.md: the pure wing never imports worker,
-# entrypoints above services above persistence, no cycle between sibling modules)
+# entrypoints above the capabilities above persistence, no cycle between sibling modules)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache

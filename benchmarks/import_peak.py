@@ -31,11 +31,11 @@ def _high_water_mb() -> float:
 
 def main(path: str, url: str, stream: bool = False) -> dict[str, object]:
     from connectors import camt_parallel
+    from worker.access.companies import resolve_company
     from worker.db.engine import make_engine
     from worker.db.repository import Repository
     from worker.db.uow import unit_of_work
-    from worker.services.companies import resolve_company
-    from worker.services.statements import import_statement, import_statement_file
+    from worker.statements.statements import import_statement, import_statement_file
 
     engine = make_engine(url)
     before_mb = _high_water_mb()

@@ -7,7 +7,7 @@ explicit ``as_of`` (the wall clock is never read):
 
 1. imports the billing tool's CSV export of the invoices and credit notes that reached it by that day
    (``import_invoice_file``, as ``lettrage invoices import``);
-2. runs ``worker.services.sync.sync`` for the day: the bank's CAMT.053 of the movements booked since the
+2. runs ``worker.workflows.sync.sync`` for the day: the bank's CAMT.053 of the movements booked since the
    last run (from an in-memory source), the matching, the profile moves, the reminder plan and the sending,
    through channels that keep nothing but refuse what the real ones refuse (:class:`BenchChannel`: an email
    without an address, a letter without a postal address; calls are the real call tasks, written to files);
@@ -43,20 +43,20 @@ from reminders.channels.phone import PhoneTaskChannel
 from reminders.errors import ChannelError
 from reminders.model import CustomerRules, DunningPolicy
 from reminders.policy import SCHEDULE_PROFILES, policy_for
+from worker.access.companies import add_company, resolve_company
 from worker.company_sections import company_match_config
 from worker.db.engine import make_engine, migrate
 from worker.db.repository import Repository
 from worker.db.tables import StatementLine
 from worker.db.uow import unit_of_work
-from worker.services import behaviour as behaviour_service
-from worker.services.companies import add_company, resolve_company
-from worker.services.invoice_import import import_invoice_file
-from worker.services.invoices import invoice_views
-from worker.services.payment_facts import PaymentFacts
-from worker.services.reminders import SendResult, company_policy, plan_reminders
-from worker.services.sync import sync
-from worker.services.worklist import build_worklist
+from worker.dunning import behaviour as behaviour_service
+from worker.dunning.payment_facts import PaymentFacts
+from worker.dunning.reminders import SendResult, company_policy, plan_reminders
+from worker.dunning.worklist import build_worklist
+from worker.invoices.invoices import invoice_views
 from worker.settings import Settings, load_settings, settings_in_use
+from worker.workflows.invoice_import import import_invoice_file
+from worker.workflows.sync import sync
 
 MAIL_FROM = "relances@promesse.example.fr"
 

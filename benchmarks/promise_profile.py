@@ -23,10 +23,10 @@ from pathlib import Path
 from benchmarks.promise import _Loop, bench_channels, company_documents
 from benchmarks.promise_data import make_scenario
 from benchmarks.promise_score import PromiseScore
+from worker.access.companies import add_company
 from worker.db.engine import make_engine, migrate
 from worker.db.uow import unit_of_work
-from worker.services.companies import add_company
-from worker.services.reminders import SendResult
+from worker.dunning.reminders import SendResult
 from worker.settings import load_settings
 
 _OPEN: list[object] = []  # the documents folders in use for the process's life

@@ -157,13 +157,13 @@ def _high_water_mb() -> float:
 
 def run(url: str, folder: Path) -> dict[str, Any]:
     """One reconciliation of the case in ``folder`` into the empty database at ``url``."""
+    from worker.access.companies import resolve_company
     from worker.db.engine import make_engine, migrate
     from worker.db.repository import Repository
     from worker.db.uow import unit_of_work
-    from worker.services.companies import resolve_company
-    from worker.services.invoice_import import import_invoice_file
-    from worker.services.matching import run_matching
-    from worker.services.statements import import_statement_file
+    from worker.reconciliation.matching import run_matching
+    from worker.statements.statements import import_statement_file
+    from worker.workflows.invoice_import import import_invoice_file
 
     engine = make_engine(url)
     migrate(engine)

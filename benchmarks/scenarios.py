@@ -2,7 +2,7 @@
 
 A scenario is the demo company of ``worker.demo`` (invoices, OFX/CAMT/CSV statements with
 messy payments) generated for one ``seed`` and ``today``, then run through the same services
-as ``worker.services.demo.run_demo`` (which has no seed parameter): ``add_company``,
+as ``worker.workflows.demo.run_demo`` (which has no seed parameter): ``add_company``,
 ``import_invoice_file``, ``sync(..., send=False)`` from an inbox, into a fresh SQLite file.
 
 The scorer compares the database with the generator's ``truth``:
@@ -28,17 +28,17 @@ from typing import Any
 from sqlalchemy import Engine
 
 from connectors.sources.inbox import InboxSource
+from worker.access.companies import add_company, resolve_company
 from worker.db.engine import make_engine, migrate
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.demo.customers import bank_name
 from worker.demo.generate import generate_demo
-from worker.services.companies import add_company, resolve_company
-from worker.services.invoice_import import import_invoice_file
-from worker.services.invoices import invoice_views
-from worker.services.reminders import plan_reminders
-from worker.services.sync import sync
+from worker.dunning.reminders import plan_reminders
+from worker.invoices.invoices import invoice_views
 from worker.settings import load_settings
+from worker.workflows.invoice_import import import_invoice_file
+from worker.workflows.sync import sync
 
 COMPANY = "atelier-lumiere"
 SEEDS = (2026, 1, 7, 42, 314)

@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy import Engine
 
 from benchmarks.data import end_to_end_case
+from worker.access.companies import resolve_company
 from worker.db.engine import make_engine, migrate
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
-from worker.services.companies import resolve_company
-from worker.services.invoice_import import import_invoice_file
-from worker.services.matching import run_matching
-from worker.services.statements import import_statement
+from worker.reconciliation.matching import run_matching
+from worker.statements.statements import import_statement
+from worker.workflows.invoice_import import import_invoice_file
 
 ROUNDS = 3
 

@@ -32,12 +32,12 @@ from sqlalchemy import Engine, text
 
 from benchmarks.camt_big import BigStatement, write_camt053
 from connectors import camt_parallel
+from worker.access.companies import resolve_company
 from worker.db.engine import make_engine, migrate
 from worker.db.repository import Repository
 from worker.db.types import SCALE
 from worker.db.uow import unit_of_work
-from worker.services.companies import resolve_company
-from worker.services.statements import ImportOutcome, import_statement_file
+from worker.statements.statements import ImportOutcome, import_statement_file
 
 ROUNDS = 3
 ENTRIES = 100_000

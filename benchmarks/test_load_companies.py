@@ -72,10 +72,10 @@ def _new_schema(made: list[str]) -> str:
 
 def _companies(stack: Stack, case: Any) -> list[str]:
     """20 companies, each with the case's invoices and its statement settled in its inbox."""
+    from worker.access.companies import add_company, resolve_company
     from worker.db.repository import Repository
     from worker.db.uow import unit_of_work
-    from worker.services.companies import add_company, resolve_company
-    from worker.services.invoice_import import import_invoice_file
+    from worker.workflows.invoice_import import import_invoice_file
 
     refs = [f"client-{n:02d}" for n in range(1, COMPANIES + 1)]
     make_default_company(stack.engine)

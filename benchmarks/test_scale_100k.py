@@ -61,10 +61,10 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 def _check_against_truth(url: str, case: ScaleCase) -> dict[str, Any]:
     """Automatic allocations per line compared with the invoices each payment really settles."""
+    from worker.access.companies import resolve_company
     from worker.db.engine import make_engine
     from worker.db.repository import Repository
     from worker.db.uow import unit_of_work
-    from worker.services.companies import resolve_company
 
     engine = make_engine(url)
     try:

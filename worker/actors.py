@@ -18,16 +18,16 @@ from typing import Any
 
 import dramatiq
 
+from worker.access.companies import resolve_company
 from worker.broker import MAX_BACKOFF, MIN_BACKOFF, make_broker, retry_when
 from worker.db.engine import engine_for
 from worker.db.repository import Repository
 from worker.db.task_store import company_lock, lock_company_accounts
 from worker.db.uow import unit_of_work
-from worker.services.companies import resolve_company
-from worker.services.matching import run_matching
-from worker.services.reminders import send_reminders
-from worker.services.sync import company_sources, import_files, pull_source, sync
+from worker.dunning.reminders import send_reminders
+from worker.reconciliation.matching import run_matching
 from worker.settings import get_settings
+from worker.workflows.sync import company_sources, import_files, pull_source, sync
 
 dramatiq.set_broker(make_broker(get_settings()))
 
@@ -120,7 +120,7 @@ def send_company_reminders(company_ref: str, as_of: str) -> None:
 def deliver_webhooks(company_ref: str) -> None:
     """Post the company's due webhook deliveries (each leased by a conditional update, so two workers never
     post the same one; a failed post is retried by the delivery's own backoff, not by this task)."""
-    from worker.services.webhooks import dispatch
+    from worker.webhooks.webhooks import dispatch
 
     dispatch(_engine(), get_settings().secret_key, company_ref)
 
@@ -129,6 +129,6 @@ def deliver_webhooks(company_ref: str) -> None:
 def deliver_einvoice_statuses(company_ref: str) -> None:
     """Make the company's missing 212 « Encaissée » messages and send the due ones to its platform (each claimed
     by a conditional update; a failed one waits for its own backoff, not this task's retries)."""
-    from worker.services.pa_delivery import produce_and_deliver
+    from worker.einvoices.pa_delivery import produce_and_deliver
 
     produce_and_deliver(_engine(), get_settings().companies_dir, company_ref)

@@ -17,7 +17,7 @@ The file is ``<LETTRAGE_COMPANIES_DIR>/<company ref>.toml`` (default
     [csv]
     profiles_file = "banks.toml"    # your banks' CSV export layouts, [[profile]] tables (connectors/csv_profiles)
 
-    [documents]                     # where invoice PDFs may come from (worker/services/document_sources.py)
+    [documents]                     # where invoice PDFs may come from (worker/invoices/document_sources.py)
     folder = "/srv/factures/atelier"
     allow_hosts = ["files.billing.example"]
 
@@ -92,7 +92,7 @@ class CompanyConfig:
     sources: tuple[dict[str, Any], ...] = ()
     path: Path | None = None
     csv_profiles_file: Path | None = None  # [csv] profiles_file: the company's own bank export layouts
-    matching: dict[str, Any] = field(default_factory=dict)  # [matching]: worker.services.matching checks the values
+    matching: dict[str, Any] = field(default_factory=dict)  # [matching]: worker.reconciliation.matching checks the values
     # [import] as written, only the keys the file sets (``rules`` fills in the defaults): merged key by key over
     # the company's stored settings by worker.company_setup
     import_keys: dict[str, Any] = field(default_factory=dict)
@@ -100,7 +100,7 @@ class CompanyConfig:
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-# Each source type's keys: key -> (expected type, required). worker/services/sources.py builds them.
+# Each source type's keys: key -> (expected type, required). worker/statements/sources.py builds them.
 _PATH, _TEXT, _BOOL, _SECONDS, _PORT = "path", "text", "true or false", "seconds", "port"
 SOURCE_KEYS: dict[str, dict[str, tuple[str, bool]]] = {
     "inbox": {"path": (_PATH, False), "settle_seconds": (_SECONDS, False)},
@@ -115,14 +115,14 @@ SOURCE_KEYS: dict[str, dict[str, tuple[str, bool]]] = {
 }
 _COMMON_SOURCE_KEYS = {"type", "name"}
 # Sections read and checked by the module that uses them (a bad key there raises ConfigurationError):
-#   einvoicing -> worker.services.einvoicing_settings
-#   behaviour -> worker.services.behaviour (payment behaviour thresholds, profile moves)
-#   weekly_report -> worker.services.weekly_report (recipients, firm_recipients, weekday, hour, language)
-#   documents -> worker.services.document_sources (folder, allow_hosts: where invoice PDFs may come from)
+#   einvoicing -> worker.einvoices.einvoicing_settings
+#   behaviour -> worker.dunning.behaviour (payment behaviour thresholds, profile moves)
+#   weekly_report -> worker.insight.weekly_report (recipients, firm_recipients, weekday, hour, language)
+#   documents -> worker.invoices.document_sources (folder, allow_hosts: where invoice PDFs may come from)
 OWNED_SECTIONS = {"einvoicing", "behaviour", "weekly_report", "documents"}
 MATCHING_KEYS = {"amount_tolerance", "auto_threshold", "review_threshold", "ambiguity_margin", "name_threshold",
                  "name_auto_threshold", "payment_difference_max", "payment_difference_rate", "bank_fee_max",
-                 "hold_days"}  # hold_days: worker.services.holds
+                 "hold_days"}  # hold_days: worker.reconciliation.holds
 
 
 def _check_value(kind: str, value: Any) -> str | None:

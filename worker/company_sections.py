@@ -2,19 +2,19 @@
 
 ``worker.company_setup`` merges the layers of a company's configuration (defaults < stored settings < TOML
 file, key by key) and hands each merged section to its parser here; the services read the checked sections
-from the resolved company (``ResolvedCompany``). Nothing here imports worker.services: the configuration
-sits below every service that reads it. A bad value raises ConfigurationError naming the key and where it
-comes from.
+from the resolved company (``ResolvedCompany``). Nothing here imports a capability's package (worker.dunning,
+worker.reconciliation…): the configuration sits below every service that reads it. A bad value raises
+ConfigurationError naming the key and where it comes from.
 
 - ``[matching]``: the matcher's knobs (:func:`company_match_config`, a ``matching.model.MatchConfig``) and
-  ``hold_days`` (:func:`parse_hold_days`, read by worker.services.holds);
+  ``hold_days`` (:func:`parse_hold_days`, read by worker.reconciliation.holds);
 - ``[einvoicing]``: :class:`EinvoicingSettings` (:func:`parse_einvoicing`;
-  worker.services.einvoicing_settings);
+  worker.einvoices.einvoicing_settings);
 - ``[behaviour]``: the ``reminders.behaviour.BehaviourRules`` thresholds (:func:`parse_rules`;
-  worker.services.behaviour);
-- ``[weekly_report]``: :class:`ReportSettings` (:func:`parse_report_settings`; worker.services.weekly_report);
+  worker.dunning.behaviour);
+- ``[weekly_report]``: :class:`ReportSettings` (:func:`parse_report_settings`; worker.insight.weekly_report);
 - ``[documents]``: the documents folder and the hosts documents may be fetched from
-  (:func:`parse_documents_section`; worker.services.document_sources).
+  (:func:`parse_documents_section`; worker.invoices.document_sources).
 """
 from __future__ import annotations
 

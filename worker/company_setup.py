@@ -13,7 +13,7 @@ A company's configuration has three layers:
 The one rule, for every section: **defaults < stored settings < TOML file, key by key inside a section** (a key
 the file sets wins; a key it leaves out keeps the stored value, else the default). ``resolve_company`` is the
 only place that merges; each section's keys are checked by its parser (worker.company_sections, below every
-service), and the services' entry points (worker.services.matching, holds, einvoicing_settings, behaviour,
+service), and the services' entry points (worker.reconciliation.matching, holds, einvoicing_settings, behaviour,
 weekly_report, document_sources) read the resolved configuration.
 
 The file is parsed once per (path, mtime, size) (``load_company_config``). Each section is checked when it is
@@ -115,7 +115,7 @@ class ResolvedCompany:
 
     @cached_property
     def hold_days(self) -> int:
-        """Business days a pending payment holds the invoices it may pay (worker.services.holds)."""
+        """Business days a pending payment holds the invoices it may pay (worker.reconciliation.holds)."""
         raw = self.matching.get("hold_days", DEFAULT_HOLD_DAYS)
         if "hold_days" in self.config.matching and self._file:
             return parse_hold_days(raw, f"{self._file}: matching.hold_days")

@@ -23,10 +23,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from worker.access.companies import list_companies, resolve_company
 from worker.db.repository import Repository, has_event
 from worker.db.task_store import lock_scheduler
 from worker.db.uow import unit_of_work
-from worker.services.companies import list_companies, resolve_company
 from worker.settings import Settings
 
 log = logging.getLogger("lettrage.scheduler")
@@ -60,7 +60,7 @@ def _enqueue(settings: Settings, engine: Engine, ref: str, day: str) -> None:
     else:
         from datetime import date
 
-        from worker.services.sync import sync
+        from worker.workflows.sync import sync
 
         sync(engine, settings, ref, as_of=date.fromisoformat(day), window=True)  # messages leave now
 
@@ -119,7 +119,7 @@ def run_scheduler(settings: Settings, engine: Engine, once: bool = False, interv
                 _enqueue(settings, engine, ref, day)
             # every outbox's due work: e-invoicing statuses (retries), each company's weekly forecast snapshot and
             # weekly report when its day and hour have come, the webhooks of events made outside the API
-            from worker.services.deliveries import deliver_due
+            from worker.workflows.deliveries import deliver_due
 
             deliver_due(settings, engine, settings.clock.now(), lambda actor: _task(settings, actor))
             if settings.broker_url:

@@ -44,9 +44,9 @@ class FreshDatabase:
 
 @pytest.fixture(scope="module")
 def fuzz_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FreshDatabase]:
+    from worker.access.companies import resolve_company
     from worker.db.engine import make_engine, migrate
     from worker.db.uow import unit_of_work
-    from worker.services.companies import resolve_company
     from worker.settings import get_settings
 
     folder = tmp_path_factory.mktemp("fuzz")

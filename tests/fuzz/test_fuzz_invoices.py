@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from tests.conftest import table_counts
 from worker.errors import InvoiceImportError, LettrageError
-from worker.services.document_sources import DocumentSources
-from worker.services.invoice_files import InvoiceRow, parse_invoice_file
+from worker.invoices.document_sources import DocumentSources
+from worker.invoices.invoice_files import InvoiceRow, parse_invoice_file
 
 COLUMNS = ("number", "customer_ref", "customer_name", "customer_email", "customer_iban", "amount", "currency",
            "issued_on", "due_on", "payment_reference", "kind", "status")
@@ -170,10 +170,10 @@ def test_an_export_saved_as_utf16_is_read() -> None:
 def test_generated_invoice_files_import_whole_or_not_at_all(fuzz_db: Any) -> None:
     """Through the invoice import into a fresh SQLite database: imported, or refused with the project's error
     and not one row written."""
+    from worker.access.companies import resolve_company
     from worker.db.repository import Repository
     from worker.db.uow import unit_of_work
-    from worker.services.companies import resolve_company
-    from worker.services.invoice_import import import_invoice_file
+    from worker.workflows.invoice_import import import_invoice_file
 
     @fuzz_settings(40)
     @given(rows, hostile_cells, forms, encodings, st.lists(st.none(), max_size=0) | mutations)

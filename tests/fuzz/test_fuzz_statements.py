@@ -126,10 +126,10 @@ def test_mutated_exports_in_a_company_csv_profile_parse_or_are_refused() -> None
 def test_mutated_statement_files_import_whole_or_not_at_all(fuzz_db: object, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Through the import service into a fresh SQLite database: imported, or refused with the project's error
     and not one row written (statement import, and the file import that streams CAMT)."""
+    from worker.access.companies import resolve_company
     from worker.db.repository import Repository
     from worker.db.uow import unit_of_work
-    from worker.services.companies import resolve_company
-    from worker.services.statements import import_statement, import_statement_file
+    from worker.statements.statements import import_statement, import_statement_file
 
     require("all")
     folder = tmp_path_factory.mktemp("statements")
@@ -190,10 +190,10 @@ def test_statement_parser_findings_parse_or_are_refused(relative: str, old: byte
 
 @pytest.mark.parametrize("value", CAMT_IMPORT_FOUND, ids=lambda v: v.decode()[:20])
 def test_statement_import_findings_are_refused_whole(fuzz_db: Any, value: bytes) -> None:
+    from worker.access.companies import resolve_company
     from worker.db.repository import Repository
     from worker.db.uow import unit_of_work
-    from worker.services.companies import resolve_company
-    from worker.services.statements import import_statement
+    from worker.statements.statements import import_statement
 
     relative = "camt053/genkgo-camt/camt053.v2.minimal.ultimate.xml"
     if not (STATEMENTS / relative).is_file():

@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from worker.access.companies import resolve_company
 from worker.db.einvoice_tables import EinvoiceData
 from worker.db.repository import Repository
 from worker.db.tables import Allocation, BankAccount, Customer, Invoice, StatementImport, StatementLine
 from worker.db.uow import unit_of_work
-from worker.services.companies import resolve_company
 
 SELLER_SIREN = "732829320"
 BUYER_SIREN = "552100554"

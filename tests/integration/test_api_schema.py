@@ -21,7 +21,7 @@ EXAMPLES = 5
 @pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
 def test_no_server_error(cli: Any, tmp_path: Path, monkeypatch: Any) -> None:
     # Webhook URLs made up by the generator are never called: the post is answered here.
-    monkeypatch.setattr("worker.services.webhooks.http_post", lambda url, body, headers, outbound=None: (200, None))
+    monkeypatch.setattr("worker.webhooks.webhooks.http_post", lambda url, body, headers, outbound=None: (200, None))
     company_with_queue(cli, tmp_path)
     client = app_client(cli, tmp_path)
     auth = token(cli, "fuzz")

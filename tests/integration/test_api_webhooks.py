@@ -14,7 +14,7 @@ import pytest
 from tests.factories import Camt053, invoices_csv
 from tests.integration.api_helpers import GROUPED, INVOICES, ODD, app_client, token
 from worker.db.api_tables import utcnow
-from worker.services import webhooks
+from worker.webhooks import webhooks
 
 
 class Receiver:

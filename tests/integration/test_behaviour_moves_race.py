@@ -18,8 +18,8 @@ from tests.integration.test_behaviour_cli import load_book
 def test_concurrent_runs_record_each_move_once(cli: Any, tmp_path: Path, db_url: str,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     from worker.db.engine import engine_for
-    from worker.services import behaviour
-    from worker.services.behaviour import run_profile_moves
+    from worker.dunning import behaviour
+    from worker.dunning.behaviour import run_profile_moves
 
     load_book(cli, tmp_path)
     engine = engine_for(db_url)

@@ -7,10 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 from tests.factories import Camt053, Payment
+from worker.access.companies import resolve_company
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
-from worker.services.companies import resolve_company
-from worker.services.sync import import_files
+from worker.workflows.sync import import_files
 
 
 def test_overlapping_imports_in_parallel(engine: Any) -> None:

@@ -41,7 +41,7 @@ OPENAPI_SNAPSHOT = SNAPSHOTS / "openapi.json"
 UPDATE = os.environ.get("LETTRAGE_UPDATE_SNAPSHOTS", "") == "1"
 HOW_TO_RECORD = "`make snapshots` (or LETTRAGE_UPDATE_SNAPSHOTS=1 on this test)"
 
-DEMO = "atelier-lumiere"  # worker.services.demo.DEMO_COMPANY
+DEMO = "atelier-lumiere"  # worker.workflows.demo.DEMO_COMPANY
 SMALL = "formes"  # the factories' company, for the decisions
 DAY = TEST_NOW[:10]  # 2026-11-25, a Wednesday
 UNION = "|"  # key of a shape whose value takes several kinds (object, array, scalars)

@@ -29,7 +29,7 @@ from tests.integration.web_book import (
     web_settings,
 )
 from worker.db.engine import engine_for
-from worker.services.sync import sync
+from worker.workflows.sync import sync
 
 AS_OF = TODAY.isoformat()
 

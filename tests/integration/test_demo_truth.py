@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
+from worker.access.companies import resolve_company
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.demo.generate import generate_demo
-from worker.services.companies import resolve_company
-from worker.services.demo import DEMO_COMPANY, run_demo
-from worker.services.reminders import plan_reminders
+from worker.dunning.reminders import plan_reminders
 from worker.settings import load_settings
+from worker.workflows.demo import DEMO_COMPANY, run_demo
 
 TODAY = date(2026, 11, 25)
 
@@ -63,8 +63,8 @@ def _waited_past_hold(repo: Repository) -> set[str]:
     """Invoices whose pending payment's hold ended before TODAY, the decision on the worklist (issue 15: a
     payment awaiting a decision holds its invoices 10 business days at most, then they are reminded)."""
     from reminders.behaviour import BehaviourRules
-    from worker.services.holds import payment_holds
-    from worker.services.worklist import build_worklist
+    from worker.dunning.worklist import build_worklist
+    from worker.reconciliation.holds import payment_holds
 
     ended = [h for h in payment_holds(repo) if not h.active_on(TODAY)]
     numbers = {i: inv.number for i, inv in repo.invoices_by_id(h.invoice_id for h in ended).items()}

@@ -159,7 +159,7 @@ def test_a_failed_duplicate_is_sent_when_asked_again_and_never_twice(cli: Any, e
                                                                     smtp: tuple[int, Collector]) -> None:
     from reminders.channels import SmtpChannel
     from reminders.channels.base import Delivery, Message
-    from worker.services.invoice_duplicates import send_duplicate
+    from worker.documents.invoice_duplicates import send_duplicate
 
     port, collector = smtp
     cli.json("invoices", "import", book(tmp_path))

@@ -122,11 +122,11 @@ class PaymentArrivesDuringTheRun:
     def send(self, message: Message) -> Delivery:
         delivery = self.inner.send(message)
         if not self.done:
+            from worker.access.companies import resolve_company
             from worker.db.repository import Repository
             from worker.db.uow import unit_of_work
-            from worker.services.companies import resolve_company
-            from worker.services.matching import run_matching
-            from worker.services.sync import import_paths
+            from worker.reconciliation.matching import run_matching
+            from worker.workflows.sync import import_paths
 
             self.done = True
             import_paths(self.engine, None, [self.statement], clock=FixedClock(datetime(2026, 10, 6, 9, tzinfo=UTC)))
@@ -137,7 +137,7 @@ class PaymentArrivesDuringTheRun:
 
 def test_a_payment_imported_during_the_run_cancels_its_reminder(cli: Any, engine: Any, tmp_path: Path,
                                                                 smtp: tuple[int, Collector]) -> None:
-    from worker.services.reminders import send_reminders
+    from worker.dunning.reminders import send_reminders
 
     port, collector = smtp
     cli.json("invoices", "import", book(tmp_path))
@@ -154,7 +154,7 @@ def test_a_payment_imported_during_the_run_cancels_its_reminder(cli: Any, engine
 
 
 def test_failures_are_retried_with_backoff_then_escalated_to_a_letter(cli: Any, engine: Any, tmp_path: Path) -> None:
-    from worker.services.reminders import plan_reminders, send_reminders
+    from worker.dunning.reminders import plan_reminders, send_reminders
 
     cli.json("invoices", "import", book(tmp_path))
     cli("customers", "pause", "C2", "--reason", "other")
@@ -183,8 +183,8 @@ def test_failures_are_retried_with_backoff_then_escalated_to_a_letter(cli: Any, 
     assert kinds.count("reminder.sent") == 1
     from sqlmodel import Session
 
+    from worker.access.companies import resolve_company
     from worker.db.repository import Repository
-    from worker.services.companies import resolve_company
 
     with Session(engine) as session:
         plan = plan_reminders(Repository(session, resolve_company(session, None)), date(2026, 10, 19))
@@ -194,7 +194,7 @@ def test_failures_are_retried_with_backoff_then_escalated_to_a_letter(cli: Any, 
 
 def test_emails_wait_for_the_sending_window_letters_do_not(cli: Any, engine: Any, tmp_path: Path,
                                                           smtp: tuple[int, Collector]) -> None:
-    from worker.services.reminders import send_reminders
+    from worker.dunning.reminders import send_reminders
 
     port, collector = smtp
     cli.json("invoices", "import", book(tmp_path))

@@ -80,7 +80,7 @@ class BrokenPhone:
 
 
 def test_a_level_that_failed_for_good_is_passed_over_with_a_task(cli: Any, engine: Any, tmp_path: Path) -> None:
-    from worker.services.reminders import send_reminders
+    from worker.dunning.reminders import send_reminders
 
     specs = [InvoiceSpec("FA-1", "C1", "700.00", date(2026, 9, 1), date(2026, 10, 1), customer_since=SINCE)]
     (tmp_path / "f.csv").write_bytes(invoices_csv(specs))

@@ -1,4 +1,4 @@
-"""One run of the reminders computes the company's pending payments once (worker.services.payment_facts) and
+"""One run of the reminders computes the company's pending payments once (worker.dunning.payment_facts) and
 still checks each message against what arrived during the run: a payment that comes in while the run sends
 holds the invoices it may pay, and the message naming them is cancelled before it leaves."""
 from __future__ import annotations
@@ -12,10 +12,10 @@ from reminders.channels import SmtpChannel, all_channels
 from tests.factories import Camt053, Payment
 from tests.integration.smtp_server import Collector
 from tests.integration.test_dunning_e2e import PaymentArrivesDuringTheRun, book
+from worker.access.companies import resolve_company
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
-from worker.services.companies import resolve_company
-from worker.services.payment_facts import PaymentFacts
+from worker.dunning.payment_facts import PaymentFacts
 
 
 def unreferenced_payment(tmp_path: Path) -> str:
@@ -29,7 +29,7 @@ def unreferenced_payment(tmp_path: Path) -> str:
 
 def test_a_payment_to_identify_arriving_during_the_run_holds_the_message_it_may_pay(
         cli: Any, engine: Any, tmp_path: Path, smtp: tuple[int, Collector]) -> None:
-    from worker.services.reminders import send_reminders
+    from worker.dunning.reminders import send_reminders
 
     port, collector = smtp
     cli.json("invoices", "import", book(tmp_path))

@@ -132,11 +132,11 @@ def test_every_kind_imports_with_every_field(ecli: Any, db_url: str, tmp_path: P
     assert sorted(events) == sorted(f"invoice:{Path(f).stem}" for f in files)
 
     # what a reminder about them attaches: the Factur-X itself, the rendition of the CII
+    from worker.access.companies import resolve_company
     from worker.db.engine import make_engine
     from worker.db.repository import Repository
     from worker.db.uow import unit_of_work
-    from worker.services.companies import resolve_company
-    from worker.services.invoice_documents import reminder_attachments
+    from worker.documents.invoice_documents import reminder_attachments
 
     engine = make_engine(db_url)
     with unit_of_work(engine) as session:

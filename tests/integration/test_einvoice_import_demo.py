@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from einvoicing.reader import read_document
+from worker.access.companies import resolve_company
 from worker.db.einvoice_tables import EinvoiceData
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.demo.einvoices import DEMO_SIREN, lines_for, luhn_siren
-from worker.services.companies import resolve_company
-from worker.services.demo import DEMO_COMPANY, run_demo
-from worker.services.invoices import invoice_views
+from worker.invoices.invoices import invoice_views
 from worker.settings import load_settings
+from worker.workflows.demo import DEMO_COMPANY, run_demo
 
 RULES = Path(__file__).resolve().parents[3] / "shared" / "standards" / "fnfe-france-rfe"
 TODAY = date(2026, 11, 25)

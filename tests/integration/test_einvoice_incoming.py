@@ -156,9 +156,9 @@ def test_partial_approval_limits_the_amount_due(ecli: Any, tmp_path: Path) -> No
     assert planned(ecli, "2026-10-06") == {"FA-2026-00001": "500.00", "FA-2026-00002": "600.00"}
     # What the message itself says is due (checked again when it is sent) is limited the same way.
     from reminders.policy import STANDARD_POLICY
+    from worker.access.companies import resolve_company
     from worker.db.repository import Repository
-    from worker.services.companies import resolve_company
-    from worker.services.reminder_context import ContextBuilder
+    from worker.dunning.reminder_context import ContextBuilder
 
     engine = engine_of(ecli)
     with Session(engine) as session:
@@ -217,10 +217,10 @@ def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
 
 def test_refusal_and_rejection_stop_reminders_and_tell_the_billing_tool(ecli: Any, tmp_path: Path,
                                                                         receiver: Receiver) -> None:
+    from worker.access.companies import resolve_company
     from worker.db.api_tables import WebhookDelivery
     from worker.db.repository import Repository
-    from worker.services import webhooks
-    from worker.services.companies import resolve_company
+    from worker.webhooks import webhooks
 
     engine = engine_of(ecli)
     with Session(engine) as session:
@@ -285,9 +285,9 @@ def test_sent_statuses_are_in_the_customer_history(ecli: Any) -> None:
     one, else from the status row itself (never both)."""
     from datetime import UTC
 
+    from worker.access.companies import resolve_company
     from worker.db.einvoice_tables import EinvoiceStatus
     from worker.db.repository import Repository
-    from worker.services.companies import resolve_company
 
     engine = engine_of(ecli)
     with Session(engine) as session:

@@ -12,10 +12,10 @@ from sqlalchemy import Engine, select
 import worker.cli.einvoicing_cmds  # noqa: F401 - registers `lettrage einvoicing`
 from einvoicing.ereporting import check
 from tests.integration.einvoice_status_data import add_invoice, pay, setup_company
+from worker.access.companies import resolve_company
 from worker.db.repository import Repository
 from worker.db.tables import Allocation, StatementLine
 from worker.db.uow import unit_of_work
-from worker.services.companies import resolve_company
 
 
 def unmatched_line(engine: Engine, amount: str, booked_on: date) -> int:

@@ -21,13 +21,13 @@ from tests.integration.einvoice_status_data import (
     pay,
     setup_company,
 )
+from worker.access.companies import resolve_company
 from worker.db.einvoice_tables import EinvoiceStatus
 from worker.db.repository import Repository
 from worker.db.tables import AuditEvent
 from worker.db.uow import unit_of_work
-from worker.services import review
-from worker.services.companies import resolve_company
-from worker.services.einvoice_outgoing import OutgoingResult, produce_payment_statuses
+from worker.einvoices.einvoice_outgoing import OutgoingResult, produce_payment_statuses
+from worker.reconciliation import review
 
 NS = {"rsm": "urn:un:unece:uncefact:data:standard:CrossDomainAcknowledgementAndResponse:100",
       "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
@@ -240,7 +240,7 @@ def test_a_status_made_meanwhile_by_another_run_is_not_made_twice(engine: Engine
     allocation = pay(engine, invoice, "120.00", date(2026, 11, 2))
     produce(engine, tmp_path)
     (first,) = sent(engine)
-    from worker.db import einvoice_status_queries as q
+    from worker.einvoices import einvoice_status_queries as q
 
     with unit_of_work(engine) as session:  # the same key, as a concurrent scan would insert it
         repo = Repository(session, resolve_company(session, None))

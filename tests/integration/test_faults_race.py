@@ -58,10 +58,10 @@ def _company_data() -> tuple[bytes, list[tuple[str, bytes]]]:
 
 
 def _load(engine: Engine, invoices: bytes) -> None:
+    from worker.access.companies import resolve_company
     from worker.db.repository import Repository
     from worker.db.uow import unit_of_work
-    from worker.services.companies import resolve_company
-    from worker.services.invoice_import import import_invoice_file
+    from worker.workflows.invoice_import import import_invoice_file
 
     with unit_of_work(engine) as session:
         import_invoice_file(Repository(session, resolve_company(session, None)), invoices, "factures.csv")
@@ -97,8 +97,8 @@ def test_two_workers_on_one_account_do_the_work_once(stack: Stack, tmp_path: Pat
     invoices, statements = _company_data()
     # The reference: one sync, in-process, on an SQLite database of its own.
     from worker.db.engine import make_engine, migrate
-    from worker.services.sync import sync
     from worker.settings import load_settings
+    from worker.workflows.sync import sync
 
     ref_dir = tmp_path / "reference"
     reference = make_engine(f"sqlite:///{ref_dir / 'lettrage.db'}")

@@ -1,7 +1,7 @@
 """kill -9 of the ``lettrage worker`` running a reminder run, several times at random moments, with a real
 SMTP server (aiosmtpd) receiving: no reminder is sent twice, and none is lost.
 
-The run is the ``send_company_reminders`` actor (worker.services.reminders.send_reminders): each message
+The run is the ``send_company_reminders`` actor (worker.dunning.reminders.send_reminders): each message
 is claimed in the outbox right before it leaves. A worker killed mid-run leaves at most the message in
 flight in ``sending`` (its outcome unknown: reported, never sent again by itself); the task goes back to
 the broker and the next worker sends the rest. So every customer's reminder is either received once, or
@@ -80,10 +80,10 @@ def test_kill9_mid_reminder_run_sends_none_twice_and_loses_none(
     print(f"FAULT_SEED={seed}")
     rng = random.Random(seed)
     make_default_company(stack.engine)
+    from worker.access.companies import resolve_company
     from worker.db.repository import Repository
     from worker.db.uow import unit_of_work
-    from worker.services.companies import resolve_company
-    from worker.services.invoice_import import import_invoice_file
+    from worker.workflows.invoice_import import import_invoice_file
 
     specs = [InvoiceSpec(f"FA-2026-{i:05d}", ref, f"{100 + i}.00", date(2026, 9, 1), date(2026, 10, 1),
                          customer_email=f"compta@{ref.lower()}.example") for i, ref in enumerate(CUSTOMERS, 1)]

@@ -282,8 +282,8 @@ def statement_files(folder: Path, files: int, lines: int, iban: str = "FR7630006
 
 
 def make_default_company(engine: Engine, ref: str | None = None) -> None:
+    from worker.access.companies import add_company, resolve_company
     from worker.db.uow import unit_of_work
-    from worker.services.companies import add_company, resolve_company
 
     with unit_of_work(engine) as session:
         resolve_company(session, None)

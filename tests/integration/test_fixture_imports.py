@@ -16,13 +16,13 @@ from sqlalchemy import Engine
 from connectors.errors import ConnectorError
 from connectors.registry import parse_file
 from tests.conftest import STATEMENTS
+from worker.access.companies import add_company
 from worker.company_config import ImportRules
 from worker.db.engine import make_engine, migrate
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.errors import LettrageError
-from worker.services.companies import add_company
-from worker.services.statements import import_statement
+from worker.statements.statements import import_statement
 
 TODAY = date(2026, 11, 25)
 REFUSED = {
@@ -57,7 +57,7 @@ def _import(engine: Engine, company: str, name: str, data: bytes) -> Any:
 
 
 def _companies(session: Any) -> list[Any]:
-    from worker.services.companies import list_companies
+    from worker.access.companies import list_companies
 
     return list_companies(session)
 

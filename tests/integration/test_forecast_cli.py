@@ -20,13 +20,13 @@ import pytest
 from reminders.forecast import Forecast, ForecastWeek, backtest
 from tests.factories import Camt053, InvoiceSpec, Payment, invoices_csv
 from tests.unit.test_forecast_backtest import Truth, generate, recompute
+from worker.access.companies import add_company, resolve_company
 from worker.db.engine import engine_for
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
-from worker.services.companies import add_company, resolve_company
-from worker.services.invoice_import import import_invoice_file
-from worker.services.matching import run_matching
-from worker.services.statements import import_statement
+from worker.reconciliation.matching import run_matching
+from worker.statements.statements import import_statement
+from worker.workflows.invoice_import import import_invoice_file
 
 HISTORY_START, HISTORY_END = date(2026, 1, 5), date(2026, 9, 27)
 FIRST_SUNDAY = date(2026, 5, 3)

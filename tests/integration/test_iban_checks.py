@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from tests.factories import COMPANY_IBAN, Camt053, InvoiceSpec, Payment, invoices_csv
 from worker.db.tables import BankAccount
-from worker.services.invoice_files import iban_shaped, printable_iban
+from worker.invoices.invoice_files import iban_shaped, printable_iban
 
 GOOD = "FR7610107001011234567890129"
 BAD_CHECKSUM = "FR7610107001011234567890128"
@@ -139,10 +139,10 @@ def test_accounts_add_checks_the_iban_and_sets_the_default(cli: Any) -> None:
 def test_reminders_never_print_an_invalid_iban_as_the_account_to_pay(cli: Any, tmp_path: Path) -> None:
     """An account registered before the checks existed (written here straight into the database)."""
     from reminders.policy import STANDARD_POLICY
+    from worker.access.companies import resolve_company
     from worker.db.repository import Repository
-    from worker.services.companies import resolve_company
-    from worker.services.invoice_documents import _company_lines
-    from worker.services.reminder_context import ContextBuilder
+    from worker.documents.invoice_documents import _company_lines
+    from worker.dunning.reminder_context import ContextBuilder
 
     cli("invoices", "import", write(tmp_path / "f.csv", invoices_csv([invoice("F-1")])))
     cli("accounts", "add", "FR76 1010 7001 0112 3456 7890 129")

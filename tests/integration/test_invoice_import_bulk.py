@@ -10,11 +10,11 @@ from sqlmodel import col, select
 
 from benchmarks.data import fr_iban
 from tests.factories import InvoiceSpec, invoices_csv
+from worker.access.companies import resolve_company
 from worker.db.repository import Repository
 from worker.db.tables import Customer, CustomerIban, Invoice
 from worker.db.uow import unit_of_work
-from worker.services.companies import resolve_company
-from worker.services.invoice_import import import_invoice_file
+from worker.workflows.invoice_import import import_invoice_file
 
 DAY = date(2026, 11, 25)  # a Wednesday
 

@@ -18,6 +18,7 @@ from sqlmodel import SQLModel
 
 import worker.db.tables  # noqa: F401 - every table on the metadata
 from tests.conftest import Cli
+from worker.access.companies import add_company, resolve_company
 from worker.cli.commands import _listed_invoices
 from worker.db import invoice_list
 from worker.db.credit_note_tables import CreditNoteAllocation
@@ -25,8 +26,7 @@ from worker.db.repository import Repository
 from worker.db.tables import Allocation, BankAccount, Customer, Invoice, StatementImport, StatementLine
 from worker.db.types import Money
 from worker.db.uow import unit_of_work
-from worker.services.companies import add_company, resolve_company
-from worker.services.invoices import InvoiceView, invoice_views
+from worker.invoices.invoices import InvoiceView, invoice_views
 
 UNDONE = datetime(2026, 5, 1, tzinfo=UTC)
 ORM_ONLY = ("sqlalchemy.orm", "sqlmodel", "pydantic", "alembic", "worker.db.tables", "worker.db.repository")

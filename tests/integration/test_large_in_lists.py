@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from worker.access.companies import resolve_company
 from worker.db.repository import Repository
 from worker.db.tables import Customer, Invoice, utcnow
 from worker.db.uow import unit_of_work
-from worker.services.companies import resolve_company
 
 COUNT = 70_000
 CUSTOMERS = 3_000

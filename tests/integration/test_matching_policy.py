@@ -58,12 +58,12 @@ def test_a_payer_beyond_doubt_without_reference_settles_the_invoice_the_law_desi
 
 def test_an_undone_allocation_is_not_applied_again_by_the_next_run(cli: Any, files: dict[str, str],
                                                                    db_url: str) -> None:
+    from worker.access.companies import resolve_company
     from worker.db.engine import make_engine
     from worker.db.repository import Repository
     from worker.db.tables import Allocation
     from worker.db.uow import unit_of_work
-    from worker.services import review
-    from worker.services.companies import resolve_company
+    from worker.reconciliation import review
 
     _load(cli, files)
     cli.json("match")
@@ -139,11 +139,11 @@ def test_a_transfer_from_the_companys_own_account_settles_no_invoice(cli: Any, t
 def test_a_payer_known_by_the_siren_of_its_e_invoices_is_recognised(cli: Any, tmp_path: Path, db_url: str) -> None:
     """A payment naming nothing, from an unknown account, whose bank gives the payer's SIREN: the customer whose
     e-invoices name that SIREN (BT-47) is the payer, and the law designates its invoice."""
+    from worker.access.companies import resolve_company
     from worker.db.einvoice_tables import EinvoiceData
     from worker.db.engine import make_engine
     from worker.db.repository import Repository
     from worker.db.uow import unit_of_work
-    from worker.services.companies import resolve_company
 
     spec = InvoiceSpec("FA-2026-00501", "C050", "960.00", date(2026, 9, 1), date(2026, 10, 1),
                        customer_name="Cave Saint-Jean SARL")

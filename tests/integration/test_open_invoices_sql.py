@@ -9,13 +9,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from worker.access.companies import add_company, resolve_company
 from worker.db.credit_note_queries import open_invoice_ids
 from worker.db.credit_note_tables import CreditNoteAllocation
 from worker.db.repository import Repository
 from worker.db.tables import Allocation, BankAccount, Customer, Invoice, StatementImport, StatementLine
 from worker.db.uow import unit_of_work
-from worker.services.companies import add_company, resolve_company
-from worker.services.invoices import invoice_views, open_invoice_views
+from worker.invoices.invoices import invoice_views, open_invoice_views
 
 UNDONE = datetime(2026, 5, 1, tzinfo=UTC)
 

@@ -74,10 +74,10 @@ def test_worker_without_a_broker_says_so(cli: Any) -> None:
 
 def test_failed_task_replayed_in_process_without_a_broker(cli: Any, db_url: str, tmp_path: Path) -> None:
     """With no broker, ``tasks replay`` runs the task here: the operator fixed the cause, it now succeeds."""
+    from worker.access.companies import resolve_company
     from worker.db.engine import engine_for
     from worker.db.task_tables import TaskRecord
     from worker.db.uow import unit_of_work
-    from worker.services.companies import resolve_company
 
     assert cli.json("tasks", "failed") == []
     engine = engine_for(db_url)

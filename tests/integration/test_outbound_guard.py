@@ -238,7 +238,7 @@ def test_redirects_are_checked_at_every_hop(site: Site) -> None:
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # database-independent: once is enough
 def test_webhook_urls_to_internal_addresses_are_refused_and_the_log_says_only_the_class(
         cli: Any, tmp_path: Path, site: Site) -> None:
-    from worker.services import webhooks
+    from worker.webhooks import webhooks
 
     client = app_client(cli, tmp_path)
     headers = token(cli, "billing")

@@ -19,13 +19,13 @@ import worker.cli.einvoicing_cmds  # noqa: F401 - registers `lettrage einvoicing
 from tests.conftest import ROOT
 from tests.integration.einvoice_status_data import add_invoice, now, pay, setup_company
 from tests.integration.fake_pa import FakePA, fake_pa  # noqa: F401 - the fixture
+from worker.access.companies import resolve_company
 from worker.db.einvoice_tables import EinvoiceStatus
 from worker.db.repository import Repository
 from worker.db.tables import AuditEvent
 from worker.db.uow import unit_of_work
-from worker.services.companies import resolve_company
-from worker.services.einvoice_outgoing import produce_payment_statuses
-from worker.services.pa_delivery import deliver_statuses
+from worker.einvoices.einvoice_outgoing import produce_payment_statuses
+from worker.einvoices.pa_delivery import deliver_statuses
 
 
 def three_payments(engine: Engine, tmp_path: Path) -> list[EinvoiceStatus]:

@@ -14,8 +14,8 @@ from tests.integration.einvoice_status_data import add_invoice, pay, setup_compa
 from tests.integration.fake_pa import FakePA, fake_pa  # noqa: F401 - the fixture
 from worker.db.einvoice_tables import EinvoiceStatus
 from worker.db.uow import unit_of_work
+from worker.einvoices.pa_delivery import schedule_deliveries
 from worker.outbound import default_client
-from worker.services.pa_delivery import schedule_deliveries
 from worker.settings import load_settings
 
 
@@ -86,9 +86,9 @@ def test_the_scheduler_step_delivers_what_is_due(engine: Engine, tmp_path: Path,
     fake_pa.fail_next(1, 503)
     settings = load_settings({"LETTRAGE_DATABASE_URL": str(engine.url), "LETTRAGE_DATA_DIR": str(tmp_path / "var"),
                               "LETTRAGE_BROKER_URL": ""}, env_file=None)
+    from worker.access.companies import resolve_company
     from worker.db.repository import Repository
-    from worker.services.companies import resolve_company
-    from worker.services.einvoice_outgoing import produce_payment_statuses
+    from worker.einvoices.einvoice_outgoing import produce_payment_statuses
 
     with unit_of_work(engine) as session:
         produce_payment_statuses(Repository(session, resolve_company(session, None)), settings.companies_dir)
@@ -107,10 +107,10 @@ def test_a_token_endpoint_down_delays_only_what_it_stopped(engine: Engine, tmp_p
     for n in (1, 2):
         pay(engine, add_invoice(engine, f"FA-2026-030{n}", [("20.00", "100.00", "20.00")]), "120.00",
             date(2026, 11, 20))
+    from worker.access.companies import resolve_company
     from worker.db.repository import Repository
-    from worker.services.companies import resolve_company
-    from worker.services.einvoice_outgoing import produce_payment_statuses
-    from worker.services.pa_delivery import deliver_statuses
+    from worker.einvoices.einvoice_outgoing import produce_payment_statuses
+    from worker.einvoices.pa_delivery import deliver_statuses
 
     with unit_of_work(engine) as session:
         produce_payment_statuses(Repository(session, resolve_company(session, None)), tmp_path)

@@ -67,11 +67,11 @@ def test_differences_are_written_off_with_their_kind_and_nobody_is_chased_for_th
 
 
 def test_the_plan_says_why_a_residual_is_not_chased(loaded: Any, db_url: str) -> None:
+    from worker.access.companies import resolve_company
     from worker.db.engine import make_engine
     from worker.db.repository import Repository
     from worker.db.uow import unit_of_work
-    from worker.services.companies import resolve_company
-    from worker.services.reminders import plan_reminders
+    from worker.dunning.reminders import plan_reminders
 
     engine = make_engine(db_url)
     try:

@@ -103,7 +103,8 @@ def test_the_human_summary_names_the_quarantined_files(cli: Any, tmp_path: Path)
 def test_an_unexpected_failure_of_one_file_is_rolled_back_and_quarantined_and_the_others_go_on(
         cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
         db_url: str) -> None:
-    from worker.services import statements, sync
+    from worker.statements import statements
+    from worker.workflows import sync
 
     inbox = _company(cli, tmp_path)
     real = statements.import_statement_file

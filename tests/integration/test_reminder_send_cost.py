@@ -15,11 +15,11 @@ from sqlalchemy import event, select
 
 from reminders.channels import Delivery, Message
 from reminders.model import PlannedReminder
+from worker.access.companies import resolve_company
 from worker.db.reminder_tables import ReminderOutbox
 from worker.db.repository import Repository
 from worker.db.tables import AuditEvent
 from worker.db.uow import unit_of_work
-from worker.services.companies import resolve_company
 
 AS_OF = date(2026, 10, 6)  # a Tuesday
 HEADER = "number,customer_ref,customer_name,customer_email,customer_since,customer_kind,amount,issued_on,due_on,pdf"
@@ -64,9 +64,9 @@ def company(engine: Any, tmp_path: Path, ref: str, overdue: int, others: int) ->
     invoices' PDF attached) and ``others`` whose invoice is not due yet; its documents folder in use meanwhile."""
     from pypdf import PdfWriter
 
-    from worker.services.companies import add_company
-    from worker.services.invoice_import import import_invoice_file
+    from worker.access.companies import add_company
     from worker.settings import load_settings, settings_in_use
+    from worker.workflows.invoice_import import import_invoice_file
 
     docs = tmp_path / "docs"
     (docs / ref).mkdir(parents=True)
@@ -94,7 +94,7 @@ def company(engine: Any, tmp_path: Path, ref: str, overdue: int, others: int) ->
 def per_message(engine: Any, ref: str) -> tuple[float, float, int]:
     """(statements, commits) per message from the first message given to the channel to the last, and the
     messages sent."""
-    from worker.services.reminders import send_reminders
+    from worker.dunning.reminders import send_reminders
 
     with counted(engine) as counts:
         channel = Counting(counts)
@@ -122,8 +122,8 @@ def test_a_failure_composing_a_message_leaves_the_one_before_recorded(
         engine: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The claim and composing of the second message share the transaction that records the first: composing
     fails, the claim alone is rolled back (the message stays queued, sent by a later run), the first is sent."""
-    from worker.services import reminder_context
-    from worker.services.reminders import send_reminders
+    from worker.dunning import reminder_context
+    from worker.dunning.reminders import send_reminders
 
     compose = reminder_context.ContextBuilder.message
     calls: list[int] = []
@@ -157,7 +157,7 @@ def test_a_failure_composing_a_message_leaves_the_one_before_recorded(
 def test_outbox_rows_inserted_at_once_fall_back_to_one_by_one_when_one_exists(engine: Any, tmp_path: Path) -> None:
     """A run inserts the rows of its new messages in one flush; when a concurrent run inserted one first, each
     is inserted on its own and the existing row is used."""
-    from worker.services.reminders import _queue_all, outbox_key, plan_reminders
+    from worker.dunning.reminders import _queue_all, outbox_key, plan_reminders
 
     with company(engine, tmp_path, "acme", overdue=3, others=0):
         with unit_of_work(engine) as session:
@@ -178,8 +178,8 @@ def test_a_level_claimed_by_another_message_meanwhile_cancels_this_one_and_the_r
     and channel (ReminderInvoice is unique per invoice, level and channel): that message is cancelled, the
     claim of its invoices rolled back alone, and the next customer's message still goes out."""
     from worker.db.tables import Reminder, ReminderInvoice
-    from worker.services.payment_facts import PaymentFacts
-    from worker.services.reminders import plan_reminders, send_reminders
+    from worker.dunning.payment_facts import PaymentFacts
+    from worker.dunning.reminders import plan_reminders, send_reminders
 
     channel = Counting({})
     with company(engine, tmp_path, "acme", overdue=2, others=0):

@@ -25,12 +25,12 @@ BUCKETS = ["not_due", "1-30", "31-60", "61-90", "90+"]
 
 def _service_figures(db_url: str, as_of: date, company: str | None = None) -> tuple[dict[str, str], dict[str, str]]:
     """The aged balance's EUR total per bucket from the service, and the dashboard's buckets, read directly."""
+    from worker.access.companies import resolve_company
     from worker.db.engine import engine_for
     from worker.db.repository import Repository
     from worker.db.uow import unit_of_work
-    from worker.services.companies import resolve_company
-    from worker.services.dashboard import dashboard_data
-    from worker.services.reports import aged_balance_json, aged_balance_report
+    from worker.insight.dashboard import dashboard_data
+    from worker.insight.reports import aged_balance_json, aged_balance_report
 
     with unit_of_work(engine_for(db_url)) as session:
         repo = Repository(session, resolve_company(session, company))
@@ -80,8 +80,8 @@ def test_a_past_day_counts_what_was_issued_and_open_that_day_everywhere(cli: Any
 
 def test_the_demo_company_on_15_october_has_one_aged_balance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The case of the issue: the demo company, built on 25 November, read on 15 October."""
-    from worker.services.demo import DEMO_COMPANY, run_demo
     from worker.settings import load_settings
+    from worker.workflows.demo import DEMO_COMPANY, run_demo
 
     monkeypatch.chdir(tmp_path)
     settings = load_settings({"LETTRAGE_DATA_DIR": str(tmp_path / "var"), "LETTRAGE_NOW": TEST_NOW}, env_file=None)

@@ -13,14 +13,13 @@ from schwifty import IBAN
 from sqlalchemy import select
 
 from tests.factories import Camt053, InvoiceSpec, Payment, invoices_csv
-from worker.db import review_queries
+from worker.access.companies import resolve_company
 from worker.db.api_tables import CustomerAlias
 from worker.db.repository import Repository
 from worker.db.tables import AuditEvent, CustomerIban, ReviewItem
 from worker.db.uow import unit_of_work
 from worker.errors import ReviewConflict
-from worker.services import review
-from worker.services.companies import resolve_company
+from worker.reconciliation import review, review_queries
 
 PAYER_IBAN = str(IBAN.generate("FR", bank_code="30004", account_code="00012345601").compact)
 OTHER_IBAN = str(IBAN.generate("FR", bank_code="30004", account_code="00012345602").compact)

@@ -68,11 +68,11 @@ def test_a_payment_made_before_its_invoice_is_applied_once_the_invoice_is_import
 
 
 def test_an_item_a_person_reopened_is_not_superseded(cli: Any, tmp_path: Path) -> None:
+    from worker.access.companies import resolve_company
     from worker.db.engine import make_engine
     from worker.db.repository import Repository
     from worker.db.uow import unit_of_work
-    from worker.services import review
-    from worker.services.companies import resolve_company
+    from worker.reconciliation import review
 
     cli.json("invoices", "import", _write(tmp_path, "f1.json", json.dumps([FA313])))
     camt = Camt053([Payment("BQ-1", date(2026, 9, 28), Decimal("480.00"), "DUBOIS SARL",

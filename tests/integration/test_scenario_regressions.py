@@ -33,11 +33,11 @@ def test_scenario_has_no_false_reminder_and_no_wrong_match(tmp_path: Path, seed:
 def _reminded_after_hold(engine: Any, today: date) -> set[str]:
     """Invoices whose pending payment's hold ended before ``today``, each with its review on the worklist."""
     from reminders.behaviour import BehaviourRules
+    from worker.access.companies import resolve_company
     from worker.db.repository import Repository
     from worker.db.uow import unit_of_work
-    from worker.services.companies import resolve_company
-    from worker.services.holds import payment_holds
-    from worker.services.worklist import build_worklist
+    from worker.dunning.worklist import build_worklist
+    from worker.reconciliation.holds import payment_holds
 
     with unit_of_work(engine) as session:
         repo = Repository(session, resolve_company(session, COMPANY))

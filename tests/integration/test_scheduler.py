@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from worker.access.companies import add_company
 from worker.db.uow import unit_of_work
 from worker.scheduler import due_companies
-from worker.services.companies import add_company
 from worker.settings import load_settings
 
 

@@ -31,11 +31,11 @@ from sqlalchemy import func, select
 from tests.factories import Camt053, InvoiceSpec, Payment, invoices_csv
 from tests.integration.api_helpers import app_client, token
 from tests.integration.web_book import ACCOUNTANT, PASSWORD, build_book, cheap_hashing, web_settings
+from worker.access import users
 from worker.db.engine import engine_for
 from worker.db.tables import utcnow
 from worker.db.uow import unit_of_work
 from worker.db.user_tables import LoginAttempt
-from worker.services import users
 
 sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 postgresql_only = pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)],
@@ -70,7 +70,7 @@ def _together(count: int, work: Callable[[int], Any]) -> list[Any]:
 
 # -- the login limit ------------------------------------------------------------------------------------------
 def test_thirty_tries_at_once_check_five_passwords(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from worker.services.companies import add_company
+    from worker.access.companies import add_company
 
     engine = engine_for(db_url)
     with unit_of_work(engine) as session:
@@ -373,7 +373,7 @@ def _company_with_lines(cli: Any, tmp_path: Path, count: int = 40) -> tuple[list
 
 def _slow_matching(monkeypatch: pytest.MonkeyPatch) -> None:
     """The matcher's pure work takes a second: two runs started together overlap for sure."""
-    from worker.services import matching
+    from worker.reconciliation import matching
 
     real = matching.match_lines
 
@@ -401,9 +401,9 @@ def _decided(db_url: str) -> dict[str, int]:
 def test_two_matchings_at_once_the_second_waits(cli: Any, db_url: str, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch,
                                                 caplog: pytest.LogCaptureFixture) -> None:
+    from worker.access.companies import resolve_company
     from worker.db.repository import Repository
-    from worker.services.companies import resolve_company
-    from worker.services.matching import run_matching
+    from worker.reconciliation.matching import run_matching
 
     files, count = _company_with_lines(cli, tmp_path)
     for name, data in files:
@@ -431,8 +431,8 @@ def test_two_syncs_at_once_the_second_waits(cli: Any, db_url: str, tmp_path: Pat
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
-    from worker.services.sync import sync
     from worker.settings import load_settings
+    from worker.workflows.sync import sync
 
     files, count = _company_with_lines(cli, tmp_path)
     inbox = tmp_path / "var" / "inbox" / "default"

@@ -254,8 +254,8 @@ def test_a_silent_server_times_out_in_one_line(tmp_path: Path) -> None:
 
 
 def test_sync_goes_on_when_the_sftp_server_is_down(engine: Any, tmp_path: Path) -> None:
-    from worker.services.sync import sync
     from worker.settings import Settings
+    from worker.workflows.sync import sync
 
     down = SftpSource(name="banque-sftp", host="127.0.0.1", port=free_port(), username=USER, password=PASSWORD,
                       host_key="SHA256:x", state_dir=tmp_path / "s", timeout=2.0)

@@ -13,8 +13,8 @@ from connectors.sources import InboxSource, SftpSource
 from tests.integration.test_sftp import PASSWORD, USER, SftpServer, statement
 from worker.company_config import SOURCE_KEYS, parse_company_config
 from worker.errors import ConfigurationError
-from worker.services.sources import SOURCE_TYPES, build_sources
 from worker.settings import Settings
+from worker.statements.sources import SOURCE_TYPES, build_sources
 
 SFTP = """
 [[sources]]

@@ -26,8 +26,8 @@ from tests.factories import COMPANY_IBAN, Camt053, Payment
 from worker.clock import FixedClock
 from worker.db.tables import AuditEvent, StatementImport
 from worker.db.uow import unit_of_work
-from worker.services import statements
-from worker.services.sync import import_files, import_paths
+from worker.statements import statements
+from worker.workflows.sync import import_files, import_paths
 
 CLOCK = FixedClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
 

@@ -17,13 +17,13 @@ from sqlmodel import Session
 
 from tests.conftest import table_counts
 from tests.factories import COMPANY_IBAN, Camt053, Payment
+from worker.access.companies import resolve_company
 from worker.company_config import ImportRules
 from worker.db.repository import Repository
 from worker.db.tables import StatementBalance
 from worker.db.uow import unit_of_work
 from worker.errors import StatementImportError
-from worker.services.companies import resolve_company
-from worker.services.statements import import_statement
+from worker.statements.statements import import_statement
 
 
 def balances(url: str) -> list[StatementBalance]:

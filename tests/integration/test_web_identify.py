@@ -14,15 +14,15 @@ from sqlalchemy import select
 from tests.factories import Camt053, Payment
 from tests.integration.test_web_pages import signed_in
 from tests.integration.web_book import ACCOUNTANT, PASSWORD, VIEWER, build_book, cheap_hashing, web_settings
+from worker.access.companies import resolve_company
+from worker.access.users import add_user
 from worker.db.credit_tables import CustomerCredit
 from worker.db.engine import engine_for
 from worker.db.repository import Repository
 from worker.db.tables import AuditEvent
 from worker.db.uow import unit_of_work
-from worker.services.companies import resolve_company
-from worker.services.matching import run_matching
-from worker.services.statements import import_statement
-from worker.services.users import add_user
+from worker.reconciliation.matching import run_matching
+from worker.statements.statements import import_statement
 
 FRENCH = "francois@acme.example.fr"
 RENT = Payment("P9", date(2026, 2, 20), Decimal("99.00"), "SCI LES PINS", "LOYER FEVRIER",

@@ -302,8 +302,8 @@ def test_pages_for_reading(alice: TestClient) -> None:
 
 @sqlite_only
 def test_removing_a_user_ends_their_access(app: Any, book: Book, tmp_path: Path) -> None:
-    from worker.services.companies import resolve_company
-    from worker.services.users import remove_user
+    from worker.access.companies import resolve_company
+    from worker.access.users import remove_user
 
     c = signed_in(app, VIEWER)
     assert c.get("/companies/acme/review").status_code == 200

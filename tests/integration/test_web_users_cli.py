@@ -10,11 +10,11 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from tests.integration.web_book import cheap_hashing
+from worker.access import users
 from worker.db.engine import engine_for
 from worker.db.tables import utcnow
 from worker.db.uow import unit_of_work
 from worker.db.user_tables import User, UserRole, WebSession
-from worker.services import users
 
 
 @pytest.fixture(autouse=True)

@@ -14,11 +14,11 @@ import pytest
 from tests.factories import Camt053, invoices_csv
 from tests.integration.api_helpers import GROUPED, INVOICES, ODD
 from tests.integration.test_api_webhooks import Receiver
+from worker.access.companies import resolve_company
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.outbound import OutboundClient
-from worker.services import webhooks
-from worker.services.companies import resolve_company
+from worker.webhooks import webhooks
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from worker.clock import SystemClock
 from worker.db.engine import engine_for
 from worker.db.insight_tables import ForecastSnapshot
 from worker.db.tables import AuditEvent, Customer, Invoice, Reminder, ReminderInvoice
-from worker.services.statement_checks import local_today
+from worker.statements.statement_checks import local_today
 
 OWNER, FIRM = "gerant@acme.example.fr", "cabinet@dupont.example.fr"
 # The real calendar's week, on purpose: a match is stamped with the real time it was made (an audit fact),
@@ -98,7 +98,7 @@ def test_every_figure_of_the_week(cli: Any, week: Collector, tmp_path: Path) -> 
     assert f["reminders"] == [
         {"level": "first_reminder", "messages": 0, "invoices": 0, "amount": "0.00", "brought_in": "1000.00"},
         {"level": "second_reminder", "messages": 1, "invoices": 1, "amount": "800.00", "brought_in": "0.00"}]
-    first, second = f["effectiveness"]  # worker.services.effectiveness over the 90 days to Sunday
+    first, second = f["effectiveness"]  # worker.insight.effectiveness over the 90 days to Sunday
     assert (first["level"], first["share_paid_15_days"], first["share_paid_7_days"]) == ("first_reminder", "100.0",
                                                                                          "0.0")
     assert (second["level"], second["share_paid_7_days"], second["unpaid"]) == ("second_reminder", None, 1)
@@ -121,7 +121,7 @@ def test_every_figure_of_the_week(cli: Any, week: Collector, tmp_path: Path) -> 
 
 
 def test_sent_once_to_each_however_often_it_runs(cli: Any, week: Collector, db_url: str, tmp_path: Path) -> None:
-    from worker.services.weekly_report_send import scheduled_pass
+    from worker.insight.weekly_report_send import scheduled_pass
     from worker.settings import load_settings
 
     first = json.loads(cli("--company", "acme", "reports", "weekly", "--week", WEEK, "--send", "--json").stdout)
@@ -150,7 +150,7 @@ def test_sent_once_to_each_however_often_it_runs(cli: Any, week: Collector, db_u
 
 
 def test_the_scheduler_sends_on_its_day_and_hour_once(cli: Any, week: Collector, db_url: str) -> None:
-    from worker.services.weekly_report_send import scheduled_pass
+    from worker.insight.weekly_report_send import scheduled_pass
     from worker.settings import load_settings
 
     settings = load_settings(cli.env, env_file=None)
@@ -174,8 +174,8 @@ def test_the_scheduler_sends_on_its_day_and_hour_once(cli: Any, week: Collector,
 
 
 def test_two_sends_racing_deliver_one_email(cli: Any, week: Collector, db_url: str) -> None:
-    from worker.services.weekly_report import parse_week
-    from worker.services.weekly_report_send import send_weekly_report
+    from worker.insight.weekly_report import parse_week
+    from worker.insight.weekly_report_send import send_weekly_report
     from worker.settings import load_settings
 
     settings = load_settings(cli.env, env_file=None)

@@ -17,15 +17,15 @@ from pathlib import Path
 from typing import Any, Self
 
 from tests.factories import Camt053, InvoiceSpec, Payment, invoices_csv
+from worker.access.companies import add_company
+from worker.access.users import add_user
 from worker.db.engine import engine_for
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
-from worker.services.companies import add_company
-from worker.services.invoice_import import import_invoice_file
-from worker.services.matching import run_matching
-from worker.services.statements import import_statement
-from worker.services.users import add_user
+from worker.reconciliation.matching import run_matching
 from worker.settings import Settings, load_settings
+from worker.statements.statements import import_statement
+from worker.workflows.invoice_import import import_invoice_file
 
 PASSWORD = "correct horse battery staple"
 ACCOUNTANT = "alice@acme.example.fr"
@@ -90,7 +90,7 @@ def cheap_hashing() -> Any:
     """argon2id with the smallest cost: the tests sign in often; production keeps argon2-cffi's defaults."""
     from argon2 import PasswordHasher
 
-    from worker.services import users
+    from worker.access import users
 
     return users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 

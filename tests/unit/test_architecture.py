@@ -1,7 +1,8 @@
 """The shape of the code holds (issue 17, docs/architecture.md): the import contracts of pyproject.toml, checked by
 import-linter in `make test` as in `make lint` — the pure wing never imports worker/, the entrypoints sit above the
-services and the services above persistence, settings/errors/clock depend on no layer, and no two sibling modules
-import each other, directly or through others (imports inside functions count: they are imports too)."""
+capabilities (worker/reconciliation/, worker/dunning/…, in their one-way order) and those above persistence,
+settings/errors/clock depend on no layer, and no two sibling modules import each other, directly or through
+others (imports inside functions count: they are imports too)."""
 from __future__ import annotations
 
 import shutil

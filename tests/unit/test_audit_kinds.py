@@ -39,11 +39,11 @@ _Function = ast.FunctionDef | ast.AsyncFunctionDef
 # AuditEvent, must be listed (the test says so).
 KIND_PARAMETERS: dict[str, tuple[str, int, bool]] = {
     "audit": ("kind", 0, True),  # Repository.audit, worker/db/repository.py
-    "event": ("kind", 0, True),  # the matcher's bulk rows, nested in worker/services/matching.py match_lines
+    "event": ("kind", 0, True),  # the matcher's bulk rows, nested in worker/reconciliation/matching.py match_lines
     "has_event": ("kind", 2, False),  # worker/db/repository.py: the scheduler's once-a-day check
     "event_subjects": ("kind", 1, False),  # worker/db/reminder_queries.py: what was already flagged once
-    "audit_events": ("kind", 1, False),  # worker/db/einvoice_status_queries.py: the e-reports issued
-    "refused_flows": ("kind", 1, False),  # worker/db/einvoice_incoming_queries.py: platform messages refused
+    "audit_events": ("kind", 1, False),  # worker/einvoices/einvoice_status_queries.py: the e-reports issued
+    "refused_flows": ("kind", 1, False),  # worker/einvoices/einvoice_incoming_queries.py: platform messages refused
 }
 
 # Kinds built at run time from a value the code cannot read here: (file, the f-string as ast.unparse writes
@@ -51,10 +51,10 @@ KIND_PARAMETERS: dict[str, tuple[str, int, bool]] = {
 DYNAMIC: dict[tuple[str, str], set[str]] = {
     # _credit(repo, line_id, kind, ...) from keep_on_account "on_account", refund "refund_due",
     # dismiss "not_customer"
-    ("worker/services/unidentified.py", "f'payment.{kind}'"): {
+    ("worker/reconciliation/unidentified.py", "f'payment.{kind}'"): {
         "payment.on_account", "payment.refund_due", "payment.not_customer"},
     # _allocate(..., state, ...): accept and split "accepted", assign "assigned"
-    ("worker/services/review.py", "f'review.{state}'"): {"review.accepted", "review.assigned"},
+    ("worker/reconciliation/review.py", "f'review.{state}'"): {"review.accepted", "review.assigned"},
 }
 
 

@@ -63,8 +63,12 @@ Commands:
 # matching, e-invoicing.
 NOT_FOR_A_LIST = ("fastapi", "starlette", "uvicorn", "dramatiq", "paramiko", "reportlab", "matplotlib", "jinja2",
                   "lxml", "saxonche", "holidays", "matching", "einvoicing", "worker.api", "worker.web",
-                  "worker.services.sync", "worker.services.matching", "worker.services.reminders")
-DATABASE_LAYER = ("sqlalchemy", "sqlmodel", "alembic", "worker.db", "worker.services", "worker.settings")
+                  "worker.workflows.sync", "worker.reconciliation.matching", "worker.dunning.reminders")
+# The capabilities' packages (worker/<capability>/) all read the database.
+CAPABILITIES = ("worker.access", "worker.invoices", "worker.statements", "worker.einvoices", "worker.reconciliation",
+                "worker.documents", "worker.dunning", "worker.insight", "worker.webhooks", "worker.workflows",
+                "worker.reminder_policy")
+DATABASE_LAYER = ("sqlalchemy", "sqlmodel", "alembic", "worker.db", *CAPABILITIES, "worker.settings")
 # Runs main() and prints on stderr, at exit, the modules the process imported.
 PROBE = ("import atexit, sys\n"
          "atexit.register(lambda: print('MODULES', *sorted(sys.modules), file=sys.stderr))\n"

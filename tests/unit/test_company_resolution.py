@@ -13,7 +13,7 @@ from worker import company_config
 from worker.company_config import ImportRules, load_company_config
 from worker.company_setup import resolve_company
 from worker.errors import ConfigurationError
-from worker.services.statement_checks import company_rules
+from worker.statements.statement_checks import company_rules
 
 SIREN, OTHER_SIREN = "732829320", "552120222"  # valid control keys
 

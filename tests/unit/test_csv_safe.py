@@ -19,7 +19,7 @@ from reminders.context import Company, Customer, HistoryLine, InvoiceLine, Remin
 from reminders.csv_safe import FORMULA_STARTS, cell, csv_bytes, number, safe_text, writer
 from reminders.render import compose
 from reminders.reports import AGE_BUCKETS, AgedBalance, AgedLine
-from worker.services.reports import write_aged_balance_csv
+from worker.insight.reports import write_aged_balance_csv
 
 PAYLOADS = ['=HYPERLINK("http://x","y")', "+1", "-1+1", "@SUM(A1)", "\t=1+1", "\r=1+1", " =1+1", "\n@x"]
 _PLAIN_NUMBER = r"-?\d+(\.\d+)?"
@@ -106,7 +106,7 @@ def test_call_list_legal_file_and_aged_balance_carry_no_formula(payload: str, tm
 def test_the_invoice_import_never_strips_a_tab_into_a_live_formula() -> None:
     """OWASP CSV injection: "\\t=1+1" is text to a spreadsheet; the import keeps the tab (it strips plain blanks
     as before), so no export can turn it into a live formula, even before the writer neutralises it."""
-    from worker.services.invoice_files import parse_invoice_file
+    from worker.invoices.invoice_files import parse_invoice_file
 
     data = (b'number,customer_ref,customer_name,amount,issued_on,due_on\n'
             b'"FA-1","C1","\t=1+1",10.00,2026-10-01,2026-10-31\n'

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from reminders.reports import InvoiceRecord, PaymentRecord
-from worker.services.dashboard import dso_trend, month_ends
+from worker.insight.dashboard import dso_trend, month_ends
 
 
 def _inv(number: str, amount: str, issued: date, currency: str = "EUR") -> InvoiceRecord:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from worker.services.effectiveness import (
+from worker.insight.effectiveness import (
     LevelReminder,
     effectiveness_json,
     effectiveness_of,
@@ -137,8 +137,8 @@ def _history(engine: Any) -> None:
 
 
 def _run(engine: Any, as_of: date, since: date | None = None) -> Any:
+    from worker.access.companies import resolve_company
     from worker.db.repository import Repository
-    from worker.services.companies import resolve_company
 
     with Session(engine) as session:
         return reminder_effectiveness(Repository(session, resolve_company(session, "acme")), as_of, since)

@@ -14,11 +14,11 @@ from pypdf import PdfReader
 from sqlmodel import Session
 
 from reminders.channels.letter import append_pdfs
+from worker.documents.invoice_documents import DocumentTooLarge, NotAPdf, check_pdf
+from worker.documents.invoice_duplicates import stamp_pages
 from worker.errors import InvoiceImportError
-from worker.services.document_sources import DocumentSources
-from worker.services.invoice_documents import DocumentTooLarge, NotAPdf, check_pdf
-from worker.services.invoice_duplicates import stamp_pages
-from worker.services.invoice_files import parse_invoice_file
+from worker.invoices.document_sources import DocumentSources
+from worker.invoices.invoice_files import parse_invoice_file
 
 D = Decimal
 HEADER = "number,customer_ref,amount,issued_on,due_on,pdf"
@@ -182,14 +182,14 @@ def _book(engine: Any, tmp_path: Path) -> dict[str, int]:
 
 
 def _repo(session: Session) -> Any:
+    from worker.access.companies import resolve_company
     from worker.db.repository import Repository
-    from worker.services.companies import resolve_company
 
     return Repository(session, resolve_company(session, "atelier"))
 
 
 def test_statement_of_account_lists_each_open_invoice(engine: Any, tmp_path: Path) -> None:
-    from worker.services.invoice_documents import statement_of_account, statement_rows
+    from worker.documents.invoice_documents import statement_of_account, statement_rows
 
     ids = _book(engine, tmp_path)
     as_of = date(2026, 11, 25)
@@ -212,7 +212,7 @@ def test_statement_of_account_lists_each_open_invoice(engine: Any, tmp_path: Pat
 
 
 def test_regenerated_duplicate_and_stamped_original(engine: Any, tmp_path: Path) -> None:
-    from worker.services.invoice_duplicates import make_duplicate
+    from worker.documents.invoice_duplicates import make_duplicate
 
     _book(engine, tmp_path)
     with Session(engine) as session:
@@ -232,7 +232,7 @@ def test_regenerated_duplicate_and_stamped_original(engine: Any, tmp_path: Path)
 
 
 def test_reminder_attachments_invoice_pdfs_else_the_statement(engine: Any, tmp_path: Path) -> None:
-    from worker.services.invoice_documents import reminder_attachments, store_document
+    from worker.documents.invoice_documents import reminder_attachments, store_document
 
     _book(engine, tmp_path)
     with Session(engine) as session:
@@ -276,8 +276,8 @@ def test_a_pdf_named_by_url_is_fetched_and_a_bad_answer_skipped(tmp_path: Path) 
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     from worker.db.tables import Invoice
+    from worker.documents.invoice_documents import DocumentError, fetch_pdf, original_pdf
     from worker.outbound import OutboundClient
-    from worker.services.invoice_documents import DocumentError, fetch_pdf, original_pdf
 
     document = invoice_pdf("Facture FA-7 en ligne")
 

@@ -12,12 +12,12 @@ from sqlmodel import Session
 
 from worker.db import outbox
 from worker.db.api_tables import WebhookDelivery, WebhookEndpoint
-from worker.db.einvoice_status_queries import OUTBOX as STATUSES
 from worker.db.einvoice_tables import EinvoiceStatus
-from worker.db.insight_queries import REPORT_OUTBOX
 from worker.db.insight_tables import WeeklyReportOutbox
 from worker.db.reminder_queries import OUTBOX as REMINDERS
 from worker.db.tables import Company
+from worker.einvoices.einvoice_status_queries import OUTBOX as STATUSES
+from worker.insight.insight_queries import REPORT_OUTBOX
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 S = outbox.DeliveryState
@@ -99,8 +99,8 @@ def test_concurrent_claims_win_each_row_once(engine: Any) -> None:
 
 
 def test_a_lease_moves_the_next_attempt_and_keeps_others_out(engine: Any) -> None:
-    from worker.services.webhooks import LEASE
-    from worker.services.webhooks import OUTBOX as WEBHOOKS
+    from worker.webhooks.webhooks import LEASE
+    from worker.webhooks.webhooks import OUTBOX as WEBHOOKS
 
     cid = _company(engine)
     with Session(engine) as session:
@@ -130,7 +130,8 @@ def test_a_lease_moves_the_next_attempt_and_keeps_others_out(engine: Any) -> Non
 
 # -- backoff and give-up ----------------------------------------------------------------------------
 def test_each_outbox_keeps_its_delays() -> None:
-    from worker.services import pa_delivery, webhooks
+    from worker.einvoices import pa_delivery
+    from worker.webhooks import webhooks
 
     for attempts in range(20):  # the formulas each outbox had before the primitive
         assert webhooks.backoff(attempts) == min(timedelta(seconds=30) * 2 ** max(attempts - 1, 0), timedelta(hours=1))

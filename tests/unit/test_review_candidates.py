@@ -18,7 +18,7 @@ from worker.db.review_candidates import (
     candidates_to_json,
 )
 
-# What the matcher stores now (worker/services/matching.py, review_candidate): every key, amounts as str(Decimal).
+# What the matcher stores now (worker/reconciliation/matching.py, review_candidate): every key, amounts as str(Decimal).
 CURRENT = {"invoice": "FA-2026-00123 + FA-2026-00124", "allocated": "1250.50", "score": 0.82,
            "reasons": ["reference FA-2026-00123 in the text", "amount is the sum of two invoices"],
            "invoices": [{"invoice": "FA-2026-00123", "invoice_id": 12, "allocated": "1000.00", "write_off": "0",

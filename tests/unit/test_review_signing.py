@@ -5,11 +5,11 @@ import hashlib
 import hmac
 from datetime import timedelta
 
+from worker.access.tokens import READ_SCOPES, ROLE_SCOPES, SCOPES, token_hash
 from worker.db.api_tables import WebhookEndpoint
 from worker.db.tables import ReviewItem
-from worker.services.review import item_version
-from worker.services.tokens import READ_SCOPES, ROLE_SCOPES, SCOPES, token_hash
-from worker.services.webhooks import backoff, endpoint_secret, sign, verify
+from worker.reconciliation.review import item_version
+from worker.webhooks.webhooks import backoff, endpoint_secret, sign, verify
 
 
 def test_signature_is_hmac_sha256_of_timestamp_dot_body() -> None:

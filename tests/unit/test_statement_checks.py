@@ -1,4 +1,4 @@
-"""The import rules and balance checks of worker.services.statement_checks, on parsed statements (no database)."""
+"""The import rules and balance checks of worker.statements.statement_checks, on parsed statements (no database)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
@@ -12,7 +12,7 @@ from worker.clock import FixedClock
 from worker.company_config import ImportRules
 from worker.db.tables import BankAccount, StatementBalance
 from worker.errors import ConfigurationError, StatementImportError
-from worker.services.statement_checks import (
+from worker.statements.statement_checks import (
     CONTINUITY,
     CURRENCY_MISMATCH,
     FUTURE_DATE,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher, Type, extract_parameters
 
-from worker.services import users
+from worker.access import users
 from worker.settings import load_settings
 from worker.web import auth
 from worker.web.i18n import FRENCH, format_date, format_money, language_of, translator

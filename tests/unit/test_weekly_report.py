@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from worker.errors import ConfigurationError
-from worker.services.weekly_report import (
+from worker.insight.weekly_report import (
     last_complete_week,
     parse_report_settings,
     parse_week,

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from reminders.model import HeldInvoice
-from worker.services.worklist import WAITING_TURN_DAYS, _waiting_turn
+from worker.dunning.worklist import WAITING_TURN_DAYS, _waiting_turn
 
 
 class _Rows:

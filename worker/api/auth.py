@@ -10,7 +10,7 @@ Session hook: the web pages set ``app.state.session_principal`` to a function
 ``(request) -> Principal | None`` that reads the signed session cookie (and, for a
 state-changing request, checks its CSRF token). It is asked only when the request
 carries no ``Authorization`` header. Scopes of a person come from their role:
-``worker.services.tokens.ROLE_SCOPES``.
+``worker.access.tokens.ROLE_SCOPES``.
 """
 from __future__ import annotations
 
@@ -23,10 +23,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from worker.access.tokens import Principal, token_owner
 from worker.db.repository import Repository
 from worker.db.tables import Company
 from worker.db.uow import unit_of_work
-from worker.services.tokens import Principal, token_owner
 
 SessionResolver = Callable[[Request], "Principal | None"]
 _bearer = HTTPBearer(auto_error=False, description="An API token from `lettrage tokens create`.")

@@ -12,7 +12,7 @@ from fastapi import BackgroundTasks, Request
 
 from worker.api.auth import Principal, engine_of
 from worker.outbound import OutboundClient
-from worker.services.webhooks import dispatch
+from worker.webhooks.webhooks import dispatch
 
 log = logging.getLogger("lettrage.webhooks")
 

@@ -15,9 +15,9 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from worker.access.tokens import token_owner
 from worker.api.auth import engine_of
 from worker.db.uow import unit_of_work
-from worker.services.tokens import token_owner
 from worker.settings import Settings
 
 OPENAPI_URL = "/openapi.json"

@@ -1,4 +1,4 @@
-"""Credit notes over HTTP: thin calls of worker/services/credit_notes.py.
+"""Credit notes over HTTP: thin calls of worker/reconciliation/credit_notes.py.
 
 ``GET /api/credit-notes`` lists them with their allocations (the keys of ``lettrage credit-notes list --json``);
 ``POST /api/credit-notes/{number}/undo`` takes one off an invoice, ``POST /api/credit-notes/{number}/allocate``
@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Query, Request
 
 from worker.api import schemas as s
 from worker.api.auth import Principal, company_repo, require
-from worker.services import credit_notes as service
+from worker.reconciliation import credit_notes as service
 
 router = APIRouter(prefix="/api/credit-notes", tags=["credit notes"])
 ERRORS = s.problems(400, 401, 403, 404, 409, 422)

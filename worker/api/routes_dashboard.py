@@ -7,9 +7,9 @@ from fastapi import APIRouter, Query, Request
 
 from worker.api import schemas as s
 from worker.api.auth import Principal, company_repo, require
-from worker.services.dashboard import dashboard_data, data_version
-from worker.services.forecast import forecast_json, forecast_report
-from worker.services.statement_checks import local_today
+from worker.insight.dashboard import dashboard_data, data_version
+from worker.insight.forecast import forecast_json, forecast_report
+from worker.statements.statement_checks import local_today
 
 router = APIRouter(prefix="/api")
 ERRORS = s.problems(401, 403, 422)

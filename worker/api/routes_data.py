@@ -12,14 +12,14 @@ from worker.api import schemas as s
 from worker.api.auth import Principal, company_repo, engine_of, require
 from worker.api.events import after_change
 from worker.errors import LettrageError
-from worker.services.document_sources import document_sources
-from worker.services.invoice_import import import_invoice_file
-from worker.services.invoices import invoice_views
-from worker.services.matching import run_matching
-from worker.services.reports import aged_buckets
-from worker.services.residuals import minimum_amount, residuals
-from worker.services.statement_checks import local_today
-from worker.services.sync import import_spooled
+from worker.insight.reports import aged_buckets
+from worker.invoices.document_sources import document_sources
+from worker.invoices.invoices import invoice_views
+from worker.reconciliation.matching import run_matching
+from worker.reconciliation.residuals import minimum_amount, residuals
+from worker.statements.statement_checks import local_today
+from worker.workflows.invoice_import import import_invoice_file
+from worker.workflows.sync import import_spooled
 
 router = APIRouter(prefix="/api")
 ERRORS = s.problems(400, 401, 403, 422)

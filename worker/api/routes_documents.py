@@ -3,7 +3,7 @@
 ``PUT /api/invoices/{number}/document``: the PDF as the request body (``application/pdf``), checked to be a
 readable PDF of at most 20 MB, stored under the settings' data folder per company; ``GET`` answers it (or
 the invoice's PDF named by the import's ``pdf`` column). ``GET /api/reminders/effectiveness``: per level,
-share paid within 7 and 15 days and median days to payment (worker/services/effectiveness.py).
+share paid within 7 and 15 days and median days to payment (worker/insight/effectiveness.py).
 """
 from __future__ import annotations
 
@@ -18,9 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from reminders.channels.base import safe_name
 from worker.api import schemas as s
 from worker.api.auth import Principal, company_repo, require
-from worker.services.document_sources import document_sources
-from worker.services.effectiveness import effectiveness_json, reminder_effectiveness
-from worker.services.invoice_documents import (
+from worker.documents.invoice_documents import (
     MAX_DOCUMENT_BYTES,
     DocumentNotFound,
     DocumentTooLarge,
@@ -29,7 +27,9 @@ from worker.services.invoice_documents import (
     invoice_document,
     store_document,
 )
-from worker.services.pdf_safety import ActivePdf, active_content, refuse_active_content
+from worker.documents.pdf_safety import ActivePdf, active_content, refuse_active_content
+from worker.insight.effectiveness import effectiveness_json, reminder_effectiveness
+from worker.invoices.document_sources import document_sources
 
 router = APIRouter(prefix="/api")
 ERRORS = s.problems(401, 403, 404, 422)

@@ -1,4 +1,4 @@
-"""Payments to identify over HTTP: thin calls of worker/services/unidentified.py.
+"""Payments to identify over HTTP: thin calls of worker/reconciliation/unidentified.py.
 
 ``GET /api/payments/unidentified`` lists the credits that settle nothing (with the customer recognised, a
 proposal and the hold's end); ``POST /api/payments/{line_id}/allocate|on-account|refund|dismiss`` decides one,
@@ -14,7 +14,7 @@ from fastapi import APIRouter, BackgroundTasks, Path, Request
 from worker.api import schemas as s
 from worker.api.auth import Principal, company_repo, require
 from worker.api.events import after_change
-from worker.services import unidentified as service
+from worker.reconciliation import unidentified as service
 
 router = APIRouter(prefix="/api/payments", tags=["payments"])
 ERRORS = s.problems(400, 401, 403, 404, 409, 422)

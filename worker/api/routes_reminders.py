@@ -1,4 +1,4 @@
-"""Reminders over HTTP: the plan for a day, sending it, and what was sent (thin over worker/services/reminders.py)."""
+"""Reminders over HTTP: the plan for a day, sending it, and what was sent (thin over worker/dunning/reminders.py)."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query, Request
 from reminders.model import PlannedReminder
 from worker.api import schemas as s
 from worker.api.auth import Principal, company_repo, engine_of, require
-from worker.services.payment_facts import PaymentFacts
-from worker.services.plan_view import passed_over, unallocated_in_plan
-from worker.services.reminder_customers import approve_reminders
-from worker.services.reminders import plan_reminders, send_reminders
+from worker.dunning.payment_facts import PaymentFacts
+from worker.dunning.plan_view import passed_over, unallocated_in_plan
+from worker.dunning.reminder_customers import approve_reminders
+from worker.dunning.reminders import plan_reminders, send_reminders
 
 router = APIRouter(prefix="/api/reminders", tags=["reminders"])
 ERRORS = s.problems(400, 401, 403, 404, 422)

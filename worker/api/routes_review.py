@@ -1,4 +1,4 @@
-"""The review queue and the allocations over HTTP: thin calls of worker/services/review.py."""
+"""The review queue and the allocations over HTTP: thin calls of worker/reconciliation/review.py."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -9,11 +9,11 @@ from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
 from worker.api import schemas as s
 from worker.api.auth import Principal, company_repo, require
 from worker.api.events import after_change
-from worker.db import review_queries as q
 from worker.db.repository import Repository
 from worker.db.review_candidates import candidate_list
 from worker.db.tables import Allocation, Invoice, ReviewItem, StatementLine
-from worker.services import review
+from worker.reconciliation import review
+from worker.reconciliation import review_queries as q
 
 router = APIRouter(prefix="/api", tags=["review"])
 ERRORS = s.problems(400, 401, 403, 404, 409, 422)

@@ -9,7 +9,7 @@ from worker.api import schemas as s
 from worker.api.auth import Principal, company_repo, engine_of, require
 from worker.db.api_tables import WebhookDelivery, WebhookEndpoint
 from worker.outbound import OutboundClient
-from worker.services import webhooks
+from worker.webhooks import webhooks
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
 ERRORS = s.problems(400, 401, 403, 404, 422)

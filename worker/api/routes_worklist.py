@@ -1,5 +1,5 @@
-"""The day's collection work and customers' payment behaviour over HTTP (thin over worker/services/worklist.py
-and worker/services/behaviour.py); the same keys as `lettrage worklist --json` and `lettrage customers behaviour
+"""The day's collection work and customers' payment behaviour over HTTP (thin over worker/dunning/worklist.py
+and worker/dunning/behaviour.py); the same keys as `lettrage worklist --json` and `lettrage customers behaviour
 --json`."""
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pydantic import BaseModel
 
 from worker.api import schemas as s
 from worker.api.auth import Principal, company_repo, require
-from worker.services.behaviour import behaviour_rows, company_rules
-from worker.services.statement_checks import local_today
-from worker.services.worklist import build_worklist
+from worker.dunning.behaviour import behaviour_rows, company_rules
+from worker.dunning.worklist import build_worklist
+from worker.statements.statement_checks import local_today
 
 router = APIRouter(prefix="/api", tags=["collections"])
 ERRORS = s.problems(400, 401, 403, 404, 422)

@@ -435,7 +435,7 @@ class DispatchOut(BaseModel):
     given_up: int
 
 
-# -- payments to identify (worker/services/unidentified.py) ----------------------------------------
+# -- payments to identify (worker/reconciliation/unidentified.py) ----------------------------------------
 class IdentifyPartOut(BaseModel):
     invoice: str
     amount: str
@@ -492,7 +492,7 @@ class IdentifiedOut(BaseModel):
     learned: list[str]
 
 
-# -- credit notes and their allocations (worker/services/credit_notes.py) ----------------------------
+# -- credit notes and their allocations (worker/reconciliation/credit_notes.py) ----------------------------
 class CreditNoteAllocationOut(BaseModel):
     id: int
     invoice: str

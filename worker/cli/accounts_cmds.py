@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 
+from worker.access.companies import resolve_company
 from worker.cli.main import AppContext, cli, company_option, json_option, pass_app
 from worker.cli.output import console, err_console, print_json, print_table
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
-from worker.services.bank_accounts import add_account, list_accounts
-from worker.services.companies import resolve_company
 from worker.settings import Settings
+from worker.statements.bank_accounts import add_account, list_accounts
 
 
 @cli.group()

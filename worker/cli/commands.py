@@ -11,21 +11,21 @@ import click
 from worker.cli.main import AppContext, cli, company_option, current_app, deferred, json_option, pass_app
 from worker.cli.output import console, err_console, money, print_json, print_table
 from worker.errors import FutureDay, LettrageError
-from worker.services.invoice_import import ImportCounts, import_invoice_file
-from worker.services.invoices import ZERO, InvoiceView, invoice_views, settlement
+from worker.invoices.invoices import ZERO, InvoiceView, invoice_views, settlement
+from worker.workflows.invoice_import import ImportCounts, import_invoice_file
 
 if TYPE_CHECKING:
+    from worker.access.companies import add_company, list_companies, resolve_company
     from worker.db.repository import Repository
     from worker.db.review_candidates import Candidate
     from worker.db.uow import unit_of_work
-    from worker.services.companies import add_company, list_companies, resolve_company
 else:  # the ORM, SQLModel and the tables, imported on first call: `invoices list` reads without them (below);
     # documents_cmds, residuals_cmds and review_cmds, loaded with `invoices`, take these names from here
     Repository = deferred("worker.db.repository", "Repository")
     unit_of_work = deferred("worker.db.uow", "unit_of_work")
-    add_company = deferred("worker.services.companies", "add_company")
-    list_companies = deferred("worker.services.companies", "list_companies")
-    resolve_company = deferred("worker.services.companies", "resolve_company")
+    add_company = deferred("worker.access.companies", "add_company")
+    list_companies = deferred("worker.access.companies", "list_companies")
+    resolve_company = deferred("worker.access.companies", "resolve_company")
 
 # Matching, dunning, sync (SFTP, mail, PDF letters) and the progress bar are imported by the commands that use
 # them: `lettrage invoices list` starts without them (tests/unit/test_cli_help.py, benchmarks/test_cli_startup.py).
@@ -99,12 +99,12 @@ def invoices_import(app: AppContext, files: tuple[str, ...], as_json: bool, comp
     total = ImportCounts()
     with unit_of_work(app.engine) as session:
         repo = Repository(session, resolve_company(session, company))
-        from worker.services.document_sources import document_sources
+        from worker.invoices.document_sources import document_sources
 
         sources = document_sources(app.settings, repo.company.ref)
         for path in files:
             total = total + import_invoice_file(repo, _read(path), path, sources=sources)
-        from worker.services.reminder_customers import flag_payment_terms
+        from worker.dunning.reminder_customers import flag_payment_terms
 
         flagged = flag_payment_terms(repo)
     data: dict[str, object] = {"imported": total.imported, "updated": total.updated, "unchanged": total.unchanged}
@@ -133,7 +133,7 @@ def _listed_invoices(app: AppContext, company: str | None) -> list[InvoiceView] 
     if found is None:
         return None
     views = []
-    for invoice in found.invoices:  # as worker.services.invoices._views
+    for invoice in found.invoices:  # as worker.invoices.invoices._views
         paid = found.paid.get(invoice.id, ZERO)
         credited = (found.used if invoice.kind == "credit_note" else found.credited).get(invoice.id, ZERO)
         status, open_amount = settlement(invoice, paid, credited)
@@ -184,7 +184,7 @@ def statements_import(app: AppContext, files: tuple[str, ...], account: str | No
     """Import statement files (OFX, CAMT.053, CSV); each file all or nothing, each line once."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from worker.services.sync import import_paths
+    from worker.workflows.sync import import_paths
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console,
                   transient=True, disable=as_json or len(files) < 2) as progress:
@@ -240,7 +240,7 @@ def statements_list(app: AppContext, as_json: bool, company: str | None) -> None
 @pass_app
 def match(app: AppContext, as_json: bool, company: str | None) -> None:
     """Match every unmatched incoming line with open invoices."""
-    from worker.services.matching import run_matching
+    from worker.reconciliation.matching import run_matching
 
     with unit_of_work(app.engine) as session:
         counts = run_matching(Repository(session, resolve_company(session, company)),
@@ -366,7 +366,7 @@ def reminders_plan(app: AppContext, as_of: Any, only_held: bool, only_passed_ove
     cannot reach a customer."""
     if only_held and only_passed_over:
         raise click.UsageError("--held and --passed-over list different things: give one of them")
-    from worker.services.reminders import plan_reminders
+    from worker.dunning.reminders import plan_reminders
 
     day = _as_of(as_of)
     with unit_of_work(app.engine) as session:
@@ -383,7 +383,7 @@ def reminders_plan(app: AppContext, as_of: Any, only_held: bool, only_passed_ove
                          for h in held], right=["open"])
         return
     if only_passed_over:
-        from worker.services.plan_view import passed_over
+        from worker.dunning.plan_view import passed_over
 
         skipped = passed_over(result)
         if as_json:
@@ -435,7 +435,7 @@ def reminders_plan(app: AppContext, as_of: Any, only_held: bool, only_passed_ove
 def reminders_send(app: AppContext, as_of: Any, as_json: bool, company: str | None) -> None:
     """Send what is due on the day; each reminder at most once, so it is safe to run twice."""
     from worker.bootstrap import company_channels
-    from worker.services.reminders import send_reminders
+    from worker.dunning.reminders import send_reminders
 
     day = _as_of(as_of)
     with unit_of_work(app.engine) as session:
@@ -470,7 +470,7 @@ def reminders_send(app: AppContext, as_of: Any, as_json: bool, company: str | No
 @pass_app
 def sync_command(app: AppContext, as_of: Any, no_send: bool, as_json: bool, company: str | None) -> None:
     """The whole pipeline once: pull statements, import, match, plan and send reminders."""
-    from worker.services.sync import sync
+    from worker.workflows.sync import sync
 
     summary = sync(app.engine, app.settings, company, as_of=as_of.date() if as_of else None, send=not no_send)
     data = summary.as_json()

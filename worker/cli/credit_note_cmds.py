@@ -2,7 +2,7 @@
 
 `credit-notes list` shows each credit note with what is allocated (to which invoices, why, decided by whom)
 and what remains; `undo` takes one off an invoice (kept, marked; the automatic allocation does not put it
-back there), `allocate` allocates one by hand (worker/services/credit_notes.py).
+back there), `allocate` allocates one by hand (worker/reconciliation/credit_notes.py).
 """
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from decimal import Decimal, InvalidOperation
 
 import click
 
+from worker.access.companies import resolve_company
 from worker.cli.commands import pass_app
 from worker.cli.main import AppContext, cli, company_option, json_option
 from worker.cli.output import console, print_json, print_table
 from worker.cli.review_cmds import _actor  # a person's decision: the login that typed it
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
-from worker.services import credit_notes as service
-from worker.services.companies import resolve_company
+from worker.reconciliation import credit_notes as service
 
 
 def _amount(value: str | None) -> Decimal | None:

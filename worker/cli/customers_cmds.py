@@ -7,14 +7,14 @@ from typing import Any, cast
 
 import click
 
+from worker.access.companies import resolve_company
 from worker.cli.commands import ISO_DATE, _as_of, _read, pass_app, reminders
 from worker.cli.main import AppContext, cli, company_option, json_option
 from worker.cli.output import console, money, print_json, print_table
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
+from worker.dunning import reminder_customers as dunning
 from worker.errors import LettrageError
-from worker.services import reminder_customers as dunning
-from worker.services.companies import resolve_company
 
 ACTOR = "cli"
 
@@ -59,7 +59,7 @@ def reminders_approve(app: AppContext, as_of: Any, customers: tuple[str, ...], e
 @pass_app
 def reminders_bounce(app: AppContext, message_id: str, reason: str, as_json: bool, company: str | None) -> None:
     """Record that the email MESSAGE_ID bounced: its level goes out again by the fallback channel."""
-    from worker.services.reminder_outbox import record_bounce
+    from worker.dunning.reminder_outbox import record_bounce
 
     with unit_of_work(app.engine) as session:
         repo = Repository(session, resolve_company(session, company))
@@ -81,7 +81,7 @@ def reminders_bounce(app: AppContext, message_id: str, reason: str, as_json: boo
 def reminders_resolve(app: AppContext, message_id: str, sent: bool, as_of: Any, as_json: bool,
                       company: str | None) -> None:
     """Settle a reminder whose sender stopped while sending it (reported by `send` and `customers history`)."""
-    from worker.services.reminder_outbox import resolve_in_doubt
+    from worker.dunning.reminder_outbox import resolve_in_doubt
 
     with unit_of_work(app.engine) as session:
         repo = Repository(session, resolve_company(session, company))

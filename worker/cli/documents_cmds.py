@@ -46,8 +46,8 @@ def invoices_duplicate(app: AppContext, number: str, send: bool, out: Path | Non
                        as_of: Any, actor: str, as_json: bool, company: str | None) -> None:
     """A duplicate of invoice NUMBER, marked DUPLICATA on every page: its own PDF when lettrage has it, else
     regenerated from its figures. Written to a file, or with --send emailed to the customer."""
-    from worker.services.invoice_documents import stored_name
-    from worker.services.invoice_duplicates import check_request_key, send_duplicate, write_duplicate
+    from worker.documents.invoice_documents import stored_name
+    from worker.documents.invoice_duplicates import check_request_key, send_duplicate, write_duplicate
 
     day = _as_of(as_of)
     key = check_request_key(request_key or day.isoformat())
@@ -101,7 +101,7 @@ def _day(value: Any) -> date | None:
 @pass_app
 def reminders_effectiveness(app: AppContext, as_of: Any, since: Any, as_json: bool, company: str | None) -> None:
     """Per reminder level: invoices reminded, share paid within 7 and 15 days after it, median days to payment."""
-    from worker.services.effectiveness import effectiveness_json, reminder_effectiveness
+    from worker.insight.effectiveness import effectiveness_json, reminder_effectiveness
 
     day = _as_of(as_of)
     start = _day(since)

@@ -16,13 +16,13 @@ from typing import Any
 
 import click
 
+from worker.access.companies import resolve_company
 from worker.cli.main import AppContext, cli, company_option, json_option, pass_app
 from worker.cli.output import console, print_json, print_table
-from worker.db import einvoice_status_queries as q
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
-from worker.services.companies import resolve_company
-from worker.services.einvoice_outgoing import produce_payment_statuses
+from worker.einvoices import einvoice_status_queries as q
+from worker.einvoices.einvoice_outgoing import produce_payment_statuses
 
 # The contract's three states: a status being sent is still pending, a received one is delivered.
 PUBLIC_STATE = {"pending": "pending", "sending": "pending", "delivered": "delivered", "failed": "failed",
@@ -122,7 +122,7 @@ def _show_delivery(produced: Any, delivered: Any, as_json: bool, where: str) -> 
 @pass_app
 def send(app: AppContext, stuck_after: int, as_json: bool, company: str | None) -> None:
     """Make the missing 212 « Encaissée » messages and send the due ones to the company's platform."""
-    from worker.services.pa_delivery import deliver_statuses
+    from worker.einvoices.pa_delivery import deliver_statuses
 
     produced = _produce(app, company)
     delivered = deliver_statuses(app.engine, app.settings.companies_dir, company,
@@ -141,7 +141,7 @@ def send(app: AppContext, stuck_after: int, as_json: bool, company: str | None) 
 def export(app: AppContext, folder: Path, stuck_after: int, as_json: bool, company: str | None) -> None:
     """Write each pending status message as <message id>.xml into a folder, for a billing tool that submits
     them itself; each is then marked delivered."""
-    from worker.services.pa_delivery import export_statuses
+    from worker.einvoices.pa_delivery import export_statuses
 
     produced = _produce(app, company)
     delivered = export_statuses(app.engine, company, folder, stuck_after=timedelta(seconds=stuck_after))
@@ -162,7 +162,7 @@ def ereporting(app: AppContext, period: str, out: Path | None, as_json: bool, co
     import sys
 
     from reminders.channels.base import write_atomically
-    from worker.services.einvoice_ereporting import payment_report
+    from worker.einvoices.einvoice_ereporting import payment_report
 
     issue = out is not None or not as_json
     with unit_of_work(app.engine) as session:

@@ -2,21 +2,21 @@
 
 All the files in one transaction: a file that cannot be taken (official XSD, fatal BR-FR-CDV rule, unknown
 invoice) is refused with one line naming it and nothing is written; a status already received adds nothing.
-What each status does to reminders is in worker/services/einvoice_incoming.py.
+What each status does to reminders is in worker/einvoices/einvoice_incoming.py.
 """
 from __future__ import annotations
 
 import click
 from sqlalchemy.exc import IntegrityError
 
+from worker.access.companies import resolve_company
 from worker.cli.commands import _read
 from worker.cli.einvoicing_cmds import pass_app, statuses
 from worker.cli.main import AppContext, company_option, json_option
 from worker.cli.output import console, print_json, print_table
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
-from worker.services.companies import resolve_company
-from worker.services.einvoice_incoming import import_status_files
+from worker.einvoices.einvoice_incoming import import_status_files
 
 ACTOR = "cli"
 

@@ -6,13 +6,13 @@ from typing import Any
 
 import click
 
+from worker.access.companies import resolve_company
 from worker.cli.main import AppContext, cli, company_option, json_option, pass_app
 from worker.cli.output import console, print_json, print_table
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
-from worker.services.companies import resolve_company
-from worker.services.forecast import forecast_json, forecast_report
-from worker.services.statement_checks import local_today
+from worker.insight.forecast import forecast_json, forecast_report
+from worker.statements.statement_checks import local_today
 
 
 @cli.command("forecast")

@@ -17,7 +17,7 @@ from worker.errors import ConfigurationError
 def demo(app: AppContext, as_json: bool, company: str | None) -> None:
     """A fresh demo company (its own database under var/demo/), synced, with a readable summary."""
     from worker.cli.summary import print_aged_balance, print_sync_summary
-    from worker.services.demo import run_demo
+    from worker.workflows.demo import run_demo
 
     today = app.today()
     with console.status("Building the demo company and syncing it…"):

@@ -1,7 +1,7 @@
 """`lettrage payments ...`: the payments to identify (credits that settle nothing), the sibling of `review list`.
 
 `payments unidentified` lists them with the customer recognised and a proposal; `payments allocate`,
-`on-account`, `refund` and `dismiss` decide one (worker/services/unidentified.py).
+`on-account`, `refund` and `dismiss` decide one (worker/reconciliation/unidentified.py).
 """
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from typing import Any
 
 import click
 
+from worker.access.companies import resolve_company
 from worker.cli.commands import ISO_DATE, pass_app
 from worker.cli.main import AppContext, cli, company_option, json_option
 from worker.cli.output import console, print_json, print_table
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
-from worker.services import unidentified as service
-from worker.services.companies import resolve_company
-from worker.services.statement_checks import local_today
+from worker.reconciliation import unidentified as service
+from worker.statements.statement_checks import local_today
 
 
 def _actor() -> str:

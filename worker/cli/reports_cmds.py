@@ -9,12 +9,12 @@ import click
 from rich import box
 from rich.table import Table
 
+from worker.access.companies import resolve_company
 from worker.cli.main import AppContext, cli, company_option, current_app, json_option, pass_app
 from worker.cli.output import console, err_console, print_json
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
-from worker.services import reports as report_service
-from worker.services.companies import resolve_company
+from worker.insight import reports as report_service
 
 ISO_DATE = click.DateTime(formats=["%Y-%m-%d"])
 OUT_FILE = click.Path(dir_okay=False, writable=True, path_type=Path)

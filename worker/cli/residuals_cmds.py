@@ -18,7 +18,7 @@ from worker.cli.main import AppContext, company_option, json_option
 from worker.cli.output import console, print_json, print_table
 from worker.cli.review_cmds import _actor
 
-# worker.services.residuals (it reads the dunning rules) is imported by the commands: loading the `invoices`
+# worker.reconciliation.residuals (it reads the dunning rules) is imported by the commands: loading the `invoices`
 # group (for `invoices list`, say) imports this module.
 
 
@@ -29,7 +29,7 @@ from worker.cli.review_cmds import _actor
 @pass_app
 def invoices_residuals(app: AppContext, as_of: Any, as_json: bool, company: str | None) -> None:
     """Paid invoices with a residual at or below the minimum amount: never chased, listed for write-off."""
-    from worker.services.residuals import minimum_amount, residuals
+    from worker.reconciliation.residuals import minimum_amount, residuals
 
     day = _as_of(as_of)
     with unit_of_work(app.engine) as session:
@@ -56,7 +56,7 @@ def invoices_residuals(app: AppContext, as_of: Any, as_json: bool, company: str 
 @pass_app
 def invoices_write_off(app: AppContext, number: str, reason: str, as_json: bool, company: str | None) -> None:
     """Write an invoice's residual (at or below the minimum amount) off as a payment difference."""
-    from worker.services.residuals import write_off_residual
+    from worker.reconciliation.residuals import write_off_residual
 
     with unit_of_work(app.engine) as session:
         repo = Repository(session, resolve_company(session, company))

@@ -21,7 +21,7 @@ from worker.cli.main import AppContext, company_option, json_option, pass_app
 from worker.cli.output import console, print_json
 
 if TYPE_CHECKING:  # imported by each command: loading `review`, `matches` or `invoices` does not import it
-    from worker.services import review as decisions
+    from worker.reconciliation import review as decisions
 
 
 
@@ -62,7 +62,7 @@ def _show(decided: decisions.Decided, as_json: bool) -> None:
 @pass_app
 def review_accept(app: AppContext, item_id: int, candidate: int, as_json: bool, company: str | None) -> None:
     """Accept a candidate of review item ITEM_ID."""
-    from worker.services import review as decisions
+    from worker.reconciliation import review as decisions
 
     with unit_of_work(app.engine) as session:
         decided = decisions.accept(Repository(session, resolve_company(session, company)), item_id, candidate - 1,
@@ -77,7 +77,7 @@ def review_accept(app: AppContext, item_id: int, candidate: int, as_json: bool, 
 @pass_app
 def review_reject(app: AppContext, item_id: int, as_json: bool, company: str | None) -> None:
     """None of the candidates: the payment stays unallocated and leaves the queue."""
-    from worker.services import review as decisions
+    from worker.reconciliation import review as decisions
 
     with unit_of_work(app.engine) as session:
         decided = decisions.reject(Repository(session, resolve_company(session, company)), item_id, actor=_actor())
@@ -94,7 +94,7 @@ def review_reject(app: AppContext, item_id: int, as_json: bool, company: str | N
 def review_assign(app: AppContext, item_id: int, invoice: str, amount: str | None, as_json: bool,
                   company: str | None) -> None:
     """Allocate the payment of ITEM_ID to INVOICE, another invoice than the candidates."""
-    from worker.services import review as decisions
+    from worker.reconciliation import review as decisions
 
     with unit_of_work(app.engine) as session:
         decided = decisions.assign(Repository(session, resolve_company(session, company)), item_id, invoice,
@@ -110,7 +110,7 @@ def review_assign(app: AppContext, item_id: int, invoice: str, amount: str | Non
 @pass_app
 def matches_undo(app: AppContext, allocation_id: int, reason: str, as_json: bool, company: str | None) -> None:
     """Undo allocation ALLOCATION_ID (its `id` in GET /api/allocations): the invoice is open again."""
-    from worker.services import review as decisions
+    from worker.reconciliation import review as decisions
 
     with unit_of_work(app.engine) as session:
         undone = decisions.undo_allocation(Repository(session, resolve_company(session, company)), allocation_id,

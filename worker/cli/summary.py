@@ -7,8 +7,8 @@ from decimal import Decimal
 from rich.panel import Panel
 
 from worker.cli.output import console, money, print_table
-from worker.services.invoices import AGE_BUCKETS
-from worker.services.sync import SyncSummary
+from worker.invoices.invoices import AGE_BUCKETS
+from worker.workflows.sync import SyncSummary
 
 BUCKET_LABELS = {"not_due": "not yet due", "1-30": "1–30 days", "31-60": "31–60 days", "61-90": "61–90 days",
                  "90+": "over 90 days"}

@@ -6,12 +6,12 @@ from typing import Any
 
 import click
 
+from worker.access.companies import resolve_company
+from worker.access.tokens import SCOPES, create_token, list_tokens, revoke_token
 from worker.cli.main import AppContext, cli, company_option, json_option, pass_app
 from worker.cli.output import console, print_json, print_table
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
-from worker.services.companies import resolve_company
-from worker.services.tokens import SCOPES, create_token, list_tokens, revoke_token
 
 
 @cli.group()
@@ -82,7 +82,7 @@ def webhooks() -> None:
 @pass_app
 def webhooks_dispatch(app: AppContext, as_json: bool, company: str | None) -> None:
     """Post the webhook deliveries due now (new events and retries); `lettrage serve` does it every 15 s."""
-    from worker.services.webhooks import dispatch
+    from worker.webhooks.webhooks import dispatch
 
     with unit_of_work(app.engine) as session:
         ref = resolve_company(session, company).ref if company else None

@@ -6,11 +6,11 @@ import sys
 
 import click
 
+from worker.access import users as user_service
+from worker.access.companies import resolve_company
 from worker.cli.main import AppContext, cli, company_option, json_option, pass_app
 from worker.cli.output import console, print_json, print_table
 from worker.db.uow import unit_of_work
-from worker.services import users as user_service
-from worker.services.companies import resolve_company
 
 
 @cli.group()

@@ -6,20 +6,20 @@ from typing import Any
 
 import click
 
+from worker.access.companies import resolve_company
 from worker.cli.main import AppContext, company_option, json_option, pass_app
 from worker.cli.output import console, print_json, print_table
 from worker.cli.reports_cmds import reports
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
-from worker.services.companies import resolve_company
-from worker.services.statement_checks import local_today
-from worker.services.weekly_report import (
+from worker.insight.weekly_report import (
     last_complete_week,
     parse_week,
     render_report,
     report_settings,
     weekly_figures,
 )
+from worker.statements.statement_checks import local_today
 
 
 @reports.command("weekly")
@@ -45,7 +45,7 @@ def weekly(app: AppContext, week: str | None, send: bool, pdf_path: Path | None,
         pdf_path.write_bytes(render_report(figures, rs.language, app.settings.templates_dir).pdf)
     data: dict[str, Any] = {**figures, "recipients": {k: list(v) for k, v in rs.audiences.items()}}
     if send:
-        from worker.services.weekly_report_send import send_weekly_report
+        from worker.insight.weekly_report_send import send_weekly_report
 
         data["sent"] = [o.as_json() for o in send_weekly_report(app.engine, app.settings, ref, monday,
                                                                 actor="cli")]

@@ -5,16 +5,16 @@ from typing import Any
 
 import click
 
+from worker.access.companies import resolve_company
 from worker.cli.commands import ISO_DATE, pass_app
 from worker.cli.customers_cmds import customers
 from worker.cli.main import AppContext, cli, company_option, json_option
 from worker.cli.output import console, print_json, print_table
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
-from worker.services import behaviour as behaviour_service
-from worker.services.companies import resolve_company
-from worker.services.statement_checks import local_today
-from worker.services.worklist import build_worklist
+from worker.dunning import behaviour as behaviour_service
+from worker.dunning.worklist import build_worklist
+from worker.statements.statement_checks import local_today
 
 ACTOR = "cli"
 

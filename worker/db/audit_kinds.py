@@ -4,7 +4,7 @@ The audit log is append-only: one row per decision or message, automatic or huma
 own transaction by ``Repository.audit(kind, subject, actor, **data)`` (a few by ``AuditEvent(kind=...)``, the
 matcher's in bulk). Its kinds are strings written at the call sites; this catalogue names each one with who
 writes it, when, its subject and what its ``data`` holds. Readers filter on them: the webhooks (the audit log
-is their outbox, worker/services/webhooks.py), ``lettrage customers history`` (reminder_customers.py), the
+is their outbox, worker/webhooks/webhooks.py), ``lettrage customers history`` (reminder_customers.py), the
 once-only checks (``has_event``, ``event_subjects``), the e-reporting history and the statement import's
 duplicate check. A kind's name and its data keys are a contract with stored rows and with those readers:
 a new kind gets its line here, a changed one keeps reading what older rows hold.
@@ -18,198 +18,198 @@ from __future__ import annotations
 
 AUDIT_KINDS: dict[str, str] = {
     # -- matching: allocations of bank lines to invoices --------------------------------------------------
-    "allocation.auto": "services/matching.py (sync, in bulk): the matcher allocated a line to the invoice; "
+    "allocation.auto": "reconciliation/matching.py (sync, in bulk): the matcher allocated a line to the invoice; "
                        "subject invoice:NUMBER; data line, amount, write_off, write_off_kind, score, "
                        "reasons. Webhooks: invoice.paid / invoice.partially_paid",
-    "allocation.confirmed": "services/review.py: a person's decision (review accept, split or assign, or "
+    "allocation.confirmed": "reconciliation/review.py: a person's decision (review accept, split or assign, or "
                             "allocating a payment to identify) allocated the line to the invoice; subject "
                             "invoice:NUMBER; data allocation, review, line, amount, write_off, "
                             "write_off_kind, invoice_status. Webhooks: invoice.paid / invoice.partially_paid",
-    "allocation.undone": "services/review.py: an allocation undone (matches undo, the API, or a review "
+    "allocation.undone": "reconciliation/review.py: an allocation undone (matches undo, the API, or a review "
                          "reopened); subject invoice:NUMBER; data allocation, line, amount, write_off, "
                          "reason, was (auto | confirmed), invoice_status. Webhook: allocation.undone",
-    "allocation.write_off": "services/residuals.py: a person wrote an invoice's small residual off as a "
+    "allocation.write_off": "reconciliation/residuals.py: a person wrote an invoice's small residual off as a "
                             "payment difference on its last live allocation; subject invoice:NUMBER; data "
                             "allocation, amount, write_off, previous_write_off, write_off_kind, reason, "
                             "minimum_amount",
-    "line.unmatched": "services/matching.py (sync, in bulk): the matcher found nothing to propose for a line "
+    "line.unmatched": "reconciliation/matching.py (sync, in bulk): the matcher found nothing to propose for a line "
                       "(not written again for a line already unmatched); subject line:BANK_REF; data reasons",
 
     # -- review of doubtful matches -----------------------------------------------------------------------
-    "review.created": "services/matching.py (a doubtful line queued for review; data reasons, candidates) "
-                      "and services/review.py (a decided item reopened; data reasons, candidates, review: "
+    "review.created": "reconciliation/matching.py (a doubtful line queued for review; data reasons, candidates) "
+                      "and reconciliation/review.py (a decided item reopened; data reasons, candidates, review: "
                       "the new item); subject line:BANK_REF. Webhook: review.created",
-    "review.accepted": "services/review.py (f\"review.{state}\"): a person accepted a candidate or split the "
+    "review.accepted": "reconciliation/review.py (f\"review.{state}\"): a person accepted a candidate or split the "
                        "line; subject review:ID; data line, invoices, amounts, learned, and candidate (its "
                        "index) or split: true",
-    "review.assigned": "services/review.py (f\"review.{state}\"): a person allocated the line to an invoice "
+    "review.assigned": "reconciliation/review.py (f\"review.{state}\"): a person allocated the line to an invoice "
                        "they found; subject review:ID; data line, invoices, amounts, learned, assigned (the "
                        "number)",
-    "review.rejected": "services/review.py: a person refused every candidate, the line stays unallocated; "
+    "review.rejected": "reconciliation/review.py: a person refused every candidate, the line stays unallocated; "
                        "subject review:ID; data line, candidates",
-    "review.reopened": "services/review.py: a person took a decision back (its allocations undone, the line "
+    "review.reopened": "reconciliation/review.py: a person took a decision back (its allocations undone, the line "
                        "queued again); subject review:ID; data line, reason, new_item",
-    "review.superseded": "services/review_requote.py (sync): a pending item dropped because its line quotes "
+    "review.superseded": "reconciliation/review_requote.py (sync): a pending item dropped because its line quotes "
                          "an open invoice imported since, the line matched again; subject review:ID; data "
                          "line, reason, invoices (those quoted)",
 
     # -- what the matcher learns of customers, and customers' settings -----------------------------------
-    "customer.iban_learned": "services/review.py: a person's allocation taught the payer's IBAN for the "
+    "customer.iban_learned": "reconciliation/review.py: a person's allocation taught the payer's IBAN for the "
                              "customer; subject customer:REF; data iban, review",
-    "customer.alias_learned": "services/review.py: a person's allocation taught the payer's name as an alias "
+    "customer.alias_learned": "reconciliation/review.py: a person's allocation taught the payer's name as an alias "
                               "of the customer; subject customer:REF; data name, review",
-    "customer.created": "services/einvoice_import.py: a customer made from an e-invoice's buyer; subject "
+    "customer.created": "einvoices/einvoice_import.py: a customer made from an e-invoice's buyer; subject "
                         "customer:REF; data source (einvoice), file, siren",
-    "customer.iban_added": "services/einvoice_import.py: the buyer's account (BT-91) of an e-invoice added "
+    "customer.iban_added": "einvoices/einvoice_import.py: the buyer's account (BT-91) of an e-invoice added "
                            "to the customer; subject customer:REF; data iban, source (einvoice), file",
-    "customer.profile_moved": "services/behaviour.py: the customer's dunning profile moved by its payment "
+    "customer.profile_moved": "dunning/behaviour.py: the customer's dunning profile moved by its payment "
                               "behaviour; subject customer:REF; data from_profile, to_profile, reasons, "
                               "figures, as_of",
-    "customer.dunning_profile": "services/reminder_customers.py: a person changed the customer's dunning "
+    "customer.dunning_profile": "dunning/reminder_customers.py: a person changed the customer's dunning "
                                 "settings; subject customer:REF; data the settings changed, by name",
 
-    # -- payments to identify (services/unidentified.py) --------------------------------------------------
-    "payment.allocated": "services/unidentified.py: a person allocated an unmatched payment to invoices "
+    # -- payments to identify (reconciliation/unidentified.py) --------------------------------------------------
+    "payment.allocated": "reconciliation/unidentified.py: a person allocated an unmatched payment to invoices "
                          "(through a review split); subject line:BANK_REF; data line, line_id, invoices, "
                          "amounts, review",
-    "payment.on_account": "services/unidentified.py (f\"payment.{kind}\"): a person kept a payment as the "
+    "payment.on_account": "reconciliation/unidentified.py (f\"payment.{kind}\"): a person kept a payment as the "
                           "customer's credit on account; subject customer:REF; data line, line_id, amount, "
                           "currency, customer, note, credit",
-    "payment.refund_due": "services/unidentified.py (f\"payment.{kind}\"): a person marked a payment as owed "
+    "payment.refund_due": "reconciliation/unidentified.py (f\"payment.{kind}\"): a person marked a payment as owed "
                           "back to the customer; subject customer:REF; data as payment.on_account",
-    "payment.not_customer": "services/unidentified.py (f\"payment.{kind}\"): a person dismissed a payment as "
+    "payment.not_customer": "reconciliation/unidentified.py (f\"payment.{kind}\"): a person dismissed a payment as "
                             "no customer's; subject line:BANK_REF; data as payment.on_account, note the "
                             "reason",
-    "payment.on_account_used": "services/unidentified.py: a payment kept on account is allocated after all, "
+    "payment.on_account_used": "reconciliation/unidentified.py: a payment kept on account is allocated after all, "
                                "its credit removed; subject line:BANK_REF; data line, line_id, amount, "
                                "currency, credit",
 
-    # -- credit notes (services/credit_notes.py) ----------------------------------------------------------
-    "credit_note.allocated": "services/credit_notes.py: a credit note set against an invoice, by the rule "
+    # -- credit notes (reconciliation/credit_notes.py) ----------------------------------------------------------
+    "credit_note.allocated": "reconciliation/credit_notes.py: a credit note set against an invoice, by the rule "
                              "(sync, import) or by a person; subject invoice:NUMBER; data credit_note, "
                              "amount, reasons",
-    "credit_note.allocation_undone": "services/credit_notes.py: a credit note's allocation undone, by the "
+    "credit_note.allocation_undone": "reconciliation/credit_notes.py: a credit note's allocation undone, by the "
                                      "rule (no longer holds, released for a full payment, moved to the "
                                      "invoice a payment netted) or by a person; subject invoice:NUMBER; data "
                                      "credit_note, amount, reason (by hand: was_decided_by)",
 
     # -- imports: bank statements, bank accounts, invoices ------------------------------------------------
-    "statement.imported": "services/statements.py: a bank statement file imported; subject file:NAME; data "
+    "statement.imported": "statements/statements.py: a bank statement file imported; subject file:NAME; data "
                           "format, lines_added, lines_skipped, accounts, warnings, import_id, file_warnings "
                           "(read back for a re-delivered file)",
-    "bank_account.registered": "services/statements.py (an account first seen in a statement; data file), "
-                               "services/einvoice_import.py (the payee account of e-invoices; data file, "
-                               "source) and services/bank_accounts.py (by hand; data source, name, currency, "
+    "bank_account.registered": "statements/statements.py (an account first seen in a statement; data file), "
+                               "einvoices/einvoice_import.py (the payee account of e-invoices; data file, "
+                               "source) and statements/bank_accounts.py (by hand; data source, name, currency, "
                                "default); subject account:IDENTIFIER",
-    "bank_account.updated": "services/bank_accounts.py: a person changed a bank account's name, currency or "
+    "bank_account.updated": "statements/bank_accounts.py: a person changed a bank account's name, currency or "
                             "default flag; subject account:IDENTIFIER; data before, after",
-    "invoices.imported": "services/invoice_import.py: an invoice file imported; subject file:NAME; data "
+    "invoices.imported": "workflows/invoice_import.py: an invoice file imported; subject file:NAME; data "
                          "imported, updated, unchanged (and documents_refused, refusals when documents were "
                          "refused)",
-    "invoice.updated": "services/invoice_import.py and services/einvoice_import.py: a re-import changed an "
+    "invoice.updated": "workflows/invoice_import.py and einvoices/einvoice_import.py: a re-import changed an "
                        "invoice; subject invoice:NUMBER; data before, after (the fields changed)",
-    "einvoice.imported": "services/einvoice_import.py: an e-invoice file created or updated an invoice; "
+    "einvoice.imported": "einvoices/einvoice_import.py: an e-invoice file created or updated an invoice; "
                          "subject invoice:NUMBER; data file, syntax, result, customer, customer_found_by, "
                          "buyer_siren, already_paid, vat_on_receipt, amount_due",
-    "invoice.payment_terms": "services/reminder_customers.py (after an invoice import): an invoice whose "
+    "invoice.payment_terms": "dunning/reminder_customers.py (after an invoice import): an invoice whose "
                              "payment term is over the legal caps (L441-10 I), flagged once; subject "
                              "invoice:NUMBER; data issue",
-    "invoice.document_uploaded": "services/invoice_documents.py: an invoice's PDF stored; subject "
+    "invoice.document_uploaded": "documents/invoice_documents.py: an invoice's PDF stored; subject "
                                  "invoice:NUMBER; data invoice, size, pages, sha256, replaced",
-    "invoice.duplicate_written": "services/invoice_duplicates.py: a duplicate of an invoice written to a "
+    "invoice.duplicate_written": "documents/invoice_duplicates.py: a duplicate of an invoice written to a "
                                  "file; subject invoice:NUMBER; data invoice, path, source, note",
-    "invoice.duplicate_sent": "services/invoice_duplicates.py: a duplicate emailed to the customer; subject "
+    "invoice.duplicate_sent": "documents/invoice_duplicates.py: a duplicate emailed to the customer; subject "
                               "customer:REF; data invoice, invoices, request_key, message_id, title, body, "
                               "attachments, source, to, attempt",
-    "invoice.duplicate_failed": "services/invoice_duplicates.py: a duplicate's email failed (given up); "
+    "invoice.duplicate_failed": "documents/invoice_duplicates.py: a duplicate's email failed (given up); "
                                 "subject customer:REF; data error and as invoice.duplicate_sent",
 
     # -- dunning: reminder messages and their outbox -------------------------------------------------------
-    "reminder.sent": "services/reminders.py (a message handed to its channel; data outcome, delivery, level, "
+    "reminder.sent": "dunning/reminders.py (a message handed to its channel; data outcome, delivery, level, "
                      "channel, invoices, amount_due, attempt, outbox, title, body, message_id, attachments) "
-                     "and services/reminder_outbox.py (a message in doubt after a crash, recorded as sent by "
+                     "and dunning/reminder_outbox.py (a message in doubt after a crash, recorded as sent by "
                      "a person; data outcome, level, channel, invoices, message_id, title, "
                      "resolved_after_crash); subject customer:REF",
-    "reminder.failed": "services/reminders.py (a channel refused the message; data error, retry_on, as "
-                       "reminder.sent) and services/reminder_outbox.py (a message in doubt a person says did "
+    "reminder.failed": "dunning/reminders.py (a channel refused the message; data error, retry_on, as "
+                       "reminder.sent) and dunning/reminder_outbox.py (a message in doubt a person says did "
                        "not leave, released to be sent again); subject customer:REF",
-    "reminder.cancelled": "services/reminders.py: a message no longer to send (paid, held, paused, or a "
+    "reminder.cancelled": "dunning/reminders.py: a message no longer to send (paid, held, paused, or a "
                           "newer one goes); subject customer:REF; data level, channel, invoices, reason",
-    "reminder.bounced": "services/reminder_outbox.py: an email reported undeliverable after it left; subject "
+    "reminder.bounced": "dunning/reminder_outbox.py: an email reported undeliverable after it left; subject "
                         "customer:REF; data level, channel, invoices, message_id, reason",
-    "reminder.given_up": "services/reminder_outbox.py: a message's channel failed for good with no fallback "
+    "reminder.given_up": "dunning/reminder_outbox.py: a message's channel failed for good with no fallback "
                          "channel; subject customer:REF; data level, channel, invoices, attempts",
-    "reminder.escalated": "services/reminder_outbox.py: a message queued again on the policy's fallback "
+    "reminder.escalated": "dunning/reminder_outbox.py: a message queued again on the policy's fallback "
                           "channel after its channel failed; subject customer:REF; data level, channel, "
                           "to_channel, invoices, attempts",
-    "reminder.passed_over": "services/reminder_skips.py: a whole level passed over for some invoices (no "
+    "reminder.passed_over": "dunning/reminder_skips.py: a whole level passed over for some invoices (no "
                             "contact for its channels, or its channel failed for good); subject "
                             "customer:REF; data level, channels, invoices, reason, cause (missing_contact | "
                             "channel_failed)",
-    "reminder.channel_dropped": "services/reminder_skips.py: channels dropped from a level that still goes "
+    "reminder.channel_dropped": "dunning/reminder_skips.py: channels dropped from a level that still goes "
                                 "(no contact for them); subject customer:REF; data level, channels, "
                                 "invoices, reason, cause",
-    "reminder.approved": "services/reminder_customers.py: a person approved a planned message that waited "
+    "reminder.approved": "dunning/reminder_customers.py: a person approved a planned message that waited "
                          "for approval; subject customer:REF; data level, invoices, amount_due, key, for_day",
-    "reminders.paused": "services/reminder_customers.py: a person paused a customer's (or one invoice's) "
+    "reminders.paused": "dunning/reminder_customers.py: a person paused a customer's (or one invoice's) "
                         "reminders; subject customer:REF; data reason, until, note, invoice",
-    "reminders.resumed": "services/reminder_customers.py: a person lifted a customer's (or invoice's) "
+    "reminders.resumed": "dunning/reminder_customers.py: a person lifted a customer's (or invoice's) "
                          "pauses; subject customer:REF; data invoice, pauses (how many)",
-    "reminders.policy": "services/reminder_customers.py: a person stored the company's dunning policy or "
+    "reminders.policy": "dunning/reminder_customers.py: a person stored the company's dunning policy or "
                         "went back to the standard one; subject company:REF; data standard",
 
     # -- e-invoicing: lifecycle statuses received and sent, e-reporting ------------------------------------
-    "einvoice.status_received": "services/einvoice_incoming.py: a buyer's lifecycle status taken (platform "
+    "einvoice.status_received": "einvoices/einvoice_incoming.py: a buyer's lifecycle status taken (platform "
                                 "or file) and acted on; subject invoice:NUMBER; data invoice, code, label, "
                                 "at, message_id, reason_code, reason, amount, effect, file, source, "
                                 "validated, status_id and what the effect adds (webhook: the event to send, "
                                 "approved, payment_announced). Webhooks: invoice.disputed / invoice.rejected",
-    "einvoice.status_refused": "services/einvoice_incoming.py: a platform message a pull could not take, "
+    "einvoice.status_refused": "einvoices/einvoice_incoming.py: a platform message a pull could not take, "
                                "kept to be tried again; actor platform; subject pa-flow:ID; data reason, "
                                "updated_at, payload",
-    "einvoice.status_retaken": "services/einvoice_incoming.py: a refused platform message taken by a later "
+    "einvoice.status_retaken": "einvoices/einvoice_incoming.py: a refused platform message taken by a later "
                                "pull; actor platform; subject pa-flow:ID; data received",
-    "einvoice.status_created": "services/einvoice_outgoing.py: a 212 « Encaissée » (or its correction) made "
+    "einvoice.status_created": "einvoices/einvoice_outgoing.py: a 212 « Encaissée » (or its correction) made "
                                "for a cash-in, queued to send; subject invoice:NUMBER; data code, "
                                "message_id, amount, amounts, allocation, corrects, customer",
-    "einvoice.status_withdrawn": "services/einvoice_outgoing.py: a 212 that never left withdrawn, its "
+    "einvoice.status_withdrawn": "einvoices/einvoice_outgoing.py: a 212 that never left withdrawn, its "
                                  "allocation undone; subject invoice:NUMBER; data code, message_id, "
                                  "allocation, reason",
-    "einvoice.status_delivered": "services/pa_delivery.py: a sent status delivered to the platform; subject "
+    "einvoice.status_delivered": "einvoices/pa_delivery.py: a sent status delivered to the platform; subject "
                                  "invoice:NUMBER; data code, message_id, flow_id, attempts, duplicate",
-    "einvoice.status_exported": "services/pa_delivery.py: a sent status written to the export folder; "
+    "einvoice.status_exported": "einvoices/pa_delivery.py: a sent status written to the export folder; "
                                 "subject invoice:NUMBER; data code, message_id, path",
-    "einvoice.status_retry": "services/pa_delivery.py: a status's delivery failed, tried again later; "
+    "einvoice.status_retry": "einvoices/pa_delivery.py: a status's delivery failed, tried again later; "
                              "subject invoice:NUMBER; data message_id, attempts, error, http_status",
-    "einvoice.status_failed": "services/pa_delivery.py: a status's delivery failed for good; subject "
+    "einvoice.status_failed": "einvoices/pa_delivery.py: a status's delivery failed for good; subject "
                               "invoice:NUMBER; data message_id, attempts, error, http_status",
-    "einvoice.status_resent": "services/pa_delivery.py: a status its sender left in sending (it died) "
+    "einvoice.status_resent": "einvoices/pa_delivery.py: a status its sender left in sending (it died) "
                               "claimed again; subject invoice:NUMBER; data message_id, reason",
     "einvoice.status_requeued": "cli/einvoicing_cmds.py (einvoicing statuses retry): failed statuses put "
                                 "back in the outbox; actor cli:USER; subject invoice:NUMBER; data "
                                 "message_id, attempts",
-    "einvoice.ereporting_issued": "services/einvoice_ereporting.py: a payments e-report written (issued); "
+    "einvoice.ereporting_issued": "einvoices/einvoice_ereporting.py: a payments e-report written (issued); "
                                   "subject period:YYYY-MM; data report_id, type, corrects, fingerprint, "
                                   "written_at, totals, unmatched (read back to correct or skip the next one)",
 
     # -- reports and forecasts ----------------------------------------------------------------------------
-    "forecast.recorded": "services/forecast.py: the week's cash forecast snapshot stored (once a week); "
+    "forecast.recorded": "insight/forecast.py: the week's cash forecast snapshot stored (once a week); "
                          "subject week:ISO_WEEK; data as_of, currency, open_total, invoices, basis",
-    "weekly_report.sent": "services/weekly_report_send.py: the weekly report sent to an audience; subject "
+    "weekly_report.sent": "insight/weekly_report_send.py: the weekly report sent to an audience; subject "
                           "week:PERIOD; data audience, recipients, message_id, error (none)",
-    "weekly_report.failed": "services/weekly_report_send.py: the weekly report's email failed; subject "
+    "weekly_report.failed": "insight/weekly_report_send.py: the weekly report's email failed; subject "
                             "week:PERIOD; data audience, recipients, message_id, error",
 
     # -- access: API tokens, webhook endpoints, users ------------------------------------------------------
-    "token.created": "services/tokens.py: an API token made; subject token:NAME; data scopes",
-    "token.revoked": "services/tokens.py: an API token revoked; subject token:NAME; no data",
-    "webhook.added": "services/webhooks.py: a webhook endpoint registered; subject webhook:ID; data url, "
+    "token.created": "access/tokens.py: an API token made; subject token:NAME; data scopes",
+    "token.revoked": "access/tokens.py: an API token revoked; subject token:NAME; no data",
+    "webhook.added": "webhooks/webhooks.py: a webhook endpoint registered; subject webhook:ID; data url, "
                      "events",
     "webhook.removed": "api/routes_webhooks.py: a webhook endpoint deactivated (kept with its log); subject "
                        "webhook:ID; no data",
-    "user.role_given": "services/users.py (AuditEvent(kind=...)): a user given a role in the company, made "
+    "user.role_given": "access/users.py (AuditEvent(kind=...)): a user given a role in the company, made "
                        "when new; subject user:EMAIL; data role, was, new_user",
-    "user.removed": "services/users.py (AuditEvent(kind=...)): a user's role in the company taken away; "
+    "user.removed": "access/users.py (AuditEvent(kind=...)): a user's role in the company taken away; "
                     "subject user:EMAIL; no data",
 
     # -- scheduling -----------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ def used_by_credit_note(repo: Repository) -> dict[int, Decimal]:
 def open_invoice_ids(repo: Repository) -> list[int]:
     """The invoices (not credit notes) with money still owed: billed ``open`` and their amount above what the
     live allocations (money and write-offs) and credit-note allocations settle. The same rule as
-    ``worker.services.invoices.settlement``, told by the database on the stored integers, so a daily run reads the
+    ``worker.invoices.invoices.settlement``, told by the database on the stored integers, so a daily run reads the
     open invoices only, not the company's whole history."""
     inv = Invoice.__table__.c  # type: ignore[attr-defined]
     alloc = Allocation.__table__.c  # type: ignore[attr-defined]

@@ -1,5 +1,5 @@
 """What a person decided about a payment that settles no invoice: the customer's credit, a refund due, or not a
-customer's payment at all (``worker/services/unidentified.py``).
+customer's payment at all (``worker/reconciliation/unidentified.py``).
 
 One row per statement line (unique): a line is decided once. ``on_account`` and ``refund_due`` name the customer
 and the amount kept or owed back; ``not_customer`` (a loan, a grant, a supplier's refund...) names none and carries

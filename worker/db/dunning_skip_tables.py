@@ -4,7 +4,7 @@ A row is written when a run sends reminders and a level due for an invoice has n
 the customer (``missing_contact``: no phone number for a call, no postal address for a letter, no email
 address), or when every channel of a message failed for good (``channel_failed``: given up after the policy's
 attempts, nothing left to escalate to). The level then counts as done for the invoice's ladder (the next
-level follows on its own day) and the worklist shows the task to a person (``worker/services/reminder_skips.py``).
+level follows on its own day) and the worklist shows the task to a person (``worker/dunning/reminder_skips.py``).
 A channel dropped from a level that still goes by its other channels is recorded too (``whole`` false), for the
 task only. Unique per invoice and level: a level is passed over once.
 """

@@ -15,7 +15,7 @@ duplicate sends; the last share the reminders' table). Each keeps its own column
 - :func:`due_condition` / :func:`stuck_condition`: the same rules as SQL conditions, for the queries that look
   for work (which companies have some, which rows are due).
 
-Persistence only: nothing here imports worker.services.
+Persistence only: nothing here imports a capability's package.
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ with each part ``{"invoice", "invoice_id", "allocated", "write_off", "write_off_
 
 - parts stored before write-offs have no ``write_off`` (nothing written off) nor ``write_off_kind``;
 - parts stored before write-offs had kinds have ``write_off`` but no ``write_off_kind`` (a write-off the matcher
-  accepted then is a payment difference: worker/services/review.py says so when it applies one);
+  accepted then is a payment difference: worker/reconciliation/review.py says so when it applies one);
 - a candidate may have no ``invoice`` (its label) nor ``allocated`` (its total): only its parts.
 
 ``Candidate.from_json`` reads every one of these shapes, money as Decimal (never float), and ``to_json`` gives

@@ -2,7 +2,7 @@
 
 The API acts for one company per call. A person may have roles in several companies, so the call
 names it (header ``X-Lettrage-Company: REF`` or ``?company=REF``); when they belong to one company
-only, that one. Their scopes follow their role there (``worker.services.tokens.ROLE_SCOPES``). A call
+only, that one. Their scopes follow their role there (``worker.access.tokens.ROLE_SCOPES``). A call
 that changes something must carry the session's CSRF token in ``X-CSRF-Token``, as the pages'
 htmx requests do: a cookie alone never makes another site's request count.
 """
@@ -13,11 +13,11 @@ from collections.abc import Callable
 
 from fastapi import HTTPException, Request
 
+from worker.access import users as user_service
+from worker.access.tokens import ROLE_SCOPES, Principal
 from worker.db.engine import engine_for
 from worker.db.tables import utcnow
 from worker.db.uow import unit_of_work
-from worker.services import users as user_service
-from worker.services.tokens import ROLE_SCOPES, Principal
 from worker.settings import Settings
 from worker.web.auth import CSRF_HEADER, session_key
 

@@ -19,9 +19,9 @@ from fastapi import HTTPException, Request, Response
 from itsdangerous import BadSignature, Signer
 from sqlmodel import Session
 
+from worker.access import users as user_service
 from worker.db.tables import Company, utcnow
 from worker.db.user_tables import User, WebSession
-from worker.services import users as user_service
 from worker.settings import Settings
 from worker.web.i18n import language_of, translator
 

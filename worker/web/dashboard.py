@@ -1,11 +1,11 @@
 """The dashboard page: where collections stand, drawn server-side (SVG), refreshed when a sync finishes.
 
-``/companies/{company}/dashboard`` shows the figures of :func:`worker.services.dashboard.dashboard_data`
+``/companies/{company}/dashboard`` shows the figures of :func:`worker.insight.dashboard.dashboard_data`
 (the same as ``GET /api/dashboard``) with three charts drawn here as inline SVG (no chart library, no
 script): overdue by bucket, the 13-week forecast with its P10–P90 range, DSO month by month.
 
 Refreshing without a reload: the figures block carries the data fingerprint it was drawn from
-(:func:`worker.services.dashboard.data_version`) and htmx asks ``.../dashboard/figures?since=FP``
+(:func:`worker.insight.dashboard.data_version`) and htmx asks ``.../dashboard/figures?since=FP``
 every few seconds (``poll`` seconds, 10 by default). The answer is 204 (htmx leaves the page alone)
 while nothing changed, and the redrawn block as soon as a sync (or a person) changed the figures.
 """
@@ -23,9 +23,9 @@ from reminders.reports import AGE_BUCKETS, BUCKET_LABELS
 from worker.db.engine import engine_for
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
-from worker.services.dashboard import dashboard_data, data_version
-from worker.services.statement_checks import local_today
+from worker.insight.dashboard import dashboard_data, data_version
 from worker.settings import Settings
+from worker.statements.statement_checks import local_today
 from worker.web.auth import Visitor, visitor
 from worker.web.i18n import translator
 from worker.web.render import render

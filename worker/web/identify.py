@@ -1,7 +1,7 @@
 """« Paiements à identifier » on the review page: the credits that settle nothing, and the four decisions.
 
 Each form posts to ``/companies/REF/payments/LINE/{allocate,on-account,refund,dismiss}`` and goes through
-worker/services/unidentified.py under the signed-in user (``user:EMAIL``); the answer is the review page again,
+worker/reconciliation/unidentified.py under the signed-in user (``user:EMAIL``); the answer is the review page again,
 with the outcome (or why it was refused: a line decided meanwhile is a conflict, 409).
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ from worker.db.engine import engine_for
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.errors import ReviewConflict
-from worker.services import review
-from worker.services import unidentified as service
+from worker.reconciliation import review
+from worker.reconciliation import unidentified as service
 from worker.settings import Settings
 from worker.web.auth import check_csrf, require_decider, visitor
 from worker.web.render import render

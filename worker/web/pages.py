@@ -10,18 +10,18 @@ from typing import Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from worker.access import users as user_service
 from worker.clock import Clock
 from worker.db.engine import engine_for
 from worker.db.repository import Repository
 from worker.db.tables import utcnow
 from worker.db.uow import unit_of_work
+from worker.dunning.reminder_customers import approve_reminders
+from worker.dunning.reminders import plan_reminders
 from worker.errors import LettrageError
-from worker.services import users as user_service
-from worker.services.reminder_customers import approve_reminders
-from worker.services.reminders import plan_reminders
-from worker.services.reports import AGE_BUCKETS, aged_balance_report
-from worker.services.statement_checks import local_today
+from worker.insight.reports import AGE_BUCKETS, aged_balance_report
 from worker.settings import Settings
+from worker.statements.statement_checks import local_today
 from worker.web import auth
 from worker.web.auth import Visitor, check_csrf, visitor
 from worker.web.i18n import LANGUAGES, language_of

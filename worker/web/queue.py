@@ -1,6 +1,6 @@
 """The review queue page: read the bank line and its candidates, decide with one key, undo a mistake.
 
-Decisions go through the review service (worker/services/review.py), which locks
+Decisions go through the review service (worker/reconciliation/review.py), which locks
 optimistically: a second accountant deciding the same item gets a clear conflict
 (HTTP 409) and the item as it now stands, never a second allocation. Each
 decision is written in the audit log under the signed-in user (``user:EMAIL``).
@@ -12,13 +12,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from worker.db import review_queries
 from worker.db.engine import engine_for
 from worker.db.repository import Repository
 from worker.db.review_candidates import candidate_list
 from worker.db.uow import unit_of_work
 from worker.errors import ReviewConflict
-from worker.services import review
+from worker.reconciliation import review, review_queries
 from worker.settings import Settings
 from worker.web.auth import Visitor, check_csrf, require_decider, visitor
 from worker.web.render import render

@@ -9,13 +9,13 @@ from typing import Any
 from sqlmodel import col, select
 
 from worker.clock import today
-from worker.db import review_queries
 from worker.db.repository import Repository
 from worker.db.review_candidates import candidate_list
 from worker.db.tables import Allocation, Customer, Reminder, ReviewItem, StatementLine
-from worker.services import unidentified as unidentified_service
-from worker.services.invoices import InvoiceView, invoice_views
-from worker.services.review import item_version
+from worker.invoices.invoices import InvoiceView, invoice_views
+from worker.reconciliation import review_queries
+from worker.reconciliation import unidentified as unidentified_service
+from worker.reconciliation.review import item_version
 from worker.settings import Settings
 
 QUEUE_PAGE = 100

@@ -15,10 +15,10 @@ from fastapi.responses import RedirectResponse, Response
 from worker.db.engine import engine_for
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
-from worker.services.behaviour import company_rules
-from worker.services.statement_checks import local_today
-from worker.services.worklist import build_worklist
+from worker.dunning.behaviour import company_rules
+from worker.dunning.worklist import build_worklist
 from worker.settings import Settings
+from worker.statements.statement_checks import local_today
 from worker.web.auth import visitor
 from worker.web.i18n import translator
 from worker.web.render import render

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from worker.einvoices.einvoicing_settings import pa_config, parse_einvoicing
 from worker.errors import ConfigurationError
-from worker.services.einvoicing_settings import pa_config, parse_einvoicing
 
 
 def test_defaults_and_values() -> None:

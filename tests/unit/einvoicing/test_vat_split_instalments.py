@@ -8,7 +8,7 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from worker.services.einvoice_outgoing import instalment_split
+from worker.einvoices.einvoice_outgoing import instalment_split
 
 RATES = ["20.00", "10.00", "5.50", "2.10", "0.00"]
 cents = st.integers(min_value=1, max_value=10**7)

@@ -23,8 +23,8 @@ FRENCH_ONLY = {
     "_letter.html.j2": "bilingual: the letter's frame switches its labels on the `english` variable",
     "_statement_of_account.html.j2": "bilingual: switches its labels on the `english` variable",
     "_text.html.j2": "language-neutral: paragraphs of the message's own text, lang from `language`",
-    "weekly_report.html.j2": "bilingual: every label comes from worker/services/weekly_report.py LABELS",
-    "weekly_report.txt.j2": "bilingual: every label comes from worker/services/weekly_report.py LABELS",
+    "weekly_report.html.j2": "bilingual: every label comes from worker/insight/weekly_report.py LABELS",
+    "weekly_report.txt.j2": "bilingual: every label comes from worker/insight/weekly_report.py LABELS",
     "_penalties.txt.j2": "macro of formal_notice.txt.j2; formal_notice.en.txt.j2 writes the block inline",
 }
 

@@ -6,7 +6,7 @@ above the policy's minimum, whatever its history, holds, pauses, contact data an
 
 * **planned**: named in a ``RunPlan.planned`` message; or
 * **on the worklist's inputs**: named in a ``RunPlan.skipped`` level (a level passed over or a channel dropped
-  because it cannot reach the customer: ``worker.services.worklist`` shows it as a ``missing_contact`` task); or
+  because it cannot reach the customer: ``worker.dunning.worklist`` shows it as a ``missing_contact`` task); or
 * **held with a visible reason** in ``RunPlan.held``: a non-empty reason, and, when a pending payment holds it
   (``DueInvoice.hold_until`` given), the same end date; money received and not yet allocated that covers it
   names each payment (the decision waiting on the worklist).

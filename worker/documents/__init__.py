@@ -1,0 +1,1 @@
+"""The documents sent to customers: invoice PDFs, statements of account, invoice duplicates."""

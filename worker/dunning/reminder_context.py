@@ -1,0 +1,357 @@
+"""What a reminder says, built from the database right before it is sent, and the last check before it leaves.
+
+:class:`ContextBuilder` loads, once per message, the invoices as they are now (payments imported or
+confirmed since the plan included), the review holds, the pauses, the customer and the company, and
+builds the :class:`~reminders.context.ReminderContext` the templates render: penalties and the recovery
+indemnity from :mod:`reminders.law`, the invoices' PDFs to attach (or the statement of account), the earlier
+exchanges.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from email.utils import parseaddr
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from reminders.channels.base import Attachment, Message
+from reminders.context import Company as CompanyInfo
+from reminders.context import Customer as CustomerInfo
+from reminders.context import HistoryLine, InvoiceLine, PenaltyLine, ReminderContext
+from reminders.law import late_penalty, recovery_indemnity
+from reminders.model import DunningPolicy, PlannedReminder, ProfileRule, UnallocatedPayment
+from reminders.netting import covered_reason, impute, unallocated_total
+from reminders.render import compose
+from worker.db.reminder_queries import (
+    active_pauses,
+    dunning_settings,
+    formal_notices,
+    paid_for,
+    pauses_of,
+    payments_of,
+    reminders_of,
+)
+from worker.db.reminder_tables import CustomerDunning, ReminderOutbox
+from worker.db.repository import Repository
+from worker.db.tables import Customer, Invoice
+from worker.invoices.invoice_files import printable_iban
+from worker.invoices.invoices import InvoiceView, settlement
+
+if TYPE_CHECKING:
+    from worker.dunning.payment_facts import PaymentFacts
+    from worker.invoices.document_sources import DocumentSources
+
+OPEN_STATUSES = ("open", "partially_paid")
+
+
+def customer_rules_override(row: CustomerDunning | None) -> ProfileRule | None:
+    """A customer's own override (skip, offsets, gap) as a profile rule, or None when it has none."""
+    if row is None or not row.overrides:
+        return None
+    data = row.overrides
+    gap = data.get("min_days_between")
+    return ProfileRule(name="override", skip=tuple(data.get("skip", ())),
+                       offsets=tuple((str(k), int(v)) for k, v in dict(data.get("offsets", {})).items()),
+                       min_days_between=None if gap is None else int(gap))
+
+
+@dataclass
+class RunShared:
+    """What every message of one run reads the same, read at its first message and kept (issue 15: a message
+    costs what is its own, not the company's): the company's block of the messages (name, IBAN, contact) and
+    where its invoices' documents are read from. A run's company and settings do not change while it sends."""
+
+    company: CompanyInfo | None = None
+    sources: DocumentSources | None = None
+
+
+class ContextBuilder:
+    """Data of one company loaded once; builds contexts and messages, and re-checks an outbox row."""
+
+    def __init__(self, repo: Repository, as_of: date, mail_from: str | None, policy: DunningPolicy,
+                 invoice_ids: Iterable[int], *, facts: PaymentFacts | None = None,
+                 customer_id: int | None = None, shared: RunShared | None = None) -> None:
+        """``facts``: the company's pending payments on ``as_of`` (holds, money not yet allocated) computed
+        once for the run (worker.dunning.payment_facts), else computed here. ``customer_id``: the one
+        customer the messages are for; the pauses, customer and settings read are then that customer's only.
+        ``shared``: what the run's earlier messages read of the company (RunShared), filled here otherwise."""
+        self.repo, self.as_of, self.mail_from, self.policy = repo, as_of, mail_from, policy
+        self.shared = shared if shared is not None else RunShared()
+        customer = repo.session.get(Customer, customer_id) if customer_id is not None else None
+        self.views = _views(repo, invoice_ids,
+                            {customer.id: customer.ref} if customer is not None and customer.id is not None else None)
+        if facts is None or facts.as_of != as_of:
+            from worker.dunning.payment_facts import PaymentFacts
+
+            facts = PaymentFacts.load(repo, as_of)
+        self.holds = facts.held
+        self._received: dict[int, tuple[UnallocatedPayment, ...]] | None = facts.received
+        if customer_id is None:
+            self.pauses = active_pauses(repo, as_of)
+            self.customers = {c.id: c for c in repo.customers()}
+            self.settings = dunning_settings(repo)
+        else:
+            self.pauses = [p for p in pauses_of(repo, customer_id) if p.lifted_at is None
+                           and (p.until is None or p.until >= as_of)]
+            self.customers = {customer_id: customer} if customer is not None else {}
+            self.settings = _settings_of(repo, customer_id)
+        self._payments = payments_of(repo, self.views)
+        self._imputed: dict[tuple[int, str], dict[int, list[tuple[date, Decimal]]]] = {}
+
+    def number(self, invoice_id: int) -> str:
+        return self.views[invoice_id].invoice.number
+
+    def open_amount(self, invoice_id: int) -> Decimal:
+        return self.views[invoice_id].open
+
+    def open_total(self, invoice_ids: Iterable[int]) -> Decimal:
+        return sum((self.views[i].open for i in invoice_ids), Decimal(0))
+
+    def received(self, customer_id: int, currency: str) -> tuple[UnallocatedPayment, ...]:
+        """The customer's money received and not yet allocated, in ``currency`` (worker.reconciliation.unallocated)."""
+        return tuple(p for p in self._all_received(customer_id) if p.currency == currency)
+
+    def _all_received(self, customer_id: int) -> tuple[UnallocatedPayment, ...]:
+        if self._received is None:
+            from worker.reconciliation.unallocated import unallocated_by_customer
+
+            self._received = unallocated_by_customer(self.repo, self.as_of)
+        return self._received.get(customer_id, ())
+
+    def imputed(self, customer_id: int, currency: str) -> dict[int, list[tuple[date, Decimal]]]:
+        """Per invoice, the parts of the customer's unallocated money imputed to it now, as the planner imputes
+        them (reminders.netting): over its open invoices in ``currency`` that are neither held nor paused."""
+        key = (customer_id, currency)
+        if key not in self._imputed:
+            money = self.received(customer_id, currency)
+            debts: list[tuple[int, date, str, Decimal]] = []
+            if unallocated_total(money, currency) > 0:
+                views = _views(self.repo, _invoice_ids_of(self.repo, customer_id))
+                # every open invoice, held or paused ones too: still debts, as the plan imputes them
+                # (reminders.netting.net_unallocated's ``others``)
+                debts = [(i, v.invoice.due_on, v.invoice.number, v.open) for i, v in views.items()
+                         if v.invoice.currency == currency and v.status in OPEN_STATUSES and v.open > 0]
+            self._imputed[key] = impute(debts, money, currency) if debts else {}
+        return self._imputed[key]
+
+    def netted(self, customer_id: int, currency: str, invoice_ids: Iterable[int]) -> Decimal:
+        """The unallocated money deducted from what a message on these invoices asks."""
+        imputed = self.imputed(customer_id, currency)
+        return sum((amount for i in invoice_ids for _, amount in imputed.get(i, ())), Decimal(0))
+
+    def asked_total(self, customer_id: int, currency: str, invoice_ids: Iterable[int]) -> Decimal:
+        """What a message on these invoices asks: their open amounts less the money netted, never below 0."""
+        ids = list(invoice_ids)
+        return max(self.open_total(ids) - self.netted(customer_id, currency, ids), Decimal(0))
+
+    def recheck(self, row: ReminderOutbox) -> tuple[list[tuple[int, str | None]], list[str]]:
+        """The row's invoices still to remind now, with the level each reaches, and why others were dropped:
+        paid (in full, or so that nothing is open) since the plan, a payment awaiting review, paused."""
+        keep: list[tuple[int, str | None]] = []
+        dropped: list[str] = []
+        advances = row.advances or [None] * len(row.invoice_ids)
+        for invoice_id, advance in zip(row.invoice_ids, advances, strict=False):
+            view = self.views.get(invoice_id)
+            if view is None:
+                dropped.append(f"invoice {invoice_id} no longer exists")
+                continue
+            number = view.invoice.number
+            if view.status not in OPEN_STATUSES or view.open <= 0:
+                dropped.append(f"{number} is {view.status.replace('_', ' ')} since the plan")
+            elif invoice_id in self.holds:
+                dropped.append(f"{number}: {self.holds[invoice_id].reason}")
+            elif any(p.customer_id == view.invoice.customer_id and p.invoice_id in (None, invoice_id)
+                     for p in self.pauses):
+                dropped.append(f"{number} is paused")
+            else:
+                keep.append((invoice_id, advance))
+        imputed = self.imputed(row.customer_id, row.currency)
+        covered = [(i, lv) for i, lv in keep
+                   if sum((a for _, a in imputed.get(i, ())), Decimal(0)) >= self.views[i].open]
+        if covered:  # money received since the plan, not yet allocated, covers them
+            reason = covered_reason(self.received(row.customer_id, row.currency), row.currency)
+            dropped.extend(f"{self.number(i)}: {reason}" for i, _ in covered)
+            keep = [entry for entry in keep if entry not in covered]
+        return keep, dropped
+
+    def context(self, customer_id: int, invoice_ids: Iterable[int], currency: str) -> ReminderContext:
+        customer = self.customers[customer_id]
+        row = self.settings.get(customer_id)
+        info = self._company_info()
+        views = [self.views[i] for i in invoice_ids]
+        lines = tuple(InvoiceLine(number=v.invoice.number, issued_on=v.invoice.issued_on, due_on=v.invoice.due_on,
+                                  amount=v.invoice.amount, open_amount=v.open) for v in views)
+        is_business = customer.kind != "consumer"
+        country = self.policy.country.partition("-")[0]
+        return ReminderContext(
+            company=info,
+            customer=CustomerInfo(ref=customer.ref, name=customer.name, emails=tuple(customer.emails),
+                                  address_lines=tuple(customer.address_lines), is_business=is_business,
+                                  phone=row.phone if row is not None else ""),
+            invoices=lines, as_of=self.as_of, currency=currency,
+            payment_reference=" ".join(v.invoice.payment_reference for v in views if v.invoice.payment_reference),
+            notice_days=self.policy.notice_days, language=row.language if row is not None else "fr",
+            penalties=self._penalties(views, customer_id, not is_business, country),
+            indemnity=recovery_indemnity(not is_business, country) * len(lines),
+            instalments=self.policy.instalments, history=self._history(customer_id),
+            unallocated=self.received(customer_id, currency),
+            netted=self.netted(customer_id, currency, [v.invoice.id for v in views if v.invoice.id is not None]),
+        )
+
+    def _company_info(self) -> CompanyInfo:
+        """The company's block of the messages, read once per run (RunShared)."""
+        if self.shared.company is None:
+            company = self.repo.company
+            account = next((a for a in self.repo.bank_accounts() if a.is_default), None)
+            self.shared.company = CompanyInfo(
+                name=company.name, email=self.mail_from or "",
+                iban=printable_iban(str(company.settings.get("iban")  # only a valid IBAN is printed
+                                        or (account.identifier if account else ""))),
+                bic=str(company.settings.get("bic", "")), phone=str(company.settings.get("phone", "")),
+                address_lines=tuple(company.settings.get("address_lines", ())),
+                legal_id=str(company.settings.get("legal_id", "")))
+        return self.shared.company
+
+    def payments(self, invoice_id: int) -> list[tuple[date, Decimal]]:
+        """(booked on, amount settled) of the live allocations of an invoice."""
+        return self._payments.get(invoice_id, [])
+
+    def _penalties(self, views: list[InvoiceView], customer_id: int, b2c: bool,
+                   country: str) -> tuple[PenaltyLine, ...]:
+        """Late-payment penalties per invoice on ``as_of`` (reminders.law: Code de commerce L441-10 between
+        businesses, at the contract rate when the company sets ``late_penalty_rate``; for a consumer,
+        legal interest from the formal notice only, Code civil 1231-6). Invoices owing nothing are left out."""
+        rate = self.repo.company.settings.get("late_penalty_rate")
+        # money received not yet allocated stops penalties on the part imputed to each invoice (reminders.netting)
+        imputed = self.imputed(customer_id, views[0].invoice.currency) if views else {}
+        # a formal notice starts a consumer's legal interest; between businesses it changes nothing (reminders.law)
+        notices = formal_notices(self.repo, (v.invoice.id for v in views if v.invoice.id is not None)) if b2c else {}
+        out = []
+        for view in views:
+            invoice = view.invoice
+            assert invoice.id is not None
+            # on the amount less its credit notes: the sum the customer owes (and may be late with)
+            result = late_penalty(invoice.amount - view.credited, invoice.due_on, self.as_of, b2c=b2c, country=country,
+                                  contract_rate=Decimal(str(rate)) if rate and not b2c else None,
+                                  formal_notice_on=notices.get(invoice.id),
+                                  payments=sorted([*self.payments(invoice.id), *imputed.get(invoice.id, ())]))
+            if result.amount <= 0:
+                continue
+            days = sum(period.days for period in result.periods)
+            rates = " puis ".join(dict.fromkeys(f"{period.rate} %" for period in result.periods))
+            out.append(PenaltyLine(number=invoice.number, amount=result.amount, days=days,
+                                   basis=f"taux annuel {rates}, {result.basis}"))
+        return tuple(out)
+
+    def _history(self, customer_id: int) -> tuple[HistoryLine, ...]:
+        return tuple(HistoryLine(day=r.planned_on, level=r.level, channel=r.channel, outcome=r.status,
+                                 proof=r.delivery or "") for r in reminders_of(self.repo, customer_id))
+
+    def attachments(self, invoice_ids: Iterable[int], statement: bool = False,
+                    language: str | None = None) -> tuple[Attachment, ...]:
+        """The invoices' own PDFs (uploaded, or named by the export's ``pdf`` column: a path or a URL); when
+        none has one and ``statement`` is true, the customer's statement of account instead
+        (worker/documents/invoice_documents.py)."""
+        from worker.documents.invoice_documents import reminder_attachments, sources_of
+
+        # ORM invoices: _views reads them with repo.invoices_by_id (a view's invoice is a plain row only from
+        # open_invoice_views)
+        invoices = [cast(Invoice, self.views[i].invoice) for i in invoice_ids]
+        if self.shared.sources is None and any(i.pdf for i in invoices):  # its settings file: read once per run
+            self.shared.sources = sources_of(self.repo)
+        customer_ids = {i.customer_id for i in invoices}
+        received = self._all_received(customer_ids.pop()) if len(customer_ids) == 1 else None
+        return reminder_attachments(self.repo, invoices, self.as_of, statement=statement, language=language,
+                                    sources=self.shared.sources, received=received)
+
+    def message(self, row: ReminderOutbox, planned: PlannedReminder, template_dir: Path | None) -> Message:
+        """The message of ``row`` for the invoices still due (``planned``), with a Message-ID known now."""
+        ids = planned.invoice_ids
+        context = self.context(row.customer_id, ids, row.currency)
+        level = next((lv for lv in self.policy.levels if lv.code == row.level), None)
+        # from the first reminder on: emails attach the invoices' PDFs (or the statement of account), letters
+        # append the invoices' PDFs after their own pages
+        attach = row.channel in ("email", "letter") and (level is None or level.offset_days >= 0)
+        attachments = self.attachments(ids, statement=row.channel == "email",
+                                       language=context.language) if attach else ()
+        domain = parseaddr(self.mail_from or "")[1].rpartition("@")[2] or "lettrage.invalid"
+        message_id = f"<lettrage.{self.repo.company.ref}.{row.id}.{row.attempts}@{domain}>"
+        message = compose(row.level, row.channel, context, template_dir=template_dir,
+                          attachments=attachments, message_id=message_id)
+        return replace(message, attachments=attachments) if row.channel == "letter" else message
+
+
+def _settings_of(repo: Repository, customer_id: int) -> dict[int, CustomerDunning]:
+    """The customer's dunning settings row, as ``dunning_settings`` gives it, for this customer only."""
+    from sqlmodel import col, select
+
+    query = select(CustomerDunning).where(col(CustomerDunning.company_id) == repo.company_id,
+                                          col(CustomerDunning.customer_id) == customer_id)
+    return {row.customer_id: row for row in repo.session.execute(query).scalars()}
+
+
+def _credited(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, Decimal]:
+    """``credited_by_invoice`` for these invoices only: what live credit-note allocations deduct from each."""
+    from sqlalchemy import func, select, type_coerce
+
+    from worker.db.credit_note_tables import CreditNoteAllocation
+    from worker.db.types import Money
+
+    ids = sorted(set(invoice_ids))
+    c = CreditNoteAllocation.__table__.c  # type: ignore[attr-defined]
+    out: dict[int, Decimal] = {}
+    for start in range(0, len(ids), 500):
+        rows = repo.session.execute(
+            select(c.invoice_id, type_coerce(func.sum(c.amount), Money()))
+            .where(c.company_id == repo.company_id, c.undone_at.is_(None), c.invoice_id.in_(ids[start:start + 500]))
+            .group_by(c.invoice_id))
+        out.update((invoice_id, Decimal(total)) for invoice_id, total in rows)
+    return out
+
+
+def _refs(repo: Repository, customer_ids: set[int]) -> dict[int, str]:
+    """These customers' refs, by id."""
+    from sqlmodel import col, select
+
+    ids = sorted(customer_ids)
+    out: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        query = select(col(Customer.id), col(Customer.ref)).where(col(Customer.company_id) == repo.company_id,
+                                                                  col(Customer.id).in_(ids[start:start + 500]))
+        out.update((i, ref) for i, ref in repo.session.execute(query))
+    return out
+
+
+def _invoice_ids_of(repo: Repository, customer_id: int) -> list[int]:
+    """The ids of a customer's invoices (credit notes left out)."""
+    from sqlmodel import col, select
+
+    from worker.db.tables import Invoice
+
+    query = select(col(Invoice.id)).where(col(Invoice.company_id) == repo.company_id,
+                                          col(Invoice.customer_id) == customer_id, col(Invoice.kind) == "invoice")
+    return [i for i in repo.session.execute(query).scalars() if i is not None]
+
+
+def _views(repo: Repository, invoice_ids: Iterable[int], refs: dict[int, str] | None = None) -> dict[int, InvoiceView]:
+    """These invoices as they are now: paid and open from the live allocations (as invoice_views); ``refs``:
+    customers' refs the caller knows (the others are read)."""
+    # a 206 received limits what is asked
+    from worker.einvoices.einvoice_incoming import limit_open
+    from worker.einvoices.einvoice_incoming_queries import approved_amounts
+
+    invoices = repo.invoices_by_id(invoice_ids)
+    paid = paid_for(repo, invoices)
+    credited = _credited(repo, invoices)  # credit notes allocated to them (worker/reconciliation/credit_notes.py)
+    missing = {invoice.customer_id for invoice in invoices.values()} - set(refs or ())
+    refs = {**(refs or {}), **(_refs(repo, missing) if missing else {})}
+    approved = approved_amounts(repo, invoices)
+    views = {}
+    for invoice_id, invoice in invoices.items():
+        p, c = paid.get(invoice_id, Decimal(0)), credited.get(invoice_id, Decimal(0))
+        status, open_amount = settlement(invoice, p, c)
+        open_amount = limit_open(open_amount, p, approved.get(invoice_id))
+        views[invoice_id] = InvoiceView(invoice, refs.get(invoice.customer_id, "?"), p, open_amount, status, c)
+    return views

@@ -1,0 +1,1 @@
+"""E-invoicing: incoming and outgoing e-invoices, their lifecycle statuses, e-reporting, the platform."""
