@@ -1,6 +1,6 @@
 """Which invoice a credit note reduces: the one it names, else the customer's oldest open debt.
 
-Pure: plain records in, decisions out (the worker reads and stores them, worker/services/credit_notes.py).
+Pure: plain records in, decisions out (the worker reads and stores them, worker/reconciliation/credit_notes.py).
 
 - A credit note that names an invoice (the billing tool's ``credit_note_for``, an e-invoice's preceding
   invoice reference BT-25) goes to that invoice, up to what is still open on it, when it is an open invoice

@@ -630,7 +630,7 @@ class Matcher:
                 payer_agrees = True
                 # graded by how close the name is: of two look-alike customers ("… Petit Lyon" 100, "… Petit
                 # Dijon" 87) the one the bank printed ranks first, so a pending payment is netted against it
-                # once its hold ends (worker/services/unallocated.py) instead of against nobody
+                # once its hold ends (worker/reconciliation/unallocated.py) instead of against nobody
                 score += W_PAYER_NAME * min(name_hits[customer_id].score, 100.0) / 100.0
                 reasons.append(name_hits[customer_id].reason())
             elif iban_owners:

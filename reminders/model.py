@@ -80,7 +80,7 @@ class DueInvoice:
     hold_reason: str | None = None
     hold_until: date | None = None  # the last day of the hold (a pending payment holds for a bounded time)
     # its own next level has been due since that day and waits its turn behind the customer's other levels (one
-    # message per customer and run): the worklist shows it once it has waited long (worker/services/worklist.py)
+    # message per customer and run): the worklist shows it once it has waited long (worker/dunning/worklist.py)
     waiting_since: date | None = None
     paid: Decimal = Decimal(0)  # settled so far: a residual at or below the minimum amount is for write-off
     # the customer's money received and not yet allocated imputed to this invoice by the planner

@@ -1,7 +1,7 @@
 """Receivables reports from plain records: aged balance, DSO, and what reminders achieve.
 
 Pure functions on dataclasses (no database, no clock): the worker builds the records from its
-tables (worker/services/reports.py) and ``as_of`` is always passed in.
+tables (worker/insight/reports.py) and ``as_of`` is always passed in.
 
 - ``open_items(invoices, payments, as_of)``: what was still owed on ``as_of`` (payments booked after
   it do not count, invoices issued after it do not exist yet), net of the credit notes allocated to each
