@@ -409,3 +409,17 @@ def test_an_admin_manages_the_companys_users(app: Any, book: Book) -> None:
     admin = f"user:{ADMIN}"
     assert events == [("user.role_given", admin, "user:new.person@acme.example.fr"),
                       ("user.role_given", admin, f"user:{OTHER_ACCOUNTANT}"), ("user.removed", admin, f"user:{VIEWER}")]
+
+
+@sqlite_only
+def test_each_candidate_shows_the_invoices_issue_date_amount_and_due_date_in_french(app: Any) -> None:
+    """Issue 18 item 3: an accountant choosing a candidate sees, for each invoice, when it was issued, its whole
+    amount beside what is open, and when it falls due, written the French way on a French page."""
+    with signed_in(app, ACCOUNTANT) as c:  # the book's users chose English: this one switches to French
+        assert c.post("/language", data={"language": "fr", "csrf_token": csrf_of(c),
+                                         "next_path": "/companies/acme/review"}).status_code == 303
+        page = c.get("/companies/acme/review").text
+    assert "Émise le" in page and "Échéance" in page and "Montant" in page
+    assert "05/01/2026" in page  # FA-2026-00123's issue date
+    assert "04/02/2026" in page  # its due date
+    assert "480,00\u00a0€" in page

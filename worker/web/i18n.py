@@ -170,6 +170,7 @@ FRENCH: dict[str, str] = {
     "Reason": "Motif",
     "Not a customer payment": "Pas un paiement client",
     "No payment to identify.": "Aucun paiement à identifier.",
+    "issued after the payment": "émise après le paiement",
 }
 
 

@@ -33,6 +33,8 @@ class Part:
     open: Decimal | None
     status: str
     due_on: date | None
+    issued_on: date | None = None
+    amount: Decimal | None = None  # the invoice's whole amount (``open`` is what is left of it)
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,9 @@ def queue_items(repo: Repository, items: list[ReviewItem]) -> list[QueueItem]:
                                   customer_name=customer.name if customer else "",
                                   allocated=part.allocated, write_off=part.written_off,
                                   open=view.open if view else None, status=view.status if view else "",
-                                  due_on=view.invoice.due_on if view else None))
+                                  due_on=view.invoice.due_on if view else None,
+                                  issued_on=view.invoice.issued_on if view else None,
+                                  amount=view.invoice.amount if view else None))
             candidates.append(Candidate(key=key, label=stored.invoice or "",
                                         allocated=Decimal(0) if stored.allocated is None else stored.allocated,
                                         score=stored.score, reasons=list(stored.reasons), parts=parts))
