@@ -226,3 +226,41 @@ def test_a_refused_email_is_tried_again_and_sent_once(cli: Any, week: Collector)
     no_smtp = cli("--company", "acme", "reports", "weekly", "--week", f"{earlier[0]}-W{earlier[1]:02d}", "--send",
                   ok=False)
     assert no_smtp.exit_code == 1 and "LETTRAGE_SMTP_URL is not set" in no_smtp.stderr
+
+
+def test_the_scheduler_tries_a_refused_report_again_by_the_outboxes_backoff(cli: Any, week: Collector,
+                                                                              db_url: str) -> None:
+    """A report the SMTP server refused is tried again by the scheduler on the outboxes' one rule
+    (worker/db/outbox.Backoff: an hour after the first try, then two, four... at most a day), never given up."""
+    from worker.insight.insight_queries import REPORT_OUTBOX
+    from worker.insight.weekly_report_send import scheduled_pass
+    from worker.settings import load_settings
+
+    assert [REPORT_OUTBOX.backoff.delay(a) for a in (1, 2, 3, 10)] == [
+        timedelta(hours=1), timedelta(hours=2), timedelta(hours=4), timedelta(days=1)]
+    companies = Path(cli.env["LETTRAGE_DATA_DIR"]) / "companies"
+    (companies / "acme.toml").write_text(f'[weekly_report]\nrecipients = ["{OWNER}"]\nweekday = 2\nhour = 9\n',
+                                         encoding="utf-8")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    working = cli.env["LETTRAGE_SMTP_URL"]
+    cli.env["LETTRAGE_SMTP_URL"] = f"smtp://127.0.0.1:{closed}?timeout=2"
+    down = load_settings(cli.env, env_file=None)
+    cli.env["LETTRAGE_SMTP_URL"] = working
+    up = load_settings(cli.env, env_file=None)
+    engine = engine_for(db_url)
+    tuesday = SUNDAY + timedelta(days=2)
+    nine = datetime(tuesday.year, tuesday.month, tuesday.day, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
+
+    def statuses(settings: Any, at: datetime) -> list[str]:
+        return [x["status"] for x in scheduled_pass(settings, engine, at) if "status" in x]
+
+    assert statuses(down, nine) == ["failed"]  # first try refused
+    assert statuses(up, nine + timedelta(minutes=59)) == ["failed"]  # within the hour: not tried
+    assert statuses(down, nine + timedelta(hours=1, minutes=1)) == ["failed"]  # second try, refused again
+    assert statuses(up, nine + timedelta(hours=2, minutes=30)) == ["failed"]  # now two hours' wait, not one
+    assert week.messages == []
+    assert statuses(up, nine + timedelta(hours=3, minutes=2)) == ["sent"]
+    assert len(week.to(OWNER)) == 1
+    assert statuses(up, nine + timedelta(hours=5)) == ["already_sent"]

@@ -1,7 +1,7 @@
 """Queries of the insight tables (forecast snapshots, weekly report outbox), scoped to the repository's company."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,9 +18,11 @@ from worker.db.types import Money
 _S = outbox.DeliveryState
 REPORT_OUTBOX = outbox.OutboxSpec(
     WeeklyReportOutbox, {_S.PENDING: "queued", _S.CLAIMED: "sending", _S.DONE: "sent", _S.FAILED: "failed"},
-    done_at_column="sent_at")
-"""The weekly reports' outbox: a failed report is tried again by the next run (the scheduler waits an hour
-after its last claim); a row left ``sending`` is never claimed again by itself."""
+    done_at_column="sent_at", backoff=outbox.Backoff(first=timedelta(hours=1), maximum=timedelta(days=1)))
+"""The weekly reports' outbox: a failed report is tried again by the next run; the scheduler waits after its
+last claim by the outboxes' one rule (``Backoff``: an hour, then twice as long each time, at most a day) and
+never gives up (the week's report stays worth sending); a row left ``sending`` is never claimed again by
+itself."""
 
 
 def snapshots(repo: Repository, currency: str | None = None) -> list[ForecastSnapshot]:

@@ -7,7 +7,7 @@ The report goes through an outbox, as reminders do (worker/db/insight_tables.Wee
 2. the row is claimed (``queued``/``failed`` -> ``sending``) by a conditional update committed before the
    email leaves, with the email's Message-ID: of two runs racing, one claims, the other sees it claimed;
 3. after the SMTP server accepted it the row is ``sent``; a refusal leaves it ``failed`` (tried again by
-   the next run; by the scheduler at most once an hour). A row left ``sending`` by a crash is never sent
+   the next run; by the scheduler after the outbox's backoff: an hour, two, four... at most a day). A row left ``sending`` by a crash is never sent
    again by itself: its Message-ID says what to look for in the mailbox.
 
 Each send or failure is in the audit log (``weekly_report.sent`` / ``weekly_report.failed``).
@@ -31,12 +31,19 @@ from reminders.channels.base import Channel, Message
 from reminders.errors import ChannelError
 from worker.access.companies import list_companies, resolve_company
 from worker.db.insight_tables import WeeklyReportOutbox
+from worker.db.outbox import Backoff
 from worker.db.repository import Repository
 from worker.db.tables import utcnow
 from worker.db.uow import unit_of_work
 from worker.errors import LettrageError
 from worker.insight.forecast import iso_week, make_forecast, record_snapshot
-from worker.insight.insight_queries import claim_report, insert_once, report_rows, snapshot_of_week
+from worker.insight.insight_queries import (
+    REPORT_OUTBOX,
+    claim_report,
+    insert_once,
+    report_rows,
+    snapshot_of_week,
+)
 from worker.insight.weekly_report import (
     ReportSettings,
     last_complete_week,
@@ -48,7 +55,6 @@ from worker.insight.weekly_report import (
 from worker.settings import Settings
 
 log = logging.getLogger("lettrage.weekly_report")
-SCHEDULER_RETRY_AFTER = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -80,12 +86,14 @@ def _as_utc(moment: datetime | None) -> datetime | None:
 
 def send_weekly_report(engine: Engine, settings: Settings, company_ref: str | None, monday: date,
                        channel: Channel | None = None, actor: str = "lettrage",
-                       retry_after: timedelta | None = None, report: ReportSettings | None = None
-                       ) -> list[ReportOutcome]:
+                       retry_after: timedelta | None = None, report: ReportSettings | None = None,
+                       backoff: Backoff | None = None, now: datetime | None = None) -> list[ReportOutcome]:
     """Sends the report of the ISO week starting ``monday`` to each audience that has not had it yet.
 
     Safe to run twice or concurrently: at most one email per company, period and audience. A failed one
-    is tried again, when ``retry_after`` is given only once that long has passed since its last try.
+    is tried again, when ``retry_after`` is given only once that long has passed since its last try, when
+    ``backoff`` is given (the scheduler: the outbox's rule) only once its delay for the row's attempts has.
+    ``now``: the moment of the claims (the scheduler's pass), else the wall clock.
     Raises LettrageError when the company's ``[weekly_report]`` names no recipient."""
     period = week_name(monday)
     with unit_of_work(engine) as session:
@@ -120,12 +128,14 @@ def send_weekly_report(engine: Engine, settings: Settings, company_ref: str | No
                 outcomes.append(ReportOutcome(audience, key, recipients, "already_sent", row.message_id))
                 continue
             last_try = _as_utc(row.claimed_at)
-            if (row.status == "failed" and retry_after is not None and last_try is not None
-                    and utcnow() - last_try < retry_after):
+            moment = now.astimezone(UTC) if now is not None else utcnow()
+            wait = retry_after if retry_after is not None else \
+                backoff.delay(row.attempts) if backoff is not None else None
+            if row.status == "failed" and wait is not None and last_try is not None and moment - last_try < wait:
                 outcomes.append(ReportOutcome(audience, key, recipients, "failed", row.message_id, row.last_error))
                 continue
             assert row.id is not None
-            if not claim_report(repo, row.id, utcnow()):
+            if not claim_report(repo, row.id, moment):
                 outcomes.append(ReportOutcome(audience, key, recipients, "in_progress", row.message_id))
                 continue
             session.refresh(row)
@@ -185,7 +195,7 @@ def scheduled_pass(settings: Settings, engine: Engine, now: datetime,
                 continue
             monday = last_complete_week(local.date())
             for outcome in send_weekly_report(engine, settings, ref, monday, channel,
-                                              retry_after=SCHEDULER_RETRY_AFTER, report=rs):
+                                              report=rs, backoff=REPORT_OUTBOX.backoff, now=now):
                 if outcome.status in ("sent", "failed"):
                     log.info("weekly report %s", outcome.status, extra={
                         "event": f"weekly_report.{outcome.status}", "company": ref, "key": outcome.key})
