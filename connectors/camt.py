@@ -7,6 +7,12 @@ with hundreds of thousands of entries does not sit in memory as a tree. The XML
 parser is hardened: no entity expansion, no network, no huge trees; a DOCTYPE (declaring
 entities or not) is refused before parsing, and so is an XInclude element.
 
+Entries a camt.053 gives without a status are booked entries (the message is the statement of the entries booked
+on the account), dated by their value date or else the end of the statement's period, and the file's warnings say
+so once. A reference that is a placeholder (NONREF, NOTPROVIDED) is no id; one an earlier entry of the statement
+already carries is numbered (``R#2``), so that no booked entry is taken for another. Amounts and balances are read
+at their currency's ISO 4217 decimals, float artefacts removed (``connectors.amounts``).
+
 Sign convention: ``CdtDbtInd`` is the direction of the booking on the account, also
 for reversals (ISO 20022 usage rule: "If CreditDebitIndicator is DBIT and
 ReversalIndicator is Yes, the original operation was a credit entry"). Flipping the
@@ -17,6 +23,8 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import IO
@@ -24,6 +32,7 @@ from typing import IO
 from lxml import etree
 
 from connectors._common import BadRows, RefDeriver, check_amounts, clean, one_line
+from connectors.amounts import normalised, normalised_line
 from connectors.camt_state import LOCAL_NAMES, DocumentRun, PartWatch, StatementState, local_name
 from connectors.errors import ParseError
 from connectors.model import ParsedFile, ParsedLine, ParsedStatement
@@ -36,6 +45,9 @@ _DOCTYPE_ENTITY = re.compile(rb"<!DOCTYPE[^>\[]*\[[^\]]*<!ENTITY", re.IGNORECASE
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 _XINCLUDE = "{http://www.w3.org/2001/XInclude}"
 _BOOKED = "BOOK"
+# what banks write where the standard wants a reference they do not have (SWIFT's NONREF, ISO 20022's
+# NOTPROVIDED): not an id, every entry of a German camt.052 may carry it
+_NO_REF = frozenset({"NONREF", "NOTPROVIDED", "NONE", "NOREF"})
 _EVENT_TAGS = ["{*}Stmt", "{*}Rpt", "{*}Ntfctn", "{*}Ntry", "{*}Bal", _XINCLUDE + "*"]
 # by "the original operation is a credit": the party whose name and account describe the line (the other party:
 # the debtor of a credit, the creditor of a debit), then the fallback side
@@ -198,6 +210,14 @@ def _amount(el: etree._Element | None) -> tuple[Decimal, str] | None:
     return (value, (el.get("Ccy") or "").upper()) if value.is_finite() else None
 
 
+def _date_time(raw: str) -> date | None:
+    """The date of an ISODateTime such as 2007-10-18T12:30:00+01:00 (or an ISODate), as written; None if invalid."""
+    try:
+        return date.fromisoformat(raw[:10])
+    except ValueError:
+        return None
+
+
 _NO_DOCTYPE = "a document type declaration (DOCTYPE) is not accepted"
 
 
@@ -286,7 +306,8 @@ class CamtParser:
             raise ParseError(filename, "no statement, report or notification (Stmt/Rpt/Ntfctn) in the document")
         finished = [self._finish(st) for st in statements]
         kind = next(iter(kinds)) if len(kinds) == 1 else self.format
-        warnings = tuple(w for s in finished for w in s.warnings)
+        decided = _assumptions(sum((st.assumed for st in statements), Counter()))
+        warnings = tuple(w for s in finished for w in s.warnings) + ((decided,) if decided else ())
         return check_amounts(ParsedFile(format=kind, statements=tuple(finished), warnings=warnings), filename)
 
     def read_document(self, source: object, filename: str, first_entry: int = 0, watch: PartWatch | None = None) -> DocumentRun:
@@ -380,10 +401,9 @@ class CamtParser:
             elif name == "Id":
                 st.statement_id = _strip(child) or None
             elif name == "CreDtTm":
-                try:  # an ISODateTime such as 2007-10-18T12:30:00+01:00: its date as written
-                    st.created_on = date.fromisoformat(_strip(child)[:10])
-                except ValueError:
-                    st.created_on = None
+                st.created_on = _date_time(_strip(child))
+            elif name == "FrToDt":
+                st.period_end = _date_time(_text(child, "ToDtTm") or _text(child, "ToDt"))
 
     @staticmethod
     def _drop(el: etree._Element) -> None:
@@ -425,13 +445,28 @@ class CamtParser:
                 kids[own] = c
         sts = kids.get("Sts")
         status = _text(sts, "Cd") or _strip(sts)
+        unstated = not status and st.kind == "camt.053"
+        if unstated:
+            # A camt.053 is the account's statement: it reports the entries booked on it (ISO 20022
+            # BankToCustomerStatement); a bank that leaves the status out (a Lithuanian bank does) still means booked.
+            status = _BOOKED
+            st.assumed["no status"] += 1
         if status != _BOOKED:
             st.skipped[status or "missing"] += 1
             return
         found = _amount(kids.get("Amt"))
         indicator = _strip(kids.get("CdtDbtInd"))
         value_on = _date(kids.get("ValDt"))
-        booked_on = _date(kids.get("BookgDt")) or value_on
+        booked_on = _date(kids.get("BookgDt"))
+        if booked_on is None and value_on is not None:
+            booked_on = value_on
+            if unstated:
+                st.assumed["value date"] += 1
+        if booked_on is None and unstated and (st.period_end or st.created_on) is not None:
+            # booked within the statement's period, which ends on this day at the latest (an entry that says BOOK
+            # but gives no date at all is still refused below: the bank stated a booking it does not date)
+            booked_on = st.period_end or st.created_on
+            st.assumed["statement date"] += 1
         if booked_on is None and st.kind != "camt.053" and st.created_on is not None:
             # A notification (054) or intraday report (052) may leave the dates out: the booking is
             # the one it notifies, so it is dated by the message itself, and the statement says so.
@@ -470,7 +505,11 @@ class CamtParser:
             if signed != (amount if indicator == "CRDT" else -amount):
                 st.warnings.append(f"entry {number}: details add up to {signed}, the entry books {amount} "
                                    f"{indicator}; the difference (charges?) is not a line")
-        base = _strip(kids.get("AcctSvcrRef")) or _strip(kids.get("NtryRef"))
+        base = _strip(kids.get("AcctSvcrRef"))
+        if base.upper() in _NO_REF:
+            base = ""
+        if not base and (base := _strip(kids.get("NtryRef"))).upper() in _NO_REF:
+            base = ""
         extra_info = _strip(kids.get("AddtlNtryInf"))
         flip = reversal and self.reversal_flips_sign
         # A reversal's parties are the original operation's (a returned direct debit still names the customer as
@@ -537,6 +576,15 @@ class CamtParser:
     def _finish(st: StatementState) -> ParsedStatement:
         who = st.account or st.statement_id or "?"
         warnings = [f"account {who}: {w}" for w in st.warnings]
+        # amounts as their currency writes them, float artefacts removed (connectors.amounts), before the balances
+        # are compared: a closing balance written 100.0000000000005 is 100.00
+        st.lines = [normalised_line(ln) for ln in st.lines]
+        if st.opening is not None:
+            st.opening = (normalised(st.opening[0], st.currency), st.opening[1])
+        if st.closing is not None:
+            st.closing = (normalised(st.closing[0], st.currency), st.closing[1])
+        if repeated := _number_repeated_refs(st.lines):
+            warnings.append(f"account {who}: {repeated}")
         if st.undated:
             warnings.append(f"account {who}: {st.undated} booked entr{'y' if st.undated == 1 else 'ies'} without "
                             f"a booking or value date, dated {st.created_on} (the message's creation date)")
@@ -554,3 +602,51 @@ class CamtParser:
             closing_balance=st.closing[0] if st.closing else None, closing_on=st.closing[1] if st.closing else None,
             warnings=tuple(warnings),
         )
+
+
+def _number_repeated_refs(lines: list[ParsedLine]) -> str | None:
+    """Gives a distinct bank reference to each entry whose reference an earlier entry of the statement already
+    carries, and says so; None when every entry's reference is its own.
+
+    ISO 20022 wants AcctSvcrRef to identify the entry unambiguously, but some banks repeat one on several
+    entries; the lines are each booked (the balances count them all), and the import keeps one line per bank
+    reference, so without this only the first would be stored. The n-th entry carrying reference R becomes
+    ``R#n``, in document order: the same file read again gives the same ids.
+    """
+    first_row: dict[str, int | None] = {}
+    repeats: dict[tuple[str, int | None], int] = {}
+    per_ref: Counter[str] = Counter()
+    example = None
+    for i, line in enumerate(lines):
+        owner = first_row.setdefault(line.bank_ref, line.row)
+        if owner == line.row:
+            continue
+        key = (line.bank_ref, line.row)
+        if key not in repeats:
+            per_ref[line.bank_ref] += 1
+            repeats[key] = per_ref[line.bank_ref] + 1
+        example = example or line.bank_ref
+        lines[i] = replace(line, bank_ref=f"{line.bank_ref}#{repeats[key]}")
+    if not repeats:
+        return None
+    count = len(repeats)
+    return (f"{count} entr{'y repeats' if count == 1 else 'ies repeat'} the bank reference of an earlier entry "
+            f"(AcctSvcrRef, e.g. {example!r}); each is kept as a line of its own, numbered {example}#2, ...")
+
+
+def _assumptions(counts: Counter[str]) -> str | None:
+    """The one warning of a file that says what was decided for camt.053 entries lacking a status or a booking date
+    (``StatementState.assumed``), or None when nothing was."""
+    parts = []
+    if unstated := counts["no status"]:
+        parts.append(f"{unstated} entr{'y' if unstated == 1 else 'ies'} without a status (Sts) taken as booked: "
+                     "a camt.053 statement reports the entries booked on the account (ISO 20022 "
+                     "BankToCustomerStatement)")
+    dated = []
+    if by_value := counts["value date"]:
+        dated.append(f"{by_value} by the value date (ValDt)")
+    if by_statement := counts["statement date"]:
+        dated.append(f"{by_statement} by the end of the statement's period (FrToDt) or else its creation date")
+    if dated:
+        parts.append("entries without a booking date (BookgDt) dated " + " and ".join(dated))
+    return "; ".join(parts) or None

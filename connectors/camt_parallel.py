@@ -483,6 +483,7 @@ def _merge(parser: PartParser, parts: list[_Part], filename: str) -> ParsedFile 
     merged.warnings = first.warnings + second.warnings
     merged.skipped = first.skipped + second.skipped
     merged.undated = first.undated + second.undated
+    merged.assumed = first.assumed + second.assumed
     last_run.update({"parts": 2, "worker_peak_mb": [peak0, peak1], "worker_cpu_s": [cpu0, cpu1]})
     return parser.file_of([merged], {kind}, filename)
 

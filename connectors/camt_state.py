@@ -44,7 +44,11 @@ class StatementState:
     opening_is_opbd: bool = False
     closing: tuple[Decimal, date | None] | None = None
     created_on: date | None = None  # the report's or notification's CreDtTm
+    period_end: date | None = None  # the statement's FrToDt/ToDtTm, the last day its entries can be booked on
     undated: int = 0  # booked entries dated by created_on, for lack of a booking or value date
+    # what a camt.053 reader decided for entries that leave it out ("no status": taken as booked; "value date",
+    # "statement date": what dated an entry without a booking date); stated once per file (CamtParser.file_of)
+    assumed: Counter[str] = field(default_factory=Counter)
     lines: list[ParsedLine] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)

@@ -7,6 +7,10 @@ reference, a customer reference longer than 16 characters (SNS puts the 18-chara
 there), zero-padded amounts, and ``:86:`` padded to 65 columns. The file is split into one
 statement per ``:20:``; ``mt940`` reads the balances and each ``:61:``; ``:86:`` is read here
 (slash-coded ``/EREF/ /CNTP/ /REMI/`` fields, German ``?20``-``?29`` sub-fields, else free text).
+
+A statement the file stops in the middle of (begun, without its mandatory closing balance :62F:/:62M: nor the end
+of its message) is refused (``_cut_short``): a truncated download must not import as if it were whole. Amounts are
+read at their currency's ISO 4217 decimals (``connectors.amounts``).
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from typing import Any
 import mt940 as mt940lib
 
 from connectors._common import RefDeriver, check_amounts, clean, one_line
+from connectors.amounts import normalised, normalised_line
 from connectors.errors import ParseError
 from connectors.labels import read_label
 from connectors.model import ParsedFile, ParsedLine, ParsedStatement
@@ -34,6 +39,7 @@ _SLASH_TAGS = ("EREF", "CNTP", "REMI", "NAME", "IBAN", "BIC", "TRTP", "MARF", "C
                "BENM", "ADDR", "ISDT", "ULTC", "ULTD", "ULTB", "PURP", "KREF", "SUM", "CDTR", "DBTR", "TRCD")
 _SLASH_TAG = re.compile(r"/(" + "|".join(_SLASH_TAGS) + r")/")
 _SEPA_KEYS = re.compile(r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|IBAN|BIC)\+")
+_END = "-"  # the record _tags leaves where a message ends ("-}", or "-" alone)
 
 
 def _iban_shape(text: str) -> bool:
@@ -66,6 +72,7 @@ class _Block:
     tags: list[tuple[str, str]] = field(default_factory=list)
     details: list[str | None] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    ended: bool = False  # an end of message ("-}" or "-") or another statement (:20:) follows its last tag
 
 
 def _tags(text: str) -> tuple[list[tuple[str, list[str]]], int]:
@@ -78,16 +85,21 @@ def _tags(text: str) -> tuple[list[tuple[str, list[str]]], int]:
     lines = text.split("\n")
     for i, raw in enumerate(lines):
         line = raw.rstrip()
-        if line in ("-}", "}") or (line == "-" and (not records or records[-1][0] != "86")):
+        if line in ("-}", "}") or (line == "-" and (not records or records[-1][0] != "86")) or (
+                line == "-" and not any(x.strip() and not _TAG.match(x) for x in lines[i + 1:i + 2])):
+            # end of message (not a "-" inside a wrapped :86:): kept as a mark, so a statement cut short is told
+            # from one that ended
+            if records and records[-1][0] != _END:
+                records.append((_END, []))
             continue
-        if line == "-" and not any(x.strip() and not _TAG.match(x) for x in lines[i + 1:i + 2]):
-            continue  # end of message, not a "-" inside a wrapped :86:
         m = _TAG.match(line)
         if m:
             # :86: keeps its lines' trailing spaces: a wrap at 65 columns may fall on a space (see _join_86)
             records.append((m.group(1), [raw[4:] if m.group(1) == "86" else m.group(2)]))
         elif records:
             if line.strip():
+                if records[-1][0] == _END:
+                    records.pop()  # text after the mark: the message went on, as it was always read
                 records[-1][1].append(raw if records[-1][0] == "86" else line)
         elif line.strip():
             preamble += 1
@@ -137,9 +149,16 @@ def _blocks(text: str) -> tuple[list[_Block], int]:
     records, preamble = _tags(text)
     blocks: list[_Block] = []
     for tag, lines in records:
+        if tag == _END:
+            if blocks:
+                blocks[-1].ended = True
+            continue
         if tag == "20" or not blocks:
+            if blocks:
+                blocks[-1].ended = True  # a new statement begins: the one before was not cut short
             blocks.append(_Block())
         block = blocks[-1]
+        block.ended = False
         if tag == "86":
             if block.details and block.details[-1] is None:
                 block.details[-1] = _join_86(lines)
@@ -209,6 +228,41 @@ def read_details(raw: str) -> _Details:
     return _Details(text=clean(raw), counterparty=parts.counterparty, end_to_end_id=parts.end_to_end_id)
 
 
+_OPENING = ("60F", "60M")
+_CLOSING = ("62F", "62M")
+_INTERIM = ("34F", "13", "13D", "90C", "90D")  # MT942 fields: an interim report has no closing balance
+
+
+def _cut_short(block: _Block, first: int) -> str | None:
+    """What a statement the file stops in the middle of lacks, or None when it ended.
+
+    SWIFT MT940 makes the closing balance (field 62a, :62F: or :62M:) mandatory in every message, after the last
+    :61: and its :86:. A statement begun (:20: or an opening balance :60F:/:60M:) that has none, with neither an end
+    of message ("-}", "-") nor another statement after its last tag, was cut: a truncated download or copy, whose lines would otherwise be
+    imported as if the account had moved no further. A bare run of :61: lines (no :20:, no :60a:, as a German
+    savings bank exports) and an MT942 interim report (no closing balance by design) are not statements begun.
+    """
+    tags = [tag for tag, _ in block.tags]
+    if block.ended or any(t in _CLOSING for t in tags) or any(t in _INTERIM for t in tags):
+        return None
+    if not any(t == "20" or t in _OPENING for t in tags):
+        return None
+    where = "no closing balance (:62F:/:62M:)"
+    if block.details and tags[-1] == "61":  # the last tag read is a :61: (its :86: is kept apart, in details)
+        line = first + len(block.details) - 1
+        if block.details[-1] is None:
+            where = f"it stops after :61: line {line}, without its :86: details and the closing balance (:62F:/:62M:)"
+        else:
+            where = f"it stops in or after the :86: of line {line}, without the closing balance (:62F:/:62M:)"
+    return where
+
+
+def _named(block: _Block) -> str:
+    """`` (:20: REF)`` for the statement's own reference, "" when it has none."""
+    ref = next((value.strip() for tag, value in block.tags if tag == "20" and value.strip()), "")
+    return f" (:20: {ref})" if ref else ""
+
+
 def _plain_date(value: Any) -> date | None:
     return date(value.year, value.month, value.day) if value is not None else None
 
@@ -258,6 +312,8 @@ class Mt940Parser:
         seen: dict[str, int] = {}
         statements, first = [], 1
         for n, block in enumerate(blocks, start=1):
+            if missing := _cut_short(block, first):
+                raise ParseError(filename, f"statement {n}{_named(block)}: the file is cut short: {missing}")
             statements.append(self._statement(block, n, first, filename, derive, seen))
             first += len(block.details)
         return check_amounts(ParsedFile(format=self.format, statements=tuple(statements),
@@ -283,10 +339,17 @@ class Mt940Parser:
         if currency is None:
             currency = self.default_currency
             warnings.append(f"no :60:/:62: balance gives the currency; {currency} assumed")
+        if opening is not None and closing is None and block.ended:
+            warnings.append(f"statement {number}: no closing balance (:62F:/:62M:), which SWIFT MT940 requires; the "
+                            "statement is not cut short (its message is closed or another follows), so its lines are "
+                            "kept")
+        # amounts as their currency writes them, float artefacts removed (connectors.amounts)
+        opening = normalised(opening, currency) if opening is not None else None
+        closing = normalised(closing, currency) if closing is not None else None
         account = _account(info.get("account_identification"), currency)
         lines: list[ParsedLine] = []
         for i, (tx, raw86, moved) in enumerate(zip(parsed, block.details, block.notes, strict=True), start=first):
-            lines.append(self._line(tx.data, raw86 or "", moved, currency, account, i, derive, seen))
+            lines.append(normalised_line(self._line(tx.data, raw86 or "", moved, currency, account, i, derive, seen)))
         ref = info.get("transaction_reference")
         seq = info.get("statement_number")
         if seq is not None and info.get("sequence_number"):

@@ -162,11 +162,14 @@ def test_genkgo_multi_statement_reconciles() -> None:
     assert first.warnings == () and second.warnings == ()
 
 
-def test_three_decimal_amounts_are_kept_as_written() -> None:
+def test_three_decimal_amounts_are_written_at_the_currency_decimals() -> None:
+    """ISO 20022 ActiveOrHistoricCurrencyAndAmount: the fractional digits comply with ISO 4217 (EUR: 2). ``8.850`` is
+    8.85 EUR, and the balances and the reconciliation warning read at two places too (issue 21, item 2)."""
     (st,) = parse("camt053/genkgo-camt/camt053.v2.five.decimals.xml").statements
-    assert str(st.lines[0].amount) == "8.850" and st.lines[0].amount == D("8.85")
-    assert (st.opening_balance, st.closing_balance) == (D("18.15"), D("27.05"))
-    assert any("do not reconcile" in w for w in st.warnings)
+    assert str(st.lines[0].amount) == "8.85"
+    assert [str(b) for b in (st.opening_balance, st.closing_balance)] == ["18.15", "27.05"]
+    assert any("do not reconcile: opening 18.15 + lines = 27.00, but the closing balance is 27.05" in w
+               for w in st.warnings), st.warnings
 
 
 def test_all_balance_types_pick_opbd_and_clbd() -> None:
