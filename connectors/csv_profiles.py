@@ -275,10 +275,6 @@ def builtin_profiles() -> tuple[CsvProfile, ...]:
     return _BUILTIN
 
 
-def generic_profile() -> CsvProfile:
-    return next(p for p in builtin_profiles() if p.generic)
-
-
 def profile_name(warnings: tuple[str, ...]) -> str | None:
     """The name of the profile that read a CSV file, from its ParsedFile warnings."""
     for w in warnings:

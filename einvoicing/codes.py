@@ -86,10 +86,5 @@ def label(code: str) -> str:
     raise KeyError(f"unknown lifecycle status code {code!r}")
 
 
-def english_label(code: str) -> str:
-    status = STATUSES.get(code)
-    return status.english if status is not None else f"Status {code}"
-
-
 def is_valid(code: str) -> bool:
     return code in VALID_CODES

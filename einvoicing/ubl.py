@@ -10,7 +10,7 @@ from decimal import Decimal
 from lxml import etree
 
 from einvoicing.invoice_model import EInvoice, EInvoiceReadError, Party, VatBreakdown
-from einvoicing.xmlutil import Reader, compact_iban, parse, parse_date, siren_from
+from einvoicing.xmlutil import Reader, compact_iban, parse_date, siren_from
 
 INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
@@ -119,6 +119,3 @@ def read_ubl(root: etree._Element) -> EInvoice:
         preceding_invoice=_r.text(root, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID"),
     )
 
-
-def read_ubl_bytes(xml: bytes) -> EInvoice:
-    return read_ubl(parse(xml))

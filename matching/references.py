@@ -188,7 +188,7 @@ class ReferenceIndex:
         self._rf: dict[str, list[int]] = {}
         self._typo_keys: set[str] = set()  # keys long and strong enough to be read with one typo
         keys_of, typo_keys = self._keys, self._typo_keys
-        self._heads: set[str] = set()  # leading letter runs of the keys ("FA"), see _may_be_key
+        self._heads: set[str] = set()  # leading letter runs of the keys ("FA"): where a window may open
         self._tails: set[str] = set()  # trailing letter runs of the keys
         self._letters_only = False  # some key has no digit at all
         for inv in invoices:
@@ -305,7 +305,7 @@ class ReferenceIndex:
     def _find_numbers(self, parts: Sequence[str], used: list[bool], where: str) -> list[RefHit]:
         hits: list[RefHit] = []
         n = len(parts)
-        # ``_may_be_key`` per run, computed once: a window can only open on a run that starts a key (a
+        # Whether a run may open or close a key, computed once per run: a window can only open on a run that starts a key (a
         # digit, or leading letters of some key) and close on one that ends a key; most runs of a bank
         # text ("VIR", "SEPA", a name) do neither, so most windows are skipped without being built.
         digit = [p[0].isdigit() for p in parts]
@@ -335,20 +335,6 @@ class ReferenceIndex:
                     for k in range(start, start + size):
                         used[k] = True
         return hits
-
-    def _may_be_key(self, window: Sequence[str]) -> bool:
-        """Whether some key could be spelt by these runs: a cheap test that spares most lookups.
-
-        A window's first run, when it is letters, must open some key's leading letters ("FA" of
-        FA202600123), its last run close some key's trailing letters; a window of letters only spells
-        a key only if some key has no digit.
-        """
-        first, last = window[0], window[-1]
-        if not first[0].isdigit() and first not in self._heads:
-            return False
-        if not last[0].isdigit() and last not in self._tails:
-            return False
-        return self._letters_only or any(p[0].isdigit() for p in window)
 
     def _lookup(self, window: Sequence[str]) -> dict[int, Strength]:
         raw = "".join(window)

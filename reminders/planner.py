@@ -519,11 +519,6 @@ def _left_out(inv: DueInvoice, own: LevelDue | None, queue: Mapping[int, date], 
             f"run, this run's at {won}, waiting {why}: {own.level.code} {turn} (from {after.isoformat()})")
 
 
-def step_index(policy: DunningPolicy, level: DunningLevel) -> int:
-    """The position of ``level`` in ``policy``."""
-    return next(i for i, lv in enumerate(policy.levels) if lv.code == level.code)
-
-
 def _next_overdue(policy: DunningPolicy, sent: Iterable[SentLevel]) -> DunningLevel | None:
     """The overdue level an invoice gets next, given what was sent for it (None: all were sent)."""
     codes = {s.level for s in sent}

@@ -146,11 +146,6 @@ def host_allowed(host: str, allowed: Iterable[str]) -> bool:
     return False
 
 
-def parse_hosts(text: str | None) -> tuple[str, ...]:
-    """A comma- (or space-) separated list of hosts, as the settings give it."""
-    return tuple(h for h in (p.strip() for p in (text or "").replace(" ", ",").split(",")) if h)
-
-
 def _resolve(host: str, port: int) -> list[str]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(str(info[4][0]) for info in infos))

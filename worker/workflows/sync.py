@@ -22,7 +22,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from connectors._common import one_line
 from connectors.errors import ConnectorError, SourceError
 from connectors.protocol import StatementSource
-from connectors.sources.inbox import InboxSource
 from reminders.calendar import is_business_day, next_business_day
 from reminders.channels.base import Channel
 from reminders.model import DunningPolicy
@@ -38,7 +37,7 @@ from worker.dunning.reminders import SendResult, company_policy, plan_reminders,
 from worker.errors import LettrageError
 from worker.reconciliation.matching import MatchCounts, run_matching
 from worker.settings import Settings
-from worker.statements.sources import build_sources, default_inbox
+from worker.statements.sources import build_sources
 from worker.statements.statements import ImportOutcome, import_statement, import_statement_file
 
 log = logging.getLogger("lettrage.import")
@@ -113,11 +112,6 @@ def planning_day(policy: DunningPolicy, as_of: date) -> date:
     if policy.business_days_only and not is_business_day(as_of, policy.country):
         return next_business_day(as_of, policy.country)
     return as_of
-
-
-def inbox_for(settings: Settings, company_ref: str) -> InboxSource:
-    """The company's default inbox folder (see ``worker.statements.sources``)."""
-    return default_inbox(settings, company_ref)
 
 
 def import_files(engine: Engine, company_ref: str | None, files: Iterable[tuple[str, bytes]],
