@@ -70,3 +70,17 @@ def test_a_second_import_updates_the_customers_the_first_created(engine: Any) ->
     got = _customers(engine)
     assert got["C1"][0] == "Bâti Lyon SAS" and got["C1"][5] == [f"{fr_iban(1)}:billing"]
     assert got["C3"][0] == "Roux" and got["C3"][5] == [f"{fr_iban(1)}:billing"]  # a group paying for a member
+
+
+def test_a_new_customer_named_with_a_civility_and_no_legal_form_is_taken_as_a_consumer_and_said(engine: Any) -> None:
+    """An invoice file without ``customer_kind``: "M. et Mme Dupont" is a private person, not a business. The 40
+    EUR indemnity and the B2B penalties are owed by professionals only (C. com. art. L441-10 II); a consumer owes
+    interest at the legal rate from the formal notice (C. civ. art. 1231-6). Taken as a consumer, and the import
+    says so, to be confirmed by setting ``customer_kind``; a legal form or a stated kind wins (issue 19 item 3)."""
+    counts = _import(engine, [_spec("FA-1", "C1", customer_name="M. et Mme Dupont"),
+                              _spec("FA-2", "C2", customer_name="SARL Dupont Frères"),
+                              _spec("FA-3", "C3", customer_name="Mme Claire Petit")])
+    got = _customers(engine)
+    assert (got["C1"][3], got["C2"][3], got["C3"][3]) == ("consumer", "business", "consumer")
+    said = [w for w in counts.warnings if "taken as a consumer" in w]
+    assert len(said) == 2 and "C1" in said[0] and "customer_kind" in said[0]

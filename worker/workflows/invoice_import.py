@@ -106,6 +106,16 @@ def _customer_changes(current: Customer | dict[str, Any], row: InvoiceRow) -> di
     return changes
 
 
+def inferred_kind(name: str) -> str:
+    """``consumer`` for a customer whose name carries a civility and no legal form ("M. et Mme Dupont"), else
+    ``business``: the file said neither. The 40 EUR indemnity and the B2B late-payment penalties are owed by
+    professionals only (C. com. art. L441-10 II); a consumer owes interest at the legal rate from the formal
+    notice (C. civ. art. 1231-6). Taking a private person for a business would claim what the law does not allow."""
+    from matching.names import entity_kind
+
+    return "consumer" if entity_kind(name) == "person" else "business"
+
+
 def _upsert_customers(repo: Repository, rows: Sequence[InvoiceRow], warnings: list[str] | None = None) -> dict[str, int]:
     """The id of every row's customer by ref: new customers created (from their first row, then updated by
     their later rows, as known ones are), known ones updated; the rows' IBANs registered (one that is a bank
@@ -128,7 +138,11 @@ def _upsert_customers(repo: Repository, rows: Sequence[InvoiceRow], warnings: li
                 fresh[row.customer_ref] = {
                     **template, "ref": row.customer_ref, "name": row.customer_name or row.customer_ref,
                     "emails": list(row.customer_emails), "customer_since": row.customer_since,
-                    "address_lines": list(row.customer_address), "kind": row.customer_kind or "business"}
+                    "address_lines": list(row.customer_address),
+                    "kind": row.customer_kind or inferred_kind(row.customer_name or row.customer_ref)}
+                if not row.customer_kind and fresh[row.customer_ref]["kind"] == "consumer" and warnings is not None:
+                    warnings.append(f"customer {row.customer_ref} ({row.customer_name}) taken as a consumer (a "
+                                    "civility in its name, no legal form): set customer_kind to confirm")
             else:
                 new.update(_customer_changes(new, row))
         else:
