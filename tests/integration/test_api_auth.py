@@ -15,6 +15,10 @@ ENDPOINTS = [
     ("GET", "/api/review"), ("GET", "/api/review/{item_id}"), ("POST", "/api/review/{item_id}/accept"),
     ("POST", "/api/review/{item_id}/split"), ("POST", "/api/review/{item_id}/reject"),
     ("POST", "/api/review/{item_id}/assign"), ("POST", "/api/review/{item_id}/reopen"),
+    ("GET", "/api/review/{item_id}/invoices"), ("POST", "/api/review/{item_id}/settle"),
+    ("POST", "/api/review/{item_id}/on-account"), ("POST", "/api/review/{item_id}/not-customer"),
+    ("POST", "/api/review/{item_id}/to-check"), ("GET", "/api/review/{item_id}/history"),
+    ("POST", "/api/review/{item_id}/history/{allocation_id}/undo"),
     ("GET", "/api/allocations"), ("POST", "/api/allocations/{allocation_id}/undo"),
     ("GET", "/api/invoices"), ("POST", "/api/invoices"), ("PUT", "/api/invoices"), ("POST", "/api/statements"),
     ("GET", "/api/invoices/residuals"),
@@ -30,6 +34,7 @@ ENDPOINTS = [
     ("POST", "/api/payments/{line_id}/dismiss"),
     ("GET", "/api/credit-notes"), ("POST", "/api/credit-notes/{number}/undo"),
     ("POST", "/api/credit-notes/{number}/allocate"),
+    ("GET", "/api/lines"),
 ]
 
 

@@ -108,6 +108,9 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     from worker.api import routes_dashboard  # GET /api/dashboard, /api/dashboard/version, /api/forecast
 
     app.include_router(routes_dashboard.router)
+    from worker.api import routes_lines  # GET /api/lines: every bank line, filtered and paged
+
+    app.include_router(routes_lines.router)
     # the accountants' pages (worker/web), and their session as a way into the JSON API
     mount = getattr(web, "mount_web", None)
     if mount is not None:

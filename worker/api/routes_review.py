@@ -12,8 +12,9 @@ from worker.api.events import after_change
 from worker.db.repository import Repository
 from worker.db.review_candidates import candidate_list
 from worker.db.tables import Allocation, Invoice, ReviewItem, StatementLine
-from worker.reconciliation import review
+from worker.reconciliation import review, unidentified
 from worker.reconciliation import review_queries as q
+from worker.reconciliation import review_resolve as resolve
 
 router = APIRouter(prefix="/api", tags=["review"])
 ERRORS = s.problems(400, 401, 403, 404, 409, 422)
@@ -64,7 +65,7 @@ def _open_amounts(repo: Repository, items: list[ReviewItem]) -> dict[int, Decima
 
 @router.get("/review", response_model=s.ReviewPageOut, responses=ERRORS)
 def review_list(request: Request, principal: Annotated[Principal, require("review:read")],
-                state: Annotated[s.Text | None, Query(pattern="^(pending|accepted|assigned|rejected|superseded|all)$")] = "pending",
+                state: Annotated[s.Text | None, Query(pattern="^(pending|to_check|accepted|assigned|rejected|superseded|all)$")] = "pending",
                 q_: Annotated[s.Text | None, Query(alias="q", max_length=100)] = None,
                 min_amount: Annotated[s.Text | None, Query(pattern=s.AMOUNT)] = None,
                 max_amount: Annotated[s.Text | None, Query(pattern=s.AMOUNT)] = None,
@@ -180,6 +181,102 @@ def allocations_undo(request: Request, allocation_id: Id, body: s.UndoIn, tasks:
     """Unreconcile, with a reason: the invoice is open again (and may be reminded), the payment unmatched."""
     with company_repo(request, principal) as repo:
         undone = review.undo_allocation(repo, allocation_id, body.reason, actor=principal.actor)
+    after_change(request, tasks, principal)
+    return s.UndoOut(allocation_id=undone.allocation_id, invoice=undone.invoice,
+                     invoice_status=undone.invoice_status, line_state=undone.line_state)
+
+
+# -- resolving what the matcher could not (worker/reconciliation/review_resolve.py) -------------------------------
+@router.get("/review/{item_id}/invoices", response_model=s.OpenInvoicesOut, responses=ERRORS)
+def review_invoice_search(request: Request, item_id: Id, principal: Annotated[Principal, require("review:read")],
+                          q_: Annotated[s.Text, Query(alias="q", min_length=1, max_length=100)]) -> s.OpenInvoicesOut:
+    """The company's open invoices to allocate the item's payment to: by number, customer ref or name, or amount
+    (accents and case ignored), at most 20, oldest due first. Then POST …/assign or …/settle."""
+    with company_repo(request, principal) as repo:
+        if q.review_item(repo, item_id) is None:
+            raise review.ReviewNotFound(f"no review item {item_id}")
+        found = resolve.search_open_invoices(repo, q_)
+    return s.OpenInvoicesOut(items=[s.OpenInvoiceOut(
+        number=i.number, customer_ref=i.customer_ref, customer_name=i.customer_name, issued_on=i.issued_on,
+        due_on=i.due_on, amount=_money(i.amount), open=_money(i.open), currency=i.currency) for i in found],
+        limit=resolve.SEARCH_LIMIT)
+
+
+@router.post("/review/{item_id}/settle", response_model=s.DecisionOut, responses=ERRORS)
+def review_settle(request: Request, item_id: Id, body: s.SettleIn, tasks: BackgroundTasks,
+                  principal: Annotated[Principal, require("review:write")]) -> s.DecisionOut:
+    """Allocate the whole payment across invoices with amounts, and a write-off line of a named kind within the
+    company's limits: the amounts must add up to the payment (422 saying by how much when they do not)."""
+    write_off = (body.write_off.kind, Decimal(body.write_off.amount)) if body.write_off else None
+    with company_repo(request, principal) as repo:
+        decided = resolve.settle(repo, item_id, [(p.invoice, Decimal(p.amount)) for p in body.parts],
+                                 actor=principal.actor, write_off=write_off,
+                                 write_off_invoice=body.write_off.invoice if body.write_off else None,
+                                 expected_version=body.version)
+    after_change(request, tasks, principal)
+    return _decided(decided)
+
+
+def _resolved(item_id: int, state: str, done: unidentified.Identified) -> s.ResolvedOut:
+    return s.ResolvedOut(item_id=item_id, state=state, action=done.action, bank_ref=done.bank_ref,
+                         customer_ref=done.customer_ref, amount=_money(done.amount), credit=done.credit_id)
+
+
+@router.post("/review/{item_id}/on-account", response_model=s.ResolvedOut, responses=ERRORS)
+def review_on_account(request: Request, item_id: Id, body: s.CreditIn, tasks: BackgroundTasks,
+                      principal: Annotated[Principal, require("review:write")]) -> s.ResolvedOut:
+    """None of the candidates: keep the payment as the customer's credit on account."""
+    with company_repo(request, principal) as repo:
+        done = resolve.keep_as_credit(repo, item_id, body.customer, actor=principal.actor, note=body.note,
+                                      expected_version=body.version)
+    after_change(request, tasks, principal)
+    return _resolved(item_id, "rejected", done)
+
+
+@router.post("/review/{item_id}/not-customer", response_model=s.ResolvedOut, responses=ERRORS)
+def review_not_customer(request: Request, item_id: Id, body: s.NotCustomerIn, tasks: BackgroundTasks,
+                        principal: Annotated[Principal, require("review:write")]) -> s.ResolvedOut:
+    """Not a customer's payment, with the reason: it leaves the queue and the payments to identify."""
+    with company_repo(request, principal) as repo:
+        done = resolve.not_customer(repo, item_id, body.reason, actor=principal.actor,
+                                    expected_version=body.version)
+    after_change(request, tasks, principal)
+    return _resolved(item_id, "rejected", done)
+
+
+@router.post("/review/{item_id}/to-check", response_model=s.ResolvedOut, responses=ERRORS)
+def review_to_check(request: Request, item_id: Id, body: s.ToCheckIn,
+                    principal: Annotated[Principal, require("review:write")]) -> s.ResolvedOut:
+    """Set the item aside to check later, with a note: listed with GET /api/review?state=to_check, decided as
+    a pending item."""
+    with company_repo(request, principal) as repo:
+        item = resolve.to_check(repo, item_id, body.note, actor=principal.actor, expected_version=body.version)
+        line = q.line(repo, item.line_id)
+        assert line is not None
+        return s.ResolvedOut(item_id=item_id, state=item.state, action="to_check", bank_ref=line.bank_ref,
+                             customer_ref=None, amount=None, credit=None)
+
+
+@router.get("/review/{item_id}/history", response_model=s.HistoryOut, responses=ERRORS)
+def review_history(request: Request, item_id: Id,
+                   principal: Annotated[Principal, require("review:read")]) -> s.HistoryOut:
+    """What was decided on the item's payment, newest first, by whom; each live allocation undoable."""
+    with company_repo(request, principal) as repo:
+        past = resolve.history(repo, item_id)
+    return s.HistoryOut(item_id=item_id, items=[s.PastOut(
+        at=p.at.isoformat(), actor=p.actor, what=p.what, invoice=p.invoice,
+        amount=_money(p.amount) if p.amount is not None else None,
+        write_off=_money(p.write_off) if p.write_off is not None else None, write_off_kind=p.write_off_kind,
+        note=p.note, allocation_id=p.allocation_id, undone_by=p.undone_by, undo_reason=p.undo_reason,
+        undoable=p.undoable) for p in past])
+
+
+@router.post("/review/{item_id}/history/{allocation_id}/undo", response_model=s.UndoOut, responses=ERRORS)
+def review_history_undo(request: Request, item_id: Id, allocation_id: Id, body: s.UndoIn, tasks: BackgroundTasks,
+                        principal: Annotated[Principal, require("allocations:write")]) -> s.UndoOut:
+    """Undo one allocation of the item's history (any, not only the last), with a reason."""
+    with company_repo(request, principal) as repo:
+        undone = resolve.undo(repo, item_id, allocation_id, body.reason, actor=principal.actor)
     after_change(request, tasks, principal)
     return s.UndoOut(allocation_id=undone.allocation_id, invoice=undone.invoice,
                      invoice_status=undone.invoice_status, line_state=undone.line_state)

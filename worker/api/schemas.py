@@ -549,3 +549,76 @@ class CreditNoteDecidedOut(BaseModel):
     reason: str | None
     remaining: str  # of the credit note
     invoice_open: str
+
+
+# -- resolving a review item (worker/reconciliation/review_resolve.py, issue 18) -----------------------------------
+class OpenInvoiceOut(BaseModel):
+    number: str
+    customer_ref: str
+    customer_name: str
+    issued_on: date
+    due_on: date
+    amount: str
+    open: str
+    currency: str
+
+
+class OpenInvoicesOut(BaseModel):
+    items: list[OpenInvoiceOut]  # at most `limit`, oldest due first
+    limit: int
+
+
+class WriteOffIn(Body):
+    kind: str = Field(pattern="^(payment_difference|bank_fee|discount|other)$",
+                      description="payment_difference (rounding), bank_fee, discount (granted) or other.")
+    amount: str = Field(pattern=AMOUNT)
+    invoice: str | None = Field(default=None, min_length=1, max_length=64,
+                                description="The invoice it settles; default: the last of the parts.")
+
+
+class SettleIn(Versioned):
+    parts: list[SplitPart] = Field(min_length=1, max_length=50)
+    write_off: WriteOffIn | None = None
+
+
+class CreditIn(Versioned):
+    customer: str = Field(min_length=1, max_length=64, description="The customer's ref.")
+    note: str = Field(default="", max_length=500)
+
+
+class NotCustomerIn(Versioned):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ToCheckIn(Versioned):
+    note: str = Field(min_length=1, max_length=500)
+
+
+class ResolvedOut(BaseModel):
+    item_id: int
+    state: str  # the review item's: rejected (kept on account, not a customer payment) | to_check
+    action: str  # on_account | not_customer | to_check
+    bank_ref: str
+    customer_ref: str | None
+    amount: str | None
+    credit: int | None
+
+
+class PastOut(BaseModel):
+    at: str
+    actor: str
+    what: str  # allocation | to_check | rejected | reopened | on_account | refund_due | not_customer
+    invoice: str | None
+    amount: str | None
+    write_off: str | None
+    write_off_kind: str | None
+    note: str | None
+    allocation_id: int | None
+    undone_by: str | None
+    undo_reason: str | None
+    undoable: bool
+
+
+class HistoryOut(BaseModel):
+    item_id: int
+    items: list[PastOut]  # newest first

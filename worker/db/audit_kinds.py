@@ -49,6 +49,8 @@ AUDIT_KINDS: dict[str, str] = {
                        "subject review:ID; data line, candidates",
     "review.reopened": "reconciliation/review.py: a person took a decision back (its allocations undone, the line "
                        "queued again); subject review:ID; data line, reason, new_item",
+    "review.to_check": "reconciliation/review_resolve.py: a person set a pending item aside to check later (state "
+                       "to_check, out of the default queue, still decidable); subject review:ID; data line, note",
     "review.superseded": "reconciliation/review_requote.py (sync): a pending item dropped because its line quotes "
                          "an open invoice imported since, the line matched again; subject review:ID; data "
                          "line, reason, invoices (those quoted)",

@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ParamSpec, TypedDict, TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 from sqlmodel import col
 
 from matching.names import normalise_name
 from worker.db.api_tables import CustomerAlias
 from worker.db.credit_note_queries import credited_by_invoice
+from worker.db.credit_tables import CustomerCredit
 from worker.db.repository import Repository
 from worker.db.review_candidates import candidate_list, candidates_to_json
 from worker.db.tables import Allocation, CustomerIban, Invoice, ReviewItem, StatementLine, utcnow
@@ -41,8 +42,14 @@ from worker.reconciliation import review_queries as q
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 
-__all__ = ["Decided", "ReviewConflict", "ReviewError", "ReviewNotFound", "Undone", "accept", "assign",
-           "item_version", "reject", "reopen", "split", "undo_allocation"]
+__all__ = ["OPEN_STATES", "WRITE_OFF_KINDS", "Decided", "ReviewConflict", "ReviewError", "ReviewNotFound", "Undone",
+           "WriteOff", "accept", "assign", "item_version", "reject", "reopen", "split", "undo_allocation"]
+
+# An item still to decide: pending, or set aside "to check later" (out of the default queue, decidable all the same)
+OPEN_STATES = ("pending", "to_check")
+# What a person may write off when a payment falls short of the invoice: a rounding or payment difference
+# (« écart de règlement »), a bank's fee, a discount granted, another reason; the first two as the matcher does.
+WRITE_OFF_KINDS = ("payment_difference", "bank_fee", "discount", "other")
 
 
 class ReviewError(LettrageError):
@@ -88,6 +95,20 @@ class _Part:
     write_off_kind: str | None = None  # payment_difference | bank_fee, as the matcher proposed it
 
 
+@dataclass(frozen=True)
+class WriteOff:
+    """A write-off line of a split: what of ``invoice`` (None: the split's last) is settled without money.
+
+    ``limit`` is the most the company allows for it (worker/reconciliation/review_resolve.py reads it from the
+    company's matching configuration); None: not checked here.
+    """
+
+    kind: str
+    amount: Decimal
+    invoice: str | None = None
+    limit: Decimal | None = None
+
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -122,9 +143,10 @@ def item_version(item: ReviewItem) -> int:
     """The version a client shows and sends back: 1 while pending, 2 once decided.
 
     An item is decided at most once (``reopen`` makes a new item), so the state
-    is the whole history; the version lets a client say which one it saw.
+    is the whole history; the version lets a client say which one it saw. An item set aside to check later
+    is still undecided: version 1.
     """
-    return 1 if item.state == "pending" else 2
+    return 1 if item.state in OPEN_STATES else 2
 
 
 # -- the decisions ----------------------------------------------------------------------------
@@ -156,8 +178,12 @@ def accept(repo: Repository, item_id: int, candidate: int = 0, *, actor: str,
 
 @_atomic
 def split(repo: Repository, item_id: int, parts: Sequence[tuple[str, Decimal]], *, actor: str,
-          expected_version: int | None = None) -> Decided:
-    """Allocates the line across several invoices, each (invoice number, amount), as the accountant says."""
+          expected_version: int | None = None, write_off: WriteOff | None = None) -> Decided:
+    """Allocates the line across several invoices, each (invoice number, amount), as the accountant says.
+
+    ``write_off``: a write-off line of a named kind on one of those invoices (the last by default), stored on
+    its allocation (``write_off``, ``write_off_kind``); the money then has to add up to the whole payment.
+    """
     item = _decide(repo, item_id, expected_version, "accepted", actor)
     if not parts:
         raise ReviewError("a split needs at least one invoice and amount")
@@ -171,7 +197,34 @@ def split(repo: Repository, item_id: int, parts: Sequence[tuple[str, Decimal]], 
     locked = q.lock_invoices(repo, (i.id for i in found.values() if i.id is not None))
     chosen = [_Part(locked[found[n].id], _amount(a), **_known(item, found[n]))  # type: ignore[index]
               for n, a in parts]
-    return _allocate(repo, item, chosen, actor, "accepted", stale_is_conflict=False, audit={"split": True})
+    audit: dict[str, object] = {"split": True}
+    if write_off is not None:
+        _write_off_line(repo, item, chosen, write_off)
+        audit.update(write_off=write_off.amount, write_off_kind=write_off.kind)
+    return _allocate(repo, item, chosen, actor, "accepted", stale_is_conflict=False, audit=audit)
+
+
+def _write_off_line(repo: Repository, item: ReviewItem, parts: list[_Part], write_off: WriteOff) -> None:
+    """Puts the write-off on its invoice's part, after checking its kind, its limit and that the money the
+    parts take is the whole payment (one line saying by how much when it is not)."""
+    if write_off.kind not in WRITE_OFF_KINDS:
+        raise ReviewError(f"write-off kind {write_off.kind!r} is not one of {', '.join(WRITE_OFF_KINDS)}")
+    amount = _amount(write_off.amount)
+    if write_off.limit is not None and amount > write_off.limit:
+        raise ReviewError(f"a {write_off.kind.replace('_', ' ')} write-off of {amount} is above the company's "
+                          f"limit of {write_off.limit}")
+    target = next((p for p in parts if p.invoice.number == write_off.invoice), None) if write_off.invoice \
+        else parts[-1]
+    if target is None:
+        raise ReviewError(f"the write-off names invoice {write_off.invoice}, which is not in the split")
+    line = _line(repo, item)
+    assert line.id is not None
+    available = line.amount - q.allocated_from_line(repo, line.id)
+    total = sum((p.amount for p in parts), ZERO)
+    if total != available:
+        raise ReviewError(f"the amounts add up to {total}, the payment has {available} to allocate: "
+                          f"{'short by' if total < available else 'over by'} {abs(available - total)}")
+    target.write_off, target.write_off_kind = amount, write_off.kind
 
 
 @_atomic
@@ -234,6 +287,7 @@ def reopen(repo: Repository, item_id: int, reason: str, *, actor: str) -> int:
     for allocation in q.live_allocations_of_line(repo, item.line_id):
         assert allocation.id is not None
         _undo(repo, allocation, reason, actor)
+    credit = _taken_back_credit(repo, item.line_id)
     candidates = candidate_list(item)
     fresh = ReviewItem(line_id=item.line_id, candidates=candidates_to_json(candidates),
                        reasons=[*item.reasons, f"reopened by {actor}: {reason}"])
@@ -242,12 +296,25 @@ def reopen(repo: Repository, item_id: int, reason: str, *, actor: str) -> int:
     repo.add(line)
     repo.flush()
     repo.audit("review.reopened", subject=f"review:{item.id}", actor=actor, line=line.bank_ref, reason=reason,
-               new_item=fresh.id)
+               new_item=fresh.id, **credit)
     repo.audit("review.created", subject=f"line:{line.bank_ref}", actor=actor, reasons=list(fresh.reasons),
                candidates=[c.invoice for c in candidates], review=fresh.id)
     repo.flush()
     assert fresh.id is not None
     return fresh.id
+
+
+def _taken_back_credit(repo: Repository, line_id: int) -> dict[str, object]:
+    """A rejected item whose payment was then kept on account or dismissed (review_resolve.keep_as_credit,
+    not_customer): reopening it takes that decision back too, said in the ``review.reopened`` event."""
+    credit = repo.session.execute(select(CustomerCredit).where(
+        col(CustomerCredit.company_id) == repo.company_id, col(CustomerCredit.line_id) == line_id)).scalars().first()
+    if credit is None:
+        return {}
+    taken = {"credit": credit.id, "credit_kind": credit.kind, "credit_decided_by": credit.decided_by}
+    repo.session.delete(credit)
+    repo.flush()
+    return taken
 
 
 @_atomic
@@ -270,7 +337,7 @@ def _decide(repo: Repository, item_id: int, expected_version: int | None, state:
     item = q.review_item(repo, item_id)
     if item is None:
         raise ReviewNotFound(f"no review item {item_id}")
-    if item.state != "pending":
+    if item.state not in OPEN_STATES:
         raise ReviewConflict(_decided_message(item))
     if expected_version is not None and expected_version != item_version(item):
         raise ReviewConflict(f"review item {item_id} is at version {item_version(item)}, "
@@ -290,7 +357,7 @@ def _claim(repo: Repository, item: ReviewItem, state: str, actor: str) -> None:
     result = repo.session.execute(
         update(ReviewItem)
         .where(col(ReviewItem.id) == item.id, col(ReviewItem.company_id) == repo.company_id,
-               col(ReviewItem.state) == "pending")
+               col(ReviewItem.state).in_(OPEN_STATES))
         .values(state=state, decided_by=actor, decided_at=utcnow())
         .execution_options(synchronize_session=False))
     assert isinstance(result, CursorResult)

@@ -28,6 +28,9 @@ def web_router(settings: Settings) -> APIRouter:
     router.include_router(static.router())
     router.include_router(pages.router(settings))
     router.include_router(queue.router(settings))
+    from worker.web import resolve  # a card resolved: any invoice, split, credit, to check, history
+
+    router.include_router(resolve.router(settings))
     from worker.web import identify  # the payments to identify, on the review page
 
     router.include_router(identify.router(settings))
@@ -37,4 +40,7 @@ def web_router(settings: Settings) -> APIRouter:
     from worker.web import dashboard  # the dashboard page (/dashboard, /companies/REF/dashboard)
 
     router.include_router(dashboard.router(settings))
+    from worker.web import lines  # the statement-lines page (/companies/REF/lines)
+
+    router.include_router(lines.router(settings))
     return router
