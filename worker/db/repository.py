@@ -269,6 +269,13 @@ class Repository:
             found.update((i.id, i) for i in self.session.execute(query).scalars() if i.id is not None)
         return found
 
+    def invoice_ids_of_customers(self, customer_ids: Iterable[int]) -> list[int]:
+        """The ids of these customers' invoices and credit notes, in id order (a customer's page, or a filter on
+        customers, reads these rather than the company's every invoice)."""
+        c = Invoice.__table__.c  # type: ignore[attr-defined]
+        return sorted(i for chunk in _chunked(sorted(set(customer_ids))) for (i,) in self.session.execute(
+            select(c.id).where(c.company_id == self.company_id, c.customer_id.in_(chunk))))
+
     def paid_by_invoice(self) -> dict[int, Decimal]:
         """What the live allocations settle on each invoice: money received plus fees written off."""
         columns = Allocation.__table__.c  # type: ignore[attr-defined]  # not in SQLModel stubs

@@ -4,7 +4,7 @@ Their import (upsert by number) is worker/workflows/invoice_import.py.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
@@ -88,6 +88,27 @@ def open_invoice_views(repo: Repository) -> list[InvoiceView]:
     paid, credited, used = _settled(repo)
     invoices = sorted(repo.invoice_rows(open_invoice_ids(repo)), key=lambda i: (i.due_on, i.number))
     return [v for v in _views(repo, invoices, paid, credited, used) if v.open > ZERO]
+
+
+def invoice_views_of(repo: Repository, invoice_ids: Iterable[int]) -> list[InvoiceView]:
+    """These invoices and credit notes of the company (ids of another company are left out) with what settles
+    them, by due date: the same views as ``invoice_views``, read and summed for these ids only, so a review card
+    or a decision costs the invoices it shows, not the company's whole history (issue 18 item 4)."""
+    return _views_of(repo, list(repo.invoices_by_id(set(invoice_ids)).values()))
+
+
+def invoice_views_numbered(repo: Repository, numbers: Iterable[str]) -> list[InvoiceView]:
+    """``invoice_views_of`` for the invoices with these numbers (unknown numbers are left out)."""
+    return _views_of(repo, repo.invoices(list(numbers)))
+
+
+def _views_of(repo: Repository, invoices: list[Invoice]) -> list[InvoiceView]:
+    from worker.db.invoice_state_queries import credited_of, paid_of, used_of
+
+    invoices.sort(key=lambda i: (i.due_on, i.number))
+    ids = [i.id for i in invoices if i.id is not None]
+    notes = [i.id for i in invoices if i.id is not None and i.kind == "credit_note"]
+    return _views(repo, invoices, paid_of(repo, ids), credited_of(repo, ids), used_of(repo, notes))
 
 
 def _settled(repo: Repository) -> tuple[dict[int, Decimal], dict[int, Decimal], dict[int, Decimal]]:

@@ -20,6 +20,7 @@ from worker.errors import ReviewConflict
 from worker.reconciliation import review, review_queries
 from worker.settings import Settings
 from worker.web.auth import Visitor, check_csrf, require_decider, visitor
+from worker.web.queue_paging import QueueFilters
 from worker.web.render import render
 from worker.web.views import (
     QUEUE_PAGE,
@@ -57,13 +58,21 @@ def router(settings: Settings) -> APIRouter:
         return f"/companies/{v.company.ref}/review" + (f"?focus={focus}" if focus else "")
 
     @routes.get("/companies/{company}/review")
-    def queue_page(request: Request, company: str, focus: int | None = None) -> Response:
+    def queue_page(request: Request, company: str, focus: int | None = None, q: str = "", customer: str = "",
+                   min_amount: str = "", max_amount: str = "", kind: str = "", page: str = "1") -> Response:
+        """One page of the queue, filtered; to htmx (the "next items" link, the filter form) the queue alone."""
+        filters = QueueFilters.read(q, customer, min_amount, max_amount, kind, page)
+        # a history restore (the back button) asks for the whole page, with htmx's header too
+        htmx = bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
         with unit_of_work(engine()) as session:
             v = visitor(request, session, settings, company)
             assert v.company is not None
             repo = Repository(session, v.company)
-            context = queue_context(repo)
-            context["to_identify"] = identify_rows(repo, settings)
+            context = queue_context(repo, filters)
+            if not htmx:
+                context["to_identify"] = identify_rows(repo, settings)
+        if htmx:
+            return render("_queue.html", language=v.language, v=v, focus=focus, message=None, **context)
         return render("queue.html", language=v.language, v=v, focus=focus, message=None,
                       path=request.url.path, **context)
 

@@ -9,16 +9,19 @@ from typing import Any
 from sqlmodel import col, select
 
 from worker.clock import today
-from worker.db.repository import Repository
+from worker.db.invoice_search import search_invoice_ids
+from worker.db.repository import CustomerRow, Repository
 from worker.db.review_candidates import candidate_list
+from worker.db.review_queue_page import pending_page
 from worker.db.tables import Allocation, Customer, Reminder, ReviewItem, StatementLine
-from worker.invoices.invoices import InvoiceView, invoice_views
+from worker.invoices.invoices import InvoiceView, invoice_views_numbered, invoice_views_of
 from worker.reconciliation import review_queries
 from worker.reconciliation import unidentified as unidentified_service
 from worker.reconciliation.review import item_version
 from worker.settings import Settings
+from worker.web.queue_paging import PAGE_SIZE, Paging, QueueFilters
 
-QUEUE_PAGE = 100
+QUEUE_PAGE = PAGE_SIZE
 
 
 @dataclass(frozen=True)
@@ -64,15 +67,13 @@ class QueueItem:
         return item_version(self.item)
 
 
-def _views_by_id(repo: Repository) -> dict[int, InvoiceView]:
-    return {v.invoice.id: v for v in invoice_views(repo) if v.invoice.id is not None}
-
-
 def queue_items(repo: Repository, items: list[ReviewItem]) -> list[QueueItem]:
     """The items with their bank line and candidates, each invoice with its open amount and state now."""
     lines = repo.lines_by_id(i.line_id for i in items)
-    views = _views_by_id(repo)
-    customers = {c.id: c for c in repo.customers()}
+    # the state of the shown candidates' invoices only: a card costs its invoices, not the company's (issue 18)
+    wanted = {part.invoice_id for item in items for stored in candidate_list(item) for part in stored.parts}
+    views = {v.invoice.id: v for v in invoice_views_of(repo, wanted) if v.invoice.id is not None}
+    customers = {c.id: c for c in repo.customer_rows({v.invoice.customer_id for v in views.values()})}
     result = []
     for item in items:
         line = lines.get(item.line_id)
@@ -98,12 +99,6 @@ def queue_items(repo: Repository, items: list[ReviewItem]) -> list[QueueItem]:
     return result
 
 
-def pending_queue(repo: Repository, limit: int = QUEUE_PAGE) -> tuple[list[QueueItem], int]:
-    """The first ``limit`` pending items (oldest first) and how many are pending in all."""
-    pending = repo.review_items("pending")
-    return queue_items(repo, pending[:limit]), len(pending)
-
-
 def review_item(repo: Repository, item_id: int) -> QueueItem | None:
     """One item of this company, whatever its state (None when it is not the company's)."""
     item = review_queries.review_item(repo, item_id)
@@ -114,23 +109,23 @@ def review_item(repo: Repository, item_id: int) -> QueueItem | None:
 
 
 def invoice_state(repo: Repository, numbers: list[str]) -> list[InvoiceView]:
-    wanted = set(numbers)
-    return [v for v in invoice_views(repo) if v.invoice.number in wanted]
+    """These invoices as they stand now (by due date): what a decision's answer shows of the invoices it touched."""
+    return invoice_views_numbered(repo, numbers)
 
 
-def search_invoices(repo: Repository, query: str, limit: int = 200) -> list[tuple[InvoiceView, Customer | None]]:
-    """Invoices whose number, payment reference, customer ref or customer name contains ``query``."""
-    needle = query.strip().lower()
-    customers = {c.id: c for c in repo.customers()}
-    found = []
-    for view in invoice_views(repo):
-        customer = customers.get(view.invoice.customer_id)
-        haystack = " ".join(filter(None, [view.invoice.number, view.invoice.payment_reference,
-                                          customer.ref if customer else None, customer.name if customer else None]))
-        if not needle or needle in haystack.lower():
-            found.append((view, customer))
+SEARCH_LIMIT = 50
+
+
+def search_invoices(repo: Repository, query: str,
+                    limit: int = SEARCH_LIMIT) -> list[tuple[InvoiceView, CustomerRow | None]]:
+    """At most ``limit`` invoices, newest first, whose number or payment reference holds ``query``, whose
+    customer's ref or name holds it (accents and case aside), or whose amount it is (worker/db/invoice_search.py):
+    searched in SQL, and only the invoices found are read and their state computed."""
+    views = invoice_views_of(repo, search_invoice_ids(repo, query, limit))
+    customers = {c.id: c for c in repo.customer_rows({v.invoice.customer_id for v in views})}
+    found = [(view, customers.get(view.invoice.customer_id)) for view in views]
     found.sort(key=lambda pair: (pair[0].invoice.issued_on, pair[0].invoice.number), reverse=True)
-    return found[:limit]
+    return found
 
 
 @dataclass(frozen=True)
@@ -157,7 +152,8 @@ def customer_history(repo: Repository, customer_ref: str) -> CustomerHistory | N
     customer = repo.customers_by_ref([customer_ref]).get(customer_ref)
     if customer is None:
         return None
-    views = [v for v in invoice_views(repo) if v.invoice.customer_id == customer.id]
+    assert customer.id is not None
+    views = invoice_views_of(repo, repo.invoice_ids_of_customers([customer.id]))
     numbers: dict[int, str] = {v.invoice.id: v.invoice.number for v in views if v.invoice.id is not None}
     allocations = [a for a in _allocations(repo, list(numbers))]
     lines = repo.lines_by_id(a.line_id for a in allocations)
@@ -197,10 +193,18 @@ def last_decision(repo: Repository, actor: str) -> int | None:
     return None
 
 
-def queue_context(repo: Repository) -> dict[str, Any]:
-    """The review page's queue: its first ``QUEUE_PAGE`` pending items, as cards, and how many are pending."""
-    page = review_queries.review_page(repo, limit=QUEUE_PAGE)
-    return {"items": queue_items(repo, [item for item, _line in page.items]), "total": page.total}
+def queue_context(repo: Repository, filters: QueueFilters | None = None) -> dict[str, Any]:
+    """The review page's queue: one page (``QUEUE_PAGE`` items) of the pending items the filters keep, as cards,
+    how many they keep in all (``total``), and where the page stands among them (``paging``)."""
+    filters = filters or QueueFilters()
+    page = pending_page(repo, search=filters.search or None, min_amount=filters.min_amount,
+                        max_amount=filters.max_amount, keep=filters.keep(repo), limit=QUEUE_PAGE,
+                        offset=(filters.page - 1) * QUEUE_PAGE)
+    if not page.items and page.total and filters.page > 1:  # past the end (items decided meanwhile): the last page
+        last = (page.total + QUEUE_PAGE - 1) // QUEUE_PAGE
+        return queue_context(repo, filters.at(last))
+    return {"items": queue_items(repo, page.items), "total": page.total, "filters": filters,
+            "paging": Paging(filters, page.total, len(page.items), QUEUE_PAGE)}
 
 
 def identify_rows(repo: Repository, settings: Settings) -> list[dict[str, Any]]:
