@@ -44,7 +44,10 @@
     var decided = queue.querySelector(".item[data-just-decided]");
     if (decided) {
       decided.removeAttribute("data-just-decided");
-      select(nextPending(decided));
+      var following = nextPending(decided);
+      var more = document.getElementById("queue-more");
+      if (following === decided && more) { more.click(); return; }  // the page's last pending item: the next page
+      select(following);
       decided.classList.remove("current");
       decided.removeAttribute("aria-current");
       var count = document.getElementById("pending-count");
