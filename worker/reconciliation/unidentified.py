@@ -95,11 +95,19 @@ class Identified:
 
 
 # -- listing ------------------------------------------------------------------------------------
+def count_to_identify(repo: Repository) -> int:
+    """How many payments there are to identify (no identification run)."""
+    return len(candidate_lines(repo))
+
+
 def payments_to_identify(repo: Repository, as_of: date | None = None,
-                         ident: Identifier | None = None) -> list[ToIdentify]:
+                         ident: Identifier | None = None, limit: int | None = None) -> list[ToIdentify]:
     """Every payment to identify, oldest first, with its customer, proposal and hold end (``ident``: the
-    company's identifier when the caller built it already)."""
+    company's identifier when the caller built it already; ``limit``: only the oldest so many, each line's
+    identification being what costs)."""
     lines = candidate_lines(repo)
+    if limit is not None:
+        lines = lines[:limit]
     if not lines:
         return []
     ident = ident or identifier(repo)

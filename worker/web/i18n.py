@@ -255,6 +255,8 @@ FRENCH: dict[str, str] = {
     "Nothing to check.": "Rien à vérifier.",
     "No payment to identify.": "Aucun paiement à identifier.",
     "issued after the payment": "émise après le paiement",
+    "The oldest shown here; all of them on the bank lines page:":
+        "Les plus anciens sont ici ; tous sont sur la page des lignes bancaires :",
 }
 
 

@@ -20,7 +20,7 @@ from worker.reconciliation import unidentified as service
 from worker.settings import Settings
 from worker.web.auth import check_csrf, require_decider, visitor
 from worker.web.render import render
-from worker.web.views import identify_rows, queue_context
+from worker.web.views import identify_rows, queue_context, unidentified_count
 
 ACTIONS = ("allocate", "on-account", "refund", "dismiss")
 
@@ -71,7 +71,8 @@ def router(settings: Settings) -> APIRouter:
                 context = queue_context(repo)
                 return render("queue.html", status_code=status_code, language=v.language, v=v, focus=None,
                               message=str(exc), path=f"/companies/{v.company.ref}/review",
-                              to_identify=identify_rows(repo, settings), **context)
+                              to_identify=identify_rows(repo, settings),
+                              to_identify_total=unidentified_count(repo), **context)
         return RedirectResponse(f"/companies/{v.company.ref}/review#identify", status_code=303)
 
     return routes

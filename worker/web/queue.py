@@ -31,6 +31,7 @@ from worker.web.views import (
     queue_context,
     queue_items,
     review_item,
+    unidentified_count,
 )
 
 UNDO_REASON = "undone from the review page"
@@ -71,6 +72,7 @@ def router(settings: Settings) -> APIRouter:
             context = queue_context(repo, filters)
             if not htmx:
                 context["to_identify"] = identify_rows(repo, settings)
+                context["to_identify_total"] = unidentified_count(repo)
         if htmx:
             return render("_queue.html", language=v.language, v=v, focus=focus, message=None, **context)
         return render("queue.html", language=v.language, v=v, focus=focus, message=None,
