@@ -29,8 +29,8 @@ from sqlmodel import col
 
 from matching.names import normalise_name
 from worker.db.api_tables import CustomerAlias
-from worker.db.credit_note_queries import credited_by_invoice
 from worker.db.credit_tables import CustomerCredit
+from worker.db.invoice_state_queries import credited_of
 from worker.db.repository import Repository
 from worker.db.review_candidates import candidate_list, candidates_to_json
 from worker.db.tables import Allocation, CustomerIban, Invoice, ReviewItem, StatementLine, utcnow
@@ -239,7 +239,7 @@ def assign(repo: Repository, item_id: int, invoice_number: str, amount: Decimal 
     if amount is None:
         line = _line(repo, item)
         available = line.amount - q.allocated_from_line(repo, item.line_id)
-        credited = credited_by_invoice(repo).get(found.id, ZERO)  # credit notes allocated to it
+        credited = credited_of(repo, [found.id]).get(found.id, ZERO)  # credit notes allocated to it
         open_amount = invoice.amount - q.settled_on(repo, [found.id])[found.id] - credited
         amount = min(available, open_amount)
         if amount <= ZERO:
@@ -411,7 +411,9 @@ def _allocate(repo: Repository, item: ReviewItem, parts: list[_Part], actor: str
     line = _line(repo, item)
     assert item.id is not None and line.id is not None
     settled = q.settled_on(repo, (p.invoice.id for p in parts if p.invoice.id is not None))
-    credited = credited_by_invoice(repo)  # credit notes allocated to them reduce what is open
+    # credit notes allocated to them reduce what is open (read for these invoices only: a decision costs what
+    # it touches, not the company's size)
+    credited = credited_of(repo, [p.invoice.id for p in parts if p.invoice.id is not None])
     problem = ReviewConflict if stale_is_conflict else ReviewError
     for p in parts:
         inv = p.invoice
