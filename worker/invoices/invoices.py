@@ -103,7 +103,7 @@ def invoice_views_numbered(repo: Repository, numbers: Iterable[str]) -> list[Inv
 
 
 def _views_of(repo: Repository, invoices: list[Invoice]) -> list[InvoiceView]:
-    from worker.db.invoice_state_queries import credited_of, paid_of, used_of
+    from worker.invoices.invoice_state_queries import credited_of, paid_of, used_of
 
     invoices.sort(key=lambda i: (i.due_on, i.number))
     ids = [i.id for i in invoices if i.id is not None]

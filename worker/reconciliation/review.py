@@ -30,12 +30,12 @@ from sqlmodel import col
 from matching.names import normalise_name
 from worker.db.api_tables import CustomerAlias
 from worker.db.credit_tables import CustomerCredit
-from worker.db.invoice_state_queries import credited_of
 from worker.db.repository import Repository
 from worker.db.review_candidates import candidate_list, candidates_to_json
 from worker.db.tables import Allocation, CustomerIban, Invoice, ReviewItem, StatementLine, utcnow
 from worker.errors import LettrageError, ReviewConflict
 from worker.invoices.invoice_files import normalise_iban
+from worker.invoices.invoice_state_queries import credited_of
 from worker.invoices.invoices import settlement, settlement_status
 from worker.reconciliation import review_queries as q
 

@@ -13,8 +13,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from worker.db.invoice_search import amount_in, matching_customer_ids
 from worker.db.repository import Repository
+from worker.invoices.invoice_search import amount_in, matching_customer_ids
 
 PAGE_SIZE = 100
 # Reference reasons as the matcher writes them (matching/references.py): the payment names its invoice.

@@ -9,15 +9,15 @@ from typing import Any
 from sqlmodel import col, select
 
 from worker.clock import today
-from worker.db.invoice_search import search_invoice_ids
 from worker.db.repository import CustomerRow, Repository
 from worker.db.review_candidates import candidate_list
-from worker.db.review_queue_page import pending_page
 from worker.db.tables import Allocation, Customer, Reminder, ReviewItem, StatementLine
+from worker.invoices.invoice_search import search_invoice_ids
 from worker.invoices.invoices import InvoiceView, invoice_views_numbered, invoice_views_of
 from worker.reconciliation import review_queries
 from worker.reconciliation import unidentified as unidentified_service
 from worker.reconciliation.review import item_version
+from worker.reconciliation.review_queue_page import pending_page
 from worker.settings import Settings
 from worker.web.queue_paging import PAGE_SIZE, Paging, QueueFilters
 
