@@ -521,8 +521,10 @@ class Matcher:
             if hit.full < self.config.name_auto_threshold or ranked[1].full > hit.full - NAME_MARGIN:
                 # Look-alikes ("… Bonnet Lyon", "… Bonnet Dijon"): the payer is still certain when the bank
                 # printed one customer's name word for word, and no other customer's name is that close.
-                if (_word_for_word(hit) and not any(_word_for_word(h) for h in ranked[1:])
-                        and ranked[1].full <= EXACT_NAME_RIVAL_MAX and not hit.kind_clash):
+                # cheap tests first (a line's name may hit dozens of customers): word for word means a whole-name
+                # score of 100, and the runner-up, the best of the others, at most 95 leaves none word for word
+                if (hit.full >= 100.0 and ranked[1].full <= EXACT_NAME_RIVAL_MAX and not hit.kind_clash
+                        and _word_for_word(hit)):
                     return _Payer(hit.customer_id, f"payer name '{hit.payer}' is '{hit.name}' word for word; no "
                                                    f"other customer's name is (the nearest {ranked[1].full:.0f})",
                                   rivals=tuple(h.customer_id for h in ranked[1:]))
