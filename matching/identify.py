@@ -23,8 +23,9 @@ Pure: frozen records in, a frozen record out; no database, clock or network.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
@@ -71,12 +72,37 @@ class Identifier:
         for inv in sorted(self.invoices.values(), key=lambda i: (i.due_on, i.issued_on, i.id)):
             self.by_customer.setdefault(inv.customer_id, []).append(inv)
 
+    def with_customers(self, customers: Sequence[Customer]) -> Identifier:
+        """The same invoices with these customers: the invoice indexes (the costly part, seconds at 100,000
+        invoices) are shared, the customer indexes built anew (an IBAN or payer name learned in review)."""
+        other = copy.copy(self)
+        other.customers = {c.id: c for c in customers}
+        other.ibans = IbanIndex(customers)
+        other.names = NameIndex(customers)
+        other.sirens = {}
+        for customer in customers:
+            for siren in customer.sirens:
+                other.sirens.setdefault(siren, set()).add(customer.id)
+        return other
+
+    def involved(self, line: BankLine) -> tuple[list[int], int | None]:
+        """The invoices whose open amounts :meth:`identify` reads for ``line``: those it quotes and those of the
+        customer it recognises (and that customer), so a caller can give them as they stand now."""
+        quoted = self.quoted(line)
+        customer_id, _ = self.recognise(line, quoted)
+        own = [inv.id for inv in self.by_customer.get(customer_id, ())] if customer_id is not None else []
+        return [*quoted, *own], customer_id
+
     def quoted(self, line: BankLine) -> list[int]:
         """The invoices (open or settled) the payment quotes outright, oldest due first."""
         return sorted({h.invoice_id for h in self.refs.find(line) if h.strong},
                       key=lambda i: (self.invoices[i].due_on, i))
 
-    def identify(self, line: BankLine) -> Identification:
+    def identify(self, line: BankLine, open_amounts: Mapping[int, Decimal] | None = None) -> Identification:
+        """``open_amounts``: what each invoice still owes now, when it may differ from the amounts the index was
+        built with (an index kept between requests); it must cover :meth:`involved`'s invoices."""
+        if open_amounts is not None:
+            return self._with_open(open_amounts).identify(line)
         quoted = self.quoted(line)
         customer_id, why = self.recognise(line, quoted)
         if customer_id is None:
@@ -135,9 +161,34 @@ class Identifier:
                 return hit.customer_id, hit.reason()
         return None, ""
 
+    def _with_open(self, open_amounts: Mapping[int, Decimal]) -> Identifier:
+        """A shallow copy whose invoices named in ``open_amounts`` owe those amounts (the others unchanged)."""
+        other = copy.copy(self)
+        fresh = {i: replace(self.invoices[i], open_amount=amount) for i, amount in open_amounts.items()
+                 if i in self.invoices}
+        other.invoices = _Overlay(fresh, self.invoices)
+        touched = {inv.customer_id for inv in fresh.values()}
+        other.by_customer = {**self.by_customer, **{c: [fresh.get(inv.id, inv) for inv in self.by_customer[c]]
+                                                      for c in touched if c in self.by_customer}}
+        return other
+
     def _ref(self, customer_id: int) -> str:
         customer = self.customers.get(customer_id)
         return customer.ref if customer is not None else f"#{customer_id}"
+
+
+class _Overlay(dict[int, OpenInvoice]):
+    """``fresh`` over ``base`` without copying ``base`` (100,000 invoices): what ``_with_open`` reads through."""
+
+    def __init__(self, fresh: dict[int, OpenInvoice], base: Mapping[int, OpenInvoice]) -> None:
+        super().__init__(fresh)
+        self._base = base
+
+    def __missing__(self, key: int) -> OpenInvoice:
+        return self._base[key]
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(key) or key in self._base
 
 
 def _oldest_first(amount: Decimal, invoices: Sequence[OpenInvoice]) -> list[tuple[int, Decimal]]:

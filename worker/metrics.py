@@ -16,7 +16,7 @@ import hashlib
 import hmac
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, cast
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
@@ -28,10 +28,10 @@ from prometheus_client.core import (
     HistogramMetricFamily,
 )
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, distinct, func
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine
+from sqlmodel import Session
 
-from worker.db.tables import Allocation, Company, Reminder, ReviewItem, StatementLine
+from worker.db import metrics_queries
 from worker.db.task_store import task_counts, task_durations
 from worker.settings import Settings
 
@@ -71,8 +71,7 @@ class DatabaseCollector(Collector):
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily | HistogramMetricFamily]:
         with Session(self.engine) as session:
-            # ids read back from the table are never None (the model types them optional for new rows)
-            refs = cast(dict[int, str], dict(session.exec(select(col(Company.id), Company.ref)).all()))
+            refs = metrics_queries.company_refs(session)
             label = self._label(refs)
             company = [] if self.company_labels == "none" else ["company"]
             yield from self._statements(session, refs, label, company)
@@ -82,20 +81,15 @@ class DatabaseCollector(Collector):
     @staticmethod
     def _statements(session: Session, refs: dict[int, str], label: Callable[[int], tuple[str, ...]],
                     company: list[str]) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
-        lines = StatementLine.__table__.c  # type: ignore[attr-defined]  # SQLModel sets __table__ undeclared
         imported = CounterMetricFamily("lettrage_statement_lines_imported", "Statement lines imported.",
                                        labels=company)
-        for key, count in sorted(_summed(label, session.execute(
-                select(lines.company_id, func.count()).group_by(lines.company_id))).items()):
+        for key, count in sorted(_summed(label, metrics_queries.lines_per_company(session)).items()):
             imported.add_metric(list(key), count)
         yield imported
         # Auto-match rate: incoming lines matched automatically, out of the incoming lines the matcher
         # has decided on (matched, sent to review or left unmatched; not the ones still new).
-        decided = _summed(label, session.execute(select(lines.company_id, func.count()).where(
-            lines.amount > 0, lines.state.in_(("matched", "review", "unmatched"))).group_by(lines.company_id)))
-        alloc = Allocation.__table__.c  # type: ignore[attr-defined]  # SQLModel sets __table__ undeclared
-        auto = _summed(label, session.execute(select(alloc.company_id, func.count(distinct(alloc.line_id))).where(
-            alloc.status == "auto", alloc.undone_at.is_(None)).group_by(alloc.company_id)))
+        decided = _summed(label, metrics_queries.decided_credits_per_company(session))
+        auto = _summed(label, metrics_queries.auto_matched_lines_per_company(session))
         rate = GaugeMetricFamily("lettrage_auto_match_rate",
                                  "Share of the incoming lines decided by the matcher that it matched by itself (0-1).",
                                  labels=company)
@@ -104,8 +98,7 @@ class DatabaseCollector(Collector):
         yield rate
         queue = GaugeMetricFamily("lettrage_review_queue_size", "Payments awaiting an accountant's review.",
                                   labels=company)
-        pending = dict(session.exec(select(ReviewItem.company_id, func.count()).where(
-            ReviewItem.state == "pending").group_by(col(ReviewItem.company_id))).all())
+        pending = metrics_queries.pending_reviews_per_company(session)
         for key, count in sorted(_summed(label, ((c, pending.get(c, 0)) for c in refs)).items()):
             queue.add_metric(list(key), count)
         yield queue
@@ -116,9 +109,7 @@ class DatabaseCollector(Collector):
         family = CounterMetricFamily("lettrage_reminders", "Reminders by outcome (sent, failed, sending).",
                                      labels=[*company, "channel", "status"])
         totals: dict[tuple[str, ...], int] = defaultdict(int)
-        for company_id, channel, status, count in session.exec(
-                select(Reminder.company_id, Reminder.channel, Reminder.status, func.count())
-                .group_by(col(Reminder.company_id), col(Reminder.channel), col(Reminder.status))):
+        for company_id, channel, status, count in metrics_queries.reminders_per_outcome(session):
             totals[(*label(company_id), channel, status)] += count
         for key, count in sorted(totals.items()):
             family.add_metric(list(key), count)

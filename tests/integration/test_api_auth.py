@@ -19,6 +19,9 @@ ENDPOINTS = [
     ("POST", "/api/review/{item_id}/on-account"), ("POST", "/api/review/{item_id}/not-customer"),
     ("POST", "/api/review/{item_id}/to-check"), ("GET", "/api/review/{item_id}/history"),
     ("POST", "/api/review/{item_id}/history/{allocation_id}/undo"),
+    ("POST", "/api/review/accept-exact"), ("GET", "/api/review/{item_id}/notes"),
+    ("POST", "/api/review/{item_id}/notes"), ("GET", "/api/customers/{customer_ref}/notes"),
+    ("POST", "/api/customers/{customer_ref}/notes"), ("GET", "/api/reminders/preview"),
     ("GET", "/api/allocations"), ("POST", "/api/allocations/{allocation_id}/undo"),
     ("GET", "/api/invoices"), ("POST", "/api/invoices"), ("PUT", "/api/invoices"), ("POST", "/api/statements"),
     ("GET", "/api/invoices/residuals"),
@@ -47,7 +50,7 @@ def test_every_endpoint_refuses_a_missing_malformed_or_unknown_token(cli: Any, t
                     {"Authorization": "Bearer"}):
         for method, template in ENDPOINTS:
             path = template.format(item_id=1, allocation_id=1, endpoint_id=1, number="FA-1",
-                                   line_id=1) + "?as_of=2026-03-01"
+                                   line_id=1, customer_ref="C1") + "?as_of=2026-03-01"
             response = client.request(method, path, headers=headers, json={})
             assert response.status_code == 401, (method, path, headers, response.text)
             assert response.headers["www-authenticate"] == "Bearer"

@@ -34,3 +34,52 @@ def test_the_contracts_cover_every_package() -> None:
                 if "migrations" not in p.parts and "templates" not in p.parts and "data" not in p.parts
                 and "profiles" not in p.parts}
     assert packages <= set(acyclic["ancestors"]), sorted(packages - set(acyclic["ancestors"]))
+
+
+# -- persistence in one convention (issue 17 item 5) ---------------------------------------------------------------
+# SQL is written in worker/db/ (the Repository, the shared queries, the outbox, the unit of work), in a capability's
+# query modules (named *_queries.py, or *_search.py and review_queue_page.py, which page and search in SQL) and in
+# the migrations; every other module calls those by name. Services therefore never build a query of their own, and
+# the company filter, the indexes a query relies on and its cost are found in one place per capability.
+QUERY_BUILDERS = frozenset({"select", "insert", "update", "delete", "text", "union", "union_all", "exists",
+                            "bindparam", "literal_column", "table", "column"})
+SESSION_CALLS = frozenset({"execute", "exec", "exec_driver_sql", "scalars", "scalar", "scalar_one"})
+
+
+def _query_module(path: Path) -> bool:
+    parts = path.relative_to(ROOT).parts
+    return (parts[1] in {"db", "migrations"} or path.stem.endswith(("_queries", "_search"))
+            or path.stem == "review_queue_page")
+
+
+def _sql_written_in(path: Path) -> list[str]:
+    """Where ``path`` builds SQL itself: query builders imported from sqlalchemy or sqlmodel, or statements run on
+    a session or connection (``x.execute(...)``, ``x.exec(...)``...)."""
+    import ast
+
+    tree = ast.parse(path.read_text("utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in {"sqlalchemy", "sqlmodel"}:
+            found += [f"{path.name}:{node.lineno} imports {a.name}" for a in node.names if a.name in QUERY_BUILDERS]
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr in SESSION_CALLS and not isinstance(node.func.value, ast.Constant)):
+            found.append(f"{path.name}:{node.lineno} calls .{node.func.attr}()")
+    return found
+
+
+def test_services_build_no_sql_of_their_own() -> None:
+    """Every SQL statement of worker/ is in a query module; a service that wrote one would fail here."""
+    offenders = [where for path in sorted((ROOT / "worker").rglob("*.py")) if not _query_module(path)
+                 for where in _sql_written_in(path)]
+    assert not offenders, "SQL outside the query modules:\n" + "\n".join(offenders)
+
+
+def test_the_sql_scan_sees_a_service_that_queries(tmp_path: Path) -> None:
+    """The scan itself: a module that selects through the session is found, one that calls a query is not."""
+    service = tmp_path / "service.py"
+    service.write_text("from sqlalchemy import select\n\ndef f(repo):\n    return repo.session.execute(select(1))\n")
+    plain = tmp_path / "plain.py"
+    plain.write_text("from worker.db.repository import Repository\n\ndef f(repo):\n    return repo.invoices()\n")
+    assert _sql_written_in(service) == ["service.py:1 imports select", "service.py:4 calls .execute()"]
+    assert _sql_written_in(plain) == []

@@ -44,6 +44,9 @@ KIND_PARAMETERS: dict[str, tuple[str, int, bool]] = {
     "event_subjects": ("kind", 1, False),  # worker/db/reminder_queries.py: what was already flagged once
     "audit_events": ("kind", 1, False),  # worker/einvoices/einvoice_status_queries.py: the e-reports issued
     "refused_flows": ("kind", 1, False),  # worker/einvoices/einvoice_incoming_queries.py: platform messages refused
+    "events": ("kinds", 1, False),  # worker/reconciliation/allocation_queries.py: an item's history
+    "events_after": ("kinds", 2, False),  # worker/webhooks/webhook_queries.py: an endpoint's events after its cursor
+    "company_ids_with_work": ("kinds", 2, False),  # worker/webhooks/webhook_queries.py: who has webhooks to post
 }
 
 # Kinds built at run time from a value the code cannot read here: (file, the f-string as ast.unparse writes

@@ -50,6 +50,8 @@ STATUSES: dict[str, int] = {
     "worker.access.users.UserError": 400,
     "worker.webhooks.webhooks.WebhookError": 422,
     "worker.webhooks.webhooks.WebhookNotFound": 404,
+    "worker.dunning.reminder_preview.PreviewNotFound": 404,
+    "worker.dunning.reminder_preview.PreviewAmbiguous": 422,
 }
 
 

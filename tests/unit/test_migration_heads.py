@@ -36,11 +36,16 @@ ELEVEN_FORMER_HEADS = ("0003_review_api", "0003_tasks", "0003_users", "0004_beha
 
 def test_the_migrations_are_one_line_with_one_head() -> None:
     """Issue 17: the branches are merged; every later migration follows the single head."""
-    assert db_engine.head_revisions() == frozenset({"0011_one_line"})
+    assert db_engine.head_revisions() == frozenset({"0012_insight_snapshot"})
 
 
 def _set_revisions(engine: Engine, revisions: tuple[str, ...]) -> None:
+    """The database as it was at ``revisions`` (all before the merge): the tables of the later migrations dropped."""
     with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS insightsnapshot"))  # 0012_insight_snapshot, and its indexes
+        for index in ("ix_allocation_company_decided_at", "ix_allocation_company_undone_at",
+                      "ix_invoice_company_updated_at"):
+            conn.execute(text(f"DROP INDEX IF EXISTS {index}"))
         conn.execute(text("DELETE FROM alembic_version"))
         for rev in revisions:
             conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": rev})

@@ -13,9 +13,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
+from worker.access import access_queries as q
 from worker.db.api_tables import ApiToken, utcnow
 from worker.db.repository import Repository
 from worker.db.tables import Company
@@ -77,8 +77,7 @@ def create_token(repo: Repository, name: str, scopes: tuple[str, ...] = (), acto
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown:
         raise TokenError(f"unknown scope {', '.join(unknown)}: choose among {', '.join(SCOPES)}")
-    taken = repo.session.execute(select(ApiToken).where(
-        col(ApiToken.company_id) == repo.company_id, col(ApiToken.name) == name)).scalars().first()
+    taken = q.token_by_name(repo, name)
     if taken is not None:
         raise TokenError(f"a token named {name!r} already exists for company {repo.company.ref}"
                          + (" (revoked)" if taken.revoked_at else ""))
@@ -93,8 +92,7 @@ def create_token(repo: Repository, name: str, scopes: tuple[str, ...] = (), acto
 
 def revoke_token(repo: Repository, name: str, actor: str = "lettrage") -> None:
     """The token stops working at once (the row is kept, marked revoked, for the log)."""
-    row = repo.session.execute(select(ApiToken).where(
-        col(ApiToken.company_id) == repo.company_id, col(ApiToken.name) == name)).scalars().first()
+    row = q.token_by_name(repo, name)
     if row is None:
         raise TokenError(f"no token named {name!r} for company {repo.company.ref}")
     if row.revoked_at is None:
@@ -105,8 +103,7 @@ def revoke_token(repo: Repository, name: str, actor: str = "lettrage") -> None:
 
 
 def list_tokens(repo: Repository) -> list[ApiToken]:
-    return list(repo.session.execute(select(ApiToken).where(col(ApiToken.company_id) == repo.company_id)
-                                     .order_by(ApiToken.name)).scalars())
+    return q.tokens_of(repo)
 
 
 def token_owner(session: Session, token: str, now: datetime | None = None) -> TokenOwner | None:
@@ -114,7 +111,7 @@ def token_owner(session: Session, token: str, now: datetime | None = None) -> To
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
     digest = token_hash(token)
-    row = session.execute(select(ApiToken).where(col(ApiToken.token_hash) == digest)).scalars().first()
+    row = q.token_by_hash(session, digest)
     if row is None or row.revoked_at is not None or not hmac.compare_digest(row.token_hash, digest):
         return None
     company = session.get(Company, row.company_id)

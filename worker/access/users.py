@@ -12,14 +12,13 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, literal, select, text, update
-from sqlalchemy.orm import Mapped
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session, col
 
+from worker.access import user_queries as q
 from worker.db.tables import AuditEvent, Company, utcnow
 from worker.db.user_tables import LoginAttempt, User, UserRole, WebSession
 from worker.errors import LettrageError
@@ -95,7 +94,7 @@ def _dummy_hash() -> str:
 
 
 def user_by_email(session: Session, email: str) -> User | None:
-    return session.execute(select(User).where(col(User.email) == email.strip().lower())).scalars().first()
+    return q.user_by_email(session, email.strip().lower())
 
 
 def add_user(session: Session, company: Company, email: str, role: str, password: str | None,
@@ -125,8 +124,7 @@ def add_user(session: Session, company: Company, email: str, role: str, password
             user.locale = locale
         session.add(user)
     assert user.id is not None and company.id is not None
-    current = session.execute(select(UserRole).where(
-        col(UserRole.company_id) == company.id, col(UserRole.user_id) == user.id)).scalars().first()
+    current = q.role_row(session, company.id, user.id)
     was = current.role if current else None
     if current is None:
         session.add(UserRole(company_id=company.id, user_id=user.id, role=role))
@@ -144,7 +142,7 @@ def set_password(session: Session, user: User, password: str, now: datetime | No
     user.password_hash = hash_password(password)
     user.password_changed_at = now or utcnow()
     session.add(user)
-    session.execute(delete(WebSession).where(col(WebSession.user_id) == user.id))
+    q.delete_sessions_of(session, user.id)
 
 
 @dataclass(frozen=True)
@@ -156,9 +154,7 @@ class Member:
 
 
 def list_users(session: Session, company: Company) -> list[Member]:
-    rows = session.execute(select(User, col(UserRole.role)).join(UserRole, col(UserRole.user_id) == col(User.id))
-                           .where(col(UserRole.company_id) == company.id).order_by(col(User.email)))
-    return [Member(u.email, role, u.created_at, u.last_login_at) for u, role in rows]
+    return [Member(u.email, role, u.created_at, u.last_login_at) for u, role in q.members_of(session, company.id)]
 
 
 def remove_user(session: Session, company: Company, email: str, actor: str = "cli") -> None:
@@ -167,14 +163,12 @@ def remove_user(session: Session, company: Company, email: str, actor: str = "cl
     # role_in is None when either id is missing; the explicit checks let the type checker see the ids are set.
     if user is None or user.id is None or company.id is None or role_in(session, user.id, company.id) is None:
         raise UserError(f"no user {email.strip().lower()!r} in company {company.ref!r}")
-    session.execute(delete(UserRole).where(col(UserRole.company_id) == company.id,
-                                           col(UserRole.user_id) == user.id))
+    q.delete_role(session, company.id, user.id)
     session.add(AuditEvent(company_id=company.id, actor=actor, kind="user.removed", subject=f"user:{user.email}"))
-    remaining = session.execute(select(func.count()).select_from(UserRole).where(
-        col(UserRole.user_id) == user.id)).scalar_one()
+    remaining = q.count_roles(session, user.id)
     if not remaining:
-        session.execute(delete(WebSession).where(col(WebSession.user_id) == user.id))
-        session.delete(user)
+        q.delete_sessions_of(session, user.id)
+        q.delete_user(session, user)
     session.flush()
 
 
@@ -182,47 +176,27 @@ def role_in(session: Session, user_id: int | None, company_id: int | None) -> st
     """The user's role in the company, or None: then they see nothing of it."""
     if user_id is None or company_id is None:
         return None
-    return session.execute(select(col(UserRole.role)).where(
-        col(UserRole.user_id) == user_id, col(UserRole.company_id) == company_id)).scalars().first()
+    return q.role_of(session, user_id, company_id)
 
 
 def memberships(session: Session, user_id: int) -> list[tuple[Company, str]]:
     """The companies the user may open, with their role in each, by company name."""
-    rows = session.execute(select(Company, col(UserRole.role))
-                           .join(UserRole, col(UserRole.company_id) == col(Company.id))
-                           .where(col(UserRole.user_id) == user_id).order_by(col(Company.name), col(Company.ref)))
-    return [(company, role) for company, role in rows]
+    return q.companies_of(session, user_id)
 
 
 # -- signing in ------------------------------------------------------------
 _LOGIN_LOCKS = 0x6C6C  # advisory lock space of login throttling (PostgreSQL): one key per address, one per client
 
 
-def _recent_failures(session: Session, column: Mapped[str], value: str, since: datetime) -> int:
-    return int(session.execute(select(func.count()).select_from(LoginAttempt).where(
-        column == value, col(LoginAttempt.at) >= since, col(LoginAttempt.succeeded).is_(False))).scalar_one())
-
-
 def throttled(session: Session, email: str, client: str, now: datetime) -> bool:
     since = now - THROTTLE_WINDOW
-    return (_recent_failures(session, col(LoginAttempt.email), email, since) >= MAX_FAILURES_PER_EMAIL
-            or _recent_failures(session, col(LoginAttempt.client), client, since) >= MAX_FAILURES_PER_CLIENT)
+    return (q.recent_failures(session, col(LoginAttempt.email), email, since) >= MAX_FAILURES_PER_EMAIL
+            or q.recent_failures(session, col(LoginAttempt.client), client, since) >= MAX_FAILURES_PER_CLIENT)
 
 
 def _lock_key(kind: str, value: str) -> int:
     digest = hashlib.sha256(f"{kind}:{value}".encode()).digest()
     return int.from_bytes(digest[:4], "big", signed=True)
-
-
-def _failures_below_limits(address: str, client: str, since: datetime) -> Any:
-    table = LoginAttempt.__table__.c  # type: ignore[attr-defined]
-
-    def failures(column: Any, value: str) -> Any:
-        return (select(func.count()).select_from(LoginAttempt.__table__)  # type: ignore[attr-defined]
-                .where(column == value, table.at >= since, table.succeeded.is_(False)).scalar_subquery())
-
-    return and_(failures(table.email, address) < MAX_FAILURES_PER_EMAIL,
-                failures(table.client, client) < MAX_FAILURES_PER_CLIENT)
 
 
 def reserve_try(bind: Engine | Connection, address: str, client: str, now: datetime) -> int | None:
@@ -235,18 +209,9 @@ def reserve_try(bind: Engine | Connection, address: str, client: str, now: datet
     the same order) and held until the commit. At most 5 passwords per address and 20 per client are thus
     checked in any 15 minutes, however many requests arrive together.
     """
-    engine = bind.engine if isinstance(bind, Connection) else bind
-    table = LoginAttempt.__table__  # type: ignore[attr-defined]
-    since = now - THROTTLE_WINDOW
-    chosen = select(literal(address), literal(client), literal(now, type_=table.c.at.type), literal(False)).where(
-        _failures_below_limits(address, client, since))
-    statement = insert(table).from_select(["email", "client", "at", "succeeded"], chosen).returning(table.c.id)
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            for key in sorted({_lock_key("email", address), _lock_key("client", client)}):
-                conn.execute(text("SELECT pg_advisory_xact_lock(:s, :k)"), {"s": _LOGIN_LOCKS, "k": key})
-        found = conn.execute(statement).scalar()
-    return int(found) if found is not None else None
+    keys = sorted({_lock_key("email", address), _lock_key("client", client)})
+    return q.insert_try_below_limits(bind, address, client, now, now - THROTTLE_WINDOW, MAX_FAILURES_PER_EMAIL,
+                                     MAX_FAILURES_PER_CLIENT, _LOGIN_LOCKS, keys)
 
 
 def authenticate(session: Session, email: str, password: str, client: str, now: datetime) -> User:
@@ -269,7 +234,7 @@ def authenticate(session: Session, email: str, password: str, client: str, now: 
     ok = bool(user is not None and matches and user.is_active)
     if not ok or user is None:
         raise LoginRefused("wrong email address or password")
-    session.execute(update(LoginAttempt).where(col(LoginAttempt.id) == attempt).values(succeeded=True))
+    q.mark_try_succeeded(session, attempt)
     forget_attempts(session, now - timedelta(days=1))  # older tries no longer count: keep the table small
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
@@ -280,8 +245,7 @@ def authenticate(session: Session, email: str, password: str, client: str, now: 
 
 def forget_attempts(session: Session, before: datetime) -> int:
     """Deletes login attempts older than ``before`` (they no longer count); returns how many."""
-    result = session.execute(delete(LoginAttempt).where(col(LoginAttempt.at) < before))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return q.delete_tries_before(session, before)
 
 
 # -- sessions ----------------------------------------------------------------
@@ -296,7 +260,7 @@ def open_session(session: Session, user: User, now: datetime) -> tuple[str, WebS
     row = WebSession(key_hash=_key_hash(key), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
                      created_at=now, last_seen_at=now, expires_at=now + SESSION_LIFETIME)
     session.add(row)
-    session.execute(delete(WebSession).where(col(WebSession.user_id) == user.id, col(WebSession.expires_at) < now))
+    q.delete_sessions_of(session, user.id, expired_before=now)
     session.flush()
     return key, row
 
@@ -308,11 +272,11 @@ def _aware(value: datetime) -> datetime:
 
 def session_user(session: Session, key: str, now: datetime) -> tuple[User, WebSession] | None:
     """The active user of a live session (not expired, not idle too long), or None."""
-    row = session.execute(select(WebSession).where(col(WebSession.key_hash) == _key_hash(key))).scalars().first()
+    row = q.web_session_by_hash(session, _key_hash(key))
     if row is None:
         return None
     if _aware(row.expires_at) <= now or _aware(row.last_seen_at) + SESSION_IDLE <= now:
-        session.delete(row)
+        q.delete_web_session(session, row)
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
@@ -324,4 +288,4 @@ def session_user(session: Session, key: str, now: datetime) -> tuple[User, WebSe
 
 
 def close_session(session: Session, key: str) -> None:
-    session.execute(delete(WebSession).where(col(WebSession.key_hash) == _key_hash(key)))
+    q.delete_web_session_by_hash(session, _key_hash(key))

@@ -18,11 +18,10 @@ from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from worker import web
 from worker.api.errors import install_error_handlers
-from worker.db.engine import engine_for
+from worker.db.engine import engine_for, ping
 from worker.settings import Settings
 
 
@@ -77,8 +76,7 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
         """The database (and the broker, when one is configured) answer."""
         problems = []
         try:
-            with engine_for(settings.database_url).connect() as conn:
-                conn.execute(text("SELECT 1"))
+            ping(engine_for(settings.database_url))
         except Exception as exc:  # noqa: BLE001 - any failure means not ready, said in one line
             problems.append(f"database: {str(exc).splitlines()[0]}")
         if settings.broker_url:
@@ -111,6 +109,9 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     from worker.api import routes_lines  # GET /api/lines: every bank line, filtered and paged
 
     app.include_router(routes_lines.router)
+    from worker.api import routes_desk  # the review desk: notes, accepting the exact matches shown, previews
+
+    app.include_router(routes_desk.router)
     # the accountants' pages (worker/web), and their session as a way into the JSON API
     mount = getattr(web, "mount_web", None)
     if mount is not None:

@@ -51,6 +51,8 @@ AUDIT_KINDS: dict[str, str] = {
                        "queued again); subject review:ID; data line, reason, new_item",
     "review.to_check": "reconciliation/review_resolve.py: a person set a pending item aside to check later (state "
                        "to_check, out of the default queue, still decidable); subject review:ID; data line, note",
+    "review.note": "reconciliation/review_notes.py: a person wrote a note on a review item (any state; in its history); subject review:ID; data note, line",
+    "customer.note": "reconciliation/review_notes.py: a person wrote a note on a customer (on its page); subject customer:REF; data note",
     "review.superseded": "reconciliation/review_requote.py (sync): a pending item dropped because its line quotes "
                          "an open invoice imported since, the line matched again; subject review:ID; data "
                          "line, reason, invoices (those quoted)",

@@ -1,7 +1,8 @@
 """Reading and writing credit-note allocations (worker/db/credit_note_tables.py) of one company.
 
 The sums are over live allocations only (``undone_at`` empty). A company has few credit notes beside its
-invoices, so these read all of its live allocations at once rather than a list of ids.
+invoices, so these read all of its live allocations at once rather than a list of ids (``credited_by_invoice``
+also sums a few given invoices only).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import func, select, type_coerce
 
 from worker.db.credit_note_tables import CreditNoteAllocation
-from worker.db.repository import Repository
+from worker.db.repository import Repository, _chunked
 from worker.db.tables import Allocation, Invoice
 from worker.db.types import Money
 
@@ -27,9 +28,22 @@ def _sums(repo: Repository, column: str) -> dict[int, Decimal]:
     return {row_id: Decimal(total) for row_id, total in rows}
 
 
-def credited_by_invoice(repo: Repository) -> dict[int, Decimal]:
-    """What the live credit-note allocations deduct from each invoice (positive amounts)."""
-    return _sums(repo, "invoice_id")
+def credited_by_invoice(repo: Repository, invoice_ids: Iterable[int] | None = None) -> dict[int, Decimal]:
+    """What the live credit-note allocations deduct from each invoice (positive amounts); absent: nothing.
+
+    ``invoice_ids``: those invoices only, summed by chunks short enough for one ``IN (...)`` (a card or a
+    decision reads a handful; its cost follows them, not the company's size); None: every invoice, one query."""
+    if invoice_ids is None:
+        return _sums(repo, "invoice_id")
+    c = CreditNoteAllocation.__table__.c  # type: ignore[attr-defined]
+    found: dict[int, Decimal] = {}
+    for chunk in _chunked(sorted(set(invoice_ids))):
+        rows = repo.session.execute(
+            select(c.invoice_id, type_coerce(func.sum(c.amount), Money()))
+            .where(c.company_id == repo.company_id, c.undone_at.is_(None), c.invoice_id.in_(chunk))
+            .group_by(c.invoice_id))
+        found.update((invoice_id, Decimal(total)) for invoice_id, total in rows)
+    return found
 
 
 def used_by_credit_note(repo: Repository) -> dict[int, Decimal]:

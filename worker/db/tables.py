@@ -62,7 +62,9 @@ class CustomerIban(SQLModel, table=True):
 class Invoice(SQLModel, table=True):
     """An invoice (or credit note) from the billing tool; what is paid comes from allocations."""
 
-    __table_args__ = (UniqueConstraint("company_id", "number"),)
+    # the newest update, read by the dashboard's fingerprint (migration 0012)
+    __table_args__ = (UniqueConstraint("company_id", "number"),
+                      Index("ix_invoice_company_updated_at", "company_id", "updated_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     company_id: int = _company_fk()
@@ -180,6 +182,9 @@ class Allocation(SQLModel, table=True):
             sqlite_where=text("undone_at IS NULL"),
             postgresql_where=text("undone_at IS NULL"),
         ),
+        # the newest decision and undo, read by the dashboard's fingerprint (migration 0012)
+        Index("ix_allocation_company_decided_at", "company_id", "decided_at"),
+        Index("ix_allocation_company_undone_at", "company_id", "undone_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -322,3 +327,7 @@ ALL_TABLES.extend(CREDIT_TABLES)
 from worker.db.dunning_skip_tables import SKIP_TABLES
 
 ALL_TABLES.extend(SKIP_TABLES)
+
+from worker.db.snapshot_tables import SNAPSHOT_TABLES
+
+ALL_TABLES.extend(SNAPSHOT_TABLES)

@@ -17,13 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, literal_column, null, select, union_all
-
 from matching.identify import Identifier
 from reminders.model import UnallocatedPayment
-from worker.db.credit_tables import CustomerCredit
 from worker.db.repository import Repository
-from worker.db.tables import BankAccount, ReviewItem, StatementLine
+from worker.dunning.dunning_queries import payments_stamp_rows
 from worker.reconciliation.holds import Hold, held_invoices, payment_holds
 from worker.reconciliation.payment_recognition import identifier
 from worker.reconciliation.unallocated import PENDING, unallocated_by_customer
@@ -68,20 +65,4 @@ def payments_stamp(repo: Repository) -> Stamp:
 
     One statement (read before every message of a run): per part (``l`` lines by state, ``r`` pending
     reviews, ``c`` credits by kind, ``a`` bank accounts) a tag, a key and three aggregates."""
-    company = repo.company_id
-    line, review = StatementLine.__table__.c, ReviewItem.__table__.c  # type: ignore[attr-defined]
-    credit, account = CustomerCredit.__table__.c, BankAccount.__table__.c  # type: ignore[attr-defined]
-    # SQLite would read every review item of the company (its company index) to count the pending ones; with the
-    # company compared as an expression it reads the pending ones only (the partial index uq_review_pending_line)
-    reviewer = review.company_id + 0 if repo.session.get_bind().dialect.name == "sqlite" else review.company_id
-    parts = union_all(
-        select(literal_column("'l'").label("part"), line.state.label("k"), func.count(), func.sum(line.id),
-               func.max(line.id)).where(line.company_id == company, line.state.in_(PENDING)).group_by(line.state),
-        select(literal_column("'r'"), null(), func.count(), func.sum(review.id), func.max(review.id))
-        .where(reviewer == company, review.state == "pending"),
-        select(literal_column("'c'"), credit.kind, func.count(), func.sum(credit.id), func.sum(credit.amount))
-        .where(credit.company_id == company).group_by(credit.kind),
-        select(literal_column("'a'"), null(), func.count(), func.max(account.id), null())
-        .where(account.company_id == company),
-    ).order_by(literal_column("part"), literal_column("k"))
-    return tuple(tuple(row) for row in repo.session.execute(parts))
+    return payments_stamp_rows(repo, PENDING)

@@ -24,6 +24,7 @@ from reminders.law import late_penalty, recovery_indemnity
 from reminders.model import DunningPolicy, PlannedReminder, ProfileRule, UnallocatedPayment
 from reminders.netting import covered_reason, impute, unallocated_total
 from reminders.render import compose
+from worker.db.credit_note_queries import credited_by_invoice
 from worker.db.reminder_queries import (
     active_pauses,
     dunning_settings,
@@ -36,6 +37,7 @@ from worker.db.reminder_queries import (
 from worker.db.reminder_tables import CustomerDunning, ReminderOutbox
 from worker.db.repository import Repository
 from worker.db.tables import Customer, Invoice
+from worker.dunning.dunning_queries import invoice_ids_of_customer, settings_of_customer
 from worker.invoices.invoice_files import printable_iban
 from worker.invoices.invoices import InvoiceView, settlement
 
@@ -96,7 +98,7 @@ class ContextBuilder:
             self.pauses = [p for p in pauses_of(repo, customer_id) if p.lifted_at is None
                            and (p.until is None or p.until >= as_of)]
             self.customers = {customer_id: customer} if customer is not None else {}
-            self.settings = _settings_of(repo, customer_id)
+            self.settings = settings_of_customer(repo, customer_id)
         self._payments = payments_of(repo, self.views)
         self._imputed: dict[tuple[int, str], dict[int, list[tuple[date, Decimal]]]] = {}
 
@@ -128,7 +130,7 @@ class ContextBuilder:
             money = self.received(customer_id, currency)
             debts: list[tuple[int, date, str, Decimal]] = []
             if unallocated_total(money, currency) > 0:
-                views = _views(self.repo, _invoice_ids_of(self.repo, customer_id))
+                views = _views(self.repo, invoice_ids_of_customer(self.repo, customer_id))
                 # every open invoice, held or paused ones too: still debts, as the plan imputes them
                 # (reminders.netting.net_unallocated's ``others``)
                 debts = [(i, v.invoice.due_on, v.invoice.number, v.open) for i, v in views.items()
@@ -283,58 +285,6 @@ class ContextBuilder:
         return replace(message, attachments=attachments) if row.channel == "letter" else message
 
 
-def _settings_of(repo: Repository, customer_id: int) -> dict[int, CustomerDunning]:
-    """The customer's dunning settings row, as ``dunning_settings`` gives it, for this customer only."""
-    from sqlmodel import col, select
-
-    query = select(CustomerDunning).where(col(CustomerDunning.company_id) == repo.company_id,
-                                          col(CustomerDunning.customer_id) == customer_id)
-    return {row.customer_id: row for row in repo.session.execute(query).scalars()}
-
-
-def _credited(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, Decimal]:
-    """``credited_by_invoice`` for these invoices only: what live credit-note allocations deduct from each."""
-    from sqlalchemy import func, select, type_coerce
-
-    from worker.db.credit_note_tables import CreditNoteAllocation
-    from worker.db.types import Money
-
-    ids = sorted(set(invoice_ids))
-    c = CreditNoteAllocation.__table__.c  # type: ignore[attr-defined]
-    out: dict[int, Decimal] = {}
-    for start in range(0, len(ids), 500):
-        rows = repo.session.execute(
-            select(c.invoice_id, type_coerce(func.sum(c.amount), Money()))
-            .where(c.company_id == repo.company_id, c.undone_at.is_(None), c.invoice_id.in_(ids[start:start + 500]))
-            .group_by(c.invoice_id))
-        out.update((invoice_id, Decimal(total)) for invoice_id, total in rows)
-    return out
-
-
-def _refs(repo: Repository, customer_ids: set[int]) -> dict[int, str]:
-    """These customers' refs, by id."""
-    from sqlmodel import col, select
-
-    ids = sorted(customer_ids)
-    out: dict[int, str] = {}
-    for start in range(0, len(ids), 500):
-        query = select(col(Customer.id), col(Customer.ref)).where(col(Customer.company_id) == repo.company_id,
-                                                                  col(Customer.id).in_(ids[start:start + 500]))
-        out.update((i, ref) for i, ref in repo.session.execute(query))
-    return out
-
-
-def _invoice_ids_of(repo: Repository, customer_id: int) -> list[int]:
-    """The ids of a customer's invoices (credit notes left out)."""
-    from sqlmodel import col, select
-
-    from worker.db.tables import Invoice
-
-    query = select(col(Invoice.id)).where(col(Invoice.company_id) == repo.company_id,
-                                          col(Invoice.customer_id) == customer_id, col(Invoice.kind) == "invoice")
-    return [i for i in repo.session.execute(query).scalars() if i is not None]
-
-
 def _views(repo: Repository, invoice_ids: Iterable[int], refs: dict[int, str] | None = None) -> dict[int, InvoiceView]:
     """These invoices as they are now: paid and open from the live allocations (as invoice_views); ``refs``:
     customers' refs the caller knows (the others are read)."""
@@ -344,9 +294,9 @@ def _views(repo: Repository, invoice_ids: Iterable[int], refs: dict[int, str] | 
 
     invoices = repo.invoices_by_id(invoice_ids)
     paid = paid_for(repo, invoices)
-    credited = _credited(repo, invoices)  # credit notes allocated to them (worker/reconciliation/credit_notes.py)
+    credited = credited_by_invoice(repo, invoices)  # credit notes allocated (reconciliation/credit_notes.py)
     missing = {invoice.customer_id for invoice in invoices.values()} - set(refs or ())
-    refs = {**(refs or {}), **(_refs(repo, missing) if missing else {})}
+    refs = {**(refs or {}), **(repo.customer_refs(missing) if missing else {})}
     approved = approved_amounts(repo, invoices)
     views = {}
     for invoice_id, invoice in invoices.items():

@@ -63,6 +63,16 @@ def approve_reminders(repo: Repository, as_of: date, customer_refs: list[str] | 
     return approved
 
 
+def _invoice_id_of(repo: Repository, customer_id: int, ref: str, invoice_number: str | None) -> int | None:
+    """The id of the customer's invoice ``invoice_number`` (None when no invoice is named); refuses another's."""
+    if invoice_number is None:
+        return None
+    invoices = repo.invoices([invoice_number])
+    if not invoices or invoices[0].customer_id != customer_id:
+        raise LettrageError(f"customer {ref!r} has no invoice {invoice_number!r}")
+    return invoices[0].id
+
+
 def pause(repo: Repository, ref: str, reason: str, until: date | None, note: str, actor: str,
           invoice_number: str | None = None) -> DunningPause:
     """Pauses the reminders of a customer, or of one of its invoices, until ``until`` (inclusive)."""
@@ -72,12 +82,7 @@ def pause(repo: Repository, ref: str, reason: str, until: date | None, note: str
         raise LettrageError("a promise to pay needs --until, the date promised")
     customer = customer_by_ref(repo, ref)
     assert customer.id is not None
-    invoice_id = None
-    if invoice_number is not None:
-        invoices = repo.invoices([invoice_number])
-        if not invoices or invoices[0].customer_id != customer.id:
-            raise LettrageError(f"customer {ref!r} has no invoice {invoice_number!r}")
-        invoice_id = invoices[0].id
+    invoice_id = _invoice_id_of(repo, customer.id, ref, invoice_number)
     row = DunningPause(customer_id=customer.id, invoice_id=invoice_id, reason=reason, until=until, note=note,
                        created_by=actor)
     repo.add(row)
@@ -90,12 +95,7 @@ def resume(repo: Repository, ref: str, actor: str, invoice_number: str | None = 
     """Lifts the active pauses of the customer (or of the invoice); returns how many were lifted."""
     customer = customer_by_ref(repo, ref)
     assert customer.id is not None
-    invoice_id = None
-    if invoice_number is not None:
-        invoices = repo.invoices([invoice_number])
-        if not invoices or invoices[0].customer_id != customer.id:
-            raise LettrageError(f"customer {ref!r} has no invoice {invoice_number!r}")
-        invoice_id = invoices[0].id
+    invoice_id = _invoice_id_of(repo, customer.id, ref, invoice_number)
     lifted = lift_pauses(repo, customer.id, invoice_id, actor)
     if lifted:
         repo.audit("reminders.resumed", subject=f"customer:{ref}", actor=actor, invoice=invoice_number,

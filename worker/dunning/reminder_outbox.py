@@ -9,15 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from sqlalchemy import delete
-from sqlmodel import col
-
 from reminders.channels.base import Channel
 from reminders.model import DunningPolicy
 from worker.db.reminder_queries import outbox_by_keys, outbox_rows
 from worker.db.reminder_tables import ReminderOutbox
 from worker.db.repository import Repository
-from worker.db.tables import Reminder, ReminderInvoice, utcnow
+from worker.db.tables import Reminder, utcnow
+from worker.dunning.dunning_queries import release_invoices
 from worker.dunning.reminder_skips import record_failed_level, unusable_channels
 from worker.errors import LettrageError
 from worker.reminder_policy import company_policy
@@ -45,7 +43,7 @@ def resolve_in_doubt(repo: Repository, message_id: str, sent: bool, as_of: date,
         row.status, row.last_error, row.next_attempt_on = "failed", "not delivered (checked after a crash)", as_of
         if reminder is not None:
             reminder.status, reminder.error = "failed", row.last_error
-            repo.session.execute(delete(ReminderInvoice).where(col(ReminderInvoice.reminder_id) == reminder.id))
+            release_invoices(repo, reminder.id)
     repo.add(row)
     if reminder is not None:
         repo.add(reminder)
@@ -69,7 +67,7 @@ def record_bounce(repo: Repository, message_id: str, reason: str, actor: str = "
     if reminder is not None:
         reminder.status, reminder.error = "bounced", reason
         repo.add(reminder)
-        repo.session.execute(delete(ReminderInvoice).where(col(ReminderInvoice.reminder_id) == reminder.id))
+        release_invoices(repo, reminder.id)
     row.status, row.last_error = "gave_up", f"bounced: {reason}"
     repo.add(row)
     subject = f"customer:{_ref(repo, row.customer_id)}"

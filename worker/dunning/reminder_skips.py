@@ -20,14 +20,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
-from sqlalchemy import select
-from sqlmodel import col
-
 from reminders.model import DunningPolicy, SentLevel, SkippedLevel
 from worker.db.dunning_skip_tables import DunningSkip
 from worker.db.reminder_queries import dunning_settings
 from worker.db.reminder_tables import ReminderOutbox
 from worker.db.repository import CustomerRow, Repository
+from worker.dunning.dunning_queries import skips_of_company, skips_of_invoices
 
 
 def unusable_channels(repo: Repository, customers: Sequence[CustomerRow] | None = None
@@ -52,8 +50,7 @@ def unusable_channels(repo: Repository, customers: Sequence[CustomerRow] | None 
 
 def skips(repo: Repository) -> list[DunningSkip]:
     """Every level passed over in the company, oldest first."""
-    query = select(DunningSkip).where(col(DunningSkip.company_id) == repo.company_id)
-    return sorted(repo.session.execute(query).scalars(), key=lambda s: (s.skipped_on, s.id or 0))
+    return sorted(skips_of_company(repo), key=lambda s: (s.skipped_on, s.id or 0))
 
 
 def skip_history(repo: Repository) -> list[SentLevel]:
@@ -65,9 +62,7 @@ def _known(repo: Repository, invoice_ids: Iterable[int]) -> dict[tuple[int, str]
     ids = list(invoice_ids)
     if not ids:
         return {}
-    query = select(DunningSkip).where(col(DunningSkip.company_id) == repo.company_id,
-                                      col(DunningSkip.invoice_id).in_(ids))
-    return {(s.invoice_id, s.level): s for s in repo.session.execute(query).scalars()}
+    return {(s.invoice_id, s.level): s for s in skips_of_invoices(repo, ids)}
 
 
 def record_skips(repo: Repository, skipped: Iterable[SkippedLevel], as_of: date, actor: str) -> int:

@@ -26,9 +26,8 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, delete, insert
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
 
 from reminders.calendar import is_business_day, within_window
 from reminders.channels.base import Channel, Message
@@ -62,8 +61,9 @@ from worker.db.reminder_queries import (
 )
 from worker.db.reminder_tables import ReminderOutbox
 from worker.db.repository import CustomerRow, Repository
-from worker.db.tables import Company, Reminder, ReminderInvoice, utcnow
+from worker.db.tables import Company, Reminder, utcnow
 from worker.db.uow import unit_of_work
+from worker.dunning.dunning_queries import ClaimedInvoice, claim_invoices, release_invoices
 from worker.dunning.payment_facts import PaymentFacts
 from worker.dunning.reminder_context import ContextBuilder, RunShared, customer_rules_override
 from worker.dunning.reminder_outbox import escalate
@@ -286,7 +286,7 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
         rows = outbox_by_keys(repo, [outbox_key(p) for p in plan.planned])
         sendable = [p for p in plan.planned if plan.approval(p) != "required"
                     and (p.channel not in IMMEDIATE_CHANNELS or in_window)]
-        rows.update(_queue_all(repo, [p for p in sendable if outbox_key(p) not in rows], as_of))
+        rows |= _queue_all(repo, [p for p in sendable if outbox_key(p) not in rows], as_of)
         for p in plan.planned:
             if plan.approval(p) == "required":
                 queue.append(SendResult(p, "skipped", "awaiting approval (lettrage reminders approve)"))
@@ -501,10 +501,9 @@ def _claim(repo: Repository, run: _Run, row_id: int, planned: PlannedReminder) -
             repo.add(reminder)
             repo.flush()
             assert reminder.id is not None
-            session.execute(insert(ReminderInvoice), [  # one statement for all its invoices
-                {"company_id": repo.company_id, "reminder_id": reminder.id, "invoice_id": invoice_id, "level": level,
-                 "channel": row.channel, "open_amount": builder.open_amount(invoice_id)}
-                for invoice_id, level in advancing])
+            claim_invoices(repo, reminder.id, row.channel,  # one statement for all its invoices
+                           [ClaimedInvoice(invoice_id, level, builder.open_amount(invoice_id))
+                            for invoice_id, level in advancing])
     except IntegrityError:
         row.status, row.last_error = "cancelled", "already sent or being sent (another message claimed it)"
         repo.add(row)
@@ -561,7 +560,7 @@ def _record(repo: Repository, run: _Run, claimed: _Claimed) -> SendResult:
     else:
         policy = run.policy
         reminder.status, reminder.error = "failed", error
-        session.execute(delete(ReminderInvoice).where(col(ReminderInvoice.reminder_id) == reminder.id))
+        release_invoices(repo, reminder.id)
         outcome = outbox.failed(OUTBOX, row.attempts, as_of, backoff=outbox.Backoff.of_days(policy.retry_after_days),
                                 max_attempts=policy.max_attempts)
         row.last_error = error

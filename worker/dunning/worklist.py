@@ -86,6 +86,7 @@ class WorkItem:
     level: str | None = None
     script: str | None = None
     rank: int = 0
+    line_id: int | None = None  # the payment the row decides (``review``, ``identify_payment``): what its link opens
 
     @property
     def urgency(self) -> Decimal:
@@ -132,7 +133,7 @@ class _Builder:
         return sum((a for v in views for _, a in imputed.get(v.invoice.id, ())), ZERO)  # type: ignore[arg-type]
 
     def add(self, customer_id: int, views: Iterable[InvoiceView], action: str, reason: str,
-            level: str | None = None, script: str | None = None) -> None:
+            level: str | None = None, script: str | None = None, line_id: int | None = None) -> None:
         """One row per currency of ``views`` (nothing when none of them is open)."""
         by_currency: dict[str, list[InvoiceView]] = defaultdict(list)
         for view in sorted(views, key=lambda v: (v.invoice.due_on, v.invoice.number)):
@@ -147,7 +148,7 @@ class _Builder:
                 outstanding=max(sum((v.open for v in group), ZERO) - self.netted(customer_id, currency, group), ZERO),
                 currency=currency, days_overdue=max(max((self.as_of - v.invoice.due_on).days for v in group), 0),
                 risk=self.risks.get(customer_id, risk_of(None)), action=action, reason=reason, level=level,
-                script=script))
+                script=script, line_id=line_id))
 
     def open_views(self, customer_id: int, invoice_id: int | None) -> list[InvoiceView]:
         if invoice_id is not None:
@@ -198,7 +199,7 @@ def _payments_waiting(b: _Builder, repo: Repository, as_of: date) -> None:
         reviews[(hold.customer_id, hold.line_id)].append(view)
         reasons[(hold.customer_id, hold.line_id)] = hold.describe(as_of)
     for key, views in sorted(reviews.items()):
-        b.add(key[0], views, "review", reasons[key])
+        b.add(key[0], views, "review", reasons[key], line_id=key[1])
     for found in payments_to_identify(repo, as_of, b.facts.identifier):
         if found.customer is None or found.customer.id is None:
             continue
@@ -209,13 +210,14 @@ def _payments_waiting(b: _Builder, repo: Repository, as_of: date) -> None:
             reason += f"; held until {until}" if as_of <= until else f"; hold ended {until}: reminders go out"
         views = b.open_views(found.customer.id, None)
         if views:
-            b.add(found.customer.id, views, "identify_payment", reason)
+            b.add(found.customer.id, views, "identify_payment", reason, line_id=line.id)
         else:
             customer = found.customer
             b.items.append(WorkItem(
                 customer_id=found.customer.id, customer_ref=customer.ref, customer=customer.name, invoices=(),
                 outstanding=ZERO, currency=line.currency, days_overdue=0,
-                risk=b.risks.get(found.customer.id, risk_of(None)), action="identify_payment", reason=reason))
+                risk=b.risks.get(found.customer.id, risk_of(None)), action="identify_payment", reason=reason,
+                line_id=line.id))
     _covered_on_account(b)
 
 

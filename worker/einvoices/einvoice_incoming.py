@@ -35,15 +35,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
 
 from einvoicing import codes
 from einvoicing.cdar_reader import CdarError, CdarMessage, ReceivedStatus, approved_amount, read_cdar
 from reminders.calendar import add_business_days
 from worker.access.companies import resolve_company
-from worker.db.einvoice_tables import EinvoiceData, EinvoiceStatus
+from worker.db.einvoice_tables import EinvoiceStatus
 from worker.db.reminder_queries import event_subjects
 from worker.db.reminder_tables import DunningPause
 from worker.db.repository import Repository
@@ -51,8 +50,10 @@ from worker.db.tables import Invoice, utcnow
 from worker.db.uow import unit_of_work
 from worker.einvoices.einvoice_incoming_queries import (
     active_invoice_pauses,
+    einvoice_data_of,
     known_message_ids,
     pull_state,
+    received_status,
     refused_flows,
 )
 from worker.einvoices.einvoicing_settings import EinvoicingSettings, company_einvoicing, pa_config
@@ -265,9 +266,7 @@ def _set_before(repo: Repository, created_by: str, at: datetime) -> bool:
     """Whether the status that made a pause (``einvoicing:<message id>``) was set before ``at``: an approval
     dated before a dispute (received late) does not end it."""
     message_id = created_by.removeprefix("einvoicing:")
-    row = repo.session.execute(select(EinvoiceStatus).where(
-        col(EinvoiceStatus.company_id) == repo.company_id, col(EinvoiceStatus.direction) == "received",
-        col(EinvoiceStatus.message_id) == message_id)).scalar_one_or_none()
+    row = received_status(repo, message_id)
     return row is None or _aware(row.at) <= at
 
 
@@ -285,9 +284,7 @@ def _why(status: ReceivedStatus) -> str:
 
 
 def _vat_rates(repo: Repository, invoice_id: int) -> list[Decimal]:
-    data = repo.session.execute(select(EinvoiceData).where(
-        col(EinvoiceData.company_id) == repo.company_id,
-        col(EinvoiceData.invoice_id) == invoice_id)).scalar_one_or_none()
+    data = einvoice_data_of(repo, invoice_id)
     if data is None:
         return []
     return [Decimal(b["rate"]) for b in data.vat_breakdown if b.get("rate") not in (None, "")]

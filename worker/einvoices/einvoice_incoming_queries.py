@@ -5,10 +5,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from worker.db.einvoice_incoming_tables import EinvoiceStatusPull
-from worker.db.einvoice_tables import EinvoiceStatus
+from worker.db.einvoice_tables import EinvoiceData, EinvoiceStatus
 from worker.db.reminder_tables import DunningPause
 from worker.db.repository import Repository
 from worker.db.tables import AuditEvent
@@ -78,3 +79,17 @@ def refused_flows(repo: Repository, kind: str, since: datetime) -> list[AuditEve
     return list(repo.session.exec(select(AuditEvent).where(
         AuditEvent.company_id == repo.company_id, AuditEvent.kind == kind, AuditEvent.at >= since,
     ).order_by(col(AuditEvent.id))))
+
+
+def received_status(repo: Repository, message_id: str) -> EinvoiceStatus | None:
+    """The company's received status of that message id, if stored."""
+    return repo.session.execute(sa_select(EinvoiceStatus).where(
+        col(EinvoiceStatus.company_id) == repo.company_id, col(EinvoiceStatus.direction) == "received",
+        col(EinvoiceStatus.message_id) == message_id)).scalar_one_or_none()
+
+
+def einvoice_data_of(repo: Repository, invoice_id: int) -> EinvoiceData | None:
+    """The e-invoice data (VAT breakdown…) kept for the company's invoice, if any."""
+    return repo.session.execute(sa_select(EinvoiceData).where(
+        col(EinvoiceData.company_id) == repo.company_id,
+        col(EinvoiceData.invoice_id) == invoice_id)).scalar_one_or_none()

@@ -178,9 +178,9 @@ def validate_record(record: dict[str, Any], row: int) -> InvoiceRow:
     problems: list[str] = []
     # every column read once (a value is read up to three times below)
     try:
-        text: Any = {key: _text(record, key) for key in KNOWN}.__getitem__
+        field: Any = {key: _text(record, key) for key in KNOWN}.__getitem__
     except ValueError:  # a float: refused where it was always read, beside the row's other problems
-        text = functools.partial(_text, record)
+        field = functools.partial(_text, record)
 
     def check(fn: Any, *args: Any) -> Any:
         try:
@@ -190,48 +190,48 @@ def validate_record(record: dict[str, Any], row: int) -> InvoiceRow:
             return None
 
     for key in REQUIRED:
-        if not text(key):
+        if not field(key):
             problems.append(f"{key} is empty")
-    number = text("number")
+    number = field("number")
     if len(number) > 64:
         problems.append("number is longer than 64 characters")
-    if len(text("customer_ref")) > 64:
+    if len(field("customer_ref")) > 64:
         problems.append("customer_ref is longer than 64 characters")
-    amount = check(_amount, text("amount")) if text("amount") else None
-    issued_on = check(_date, text("issued_on"), "issued_on") if text("issued_on") else None
-    due_on = check(_date, text("due_on"), "due_on") if text("due_on") else None
+    amount = check(_amount, field("amount")) if field("amount") else None
+    issued_on = check(_date, field("issued_on"), "issued_on") if field("issued_on") else None
+    due_on = check(_date, field("due_on"), "due_on") if field("due_on") else None
     if issued_on and due_on and due_on < issued_on:
         problems.append(f"due_on {due_on} is before issued_on {issued_on}")
-    since_text = text("customer_since")
+    since_text = field("customer_since")
     since = check(_date, since_text, "customer_since") if since_text else None
-    currency = (text("currency") or "EUR").upper()
+    currency = (field("currency") or "EUR").upper()
     if not _CURRENCY.match(currency):
         problems.append(f"currency {shown(currency)!r} is not an ISO 4217 code")
-    iban_text = text("customer_iban")
+    iban_text = field("customer_iban")
     iban = check(_customer_iban, iban_text) if iban_text else None
-    emails = tuple(e.strip() for e in re.split(r"[;,]", text("customer_email")) if e.strip())
+    emails = tuple(e.strip() for e in re.split(r"[;,]", field("customer_email")) if e.strip())
     for email in emails:
         if not _EMAIL.match(email):
             problems.append(f"customer_email {shown(email)!r} is not an email address")
-    kind = (text("kind") or "invoice").lower()
+    kind = (field("kind") or "invoice").lower()
     if kind in ("credit", "avoir", "credit-note"):
         kind = "credit_note"
     if kind not in ("invoice", "credit_note"):
         problems.append(f"kind {shown(kind)!r} is not invoice or credit_note")
     if amount is not None and amount < 0:
         kind = "credit_note"
-    status = (text("status") or "open").lower()
+    status = (field("status") or "open").lower()
     if status in ("canceled", "void", "annulee", "annulée"):
         status = "cancelled"
     if status not in ("open", "cancelled", "paid"):
         problems.append(f"status {shown(status)!r} is not open or cancelled")
-    customer_kind = text("customer_kind").lower() or None
+    customer_kind = field("customer_kind").lower() or None
     if customer_kind not in (None, "business", "consumer"):
         problems.append(f"customer_kind {shown(customer_kind)!r} is not business or consumer")
-    reference = text("payment_reference") or None
+    reference = field("payment_reference") or None
     if reference and len(reference) > 64:
         problems.append("payment_reference is longer than 64 characters")
-    credit_note_for = text("credit_note_for") or None
+    credit_note_for = field("credit_note_for") or None
     if credit_note_for and len(credit_note_for) > 64:
         problems.append("credit_note_for is longer than 64 characters")
     if credit_note_for and kind != "credit_note":
@@ -240,13 +240,13 @@ def validate_record(record: dict[str, Any], row: int) -> InvoiceRow:
         raise ValueError("; ".join(problems))
     assert amount is not None and issued_on is not None and due_on is not None
     return InvoiceRow(
-        row=row, number=number, customer_ref=text("customer_ref"),
-        customer_name=text("customer_name") or None, customer_emails=emails, customer_iban=iban,
-        customer_address=tuple(p.strip() for p in re.split(r"\n|\|", text("customer_address"))
+        row=row, number=number, customer_ref=field("customer_ref"),
+        customer_name=field("customer_name") or None, customer_emails=emails, customer_iban=iban,
+        customer_address=tuple(p.strip() for p in re.split(r"\n|\|", field("customer_address"))
                                if p.strip()),
         customer_since=since, customer_kind=customer_kind, amount=amount, currency=currency,
         issued_on=issued_on, due_on=due_on, payment_reference=reference, kind=kind,
-        status="open" if status == "paid" else status, pdf=text("pdf") or None,
+        status="open" if status == "paid" else status, pdf=field("pdf") or None,
         credit_note_for=credit_note_for,
     )
 

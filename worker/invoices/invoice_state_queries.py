@@ -4,7 +4,8 @@ Why: a page showing one review card, or a decision answering with the invoices i
 credited sums of a handful of invoices; ``Repository.paid_by_invoice`` and ``credit_note_queries``' sums read every
 live allocation of the company (2.7 s per decision at 20,000 invoices, issue 18 item 4). These sum the same live
 allocations (``undone_at`` empty) restricted to the given ids, by chunks short enough for one ``IN (...)``, so their
-cost follows the invoices asked for, not the company's size.
+cost follows the invoices asked for, not the company's size. The credited sums of given invoices are
+``credit_note_queries.credited_by_invoice(repo, ids)``, beside the company-wide ones.
 """
 from __future__ import annotations
 
@@ -43,11 +44,6 @@ def _credit_sums(repo: Repository, column: str, ids: Iterable[int]) -> dict[int,
             .group_by(key))
         found.update((row_id, Decimal(total)) for row_id, total in rows)
     return found
-
-
-def credited_of(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, Decimal]:
-    """What the live credit-note allocations deduct from each of ``invoice_ids`` (positive amounts)."""
-    return _credit_sums(repo, "invoice_id", invoice_ids)
 
 
 def used_of(repo: Repository, credit_note_ids: Iterable[int]) -> dict[int, Decimal]:

@@ -103,12 +103,13 @@ def invoice_views_numbered(repo: Repository, numbers: Iterable[str]) -> list[Inv
 
 
 def _views_of(repo: Repository, invoices: list[Invoice]) -> list[InvoiceView]:
-    from worker.invoices.invoice_state_queries import credited_of, paid_of, used_of
+    from worker.db.credit_note_queries import credited_by_invoice
+    from worker.invoices.invoice_state_queries import paid_of, used_of
 
     invoices.sort(key=lambda i: (i.due_on, i.number))
     ids = [i.id for i in invoices if i.id is not None]
     notes = [i.id for i in invoices if i.id is not None and i.kind == "credit_note"]
-    return _views(repo, invoices, paid_of(repo, ids), credited_of(repo, ids), used_of(repo, notes))
+    return _views(repo, invoices, paid_of(repo, ids), credited_by_invoice(repo, ids), used_of(repo, notes))
 
 
 def _settled(repo: Repository) -> tuple[dict[int, Decimal], dict[int, Decimal], dict[int, Decimal]]:

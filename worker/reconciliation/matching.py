@@ -10,9 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlmodel import col
-
 from matching.engine import match_lines
 from matching.ibans import compact_iban, normalise_iban
 from matching.model import Candidate, Decision, MatchConfig, OpenInvoice, Proposal
@@ -23,6 +20,7 @@ from worker.db.review_candidates import Candidate as StoredCandidate
 from worker.db.review_candidates import CandidatePart, candidates_to_json
 from worker.db.tables import Allocation, AuditEvent, Invoice, ReviewItem, utcnow
 from worker.invoices.invoices import ZERO, settlement
+from worker.reconciliation.allocation_queries import undone_pairs_of_company
 from worker.reconciliation.credit_notes import allocate_open_credit_notes, release_for_full_payments
 from worker.reconciliation.payment_recognition import bank_line, matcher_customers
 from worker.reconciliation.review_requote import repropose
@@ -136,7 +134,7 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
                            "line": line, "amount": str(proposal.amount), "write_off": str(proposal.write_off),
                            "write_off_kind": proposal.write_off_kind, "score": proposal.score, "reasons": list(proposal.reasons)}})
 
-    undone = _undone_pairs(repo)
+    undone = undone_pairs_of_company(repo)
     for decision in decisions:
         line = by_id[decision.line_id]
         vetoed = [undone[(line.id, p.invoice_id)] for p in decision.allocations if (line.id, p.invoice_id) in undone]
@@ -177,14 +175,6 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
     allocate_open_credit_notes(repo)  # what of the credit notes found no open invoice before (idempotent)
     auto, review, unmatched = len(states["matched"]), len(states["review"]), len(states["unmatched"])
     return MatchCounts(auto, review, unmatched)
-
-
-def _undone_pairs(repo: Repository) -> dict[tuple[int, int], str]:
-    """(line id, invoice id) -> reason, for every allocation of the company an accountant undid (few)."""
-    rows = repo.session.execute(
-        select(Allocation.line_id, Allocation.invoice_id, Allocation.undo_reason)  # type: ignore[call-overload]
-        .where(Allocation.company_id == repo.company_id, col(Allocation.undone_at).is_not(None)))
-    return {(line_id, invoice_id): reason or "" for line_id, invoice_id, reason in rows}
 
 
 def held_invoices(repo: Repository, as_of: date) -> dict[int, Hold]:

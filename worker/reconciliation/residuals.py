@@ -11,16 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlmodel import col
-
 from worker.db.credit_note_queries import credited_by_invoice
 from worker.db.reminder_queries import payments_of
 from worker.db.repository import Repository
-from worker.db.tables import Allocation, Customer, StatementLine
+from worker.db.tables import Customer
 from worker.errors import LettrageError
 from worker.invoices.invoices import ZERO, invoice_views, settlement
 from worker.reconciliation import review_queries as q
+from worker.reconciliation.allocation_queries import live_allocations_of_invoice
 from worker.reminder_policy import company_policy
 
 
@@ -86,18 +84,13 @@ def write_off_residual(repo: Repository, number: str, reason: str, *, actor: str
     assert invoice.id is not None
     minimum = minimum_amount(repo)
     paid = q.settled_on(repo, [invoice.id])[invoice.id]
-    status, open_amount = settlement(invoice, paid, credited_by_invoice(repo).get(invoice.id, ZERO))
+    status, open_amount = settlement(invoice, paid, credited_by_invoice(repo, [invoice.id]).get(invoice.id, ZERO))
     if invoice.kind != "invoice" or open_amount <= ZERO:
         raise ResidualError(f"invoice {number} has nothing open ({status}): nothing to write off")
     if open_amount > minimum:
         raise ResidualError(f"invoice {number} has {open_amount:.2f} open, above the minimum amount {minimum:.2f}: "
                             "chase it or settle it, it is not a residual")
-    rows = repo.session.execute(
-        select(Allocation, StatementLine.booked_on)  # type: ignore[call-overload]
-        .join(StatementLine, col(StatementLine.id) == Allocation.line_id)
-        .where(Allocation.company_id == repo.company_id, Allocation.invoice_id == invoice.id,
-               col(Allocation.undone_at).is_(None))
-        .order_by(col(StatementLine.booked_on).desc(), col(Allocation.id).desc())).all()
+    rows = live_allocations_of_invoice(repo, invoice.id)
     # the last payment whose write-off (if any) is not a foreign bank's fee: one allocation, one kind
     found = next(((a, on) for a, on in rows if a.write_off_kind != "bank_fee"), None)
     if found is None:

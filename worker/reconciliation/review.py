@@ -23,20 +23,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ParamSpec, TypedDict, TypeVar
 
-from sqlalchemy import select, update
-from sqlalchemy.engine import CursorResult
-from sqlmodel import col
-
 from matching.names import normalise_name
 from worker.db.api_tables import CustomerAlias
-from worker.db.credit_tables import CustomerCredit
+from worker.db.credit_note_queries import credited_by_invoice
 from worker.db.repository import Repository
 from worker.db.review_candidates import candidate_list, candidates_to_json
 from worker.db.tables import Allocation, CustomerIban, Invoice, ReviewItem, StatementLine, utcnow
 from worker.errors import LettrageError, ReviewConflict
 from worker.invoices.invoice_files import normalise_iban
-from worker.invoices.invoice_state_queries import credited_of
 from worker.invoices.invoices import settlement, settlement_status
+from worker.reconciliation import allocation_queries as aq
 from worker.reconciliation import review_queries as q
 
 ZERO = Decimal(0)
@@ -135,8 +131,7 @@ def _write_lock_first(repo: Repository) -> None:
     PostgreSQL needs nothing: its conditional UPDATE waits for the other transaction.
     """
     if repo.session.get_bind().dialect.name == "sqlite":
-        repo.session.execute(update(ReviewItem).where(col(ReviewItem.id) == -1).values(state="pending")
-                             .execution_options(synchronize_session=False))
+        aq.take_sqlite_write_lock(repo)
 
 
 def item_version(item: ReviewItem) -> int:
@@ -200,7 +195,7 @@ def split(repo: Repository, item_id: int, parts: Sequence[tuple[str, Decimal]], 
     audit: dict[str, object] = {"split": True}
     if write_off is not None:
         _write_off_line(repo, item, chosen, write_off)
-        audit.update(write_off=write_off.amount, write_off_kind=write_off.kind)
+        audit |= {"write_off": write_off.amount, "write_off_kind": write_off.kind}
     return _allocate(repo, item, chosen, actor, "accepted", stale_is_conflict=False, audit=audit)
 
 
@@ -239,7 +234,7 @@ def assign(repo: Repository, item_id: int, invoice_number: str, amount: Decimal 
     if amount is None:
         line = _line(repo, item)
         available = line.amount - q.allocated_from_line(repo, item.line_id)
-        credited = credited_of(repo, [found.id]).get(found.id, ZERO)  # credit notes allocated to it
+        credited = credited_by_invoice(repo, [found.id]).get(found.id, ZERO)  # credit notes allocated to it
         open_amount = invoice.amount - q.settled_on(repo, [found.id])[found.id] - credited
         amount = min(available, open_amount)
         if amount <= ZERO:
@@ -307,12 +302,12 @@ def reopen(repo: Repository, item_id: int, reason: str, *, actor: str) -> int:
 def _taken_back_credit(repo: Repository, line_id: int) -> dict[str, object]:
     """A rejected item whose payment was then kept on account or dismissed (review_resolve.keep_as_credit,
     not_customer): reopening it takes that decision back too, said in the ``review.reopened`` event."""
-    credit = repo.session.execute(select(CustomerCredit).where(
-        col(CustomerCredit.company_id) == repo.company_id, col(CustomerCredit.line_id) == line_id)).scalars().first()
+    credit = aq.credit_of_line(repo, line_id)
     if credit is None:
         return {}
-    taken = {"credit": credit.id, "credit_kind": credit.kind, "credit_decided_by": credit.decided_by}
-    repo.session.delete(credit)
+    taken: dict[str, object] = {"credit": credit.id, "credit_kind": credit.kind,
+                                "credit_decided_by": credit.decided_by}
+    aq.delete_credit(repo, credit)
     repo.flush()
     return taken
 
@@ -354,15 +349,9 @@ def _decided_message(item: ReviewItem) -> str:
 
 def _claim(repo: Repository, item: ReviewItem, state: str, actor: str) -> None:
     """Moves the item out of pending, or raises ReviewConflict when someone else did first."""
-    result = repo.session.execute(
-        update(ReviewItem)
-        .where(col(ReviewItem.id) == item.id, col(ReviewItem.company_id) == repo.company_id,
-               col(ReviewItem.state).in_(OPEN_STATES))
-        .values(state=state, decided_by=actor, decided_at=utcnow())
-        .execution_options(synchronize_session=False))
-    assert isinstance(result, CursorResult)
+    moved = aq.move_review_item(repo, item.id, OPEN_STATES, state=state, decided_by=actor, decided_at=utcnow())
     repo.session.refresh(item)
-    if result.rowcount != 1:
+    if not moved:
         raise ReviewConflict(_decided_message(item))
 
 
@@ -413,7 +402,7 @@ def _allocate(repo: Repository, item: ReviewItem, parts: list[_Part], actor: str
     settled = q.settled_on(repo, (p.invoice.id for p in parts if p.invoice.id is not None))
     # credit notes allocated to them reduce what is open (read for these invoices only: a decision costs what
     # it touches, not the company's size)
-    credited = credited_of(repo, [p.invoice.id for p in parts if p.invoice.id is not None])
+    credited = credited_by_invoice(repo, [p.invoice.id for p in parts if p.invoice.id is not None])
     problem = ReviewConflict if stale_is_conflict else ReviewError
     for p in parts:
         inv = p.invoice
@@ -496,15 +485,9 @@ def _learn(repo: Repository, line: StatementLine, customer_ids: set[int], actor:
 
 
 def _undo(repo: Repository, found: Allocation, reason: str, actor: str) -> Undone:
-    result = repo.session.execute(
-        update(Allocation)
-        .where(col(Allocation.id) == found.id, col(Allocation.company_id) == repo.company_id,
-               col(Allocation.undone_at).is_(None))
-        .values(undone_at=utcnow(), undone_by=actor, undo_reason=reason)
-        .execution_options(synchronize_session=False))
-    assert isinstance(result, CursorResult)
+    undone = aq.mark_undone(repo, found.id, utcnow(), actor, reason)
     repo.session.refresh(found)
-    if result.rowcount != 1:
+    if not undone:
         raise ReviewConflict(f"allocation {found.id} was already undone by {found.undone_by}")
     assert found.id is not None
     invoice = q.lock_invoices(repo, [found.invoice_id])[found.invoice_id]

@@ -191,3 +191,19 @@ def customers_by_id(repo: Repository, ids: Sequence[int]) -> dict[int, Customer]
     return {c.id: c for c in repo.session.execute(select(Customer).where(
         col(Customer.company_id) == repo.company_id, col(Customer.id).in_(list(ids)))).scalars()
         if c.id is not None}
+
+
+def allocations_of_invoices(repo: Repository, invoice_ids: Sequence[int]) -> list[Allocation]:
+    """Every allocation (live or undone) on these invoices of the company."""
+    if not invoice_ids:
+        return []
+    return list(repo.session.execute(select(Allocation).where(
+        col(Allocation.company_id) == repo.company_id, col(Allocation.invoice_id).in_(list(invoice_ids)))).scalars())
+
+
+def recent_decisions_by(repo: Repository, actor: str, states: Sequence[str], limit: int) -> list[ReviewItem]:
+    """The company's review items in ``states`` that ``actor`` decided, latest first, at most ``limit``."""
+    return list(repo.session.execute(select(ReviewItem).where(
+        col(ReviewItem.company_id) == repo.company_id, col(ReviewItem.decided_by) == actor,
+        col(ReviewItem.state).in_(list(states))).order_by(col(ReviewItem.decided_at).desc(),
+                                                           col(ReviewItem.id).desc()).limit(limit)).scalars())

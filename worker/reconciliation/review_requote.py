@@ -12,16 +12,18 @@ oldest of them, never by the company's size.
 """
 from __future__ import annotations
 
-from sqlalchemy import select, update
-from sqlalchemy.engine import CursorResult
-from sqlmodel import col
-
 from matching.model import BankLine, OpenInvoice
 from matching.requote import Pending, newly_quoted
-from worker.db.repository import Repository, _chunked
+from worker.db.repository import Repository
 from worker.db.review_candidates import candidate_list
-from worker.db.tables import Invoice, ReviewItem, StatementLine, utcnow
+from worker.db.tables import ReviewItem, StatementLine, utcnow
 from worker.invoices.invoices import ZERO, settlement
+from worker.reconciliation.allocation_queries import (
+    invoices_created_since,
+    line_back_to_matcher,
+    lines_decided_before,
+    move_review_item,
+)
 from worker.reconciliation.review_queries import settled_on
 
 SUPERSEDED = "superseded"
@@ -33,19 +35,12 @@ def _candidate_ids(item: ReviewItem) -> frozenset[int]:
 
 def _touched_lines(repo: Repository, line_ids: list[int]) -> set[int]:
     """Lines with an earlier item that is not the matcher's superseded one: a person decided it (and reopened)."""
-    touched: set[int] = set()
-    for chunk in _chunked(line_ids):
-        touched.update(repo.session.execute(select(ReviewItem.line_id).where(  # type: ignore[call-overload]
-            ReviewItem.company_id == repo.company_id, col(ReviewItem.line_id).in_(chunk),
-            col(ReviewItem.state).not_in(("pending", SUPERSEDED)))).scalars())
-    return touched
+    return lines_decided_before(repo, line_ids, SUPERSEDED)
 
 
 def _imported_since(repo: Repository, since: object) -> list[OpenInvoice]:
     """The invoices (not credit notes, not cancelled) imported since ``since`` that still owe money."""
-    rows = list(repo.session.execute(select(Invoice).where(
-        col(Invoice.company_id) == repo.company_id, col(Invoice.kind) == "invoice",
-        col(Invoice.status) != "cancelled", col(Invoice.created_at) >= since)).scalars())
+    rows = invoices_created_since(repo, since)
     paid = settled_on(repo, [r.id for r in rows if r.id is not None])
     found = []
     for row in rows:
@@ -88,19 +83,11 @@ def repropose(repo: Repository) -> int:
             continue
         named = ", ".join(numbers[i] for i in quoted[item.line_id])
         reason = f"{named} quoted by the payment was imported since: proposed again"
-        result = repo.session.execute(
-            update(ReviewItem)
-            .where(col(ReviewItem.id) == item.id, col(ReviewItem.company_id) == repo.company_id,
-                   col(ReviewItem.state) == "pending")
-            .values(state=SUPERSEDED, decided_by="lettrage", decided_at=now,
-                    reasons=[*(item.reasons or []), reason])
-            .execution_options(synchronize_session=False))
-        assert isinstance(result, CursorResult)
-        if result.rowcount != 1:  # a person decided it meanwhile: their decision stands
+        if not move_review_item(repo, item.id, ("pending",), state=SUPERSEDED, decided_by="lettrage", decided_at=now,
+                                reasons=[*(item.reasons or []), reason]):  # a person decided it meanwhile: theirs stands
             continue
         line = lines[item.line_id]
-        repo.session.execute(update(StatementLine).where(col(StatementLine.id) == line.id, col(StatementLine.state) == "review")
-                             .values(state="new").execution_options(synchronize_session=False))
+        line_back_to_matcher(repo, line.id)
         repo.audit("review.superseded", subject=f"review:{item.id}", line=line.bank_ref, reason=reason,
                    invoices=[numbers[i] for i in quoted[item.line_id]])
         count += 1

@@ -19,21 +19,17 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, or_, select, type_coerce, update
-from sqlalchemy.engine import CursorResult
-from sqlmodel import col
-
 from worker.company_setup import resolve_company
-from worker.db.credit_note_tables import CreditNoteAllocation
 from worker.db.repository import Repository
-from worker.db.tables import Allocation, AuditEvent, Customer, Invoice, ReviewItem
-from worker.db.types import Money
+from worker.db.tables import ReviewItem
 from worker.errors import ReviewConflict
+from worker.reconciliation import allocation_queries as aq
 from worker.reconciliation import review, unidentified
 from worker.reconciliation import review_queries as q
+from worker.reconciliation.allocation_queries import OpenInvoice
 from worker.reconciliation.review import OPEN_STATES, ReviewError, ReviewNotFound, WriteOff
 
 ZERO = Decimal(0)
@@ -42,20 +38,6 @@ NAME_MATCHES_MAX = 500  # customers whose name matches a search: more than this 
 
 
 # -- search -----------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class OpenInvoice:
-    """An open invoice as a search lists it."""
-
-    number: str
-    customer_ref: str
-    customer_name: str
-    issued_on: date
-    due_on: date
-    amount: Decimal
-    open: Decimal
-    currency: str
-
-
 def fold(text: str) -> str:
     """Lower case without accents: "Benoît" and "BENOIT" fold alike."""
     decomposed = unicodedata.normalize("NFKD", text or "")
@@ -81,35 +63,10 @@ def search_open_invoices(repo: Repository, text: str, limit: int = SEARCH_LIMIT)
     words = " ".join((text or "").split())
     if not words:
         return []
-    inv = Invoice.__table__.c  # type: ignore[attr-defined]
-    alloc = Allocation.__table__.c  # type: ignore[attr-defined]
-    credit = CreditNoteAllocation.__table__.c  # type: ignore[attr-defined]
-    cust = Customer.__table__.c  # type: ignore[attr-defined]
     folded = fold(words)
     named = [i for i, ref, name in repo.customer_names() if folded in fold(name) or folded in fold(ref)]
-    pattern = f"%{words.lower()}%"
-    wanted = [func.lower(inv.number).like(pattern)]
-    if 0 < len(named) <= NAME_MATCHES_MAX:
-        wanted.append(inv.customer_id.in_(named))
-    amount = _as_amount(words)
-    paid = (select(func.coalesce(func.sum(alloc.amount + alloc.write_off), 0))
-            .where(alloc.invoice_id == inv.id, alloc.company_id == repo.company_id, alloc.undone_at.is_(None))
-            .scalar_subquery())
-    credited = (select(func.coalesce(func.sum(credit.amount), 0))
-                .where(credit.invoice_id == inv.id, credit.company_id == repo.company_id,
-                       credit.undone_at.is_(None)).scalar_subquery())
-    open_amount = inv.amount - paid - credited
-    if amount is not None:
-        stored = type_coerce(amount, Money())
-        wanted += [inv.amount == stored, open_amount == stored]
-    query = (select(inv.number, cust.ref, cust.name, inv.issued_on, inv.due_on, inv.amount,
-                    type_coerce(open_amount, Money()), inv.currency)
-             .join(Customer, cust.id == inv.customer_id)
-             .where(inv.company_id == repo.company_id, inv.kind == "invoice", inv.status == "open",
-                    open_amount > 0, or_(*wanted))
-             .order_by(inv.due_on, inv.number).limit(limit))
-    return [OpenInvoice(number, ref, name, issued, due, Decimal(whole), Decimal(left), currency)
-            for number, ref, name, issued, due, whole, left, currency in repo.session.execute(query)]
+    return aq.open_invoices_matching(repo, f"%{words.lower()}%", named if 0 < len(named) <= NAME_MATCHES_MAX else [],
+                                     _as_amount(words), limit)
 
 
 # -- a split with a write-off ------------------------------------------------------------------------------
@@ -208,15 +165,10 @@ def to_check(repo: Repository, item_id: int, note: str, *, actor: str,
         if expected_version is not None and expected_version != review.item_version(item):
             raise ReviewConflict(f"review item {item_id} is at version {review.item_version(item)}, "
                                  f"not {expected_version}: reload it")
-        result = repo.session.execute(
-            update(ReviewItem)
-            .where(col(ReviewItem.id) == item_id, col(ReviewItem.company_id) == repo.company_id,
-                   col(ReviewItem.state) == "pending")
-            .values(state="to_check", reasons=[*item.reasons, f"to check ({actor}): {note}"])
-            .execution_options(synchronize_session=False))
-        assert isinstance(result, CursorResult)
+        moved = aq.move_review_item(repo, item_id, ("pending",), state="to_check",
+                                    reasons=[*item.reasons, f"to check ({actor}): {note}"])
         repo.session.refresh(item)
-        if result.rowcount != 1:
+        if not moved:
             raise ReviewConflict(f"review item {item_id} was decided meanwhile: reload it")
         line = q.line(repo, item.line_id)
         repo.audit("review.to_check", subject=f"review:{item_id}", actor=actor,
@@ -248,7 +200,7 @@ class Past:
 
 
 HISTORY_KINDS = ("review.to_check", "review.rejected", "review.reopened", "payment.on_account",
-                 "payment.refund_due", "payment.not_customer")
+                 "payment.refund_due", "payment.not_customer", "review.note")
 
 
 def history(repo: Repository, item_id: int) -> list[Past]:
@@ -259,9 +211,7 @@ def history(repo: Repository, item_id: int) -> list[Past]:
         raise ReviewNotFound(f"no review item {item_id}")
     line = q.line(repo, item.line_id)
     assert line is not None
-    rows = repo.session.execute(
-        select(Allocation, col(Invoice.number)).join(Invoice, col(Invoice.id) == Allocation.invoice_id)
-        .where(col(Allocation.company_id) == repo.company_id, col(Allocation.line_id) == item.line_id)).all()
+    rows = aq.allocations_of_line(repo, item.line_id)
     past = [Past(a.decided_at, a.decided_by, "allocation", number, a.amount, a.write_off, a.write_off_kind,
                  None, a.id, a.undone_by, a.undo_reason) for a, number in rows]
     subjects = [f"review:{i}" for i in _items_of_line(repo, item.line_id)] + [f"line:{line.bank_ref}"]
@@ -269,10 +219,7 @@ def history(repo: Repository, item_id: int) -> list[Past]:
     if credit is not None and credit.customer_id is not None:  # kept on account: said of the customer
         customer = q.customers_by_id(repo, [credit.customer_id]).get(credit.customer_id)
         subjects += [f"customer:{customer.ref}"] if customer else []
-    events = repo.session.execute(select(AuditEvent).where(
-        col(AuditEvent.company_id) == repo.company_id, col(AuditEvent.kind).in_(HISTORY_KINDS),
-        col(AuditEvent.subject).in_(subjects))).scalars()
-    for event in events:
+    for event in aq.events(repo, HISTORY_KINDS, subjects):
         data = event.data or {}
         if event.kind.startswith("payment.") and data.get("line_id") != line.id:
             continue
@@ -288,8 +235,7 @@ def _naive(moment: datetime) -> datetime:
 
 
 def _items_of_line(repo: Repository, line_id: int) -> list[int]:
-    return [i for (i,) in repo.session.execute(select(col(ReviewItem.id)).where(
-        col(ReviewItem.company_id) == repo.company_id, col(ReviewItem.line_id) == line_id))]
+    return aq.review_item_ids_of_line(repo, line_id)
 
 
 def undo(repo: Repository, item_id: int, allocation_id: int, reason: str, *, actor: str) -> review.Undone:

@@ -23,19 +23,24 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.engine import CursorResult
-from sqlmodel import col
-
+from matching.ibans import normalise_iban
 from matching.identify import Identification, Identifier
 from worker.db.credit_tables import CustomerCredit
 from worker.db.repository import Repository
 from worker.db.tables import Customer, StatementLine, utcnow
 from worker.errors import ReviewConflict
-from worker.reconciliation import review
+from worker.reconciliation import identification_queries, review
+from worker.reconciliation.allocation_queries import (
+    credit_of_line,
+    credits_of_kinds,
+    delete_credit,
+    move_line,
+)
 from worker.reconciliation.holds import _country, hold_days, hold_end
-from worker.reconciliation.payment_recognition import TO_IDENTIFY, bank_line, candidate_lines, identifier
+from worker.reconciliation.identification import identify_lines
+from worker.reconciliation.payment_recognition import TO_IDENTIFY, bank_line, candidate_lines
 from worker.reconciliation.review import ReviewError, ReviewNotFound
+from worker.reconciliation.review_queries import customers_by_id
 
 ZERO = Decimal(0)
 IDENTIFIED = "identified"  # the line state once kept on account, refunded or dismissed
@@ -96,31 +101,39 @@ class Identified:
 
 # -- listing ------------------------------------------------------------------------------------
 def count_to_identify(repo: Repository) -> int:
-    """How many payments there are to identify (no identification run)."""
-    return len(candidate_lines(repo))
+    """How many payments there are to identify (no identification run; counted in SQL)."""
+    return identification_queries.count_to_identify(repo, TO_IDENTIFY, _own_ibans(repo))
+
+
+def _own_ibans(repo: Repository) -> set[str]:
+    return {iban for a in repo.bank_accounts() if (iban := normalise_iban(a.identifier)) is not None}
 
 
 def payments_to_identify(repo: Repository, as_of: date | None = None,
                          ident: Identifier | None = None, limit: int | None = None) -> list[ToIdentify]:
     """Every payment to identify, oldest first, with its customer, proposal and hold end (``ident``: the
-    company's identifier when the caller built it already; ``limit``: only the oldest so many, each line's
-    identification being what costs)."""
-    lines = candidate_lines(repo)
-    if limit is not None:
-        lines = lines[:limit]
+    company's identifier when the caller built it already; ``limit``: only the oldest so many, read in SQL, each
+    identified by the identifier kept between requests (``identification``), so the review page's 20 cost what
+    20 cost)."""
+    if limit is None:
+        lines = candidate_lines(repo)
+    else:
+        lines = identification_queries.oldest_to_identify(repo, TO_IDENTIFY, _own_ibans(repo), limit)
     if not lines:
         return []
-    ident = ident or identifier(repo)
-    customers = {c.id: c for c in repo.customers()}
+    if ident is None:
+        ident, found = identify_lines(repo, lines)  # type: ignore[arg-type]
+    else:
+        found = [ident.identify(bank_line(line)) for line in lines]  # type: ignore[arg-type]
+    customers = customers_by_id(repo, sorted({f.customer_id for f in found if f.customer_id is not None}))
     days, country = hold_days(repo), _country(repo)
     out = []
-    for line in lines:
-        found = ident.identify(bank_line(line))  # type: ignore[arg-type]
-        ids = {*found.quoted, *(i for i, _ in found.allocations), *found.duplicate_of}
+    for line, identification in zip(lines, found, strict=True):
+        ids = {*identification.quoted, *(i for i, _ in identification.allocations), *identification.duplicate_of}
         numbers = {i: ident.invoices[i].number for i in ids}
-        customer = customers.get(found.customer_id) if found.customer_id is not None else None
+        customer = customers.get(identification.customer_id) if identification.customer_id is not None else None
         until = hold_end(repo, line.booked_on, days, country) if customer is not None and line.state == "unmatched" else None
-        out.append(ToIdentify(line, found, customer, numbers, until))
+        out.append(ToIdentify(line, identification, customer, numbers, until))
     return out
 
 
@@ -190,9 +203,7 @@ def dismiss(repo: Repository, line_id: int, reason: str, *, actor: str) -> Ident
 
 def credits_of(repo: Repository, kinds: Sequence[str] = ("on_account", "refund_due")) -> list[CustomerCredit]:
     """The company's decided credits of ``kinds``, oldest decision first."""
-    query = select(CustomerCredit).where(col(CustomerCredit.company_id) == repo.company_id,
-                                         col(CustomerCredit.kind).in_(list(kinds)))
-    return list(repo.session.execute(query.order_by(col(CustomerCredit.id))).scalars())
+    return credits_of_kinds(repo, kinds)
 
 
 def _credit(repo: Repository, line_id: int, kind: str, customer_ref: str | None, note: str, actor: str) -> Identified:
@@ -230,7 +241,7 @@ def _use_on_account(repo: Repository, line: StatementLine, actor: str) -> None:
     credit = _existing(repo, line.id) if line.id is not None else None
     if credit is None or credit.kind != "on_account" or line.state != IDENTIFIED:
         return
-    repo.session.delete(credit)
+    delete_credit(repo, credit)
     line.state = "unmatched"
     repo.add(line)
     repo.flush()
@@ -241,14 +252,9 @@ def _use_on_account(repo: Repository, line: StatementLine, actor: str) -> None:
 def _claim(repo: Repository, line: StatementLine, state: str) -> None:
     """Moves the line out of the list by a conditional update: of two people deciding at once, the second
     updates nothing and is told what the first decided."""
-    result = repo.session.execute(
-        update(StatementLine)
-        .where(StatementLine.id == line.id, StatementLine.company_id == repo.company_id,  # type: ignore[arg-type]
-               StatementLine.state.in_(TO_IDENTIFY))  # type: ignore[attr-defined]
-        .values(state=state).execution_options(synchronize_session=False))
-    assert isinstance(result, CursorResult)
+    moved = move_line(repo, line.id, TO_IDENTIFY, state)
     repo.session.refresh(line)
-    if result.rowcount != 1:
+    if not moved:
         raise ReviewConflict(_decided(repo, line))
 
 
@@ -277,8 +283,7 @@ def _line(repo: Repository, line_id: int) -> StatementLine:
 
 
 def _existing(repo: Repository, line_id: int) -> CustomerCredit | None:
-    return repo.session.execute(select(CustomerCredit).where(
-        CustomerCredit.company_id == repo.company_id, CustomerCredit.line_id == line_id)).scalars().first()  # type: ignore[arg-type]
+    return credit_of_line(repo, line_id)
 
 
 def _decided(repo: Repository, line: StatementLine) -> str:

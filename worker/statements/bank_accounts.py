@@ -19,12 +19,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from worker.db.repository import Repository
-from worker.db.tables import BankAccount, Company
+from worker.db.tables import BankAccount
 from worker.errors import LettrageError
 from worker.invoices.invoice_files import iban_error, iban_shaped, normalise_iban, printable_iban, shown
+from worker.statements import statement_queries
 
 
 class BankAccountError(LettrageError):
@@ -50,11 +51,8 @@ def accounts_elsewhere(session: Session, company_id: int, identifiers: Iterable[
     wanted = sorted(set(identifiers))
     found: dict[str, list[str]] = defaultdict(list)
     for start in range(0, len(wanted), 1000):
-        rows = session.exec(
-            select(BankAccount.identifier, Company.ref).join(Company, col(Company.id) == BankAccount.company_id)
-            .where(col(BankAccount.identifier).in_(wanted[start:start + 1000]), BankAccount.company_id != company_id)
-            .order_by(col(Company.ref)))
-        for identifier, ref in rows:
+        for identifier, ref in statement_queries.accounts_of_other_companies(
+                session, company_id, wanted[start:start + 1000]):
             found[identifier].append(ref)
     return dict(found)
 

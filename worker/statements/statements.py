@@ -12,8 +12,6 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
-
 from connectors._common import one_line
 from connectors.csv_profiles import CsvProfile
 from connectors.errors import ConnectorError, ParseError
@@ -22,11 +20,11 @@ from connectors.registry import HEAD_SIZE, detect, parse_file
 from worker.company_config import ImportRules
 from worker.company_setup import resolve_company
 from worker.db.repository import Repository
-from worker.db.tables import AuditEvent, BankAccount, StatementImport
+from worker.db.tables import BankAccount, StatementImport
 from worker.errors import StatementImportError, UnknownAccount
 from worker.invoices.invoice_files import normalise_iban
 from worker.settings import get_settings
-from worker.statements import bank_accounts, statement_checks
+from worker.statements import bank_accounts, statement_checks, statement_queries
 
 _BATCH = 5_000  # lines handed to the database at a time: memory stays flat on a 100,000-line file
 
@@ -180,10 +178,7 @@ def _already_imported(repo: Repository, content_hash: str, filename: str) -> Imp
     record = repo.import_by_hash(content_hash)
     if record is None:
         return None
-    c = AuditEvent.__table__.c  # type: ignore[attr-defined]
-    events = repo.session.execute(
-        select(c.data).where(c.company_id == repo.company_id, c.kind == "statement.imported",
-                             c.subject == f"file:{record.file_name}").order_by(c.id.desc())).scalars()
+    events = statement_queries.import_event_data(repo, record.file_name)
     data = next((d for d in events if isinstance(d, dict) and d.get("import_id") == record.id), None)
     if data is None or not isinstance(data.get("file_warnings"), list):
         return None

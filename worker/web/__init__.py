@@ -43,4 +43,7 @@ def web_router(settings: Settings) -> APIRouter:
     from worker.web import lines  # the statement-lines page (/companies/REF/lines)
 
     router.include_router(lines.router(settings))
+    from worker.web import desk  # the review desk: notes on an item or a customer
+
+    router.include_router(desk.router(settings))
     return router

@@ -140,6 +140,10 @@ FRENCH: dict[str, str] = {
     # the dashboard and the worklist (issue 8)
     "Dashboard": "Tableau de bord",
     "Last change": "Dernière modification",
+    "Figures computed at": "Chiffres calculés le",
+    "what changed since appears once they are computed again (within ten minutes or so, or at the next sync).":
+        "ce qui a changé depuis apparaîtra quand ils seront recalculés (d'ici une dizaine de minutes, ou à la "
+        "prochaine synchronisation).",
     "Open receivables": "Encours clients",
     "Overdue": "Échu",
     "DSO (days)": "DSO (jours)",
@@ -166,6 +170,13 @@ FRENCH: dict[str, str] = {
     "Urgency": "Urgence",
     "Call script": "Script d'appel",
     "Nothing to do today.": "Rien à faire aujourd'hui.",
+    "Worklist computed at": "Liste calculée le",
+    "what changed since appears once it is computed again (within ten minutes or so, or at the next sync).":
+        "ce qui a changé depuis apparaîtra quand elle sera recalculée (d'ici une dizaine de minutes, ou à la "
+        "prochaine synchronisation).",
+    "Pages": "Pages",
+    "Previous": "Précédentes",
+    "Next": "Suivantes",
     "call": "Appeler",
     "approve": "Approuver la relance",
     "answer_dispute": "Répondre au litige",
@@ -257,6 +268,49 @@ FRENCH: dict[str, str] = {
     "issued after the payment": "émise après le paiement",
     "The oldest shown here; all of them on the bank lines page:":
         "Les plus anciens sont ici ; tous sont sur la page des lignes bancaires :",
+    # helper D: French everywhere (issue 18 item 5; codes, reasons and numbers: worker/web/labels*.py)
+    "FA-…=amount": "FA-…=montant",
+    # helper E: accessibility
+    "Payment of {amount} allocated to {invoices}": "Paiement de {amount} affecté à {invoices}",
+    "Payment of {amount} rejected: it stays unmatched": "Paiement de {amount} rejeté : il reste non lettré",
+    "Payment of {amount} kept as the credit of customer {customer}":
+        "Paiement de {amount} gardé en avoir du client {customer}",
+    "Payment of {amount}: not a customer payment": "Paiement de {amount} : pas un paiement client",
+    "Payment of {amount} set aside to check later": "Paiement de {amount} mis de côté, à vérifier plus tard",
+    "Decision undone: the payment of {amount} is back in the queue":
+        "Décision annulée : le paiement de {amount} revient dans la file",
+    "Nothing left to review.": "Plus rien à traiter.",
+    # helper F: review desk
+    "Typed ahead, applied once the decision being saved is done:":
+        "Touches tapées d'avance, appliquées une fois la décision en cours enregistrée :",
+    "Not applied while a decision is being saved:": "Non appliquées pendant l'enregistrement d'une décision :",
+    "Not applied, the decision before them was refused:": "Non appliquées, la décision précédente a été refusée :",
+    "Not applied, nothing to decide on the card:": "Non appliquées, rien à décider sur la fiche :",
+    "Notes": "Notes",
+    "Note on this payment": "Note sur ce paiement",
+    "Add the note": "Ajouter la note",
+    "Note added.": "Note ajoutée.",
+    "No note yet.": "Aucune note pour l'instant.",
+    "write something: a note is required": "écrivez quelque chose : la note est vide",
+    "Accept the exact matches shown": "Accepter les correspondances exactes affichées",
+    "Accept the {count} exact matches shown, {total} in all?":
+        "Accepter les {count} correspondances exactes affichées, {total} au total ?",
+    "Accept them": "Les accepter",
+    "Cancel": "Annuler",
+    "invoice named in the payment": "facture citée dans le paiement",
+    "paid from the customer's known IBAN": "payé depuis l'IBAN connu du client",
+    "No exact match among the items shown.": "Aucune correspondance exacte parmi les paiements affichés.",
+    "Exact matches accepted: {count}, {total} in all.": "Correspondances exactes acceptées : {count}, {total} au total.",
+    "Left for a look: {count}.": "Laissées pour examen : {count}.",
+    "Preview": "Prévisualiser",
+    "Nothing is sent or stored: this is the message as it would leave if approved now.":
+        "Rien n'est envoyé ni enregistré : voici le message tel qu'il partirait s'il était approuvé maintenant.",
+    "Subject": "Objet",
+    "The email": "L'e-mail",
+    "The email alone": "L'e-mail seul",
+    "The letter (PDF)": "Le courrier (PDF)",
+    "Text version": "Version texte",
+    "Back to the reminders": "Retour aux relances",
 }
 
 

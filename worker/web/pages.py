@@ -24,6 +24,7 @@ from worker.settings import Settings
 from worker.statements.statement_checks import local_today
 from worker.web import auth
 from worker.web.auth import Visitor, check_csrf, visitor
+from worker.web.desk import customer_notes_context
 from worker.web.i18n import LANGUAGES, language_of
 from worker.web.render import render
 from worker.web.views import customer_history, search_invoices
@@ -149,9 +150,11 @@ def router(settings: Settings) -> APIRouter:
             v = visitor(request, session, settings, company)
             assert v.company is not None
             history = customer_history(Repository(session, v.company), customer_ref)
+            notes = customer_notes_context(Repository(session, v.company), customer_ref, v.language) if history else {}
         if history is None:
             raise HTTPException(status_code=404, detail="Not found.")
-        return render("customer.html", language=v.language, v=v, h=history, path=request.url.path)
+        return render("customer.html", language=v.language, v=v, h=history, path=request.url.path, message=None,
+                      **notes)
 
     @routes.get("/companies/{company}/aged-balance")
     def aged(request: Request, company: str, as_of: str | None = None) -> Response:
@@ -223,9 +226,14 @@ def router(settings: Settings) -> APIRouter:
             v = visitor(request, session, settings, company)
             day = _as_of(as_of, v, settings.clock)
             assert v.company is not None
-            plan = plan_reminders(Repository(session, v.company), day)
+            repo = Repository(session, v.company)
+            plan = plan_reminders(repo, day)
+            # the customers' names beside their refs (issue 18 item 5): those of the rows shown only
+            names = {c.ref: c.name for c in repo.customer_rows({r.customer_id for r in plan.planned})}
+            held_refs = {h.customer_ref for h in plan.held} - set(names)
+            names.update((ref, c.name) for ref, c in repo.customers_by_ref(held_refs).items())
         state = {r.key: plan.approval(r) for r in plan.planned}
-        return render("reminders.html", language=v.language, v=v, as_of=day, held=plan.held,
+        return render("reminders.html", language=v.language, v=v, as_of=day, held=plan.held, names=names,
                       awaiting=[r for r in plan.planned if state[r.key] == "required"],
                       approved_rows=[r for r in plan.planned if state[r.key] == "approved"],
                       going=[r for r in plan.planned if state[r.key] == "not_required"],

@@ -153,6 +153,6 @@ def router(settings: Settings) -> APIRouter:
             return render("queue.html", status_code=status_code, language=v.language, v=v, focus=None,
                           message=message, path=queue_url(v), **context)
         return render("_queue.html", status_code=status_code, language=v.language, v=v, focus=restored,
-                      message=message, **context)
+                      message=message, undone=restored, **context)
 
     return routes

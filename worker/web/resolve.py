@@ -24,6 +24,7 @@ from worker.reconciliation import review, review_queries
 from worker.reconciliation import review_resolve as resolve
 from worker.settings import Settings
 from worker.web.auth import Visitor, check_csrf, require_decider, visitor
+from worker.web.desk import moment_writer
 from worker.web.render import render
 from worker.web.views import invoice_state, queue_items, review_item
 
@@ -160,7 +161,8 @@ def router(settings: Settings) -> APIRouter:
                 past = resolve.history(repo, item_id)
             except review.ReviewNotFound:
                 raise HTTPException(status_code=404, detail="Not found.") from None
-        return render("_history.html", language=v.language, v=v, item_id=item_id, past=past, message=message)
+        return render("_history.html", language=v.language, v=v, item_id=item_id, past=past, message=message,
+                      when=moment_writer(v.company.timezone, v.language))
 
     @routes.post("/companies/{company}/review/{item_id}/history/{allocation_id}/undo")
     def undo(request: Request, company: str, item_id: int, allocation_id: int, csrf_token: str = Form(""),
@@ -185,7 +187,8 @@ def router(settings: Settings) -> APIRouter:
         if not request.headers.get("HX-Request"):
             return RedirectResponse(queue_url(v), status_code=303)
         return render("_history.html", status_code=status_code, language=v.language, v=v, item_id=item_id,
-                      past=past, message=message, undone=allocation_id if message is None else None)
+                      past=past, message=message, undone=allocation_id if message is None else None,
+                      when=moment_writer(v.company.timezone, v.language))
 
     @routes.get("/companies/{company}/review/to-check")
     def to_check_list(request: Request, company: str) -> Response:

@@ -6,8 +6,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import col, select
-
 from worker.clock import today
 from worker.db.repository import CustomerRow, Repository
 from worker.db.review_candidates import candidate_list
@@ -167,10 +165,7 @@ def customer_history(repo: Repository, customer_ref: str) -> CustomerHistory | N
 
 def _allocations(repo: Repository, invoice_ids: list[int]) -> list[Allocation]:
     """Every allocation (live or undone) on these invoices of the company."""
-    if not invoice_ids:
-        return []
-    return list(repo.session.exec(select(Allocation).where(
-        Allocation.company_id == repo.company_id, col(Allocation.invoice_id).in_(invoice_ids))).all())
+    return review_queries.allocations_of_invoices(repo, invoice_ids)
 
 
 DECIDED = ("accepted", "assigned", "rejected")
@@ -182,10 +177,7 @@ def last_decision(repo: Repository, actor: str) -> int | None:
     A reopened decision leaves a newer item for the same line, so pressing undo again
     takes back the decision before it.
     """
-    recent = repo.session.exec(select(ReviewItem).where(
-        ReviewItem.company_id == repo.company_id, ReviewItem.decided_by == actor,
-        col(ReviewItem.state).in_(DECIDED)).order_by(col(ReviewItem.decided_at).desc(),
-                                                      col(ReviewItem.id).desc()).limit(50)).all()
+    recent = review_queries.recent_decisions_by(repo, actor, DECIDED, 50)
     for item in recent:
         latest = review_queries.latest_review_item_of_line(repo, item.line_id)
         if latest is not None and latest.id == item.id:
@@ -223,6 +215,6 @@ def identify_rows(repo: Repository, settings: Settings) -> list[dict[str, Any]]:
     rows = []
     for p in unidentified_service.payments_to_identify(repo, day, limit=IDENTIFY_SHOWN):
         row = p.as_json(day)
-        row.update(booked_on=p.line.booked_on, held_until=p.hold_until)  # dates, written the page's way
+        row |= {"booked_on": p.line.booked_on, "held_until": p.hold_until}  # dates, written the page's way
         rows.append(row)
     return rows

@@ -32,18 +32,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 from sqlmodel import Session, col
 
 from worker.db import outbox
 from worker.db.api_tables import WebhookDelivery, WebhookEndpoint, utcnow
 from worker.db.repository import Repository, companies
-from worker.db.tables import AuditEvent, Invoice, ReviewItem, StatementLine
+from worker.db.tables import AuditEvent, Invoice
 from worker.db.uow import unit_of_work
 from worker.errors import LettrageError
 from worker.invoices.invoices import settlement_status
 from worker.outbound import OutboundClient, OutboundFailed, OutboundRefused, default_client
 from worker.reconciliation import review_queries as q
+from worker.webhooks import webhook_queries as wq
 
 if TYPE_CHECKING:
     from worker.settings import Settings
@@ -96,8 +97,7 @@ def add_endpoint(repo: Repository, url: str, events: list[str] | None = None, ac
     unknown = [e for e in chosen if e not in EVENTS]
     if unknown:
         raise WebhookError(f"unknown event {', '.join(unknown)}: choose among {', '.join(EVENTS)}")
-    last = repo.session.execute(select(func.max(AuditEvent.id)).where(
-        col(AuditEvent.company_id) == repo.company_id)).scalar_one()
+    last = wq.last_event_id(repo)
     endpoint = WebhookEndpoint(url=url, events=chosen, cursor=int(last or 0))
     repo.add(endpoint)
     repo.flush()
@@ -106,8 +106,7 @@ def add_endpoint(repo: Repository, url: str, events: list[str] | None = None, ac
 
 
 def endpoints(repo: Repository) -> list[WebhookEndpoint]:
-    return list(repo.session.execute(select(WebhookEndpoint).where(
-        col(WebhookEndpoint.company_id) == repo.company_id).order_by(col(WebhookEndpoint.id))).scalars())
+    return wq.endpoints_of(repo)
 
 
 def endpoint_secret(secret_key: str, endpoint: WebhookEndpoint) -> str:
@@ -137,19 +136,15 @@ def collect(repo: Repository, now: datetime | None = None) -> int:
     for endpoint in endpoints(repo):
         if not endpoint.active:
             continue
-        rows = list(repo.session.execute(select(AuditEvent).where(
-            col(AuditEvent.company_id) == repo.company_id, col(AuditEvent.id) > endpoint.cursor,
-            col(AuditEvent.kind).in_([*_ALLOCATED, "allocation.undone", "review.created", _STATUS_RECEIVED]),
-        ).order_by(col(AuditEvent.id))).scalars())
+        rows = wq.events_after(repo, endpoint.cursor, [*_ALLOCATED, "allocation.undone", "review.created",
+                                                       _STATUS_RECEIVED])
         if not rows:
             continue
         wanted = set(endpoint.events or EVENTS)
         for event_id, event, payload in _events(repo, rows):
             if event not in wanted:
                 continue
-            exists = repo.session.execute(select(col(WebhookDelivery.id)).where(
-                col(WebhookDelivery.endpoint_id) == endpoint.id, col(WebhookDelivery.event_id) == event_id)).first()
-            if exists is None:
+            if not wq.delivery_exists(repo, endpoint.id, event_id):
                 repo.add(WebhookDelivery(endpoint_id=endpoint.id, event_id=event_id, event=event,  # type: ignore[arg-type]
                                          payload=_envelope(repo, event_id, event, payload), next_attempt_at=now))
                 created += 1
@@ -213,10 +208,7 @@ def _invoice_data(invoice: Invoice, refs: dict[int | None, str], paid: Any, stat
 
 
 def _pending_item_of(repo: Repository, bank_ref: str) -> int | None:
-    return repo.session.execute(
-        select(col(ReviewItem.id)).join(StatementLine, col(StatementLine.id) == col(ReviewItem.line_id))
-        .where(col(ReviewItem.company_id) == repo.company_id, col(StatementLine.bank_ref) == bank_ref)
-        .order_by(col(ReviewItem.id).desc()).limit(1)).scalar()
+    return wq.latest_item_of_line(repo, bank_ref)
 
 
 # -- delivering ----------------------------------------------------------------------------------
@@ -310,10 +302,7 @@ def dispatch(engine: Engine, secret_key: str, company_ref: str | None = None, no
 def _due(engine: Engine, company_ids: list[int], now: datetime) -> list[tuple[int, datetime]]:
     """(id, next attempt) of the deliveries due at ``now``, oldest first."""
     with unit_of_work(engine) as session:
-        return [(int(i), at) for i, at in session.execute(
-            select(col(WebhookDelivery.id), col(WebhookDelivery.next_attempt_at)).where(
-                col(WebhookDelivery.company_id).in_(company_ids), outbox.due_condition(OUTBOX, now))
-            .order_by(col(WebhookDelivery.id))).all()]
+        return wq.due_deliveries(session, OUTBOX, company_ids, now)
 
 
 def _claim(engine: Engine, delivery_id: int, at: datetime, now: datetime) -> bool:
@@ -328,14 +317,8 @@ def companies_due(engine: Engine, now: datetime) -> list[str]:
     """Refs of the companies with webhook work now: an active endpoint behind on its events (an event recorded
     by any process: the API, ``lettrage sync``/``match``, a worker), or a delivery whose (re)try is due."""
     kinds = [*_ALLOCATED, "allocation.undone", "review.created", _STATUS_RECEIVED]
-    behind = (select(col(WebhookEndpoint.company_id)).where(
-        col(WebhookEndpoint.active).is_(True),
-        select(col(AuditEvent.id)).where(col(AuditEvent.company_id) == col(WebhookEndpoint.company_id),
-                                         col(AuditEvent.id) > col(WebhookEndpoint.cursor),
-                                         col(AuditEvent.kind).in_(kinds)).exists()))
-    retrying = select(col(WebhookDelivery.company_id)).where(outbox.due_condition(OUTBOX, now))
     with unit_of_work(engine) as session:
-        ids = set(session.execute(behind).scalars()) | set(session.execute(retrying).scalars())
+        ids = wq.company_ids_with_work(session, OUTBOX, kinds, now)
         return [c.ref for c in companies(session) if c.id in ids]
 
 
@@ -395,9 +378,4 @@ def _deliver(engine: Engine, delivery_id: int, secret_key: str, now: datetime, p
 
 def deliveries(repo: Repository, status: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[WebhookDelivery], int]:
     """The delivery log, newest first."""
-    query = select(WebhookDelivery).where(col(WebhookDelivery.company_id) == repo.company_id)
-    if status:
-        query = query.where(col(WebhookDelivery.status) == status)
-    total = int(repo.session.execute(select(func.count()).select_from(query.subquery())).scalar_one())
-    rows = repo.session.execute(query.order_by(col(WebhookDelivery.id).desc()).limit(limit).offset(offset)).scalars()
-    return list(rows), total
+    return wq.deliveries_page(repo, status, limit, offset)

@@ -2,7 +2,8 @@
 
 :func:`deliver_due` runs, in this order, the passes of the outboxes that wait for a time: the sent e-invoicing
 statuses (first tries, retries, and those left ``sending`` by a sender that died), each company's weekly
-forecast snapshot and weekly report, and the webhooks (events made outside the API, retries). Reminder
+forecast snapshot and weekly report, the webhooks (events made outside the API, retries), and the dashboard's and
+worklist's kept figures of a large company that changed (worker/insight/snapshot.refresh_stale). Reminder
 messages are not here: a failed one is planned again by the company's daily sync (the planner reads the
 outbox's ``next_attempt_on``), and duplicates are sent on request only.
 
@@ -38,4 +39,7 @@ def deliver_due(settings: Settings, engine: Engine, now: datetime,
                                                     enqueue=enqueue_for("deliver_einvoice_statuses"))
     done["weekly_reports"] = scheduled_pass(settings, engine, now)
     done["webhooks"] = scheduled_dispatch(settings, engine, enqueue=enqueue_for("deliver_webhooks"))
+    from worker.insight.snapshot import refresh_stale
+
+    done["pages"] = refresh_stale(engine, settings, now)  # a large company's dashboard and worklist, when changed
     return done

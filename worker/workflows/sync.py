@@ -292,4 +292,18 @@ def _sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: da
         summary.reminders = send_reminders(engine, ref, as_of, channels, settings.mail_from, now=now,
                                            template_dir=settings.templates_dir, facts=facts,
                                            plan=plan).results
+    _refresh_pages(engine, settings, ref, as_of)
     return summary
+
+
+def _refresh_pages(engine: Engine, settings: Settings, company_ref: str, as_of: date) -> None:
+    """The dashboard's and the worklist's figures of ``as_of`` computed again, when someone opened them (kept
+    figures exist): the pages of a large company show them until the next sync (worker/insight/snapshot.py)."""
+    from worker.dunning.behaviour import company_rules
+    from worker.insight.snapshot import has_pages, refresh
+
+    with unit_of_work(engine) as session:
+        repo = Repository(session, resolve_company(session, company_ref))
+        if has_pages(repo):
+            refresh(repo, as_of, company_rules(repo.company, settings.companies_dir), settings.mail_from,
+                    settings.templates_dir, settings.clock.now())

@@ -82,3 +82,36 @@ def test_an_unknown_payer_is_to_identify() -> None:
 def test_a_name_beyond_doubt_names_the_customer() -> None:
     found = identify(amount="250.00", text="VIREMENT", counterparty="MARTIN SAS")
     assert found.customer_id == 2 and found.proposal == "allocate"
+
+
+# -- an index kept between requests (worker/reconciliation/identification.py) ----------------------------------------
+def test_open_amounts_given_now_are_what_the_proposal_reads() -> None:
+    """An index built when OLD was unpaid, asked after OLD was paid: the proposal is the one a fresh index makes."""
+    kept = Identifier(INVOICES, CUSTOMERS)
+    payment = line("350.00", "VIREMENT", iban=IBAN_FR, booked_on=NOV)
+    involved, customer_id = kept.involved(payment)
+    assert customer_id == 1 and set(involved) == {10, 11, 12}
+    now = {10: D(0), 11: D(0), 12: D("38412.44")}
+    fresh = Identifier([PAID, replace(OLD, open_amount=D(0)), NEW, MARTIN_INV, SUB_INV], CUSTOMERS)
+    assert kept.identify(payment, open_amounts=now) == fresh.identify(payment)
+    assert kept.identify(payment, open_amounts=now).allocations == ((12, D("350.00")),)
+    assert kept.identify(payment).allocations == ((11, D("300.00")), (12, D("50.00")))  # the kept index unchanged
+
+
+def test_a_quoted_invoice_paid_since_makes_the_payment_a_duplicate() -> None:
+    kept = Identifier(INVOICES, CUSTOMERS)
+    payment = line("1200.00", "FACTURE FA-2026-00300", iban=IBAN_GB, booked_on=NOV)
+    assert kept.identify(payment).proposal == "allocate"
+    assert kept.identify(payment, open_amounts={13: D(0)}).duplicate_of == (13,)
+
+
+def test_customers_learned_since_share_the_invoice_indexes() -> None:
+    """An IBAN learned in review: the customers are indexed anew, the invoices' indexes are the same objects."""
+    kept = Identifier(INVOICES, CUSTOMERS)
+    payment = line("50.00", "VIREMENT", iban=IBAN_GB, booked_on=NOV)
+    assert kept.identify(payment).proposal == "identify"
+    learned = kept.with_customers([*CUSTOMERS[:3], replace(LENOIR_SUB, ibans=frozenset({IBAN_BE, IBAN_GB}))])
+    assert learned.refs is kept.refs and learned.by_customer is kept.by_customer
+    assert learned.identify(payment) == Identifier(INVOICES, learned.customers.values()).identify(payment)
+    assert (learned.identify(payment).customer_id, learned.identify(payment).allocations) == (4, ((14, D("50.00")),))
+    assert kept.identify(payment).proposal == "identify"
