@@ -69,6 +69,9 @@ PAYMENT_SENT = "211"
 PAYMENT_RECEIVED = "212"  # « Encaissée »
 REJECTED = "213"
 CANCELLED = "220"
+FACTORED = "225"  # « Affacturée »: the factor collects the invoice now
+FACTORED_CONFIDENTIAL = "226"  # « Affacturée confidentiel »
+NOT_FACTORED = "228"  # « Non affacturée »: back with the seller
 
 # MDT-207 (SpecifiedDocumentCharacteristic/TypeCode) for the amount received including VAT, per VAT rate.
 AMOUNT_RECEIVED_TYPE = "MEN"

@@ -26,7 +26,8 @@ from decimal import Decimal
 from pathlib import Path
 
 CENT = Decimal("0.01")
-MONTHS = {"monthly": 1, "bimonthly": 2, "quarterly": 3}
+# CGI art. 290 A and decree 2022-1299 art. 6: payment data monthly or every two months, never per quarter.
+MONTHS = {"monthly": 1, "bimonthly": 2}
 
 
 class EreportingError(ValueError):
@@ -87,7 +88,7 @@ class PaymentReport:
 
 
 def period_bounds(period: str, length: str = "monthly") -> tuple[date, date]:
-    """First and last day of the period starting with month ``YYYY-MM`` (monthly, bimonthly or quarterly)."""
+    """First and last day of the period starting with month ``YYYY-MM`` (monthly or bimonthly)."""
     try:
         year, month = (int(p) for p in period.split("-"))
         first = date(year, month, 1)

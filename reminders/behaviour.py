@@ -25,6 +25,13 @@ The figures, so that each can be checked by hand:
   ``chronic_days_late`` and share paid late over ``chronic_share_late`` %; or ``chronic_broken_promises``
   broken promises or more.
 
+**Good history and open invoices**: an invoice still unpaid more than ``HISTORY_OVERDUE_DAYS`` (30) days after its
+due date is already a payment more than 30 days late, whatever comes later: a customer who has one is neither
+*reliable* (:func:`profile_move`) nor of good history for the policy's tenure rule (reminders.policy.profile_of:
+"no late payment of more than 30 days"; :func:`spoils_history`), whatever its past. Within those 30 days an
+invoice overdue does not (a loyal customer's first reminder comes at D+8: counting any overdue day would take the
+profile away before it ever applied).
+
 From the figures, :func:`profile_move` chooses the schedule a customer should get (strict, loyal, or none: the
 policy's own tenure and history rules), and :func:`risk_of` and :func:`urgency` rank the day's work.
 """
@@ -39,6 +46,7 @@ ZERO = Decimal(0)
 TENTH = Decimal("0.1")
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
+HISTORY_OVERDUE_DAYS = 30  # an invoice open more than this many days after its due date spoils a good history
 
 
 @dataclass(frozen=True)
@@ -223,6 +231,12 @@ def compute_behaviour(invoices: list[InvoiceRecord], promises: list[PromiseRecor
     )
 
 
+def spoils_history(due_on: date, today: date) -> bool:
+    """Whether an invoice due on ``due_on`` and still open on ``today`` takes away a good history: more than
+    ``HISTORY_OVERDUE_DAYS`` days overdue (it is already a payment that late)."""
+    return (today - due_on).days > HISTORY_OVERDUE_DAYS
+
+
 def months_between(since: date, today: date) -> int:
     """Whole months from ``since`` to ``today`` (as reminders.policy.profile_of counts tenure)."""
     return (today.year - since.year) * 12 + today.month - since.month - (today.day < since.day)
@@ -232,7 +246,8 @@ def profile_move(b: Behaviour, rules: BehaviourRules, since: date | None) -> tup
     """The schedule profile the figures call for, and why; None: no rule applies (the policy's tenure and
     history rules choose). In order: a chronic late payer gets ``strict_profile``; a customer younger than
     ``new_customer_months`` (``since`` known) starts on it too; a reliable one (enough paid invoices, few days
-    late, few paid late, no broken promise) gets ``reliable_profile``."""
+    late, few paid late, no broken promise, no invoice open more than ``HISTORY_OVERDUE_DAYS`` days past due)
+    gets ``reliable_profile``; None with a reason when only an invoice overdue now keeps it from it."""
     if b.chronic:
         return rules.strict_profile, ("chronic late payer: " + "; ".join(b.reasons),)
     if since is not None and since <= b.as_of and months_between(since, b.as_of) < rules.new_customer_months:
@@ -241,6 +256,9 @@ def profile_move(b: Behaviour, rules: BehaviourRules, since: date | None) -> tup
     if (b.paid_invoices >= rules.reliable_min_paid_invoices and b.weighted_days_late is not None
             and b.share_late is not None and b.weighted_days_late <= rules.reliable_days_late
             and b.share_late <= rules.reliable_share_late and b.broken_promises == 0):
+        if b.max_days_overdue > HISTORY_OVERDUE_DAYS:  # its past is good, its present is not
+            return None, ((f"not reliable while {b.overdue_amount:.2f} is overdue, the oldest invoice "
+                           f"{b.max_days_overdue} days past due (more than {HISTORY_OVERDUE_DAYS})"),)
         return rules.reliable_profile, (
             (f"reliable: {b.paid_invoices} invoices paid, {b.weighted_days_late} days late on average "
             f"(at most {rules.reliable_days_late}), {b.share_late} % paid late (at most {rules.reliable_share_late} %), "

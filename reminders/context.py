@@ -74,6 +74,32 @@ class Company:
     bic: str = ""
     legal_id: str = ""  # SIREN/SIRET, shown on letters
     late_penalty_terms: str = DEFAULT_PENALTY_TERMS
+    # the sender's mentions (C. com. R123-237, R123-238; CGI art. 242 nonies A): the [company] section
+    legal_form: str = ""
+    capital: str = ""  # "10000.00"
+    siren: str = ""
+    rcs_city: str = ""
+    vat_number: str = ""
+    signatory_name: str = ""
+    signatory_title: str = ""
+    logo: str = ""  # a data: URI of the company's logo, printed on its letters
+
+    @property
+    def mentions(self) -> str:
+        """The registration mentions in one line, in French: « SAS au capital de 10 000,00 € — RCS Lyon
+        732 829 320 — TVA FR44732829320 » (C. com. R123-237: legal form and capital, RCS city and SIREN)."""
+        form = self.legal_form
+        if self.capital:
+            form = f"{form} au capital de {format_amount(Decimal(self.capital))}".strip()
+        siren = " ".join((self.siren[:3], self.siren[3:6], self.siren[6:])) if len(self.siren) == 9 else self.siren
+        rcs = f"RCS {self.rcs_city} {siren}".strip() if self.rcs_city else (f"SIREN {siren}" if siren else "")
+        vat = f"TVA {self.vat_number}" if self.vat_number else ""
+        return " — ".join(part for part in (form, rcs, vat) if part)
+
+    @property
+    def signatory(self) -> str:
+        """Who signs, with the title: « Marie Martin, gérante »."""
+        return ", ".join(part for part in (self.signatory_name, self.signatory_title) if part)
 
 
 @dataclass(frozen=True)
@@ -142,6 +168,11 @@ class ReminderContext:
     # it deducted from what this message asks (reminders.netting: imputed to its invoices)
     unallocated: tuple[UnallocatedPayment, ...] = ()
     netted: Decimal = Decimal("0.00")
+    # the late-payment rate applied, in words (reminders.law.wording): "taux BCE 2,15 % + 10 points = 12,15 %", and
+    # with its preposition ("au taux BCE …") to follow "pénalités de retard"; empty when no penalty is computed
+    penalty_rate: str = ""
+    penalty_rate_terms: str = ""
+    claims_penalties: bool = True  # False: a level whose templates show no penalties (no claim table on its letter)
 
     @property
     def penalties_total(self) -> Decimal:

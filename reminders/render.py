@@ -14,7 +14,7 @@ Templates see the :class:`~reminders.context.ReminderContext` fields and propert
 (``company``, ``customer``, ``invoices``, ``total`` (what is asked: ``open_total`` less ``netted``, the
 money received not yet allocated deducted), ``unallocated`` (those payments: booked_on, amount, bank_ref,
 label), ``deadline``, ``penalties``, ``penalties_total``,
-``recovery_indemnity``, ``claim_total``, ``schedule``, ``history``...), plus ``letter`` (true for the body
+``recovery_indemnity``, ``claim_total``, ``penalty_rate`` (the rate applied in words), ``penalty_rate_terms``, ``schedule``, ``history``...), plus ``letter`` (true for the body
 of a paper letter, which draws the invoices as a table instead), ``consumer``, and the filters ``money``
 (``1 234,50 €``), ``date_fr`` (``25/11/2026``), ``money_en`` (``€1,234.50``) and ``date_en``.
 """
@@ -147,7 +147,10 @@ def compose(level: str, channel: str, context: ReminderContext, *, template_dir:
         invoice_numbers=context.invoice_numbers,
         customer_name=context.customer.name,
         sender_lines=(context.company.name, *context.company.address_lines),
+        legal_lines=tuple(line for line in (
+            " — ".join((context.company.name, *context.company.address_lines)), context.company.mentions) if line),
         recipient_lines=(context.customer.name, *context.customer.address_lines),
+        logo=context.company.logo if channel in ("letter", "export") else "",
         invoices=context.invoices,
         currency=context.currency,
         as_of=context.as_of,
@@ -166,6 +169,8 @@ def _claim(context: ReminderContext) -> tuple[tuple[str, str], ...]:
 
     Labels: principal, penalties (L441-10, businesses) or legal_interest (1231-6, consumers),
     recovery_indemnity (D441-5, businesses only), total."""
+    if not context.claims_penalties:  # a level that claims no penalties (worker.dunning.penalty_settings)
+        return ()
     interest = "penalties" if context.customer.is_business else "legal_interest"
     lines = [("principal", f"{context.total:.2f}"), (interest, f"{context.penalties_total:.2f}")]
     if context.customer.is_business:
@@ -209,6 +214,8 @@ def _variables(context: ReminderContext, letter: bool) -> dict[str, Any]:
         "language": context.language,
         "penalties": context.penalties,
         "penalties_total": context.penalties_total,
+        "penalty_rate": context.penalty_rate,
+        "penalty_rate_terms": context.penalty_rate_terms,
         "claim_total": context.claim_total,
         "schedule": context.instalment_schedule,
         "instalments": context.instalments,

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import jinja2
+import markupsafe
 
 from reminders.context import format_amount, format_amount_en, format_date, format_date_en
 
@@ -25,7 +26,8 @@ def _environment(template_dir: str | None) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(money=_money, date_fr=_date_fr, money_en=format_amount_en, date_en=format_date_en)
+    env.filters.update(money=_money, date_fr=_date_fr, money_en=format_amount_en, date_en=format_date_en,
+                       css_string=css_string)
     return env
 
 
@@ -33,6 +35,19 @@ def _environment(template_dir: str | None) -> jinja2.Environment:
 def environment(template_dir: str | None = None) -> jinja2.Environment:
     """The Jinja2 environment reading ``template_dir`` first (when given), then the package's templates."""
     return _environment(template_dir)
+
+
+def css_string(value: str) -> markupsafe.Markup:
+    """``value`` as the inside of a double-quoted CSS string (a ``content:`` in a ``<style>``): CSS escapes, not
+    HTML ones, since a style element's text is never entity-decoded ("&amp;" would print as such); ``<`` is
+    escaped too, so no ``</style>`` can close the element."""
+    out = []
+    for char in str(value):
+        if char in '\\"<' or char in "\n\r\f" or ord(char) < 0x20:
+            out.append(f"\\{ord(char):x} ")
+        else:
+            out.append(char)
+    return markupsafe.Markup("".join(out))
 
 
 def _money(amount: Decimal, currency: str = "EUR") -> str:

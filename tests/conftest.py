@@ -30,6 +30,8 @@ TEST_NOW = "2026-11-25T10:00:00+01:00"
 # LETTRAGE_TEST_WALL_CLOCK=2026-12-06T10:00 moves the process's wall clock there for the whole run
 # (time-machine, still ticking): how CI proves that nothing depends on the day the suite runs.
 WALL_CLOCK = os.environ.get("LETTRAGE_TEST_WALL_CLOCK")
+# The suite's deployment confirms 2026-H2 (provisional in reminders/law/data): formal notices at TEST_NOW go out.
+os.environ.setdefault("LETTRAGE_RATES_FILE", str(ROOT / "tests" / "rates" / "confirmed_2026_h2.toml"))
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -11,18 +11,30 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from reminders.channels import Channel
+    from worker.company_sections import CompanyIdentity
     from worker.settings import Settings
 
 
-def company_channels(settings: Settings, company_ref: str) -> dict[str, Channel]:
+def company_channels(settings: Settings, company_ref: str,
+                     identity: CompanyIdentity | None = None) -> dict[str, Channel]:
     """The reminder channels of ``company_ref`` by policy name (``email``, ``letter``, ``phone``, ``sms``,
-    ``export``): SMTP with the deployment's sender and Reply-To, letters, call tasks and legal files under the
-    company's output folder, SMS through the outbound client that refuses internal addresses. A channel whose
-    settings are missing refuses each message with the reason (the level then escalates), it does not stop the
-    others."""
+    ``export``): SMTP with the company's sender, letters, call tasks and legal files under the company's output
+    folder, SMS through the outbound client that refuses internal addresses. A channel whose settings are missing
+    refuses each message with the reason (the level then escalates), it does not stop the others.
+
+    The sender is the company's: ``identity`` (its ``[company]`` section) gives the From (``email``), the
+    Reply-To and the SMTP server (``smtp_url``); the deployment's LETTRAGE_MAIL_FROM, LETTRAGE_REPLY_TO and
+    LETTRAGE_SMTP_URL are the defaults of what it leaves out. Without ``identity`` the deployment's sender is
+    used here, and the run (worker.dunning.reminders.send_reminders) puts the company's own in its place before
+    anything leaves, so one company's customers never get another company's address."""
     from reminders.channels import all_channels
     from worker.outbound import OutboundClient
 
-    return all_channels(settings.smtp_url, settings.mail_from, Path(settings.output_dir) / company_ref,
-                        reply_to=settings.reply_to, sms_url=settings.sms_url, sms_token=settings.sms_token,
+    smtp_url, mail_from, reply_to = settings.smtp_url, settings.mail_from, settings.reply_to
+    if identity is not None:
+        smtp_url = identity.smtp_url or smtp_url
+        mail_from = identity.email or mail_from
+        reply_to = identity.reply_to or reply_to
+    return all_channels(smtp_url, mail_from, Path(settings.output_dir) / company_ref,
+                        reply_to=reply_to, sms_url=settings.sms_url, sms_token=settings.sms_token,
                         outbound=OutboundClient.for_settings(settings))

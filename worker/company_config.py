@@ -119,7 +119,9 @@ _COMMON_SOURCE_KEYS = {"type", "name"}
 #   behaviour -> worker.dunning.behaviour (payment behaviour thresholds, profile moves)
 #   weekly_report -> worker.insight.weekly_report (recipients, firm_recipients, weekday, hour, language)
 #   documents -> worker.invoices.document_sources (folder, allow_hosts: where invoice PDFs may come from)
-OWNED_SECTIONS = {"einvoicing", "behaviour", "weekly_report", "documents"}
+OWNED_SECTIONS = {"einvoicing", "behaviour", "weekly_report", "documents", "company", "penalties", "books"}
+# penalties -> worker.dunning.penalty_settings (mode, rate, confirmed rates of a half-year)
+# books -> worker.books_chart (the accounts and journals of the books export)
 MATCHING_KEYS = {"amount_tolerance", "auto_threshold", "review_threshold", "ambiguity_margin", "name_threshold",
                  "name_auto_threshold", "payment_difference_max", "payment_difference_rate", "bank_fee_max",
                  "hold_days"}  # hold_days: worker.reconciliation.holds

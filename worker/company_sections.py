@@ -14,13 +14,16 @@ ConfigurationError naming the key and where it comes from.
   worker.dunning.behaviour);
 - ``[weekly_report]``: :class:`ReportSettings` (:func:`parse_report_settings`; worker.insight.weekly_report);
 - ``[documents]``: the documents folder and the hosts documents may be fetched from
-  (:func:`parse_documents_section`; worker.invoices.document_sources).
+  (:func:`parse_documents_section`; worker.invoices.document_sources);
+- ``[company]``: :class:`CompanyIdentity`, who the company's messages come from and what each channel needs of it
+  (:func:`parse_company_identity`; worker.dunning.sender_identity).
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -106,10 +109,16 @@ def parse_hold_days(raw: object, label: str = "company setting hold_days") -> in
 
 # -- [einvoicing] --------------------------------------------------------------------------------------------
 VAT_REGIMES = ("receipt", "debits")
-EREPORTING_PERIODS = ("monthly", "bimonthly", "quarterly")
+# Payment data are sent monthly or every two months after the company's VAT regime (CGI art. 290 A; decree
+# 2022-1299 art. 6): no quarterly period.
+EREPORTING_PERIODS = ("monthly", "bimonthly")
+# When the company must e-report (and issue e-invoices): 2026-09-01 for large companies and ETIs, 2027-09-01
+# for SMEs and micro-companies (loi 2023-1322 art. 91, amending art. 26 of loi 2021-1900).
+EREPORTING_FROM = {"large": date(2026, 9, 1), "eti": date(2026, 9, 1), "sme": date(2027, 9, 1),
+                   "micro": date(2027, 9, 1)}
 EINVOICING_KEYS = {"siren", "vat_regime", "pa_url", "pa_token_url", "pa_client_id", "pa_client_secret",
         "pa_client_secret_file", "ereporting_period", "announced_payment_days", "pa_id", "default_vat_rate",
-        "ereporting_unmatched"}
+        "ereporting_unmatched", "company_size", "ereporting_from"}
 
 
 @dataclass(frozen=True)
@@ -124,7 +133,14 @@ class EinvoicingSettings:
     announced_payment_days: int = 3
     pa_id: str | None = None
     default_vat_rate: str = "20.00"
-    ereporting_unmatched: bool = True
+    ereporting_unmatched: bool = False  # receipts matched to nothing are never reported unless asked
+    company_size: str = "sme"  # large | eti | sme | micro: when the e-reporting obligation starts
+    ereporting_from: date | None = None  # the obligation's first day, when not the size's
+
+    @property
+    def ereporting_start(self) -> date:
+        """The first day the company e-reports its payments: ``ereporting_from``, else its size's date."""
+        return self.ereporting_from or EREPORTING_FROM[self.company_size]
 
     @property
     def vat_on_receipt(self) -> bool:
@@ -210,6 +226,18 @@ def parse_einvoicing(raw: dict[str, Any], where: str = "company setting", base: 
         if not isinstance(raw["ereporting_unmatched"], bool):
             raise ConfigurationError(f"{where}: einvoicing.ereporting_unmatched must be true or false")
         values["ereporting_unmatched"] = raw["ereporting_unmatched"]
+    if "company_size" in raw:
+        if raw["company_size"] not in EREPORTING_FROM:
+            raise ConfigurationError(f"{where}: einvoicing.company_size must be one of "
+                                     f"{', '.join(EREPORTING_FROM)}, not {raw['company_size']!r}")
+        values["company_size"] = raw["company_size"]
+    if raw.get("ereporting_from") is not None:
+        value = raw["ereporting_from"]
+        try:
+            values["ereporting_from"] = value if isinstance(value, date) else date.fromisoformat(str(value))
+        except ValueError:
+            raise ConfigurationError(f"{where}: einvoicing.ereporting_from must be a date (YYYY-MM-DD), "
+                                     f"not {value!r}") from None
     return EinvoicingSettings(**values)
 
 
@@ -325,3 +353,155 @@ def parse_documents_section(raw: dict[str, Any], where: str, base: Path | None) 
             raise ConfigurationError(f"{where}: documents.allow_hosts: {host!r} is not a host name "
                                      "(no scheme, port or path)")
     return folder, tuple(h.strip() for h in hosts)
+
+
+# -- [company] -----------------------------------------------------------------------------------------------
+COMPANY_TEXT_KEYS = ("name", "legal_form", "rcs_city", "phone", "signatory_name", "signatory_title")
+COMPANY_KEYS = {*COMPANY_TEXT_KEYS, "capital", "siren", "address", "vat_number", "email", "reply_to", "iban", "bic",
+                "logo", "smtp_url"}
+#: what each way of reaching a customer needs of the sender (C. com. R123-237 and R123-238 for paper and email)
+LETTER_KEYS = ("name", "legal_form", "siren", "rcs_city", "address")
+EMAIL_KEYS = ("name", "email")
+SIGNED_LEVELS = frozenset({"formal_notice", "legal_file"})  # also need who signs
+DEFAULT_COMPANY_NAME = "Default company"  # the name lettrage gives the company it creates: never a sender's
+
+
+@dataclass(frozen=True)
+class CompanyIdentity:
+    """The ``[company]`` section: who the messages come from, as the law requires it printed (C. com. R123-237,
+    R123-238; CGI art. 242 nonies A for the VAT number) and where the customer answers."""
+
+    name: str = ""
+    legal_form: str = ""
+    capital: str = ""  # share capital, as a decimal string ("10000.00"); empty when not given
+    siren: str = ""
+    rcs_city: str = ""
+    address: tuple[str, ...] = ()
+    vat_number: str = ""
+    phone: str = ""
+    email: str = ""  # the From of emails
+    reply_to: str = ""
+    signatory_name: str = ""
+    signatory_title: str = ""
+    iban: str = ""
+    bic: str = ""
+    logo: Path | None = None
+    smtp_url: str = ""
+
+    def missing(self, channel: str, level: str = "") -> tuple[str, ...]:
+        """The ``[company]`` keys a message of ``level`` through ``channel`` needs and this identity lacks.
+
+        Letters (and the legal file's export) need what R123-237 prints on paper; emails a name and a From, SMS a
+        name; a formal notice and a legal file also who signs them; a call task (for a person of the company)
+        nothing. The name lettrage gave the company it created
+        ("Default company") counts as missing: it never reaches a customer."""
+        if channel == "phone":  # a call task is for a person of the company, not a message to the customer
+            return ()
+        if channel in ("letter", "export"):
+            keys: tuple[str, ...] = LETTER_KEYS
+        elif channel == "email":
+            keys = EMAIL_KEYS
+        else:
+            keys = ("name",)
+        if level in SIGNED_LEVELS:
+            keys = (*keys, "signatory_name")
+        missing = [key for key in keys if not getattr(self, key)]
+        if "name" not in missing and self.name.strip() == DEFAULT_COMPANY_NAME:
+            missing.insert(0, "name")
+        return tuple(missing)
+
+
+def _text(raw: dict[str, Any], key: str, where: str) -> str:
+    value = raw.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not value.strip() or "\n" in value or "\r" in value:
+        raise ConfigurationError(f"{where}: company.{key} must be a one-line, non-empty text")
+    return value.strip()
+
+
+def parse_company_identity(raw: dict[str, Any], where: str = "company setting",
+                           base: Path | None = None) -> CompanyIdentity:
+    """The ``[company]`` keys checked (SIREN with its control key, VAT number against the SIREN's key, IBAN and
+    BIC, addresses, SMTP URL); raises ConfigurationError naming ``where`` and the key."""
+    from schwifty import BIC, IBAN
+    from schwifty.exceptions import SchwiftyException
+    from stdnum.exceptions import ValidationError
+    from stdnum.fr import siren as stdnum_siren
+    from stdnum.fr import tva as stdnum_tva
+
+    from reminders.channels.email import parse_smtp_url
+
+    unknown = set(raw) - COMPANY_KEYS
+    if unknown:
+        raise ConfigurationError(f"{where}: unknown key(s) company.{', company.'.join(sorted(unknown))}")
+    values: dict[str, Any] = {key: _text(raw, key, where) for key in COMPANY_TEXT_KEYS}
+    if raw.get("capital") is not None:
+        capital = raw["capital"]
+        try:
+            amount = Decimal(str(capital).replace(" ", "")) if not isinstance(capital, (bool, float)) else None
+        except InvalidOperation:
+            amount = None
+        if amount is None or not amount.is_finite() or amount <= 0:
+            raise ConfigurationError(f"{where}: company.capital={capital!r}: must be an amount in euros, "
+                                     "such as \"10000.00\"")
+        values["capital"] = str(amount.quantize(Decimal("0.01")))
+    if raw.get("siren") is not None:
+        try:
+            values["siren"] = stdnum_siren.validate(str(raw["siren"]))
+        except ValidationError:
+            raise ConfigurationError(f"{where}: company.siren {raw['siren']!r} is not a valid SIREN "
+                                     "(9 digits with a valid control key)") from None
+    if raw.get("vat_number") is not None:
+        try:
+            number = stdnum_tva.validate(str(raw["vat_number"]).upper().removeprefix("FR").strip())
+        except ValidationError:
+            raise ConfigurationError(f"{where}: company.vat_number {raw['vat_number']!r} is not a valid French "
+                                     "VAT number (FR, a 2-character key, the SIREN)") from None
+        if values.get("siren") and number[2:] != values["siren"]:
+            raise ConfigurationError(f"{where}: company.vat_number {raw['vat_number']!r} is not the one of "
+                                     f"SIREN {values['siren']}")
+        values["vat_number"] = f"FR{number}"
+    address = raw.get("address")
+    if address is not None:
+        if isinstance(address, str):
+            address = [address]
+        if (not isinstance(address, list) or not address
+                or not all(isinstance(line, str) and line.strip() and "\n" not in line for line in address)):
+            raise ConfigurationError(f"{where}: company.address must be a list of address lines")
+        values["address"] = tuple(line.strip() for line in address)
+    for key, what in (("email", "company.email"), ("reply_to", "company.reply_to")):
+        if raw.get(key) is not None:
+            try:
+                values[key] = _check_address(str(raw[key]).strip(), what)
+            except ChannelError as exc:
+                raise ConfigurationError(f"{where}: {exc}") from None
+    if raw.get("iban") is not None:
+        try:
+            values["iban"] = IBAN(str(raw["iban"])).formatted
+        except (SchwiftyException, ValueError):
+            raise ConfigurationError(f"{where}: company.iban is not a valid IBAN") from None
+    if raw.get("bic") is not None:
+        try:
+            values["bic"] = BIC(str(raw["bic"])).compact
+        except (SchwiftyException, ValueError):
+            raise ConfigurationError(f"{where}: company.bic {raw['bic']!r} is not a valid BIC") from None
+    if raw.get("logo") is not None:
+        if not isinstance(raw["logo"], str) or not raw["logo"].strip():
+            raise ConfigurationError(f"{where}: company.logo must be a file path")
+        logo = Path(raw["logo"]).expanduser()
+        if not logo.is_absolute() and base is not None:
+            logo = base / logo
+        if not logo.is_file():
+            raise ConfigurationError(f"{where}: company.logo {logo}: no such file")
+        if logo.suffix.lower() not in (".png", ".jpg", ".jpeg", ".svg", ".gif", ".webp"):
+            raise ConfigurationError(f"{where}: company.logo {logo}: must be a PNG, JPEG, SVG, GIF or WebP image")
+        values["logo"] = logo
+    if raw.get("smtp_url") is not None:
+        url = str(raw["smtp_url"]).strip()
+        try:
+            parse_smtp_url(url)
+        except ChannelError as exc:
+            raise ConfigurationError(f"{where}: company.smtp_url: {exc}") from None
+        values["smtp_url"] = url
+    return CompanyIdentity(**values)

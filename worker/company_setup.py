@@ -5,9 +5,11 @@ A company's configuration has three layers:
 1. the product's defaults (each section's dataclass: ImportRules, MatchConfig, EinvoicingSettings, ...);
 2. the company's stored settings (``Company.settings``, in the database): the import rules and the matcher's
    knobs as top-level keys (``unknown_accounts``, ``auto_threshold``, ``hold_days``, ...), the other sections
-   as tables (``{"einvoicing": {...}, "behaviour": {...}, "weekly_report": {...}, "documents": {...}}``);
+   as tables (``{"einvoicing": {...}, "behaviour": {...}, "weekly_report": {...}, "documents": {...},
+   "company": {...}}``);
 3. its TOML file, ``<LETTRAGE_COMPANIES_DIR>/<ref>.toml`` (worker.company_config): ``[import]``,
-   ``[matching]``, ``[einvoicing]``, ``[behaviour]``, ``[weekly_report]``, ``[documents]``, and what only the
+   ``[matching]``, ``[einvoicing]``, ``[behaviour]``, ``[weekly_report]``, ``[documents]``, ``[company]`` (the
+   sender's identity), and what only the
    file holds (``[[bank_accounts]]``, ``[[sources]]``, ``[csv]``).
 
 The one rule, for every section: **defaults < stored settings < TOML file, key by key inside a section** (a key
@@ -32,6 +34,7 @@ from typing import Any
 from connectors.csv_profiles import CsvProfile
 from matching.model import MatchConfig
 from reminders.behaviour import BehaviourRules
+from worker.books_chart import BooksChart, parse_books
 from worker.company_config import (
     MATCHING_KEYS,
     AccountConfig,
@@ -42,9 +45,11 @@ from worker.company_config import (
 )
 from worker.company_sections import (
     DEFAULT_HOLD_DAYS,
+    CompanyIdentity,
     EinvoicingSettings,
     ReportSettings,
     company_match_config,
+    parse_company_identity,
     parse_documents_section,
     parse_einvoicing,
     parse_hold_days,
@@ -141,6 +146,25 @@ class ResolvedCompany:
         raw, where = self._table("documents")
         folder, hosts = parse_documents_section(raw, where, self._base)
         return CompanyDocuments(folder, hosts)
+
+    @cached_property
+    def books(self) -> BooksChart:
+        """The ``[books]`` section: the accounts and journals of the entries (worker.books)."""
+        raw, where = self._table("books")
+        return parse_books(raw, where)
+
+    @cached_property
+    def identity(self) -> CompanyIdentity:
+        """The ``[company]`` section: who the messages come from (worker.dunning.sender_identity adds the
+        company's name and the deployment's defaults where it says nothing)."""
+        raw, where = self._table("company")
+        return parse_company_identity(raw, where, self._base)
+
+    @property
+    def penalties_table(self) -> tuple[dict[str, Any], str]:
+        """The ``[penalties]`` section as merged, and where a bad key comes from (worker.dunning.penalty_settings
+        checks it)."""
+        return self._table("penalties")
 
     # -- the merge -----------------------------------------------------------------------------------------------
     @property

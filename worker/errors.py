@@ -50,3 +50,7 @@ class ReviewConflict(LettrageError):
     """Raised when a review item was decided meanwhile, or is not at the version the decision was made on."""
 
     http_status = 409
+
+
+class BooksExportError(LettrageError):
+    """Raised when a books export is asked for a bad period or format, or its file fails the FEC check."""

@@ -29,6 +29,9 @@ from worker.clock import Clock, FixedClock, SystemClock, parse_now
 from worker.errors import ConfigurationError
 
 PREFIX = "LETTRAGE_"
+# The FNFE-MPE release shipped with lettrage (einvoicing.rules_release.SHIPPED_RULES_DIR, the same folder: the two
+# packages are installed side by side), named without importing einvoicing, which a light command does not load.
+SHIPPED_RULES_DIR = Path(__file__).resolve().parent.parent / "einvoicing" / "official_rules"
 
 
 @dataclass(frozen=True)
@@ -51,10 +54,12 @@ class Settings:
     reply_to: str | None = None  # Reply-To of reminder emails
     sms_url: str | None = None  # SMS provider endpoint (reminders/channels/sms.py)
     sms_token: str | None = field(default=None, repr=False)
-    einvoicing_rules_dir: Path | None = None  # official e-invoicing artefacts (XSD, compiled Schematron)
+    # official e-invoicing artefacts (XSD, compiled Schematron): the shipped FNFE-MPE release unless overridden
+    einvoicing_rules_dir: Path | None = SHIPPED_RULES_DIR
     # LETTRAGE_OUTBOUND_ALLOW_HOSTS: hosts the server may reach although internal (worker/outbound.py)
     outbound_allow_hosts: tuple[str, ...] = ()
     documents_dir: Path | None = None  # LETTRAGE_DOCUMENTS_DIR: <dir>/<company ref>/ holds invoice PDFs
+    rates_file: Path | None = None  # LETTRAGE_RATES_FILE: half-years of the rate tables confirmed (penalty_settings)
     now: datetime | None = None  # LETTRAGE_NOW: a fixed moment instead of the system clock (demos, replays, tests)
     # Web and API exposure (README, "Which endpoints answer without credentials"):
     trusted_proxies: tuple[str, ...] = ()  # LETTRAGE_TRUSTED_PROXIES: peers whose X-Forwarded-For/-Proto count
@@ -240,10 +245,11 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | _Fi
         amount_tolerance=tolerance,
         secret_key_value=get("SECRET_KEY"),
         templates_dir=path("TEMPLATES_DIR"),
+        rates_file=path("RATES_FILE"),
         reply_to=get("REPLY_TO"),
         sms_url=get("SMS_URL"),
         sms_token=get("SMS_TOKEN"),
-        einvoicing_rules_dir=path("EINVOICING_RULES_DIR"),
+        einvoicing_rules_dir=path("EINVOICING_RULES_DIR") or SHIPPED_RULES_DIR,
         outbound_allow_hosts=tuple(h for h in (p.strip() for p in (get("OUTBOUND_ALLOW_HOSTS") or "")
                                                .replace(" ", ",").split(",")) if h),
         documents_dir=path("DOCUMENTS_DIR"),

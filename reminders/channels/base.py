@@ -31,6 +31,8 @@ class Message:
     customer_name: str = ""
     sender_lines: tuple[str, ...] = ()  # company name then postal address (letters)
     recipient_lines: tuple[str, ...] = ()  # customer name then postal address (letters)
+    legal_lines: tuple[str, ...] = ()  # the sender's mentions for a letter's footer (C. com. R123-237)
+    logo: str = ""  # the sender's logo as a data: URI (letters)
     invoices: tuple[InvoiceLine, ...] = ()  # for the table of a letter
     currency: str = "EUR"
     as_of: date | None = None  # the reminder's date; channels fall back to today

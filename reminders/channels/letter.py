@@ -10,6 +10,7 @@ PDF attachments (the invoices) are appended after the letter's pages (pypdf).
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -54,6 +55,7 @@ def letter_html(message: Message) -> str:
     paragraphs = [p.strip() for p in message.text.split("\n\n") if p.strip()]
     # The invoice table goes after the paragraph that announces it (the first one ending with a colon).
     table_at = next((i + 1 for i, p in enumerate(paragraphs) if p.endswith(":")), len(paragraphs))
+    closing_at = closing_index(paragraphs, after=table_at)
     total = message.total
     if total is None:
         total = sum((inv.open_amount for inv in message.invoices), Decimal("0.00"))
@@ -64,6 +66,7 @@ def letter_html(message: Message) -> str:
         registered=message.level in REGISTERED_LEVELS,
         paragraphs=paragraphs,
         table_at=table_at,
+        closing_at=closing_at,
         rows=[(inv.number, (format_date_en if english else format_date)(inv.issued_on),
                (format_date_en if english else format_date)(inv.due_on),
                money(inv.amount, message.currency), money(inv.open_amount, message.currency))
@@ -73,6 +76,21 @@ def letter_html(message: Message) -> str:
         claim=[(label, money(Decimal(amount), message.currency)) for label, amount in message.claim]
         if message.level in REGISTERED_LEVELS | {"legal_file"} else [],
     )
+
+
+_CLOSING = re.compile(r"(Nous vous prions d'agréer|Veuillez agréer|Je vous prie d'agréer|(Bien )?[Cc]ordialement"
+                      r"|Yours (faithfully|sincerely)|(Kind|Best) regards)")
+
+
+def closing_index(paragraphs: list[str], after: int = 0) -> int:
+    """Where a letter's closing block starts, kept on one page so the signature never stands alone on the next
+    one: the paragraph before the last closing formula (the last words of the letter, the formula, the
+    signature), not before ``after`` (the paragraph the invoice table follows stays out of it); without a
+    formula, the last two paragraphs."""
+    found = [i for i, p in enumerate(paragraphs) if _CLOSING.match(p)]
+    if not found:
+        return max(len(paragraphs) - 2, 0)
+    return max(found[-1] - 1, min(after, found[-1]))
 
 
 def render_letter(message: Message) -> bytes:

@@ -5,7 +5,7 @@ written on the invoice, without any reminder being needed. Unless the contract s
 the rate is the ECB's main refinancing rate plus 10 percentage points, the rate in force on 1 January
 applying for the first half-year and the one in force on 1 July for the second: an overdue invoice
 that runs across 1 July changes rate on that day. A contract rate may not be below three times the
-legal interest rate. A fixed indemnity of EUR 40 for recovery costs is owed per late invoice
+legal interest rate: below it, the floor applies. A fixed indemnity of EUR 40 for recovery costs is owed per late invoice
 (L441-10 II and D441-5).
 
 Against a consumer (B2C) none of this applies: the only late-payment damages are interest at the
@@ -31,9 +31,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from reminders.law.errors import ContractRateTooLow, LawError, RateNotKnown
 from reminders.law.eu import LATE_PAYMENT_RULES, LatePaymentRule
 from reminders.law.rates import (
-    DatedRate,
-    ecb_rate_on,
-    french_legal_interest_rate_on,
+    RateBook,
+    default_rates,
     half_year_label,
     half_year_start,
     next_half_year_start,
@@ -57,7 +56,11 @@ class PenaltyPeriod:
     base: Decimal
     rate: Decimal
     amount: Decimal  # rounded to the cent
-    provisional: bool = False  # the rate is carried forward past the end of the rate table
+    provisional: bool = False  # the rate is carried forward past the end of the rate table, or listed provisional
+    how: str = "statutory"  # statutory | fixed | floor | three_times_legal | legal_interest
+    reference: Decimal | None = None  # the ECB rate (statutory) or the legal interest rate (floor, 3x, legal)
+    contract: Decimal | None = None  # the contract rate (fixed; floor: the one raised to the floor)
+    margin: Decimal | None = None  # the points added to the ECB rate (statutory)
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ class PenaltyResult:
     amount: Decimal  # sum of the periods' amounts, to the cent
     periods: tuple[PenaltyPeriod, ...]
     basis: str  # e.g. "Code de commerce L441-10"
-    kind: str = "late_penalty"  # late_penalty | contract_rate | legal_interest | none
+    kind: str = "late_penalty"  # late_penalty | contract_rate | three_times_legal | legal_interest | none
     notes: tuple[str, ...] = ()
 
     @property
@@ -95,35 +98,50 @@ def _round(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+PENALTY_MODES = ("statutory", "fixed", "three_times_legal")
+
+
 def late_penalty(outstanding: Decimal, due_on: date, as_of: date, *, b2c: bool = False,
                  contract_rate: Decimal | None = None, country: str = "FR", formal_notice_on: date | None = None,
                  payments: Sequence[tuple[date, Decimal]] = (), creditor_is_individual: bool = False,
-                 strict: bool = False) -> PenaltyResult:
+                 strict: bool = False, mode: str | None = None, rates: RateBook | None = None) -> PenaltyResult:
     """Late-payment penalties (B2B) or legal interest (B2C) owed on ``as_of`` for one invoice.
 
     ``outstanding`` is the net amount that was owed on the due date; ``payments`` are the (date,
     amount) paid since, each lowering the base from the day after it (payments on or before the
-    reference date lower it from the start; those after ``as_of`` are ignored). ``contract_rate``
-    (percent per year) replaces the statutory rate between businesses; in France it is refused with
-    ContractRateTooLow when below three times the legal interest rate of any half-year it covers.
-    ``country`` picks the rule in ``LATE_PAYMENT_RULES``. A half-year beyond the rate tables uses the
-    last known rate, marked provisional in the periods and the notes; ``strict=True`` raises
-    RateNotKnown instead. Day count and rounding: see the module docstring.
+    reference date lower it from the start; those after ``as_of`` are ignored).
+
+    ``mode`` (between businesses): ``statutory`` (the ECB rate of 1 January / 1 July + 10 points, L441-10 II),
+    ``fixed`` (``contract_rate``, percent per year) or ``three_times_legal`` (three times the legal interest
+    rate of each half-year, the "tous les autres cas" rate, Code monétaire et financier L313-2 / D313-1-A);
+    None: ``fixed`` when a ``contract_rate`` is given, else ``statutory``. In France a fixed rate below three
+    times the legal interest rate of a half-year is raised to that floor for the half-year, with a note
+    (L441-10 II al. 1); ``strict=True`` raises ContractRateTooLow instead. ``country`` picks the rule in
+    ``LATE_PAYMENT_RULES``. A half-year beyond the rate tables uses the last known rate, and one listed as
+    provisional its carried values, both marked provisional in the periods and the notes; ``strict=True``
+    raises RateNotKnown instead. ``rates``: the tables (default: the repository's, reminders/law/data).
+    Day count and rounding: see the module docstring.
     """
     rule = rule_for(country)
+    book = rates or default_rates()
     if outstanding < 0:
         raise LawError(f"outstanding amount {outstanding} is negative")
     for paid_on, paid in payments:
         if paid <= 0:
             raise LawError(f"payment of {paid} on {paid_on} is not a positive amount")
+    if mode is not None and mode not in PENALTY_MODES:
+        raise LawError(f"unknown penalty mode {mode!r} (known: {', '.join(PENALTY_MODES)})")
+    if mode == "fixed" and contract_rate is None:
+        raise LawError("penalty mode fixed needs the contract rate")
     notes: list[str] = []
+    floored: set[str] = set()
 
-    rate_on: Callable[[date], DatedRate]
+    rate_on: Callable[[date], _Rate]
     if b2c:
         if rule.country != "FR":
             return PenaltyResult(ZERO, (), f"{rule.basis}: covers transactions between businesses only; "
                                  f"no consumer rule for {rule.country}", kind="none")
-        if contract_rate is not None:
+        if contract_rate is not None or mode not in (None, "statutory"):
             notes.append("contract rate ignored: a consumer owes legal interest only (Code civil 1231-6)")
         if formal_notice_on is None:
             return PenaltyResult(ZERO, (), f"{CONSUMER_INTEREST_BASIS}: interest runs only from a formal notice, "
@@ -131,37 +149,49 @@ def late_penalty(outstanding: Decimal, due_on: date, as_of: date, *, b2c: bool =
         reference = max(formal_notice_on, due_on)
         basis, kind = CONSUMER_INTEREST_BASIS, "legal_interest"
 
-        def rate_on(day: date) -> DatedRate:
-            return french_legal_interest_rate_on(day, creditor_is_individual)
-    elif contract_rate is not None:
+        def rate_on(day: date) -> _Rate:
+            legal = book.legal_on(day, creditor_is_individual)
+            return _Rate(legal.half_year, legal.rate, legal.provisional, "legal_interest", legal.rate)
+    elif mode == "three_times_legal" and rule.country == "FR":
+        reference, basis, kind = due_on, f"{rule.basis} II (three times the legal interest rate)", "three_times_legal"
+        multiple = rule.contract_floor_legal_multiple or Decimal(3)
+
+        def rate_on(day: date) -> _Rate:
+            legal = book.legal_on(day)
+            return _Rate(legal.half_year, multiple * legal.rate, legal.provisional, "three_times_legal", legal.rate)
+    elif contract_rate is not None and mode in (None, "fixed"):
         reference, basis, kind = due_on, f"{rule.basis} (contract rate)", "contract_rate"
         fixed = Decimal(contract_rate)
 
-        def rate_on(day: date) -> DatedRate:
+        def rate_on(day: date) -> _Rate:
             if rule.contract_floor_legal_multiple is not None:
-                legal = french_legal_interest_rate_on(day)
+                legal = book.legal_on(day)
                 floor = rule.contract_floor_legal_multiple * legal.rate
                 if fixed < floor:
-                    raise ContractRateTooLow(
-                        f"contract rate {fixed}% is below three times the legal interest rate "
-                        f"({rule.contract_floor_legal_multiple} x {legal.rate}% = {floor}% in {legal.label}): "
-                        f"refused by {rule.basis} II")
-                return DatedRate(legal.half_year, fixed, legal.provisional)
-            return DatedRate(half_year_start(day), fixed)
+                    message = (f"contract rate {fixed}% is below three times the legal interest rate "
+                               f"({rule.contract_floor_legal_multiple} x {legal.rate}% = {floor}% in {legal.label})")
+                    if strict:
+                        raise ContractRateTooLow(f"{message}: refused by {rule.basis} II")
+                    floored.add(f"{message}: the floor {floor}% applies ({rule.basis} II al. 1)")
+                    return _Rate(legal.half_year, floor, legal.provisional, "floor", legal.rate, fixed)
+                return _Rate(legal.half_year, fixed, legal.provisional, "fixed", None, fixed)
+            return _Rate(half_year_start(day), fixed, False, "fixed", None, fixed)
     else:
         if rule.reference != "ecb":
             raise RateNotKnown(f"{rule.country}: the reference rate is the national central bank's "
                                "(Directive 2011/7/EU art. 2(7)(b)), not tabled here: pass the contract rate")
         reference, basis, kind = due_on, rule.basis, "late_penalty"
 
-        def rate_on(day: date) -> DatedRate:
-            ecb = ecb_rate_on(day)
-            return DatedRate(ecb.half_year, ecb.rate + rule.margin_points, ecb.provisional)
+        def rate_on(day: date) -> _Rate:
+            ecb = book.ecb_on(day)
+            return _Rate(ecb.half_year, ecb.rate + rule.margin_points, ecb.provisional, "statutory", ecb.rate,
+                         margin=rule.margin_points)
 
     periods = _periods(outstanding, reference, as_of, payments, rate_on)
+    notes.extend(sorted(floored))
     provisional = sorted({half_year_label(p.start) for p in periods if p.provisional})
     if provisional:
-        message = (f"no published rate for {', '.join(provisional)} in the rate tables "
+        message = (f"no confirmed rate for {', '.join(provisional)} in the rate tables "
                    "(reminders/law/data): the last known rate is used, provisionally")
         if strict:
             raise RateNotKnown(message)
@@ -169,8 +199,21 @@ def late_penalty(outstanding: Decimal, due_on: date, as_of: date, *, b2c: bool =
     return PenaltyResult(sum((p.amount for p in periods), ZERO), tuple(periods), basis, kind, tuple(notes))
 
 
+@dataclass(frozen=True)
+class _Rate:
+    """One half-year's rate and how it was made (for the wording: reminders.law.wording)."""
+
+    half_year: date
+    rate: Decimal
+    provisional: bool
+    how: str  # statutory | fixed | floor | three_times_legal | legal_interest
+    reference: Decimal | None = None  # the ECB rate, or the legal interest rate
+    contract: Decimal | None = None  # the contract rate (fixed, floor)
+    margin: Decimal | None = None  # the points over the ECB rate (statutory)
+
+
 def _periods(outstanding: Decimal, reference: date, as_of: date, payments: Sequence[tuple[date, Decimal]],
-             rate_on: Callable[[date], DatedRate]) -> list[PenaltyPeriod]:
+             rate_on: Callable[[date], _Rate]) -> list[PenaltyPeriod]:
     first = reference + timedelta(days=1)
     if first > as_of:
         return []
@@ -182,14 +225,15 @@ def _periods(outstanding: Decimal, reference: date, as_of: date, payments: Seque
         half = next_half_year_start(half)
     starts.update(d + timedelta(days=1) for d, _ in counted if first <= d < as_of)
     ordered = sorted(starts)
-    segments: list[tuple[date, date, Decimal, DatedRate]] = []
+    segments: list[tuple[date, date, Decimal, _Rate]] = []
     for index, start in enumerate(ordered):
         end = ordered[index + 1] - timedelta(days=1) if index + 1 < len(ordered) else as_of
         base = max(outstanding - sum((a for d, a in counted if d < start), Decimal(0)), Decimal(0))
         rate = rate_on(start)
         previous = segments[-1] if segments else None
-        if (previous is not None and previous[2] == base and previous[3].rate == rate.rate
-                and previous[3].provisional == rate.provisional):
+        if (previous is not None and previous[2] == base
+                and (previous[3].rate, previous[3].provisional, previous[3].how, previous[3].reference)
+                == (rate.rate, rate.provisional, rate.how, rate.reference)):
             segments[-1] = (previous[0], end, base, previous[3])  # same base and rate: one period
         else:
             segments.append((start, end, base, rate))
@@ -199,7 +243,8 @@ def _periods(outstanding: Decimal, reference: date, as_of: date, payments: Seque
             continue
         days = (end - start).days + 1
         amount = _round(base * rate.rate / HUNDRED * days / DAYS_IN_YEAR)
-        periods.append(PenaltyPeriod(start, end, days, base, rate.rate, amount, rate.provisional))
+        periods.append(PenaltyPeriod(start, end, days, base, rate.rate, amount, rate.provisional, rate.how,
+                                     rate.reference, rate.contract, rate.margin))
     return periods
 
 
@@ -218,11 +263,12 @@ class Claim:
 
 def invoice_claim(outstanding: Decimal, due_on: date, as_of: date, *, b2c: bool = False,
                   contract_rate: Decimal | None = None, country: str = "FR", formal_notice_on: date | None = None,
-                  creditor_is_individual: bool = False, strict: bool = False) -> Claim:
+                  creditor_is_individual: bool = False, strict: bool = False, mode: str | None = None,
+                  rates: RateBook | None = None) -> Claim:
     """The claim for one invoice still owing ``outstanding`` on ``as_of`` (e.g. for a formal notice or a
     legal file): ``late_penalty`` on it and, once the invoice is late, ``recovery_indemnity``."""
     penalty = late_penalty(outstanding, due_on, as_of, b2c=b2c, contract_rate=contract_rate, country=country,
                            formal_notice_on=formal_notice_on, creditor_is_individual=creditor_is_individual,
-                           strict=strict)
+                           strict=strict, mode=mode, rates=rates)
     late = as_of > due_on and outstanding > 0
     return Claim(Decimal(outstanding), penalty, recovery_indemnity(b2c, country) if late else ZERO)

@@ -37,7 +37,7 @@ ENDPOINTS = [
     ("POST", "/api/payments/{line_id}/dismiss"),
     ("GET", "/api/credit-notes"), ("POST", "/api/credit-notes/{number}/undo"),
     ("POST", "/api/credit-notes/{number}/allocate"),
-    ("GET", "/api/lines"),
+    ("GET", "/api/lines"), ("GET", "/api/books/export"),
 ]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from tests.conftest import table_counts
 from tests.factories import Camt053, Payment
 from tests.integration.api_helpers import PAYER_IBAN, app_client, token
+from tests.sender_identity import give_identity
 
 
 def _invoice(number: str, amount: str = "120.00", **extra: str) -> dict[str, str]:
@@ -75,6 +76,7 @@ def test_statement_upload_imports_matches_and_refuses_a_bad_file(cli: Any, tmp_p
 
 
 def test_reminders_plan_send_and_history(cli: Any, tmp_path: Path) -> None:
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"], email="relances@atelier.example")  # a sender that may sign
     client = app_client(cli, tmp_path)
     headers = token(cli, "dunning", "reminders:read", "reminders:write", "invoices:write")
     client.post("/api/invoices", headers=headers, json={"invoices": [_invoice("FA-9001")]})

@@ -42,7 +42,7 @@ def test_no_server_error(cli: Any, tmp_path: Path, monkeypatch: Any) -> None:
 
         no_server_error()
         tried += 1
-    assert tried == 54  # every operation under /api/ (32 + the 5 of /api/payments + the 3 of /api/credit-notes
+    assert tried == 55  # every operation under /api/ (32 + the 5 of /api/payments + the 3 of /api/credit-notes
     # + GET /api/lines + the 7 resolving a review item: invoices, settle, on-account, not-customer, to-check,
     # history, history undo + the review desk's 6: notes of an item and of a customer (GET, POST), accept-exact,
-    # the reminders' preview)
+    # the reminders' preview + GET /api/books/export)

@@ -51,11 +51,11 @@ NO_JSON = {"serve", "worker", "scheduler", "tokens revoke"}
 # Every snapshot: a command, and the flag after it when that flag makes it print another kind of rows. A command
 # that gains --json is missing here until run_scenario runs it (test_every_json_command_is_covered fails).
 COVERED = [
-    "accounts add", "accounts list", "companies add", "companies list",
+    "accounts add", "accounts list", "books export", "companies add", "companies list",
     "credit-notes allocate", "credit-notes list", "credit-notes undo",
     "customers behaviour", "customers history", "customers moves", "customers pause", "customers profile",
     "customers resume", "demo",
-    "einvoicing ereporting", "einvoicing export", "einvoicing send", "einvoicing statuses import",
+    "einvoicing ereporting", "einvoicing export", "einvoicing rules", "einvoicing send", "einvoicing statuses import",
     "einvoicing statuses list", "einvoicing statuses retry", "forecast",
     "invoices duplicate", "invoices import", "invoices list", "invoices residuals", "invoices write-off",
     "match", "matches list", "matches undo",
@@ -306,6 +306,20 @@ class Scenario:
             engine.dispose()
 
 
+def _upload_pdf(s: Scenario, number: str) -> None:
+    """The invoice's PDF stored as `PUT /api/invoices/{number}/document` stores it."""
+    from tests.integration.test_documents_cli import invoice_pdf
+    from worker.access.companies import resolve_company
+    from worker.db.engine import engine_for
+    from worker.db.repository import Repository
+    from worker.db.uow import unit_of_work
+    from worker.documents.invoice_documents import store_document
+
+    with unit_of_work(engine_for(s.cli.env["LETTRAGE_DATABASE_URL"])) as session:
+        store_document(Repository(session, resolve_company(session, SMALL)), Path(s.cli.env["LETTRAGE_DATA_DIR"]),
+                       number, invoice_pdf(f"Facture {number}"), "test")
+
+
 CUSTOMER_IBAN = "FR7617569000000003064912491"
 C4_IBAN = "FR1730003000700005004567812"
 C5_IBAN = "FR4910278060000002022950117"
@@ -369,6 +383,8 @@ def run_scenario(s: Scenario, smtp_port: int) -> None:
     s.cli.env["LETTRAGE_DATABASE_URL"] = demo["database_url"]
     companies_dir = s.tmp / "var" / "companies"
     companies_dir.mkdir(parents=True, exist_ok=True)
+    # the demo is an SME (e-reporting from 2027-09-01): reported earlier here to show the report's shape
+    (companies_dir / f"{DEMO}.toml").write_text('[einvoicing]\nereporting_from = "2026-09-01"\n', encoding="utf-8")
 
     # -- the demo company, read ----------------------------------------------------------------------------
     for label, args in [("companies list", ()), ("accounts list", ()), ("invoices list", ()),
@@ -380,7 +396,8 @@ def run_scenario(s: Scenario, smtp_port: int) -> None:
                         ("forecast", ("--as-of", DAY, "--no-record")), ("forecast", ("--as-of", DAY)),
                         ("worklist", ("--as-of", DAY)), ("customers behaviour", ("--as-of", DAY)),
                         ("customers moves", ()), ("customers history", ("C0080",)),
-                        ("customers profile", ("C0080",)), ("einvoicing ereporting", ("--period", "2026-11"))]:
+                        ("customers profile", ("C0080",)), ("einvoicing ereporting", ("--period", "2026-11")),
+                        ("einvoicing rules", ())]:
         s.run(label, *args, company=DEMO)
     s.run("status", company=None)
     s.cli.env["LETTRAGE_ENV_FILE"] = s.file("lettrage.env", f"LETTRAGE_DATA_DIR={s.tmp / 'var'}\n")
@@ -388,9 +405,11 @@ def run_scenario(s: Scenario, smtp_port: int) -> None:
     del s.cli.env["LETTRAGE_ENV_FILE"]
     s.run("customers behaviour", "--as-of", DAY, "--apply", company=DEMO)
     s.run("invoices duplicate", "FA-2026-00001", "--out", str(s.tmp / "duplicate.pdf"), company=DEMO)
+    s.run("books export", "--from", "2026-11-01", "--to", "2026-11-30", "--out", str(s.tmp / "books.fec"), company=DEMO)
 
     # -- the demo's e-invoicing statuses: sent, undone (a correction), failed and retried, received ---------
-    (companies_dir / f"{DEMO}.toml").write_text('[einvoicing]\npa_id = "0001"\n', encoding="utf-8")
+    (companies_dir / f"{DEMO}.toml").write_text('[einvoicing]\npa_id = "0001"\nereporting_from = "2026-09-01"\n',
+                                                encoding="utf-8")
     s.run("einvoicing ereporting", "--period", "2026-11", "--out", str(s.tmp / "ereporting.xml"), company=DEMO)
     s.run("einvoicing export", "--to", str(s.tmp / "pa-out"), company=DEMO)
     paid = s.run("einvoicing statuses list", company=DEMO)[0]["invoice"]
@@ -460,6 +479,7 @@ def run_scenario(s: Scenario, smtp_port: int) -> None:
     s.run("reminders bounce", emails[0], "--reason", "mailbox full")
     s.run("reminders calls")
     s.run("customers history", "C1")
+    _upload_pdf(s, "FS-002")  # a CSV row alone lacks an invoice's mandatory mentions: the duplicata stamps its PDF
     s.run("invoices duplicate", "FS-002", "--send", "--request-key", "TICKET-1", "--as-of", DAY)
     # a send stamps the real time; the reports count by that day: dated on the scenario's day
     s.sql("UPDATE reminder SET sent_at = :at WHERE sent_at IS NOT NULL", at=f"{DAY} 09:00:00.000000")

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from tests.factories import Camt053, Payment
 from tests.integration.smtp_server import Collector
+from tests.sender_identity import give_identity
 
 
 def _invoice(number: str, customer: str, amount: str, issued: str, due: str, **extra: str) -> dict[str, str]:
@@ -222,6 +223,7 @@ def test_formal_notice_penalties_are_computed_on_the_netted_amount(cli: Any, tmp
     """Code de commerce L441-10 II: late-payment penalties run on the sums due from the day after the due date;
     a credit note correcting the invoice lowers the sum due, so 800.00 of an invoice of 1,000.00 less a credit
     note of 200.00 (plus the 40 EUR indemnity of D441-5)."""
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"])  # a sender that may sign (tests/sender_identity.py)
     from reminders.context import format_amount
     from reminders.law import late_penalty
 

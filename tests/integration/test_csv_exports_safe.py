@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from reminders.csv_safe import FORMULA_STARTS
+from tests.sender_identity import give_identity
 
 PAYLOADS = ['=HYPERLINK("http://x","y")', "+1", "-1+1", "@SUM(A1)", "\t=1+1", "\r=1+1"]
 
@@ -32,6 +33,7 @@ def cells(data: bytes) -> list[list[str]]:
 
 
 def test_no_export_carries_a_formula(cli: Any, tmp_path: Path) -> None:
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"])  # a sender that may sign (tests/sender_identity.py)
     from worker.cli import reports_cmds  # noqa: F401 - registers `lettrage reports` for the in-process CLI
 
     buffer = io.StringIO()

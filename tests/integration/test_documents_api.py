@@ -9,6 +9,7 @@ from typing import Any
 
 from tests.integration.api_helpers import app_client, token
 from tests.integration.smtp_server import Collector
+from tests.sender_identity import give_identity
 
 
 def invoice_pdf(text: str) -> bytes:
@@ -34,6 +35,7 @@ PDF = {"Content-Type": "application/pdf"}
 def test_upload_check_store_answer_and_attach(cli: Any, tmp_path: Path, smtp: tuple[int, Collector]) -> None:
     port, collector = smtp
     cli.env.update({"LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}", "LETTRAGE_MAIL_FROM": "relances@atelier.example"})
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"], email="relances@atelier.example")  # a sender that may sign
     client = app_client(cli, tmp_path)
     billing = token(cli, "billing", "invoices:read", "invoices:write", "reminders:write")
     batch = {"invoices": [_invoice("FA-9001"), _invoice("FA-9002")]}

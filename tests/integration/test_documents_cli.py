@@ -14,6 +14,7 @@ from typing import Any
 from pypdf import PdfReader
 
 from tests.integration.smtp_server import Collector
+from tests.sender_identity import give_identity
 
 HEADER = "number,customer_ref,customer_name,customer_email,customer_since,amount,issued_on,due_on,customer_address,pdf"
 
@@ -75,6 +76,7 @@ def test_a_missing_pdf_refuses_the_export_in_one_line(cli: Any, tmp_path: Path) 
 
 def test_reminders_attach_the_invoice_pdf_or_the_statement_of_account(cli: Any, tmp_path: Path,
                                                                       smtp: tuple[int, Collector]) -> None:
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"])  # a sender that may sign (tests/sender_identity.py)
     port, collector = smtp
     _smtp_env(cli, port)
     cli.json("invoices", "import", book(tmp_path))
@@ -119,12 +121,15 @@ def test_duplicate_written_or_sent_once_per_request(cli: Any, tmp_path: Path, sm
     [page] = pages(out.read_bytes())
     assert "Facture FA-2026-00001 Imprimerie Dubois" in page and "DUPLICATA" in page
     assert "copie de la facture FA-2026-00001 délivrée le 25/11/2026" in page
-    # without its PDF, regenerated; without --out, in the output folder, and said where
-    human = cli("invoices", "duplicate", "FA-2026-00002", "--as-of", "2026-11-25")
+    # without its PDF, and without the data of an invoice's mandatory mentions (a CSV row): none, one line why
+    refused = cli("invoices", "duplicate", "FA-2026-00002", "--as-of", "2026-11-25", ok=False)
     default = tmp_path / "var" / "out" / "default" / "duplicates" / "FA-2026-00002-DUPLICATA.pdf"
-    assert str(default) in " ".join(human.stdout.split()) and "regenerated" in human.stdout
-    [page] = pages(default.read_bytes())
-    assert "Duplicata de la facture FA-2026-00002" in page and "250,00 €" in page and "DUPLICATA" in page
+    assert refused.exit_code == 1 and not default.exists() and len(refused.stderr.strip().splitlines()) == 1
+    assert refused.stderr.startswith("error: no duplicata of invoice FA-2026-00002") and "the invoice's lines" in refused.stderr
+    # without --out, in the output folder, and said where
+    human = cli("invoices", "duplicate", "FA-2026-00001", "--as-of", "2026-11-25")
+    default = tmp_path / "var" / "out" / "default" / "duplicates" / "FA-2026-00001-DUPLICATA.pdf"
+    assert str(default) in " ".join(human.stdout.split()) and "the original PDF (path) stamped" in human.stdout
     missing = cli("invoices", "duplicate", "FA-0000", ok=False)
     assert missing.exit_code == 1 and missing.stderr.strip() == "error: no invoice 'FA-0000'"
     unconfigured = cli("invoices", "duplicate", "FA-2026-00001", "--send", ok=False)
@@ -148,7 +153,7 @@ def test_duplicate_written_or_sent_once_per_request(cli: Any, tmp_path: Path, sm
     assert other["status"] == "sent" and len(collector.messages) == 2
     history = [e for e in cli.json("customers", "history", "C1") if e["kind"].startswith("invoice.duplicate")]
     assert [(e["kind"], e["data"].get("invoice"), e["data"].get("request_key")) for e in history] == [
-        ("invoice.duplicate_written", "FA-2026-00001", None), ("invoice.duplicate_written", "FA-2026-00002", None),
+        ("invoice.duplicate_written", "FA-2026-00001", None), ("invoice.duplicate_written", "FA-2026-00001", None),
         ("invoice.duplicate_sent", "FA-2026-00001", "2026-11-25"),
         ("invoice.duplicate_sent", "FA-2026-00001", "ticket-42")]
     # the reminder planner never takes a duplicate's outbox row for a reminder
@@ -159,10 +164,17 @@ def test_a_failed_duplicate_is_sent_when_asked_again_and_never_twice(cli: Any, e
                                                                     smtp: tuple[int, Collector]) -> None:
     from reminders.channels import SmtpChannel
     from reminders.channels.base import Delivery, Message
+    from worker.access.companies import resolve_company
+    from worker.db.repository import Repository
+    from worker.db.uow import unit_of_work
+    from worker.documents.invoice_documents import store_document
     from worker.documents.invoice_duplicates import send_duplicate
 
     port, collector = smtp
     cli.json("invoices", "import", book(tmp_path))
+    with unit_of_work(engine) as session:  # its PDF, uploaded: what the duplicate stamps
+        store_document(Repository(session, resolve_company(session, None)), tmp_path / "var",
+                       "FA-2026-00003", invoice_pdf("Facture FA-2026-00003 Morel"), "test")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed = s.getsockname()[1]
@@ -190,4 +202,4 @@ def test_a_failed_duplicate_is_sent_when_asked_again_and_never_twice(cli: Any, e
     assert [str(m["To"]) for m in collector.messages] == ["morel@example.fr"]
     kinds = [e["kind"] for e in cli.json("customers", "history", "C2")]
     assert kinds.count("invoice.duplicate_failed") == 1 and kinds.count("invoice.duplicate_sent") == 1
-    assert json.loads(json.dumps(sent.as_json()))["source"] == "regenerated"
+    assert json.loads(json.dumps(sent.as_json()))["source"] == "upload"

@@ -23,6 +23,7 @@ from aiosmtpd.controller import Controller
 
 from tests.conftest import ROOT
 from tests.factories import InvoiceSpec, invoices_csv
+from tests.sender_identity import give_identity
 
 CUSTOMERS = ["C1", "C2", "C3", "C4", "C5"]
 
@@ -78,6 +79,7 @@ def sender(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
 
 def test_killing_the_sender_mid_run_and_running_again_sends_no_message_twice(
         cli: Any, tmp_path: Path, server: tuple[int, StallingServer, Controller]) -> None:
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"])  # a sender that may sign (tests/sender_identity.py)
     port, handler, controller = server
     specs = [InvoiceSpec(f"FA-2026-0000{i}", ref, "100.00", date(2026, 9, 1), date(2026, 10, 1),
                          customer_email=f"compta@{ref.lower()}.example")

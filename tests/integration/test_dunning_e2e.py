@@ -14,6 +14,7 @@ from reminders.channels import Delivery, Message, SmtpChannel, all_channels
 from reminders.channels.base import Channel
 from tests.factories import Camt053, Payment
 from tests.integration.smtp_server import Collector
+from tests.sender_identity import give_identity
 from worker.clock import FixedClock
 
 PDF = b"%PDF-1.4\n% facture FA-2026-00001\n%%EOF\n"
@@ -53,6 +54,7 @@ def payment_statement(tmp_path: Path, number: str, amount: str, ref: str = "BQ-9
 
 def test_exactly_the_expected_messages_arrive_with_the_invoice_attached(cli: Any, tmp_path: Path,
                                                                         smtp: tuple[int, Collector]) -> None:
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"])  # a sender that may sign (tests/sender_identity.py)
     port, collector = smtp
     cli.env.update({"LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}", "LETTRAGE_MAIL_FROM": "relances@atelier.example",
                     "LETTRAGE_REPLY_TO": "compta@atelier.example"})
@@ -137,6 +139,7 @@ class PaymentArrivesDuringTheRun:
 
 def test_a_payment_imported_during_the_run_cancels_its_reminder(cli: Any, engine: Any, tmp_path: Path,
                                                                 smtp: tuple[int, Collector]) -> None:
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"])  # a sender that may sign (tests/sender_identity.py)
     from worker.dunning.reminders import send_reminders
 
     port, collector = smtp
@@ -154,6 +157,7 @@ def test_a_payment_imported_during_the_run_cancels_its_reminder(cli: Any, engine
 
 
 def test_failures_are_retried_with_backoff_then_escalated_to_a_letter(cli: Any, engine: Any, tmp_path: Path) -> None:
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"], email="relances@atelier.example")  # a sender that may sign
     from worker.dunning.reminders import plan_reminders, send_reminders
 
     cli.json("invoices", "import", book(tmp_path))
@@ -194,6 +198,7 @@ def test_failures_are_retried_with_backoff_then_escalated_to_a_letter(cli: Any, 
 
 def test_emails_wait_for_the_sending_window_letters_do_not(cli: Any, engine: Any, tmp_path: Path,
                                                           smtp: tuple[int, Collector]) -> None:
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"])  # a sender that may sign (tests/sender_identity.py)
     from worker.dunning.reminders import send_reminders
 
     port, collector = smtp
@@ -240,6 +245,7 @@ def test_payment_terms_over_the_legal_cap_are_flagged_at_import(cli: Any, tmp_pa
 
 
 def test_a_bounced_email_goes_out_again_as_a_letter(cli: Any, tmp_path: Path, smtp: tuple[int, Collector]) -> None:
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"])  # a sender that may sign (tests/sender_identity.py)
     port, collector = smtp
     cli.env.update({"LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}", "LETTRAGE_MAIL_FROM": "relances@atelier.example"})
     cli.json("invoices", "import", book(tmp_path))
@@ -259,6 +265,7 @@ def test_a_bounced_email_goes_out_again_as_a_letter(cli: Any, tmp_path: Path, sm
 
 def test_formal_notice_email_carries_the_statutory_penalties_and_indemnity(cli: Any, tmp_path: Path,
                                                                           smtp: tuple[int, Collector]) -> None:
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"])  # a sender that may sign (tests/sender_identity.py)
     from reminders.context import format_amount
     from reminders.law import late_penalty
 

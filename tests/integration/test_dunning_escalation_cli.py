@@ -11,6 +11,7 @@ from reminders.channels import Delivery, Message, all_channels
 from reminders.errors import ChannelError
 from tests.factories import InvoiceSpec, invoices_csv
 from tests.integration.smtp_server import Collector
+from tests.sender_identity import give_identity
 
 SINCE = "2025-01-01"  # a standard customer on these days: older than six months, younger than two years
 
@@ -24,6 +25,7 @@ def test_a_customer_without_phone_gets_a_task_at_the_call_and_the_formal_notice_
     """Code civil art. 1344: the formal notice (mise en demeure) puts the debtor on notice for the sum it claims;
     Code de commerce L441-10 and D441-5: penalties and the 40 EUR indemnity run on the invoices it claims, so an
     invoice that had no reminder yet is not in it."""
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"])  # a sender that may sign (tests/sender_identity.py)
     port, _ = smtp
     cli.env.update({"LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}", "LETTRAGE_MAIL_FROM": "relances@atelier.example"})
     specs = [InvoiceSpec("FA-1", "C1", "1200.00", date(2026, 9, 1), date(2026, 10, 1), customer_since=SINCE),
@@ -80,6 +82,7 @@ class BrokenPhone:
 
 
 def test_a_level_that_failed_for_good_is_passed_over_with_a_task(cli: Any, engine: Any, tmp_path: Path) -> None:
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"])  # a sender that may sign (tests/sender_identity.py)
     from worker.dunning.reminders import send_reminders
 
     specs = [InvoiceSpec("FA-1", "C1", "700.00", date(2026, 9, 1), date(2026, 10, 1), customer_since=SINCE)]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.integration.smtp_server import Collector
+from tests.sender_identity import give_identity
 
 SINCE = "2025-12-15"  # "new" (less than six months) until 15 June 2026, standard from then on
 
@@ -30,6 +31,7 @@ def test_the_legal_file_follows_the_payment_plan_when_the_customer_turns_standar
     offer gives an acceptance date (notice_days after it, 8 days), after which the file for legal recovery goes
     (Code des procédures civiles d'exécution L111-2/L111-3: recovery needs the claim the formal notice stated).
     The credit note AV-1 naming FA-1 (Code civil art. 1347, compensation) lowers every claim to 484.92."""
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"])  # a sender that may sign (tests/sender_identity.py)
     port, _ = smtp
     cli.env.update({"LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}", "LETTRAGE_MAIL_FROM": "relances@atelier.example"})
     rows = [_row("FA-1", "646.56", "2026-04-01", "2026-05-01"),

@@ -12,6 +12,7 @@ from reminders.channels import SmtpChannel, all_channels
 from tests.factories import Camt053, Payment
 from tests.integration.smtp_server import Collector
 from tests.integration.test_dunning_e2e import PaymentArrivesDuringTheRun, book
+from tests.sender_identity import give_identity
 from worker.access.companies import resolve_company
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
@@ -29,6 +30,7 @@ def unreferenced_payment(tmp_path: Path) -> str:
 
 def test_a_payment_to_identify_arriving_during_the_run_holds_the_message_it_may_pay(
         cli: Any, engine: Any, tmp_path: Path, smtp: tuple[int, Collector]) -> None:
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"])  # a sender that may sign (tests/sender_identity.py)
     from worker.dunning.reminders import send_reminders
 
     port, collector = smtp

@@ -235,11 +235,14 @@ def test_another_sellers_invoice_is_refused_and_a_factors_account_is_not_the_com
 
 
 def test_without_the_official_artefacts_an_einvoice_is_refused_clearly(cli: Any, db_url: str, tmp_path: Path) -> None:
+    """LETTRAGE_EINVOICING_RULES_DIR overrides the shipped release: a folder without the artefacts refuses."""
     path = write(tmp_path, "FA-2026-0600.xml", build_cii(sample_spec("FA-2026-0600")))
     assert cli.json("invoices", "list") == []  # the database made, empty
     before = table_counts(db_url)
+    (tmp_path / "no-rules").mkdir()
+    cli.env["LETTRAGE_EINVOICING_RULES_DIR"] = str(tmp_path / "no-rules")
     result = cli("invoices", "import", path, ok=False)
     assert result.exit_code == 1
-    assert result.stderr.strip() == (f"error: {path}: cannot validate: e-invoice validation needs "
-                                     "LETTRAGE_EINVOICING_RULES_DIR (the folder of the official artefacts)")
+    xsd = tmp_path / "no-rules" / "CII/1xsd-CII_D22B_uncoupled/CrossIndustryInvoice_100pD22B.xsd"
+    assert result.stderr.strip() == f"error: {path}: cannot validate: official artefact missing: {xsd.resolve()}"
     assert table_counts(db_url) == before

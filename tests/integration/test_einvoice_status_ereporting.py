@@ -14,7 +14,7 @@ from einvoicing.ereporting import check
 from tests.integration.einvoice_status_data import add_invoice, pay, setup_company
 from worker.access.companies import resolve_company
 from worker.db.repository import Repository
-from worker.db.tables import Allocation, StatementLine
+from worker.db.tables import Allocation, Invoice, StatementLine
 from worker.db.uow import unit_of_work
 
 
@@ -33,8 +33,27 @@ def unmatched_line(engine: Engine, amount: str, booked_on: date) -> int:
     return line_id
 
 
+def foreign_buyer_document(engine: Engine, number: str, folder: Path) -> None:
+    """The e-invoice kept for ``number``: its buyer a Belgian business (VAT number BE…, no SIREN)."""
+    from einvoicing.builders import PartySpec
+    from einvoicing.builders.cii import build_cii
+    from einvoicing.builders.samples import sample_spec
+    from worker.db.einvoice_tables import EinvoiceData
+
+    buyer = PartySpec("Brasserie de Namur SA", "", vat_id="BE0403170701", street="1 rue de Fer", postcode="5000",
+                      city="Namur", country="BE")
+    path = folder / f"{number}.xml"
+    path.write_bytes(build_cii(sample_spec(number, buyer=buyer)))
+    with unit_of_work(engine) as session:
+        row = session.execute(select(EinvoiceData).join(Invoice, Invoice.id == EinvoiceData.invoice_id)  # type: ignore[arg-type]
+                              .where(Invoice.number == number)).scalars().one()
+        row.document_path = str(path)
+        session.add(row)
+
+
 def test_period_report_then_corrective_once_matched(engine: Engine, cli: Any, tmp_path: Path) -> None:
-    setup_company(engine, pa_id="0042")
+    # a large company (e-reporting since 2026-09-01) that asked for its unmatched receipts to be reported
+    setup_company(engine, pa_id="0042", company_size="large", ereporting_unmatched=True)
     # A consumer's services invoice (e-invoice data absent is also B2C; here the customer is a consumer),
     # paid in part: 20 % and 5.5 % shared in proportion.
     b2c = add_invoice(engine, "FA-P1", [("20.00", "1000.00", "200.00"), ("5.50", "200.00", "11.00")],
@@ -43,6 +62,7 @@ def test_period_report_then_corrective_once_matched(engine: Engine, cli: Any, tm
     plain = add_invoice(engine, "FA-P2", None, customer="P2", consumer=True)  # no breakdown: default rate
     pay(engine, plain, "60.00", date(2026, 11, 3))
     foreign = add_invoice(engine, "EX-1", [("20.00", "100.00", "20.00")], customer="B9", buyer_siren=None)
+    foreign_buyer_document(engine, "EX-1", tmp_path)
     pay(engine, foreign, "120.00", date(2026, 11, 4))
     domestic = add_invoice(engine, "FA-B1", [("20.00", "100.00", "20.00")])  # a 212 reports it
     pay(engine, domestic, "120.00", date(2026, 11, 4))
@@ -104,7 +124,7 @@ def test_period_report_then_corrective_once_matched(engine: Engine, cli: Any, tm
 
 
 def test_without_platform_id_or_siren_one_line_errors(engine: Engine, cli: Any, tmp_path: Path) -> None:
-    setup_company(engine)
+    setup_company(engine, company_size="large")
     result = cli("einvoicing", "ereporting", "--period", "2026-11", "--out", str(tmp_path / "x.xml"), ok=False)
     assert result.exit_code == 1 and "einvoicing.pa_id" in result.stderr and "Traceback" not in result.stderr
     bad = cli("einvoicing", "ereporting", "--period", "2026-13", "--json", ok=False)

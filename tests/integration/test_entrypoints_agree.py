@@ -9,6 +9,7 @@ from typing import Any
 
 from tests.integration.api_helpers import app_client, token
 from tests.integration.smtp_server import Collector
+from tests.sender_identity import give_identity
 
 
 def _invoice(number: str) -> dict[str, str]:
@@ -19,6 +20,7 @@ def _invoice(number: str) -> dict[str, str]:
 
 def test_the_api_sends_through_the_company_channels_with_reply_to_and_templates(
         cli: Any, tmp_path: Path, smtp: tuple[int, Collector]) -> None:
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"])  # a sender that may sign (tests/sender_identity.py)
     port, collector = smtp
     templates = tmp_path / "templates"
     templates.mkdir()
@@ -52,6 +54,7 @@ def test_a_scheduled_sync_keeps_to_the_sending_window_whatever_day_it_plans(
     """A scheduler restarted at 22:00 used to email customers at 22:00: its run names the day, and the window
     applied only to runs without a day. The messages leave now, so the window applies (emails wait; a run in the
     morning sends them)."""
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"])  # a sender that may sign (tests/sender_identity.py)
     from datetime import UTC, datetime
 
     from tests.integration.test_dunning_e2e import book

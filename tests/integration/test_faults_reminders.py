@@ -33,6 +33,7 @@ from tests.integration.test_faults_stack import (  # noqa: F401 - fixtures
     stack_factory,
     wait_until,
 )
+from tests.sender_identity import give_identity
 
 CUSTOMERS = [f"C{n:03d}" for n in range(1, 11)]
 AS_OF = "2026-10-06"
@@ -80,6 +81,7 @@ def test_kill9_mid_reminder_run_sends_none_twice_and_loses_none(
     print(f"FAULT_SEED={seed}")
     rng = random.Random(seed)
     make_default_company(stack.engine)
+    give_identity(stack.engine.url.render_as_string(hide_password=False))  # a sender that may sign
     from worker.access.companies import resolve_company
     from worker.db.repository import Repository
     from worker.db.uow import unit_of_work

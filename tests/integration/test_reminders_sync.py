@@ -11,6 +11,7 @@ from typing import Any
 
 from tests.factories import Camt053, InvoiceSpec, Payment, invoices_csv
 from tests.integration.smtp_server import Collector
+from tests.sender_identity import give_identity
 
 
 def _invoices(tmp_path: Path) -> str:
@@ -28,6 +29,7 @@ def _invoices(tmp_path: Path) -> str:
 
 
 def test_reminders_go_out_once_by_email(cli: Any, tmp_path: Path, smtp: tuple[int, Collector]) -> None:
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"])  # a sender that may sign (tests/sender_identity.py)
     port, collector = smtp
     cli.env.update({"LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}", "LETTRAGE_MAIL_FROM": "relances@atelier.example"})
     cli.json("invoices", "import", _invoices(tmp_path))
@@ -63,6 +65,7 @@ def test_reminders_go_out_once_by_email(cli: Any, tmp_path: Path, smtp: tuple[in
 
 
 def test_unconfigured_smtp_fails_clearly_and_retries_later(cli: Any, tmp_path: Path) -> None:
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"], email="relances@atelier.example")  # SMTP is what fails
     cli.json("invoices", "import", _invoices(tmp_path))
     result = cli("reminders", "send", "--as-of", "2026-10-06", "--json", ok=False)
     assert result.exit_code == 1
@@ -106,6 +109,7 @@ def test_a_letter_without_postal_address_is_not_attempted_and_the_worklist_says_
         cli: Any, tmp_path: Path, smtp: tuple[int, Collector]) -> None:
     """Issue 15: a channel the customer's contact data cannot serve is seen before sending: the second reminder
     goes by email alone, the missing address is a task on the worklist until it is known."""
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"])  # a sender that may sign (tests/sender_identity.py)
     port, collector = smtp
     cli.env.update({"LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}", "LETTRAGE_MAIL_FROM": "relances@atelier.example"})
     spec = InvoiceSpec("FA-2026-00009", "C9", "300.00", date(2026, 9, 1), date(2026, 10, 1),

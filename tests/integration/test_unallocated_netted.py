@@ -18,6 +18,7 @@ from pypdf import PdfReader
 
 from tests.factories import Camt053, InvoiceSpec, Payment, invoices_csv
 from tests.integration.smtp_server import Collector
+from tests.sender_identity import give_identity
 
 DUBOIS_IBAN = "FR1420041010050500013M02606"
 FA1 = InvoiceSpec("FA-2026-00001", "C1", "1000.00", date(2026, 9, 1), date(2026, 10, 1),
@@ -57,6 +58,7 @@ def test_a_payment_awaiting_identification_is_netted_after_its_hold_and_named_in
         cli: Any, tmp_path: Path, smtp: tuple[int, Collector]) -> None:
     """Code civil art. 1342-10: failing the debtor's indication, a payment goes to the debt that is due, the
     oldest first: the 300.00 received lowers what FA-2026-00001 owes to 700.00, which is all the reminder asks."""
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"])  # a sender that may sign (tests/sender_identity.py)
     from worker.cli import reports_cmds  # noqa: F401 - registers `lettrage reports` for the in-process CLI
 
     item = _setup(cli, tmp_path)

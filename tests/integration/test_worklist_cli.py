@@ -11,6 +11,7 @@ import pytest
 from tests.factories import InvoiceSpec
 from tests.integration.api_helpers import app_client, token
 from tests.integration.test_behaviour_cli import SINCE, load_book
+from tests.sender_identity import give_identity
 
 DAY = "2026-10-05"  # a Monday
 EXTRA = [
@@ -63,6 +64,7 @@ def summary(items: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 
 
 def test_worklist_ranks_every_kind_of_action(cli: Any, tmp_path: Path) -> None:
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"], email="relances@atelier.example")  # a sender that may sign
     build(cli, tmp_path)
     items = cli.json("worklist", "--as-of", DAY)
     assert summary(items) == EXPECTED
@@ -86,6 +88,7 @@ def test_worklist_ranks_every_kind_of_action(cli: Any, tmp_path: Path) -> None:
 
 
 def test_worklist_over_the_api_gives_the_same_rows(cli: Any, tmp_path: Path) -> None:
+    give_identity(cli.env["LETTRAGE_DATABASE_URL"], email="relances@atelier.example")  # a sender that may sign
     build(cli, tmp_path)
     client = app_client(cli, tmp_path)
     reader = token(cli, "collections", "reminders:read")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from tests.factories import Camt053, InvoiceSpec, Payment, invoices_csv
+from tests.sender_identity import IDENTITY
 from worker.access.companies import add_company
 from worker.access.users import add_user
 from worker.db.engine import engine_for
@@ -99,7 +100,8 @@ def build_book(db_url: str) -> Book:
     engine = engine_for(db_url)
     with unit_of_work(engine) as session:
         acme = add_company(session, "acme", "Atelier Acme SARL")
-        acme.settings = {"dunning_policy": APPROVAL_POLICY}
+        acme.settings = {"dunning_policy": APPROVAL_POLICY,  # and a sender that may sign (tests/sender_identity.py)
+                         "company": {**IDENTITY, "name": "Atelier Acme SARL", "email": "relances@acme.example"}}
         other = add_company(session, "other", "Autre Client SAS")
         acme_repo, other_repo = Repository(session, acme), Repository(session, other)
         _acme(acme_repo)

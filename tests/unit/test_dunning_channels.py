@@ -232,7 +232,7 @@ def test_every_level_renders_in_both_languages(language: str, business: bool) ->
 def test_english_formal_notice_and_payment_plan() -> None:
     ctx = context(language="en", instalments=3)
     notice = render("formal_notice", ctx)
-    assert notice.subject.startswith("Formal notice to pay") and "by 3 December 2026" in notice.text
+    assert notice.subject.startswith("Formal notice to pay") and "within 8 days of receipt of this letter" in notice.text
     assert "article L441-10" in notice.text and "€80.00" in notice.text
     plan = render("payment_plan", ctx).text
     assert "- 1. on 3 December 2026: €433.33" in plan and "- 3. on 3 February 2027: €433.34" in plan

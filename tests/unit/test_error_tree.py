@@ -52,6 +52,8 @@ STATUSES: dict[str, int] = {
     "worker.webhooks.webhooks.WebhookNotFound": 404,
     "worker.dunning.reminder_preview.PreviewNotFound": 404,
     "worker.dunning.reminder_preview.PreviewAmbiguous": 422,
+    "worker.documents.duplicate_invoice.DuplicateIncomplete": 400,
+    "worker.errors.BooksExportError": 400,
 }
 
 

@@ -211,22 +211,28 @@ def test_statement_of_account_lists_each_open_invoice(engine: Any, tmp_path: Pat
     assert "IBAN FR7630006000011234567890189" in page
 
 
-def test_regenerated_duplicate_and_stamped_original(engine: Any, tmp_path: Path) -> None:
+def test_stamped_original_and_no_duplicate_without_the_mentions(engine: Any, tmp_path: Path) -> None:
+    """A duplicata is the invoice issued again: without its PDF, it is generated only from data carrying the
+    mandatory mentions (CGI ann. II art. 242 nonies A: lines, VAT per rate...), which an invoice of a CSV export
+    lacks: then none, and one line says what is missing."""
+    from worker.company_sections import CompanyIdentity
+    from worker.documents.duplicate_invoice import DuplicateIncomplete
     from worker.documents.invoice_duplicates import make_duplicate
 
     _book(engine, tmp_path)
     with Session(engine) as session:
         repo = _repo(session)
         sources = DocumentSources("atelier", folder=tmp_path.resolve())  # FA-9's pdf is in the documents folder
-        regenerated = make_duplicate(repo, "FA-1", date(2026, 11, 25), sources)
         original = make_duplicate(repo, "FA-9", date(2026, 11, 25), sources)
-        assert make_duplicate(repo, "FA-9", date(2026, 11, 25), DocumentSources("atelier")).source == "regenerated"
-    assert (regenerated.source, regenerated.filename, regenerated.customer_ref) == ("regenerated", "FA-1-DUPLICATA.pdf",
-                                                                                    "C1")
-    [page] = text_of(regenerated.data)
-    assert page.count("DUPLICATA") >= 2 and "Duplicata de la facture FA-1" in page
-    assert "FA-1 01/09/2026 01/10/2026 1 500,00 € 500,00 € 1 000,00 €" in page and "FA-3" not in page
-    assert original.source == "path"
+        with pytest.raises(DuplicateIncomplete) as refused:
+            make_duplicate(repo, "FA-1", date(2026, 11, 25), sources, CompanyIdentity())
+        with pytest.raises(DuplicateIncomplete):  # its PDF not allowed by the sources: no more than its data
+            make_duplicate(repo, "FA-9", date(2026, 11, 25), DocumentSources("atelier"), CompanyIdentity())
+    line = str(refused.value)
+    assert "\n" not in line and line.startswith("no duplicata of invoice FA-1: its PDF is not available")
+    assert "the seller's siren ([company] siren)" in line and "the invoice's lines" in line
+    assert "the VAT breakdown per rate" in line and "(note PMT)" in line
+    assert (original.source, original.filename, original.customer_ref) == ("path", "FA-9-DUPLICATA.pdf", "C2")
     [page] = text_of(original.data)
     assert "Facture FA-9 originale" in page and "DUPLICATA" in page and "copie de la facture FA-9 délivrée le 25/11/2026" in page
 

@@ -93,13 +93,14 @@ def test_b2b_contract_rate() -> None:
     assert "L441-10" in result.basis and "contract" in result.basis
 
 
-def test_contract_rate_below_three_times_the_legal_rate_is_refused() -> None:
-    # 2025-H2 legal rate (other cases) 2.76 %: the floor is 8.28 %.
+def test_contract_rate_below_three_times_the_legal_rate_is_refused_when_strict() -> None:
+    # 2025-H2 legal rate (other cases) 2.76 %: the floor is 8.28 %. strict=True refuses (the default applies the
+    # floor: tests/unit/test_law_penalty_modes.py).
     with pytest.raises(ContractRateTooLow, match=r"8\.28.*2025-H2.*L441-10"):
-        late_penalty(D("800.00"), date(2025, 9, 30), date(2025, 10, 30), contract_rate=D("8.00"))
+        late_penalty(D("800.00"), date(2025, 9, 30), date(2025, 10, 30), contract_rate=D("8.00"), strict=True)
     # the floor of every half-year covered counts: 8.5 % is fine in 2025-H2 (8.28) but not in 2025-H1 (11.13)
     with pytest.raises(ContractRateTooLow, match="2025-H1"):
-        late_penalty(D("800.00"), date(2025, 6, 1), date(2025, 7, 30), contract_rate=D("8.5"))
+        late_penalty(D("800.00"), date(2025, 6, 1), date(2025, 7, 30), contract_rate=D("8.5"), strict=True)
     # exactly three times the legal rate is allowed: 3 x 2.62 = 7.86 % in 2026-H1
     assert late_penalty(D("365.00"), date(2026, 1, 31), date(2026, 3, 2), contract_rate=D("7.86")).amount == D("2.36")
     assert issubclass(ContractRateTooLow, ReminderError)

@@ -97,6 +97,9 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     from worker.api import routes_payments  # GET /api/payments/unidentified, POST /api/payments/{line_id}/...
 
     app.include_router(routes_payments.router)
+    from worker.api import routes_books  # GET /api/books/export: the FEC file of a period
+
+    app.include_router(routes_books.router)
     from worker.api import routes_credit_notes  # GET /api/credit-notes, POST /api/credit-notes/{number}/...
 
     app.include_router(routes_credit_notes.router)

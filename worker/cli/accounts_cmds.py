@@ -104,9 +104,15 @@ def status(app: AppContext, as_json: bool, company: str | None) -> None:
     gives it to every command and scripts pass it everywhere; it changes nothing: checking REF would open the
     database, which ``status`` must not do (it answers before one exists)."""
     data = where(app.settings)
+    from worker.dunning.penalty_settings import deployment_rates_warning
+
+    # the rate tables on the clock's day: the half-year missing or provisional (README, Penalty modes)
+    data["rates_warning"] = deployment_rates_warning(app.settings.rates_file, app.today())
     if as_json:
         print_json(data)
         return
+    if data["rates_warning"]:
+        err_console.print(f"warning: {data['rates_warning']}", highlight=False, markup=False, soft_wrap=True)
     origin = data["settings_file_from"]
     console.print(f"Settings file: {data['settings_file'] or 'none found'}"
                   f"{f' ({origin})' if data['settings_file'] else ''}", highlight=False)

@@ -370,7 +370,11 @@ def reminders_plan(app: AppContext, as_of: Any, only_held: bool, only_passed_ove
 
     day = _as_of(as_of)
     with unit_of_work(app.engine) as session:
-        result = plan_reminders(Repository(session, resolve_company(session, company)), day)
+        repo = Repository(session, resolve_company(session, company))
+        result = plan_reminders(repo, day)
+        from worker.dunning.penalty_settings import plan_rates
+
+        rates = plan_rates(repo, result.planned, day, app.settings)  # formal notices and legal files
     if only_held:
         held = [{"invoice": h.number, "customer_ref": h.customer_ref, "open": money(h.open_amount),
                  "currency": h.currency, "reason": h.reason,
@@ -398,8 +402,14 @@ def reminders_plan(app: AppContext, as_of: Any, only_held: bool, only_passed_ove
          "channel": p.channel, "amount_due": money(p.amount_due), "currency": p.currency,
          "unallocated": money(p.unallocated), "reasons": list(p.reasons), "profile": p.profile, "approval": result.approval(p), "key": p.key,
          "retry": p.retry_of is not None,
-         "warnings": [f"{n}: {result.warnings[n]}" for n in p.invoice_numbers if n in result.warnings]}
+         "warnings": [f"{n}: {result.warnings[n]}" for n in p.invoice_numbers if n in result.warnings],
+         "provisional_rates": list(rates.provisional.get(p.key, ())),
+         "penalty_suggestion": rates.suggestions.get(p.key)}
         for p in result.planned]
+    if rates.warning:  # the day's half-year missing from the rate tables, or not confirmed yet
+        err_console.print(f"warning: {rates.warning}", highlight=False, soft_wrap=True, markup=False)
+    for key, line in rates.suggestions.items():
+        err_console.print(f"suggestion: {key}: {line}", highlight=False, soft_wrap=True, markup=False)
     if as_json:
         print_json(rows)
         return

@@ -45,7 +45,8 @@ ACTOR = "cli"
 def invoices_duplicate(app: AppContext, number: str, send: bool, out: Path | None, request_key: str | None,
                        as_of: Any, actor: str, as_json: bool, company: str | None) -> None:
     """A duplicate of invoice NUMBER, marked DUPLICATA on every page: its own PDF when lettrage has it, else
-    regenerated from its figures. Written to a file, or with --send emailed to the customer."""
+    generated from its e-invoice data with an invoice's mandatory mentions (refused, saying what is missing, when
+    the data lack one). Written to a file, or with --send emailed to the customer."""
     from worker.documents.invoice_documents import stored_name
     from worker.documents.invoice_duplicates import check_request_key, send_duplicate, write_duplicate
 
@@ -79,7 +80,7 @@ def invoices_duplicate(app: AppContext, number: str, send: bool, out: Path | Non
     if as_json:
         print_json(data)
     else:
-        origin = {"regenerated": "regenerated from the invoice's figures (no original PDF)"}.get(
+        origin = {"regenerated": "generated from the invoice's e-invoice data (no original PDF)"}.get(
             str(data["source"]), f"the original PDF ({data['source']}) stamped")
         console.print(f"Duplicate of {number} ({data['customer_ref']}): {data['status']}, {data['detail']}"
                       + (f" — {origin}" if data["source"] else ""), highlight=False, soft_wrap=True)

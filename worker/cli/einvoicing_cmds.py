@@ -183,3 +183,23 @@ def ereporting(app: AppContext, period: str, out: Path | None, as_json: bool, co
         print_table(None, ["rate", "amount"], list(report.report.totals().items()), right=["amount"])
         for problem in report.problems:
             console.print(f"  note: {problem}", highlight=False)
+
+
+@einvoicing.command("rules")
+@json_option
+@company_option
+@pass_app
+def rules(app: AppContext, as_json: bool, company: str | None) -> None:
+    """The official validation artefacts in use: the FNFE-MPE release shipped with lettrage, or the folder
+    LETTRAGE_EINVOICING_RULES_DIR names instead; its version, license and any artefact missing."""
+    from einvoicing.rules_release import describe
+
+    release = describe(app.settings.einvoicing_rules_dir)
+    if as_json:
+        print_json(release.as_json())
+        return
+    console.print(f"{release.source}: FNFE-MPE release {release.version or 'of unknown version'}"
+                  f"{f' ({release.date})' if release.date else ''}, {release.license or 'license not found'}, "
+                  f"{release.path}", highlight=False, soft_wrap=True)
+    for name in release.missing:
+        console.print(f"missing: {name}", highlight=False, soft_wrap=True)

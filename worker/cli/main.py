@@ -117,6 +117,8 @@ class LazyCommand(NamedTuple):
 # code (docs/benchmarks.md). tests/unit/test_cli_help.py checks this table against the commands themselves.
 LAZY_COMMANDS: dict[str, LazyCommand] = {
     "accounts": LazyCommand(("worker.cli.accounts_cmds",), "The company's own bank accounts."),
+    "books": LazyCommand(("worker.cli.books_cmds",), "The books: entries and letter codes of every settlement, "
+                                                     "exported for the accountant (FEC)."),
     "companies": LazyCommand(("worker.cli.commands",), "The client companies served by this deployment."),
     "credit-notes": LazyCommand(
         ("worker.cli.credit_note_cmds",),

@@ -192,6 +192,11 @@ AUDIT_KINDS: dict[str, str] = {
     "einvoice.status_requeued": "cli/einvoicing_cmds.py (einvoicing statuses retry): failed statuses put "
                                 "back in the outbox; actor cli:USER; subject invoice:NUMBER; data "
                                 "message_id, attempts",
+    "einvoice.terms_held": "einvoices/einvoice_import.py: an e-invoice without due date (BT-9) whose terms "
+                           "(BT-20) could not be read: reminders paused (einvoice_terms) until a person "
+                           "resumes them; subject invoice:NUMBER; data terms, due_on, note",
+    "einvoicing.siren_missing": "einvoices/einvoice_import.py: e-invoices imported by a company without "
+                                "[einvoicing] siren, told once; subject company:REF; data file, message",
     "einvoice.ereporting_issued": "einvoices/einvoice_ereporting.py: a payments e-report written (issued); "
                                   "subject period:YYYY-MM; data report_id, type, corrects, fingerprint, "
                                   "written_at, totals, unmatched (read back to correct or skip the next one)",

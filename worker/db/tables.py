@@ -331,3 +331,7 @@ ALL_TABLES.extend(SKIP_TABLES)
 from worker.db.snapshot_tables import SNAPSHOT_TABLES
 
 ALL_TABLES.extend(SNAPSHOT_TABLES)
+
+from worker.db.books_tables import BOOKS_TABLES
+
+ALL_TABLES.extend(BOOKS_TABLES)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 
@@ -22,9 +23,19 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
-            if session.get_bind().dialect.name == "sqlite":
-                session.connection().exec_driver_sql("PRAGMA optimize")
             session.commit()
         except BaseException:
             session.rollback()
             raise
+        if session.get_bind().dialect.name == "sqlite":
+            _refresh_statistics(session)
+
+
+def _refresh_statistics(session: Session) -> None:
+    """``PRAGMA optimize`` after the commit, in a statement of its own: run inside the unit, its ANALYZE would turn
+    a reading transaction into a writing one, which SQLite refuses at once ("database is locked") when another
+    connection wrote meanwhile. Best effort: statistics refreshed by the next unit if the database is busy now."""
+    try:  # SQLite runs it outside any transaction (the driver opens one only before a data change): no commit
+        session.connection().exec_driver_sql("PRAGMA optimize")
+    except OperationalError:
+        pass

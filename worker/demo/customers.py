@@ -22,6 +22,14 @@ COMPANY_BANK_ID = "30006"
 COMPANY_BRANCH_ID = "00001"
 COMPANY_ACCOUNT_NO = "12345678901"
 COMPANY_RIB_KEY = "89"
+#: The demo company's [company] section: who its reminders come from (C. com. R123-237/238); its SIREN is the
+#: seller's of its e-invoices (einvoicing.builders.samples.SELLER).
+COMPANY_IDENTITY = {
+    "name": COMPANY_NAME, "legal_form": "SARL", "capital": "20000.00", "siren": "100000009", "rcs_city": "Paris",
+    "address": ["35 rue de la Verrerie", "75004 Paris"], "vat_number": "FR88100000009", "phone": "01 42 72 00 00",
+    "email": "Atelier Lumière <relances@atelier-lumiere.example>", "reply_to": "compta@atelier-lumiere.example",
+    "signatory_name": "Claire Martin", "signatory_title": "gérante", "iban": COMPANY_IBAN, "bic": COMPANY_BIC,
+}
 
 #: The holding that pays one invoice for a subsidiary (a third-party payment).
 HOLDING_NAME = "GROUPE VERNIER HOLDING"

@@ -1,9 +1,11 @@
 """Invoice duplicates for a customer who lost an invoice: written to a file, or emailed once per request.
 
 The duplicate is the invoice's own PDF (uploaded, or named by the export's ``pdf`` column) with
-"DUPLICATA" stamped across every page (pypdf over a reportlab stamp); without an original that can be
-read, a document regenerated from the invoice's figures (number, dates, amount, paid, open), headed and
-stamped DUPLICATA. Sending goes through the email channel and the reminders' outbox: one
+"DUPLICATA" stamped across every page (pypdf over a reportlab stamp). Without an original that can be read
+(the PDF lettrage renders of a CII or UBL e-invoice is not one: the XML is), a document generated from the
+invoice's data with the mandatory mentions of an invoice (CGI ann. II art. 242 nonies A, C. com. L441-9:
+worker/documents/duplicate_invoice.py), headed and stamped DUPLICATA; when the data lack a mention, no
+duplicate, and one line says which. Sending goes through the email channel and the reminders' outbox: one
 ``reminderoutbox`` row per invoice and request key (level ``duplicate``), claimed before the message
 leaves, so a request is emailed at most once even when the command runs twice or concurrently; each
 outcome is in the audit log, under the customer (``lettrage customers history``).
@@ -26,19 +28,25 @@ from reminders.channels.base import Channel, Message, safe_name, write_atomicall
 from reminders.context import format_date, format_date_en
 from reminders.errors import ReminderError
 from worker.access.companies import resolve_company
+from worker.company_sections import CompanyIdentity
 from worker.db.reminder_queries import claim_outbox, outbox_by_keys
 from worker.db.reminder_tables import ReminderOutbox
 from worker.db.repository import Repository
 from worker.db.tables import Customer, Invoice, utcnow
 from worker.db.uow import unit_of_work
 from worker.documents.document_queries import customer_of
+from worker.documents.duplicate_invoice import (
+    company_identity,
+    invoice_mentions,
+    is_rendition,
+    render_mentions,
+)
 from worker.documents.invoice_documents import (
     DocumentError,
     NotAPdf,
     customer_language,
     find_invoice,
     invoice_document,
-    render_statement,
     statement_rows,
 )
 from worker.errors import LettrageError
@@ -117,9 +125,13 @@ def _header(number: str, as_of: date, english: bool) -> str:
     return f"{STAMP} - copie de la facture {number} délivrée le {format_date(as_of)}"
 
 
-def make_duplicate(repo: Repository, number: str, as_of: date, sources: DocumentSources | None = None) -> Duplicate:
+def make_duplicate(repo: Repository, number: str, as_of: date, sources: DocumentSources | None = None,
+                   identity: CompanyIdentity | None = None) -> Duplicate:
     """The duplicate of invoice ``number`` on ``as_of``: its own PDF stamped on every page, else a document
-    regenerated from its figures. Raises DocumentNotFound for an unknown invoice."""
+    generated from its data with the mandatory mentions of an invoice (worker/documents/duplicate_invoice.py;
+    ``identity``: the company's ``[company]`` section, default read from its settings and TOML file). Raises
+    DocumentNotFound for an unknown invoice, DuplicateIncomplete (one line naming each missing mention) when
+    neither can be produced."""
     invoice = find_invoice(repo, number)
     customer = customer_of(repo, invoice.customer_id)
     assert customer is not None and invoice.id is not None
@@ -128,24 +140,17 @@ def make_duplicate(repo: Repository, number: str, as_of: date, sources: Document
     filename = f"{safe_name(number)}-{STAMP}.pdf"
     original = invoice_document(repo, invoice, sources)  # its pdf checked against the company's sources
     note = ""
+    if original is not None and original.source == "path" and is_rendition(repo, invoice, original.where):
+        original = None  # lettrage's rendition of an XML e-invoice, without its lines: generated from the XML
     if original is not None:
         try:
             return Duplicate(number, customer.ref, stamp_pages(original.data, STAMP, header), original.source,
                              filename)
         except DocumentError as exc:
             note = f"the original ({original.where}) cannot be read: {exc}"
-    return Duplicate(number, customer.ref, stamp_pages(_regenerated(repo, invoice, customer, as_of, english),
-                                                       STAMP, header), "regenerated", filename, note)
-
-
-def _regenerated(repo: Repository, invoice: Invoice, customer: Customer, as_of: date, english: bool) -> bytes:
-    rows = statement_rows(repo, customer.id or 0, as_of, numbers=[invoice.number])
-    title = f"Duplicate of invoice {invoice.number}" if english else f"Duplicata de la facture {invoice.number}"
-    note = ("This duplicate restates the figures of the invoice; the original was sent when it was issued."
-            if english else "Ce duplicata reprend les données de la facture ; l'original a été adressé lors "
-            "de son émission.")
-    return render_statement(repo, customer, rows, as_of, language="en" if english else "fr", title=title,
-                            duplicate=True, note=note)
+    mentions = invoice_mentions(repo, invoice, customer, identity or company_identity(repo))
+    data = render_mentions(mentions, as_of, english)
+    return Duplicate(number, customer.ref, stamp_pages(data, STAMP, header), "regenerated", filename, note)
 
 
 def write_duplicate(repo: Repository, number: str, as_of: date, path: Path, actor: str) -> Duplicate:
@@ -230,6 +235,7 @@ def send_duplicate(engine: Engine, company_ref: str | None, number: str, request
         if skipped:
             return DuplicateSent(number, customer.ref, "skipped", skipped, request_key,
                                  row.message_id if row else None)
+        duplicate = make_duplicate(repo, number, as_of)  # before the claim: one that cannot be made claims nothing
         if row is not None:
             assert row.id is not None
             if not claim_outbox(repo, row.id, RETRYABLE):
@@ -247,7 +253,6 @@ def send_duplicate(engine: Engine, company_ref: str | None, number: str, request
                     repo.flush()
             except IntegrityError:
                 return DuplicateSent(number, customer.ref, "skipped", "taken by another run", request_key)
-        duplicate = make_duplicate(repo, number, as_of)
         domain = parseaddr(mail_from or "")[1].rpartition("@")[2] or "lettrage.invalid"
         message_id = f"<lettrage.{repo.company.ref}.dup{row.id}.{row.attempts}@{domain}>"
         message = _message(repo, invoice, customer, duplicate, as_of, message_id, mail_from, template_dir)

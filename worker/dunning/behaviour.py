@@ -31,7 +31,7 @@ A customer's amounts are added whatever their currency (a customer is billed in 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -48,18 +48,22 @@ from reminders.behaviour import (
     compute_behaviour,
     profile_move,
     risk_of,
+    spoils_history,
 )
 from worker import company_setup
 from worker.access.companies import resolve_company
 from worker.company_sections import MOVABLE
 from worker.db.behaviour_tables import ProfileMove
+from worker.db.credit_note_queries import credited_by_invoice
 from worker.db.reminder_queries import dunning_settings
 from worker.db.repository import Repository
 from worker.db.tables import Company, Customer, utcnow
 from worker.db.uow import unit_of_work
 from worker.dunning.behaviour_queries import profile_moves, promise_pauses, settlements
 from worker.errors import LettrageError
+from worker.invoices.invoices import InvoiceView
 
+ZERO = Decimal(0)
 AUTO = "auto"  # no behaviour rule applies: the policy's tenure and history rules choose
 
 
@@ -72,10 +76,12 @@ def company_rules(company: Company, companies_dir: Path | None) -> BehaviourRule
 def customer_records(repo: Repository, customer_ids: Collection[int] | None = None
                      ) -> dict[int, tuple[list[InvoiceRecord], list[PromiseRecord]]]:
     """Each customer's (of ``customer_ids``, else every customer's) invoices (payments, reminder levels sent) and
-    promises, as the pure module reads them. Credit notes and cancelled invoices are left out."""
+    promises, as the pure module reads them. Credit notes and cancelled invoices are left out; an invoice's amount
+    is net of the credit notes allocated to it (one credited in full is left out: it was never owed)."""
     invoices = [i for i in repo.invoice_rows() if i.kind == "invoice" and i.status != "cancelled"
                 and (customer_ids is None or i.customer_id in customer_ids)]
     payments = settlements(repo)
+    credited = credited_by_invoice(repo)  # credit notes allocated: what the customer no longer owes
     sent: dict[int, dict[str, date]] = defaultdict(dict)
     for invoice_id, level, channel, reminder in repo.sent_levels():
         if reminder.status != "sent" or channel == "export":  # a recovery file does not reach the customer
@@ -87,8 +93,11 @@ def customer_records(repo: Repository, customer_ids: Collection[int] | None = No
     for inv in invoices:
         assert inv.id is not None
         numbers[inv.id] = inv.number
+        owed = inv.amount - credited.get(inv.id, ZERO)
+        if owed <= 0:  # credited in full: never a debt to pay, on time or late
+            continue
         out[inv.customer_id][0].append(InvoiceRecord(
-            number=inv.number, amount=inv.amount, issued_on=inv.issued_on, due_on=inv.due_on,
+            number=inv.number, amount=owed, issued_on=inv.issued_on, due_on=inv.due_on,
             payments=tuple(payments.get(inv.id, ())), reminders=tuple(sorted(sent.get(inv.id, {}).items())),
             currency=inv.currency))
     for pause in promise_pauses(repo):
@@ -99,6 +108,13 @@ def customer_records(repo: Repository, customer_ids: Collection[int] | None = No
         out[pause.customer_id][1].append(PromiseRecord(made_on=pause.created_at.date(), until=pause.until,
                                                        invoices=about))
     return out
+
+
+def overdue_customers(views: Iterable[InvoiceView], as_of: date) -> set[int]:
+    """The customers with an invoice open on ``as_of`` more than HISTORY_OVERDUE_DAYS days past due: whatever
+    their past, no good history (reminders.behaviour.spoils_history)."""
+    return {v.invoice.customer_id for v in views
+            if v.invoice.kind == "invoice" and v.open > 0 and spoils_history(v.invoice.due_on, as_of)}
 
 
 def customer_behaviours(repo: Repository, today: date, rules: BehaviourRules,

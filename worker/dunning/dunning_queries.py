@@ -88,3 +88,17 @@ def claim_invoices(repo: Repository, reminder_id: int, channel: str, claims: Ite
 def release_invoices(repo: Repository, reminder_id: int | None) -> None:
     """Releases the invoices a reminder claimed (it failed or bounced): the level may be sent again."""
     repo.session.execute(delete(ReminderInvoice).where(col(ReminderInvoice.reminder_id) == reminder_id))
+
+
+# -- the penalty clause the e-invoices state (their PMD notes), read as a hint -------------------------------------
+def pmd_notes_of(repo: Repository, invoice_ids: Iterable[int]) -> dict[int, str]:
+    """invoice id -> the text of its e-invoice's PMD notes (the penalty clause), for those of ``invoice_ids`` that
+    are e-invoices."""
+    from worker.db.einvoice_tables import EinvoiceData
+
+    ids = sorted(set(invoice_ids))
+    if not ids:
+        return {}
+    query = select(EinvoiceData).where(col(EinvoiceData.company_id) == repo.company_id,
+                                       col(EinvoiceData.invoice_id).in_(ids))
+    return {row.invoice_id: " ".join(row.notes.get("PMD", [])) for row in repo.session.execute(query).scalars()}

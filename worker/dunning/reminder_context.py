@@ -20,7 +20,9 @@ from reminders.channels.base import Attachment, Message
 from reminders.context import Company as CompanyInfo
 from reminders.context import Customer as CustomerInfo
 from reminders.context import HistoryLine, InvoiceLine, PenaltyLine, ReminderContext
-from reminders.law import late_penalty, recovery_indemnity
+from reminders.law import LawError, PenaltyPeriod, RateNotKnown, late_penalty, recovery_indemnity
+from reminders.law.rates import half_year_label
+from reminders.law.wording import rate_in_words, rate_terms
 from reminders.model import DunningPolicy, PlannedReminder, ProfileRule, UnallocatedPayment
 from reminders.netting import covered_reason, impute, unallocated_total
 from reminders.render import compose
@@ -38,6 +40,12 @@ from worker.db.reminder_tables import CustomerDunning, ReminderOutbox
 from worker.db.repository import Repository
 from worker.db.tables import Customer, Invoice
 from worker.dunning.dunning_queries import invoice_ids_of_customer, settings_of_customer
+from worker.dunning.penalty_settings import (
+    PENALTY_LEVELS,
+    PenaltyTerms,
+    company_penalties,
+    customer_penalties,
+)
 from worker.invoices.invoice_files import printable_iban
 from worker.invoices.invoices import InvoiceView, settlement
 
@@ -50,9 +58,10 @@ OPEN_STATUSES = ("open", "partially_paid")
 
 def customer_rules_override(row: CustomerDunning | None) -> ProfileRule | None:
     """A customer's own override (skip, offsets, gap) as a profile rule, or None when it has none."""
-    if row is None or not row.overrides:
+    # penalty_mode / penalty_rate: the customer's penalty mode (worker.dunning.penalty_settings), not its ladder
+    data = {k: v for k, v in (row.overrides if row is not None else {}).items() if not k.startswith("penalty_")}
+    if not data:
         return None
-    data = row.overrides
     gap = data.get("min_days_between")
     return ProfileRule(name="override", skip=tuple(data.get("skip", ())),
                        offsets=tuple((str(k), int(v)) for k, v in dict(data.get("offsets", {})).items()),
@@ -67,6 +76,7 @@ class RunShared:
 
     company: CompanyInfo | None = None
     sources: DocumentSources | None = None
+    penalties: PenaltyTerms | None = None  # the company's [penalties] (worker.dunning.penalty_settings)
 
 
 class ContextBuilder:
@@ -178,7 +188,10 @@ class ContextBuilder:
             keep = [entry for entry in keep if entry not in covered]
         return keep, dropped
 
-    def context(self, customer_id: int, invoice_ids: Iterable[int], currency: str) -> ReminderContext:
+    def context(self, customer_id: int, invoice_ids: Iterable[int], currency: str,
+                level: str | None = None) -> ReminderContext:
+        """``level``: penalties are computed only for the levels whose templates show them (PENALTY_LEVELS; None:
+        computed); a formal notice or legal file whose penalties need a provisional rate is refused (RateNotKnown)."""
         customer = self.customers[customer_id]
         row = self.settings.get(customer_id)
         info = self._company_info()
@@ -187,6 +200,10 @@ class ContextBuilder:
                                   amount=v.invoice.amount, open_amount=v.open) for v in views)
         is_business = customer.kind != "consumer"
         country = self.policy.country.partition("-")[0]
+        language = row.language if row is not None else "fr"
+        shown = level is None or level in PENALTY_LEVELS
+        penalties, periods = (self._penalties(views, customer_id, not is_business, country, language, level)
+                              if shown else ((), ()))
         return ReminderContext(
             company=info,
             customer=CustomerInfo(ref=customer.ref, name=customer.name, emails=tuple(customer.emails),
@@ -194,8 +211,9 @@ class ContextBuilder:
                                   phone=row.phone if row is not None else ""),
             invoices=lines, as_of=self.as_of, currency=currency,
             payment_reference=" ".join(v.invoice.payment_reference for v in views if v.invoice.payment_reference),
-            notice_days=self.policy.notice_days, language=row.language if row is not None else "fr",
-            penalties=self._penalties(views, customer_id, not is_business, country),
+            notice_days=self.policy.notice_days, language=language, penalties=penalties,
+            penalty_rate=rate_in_words(periods, language), penalty_rate_terms=rate_terms(periods, language),
+            claims_penalties=shown,
             indemnity=recovery_indemnity(not is_business, country) * len(lines),
             instalments=self.policy.instalments, history=self._history(customer_id),
             unallocated=self.received(customer_id, currency),
@@ -203,49 +221,91 @@ class ContextBuilder:
         )
 
     def _company_info(self) -> CompanyInfo:
-        """The company's block of the messages, read once per run (RunShared)."""
+        """The company's block of the messages, read once per run (RunShared): its ``[company]`` identity
+        (worker.dunning.sender_identity), the default bank account's IBAN when the identity gives none."""
         if self.shared.company is None:
+            from worker.dunning.sender_identity import logo_uri, sender_identity
+
             company = self.repo.company
-            account = next((a for a in self.repo.bank_accounts() if a.is_default), None)
+            identity = sender_identity(company, self.mail_from)
+            account = next((a for a in self.repo.bank_accounts() if a.is_default), None) if not identity.iban else None
             self.shared.company = CompanyInfo(
-                name=company.name, email=self.mail_from or "",
-                iban=printable_iban(str(company.settings.get("iban")  # only a valid IBAN is printed
-                                        or (account.identifier if account else ""))),
-                bic=str(company.settings.get("bic", "")), phone=str(company.settings.get("phone", "")),
-                address_lines=tuple(company.settings.get("address_lines", ())),
-                legal_id=str(company.settings.get("legal_id", "")))
+                name=identity.name, email=parseaddr(identity.reply_to or identity.email)[1],  # not "Name <a@b>"
+                iban=printable_iban(identity.iban  # only a valid IBAN is printed
+                                    or (account.identifier if account else "")),
+                bic=identity.bic, phone=identity.phone, address_lines=identity.address,
+                legal_id=str(company.settings.get("legal_id", "")) or identity.siren,
+                legal_form=identity.legal_form, capital=identity.capital, siren=identity.siren,
+                rcs_city=identity.rcs_city, vat_number=identity.vat_number,
+                signatory_name=identity.signatory_name, signatory_title=identity.signatory_title,
+                logo=logo_uri(identity.logo))
         return self.shared.company
 
     def payments(self, invoice_id: int) -> list[tuple[date, Decimal]]:
         """(booked on, amount settled) of the live allocations of an invoice."""
         return self._payments.get(invoice_id, [])
 
-    def _penalties(self, views: list[InvoiceView], customer_id: int, b2c: bool,
-                   country: str) -> tuple[PenaltyLine, ...]:
+    def penalty_terms(self, customer_id: int) -> PenaltyTerms:
+        """The customer's penalty mode: its own override, else the company's ``[penalties]`` (read once per run)."""
+        from worker.errors import ConfigurationError
+
+        try:  # a bad [penalties] key fails this message with its one line, not the whole run
+            if self.shared.penalties is None:
+                from worker.settings import get_settings
+
+                company = self.repo.company
+                settings = get_settings()
+                self.shared.penalties = company_penalties(company.settings, company.ref, settings.companies_dir,
+                                                          settings.rates_file)
+            row = self.settings.get(customer_id)
+            customer = self.customers.get(customer_id)
+            return customer_penalties(self.shared.penalties, row.overrides if row is not None else None,
+                                      customer.ref if customer is not None else str(customer_id))
+        except ConfigurationError as exc:
+            raise LawError(str(exc)) from None
+
+    def _penalties(self, views: list[InvoiceView], customer_id: int, b2c: bool, country: str, language: str = "fr",
+                   level: str | None = None) -> tuple[tuple[PenaltyLine, ...], tuple[PenaltyPeriod, ...]]:
         """Late-payment penalties per invoice on ``as_of`` (reminders.law: Code de commerce L441-10 between
-        businesses, at the contract rate when the company sets ``late_penalty_rate``; for a consumer,
-        legal interest from the formal notice only, Code civil 1231-6). Invoices owing nothing are left out."""
-        rate = self.repo.company.settings.get("late_penalty_rate")
+        businesses, in the customer's or the company's penalty mode, worker.dunning.penalty_settings; for a
+        consumer, legal interest from the formal notice only, Code civil 1231-6), and every period computed (for
+        the rate in words). Invoices owing nothing are left out. A formal notice or legal file (``level``) on a
+        provisional rate is refused with RateNotKnown unless the company confirmed the half-year."""
+        terms = self.penalty_terms(customer_id)
         # money received not yet allocated stops penalties on the part imputed to each invoice (reminders.netting)
         imputed = self.imputed(customer_id, views[0].invoice.currency) if views else {}
         # a formal notice starts a consumer's legal interest; between businesses it changes nothing (reminders.law)
         notices = formal_notices(self.repo, (v.invoice.id for v in views if v.invoice.id is not None)) if b2c else {}
-        out = []
+        out: list[PenaltyLine] = []
+        periods: list[PenaltyPeriod] = []
+        from worker.einvoices.einvoice_incoming import penalty_base
+        from worker.einvoices.einvoice_incoming_queries import approved_amounts
+
+        approved = approved_amounts(self.repo, [v.invoice.id for v in views if v.invoice.id is not None])
         for view in views:
             invoice = view.invoice
             assert invoice.id is not None
-            # on the amount less its credit notes: the sum the customer owes (and may be late with)
-            result = late_penalty(invoice.amount - view.credited, invoice.due_on, self.as_of, b2c=b2c, country=country,
-                                  contract_rate=Decimal(str(rate)) if rate and not b2c else None,
+            # on the amount less its credit notes: the sum the customer owes (and may be late with), at most what
+            # the buyer approved by a 206 (the rest is disputed, not late)
+            base = penalty_base(invoice.amount - view.credited, approved.get(invoice.id))
+            result = late_penalty(base, invoice.due_on, self.as_of, b2c=b2c, country=country,
+                                  mode=None if b2c else terms.mode, rates=terms.book,
+                                  contract_rate=terms.rate if terms.mode == "fixed" and not b2c else None,
                                   formal_notice_on=notices.get(invoice.id),
                                   payments=sorted([*self.payments(invoice.id), *imputed.get(invoice.id, ())]))
             if result.amount <= 0:
                 continue
+            if result.provisional and level in PENALTY_LEVELS:
+                halves = ", ".join(sorted({half_year_label(p.start) for p in result.periods if p.provisional}))
+                raise RateNotKnown(
+                    f"{level} not composed: the penalties of {invoice.number} use the provisional rates of {halves} "
+                    f"(reminders/law/data): confirm them in [penalties.confirm.{halves.split(', ')[0]}] of the "
+                    "company's settings")
             days = sum(period.days for period in result.periods)
-            rates = " puis ".join(dict.fromkeys(f"{period.rate} %" for period in result.periods))
+            periods.extend(result.periods)
             out.append(PenaltyLine(number=invoice.number, amount=result.amount, days=days,
-                                   basis=f"taux annuel {rates}, {result.basis}"))
-        return tuple(out)
+                                   basis=f"{rate_in_words(result.periods, language)}, {result.basis}"))
+        return tuple(out), tuple(periods)
 
     def _history(self, customer_id: int) -> tuple[HistoryLine, ...]:
         return tuple(HistoryLine(day=r.planned_on, level=r.level, channel=r.channel, outcome=r.status,
@@ -271,7 +331,7 @@ class ContextBuilder:
     def message(self, row: ReminderOutbox, planned: PlannedReminder, template_dir: Path | None) -> Message:
         """The message of ``row`` for the invoices still due (``planned``), with a Message-ID known now."""
         ids = planned.invoice_ids
-        context = self.context(row.customer_id, ids, row.currency)
+        context = self.context(row.customer_id, ids, row.currency, row.level)
         level = next((lv for lv in self.policy.levels if lv.code == row.level), None)
         # from the first reminder on: emails attach the invoices' PDFs (or the statement of account), letters
         # append the invoices' PDFs after their own pages

@@ -32,7 +32,6 @@ from sqlalchemy.exc import IntegrityError
 from reminders.calendar import is_business_day, within_window
 from reminders.channels.base import Channel, Message
 from reminders.errors import ReminderError
-from reminders.law import limitation_warning
 from reminders.model import (
     CustomerRules,
     DueInvoice,
@@ -63,14 +62,17 @@ from worker.db.reminder_tables import ReminderOutbox
 from worker.db.repository import CustomerRow, Repository
 from worker.db.tables import Company, Reminder, utcnow
 from worker.db.uow import unit_of_work
+from worker.dunning.behaviour import overdue_customers
 from worker.dunning.dunning_queries import ClaimedInvoice, claim_invoices, release_invoices
+from worker.dunning.limitation_warnings import limitation_warnings
 from worker.dunning.payment_facts import PaymentFacts
 from worker.dunning.reminder_context import ContextBuilder, RunShared, customer_rules_override
 from worker.dunning.reminder_outbox import escalate
 from worker.dunning.reminder_skips import record_skips, skip_history, unusable_channels
+from worker.dunning.sender_identity import channel_sender, identity_gap, sender_identity, with_sender
 from worker.einvoices.einvoice_incoming import limit_open
 from worker.einvoices.einvoice_incoming_queries import approved_amounts
-from worker.invoices.invoices import open_invoice_views
+from worker.invoices.invoices import InvoiceView, open_invoice_views
 from worker.reconciliation.unallocated import unallocated_by_customer
 from worker.reminder_policy import company_policy
 
@@ -131,7 +133,8 @@ def _history(repo: Repository) -> list[SentLevel]:
 
 def customer_rules(repo: Repository, as_of: date, policy: DunningPolicy,
                    received: dict[int, tuple[UnallocatedPayment, ...]] | None = None,
-                   customers: Sequence[CustomerRow] | None = None) -> dict[int, CustomerRules]:
+                   customers: Sequence[CustomerRow] | None = None,
+                   views: Sequence[InvoiceView] | None = None) -> dict[int, CustomerRules]:
     """Each customer's profile, flags, override, last reminder day and the channels its contact data cannot
     serve (reminder_skips.unusable_channels), its money received and not yet allocated
     (worker.reconciliation.unallocated), as the planner needs them (``customers``: of these only, else of all)."""
@@ -143,6 +146,7 @@ def customer_rules(repo: Repository, as_of: date, policy: DunningPolicy,
         received = unallocated_by_customer(repo, as_of)
     years = policy.loyal_customer_years
     bad = customers_with_bad_history(repo, as_of.replace(year=as_of.year - years, day=min(as_of.day, 28)))
+    bad |= overdue_customers(open_invoice_views(repo) if views is None else views, as_of)  # unpaid now: late now
     rules = {}
     for customer in customers:
         row = settings.get(customer.id)
@@ -190,14 +194,19 @@ def plan_reminders(repo: Repository, as_of: date, policy: DunningPolicy | None =
                               hold_until=hold.until if hold is not None else None, paid=view.paid))
     pauses = [Pause(customer_id=p.customer_id, invoice_id=p.invoice_id, reason=p.reason, until=p.until, note=p.note)
               for p in active_pauses(repo, as_of)]
-    run = plan_run(due, as_of, policy, _history(repo), customer_rules(repo, as_of, policy, facts.received, customers),
+    run = plan_run(due, as_of, policy, _history(repo), customer_rules(repo, as_of, policy, facts.received, customers, views),
                    pauses)
     waiting: list[tuple[PlannedReminder, str]] = []
     planned = _with_retries(repo, run.planned, due, pauses, as_of, policy, waiting)
     approved_messages = frozenset(approved_keys(repo, {p.key for p in planned if p.requires_approval}))
     consumers = {c.id for c in customers if c.kind == "consumer"}
-    warnings = {d.number: w for d in due
-                if (w := limitation_warning(d.due_on, d.customer_id in consumers, as_of)) is not None}
+    warnings = limitation_warnings(repo, due, consumers, as_of)  # from the issue date, restarted by payments
+    # a message its company's identity cannot sign is not sent (worker.dunning.sender_identity): the plan says so
+    identity = sender_identity(repo.company, *_default_sender())
+    for p in planned:
+        if p.invoice_numbers and (gap := identity_gap(identity, repo.company.ref, p)) is not None:
+            first = p.invoice_numbers[0]
+            warnings[first] = f"{warnings[first]}; {gap}" if first in warnings else gap
     return ReminderPlan(planned=planned, held=run.held, approved=approved_messages, warnings=warnings, waiting=waiting,
                         skipped=run.skipped)
 
@@ -274,6 +283,9 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
     with unit_of_work(engine) as session:
         repo = Repository(session, resolve_company(session, company_ref))
         policy = company_policy(repo.company)
+        # the company's own sender: From, Reply-To and SMTP server, and what its messages need of it
+        identity = sender_identity(repo.company, mail_from or channel_sender(channels))  # else the channels'
+        channels, mail_from = with_sender(channels, identity), identity.email or mail_from
         # once for the run: the plan and every message's last check
         given = facts if facts is not None and facts.as_of == as_of else None
         facts = given.current(repo) if given is not None else PaymentFacts.load(repo, as_of)
@@ -284,10 +296,14 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
         in_window = now is None or window is None or within_window(
             now.astimezone(ZoneInfo(repo.company.timezone)), *window)
         rows = outbox_by_keys(repo, [outbox_key(p) for p in plan.planned])
-        sendable = [p for p in plan.planned if plan.approval(p) != "required"
+        gaps = {outbox_key(p): gap for p in plan.planned if (gap := identity_gap(identity, repo.company.ref, p))}
+        sendable = [p for p in plan.planned if plan.approval(p) != "required" and outbox_key(p) not in gaps
                     and (p.channel not in IMMEDIATE_CHANNELS or in_window)]
         rows |= _queue_all(repo, [p for p in sendable if outbox_key(p) not in rows], as_of)
         for p in plan.planned:
+            if outbox_key(p) in gaps:  # never sent in the name of a company that does not say who it is
+                queue.append(SendResult(p, "skipped", gaps[outbox_key(p)]))
+                continue
             if plan.approval(p) == "required":
                 queue.append(SendResult(p, "skipped", "awaiting approval (lettrage reminders approve)"))
                 continue
@@ -312,6 +328,15 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
         run = _Run(engine, repo.company, as_of, channels, mail_from, actor, template_dir, policy, facts)
     report.results.extend(_send_queue(run, queue))
     return report
+
+
+def _default_sender() -> tuple[str | None, str | None]:
+    """The deployment's LETTRAGE_MAIL_FROM and LETTRAGE_REPLY_TO: the defaults of a company's ``[company] email``
+    and ``reply_to``."""
+    from worker.settings import get_settings
+
+    settings = get_settings()
+    return settings.mail_from, settings.reply_to
 
 
 @dataclass

@@ -62,7 +62,7 @@ from worker.invoices.invoices import InvoiceView, open_invoice_views
 
 FOLLOW_PROMISE_DAYS = 14  # a promise that fell due longer ago than this is left to the reminders
 ACTIONS = ("call", "approve", "answer_dispute", "follow_promise", "review", "identify_payment", "einvoice",
-           "missing_contact", "channel_failed", "waiting_turn")
+           "missing_contact", "channel_failed", "waiting_turn", "sender_identity")
 # an overdue invoice whose own level has waited this long behind the customer's other levels (one message per
 # customer and run) is shown: a person may call or write rather than let it wait its turn
 WAITING_TURN_DAYS = 7
@@ -254,6 +254,7 @@ def _from_plan(b: _Builder, repo: Repository, as_of: date, mail_from: str | None
     _waiting_turn(b, as_of, plan)
     seen: set[str] = set()
     calls = []
+    _sender_identity(b, repo, plan, mail_from)
     for p in plan.planned:
         state = plan.approval(p)
         if state == "required":
@@ -275,6 +276,19 @@ def _from_plan(b: _Builder, repo: Repository, as_of: date, mail_from: str | None
                          template_dir=template_dir).text if ids else None
         b.add(p.customer_id, [b.views[i] for i in ids], "call", f"{p.level}: call the customer", level=p.level,
               script=script)
+
+
+def _sender_identity(b: _Builder, repo: Repository, plan: ReminderPlan, mail_from: str | None) -> None:
+    """Messages the company's identity cannot sign (its ``[company]`` section lacks what the channel needs): not
+    sent until a person completes it (worker.dunning.sender_identity), one row per message."""
+    from worker.dunning.sender_identity import identity_gap, sender_identity
+
+    identity = sender_identity(repo.company, mail_from)
+    for p in plan.planned:
+        gap = identity_gap(identity, repo.company.ref, p)
+        if gap is not None:
+            b.add(p.customer_id, [b.views[i] for i in p.invoice_ids if i in b.views], "sender_identity", gap,
+                  level=p.level)
 
 
 def _waiting_turn(b: _Builder, as_of: date, plan: ReminderPlan) -> None:

@@ -1,17 +1,23 @@
 """The company's payment e-reporting for a period, from what lettrage knows about the cash that came in.
 
 Which receipts are reported (VAT due on receipt, sales not e-invoiced to a French business, so not covered by
-a 212 « Encaissée »):
+a 212 « Encaissée »; CGI art. 290 A), from the company's obligation date on (``einvoicing.company_size``: 2026-09-01
+for large companies and ETIs, 2027-09-01 for SMEs; ``einvoicing.ereporting_from`` overrides it):
 
-- a receipt allocated to an invoice of a **consumer** (customer kind ``consumer``), or to an invoice without
-  e-invoice data (B2C invoices are not e-invoices): per day, per VAT rate (flow 10.4), invoice numbers kept;
-- a receipt allocated to an e-invoice whose buyer has **no SIREN** (a foreign business): per invoice (flow 10.2);
-- a receipt allocated to nothing (**unmatched**), unless ``einvoicing.ereporting_unmatched = false``: per day at
-  ``einvoicing.default_vat_rate``, in aggregate; once matched, the period's report changes accordingly.
+- a receipt allocated to an invoice of a **consumer** (customer kind ``consumer``, or an e-invoice buyer with no
+  SIREN, no VAT number and no French address): per day, per VAT rate (flow 10.4), invoice numbers kept;
+- a receipt allocated to an e-invoice whose buyer is a **foreign business** (a foreign VAT number, no SIREN):
+  per invoice (flow 10.2);
+- a receipt allocated to nothing (**unmatched**) only when ``einvoicing.ereporting_unmatched = true`` (false by
+  default: an accountant decides): per day at ``einvoicing.default_vat_rate``, in aggregate, never a line under
+  review nor a transfer from the company's own accounts; once matched, the period's report changes accordingly.
 
-Never reported: goods (VAT due on delivery), the debits option (invoice BT-8, else the company's ``vat_regime``),
-credit notes, write-offs, French business e-invoices (their 212 reports them). Amounts per rate: the invoice's
-VAT breakdown shares the cash (einvoicing/vat_split.py); without a breakdown, the default rate.
+Never reported: domestic business customers (an invoice without e-invoice data is its customer's kind, never a
+consumer's for want of data), goods (VAT due on delivery; an advance-payment invoice 386 on goods is reported),
+the debits option (invoice BT-8, else the company's ``vat_regime``), credit notes, write-offs, the share of the
+reverse-charged, intra-community, export, exempt and out-of-scope categories (AE, K, G, E, O), parts of 0.00.
+Amounts per rate: the invoice's VAT breakdown shares the cash (einvoicing/ereporting_scope.py); without a
+breakdown, the default rate.
 
 A report is *issued* when its XML is written: recorded as the audit event ``einvoice.ereporting_issued`` about
 ``period:YYYY-MM`` with its id and a fingerprint of its content. Writing the same period again gives the same
@@ -39,7 +45,12 @@ from einvoicing.ereporting import (
     period_bounds,
     report_xml,
 )
-from einvoicing.vat_split import VatSplitError, split_by_breakdown
+from einvoicing.ereporting_scope import Buyer, buyer_scope, no_zero_parts, reportable_parts
+from einvoicing.invoice_model import EInvoiceReadError
+from einvoicing.reader import read_document
+from einvoicing.vat_split import VatSplitError
+from matching.ibans import compact_iban
+from worker.db.einvoice_tables import EinvoiceData
 from worker.db.repository import Repository
 from worker.db.tables import utcnow
 from worker.einvoices import einvoice_status_queries as q
@@ -76,6 +87,29 @@ def _amounts(parts: Iterable[tuple[str, Decimal]]) -> list[dict[str, object]]:
     return [{"rate": rate, "amount": amount} for rate, amount in parts]
 
 
+def _document_buyer(einvoice: EinvoiceData) -> tuple[str | None, str | None]:
+    """The buyer's VAT number (BT-48) and country (BT-55) from the e-invoice kept, when it can be read."""
+    if not einvoice.document_path:
+        return None, None
+    try:
+        data = Path(einvoice.document_path).read_bytes()
+        buyer = read_document(data, None, check=False).invoice.buyer
+    except (OSError, EInvoiceReadError, ValueError):
+        return None, None
+    return buyer.vat_id, buyer.country
+
+
+def scope_of(cash: q.CashIn) -> str:
+    """``consumer``, ``international`` or ``domestic`` (einvoicing.ereporting_scope): the customer's kind first,
+    then the e-invoice's buyer SIREN, VAT number and country; an invoice without e-invoice data is its
+    customer's kind, never a consumer's for want of data."""
+    einvoice = cash.einvoice
+    if einvoice is None or cash.customer.kind == "consumer" or einvoice.buyer_siren:
+        return buyer_scope(Buyer(cash.customer.kind, einvoice.buyer_siren if einvoice is not None else None))
+    vat_id, country = _document_buyer(einvoice)
+    return buyer_scope(Buyer(cash.customer.kind, None, vat_id, country, einvoiced=True))
+
+
 def receipts(repo: Repository, settings: EinvoicingSettings, start: object, end: object,
              problems: list[str]) -> list[Receipt]:
     """The period's reportable receipts (see the module's docstring)."""
@@ -88,11 +122,11 @@ def receipts(repo: Repository, settings: EinvoicingSettings, start: object, end:
         allocated_lines.add(line.id or 0)
         if invoice.kind != "invoice" or allocation.amount <= 0 or line.amount <= 0:
             continue
-        consumer = cash.customer.kind == "consumer" or einvoice is None
-        if not consumer and einvoice is not None and einvoice.buyer_siren:
-            continue  # a French business e-invoice: its 212 reports the cash
-        if einvoice is not None and einvoice.nature == "goods":
-            continue
+        scope = scope_of(cash)
+        if scope == "domestic":
+            continue  # a French business: its e-invoice's 212 reports the cash, never the e-reporting
+        if einvoice is not None and einvoice.nature == "goods" and einvoice.type_code != "386":
+            continue  # VAT on goods falls due on delivery (CGI art. 269 2 a), except on advance payments
         on_receipt = einvoice.vat_on_receipt if einvoice is not None and einvoice.vat_on_receipt is not None \
             else settings.vat_on_receipt
         if not on_receipt:
@@ -103,15 +137,21 @@ def receipts(repo: Repository, settings: EinvoicingSettings, start: object, end:
         amounts: tuple[tuple[str, Decimal], ...] = ((settings.default_vat_rate, allocation.amount),)
         if einvoice is not None and einvoice.vat_breakdown:
             try:
-                amounts = tuple((p.rate, p.amount) for p in split_by_breakdown(allocation.amount,
-                                                                               einvoice.vat_breakdown))
+                amounts = tuple((p.rate, p.amount) for p in reportable_parts(allocation.amount,
+                                                                             einvoice.vat_breakdown))
             except (VatSplitError, ArithmeticError, ValueError) as exc:
                 problems.append(f"invoice {invoice.number}: {exc}; default rate used")
+        amounts = no_zero_parts(amounts)
+        if not amounts:
+            continue  # reverse-charged, exempt or outside the scope of VAT: nothing to report
         out.append(Receipt(line.booked_on, amounts, invoice.number, invoice.issued_on,
-                           international=not consumer, currency="EUR"))
-    if settings.ereporting_unmatched:
+                           international=scope == "international", currency="EUR"))
+    if settings.ereporting_unmatched:  # asked for: lines still unmatched, never those under review nor transfers
+        own = {compact_iban(a.identifier) for a in repo.bank_accounts()}
         for line in q.credit_lines(repo, start, end):  # type: ignore[arg-type]
-            if line.id in allocated_lines or line.currency.upper() != "EUR":
+            if line.id in allocated_lines or line.currency.upper() != "EUR" or line.state != "unmatched":
+                continue
+            if line.counterparty_iban and compact_iban(line.counterparty_iban) in own:
                 continue
             out.append(Receipt(line.booked_on, ((settings.default_vat_rate, line.amount),)))
     return out
@@ -135,8 +175,12 @@ def payment_report(repo: Repository, companies_dir: Path, period: str, *, issue:
         start, end = period_bounds(period, settings.ereporting_period)
     except EreportingError as exc:
         raise LettrageError(str(exc)) from None
+    obligation = settings.ereporting_start
+    if end < obligation:
+        raise LettrageError(f"no payment e-reporting is due before {obligation} (einvoicing.company_size = "
+                            f"{settings.company_size}; einvoicing.ereporting_from sets another first day)")
     problems: list[str] = []
-    found = receipts(repo, settings, start, end, problems)
+    found = receipts(repo, settings, max(start, obligation), end, problems)
     invoices, days = arrange(found)
     unmatched = sum((d.unmatched for d in days), Decimal(0))
     subject = f"period:{start:%Y-%m}"

@@ -39,12 +39,15 @@ from sqlmodel import Session
 
 from einvoicing.facturx import is_pdf
 from einvoicing.invoice_model import EInvoice, EInvoiceReadError
+from einvoicing.payment_terms import due_date
 from einvoicing.reader import EInvoiceDocument, EInvoiceInvalid, read_document
 from einvoicing.rendition import render_pdf
 from einvoicing.validation import ValidationUnavailable
 from worker.db.einvoice_tables import EinvoiceData
+from worker.db.reminder_tables import DunningPause
 from worker.db.repository import Repository
 from worker.db.tables import BankAccount, Customer, CustomerIban, Invoice, utcnow
+from worker.einvoices.einvoice_incoming_queries import active_invoice_pauses
 from worker.einvoices.einvoice_queries import customer_by_siren, customers_by_name, einvoice_data
 from worker.errors import InvoiceImportError, LettrageError
 from worker.invoices.invoice_files import normalise_iban
@@ -192,12 +195,36 @@ def _learn_ibans(repo: Repository, invoice: EInvoice, customer: Customer, filena
             repo.audit("bank_account.registered", subject=f"account:{iban}", file=filename, source="einvoice")
 
 
+PAUSE_TERMS = "einvoice_terms"  # BT-20 written in words lettrage cannot read, and no BT-9
+
+
+def unread_terms(invoice: EInvoice) -> bool:
+    """An invoice to pay with no due date (BT-9) whose payment terms (BT-20) say no date lettrage can read."""
+    return (not invoice.is_credit_note and not invoice.already_paid and invoice.due_on is None
+            and bool(invoice.payment_terms) and due_date(invoice.payment_terms, invoice.issued_on) is None)
+
+
+def _hold_unread_terms(repo: Repository, invoice: EInvoice, row: Invoice, actor: str) -> None:
+    """Holds the reminders of an invoice whose terms could not be read (pause ``einvoice_terms``, until a
+    person sets its due date and resumes it): its due date is only the legal default of 30 days."""
+    assert row.id is not None
+    if not unread_terms(invoice) or active_invoice_pauses(repo, row.id, [PAUSE_TERMS]):
+        return
+    note = (f"payment terms (BT-20) not read: {' '.join((invoice.payment_terms or '').split())[:200]!r}; "
+            f"due date {row.due_on} is the legal default, check it")
+    repo.add(DunningPause(customer_id=row.customer_id, invoice_id=row.id, reason=PAUSE_TERMS, note=note,
+                          created_by=actor))
+    repo.audit("einvoice.terms_held", subject=f"invoice:{row.number}", actor=actor, terms=invoice.payment_terms,
+               due_on=row.due_on, note=note)
+
+
 def _invoice_values(invoice: EInvoice, customer_id: int) -> dict[str, Any]:
     if invoice.is_credit_note:
         amount, due_on = -invoice.total_with_vat, invoice.due_on or invoice.issued_on
     else:
         amount = invoice.total_with_vat if invoice.already_paid else invoice.amount_due
-        due_on = invoice.due_on or invoice.issued_on + timedelta(days=DEFAULT_TERM_DAYS)
+        due_on = (invoice.due_on or due_date(invoice.payment_terms, invoice.issued_on)
+                  or invoice.issued_on + timedelta(days=DEFAULT_TERM_DAYS))
     return {"customer_id": customer_id, "kind": invoice.kind, "amount": amount, "currency": invoice.currency,
             "issued_on": invoice.issued_on, "due_on": due_on, "payment_reference": invoice.payment_reference,
             "status": "paid" if invoice.already_paid and not invoice.is_credit_note else "open",
@@ -262,6 +289,7 @@ def import_einvoice(repo: Repository, data: bytes, filename: str, actor: str = "
                        after=changes)
             result = "updated"
     assert existing.id is not None
+    _hold_unread_terms(repo, invoice, existing, actor)
     row = einvoice_data(repo, [existing.id]).get(existing.id)
     fields = _einvoice_values(document, content_hash, path)
     if row is None:
@@ -282,11 +310,30 @@ def import_einvoice(repo: Repository, data: bytes, filename: str, actor: str = "
     return EinvoiceOutcome(invoice.number, result)
 
 
+SIREN_MISSING = "einvoicing.siren_missing"
+
+
+def siren_missing_warning(repo: Repository, companies_dir: Path, actor: str) -> str | None:
+    """The one line telling a company that imports e-invoices without ``[einvoicing] siren`` what it misses,
+    the first time only (the audit event ``einvoicing.siren_missing`` remembers it was told)."""
+    from worker.einvoices.einvoice_status_queries import audit_events
+
+    subject = f"company:{repo.company.ref}"
+    if audit_events(repo, SIREN_MISSING, subject):
+        return None
+    where = companies_dir / f"{repo.company.ref}.toml"
+    line = (f"company {repo.company.ref} has no [einvoicing] siren ({where}): its e-invoices' seller SIREN "
+            "(BT-30) is not checked and no 212 « Encaissée » status is made for the cash it receives")
+    repo.audit(SIREN_MISSING, subject=subject, actor=actor, file=str(where), message=line)
+    return line
+
+
 def import_einvoice_files(repo: Repository, files: list[tuple[bytes, str]], actor: str = "lettrage", *,
                           settings: Settings | None = None, check: bool = True,
-                          documents_dir: Path | None = None) -> dict[str, int]:
+                          documents_dir: Path | None = None, warnings: list[str] | None = None) -> dict[str, int]:
     """Several e-invoice files in the caller's transaction (the deployment's settings unless given);
-    counts by result. The documents go to ``<data dir>/einvoices/<company>/`` unless ``documents_dir``."""
+    counts by result. The documents go to ``<data dir>/einvoices/<company>/`` unless ``documents_dir``.
+    A company without ``[einvoicing] siren`` is told once what it misses (``warnings``, and the audit log)."""
     from worker.einvoices.einvoicing_settings import company_einvoicing
 
     settings = settings or get_settings()
@@ -297,4 +344,7 @@ def import_einvoice_files(repo: Repository, files: list[tuple[bytes, str]], acto
         outcome = import_einvoice(repo, data, filename, actor, rules_dir=settings.einvoicing_rules_dir,
                                   documents_dir=folder, company_siren=siren, check=check)
         counts[outcome.result] += 1
+    told = siren_missing_warning(repo, settings.companies_dir, actor) if siren is None and files else None
+    if told is not None and warnings is not None:
+        warnings.append(told)
     return counts

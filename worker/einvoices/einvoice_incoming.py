@@ -13,6 +13,10 @@ the customer's history) and acted on, in the order the statuses were set:
   (:func:`limit_open`, applied where the plan and the letters compute what is due), until a later 205;
 * 210 « Refusée », 213 « Rejetée »: reminders stop (pause ``einvoice_refused`` / ``einvoice_rejected``) and
   the billing tool hears of it (webhooks ``invoice.disputed`` / ``invoice.rejected``, from the audit event);
+* 220 « Annulée »: the invoice is cancelled, reminders stop (pause ``einvoice_cancelled``); 225 « Affacturée »,
+  226 « Affacturée confidentiel »: the factor collects it, reminders stop (pause ``einvoice_factored``) until a
+  228 « Non affacturée » set after it (XP Z12-012 annex A, lifecycle statuses);
+* 206 also caps the penalties: they run on the approved amount at most (:func:`penalty_base`);
 * 211 « Paiement transmis »: the payment is marked as announced and reminders wait
   ``announced_payment_days`` business days (company setting, 3 by default) after the status's day (pause
   ``einvoice_payment_sent`` whose last day is that date);
@@ -68,8 +72,11 @@ PAUSE_SUSPENDED = "einvoice_suspended"
 PAUSE_REFUSED = "einvoice_refused"
 PAUSE_REJECTED = "einvoice_rejected"
 PAUSE_PAYMENT_SENT = "einvoice_payment_sent"
+PAUSE_CANCELLED = "einvoice_cancelled"
+PAUSE_FACTORED = "einvoice_factored"
 PAUSE_REASONS = {codes.DISPUTED: PAUSE_DISPUTED, codes.SUSPENDED: PAUSE_SUSPENDED,
-                 codes.REFUSED: PAUSE_REFUSED, codes.REJECTED: PAUSE_REJECTED}
+                 codes.REFUSED: PAUSE_REFUSED, codes.REJECTED: PAUSE_REJECTED, codes.CANCELLED: PAUSE_CANCELLED,
+                 codes.FACTORED: PAUSE_FACTORED, codes.FACTORED_CONFIDENTIAL: PAUSE_FACTORED}
 LIFTED_BY_APPROVAL = (PAUSE_DISPUTED, PAUSE_SUSPENDED)
 # Webhook events to the billing tool (worker/webhooks/webhooks.py), by status code.
 WEBHOOK_EVENTS = {codes.REFUSED: "invoice.disputed", codes.REJECTED: "invoice.rejected"}
@@ -227,7 +234,7 @@ def _act(repo: Repository, row: EinvoiceStatus, invoice: Invoice, status: Receiv
          einvoicing: EinvoicingSettings, actor: str) -> tuple[str, dict[str, Any]]:
     assert invoice.id is not None
     code, why = status.code, _why(status)
-    if code in (codes.DISPUTED, codes.SUSPENDED, codes.REFUSED, codes.REJECTED):
+    if code in PAUSE_REASONS:
         reason = PAUSE_REASONS[code]
         if not active_invoice_pauses(repo, invoice.id, [reason]):
             repo.add(DunningPause(customer_id=invoice.customer_id, invoice_id=invoice.id, reason=reason, note=why,
@@ -235,7 +242,16 @@ def _act(repo: Repository, row: EinvoiceStatus, invoice: Invoice, status: Receiv
         if code in WEBHOOK_EVENTS:
             return f"reminders stopped ({reason}: {why}); billing tool told ({WEBHOOK_EVENTS[code]})", {
                 "webhook": WEBHOOK_EVENTS[code]}
+        if code in (codes.CANCELLED, codes.FACTORED, codes.FACTORED_CONFIDENTIAL):
+            return f"reminders stopped ({reason}: {why})", {}
         return f"reminders paused ({reason}: {why})", {}
+    if code == codes.NOT_FACTORED:
+        lifted = [p for p in active_invoice_pauses(repo, invoice.id, [PAUSE_FACTORED])
+                  if _set_before(repo, p.created_by, at)]
+        for pause in lifted:
+            pause.lifted_at, pause.lifted_by = utcnow(), f"einvoicing:{row.message_id}"
+            repo.add(pause)
+        return ("pause lifted (einvoice_factored): no longer factored" if lifted else "not factored"), {}
     if code == codes.APPROVED:
         lifted = [p for p in active_invoice_pauses(repo, invoice.id, LIFTED_BY_APPROVAL)
                   if _set_before(repo, p.created_by, at)]
@@ -296,6 +312,12 @@ def limit_open(open_amount: Decimal, paid: Decimal, approved: Decimal | None) ->
     if approved is None:
         return open_amount
     return min(open_amount, max(approved - paid, ZERO))
+
+
+def penalty_base(amount: Decimal, approved: Decimal | None) -> Decimal:
+    """What late-payment penalties run on: the invoice's amount (less its credit notes), never more than what the
+    buyer approved by a 206 « Approuvée partiellement » (the rest is disputed, not late)."""
+    return amount if approved is None else min(amount, approved)
 
 
 # -- the platform's API ----------------------------------------------------------------------------

@@ -13,7 +13,8 @@ review decision, ``matches undo``), never makes a second message:
   provide (see einvoicing/cdar_writer.py). A 212 that did not go out (pending and never tried, or failed for
   good) is withdrawn instead, so it cannot be sent again later.
 
-Not reported: goods-only invoices (VAT due on delivery), the debits option (company or invoice), credit
+Not reported: goods-only invoices (VAT due on delivery; but an advance-payment invoice, BT-3 386, on goods is:
+VAT on advances for goods falls due on receipt, CGI art. 269 2 a since 2023), parts of 0.00, the debits option (company or invoice), credit
 notes and anything that is not cash received (a payment out, a credit-note offset, a write-off or bank fee
 difference: those are never the allocation's ``amount``), consumer and foreign buyers (no SIREN: their
 receipts go into the payment e-reporting, einvoicing/ereporting.py). Only a company that takes part in
@@ -70,6 +71,9 @@ def key_correction(allocation_id: int) -> str:
     return f"212-correction:allocation:{allocation_id}"
 
 
+ADVANCE_PAYMENT = "386"  # BT-3: prepayment (advance payment) invoice
+
+
 def why_no_212(cash: q.CashIn, company_vat_on_receipt: bool) -> str | None:
     """The reason this cash-in gets no 212, or None when it gets one."""
     invoice, einvoice, allocation = cash.invoice, cash.einvoice, cash.allocation
@@ -79,8 +83,8 @@ def why_no_212(cash: q.CashIn, company_vat_on_receipt: bool) -> str | None:
         return "credit note"
     if cash.line.amount <= 0 or allocation.amount <= 0:
         return "not cash received"
-    if einvoice.nature == "goods":
-        return "goods: VAT due on delivery"
+    if einvoice.nature == "goods" and einvoice.type_code != ADVANCE_PAYMENT:
+        return "goods: VAT due on delivery"  # an advance payment on goods: due on receipt (CGI art. 269 2 a)
     on_receipt = einvoice.vat_on_receipt if einvoice.vat_on_receipt is not None else company_vat_on_receipt
     if not on_receipt:
         return "VAT on debits"
@@ -146,7 +150,7 @@ def instalment_split(cash: Decimal, breakdown: list[dict[str, str]],
         parts = tuple((rate, after.get(rate, Decimal(0)) - reported.get(rate, Decimal(0))) for rate in after)
         if all(amount >= 0 for _, amount in parts) and sum(a for _, a in parts) == cash:
             return tuple((rate, amount) for rate, amount in parts if amount != 0)
-    return tuple((p.rate, p.amount) for p in split_received(cash, totals))
+    return tuple((p.rate, p.amount) for p in split_received(cash, totals) if p.amount != 0)  # no part of 0.00
 
 
 def _add(reported: dict[str, Decimal], amounts: tuple[tuple[str, Decimal], ...]) -> None:

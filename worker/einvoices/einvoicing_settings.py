@@ -10,11 +10,13 @@ the ``[einvoicing]`` section of its TOML file (``worker.company_config``)::
     pa_token_url = "https://pa.example/oauth/token"   # OAuth2 client credentials; default <pa_url>/oauth/token
     pa_client_id = "lettrage"
     pa_client_secret_file = "/run/secrets/pa"          # or pa_client_secret = "…"
-    ereporting_period = "monthly"       # the payment e-reporting period, after the company's VAT regime
+    ereporting_period = "monthly"       # the payment e-reporting period: "monthly" or "bimonthly" (CGI art. 290 A)
+    company_size = "sme"                # large | eti (e-reporting from 2026-09-01) | sme | micro (from 2027-09-01)
+    ereporting_from = 2027-09-01        # the first day of the e-reporting obligation, when not the size's
     announced_payment_days = 3          # business days a 211 « Paiement transmis » postpones reminders
     pa_id = "1234"                      # the platform's registration number (4 characters), for e-reporting
     default_vat_rate = "20.00"          # e-reporting: rate of receipts without a known invoice or breakdown
-    ereporting_unmatched = true         # e-reporting: report unmatched receipts in aggregate (corrected once matched)
+    ereporting_unmatched = false        # e-reporting: report unmatched receipts in aggregate (corrected once matched)
 
 A bad value raises ConfigurationError naming the key, in one line (the section is checked by
 ``worker.company_sections.parse_einvoicing``).

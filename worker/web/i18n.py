@@ -185,6 +185,7 @@ FRENCH: dict[str, str] = {
     "einvoice": "Statut de facture électronique",
     "identify_payment": "Identifier le paiement",
     "missing_contact": "Compléter les coordonnées",
+    "sender_identity": "Compléter l'identité de l'entreprise",
     "channel_failed": "Joindre le client autrement",
     "waiting_turn": "Relancer la facture qui attend son tour",
     "Payments to identify": "Paiements à identifier",

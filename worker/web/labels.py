@@ -39,6 +39,9 @@ PAUSES = {
     "einvoice_refused": ("e-invoice refused", "facture électronique refusée"),
     "einvoice_rejected": ("e-invoice rejected", "facture électronique rejetée"),
     "einvoice_payment_sent": ("payment announced on the platform", "paiement annoncé sur la plateforme"),
+    "einvoice_terms": ("e-invoice terms to check", "conditions de paiement à vérifier"),
+    "einvoice_cancelled": ("e-invoice cancelled", "facture électronique annulée"),
+    "einvoice_factored": ("e-invoice factored", "facture électronique affacturée"),
 }
 PROFILES = {
     "new": ("new", "nouveau"), "standard": ("standard", "standard"), "loyal": ("loyal", "fidèle"),

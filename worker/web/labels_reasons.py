@@ -162,6 +162,11 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("{p:e}", "{p}"),
     ("{l:l} by {c:c} awaits approval", "{l} par {c} : en attente d'approbation"),
     ("{l:l}: call the customer", "{l} : appeler le client"),
+    # worker/dunning/sender_identity.py: a message its company's identity cannot sign
+    (("not sent: the sender identity of company {o:x} ({n:x}) lacks {k:x} for a {l:l} by {c:c} (set them in its "
+      "TOML file's [company] section)"),
+     ("non envoyé : l'identité de l'entreprise {o} ({n}) ne donne pas {k} pour {l} par {c} (à compléter dans la "
+      "section d'identité de son fichier TOML)")),
     ("payment promised by {d:d} (on {e:d}) not received", "paiement promis pour le {d} (promesse du {e}) non reçu"),
     (("a reminder due since {d:d} waits its turn behind the customer's other levels (one message per customer and "
       "run), named in a message by {e:d} at the latest: call or write if it cannot wait"),

@@ -33,7 +33,7 @@ ENGLISH_ACTIONS = {
     "follow_promise": "Follow up the promise to pay", "review": "Review the payment",
     "einvoice": "E-invoice status", "identify_payment": "Identify the payment",
     "missing_contact": "Complete the contact details", "channel_failed": "Reach the customer another way",
-    "waiting_turn": "Chase the invoice waiting its turn",
+    "waiting_turn": "Chase the invoice waiting its turn", "sender_identity": "Complete the company's identity",
 }
 
 

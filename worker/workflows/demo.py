@@ -18,6 +18,7 @@ from worker.access.companies import add_company, resolve_company
 from worker.db.engine import make_engine, migrate
 from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
+from worker.demo.customers import COMPANY_IDENTITY
 from worker.demo.einvoices import DEMO_SIREN, write_einvoices
 from worker.demo.generate import generate_demo
 from worker.einvoices.einvoice_import import import_einvoice_files
@@ -56,6 +57,7 @@ def run_demo(settings: Settings, today: date) -> tuple[DemoReport, Engine]:
         company = add_company(session, DEMO_COMPANY, "Atelier Lumière SARL")
         company.settings = {"amount_tolerance": "5.00"}  # bank fees kept by the payer's bank
         company.settings["einvoicing"] = {"siren": DEMO_SIREN, "vat_regime": "receipt"}
+        company.settings["company"] = dict(COMPANY_IDENTITY)  # a complete sender: its reminders can leave
         session.add(company)
         repo = Repository(session, resolve_company(session, DEMO_COMPANY))
         counts = import_invoice_file(repo, files.invoices.read_bytes(), files.invoices.name, actor="demo")

@@ -66,8 +66,10 @@ def import_invoice_file(repo: Repository, data: bytes, filename: str, actor: str
     from worker.reconciliation.credit_notes import allocate_open_credit_notes
 
     if is_einvoice(data):
-        einvoice_counts = import_einvoice_files(repo, [(data, filename)], actor)
-        counts = ImportCounts(einvoice_counts["imported"], einvoice_counts["updated"], einvoice_counts["unchanged"])
+        told: list[str] = []  # a company without [einvoicing] siren is told once what it misses
+        einvoice_counts = import_einvoice_files(repo, [(data, filename)], actor, warnings=told)
+        counts = ImportCounts(einvoice_counts["imported"], einvoice_counts["updated"], einvoice_counts["unchanged"],
+                              tuple(told))
     else:
         if sources is None:
             from worker.settings import get_settings

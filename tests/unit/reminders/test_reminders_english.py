@@ -86,7 +86,7 @@ def test_english_html_lists_unallocated_payments_and_consumer_wording() -> None:
     html = render("formal_notice", ctx).html or ""
     assert "on 20 November 2026: €100.00, bank reference VIR-77 (MARTIN)" in html
     assert "Amount requested" in html and "Less payments received not yet allocated" in html
-    assert "article 1231-6" in html and "L441-10" not in html
+    assert "articles 1231-6 and 1344-1" in html and "L441-10" not in html
     assert "Dear Sir or Madam (Élodie Martin)," in html
     first = render("first_reminder", ctx).html or ""
     assert "purchase order" not in first and "service" in first

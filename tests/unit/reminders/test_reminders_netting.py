@@ -111,7 +111,7 @@ def test_the_english_reminder_lists_the_payments_and_asks_which_invoices_they_pa
 def test_a_formal_notice_claims_the_total_less_the_money() -> None:
     context = _with_money("fr")
     text = render("formal_notice", context).text
-    assert "mettons en demeure de nous régler la somme de 1\u00a0034,40\u00a0€" in text
+    assert "mettons en demeure de nous régler la somme de 1\u00a0114,40\u00a0€ (principal 1\u00a0034,40\u00a0€" in text
     assert context.claim_total == Decimal("1034.40") + context.penalties_total + context.recovery_indemnity
 
 

@@ -71,7 +71,7 @@ def test_formal_notice_business(context: ReminderContext) -> None:
     text = out.text
     assert "Mise en demeure" in out.subject
     assert "mettons en demeure" in text
-    assert "8 jours" in text and "03/12/2026" in text  # deadline = as_of + 8
+    assert "8 jours à compter de la réception de la présente" in text  # from receipt, not a fixed day
     assert "L441-10 du code de commerce" in text
     assert "indemnité forfaitaire pour frais de recouvrement de 40 € par facture" in text
     assert f"80,00{NB}€" in text  # 2 invoices
