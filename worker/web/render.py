@@ -32,8 +32,9 @@ SECURITY_HEADERS = {
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
+    # the templates ship with the package: read once, never checked again on disk per request (auto_reload)
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)
     return env
 
 
