@@ -12,7 +12,7 @@ import re
 SLIMMED = ("UBL/1xsd_UBL2.1/common/UBL-CommonAggregateComponents-2.1.xsd",)
 NOTICE = ("<!-- Modified by lettrage: the xsd:annotation blocks (documentation only) are removed to keep the file "
           "under 2 MB; every declaration is the release's own. -->\n")
-_ANNOTATION = re.compile(r"[ \t]*<xsd:annotation>.*?</xsd:annotation>\s*\n", re.S)
+_ANNOTATION = re.compile(r"[ \t]*<xsd:annotation>.*?</xsd:annotation>\s*\n", re.DOTALL)
 
 
 def slim(original: str) -> str:
