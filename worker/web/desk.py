@@ -111,15 +111,8 @@ def router(settings: Settings) -> APIRouter:
             require_decider(v)
             assert v.company is not None
             repo = Repository(session, v.company)
-            message, status_code = "Note added.", 200
-            try:
-                review_notes.add_item_note(repo, item_id, note, actor=v.actor)
-            except review.ReviewNotFound:
-                session.rollback()
-                raise HTTPException(status_code=404, detail="Not found.") from None
-            except review.ReviewError as exc:
-                session.rollback()
-                message, status_code = str(exc), 422
+            message, status_code = _noted(session, lambda: review_notes.add_item_note(repo, item_id, note,
+                                                                                      actor=v.actor))
             past = resolve.history(repo, item_id)
             when = moment_writer(v.company.timezone, v.language)
         if not request.headers.get("HX-Request"):
@@ -148,15 +141,8 @@ def router(settings: Settings) -> APIRouter:
             require_decider(v)
             assert v.company is not None
             repo = Repository(session, v.company)
-            message, status_code = "Note added.", 200
-            try:
-                review_notes.add_customer_note(repo, customer_ref, note, actor=v.actor)
-            except review.ReviewNotFound:
-                session.rollback()
-                raise HTTPException(status_code=404, detail="Not found.") from None
-            except review.ReviewError as exc:
-                session.rollback()
-                message, status_code = str(exc), 422
+            message, status_code = _noted(session, lambda: review_notes.add_customer_note(repo, customer_ref, note,
+                                                                                          actor=v.actor))
             context = customer_notes_context(repo, customer_ref, v.language)
         if not request.headers.get("HX-Request"):
             return RedirectResponse(f"/companies/{v.company.ref}/customers/{quote(customer_ref, safe='')}",
@@ -210,3 +196,16 @@ def router(settings: Settings) -> APIRouter:
                       message=message, **context)
 
     return routes
+
+
+def _noted(session: Any, write: Callable[[], Any]) -> tuple[str, int]:
+    """Writes a note: (what to say, the status): added, or refused (422); an unknown item or customer is 404."""
+    try:
+        write()
+    except review.ReviewNotFound:
+        session.rollback()
+        raise HTTPException(status_code=404, detail="Not found.") from None
+    except review.ReviewError as exc:
+        session.rollback()
+        return str(exc), 422
+    return "Note added.", 200
