@@ -20,6 +20,7 @@ from itsdangerous import BadSignature, Signer
 from sqlmodel import Session
 
 from worker.access import users as user_service
+from worker.db.repository import Repository
 from worker.db.tables import Company, utcnow
 from worker.db.user_tables import User, WebSession
 from worker.settings import Settings
@@ -139,6 +140,17 @@ def check_csrf(request: Request, expected: str, submitted: str | None) -> None:
 def require_decider(v: Visitor) -> None:
     if not v.can_decide:
         raise HTTPException(status_code=403, detail="You may read but not decide.")
+
+
+def decider(request: Request, session: Session, settings: Settings, company_ref: str,
+            csrf_token: str | None) -> tuple[Visitor, Repository]:
+    """What every deciding form checks first: the signed-in visitor of the company, the form's CSRF token and
+    that the visitor may decide; with the company's repository."""
+    v = visitor(request, session, settings, company_ref)
+    check_csrf(request, v.csrf, csrf_token)
+    require_decider(v)
+    assert v.company is not None
+    return v, Repository(session, v.company)
 
 
 def new_login_token() -> str:

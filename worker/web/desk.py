@@ -32,7 +32,7 @@ from worker.reconciliation import review, review_bulk, review_notes
 from worker.reconciliation import review_resolve as resolve
 from worker.settings import Settings
 from worker.statements.statement_checks import local_today
-from worker.web.auth import check_csrf, require_decider, visitor
+from worker.web.auth import decider, require_decider, visitor
 from worker.web.i18n import format_money
 from worker.web.queue_paging import QueueFilters
 from worker.web.render import SECURITY_HEADERS, render
@@ -106,17 +106,13 @@ def router(settings: Settings) -> APIRouter:
                       csrf_token: str = Form("")) -> Response:
         """Writes a note on the item (any state) and answers with its history, the note on top."""
         with unit_of_work(engine()) as session:
-            v = visitor(request, session, settings, company)
-            check_csrf(request, v.csrf, csrf_token)
-            require_decider(v)
-            assert v.company is not None
-            repo = Repository(session, v.company)
+            v, repo = decider(request, session, settings, company, csrf_token)
             message, status_code = _noted(session, lambda: review_notes.add_item_note(repo, item_id, note,
                                                                                       actor=v.actor))
             past = resolve.history(repo, item_id)
-            when = moment_writer(v.company.timezone, v.language)
+            when = moment_writer(repo.company.timezone, v.language)
         if not request.headers.get("HX-Request"):
-            return RedirectResponse(f"/companies/{v.company.ref}/review", status_code=303)
+            return RedirectResponse(f"/companies/{repo.company.ref}/review", status_code=303)
         return render("_history.html", status_code=status_code, language=v.language, v=v, item_id=item_id,
                       past=past, message=message, when=when)
 
@@ -136,16 +132,12 @@ def router(settings: Settings) -> APIRouter:
                           csrf_token: str = Form("")) -> Response:
         """Writes a note on the customer and answers with the customer's notes, the new one on top."""
         with unit_of_work(engine()) as session:
-            v = visitor(request, session, settings, company)
-            check_csrf(request, v.csrf, csrf_token)
-            require_decider(v)
-            assert v.company is not None
-            repo = Repository(session, v.company)
+            v, repo = decider(request, session, settings, company, csrf_token)
             message, status_code = _noted(session, lambda: review_notes.add_customer_note(repo, customer_ref, note,
                                                                                           actor=v.actor))
             context = customer_notes_context(repo, customer_ref, v.language)
         if not request.headers.get("HX-Request"):
-            return RedirectResponse(f"/companies/{v.company.ref}/customers/{quote(customer_ref, safe='')}",
+            return RedirectResponse(f"/companies/{repo.company.ref}/customers/{quote(customer_ref, safe='')}",
                                     status_code=303)
         return render("_customer_notes.html", status_code=status_code, language=v.language, v=v,
                       message=message, **context)
@@ -174,11 +166,7 @@ def router(settings: Settings) -> APIRouter:
         filters = QueueFilters.read(q, customer, min_amount, max_amount, kind, page)
         ids = item or []
         with unit_of_work(engine()) as session:
-            v = visitor(request, session, settings, company)
-            check_csrf(request, v.csrf, csrf_token)
-            require_decider(v)
-            assert v.company is not None
-            repo = Repository(session, v.company)
+            v, repo = decider(request, session, settings, company, csrf_token)
             try:
                 done = review_bulk.accept_exact(repo, ids, actor=v.actor, versions=dict(zip(ids, version or [])))
             except review.ReviewError as exc:
@@ -191,7 +179,7 @@ def router(settings: Settings) -> APIRouter:
                     message += " " + v.t("Left for a look: {count}.").format(count=len(done.skipped))
             context = queue_context(repo, filters)
         if not request.headers.get("HX-Request"):
-            return RedirectResponse(f"/companies/{v.company.ref}/review?{filters.query()}", status_code=303)
+            return RedirectResponse(f"/companies/{repo.company.ref}/review?{filters.query()}", status_code=303)
         return render("_queue.html", status_code=status_code, language=v.language, v=v, focus=None,
                       message=message, **context)
 

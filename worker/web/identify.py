@@ -12,13 +12,12 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from worker.db.engine import engine_for
-from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.errors import ReviewConflict
 from worker.reconciliation import review
 from worker.reconciliation import unidentified as service
 from worker.settings import Settings
-from worker.web.auth import check_csrf, require_decider, visitor
+from worker.web.auth import decider
 from worker.web.render import render
 from worker.web.views import identify_rows, queue_context, unidentified_count
 
@@ -49,11 +48,7 @@ def router(settings: Settings) -> APIRouter:
         if action not in ACTIONS:
             raise HTTPException(status_code=404, detail="Not found.")
         with unit_of_work(engine_for(settings.database_url)) as session:
-            v = visitor(request, session, settings, company)
-            check_csrf(request, v.csrf, csrf_token)
-            require_decider(v)
-            assert v.company is not None
-            repo = Repository(session, v.company)
+            v, repo = decider(request, session, settings, company, csrf_token)
             try:
                 if action == "allocate":
                     service.allocate(repo, line_id, _parts(invoices), actor=v.actor)
@@ -70,9 +65,9 @@ def router(settings: Settings) -> APIRouter:
                     status_code = 404
                 context = queue_context(repo)
                 return render("queue.html", status_code=status_code, language=v.language, v=v, focus=None,
-                              message=str(exc), path=f"/companies/{v.company.ref}/review",
+                              message=str(exc), path=f"/companies/{repo.company.ref}/review",
                               to_identify=identify_rows(repo, settings),
                               to_identify_total=unidentified_count(repo), **context)
-        return RedirectResponse(f"/companies/{v.company.ref}/review#identify", status_code=303)
+        return RedirectResponse(f"/companies/{repo.company.ref}/review#identify", status_code=303)
 
     return routes

@@ -19,7 +19,7 @@ from worker.db.uow import unit_of_work
 from worker.errors import ReviewConflict
 from worker.reconciliation import review, review_queries
 from worker.settings import Settings
-from worker.web.auth import Visitor, check_csrf, require_decider, visitor
+from worker.web.auth import Visitor, decider, visitor
 from worker.web.queue_paging import QueueFilters
 from worker.web.render import render
 from worker.web.views import (
@@ -82,11 +82,7 @@ def router(settings: Settings) -> APIRouter:
                 candidate: int = 0, version: int | None = None) -> Response:
         htmx = bool(request.headers.get("HX-Request"))
         with unit_of_work(engine()) as session:
-            v = visitor(request, session, settings, company)
-            check_csrf(request, v.csrf, csrf_token)
-            require_decider(v)
-            assert v.company is not None
-            repo = Repository(session, v.company)
+            v, repo = decider(request, session, settings, company, csrf_token)
             try:
                 if action == "accept":
                     decided = review.accept(repo, item_id, candidate, actor=v.actor, expected_version=version)
@@ -130,11 +126,7 @@ def router(settings: Settings) -> APIRouter:
         """Takes back this user's last decision in the company: its allocations undone, the line queued again."""
         htmx = bool(request.headers.get("HX-Request"))
         with unit_of_work(engine()) as session:
-            v = visitor(request, session, settings, company)
-            check_csrf(request, v.csrf, csrf_token)
-            require_decider(v)
-            assert v.company is not None
-            repo = Repository(session, v.company)
+            v, repo = decider(request, session, settings, company, csrf_token)
             last = last_decision(repo, v.actor)
             restored: int | None = None
             message: str | None = "Nothing to undo."

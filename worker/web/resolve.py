@@ -23,7 +23,7 @@ from worker.errors import ReviewConflict
 from worker.reconciliation import review, review_queries
 from worker.reconciliation import review_resolve as resolve
 from worker.settings import Settings
-from worker.web.auth import Visitor, check_csrf, require_decider, visitor
+from worker.web.auth import Visitor, decider, visitor
 from worker.web.desk import moment_writer
 from worker.web.render import render
 from worker.web.views import invoice_state, queue_items, review_item
@@ -68,11 +68,7 @@ def router(settings: Settings) -> APIRouter:
         """Runs one decision on the card and answers with the card: decided, or saying why not."""
         htmx = bool(request.headers.get("HX-Request"))
         with unit_of_work(engine()) as session:
-            v = visitor(request, session, settings, company)
-            check_csrf(request, v.csrf, csrf_token)
-            require_decider(v)
-            assert v.company is not None
-            repo = Repository(session, v.company)
+            v, repo = decider(request, session, settings, company, csrf_token)
             try:
                 done = action(repo, v)
             except review.ReviewNotFound as exc:
@@ -169,11 +165,7 @@ def router(settings: Settings) -> APIRouter:
              reason: str = Form("")) -> Response:
         """Undoes one allocation of the item's history (any of them), with the reason given or the page's."""
         with unit_of_work(engine()) as session:
-            v = visitor(request, session, settings, company)
-            check_csrf(request, v.csrf, csrf_token)
-            require_decider(v)
-            assert v.company is not None
-            repo = Repository(session, v.company)
+            v, repo = decider(request, session, settings, company, csrf_token)
             message, status_code = None, 200
             try:
                 resolve.undo(repo, item_id, allocation_id, reason.strip() or UNDO_REASON, actor=v.actor)
@@ -188,7 +180,7 @@ def router(settings: Settings) -> APIRouter:
             return RedirectResponse(queue_url(v), status_code=303)
         return render("_history.html", status_code=status_code, language=v.language, v=v, item_id=item_id,
                       past=past, message=message, undone=allocation_id if message is None else None,
-                      when=moment_writer(v.company.timezone, v.language))
+                      when=moment_writer(repo.company.timezone, v.language))
 
     @routes.get("/companies/{company}/review/to-check")
     def to_check_list(request: Request, company: str) -> Response:
