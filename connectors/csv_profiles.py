@@ -18,6 +18,7 @@ TOML layout (one ``[[profile]]`` table per profile)::
     thousands = " "                       # characters grouping thousands ("" for none; " " also accepts NBSPs)
     date_formats = ["%d/%m/%Y"]           # strptime formats, tried in order
     skip_rows = 3                         # header is the 4th record; omit to search the first 60
+    currency = "CHF"                      # the file's currency when no column gives it (default: the company's)
     header = ["Date", "Libellé", "Montant"]   # required signature (case/accent-insensitive)
     debit_positive = true                 # debits written as positive numbers in the debit column
     not_booked = ["En attente"]           # status values of rows not booked yet (skipped)
@@ -45,7 +46,7 @@ from connectors.errors import ParseError
 
 _SINGLE_COLUMNS = ("date", "amount", "debit", "credit", "value_date", "counterparty", "counterparty_iban",
                    "reference", "bank_ref", "currency", "account", "status")
-_PROFILE_KEYS = {"name", "bank", "source", "encoding", "delimiter", "decimal", "thousands", "date_formats",
+_PROFILE_KEYS = {"name", "bank", "source", "encoding", "delimiter", "decimal", "thousands", "date_formats", "currency",
                  "skip_rows", "header", "debit_positive", "not_booked", "columns"}
 _DELIMITERS = {";": ";", ",": ",", "\t": "\t", "tab": "\t", "|": "|"}
 PROFILE_WARNING = "read with CSV profile "
@@ -91,6 +92,7 @@ class CsvProfile:
     date_formats: tuple[str, ...] = ("%d/%m/%Y",)
     skip_rows: int | None = None
     source: str = ""
+    file_currency: str | None = None  # ``currency``: the file's currency when no column gives it
 
     @property
     def generic(self) -> bool:
@@ -211,6 +213,9 @@ def _profile(table: dict[str, Any], index: int, builtin: bool) -> CsvProfile:
     if not isinstance(debit_positive, bool):
         raise _err(where, "debit_positive", "must be true or false")
     encoding = _str(table, "encoding", where)
+    file_currency = _str(table, "currency", where)
+    if file_currency is not None and not re.fullmatch(r"[A-Z]{3}", file_currency):
+        raise _err(where, "currency", "must be a three-letter currency code such as \"EUR\"")
     if encoding is not None:
         try:
             codecs.lookup(encoding)
@@ -229,7 +234,7 @@ def _profile(table: dict[str, Any], index: int, builtin: bool) -> CsvProfile:
         name=name, bank=bank, header=header, label=label, debit_positive=debit_positive,
         not_booked=_str_list(table, "not_booked", where), encoding=encoding,
         delimiter=_DELIMITERS[delimiter] if delimiter else None, decimal=decimal, thousands=thousands,
-        date_formats=formats, skip_rows=skip, source=_str(table, "source", where) or "",
+        date_formats=formats, skip_rows=skip, source=_str(table, "source", where) or "", file_currency=file_currency,
         **{k: v for k, v in single.items() if v},
     )
 

@@ -5,8 +5,10 @@ preambles), then picks the bank profile (connectors.csv_profiles, TOML files in
 connectors/profiles/) whose header signature matches best; the profile says which column
 holds what and how amounts and dates are written. When no profile matches, the generic
 profile maps columns by their (accent-, case- and unit-insensitive) names and reads
-amounts and dates by their shape. A file is taken whole or not at all: every bad row is
-collected and the first is reported with its physical line number and the count of the others.
+amounts and dates by their shape. When that finds no header either, the layout detector
+(connectors.csv_detect) reads the file by its cells (a file without a header row included) and imports it
+when it is sure. A file is taken whole or not at all: every bad row is collected and the first is reported
+with its physical line number, its column and the count of the others.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from datetime import date
 from decimal import Decimal
 
 from connectors._common import BadRows, RefDeriver, check_amounts, clean, join_text
+from connectors.csv_detect import INFERRED_NAME, Detection, detect_layout
 from connectors.csv_profiles import PROFILE_WARNING, CsvProfile, builtin_profiles, check_encoding, fold
 from connectors.errors import ParseError
 from connectors.labels import read_label
@@ -170,6 +173,8 @@ class _Layout:
     names: tuple[str, ...]
     profile: CsvProfile
     labels: tuple[int, ...] = ()  # label column indexes, joined in order
+    headerless: bool = False  # no header row: header_line is the line before the first data row
+    currency: str | None = None  # the file's currency when no column gives it (a detected layout)
 
 
 # Profile column attribute -> role in _Layout.columns.
@@ -220,7 +225,8 @@ def _profile_layout(profile: CsvProfile, delimiter: str, line: int, cells: list[
         if name and fold(name) in folded:
             columns[role] = folded.index(fold(name))
     labels = tuple(folded.index(fold(n)) for n in profile.label if fold(n) in folded)
-    return _Layout(delimiter, line, columns, tuple(clean(c) for c in cells), profile, labels)
+    return _Layout(delimiter, line, columns, tuple(clean(c) for c in cells), profile, labels,
+                   currency=profile.file_currency)
 
 
 def find_layout(text: str, profiles: Sequence[CsvProfile] = ()) -> tuple[_Layout, list[tuple[int, list[str]]]] | None:
@@ -271,15 +277,19 @@ def find_layout(text: str, profiles: Sequence[CsvProfile] = ()) -> tuple[_Layout
 class CsvParser:
     """Reads bank CSV/TSV exports into one ParsedStatement per (account, currency).
 
-    ``profiles`` are tried before the built-in ones (see connectors.csv_profiles); the file's
-    warnings start with ``read with CSV profile <name> (<bank>)``.
+    ``profiles`` are tried before the built-in ones (see connectors.csv_profiles), the generic profile (columns
+    by their names) last; when none reads the file, the layout detector (connectors.csv_detect) reads it if it
+    is sure, else the file is refused with the detector's doubts in one line. The file's warnings start with
+    ``read with CSV profile <name> (<bank>)`` (``inferred (layout detected, confidence …)`` for a detected one).
+    ``builtin=False`` leaves out the built-in profiles, the generic one included: the detector alone.
     """
 
     format = "csv"
 
-    def __init__(self, default_currency: str = "EUR", profiles: Sequence[CsvProfile] = ()) -> None:
+    def __init__(self, default_currency: str = "EUR", profiles: Sequence[CsvProfile] = (),
+                 builtin: bool = True) -> None:
         self.default_currency = default_currency
-        self.profiles = (*profiles, *builtin_profiles())
+        self.profiles = (*profiles, *builtin_profiles()) if builtin else tuple(profiles)
 
     def detect(self, head: bytes, filename: str) -> bool:
         if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -288,24 +298,37 @@ class CsvParser:
         # drop a possibly truncated last line so a cut multi-line record does not confuse csv
         text = text[: text.rfind("\n") + 1] if len(head) >= 4096 and "\n" in text else text
         try:
-            return find_layout(text, self.profiles) is not None
+            if self.profiles and find_layout(text, self.profiles) is not None:
+                return True
         except ParseError:
-            return False
+            pass
+        return detect_layout(text.encode("utf-8"), filename).found_table
 
     def parse(self, data: bytes, filename: str) -> ParsedFile:
         text = decode(data)
         try:
-            found = find_layout(text, self.profiles)
+            found = find_layout(text, self.profiles) if self.profiles else None
             if found is not None and found[0].profile.encoding:
                 found = find_layout(check_encoding(data, found[0].profile, filename), (found[0].profile,))
         except ParseError as exc:
             raise ParseError(filename, exc.reason, exc.row) from None
         if found is None:
-            raise ParseError(filename, "no header row with a date and an amount (or debit/credit) column found")
-        layout, records = found
+            detection = detect_layout(data, filename)
+            if not detection.sure:
+                raise ParseError(filename, detection.refusal() if "date" in detection.columns else
+                                 "no header row with a date and an amount (or debit/credit) column found, and no "
+                                 f"table of dated amounts ({'; '.join(detection.ambiguities)})")
+            return self._read(*_detected_layout(detection, data, filename), filename, [detection.summary()])
+        return self._read(*found, filename, [])
+
+    def _read(self, layout: _Layout, records: list[tuple[int, list[str]]], filename: str,
+              notes: list[str]) -> ParsedFile:
+        """The file's lines read with ``layout``; ``notes`` (for a detected layout: its summary first) lead the
+        warnings."""
         profile = layout.profile
         col = layout.columns
-        preamble = [cells for line, cells in records if line < layout.header_line]
+        preamble = [cells for line, cells in records
+                    if line < layout.header_line or (layout.headerless and line == layout.header_line)]
         body = [(line, cells) for line, cells in records if line > layout.header_line]
         file_account = _preamble_account(preamble)
 
@@ -354,9 +377,9 @@ class CsvParser:
             else:
                 amount = _profile_amount(profile, {r: cell(cells, r) for r in amount_roles}, col, layout.names,
                                          problems)
-            currency = (cell(cells, "currency") or self.default_currency).upper()
+            currency = (cell(cells, "currency") or layout.currency or self.default_currency).upper()
             if not re.fullmatch(r"[A-Z]{3}", currency):
-                problems.append(f"invalid currency {currency!r}")
+                problems.append(f"invalid currency {currency!r} in column {layout.names[col['currency']]!r}")
             if problems or booked_on is None or amount is None:
                 bad.add(line, "; ".join(problems))
                 continue
@@ -385,9 +408,10 @@ class CsvParser:
             ParsedStatement(account=acct, currency=ccy, lines=tuple(lines), warnings=tuple(warnings))
             for (acct, ccy), lines in groups.items()
         ) or (ParsedStatement(account=file_account, currency=None, lines=(), warnings=tuple(warnings)),)
-        note = f"{PROFILE_WARNING}{profile.name} ({profile.bank})"
-        return check_amounts(ParsedFile(format=self.format, statements=statements, warnings=(note, *warnings)),
-                             filename)
+        inferred = profile.name == INFERRED_NAME and bool(notes)
+        note = f"{PROFILE_WARNING}{profile.name} ({notes[0] if inferred else profile.bank})"
+        return check_amounts(ParsedFile(format=self.format, statements=statements,
+                                        warnings=(note, *notes[inferred:], *warnings)), filename)
 
     @staticmethod
     def _amount(cells: list[str], col: dict[str, int], get: Callable[[list[str], str], str], hint: str | None,
@@ -410,7 +434,8 @@ class CsvParser:
             # Debit means money out whether the bank writes it signed or not.
             total = (total or Decimal(0)) + sign * abs(value)
         if total is None:
-            problems.append("no amount (the amount, debit and credit cells are all empty)")
+            problems.append("no amount (the cells of " + ", ".join(
+                repr(names[col[r]]) for r in ("amount", "debit", "credit") if r in col) + " are all empty)")
         return total
 
 
@@ -438,8 +463,25 @@ def _profile_amount(profile: CsvProfile, raw: dict[str, str], col: dict[str, int
         if role == "amount":
             break
     if total is None:
-        problems.append("no amount (the amount, debit and credit cells are all empty)")
+        problems.append("no amount (the cells of " + ", ".join(
+            repr(names[col[r]]) for r in ("amount", "debit", "credit") if r in col) + " are all empty)")
     return total
+
+
+def _detected_layout(detection: Detection, data: bytes,
+                     filename: str) -> tuple[_Layout, list[tuple[int, list[str]]]]:
+    """The reader's layout for a sure detection: its profile, columns and header (or first data) row."""
+    try:
+        records = _records(data.decode(detection.encoding), detection.delimiter)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise ParseError(filename, f"cannot decode the file as {detection.encoding}: {exc}") from None
+    except ParseError as exc:
+        raise ParseError(filename, exc.reason, exc.row) from None
+    headerless = detection.header_line is None
+    header_line = detection.data_line - 1 if detection.header_line is None else detection.header_line
+    columns = {role: i for role, i in detection.columns.items() if role != "balance"}
+    return _Layout(detection.delimiter, header_line, columns, tuple(clean(n) for n in detection.names),
+                   detection.profile(), detection.labels, headerless, detection.currency), records
 
 
 def _decimal_hint(values: Iterable[str]) -> str | None:

@@ -47,6 +47,7 @@ from matching.amounts import (
     small_groups,
     subset_sums,
 )
+from matching.discount import TermsReading, read_payment
 from matching.ibans import IbanIndex, outside_sepa
 from matching.model import (
     BankLine,
@@ -62,6 +63,7 @@ from matching.names import NameHit, NameIndex, normalise_name
 from matching.references import ReferenceIndex, RefHit, spelt_like
 
 MAX_CANDIDATES = 5
+PROGRESS_EVERY = 500  # lines decided between two reports of match_lines' progress
 NAME_MARGIN = 20.0  # a whole-name score this far ahead of every other customer's singles the payer out
 EXACT_NAME_RIVAL_MAX = 95.0  # a name word for word one customer's singles it out when no other's scores above this
 MAX_NAME_GROUPS = 3  # customers found by name alone whose invoices are tried in sums
@@ -182,6 +184,9 @@ class _Hypothesis:
     fit: Fit = Fit.EXACT
     named: bool = False  # the line names every invoice of it outright
     write_off: tuple[WriteOffKind, str] | None = None  # a shortfall accepted (``Fit.TOLERANCE``): kind, why
+    # the invoice's own terms (matching.discount) settle it: the amount written off (the discount; 0 for a
+    # payment of all but the retention, which stays open and not due)
+    terms_write_off: Decimal | None = None
 
     def sort_key(self) -> tuple[float, int, tuple[int, ...]]:
         return (-self.score, len(self.invoice_ids), self.invoice_ids)
@@ -209,12 +214,15 @@ class Matcher:
         self._all_refs: ReferenceIndex | None = None  # every currency, built only to explain an unmatched line
         self.amounts: dict[str, _AmountIndex] = {}
         self.by_customer: dict[tuple[str, int], list[int]] = {}
+        self.with_terms: dict[tuple[str, int], list[int]] = {}  # the invoices with terms of their own, as by_customer
         for cur, invs in by_currency.items():
             in_order = sorted(invs, key=lambda i: (i.due_on, i.id))
             self.amounts.setdefault(cur, _AmountIndex(self._due_order)).load(
                 (inv.open_amount, inv.id) for inv in in_order)
             for inv in in_order:
                 self.by_customer.setdefault((cur, inv.customer_id), []).append(inv.id)
+                if inv.terms is not None:
+                    self.with_terms.setdefault((cur, inv.customer_id), []).append(inv.id)
         self.ibans = IbanIndex(customers)
         self.sirens: dict[str, set[int]] = {}  # SIREN -> customers known by it
         for customer in customers:
@@ -339,10 +347,13 @@ class Matcher:
                 continue
             reasons = tuple(h.invoice_reasons.get(inv_id, ()))
             short = self.remaining[inv_id] - share if h.fit is Fit.TOLERANCE else ZERO
+            if h.terms_write_off is not None:  # the invoice's terms say what is written off (a retention stays open)
+                short = h.terms_write_off
             kind: WriteOffKind | None = None
             if short > ZERO:
                 kind, why = h.write_off or ("payment_difference", f"tolerance {self.config.amount_tolerance}")
-                label = "bank fee" if kind == "bank_fee" else "payment difference (écart de règlement)"
+                label = {"bank_fee": "bank fee", "discount": "discount granted (escompte)"}.get(
+                    kind, "payment difference (écart de règlement)")
                 reasons += (f"difference {short} written off as {label}: {why}",)
             proposals.append(Proposal(inv_id, share, h.score, reasons, write_off=max(short, ZERO),
                                       write_off_kind=kind))
@@ -415,6 +426,10 @@ class Matcher:
         else:
             same_amount = amounts.near(line.amount, tolerance)
         groups.extend((i,) for i in same_amount)
+        # invoices of the customers in play whose own terms (an early-payment discount, retention money) make the
+        # amount what they owe now: found by those terms, not by the amount they owe in full
+        groups.extend((i,) for c in in_play for i in self.with_terms.get((currency, c), ())
+                      if self._is_open(i) and self._terms_reading(line, i))
         band = self._tolerance(line)  # a group of the payer's or named invoices may leave a difference
         for customer_id in in_play:
             pool = [(i, self.remaining[i]) for i in self._subset_pool(currency, customer_id, hits, preferred)]
@@ -596,6 +611,17 @@ class Matcher:
         return (f"{numbers} is the only combination of the {len(owed)} open invoices of this customer that makes "
                 f"{line.amount}, and no invoice owes it alone: the payer's grouped payment")
 
+    def _terms_reading(self, line: BankLine, inv_id: int) -> TermsReading | None:
+        """What the invoice's own terms (matching.discount) make of the line's amount, or None: a discount within
+        its period (rounding within the payment-difference limit), after it, or all but the retention."""
+        terms = self.invoices[inv_id].terms
+        if terms is None:
+            return None
+        owed = self.remaining[inv_id]
+        rounding = Tolerance(difference_max=self.config.payment_difference_max,
+                             difference_rate=self.config.payment_difference_rate).difference_limit(owed)
+        return read_payment(line.amount, owed, terms, line.booked_on, rounding)
+
     def _due_order(self, inv_id: int) -> tuple[date, int]:
         return self.invoices[inv_id].due_on, inv_id
 
@@ -678,6 +704,12 @@ class Matcher:
         if line.amount < total and (all_hit or (payer_agrees and len(customer_ids) == 1)):
             tolerance = self._tolerance(line)
         how = fit(line.amount, total, tolerance)
+        terms_reading = self._terms_reading(line, group[0]) if len(group) == 1 and line.amount < total else None
+        if terms_reading is not None:
+            # the invoice's terms decide: within the discount period or short by the retention, all that is due is
+            # paid; after the period the discount is not due and the payment is a part payment, however small
+            how = (Fit.TOLERANCE if terms_reading.write_off > ZERO else Fit.EXACT) if terms_reading.settles \
+                else Fit.PARTIAL
         if how is Fit.EXACT:
             score += W_AMOUNT_EXACT if len(group) == 1 or all_hit else W_AMOUNT_GROUP
         elif how is Fit.TOLERANCE:
@@ -687,6 +719,8 @@ class Matcher:
         else:
             score += W_OVER
         amount_reason = describe(line.amount, total, how, len(group), tolerance)
+        if terms_reading is not None:
+            amount_reason = terms_reading.reason
         if len(group) == 1:
             per_invoice[group[0]].append(amount_reason)
 
@@ -731,8 +765,14 @@ class Matcher:
         total_score = round(min(1.0, max(0.0, score + payer_score)), 3)
         shares = tuple(allocate(line.amount, owed))
         written_off = tolerance.write_off(line.amount, total) if isinstance(tolerance, Tolerance) else None
+        terms_write_off = None
+        if terms_reading is not None and terms_reading.settles:
+            terms_write_off = terms_reading.write_off
+            written_off = ("discount", "the early-payment discount the invoice grants (matching.discount)") \
+                if terms_write_off > ZERO else None
         return _Hypothesis(group, shares, total_score, auto_ok, ref_reasons + [amount_reason] + reasons,
-                           per_invoice, blocker, how, all_strong, written_off if how is Fit.TOLERANCE else None)
+                           per_invoice, blocker, how, all_strong, written_off if how is Fit.TOLERANCE else None,
+                           terms_write_off)
 
     def _customer_ref(self, customer_id: int) -> str:
         customer = self.customers.get(customer_id)
@@ -869,8 +909,11 @@ def match_lines(
     customers: Sequence[Customer],
     config: MatchConfig = DEFAULT_CONFIG,
     settled: Sequence[OpenInvoice] = (),
+    progress: Callable[[int], None] | None = None,
 ) -> list[Decision]:
     """One decision per line, in input order.
+
+    ``progress``: told after every PROGRESS_EVERY lines decided (and the rest at the end), how many more.
 
     ``settled``: the customers' invoices already paid, read only to leave a second payment of one (a
     duplicate payment quoting it) unmatched, as the customer's credit to decide on, rather than propose it
@@ -887,6 +930,10 @@ def match_lines(
     named = [k for k in order if matcher.claim(lines[k])]
     named_set = set(named)
     decisions: dict[int, Decision] = {}
-    for k in [*named, *(k for k in order if k not in named_set)]:
+    for n, k in enumerate([*named, *(k for k in order if k not in named_set)], 1):
         decisions[k] = matcher.decide(lines[k])
+        if progress is not None and n % PROGRESS_EVERY == 0:
+            progress(PROGRESS_EVERY)
+    if progress is not None and len(lines) % PROGRESS_EVERY:
+        progress(len(lines) % PROGRESS_EVERY)
     return [decisions[k] for k in range(len(lines))]

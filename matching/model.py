@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
+from matching.discount import InvoiceTerms
+
 
 @dataclass(frozen=True)
 class Customer:
@@ -30,6 +32,7 @@ class OpenInvoice:
     issued_on: date
     due_on: date
     payment_reference: str | None = None
+    terms: InvoiceTerms | None = None  # an early-payment discount, retention money (matching.discount)
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,9 @@ class BankLine:
 
 
 #: what a shortfall written off is: an « écart de règlement » (a small difference the customer left, rounding)
-#: or the fee a foreign bank deducted from the transfer (SWIFT charges, a currency conversion)
-WriteOffKind = Literal["payment_difference", "bank_fee"]
+#: or the fee a foreign bank deducted from the transfer (SWIFT charges, a currency conversion), or the early-payment
+#: discount the invoice granted for a payment within its period (matching.discount)
+WriteOffKind = Literal["payment_difference", "bank_fee", "discount"]
 
 
 @dataclass(frozen=True)

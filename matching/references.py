@@ -21,7 +21,9 @@ the text up in an index built from the invoices:
 Windows are tried longest first and the runs they consume are not reused, so
 ``FA-2026-00123`` never also yields a weak ``2026`` hit on another invoice.
 ISO 11649 creditor references (``RF18 5390 0754 7034``) are found separately,
-check digits validated, and matched against ``OpenInvoice.payment_reference``.
+check digits validated, and matched against ``OpenInvoice.payment_reference``
+and against the reference derived from each invoice's number
+(``matching.rf_reference``: the one reminders print in their EPC QR code).
 A number that belongs to no open invoice simply matches nothing.
 """
 from __future__ import annotations
@@ -33,6 +35,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from matching.model import BankLine, OpenInvoice
+from matching.rf_reference import DIRECT_MAX, rf_reference, rf_with_check_digits
 
 MAX_WINDOW = 6  # runs; "FACTURE N 2026 00123" is four, leave room for odd spacing
 MIN_TAIL_DIGITS = 3  # a bare "7" or "42" in a text is noise, not evidence
@@ -186,13 +189,23 @@ class ReferenceIndex:
     def __init__(self, invoices: Iterable[OpenInvoice]) -> None:
         self._keys: dict[str, dict[int, Strength]] = {}
         self._rf: dict[str, list[int]] = {}
+        # derived RF references (matching.rf_reference): a body of at most DIRECT_MAX characters is the compact
+        # number, looked up here when a payment quotes it (computing 100,000 check digits up front costs 0.4 s);
+        # the rare longer numbers are reduced with a hash, so their references are computed now, into _rf
+        self._compact: dict[str, list[int]] = {}
         self._typo_keys: set[str] = set()  # keys long and strong enough to be read with one typo
         keys_of, typo_keys = self._keys, self._typo_keys
         self._heads: set[str] = set()  # leading letter runs of the keys ("FA"): where a window may open
         self._tails: set[str] = set()  # trailing letter runs of the keys
         self._letters_only = False  # some key has no digit at all
         for inv in invoices:
-            for key, strength in number_keys(inv.number).items():
+            own_keys = number_keys(inv.number)
+            full = next(iter(own_keys), "")  # number_keys puts the compact number first
+            if full and len(full) <= DIRECT_MAX:
+                self._compact.setdefault(full, []).append(inv.id)
+            else:
+                self._rf.setdefault(rf_reference(inv.number), []).append(inv.id)
+            for key, strength in own_keys.items():
                 slot = keys_of.get(key)
                 if slot is None:
                     keys_of[key] = {inv.id: strength}
@@ -271,16 +284,25 @@ class ReferenceIndex:
         hits: list[RefHit] = []
         known_starts: set[int] = set()
         for rf, start, end in rf_candidates(text):
-            if rf not in self._rf or start in known_starts:
+            named = self._rf_invoices(rf)
+            if not named or start in known_starts:
                 continue  # the longest known reading at each start wins
             known_starts.add(start)
-            hits.extend(RefHit(inv_id, Strength.FULL, _blocks(rf), where, rf=True) for inv_id in self._rf[rf])
+            hits.extend(RefHit(inv_id, Strength.FULL, _blocks(rf), where, rf=True) for inv_id in named)
             for k in range(start, end):
                 used[k] = True
         hits.extend(self._find_numbers(parts, used, where))
         if not any(h.strength >= Strength.DIGITS for h in hits):
             hits.extend(self._find_typos(parts, used, where))
         return hits
+
+    def _rf_invoices(self, rf: str) -> list[int]:
+        """The invoices whose imported or derived RF reference is ``rf`` (a valid reference, compact form)."""
+        named = list(self._rf.get(rf, ()))
+        body = rf[4:]
+        if len(body) <= DIRECT_MAX and body in self._compact and rf == rf_with_check_digits(body):
+            named.extend(i for i in self._compact[body] if i not in named)
+        return named
 
     def _find_typos(self, parts: Sequence[str], used: list[bool], where: str) -> list[RefHit]:
         """Invoice numbers written with one typo (a changed, dropped, added or swapped character).

@@ -104,7 +104,9 @@ class Company:
 
 @dataclass(frozen=True)
 class Customer:
-    """The debtor. ``is_business``: a professional, to whom the 40 € recovery indemnity applies."""
+    """The debtor. ``is_business``: a professional, to whom the 40 € recovery indemnity applies; ``is_public``: a
+    public body (B2G, also ``is_business``: not a consumer), owing intérêts moratoires and the 40 € indemnity of the
+    Code de la commande publique (L2192-13) instead of the Code de commerce's penalties."""
 
     ref: str
     name: str
@@ -113,6 +115,7 @@ class Customer:
     phone: str = ""
     is_business: bool = True
     contact_name: str = ""
+    is_public: bool = False
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,10 @@ class DueInvoice:
     # the customer's money received and not yet allocated imputed to this invoice by the planner
     # (reminders.netting): ``open_amount`` is then what is asked, the invoice's own open amount less it
     netted: Decimal = Decimal(0)
+    # the delivery or the service's completion (BT-72) and the end of the invoicing period (BT-74): the limitation
+    # period runs from them, else from ``issued_on`` (reminders.law.limitation_start)
+    delivered_on: date | None = None
+    service_period_end: date | None = None
 
 
 @dataclass(frozen=True)
@@ -215,6 +219,7 @@ class CustomerRules:
     profile: str = "standard"
     key_account: bool = False
     consumer: bool = False
+    public: bool = False  # a public body (B2G): intérêts moratoires (Code de la commande publique L2192-13)
     override: ProfileRule | None = None
     last_reminded_on: date | None = None
     # (channel, why) for each channel that cannot reach this customer: ("phone", "no phone number for
@@ -227,10 +232,12 @@ class CustomerRules:
 
     @property
     def profile_label(self) -> str:
-        """``new``, ``loyal+key+consumer``...: the schedule profile and the flags that apply."""
+        """``new``, ``loyal+key+consumer``, ``standard+public``...: the schedule profile and the flags that apply."""
         parts = [self.profile]
         if self.key_account:
             parts.append("key")
         if self.consumer:
             parts.append("consumer")
+        if self.public:
+            parts.append("public")
         return "+".join(parts)

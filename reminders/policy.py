@@ -37,7 +37,7 @@ Company-wide rules and profiles (all optional; defaults as in :data:`STANDARD_PO
     retry_after_days = [1, 2, 4]
     escalation = { email = "letter", sms = "letter", letter = "phone" }
 
-    [profiles.loyal]            # new, loyal, key, consumer, or any name set on a customer
+    [profiles.loyal]            # new, loyal, key, consumer, public, or any name set on a customer
     skip = ["courteous"]
     offsets = { first_reminder = 8, second_reminder = 22 }
     min_days_between = 10
@@ -56,7 +56,7 @@ from typing import Any
 from reminders.errors import PolicyError
 from reminders.model import CustomerRules, DunningLevel, DunningPolicy, ProfileRule
 
-KNOWN_CHANNELS: frozenset[str] = frozenset({"email", "letter", "phone", "sms", "export"})
+KNOWN_CHANNELS: frozenset[str] = frozenset({"email", "letter", "registered", "phone", "sms", "export"})
 SCHEDULE_PROFILES = ("new", "standard", "loyal")  # chosen by tenure and history, or set per customer
 
 _POLICY_KEYS = {"name", "min_days_between", "minimum_amount", "levels", "profiles", "require_approval",
@@ -218,15 +218,17 @@ def profile_of(since: date | None, as_of: date, good_history: bool, policy: Dunn
 
 
 def policy_for(policy: DunningPolicy, customer: CustomerRules) -> DunningPolicy:
-    """The policy one customer gets: its schedule profile, then ``key`` and ``consumer`` profiles when
-    they apply and the policy defines them, then the customer's own override. Key accounts always need
-    approval, whether or not the policy has a ``key`` profile."""
+    """The policy one customer gets: its schedule profile, then ``key`` and ``consumer`` (or ``public``: a public
+    body, never the consumer's) profiles when they apply and the policy defines them, then the customer's own
+    override. Key accounts always need approval, whether or not the policy has a ``key`` profile."""
     effective = policy
     names = [customer.profile]
     if customer.key_account:
         names.append("key")
     if customer.consumer:
         names.append("consumer")
+    elif customer.public:
+        names.append("public")
     for name in names:
         rule = policy.profile(name)
         if rule is not None:

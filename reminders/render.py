@@ -15,7 +15,8 @@ Templates see the :class:`~reminders.context.ReminderContext` fields and propert
 money received not yet allocated deducted), ``unallocated`` (those payments: booked_on, amount, bank_ref,
 label), ``deadline``, ``penalties``, ``penalties_total``,
 ``recovery_indemnity``, ``claim_total``, ``penalty_rate`` (the rate applied in words), ``penalty_rate_terms``, ``schedule``, ``history``...), plus ``letter`` (true for the body
-of a paper letter, which draws the invoices as a table instead), ``consumer``, and the filters ``money``
+of a paper letter, which draws the invoices as a table instead), ``consumer``, ``public`` (a public body: intérêts
+moratoires, Code de la commande publique L2192-13), and the filters ``money``
 (``1 234,50 €``), ``date_fr`` (``25/11/2026``), ``money_en`` (``€1,234.50``) and ``date_en``.
 """
 from __future__ import annotations
@@ -130,7 +131,7 @@ def compose(level: str, channel: str, context: ReminderContext, *, template_dir:
     ``attachments`` (e.g. the invoices' PDFs) go with emails only; ``message_id`` makes an email's
     Message-ID known before it is sent (the outbox records it, so a crash leaves a trace to look for).
     """
-    rendered = render(level, context, letter=channel in ("letter", "export"), template_dir=template_dir)
+    rendered = render(level, context, letter=channel in ("letter", "registered", "export"), template_dir=template_dir)
     if channel == "email":
         to = context.customer.emails
     elif channel in ("phone", "sms"):
@@ -150,7 +151,7 @@ def compose(level: str, channel: str, context: ReminderContext, *, template_dir:
         legal_lines=tuple(line for line in (
             " — ".join((context.company.name, *context.company.address_lines)), context.company.mentions) if line),
         recipient_lines=(context.customer.name, *context.customer.address_lines),
-        logo=context.company.logo if channel in ("letter", "export") else "",
+        logo=context.company.logo if channel in ("letter", "registered", "export") else "",
         invoices=context.invoices,
         currency=context.currency,
         as_of=context.as_of,
@@ -167,11 +168,12 @@ def compose(level: str, channel: str, context: ReminderContext, *, template_dir:
 def _claim(context: ReminderContext) -> tuple[tuple[str, str], ...]:
     """The computed claim as (label, amount) lines: what a legal file and a formal notice letter show.
 
-    Labels: principal, penalties (L441-10, businesses) or legal_interest (1231-6, consumers),
-    recovery_indemnity (D441-5, businesses only), total."""
+    Labels: principal, penalties (L441-10, businesses), moratory_interest (L2192-13, public bodies) or
+    legal_interest (1231-6, consumers), recovery_indemnity (D441-5 or D2192-35, never consumers), total."""
     if not context.claims_penalties:  # a level that claims no penalties (worker.dunning.penalty_settings)
         return ()
-    interest = "penalties" if context.customer.is_business else "legal_interest"
+    interest = ("moratory_interest" if context.customer.is_public
+                else "penalties" if context.customer.is_business else "legal_interest")
     lines = [("principal", f"{context.total:.2f}"), (interest, f"{context.penalties_total:.2f}")]
     if context.customer.is_business:
         lines.append(("recovery_indemnity", f"{context.recovery_indemnity:.2f}"))
@@ -211,6 +213,7 @@ def _variables(context: ReminderContext, letter: bool) -> dict[str, Any]:
         "extra": context.extra,
         "letter": letter,
         "consumer": not context.customer.is_business,
+        "public": context.customer.is_public,
         "language": context.language,
         "penalties": context.penalties,
         "penalties_total": context.penalties_total,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 INVOICE_HEADER = ("number,customer_ref,customer_name,customer_email,customer_iban,customer_since,amount,currency,"
                   "issued_on,due_on,payment_reference,customer_address")
@@ -56,11 +57,13 @@ class Camt053:
     iban: str = COMPANY_IBAN
     opening: Decimal = Decimal("1000.00")
     statement_id: str = "STMT-1"
+    closing_on: date | None = None  # the day the statement covers up to (default: its last entry's)
 
     def render(self) -> bytes:
         closing = self.opening + sum((p.amount for p in self.payments), Decimal(0))
-        first = min((p.booked_on for p in self.payments), default=date(2026, 1, 1))
-        last = max((p.booked_on for p in self.payments), default=date(2026, 1, 1))
+        first = min((p.booked_on for p in self.payments), default=self.closing_on or date(2026, 1, 1))
+        last = max((p.booked_on for p in self.payments), default=self.closing_on or date(2026, 1, 1))
+        last = max(last, self.closing_on) if self.closing_on else last
         entries = "".join(self._entry(p) for p in self.payments)
         return f"""<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
@@ -128,3 +131,26 @@ NEWFILEUID:NONE
 </OFX>
 """
     return text.replace("\n", "\r\n").encode("cp1252")
+
+
+def fresh_bank_data(db: Any, day: date, company: str | None = None, iban: str = COMPANY_IBAN) -> None:
+    """A statement of the company's account ``iban`` covering up to ``day``, without any movement, imported as a
+    bank file is: the bank data is fresh on ``day``, so reminders may go out automatically (the freshness gate,
+    reminders/freshness.py). ``db``: an engine or a database URL; ``company``: its ref (default: the default one)."""
+    from sqlalchemy import Engine
+
+    from worker.access.companies import resolve_company
+    from worker.db.engine import make_engine
+    from worker.db.repository import Repository
+    from worker.db.uow import unit_of_work
+    from worker.statements.statements import import_statement
+
+    engine = db if isinstance(db, Engine) else make_engine(db)
+    data = Camt053(iban=iban, statement_id=f"FRESH-{iban[-6:]}-{day.isoformat()}", closing_on=day).render()
+    try:
+        with unit_of_work(engine) as session:
+            repo = Repository(session, resolve_company(session, company))
+            import_statement(repo, data, f"fresh-{iban[-6:]}-{day.isoformat()}.xml", source="cli", today=day)
+    finally:
+        if engine is not db:
+            engine.dispose()

@@ -112,8 +112,13 @@ def send_company_reminders(company_ref: str, as_of: str) -> None:
 
     settings = get_settings()
     channels = company_channels(settings, company_ref)
-    send_reminders(_engine(), company_ref, date.fromisoformat(as_of), channels, settings.mail_from,
-                   actor="worker", template_dir=settings.templates_dir)
+    report = send_reminders(_engine(), company_ref, date.fromisoformat(as_of), channels, settings.mail_from,
+                            actor="worker", template_dir=settings.templates_dir)
+    if report.held is not None:  # stale or missing bank data: nothing left, said once (reminders/freshness.py)
+        import logging
+
+        logging.getLogger("lettrage.tasks").warning("reminders held: stale bank data", extra={
+            "event": "reminders.held", "company": company_ref, "as_of": as_of, "reason": report.held})
 
 
 @dramatiq.actor(**_OPTIONS)

@@ -15,6 +15,8 @@ from typing import Any
 from worker.errors import ConfigurationError
 
 CUSTOMER_MODES = ("collective", "per_customer")
+EXPORT_FORMATS = ("fec", "sage", "ebp")  # worker.books.formats.WRITERS (a unit test keeps them the same)
+EXPORT_EVERY = ("daily", "monthly", "off")
 WRITE_OFF_KINDS = ("payment_difference", "bank_fee", "discount")
 _ACCOUNT = re.compile(r"^[1-8][0-9A-Z]{2,19}$")
 _JOURNAL = re.compile(r"^[A-Z0-9]{1,8}$")
@@ -48,6 +50,11 @@ class BooksChart:
     write_offs: dict[str, str] = field(default_factory=lambda: {
         "payment_difference": "658000", "bank_fee": "627000", "discount": "665000"})
     payment_difference_gain: str = "758000"  # an over-payment written off (a negative write-off)
+    # the scheduled export (the daily sync): into the operator's folder (relative: to the companies' folder)
+    export_folder: str = ""  # "" = no scheduled export
+    export_format: str = "fec"
+    export_every: str = "daily"  # daily: up to the day before the sync; monthly: the month before, once
+    export_separator: str = "tab"  # the FEC's column separator (tab | pipe)
 
     def bank(self, identifier: str) -> BankJournal:
         """The journal and 512 account of the bank account ``identifier`` (the default ones when not mapped)."""
@@ -69,7 +76,8 @@ _ACCOUNT_PREFIX = {"bank_account": "51", "customer_account": "41", "suspense_acc
                    "sales_account": "70"}
 _KEYS = {"bank_journal", "bank_account", "banks", "sales_journal", "misc_journal", "sales_entries", "sales_account",
          "customer_account", "customer_accounts", "on_account_account", "refund_due_account", "suspense_account",
-         "not_customer_account", "write_offs", "payment_difference_gain"}
+         "not_customer_account", "write_offs", "payment_difference_gain", "export_folder", "export_format",
+         "export_every", "export_separator"}
 
 
 def _account(where: str, key: str, raw: object, prefix: str = "") -> str:
@@ -114,6 +122,17 @@ def parse_books(raw: dict[str, Any], where: str = "company setting") -> BooksCha
         if not isinstance(raw["sales_entries"], bool):
             raise ConfigurationError(f"{where}: books.sales_entries={raw['sales_entries']!r}: must be true or false")
         values["sales_entries"] = raw["sales_entries"]
+    for key, allowed in (("export_format", EXPORT_FORMATS), ("export_every", EXPORT_EVERY),
+                         ("export_separator", ("tab", "pipe"))):
+        if key in raw:
+            if raw[key] not in allowed:
+                raise ConfigurationError(f"{where}: books.{key}={raw[key]!r}: must be one of {', '.join(allowed)}")
+            values[key] = raw[key]
+    if "export_folder" in raw:
+        if not isinstance(raw["export_folder"], str):
+            raise ConfigurationError(f"{where}: books.export_folder={raw['export_folder']!r}: must be a folder's "
+                                     "path (a string)")
+        values["export_folder"] = raw["export_folder"].strip()
     if "write_offs" in raw:
         table = raw["write_offs"]
         if not isinstance(table, dict):

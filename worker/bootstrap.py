@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def company_channels(settings: Settings, company_ref: str,
                      identity: CompanyIdentity | None = None) -> dict[str, Channel]:
     """The reminder channels of ``company_ref`` by policy name (``email``, ``letter``, ``phone``, ``sms``,
-    ``export``): SMTP with the company's sender, letters, call tasks and legal files under the company's output
+    ``export``, ``registered``): SMTP with the company's sender, letters, call tasks and legal files under the company's output
     folder, SMS through the outbound client that refuses internal addresses. A channel whose settings are missing
     refuses each message with the reason (the level then escalates), it does not stop the others.
 
@@ -35,6 +35,17 @@ def company_channels(settings: Settings, company_ref: str,
         smtp_url = identity.smtp_url or smtp_url
         mail_from = identity.email or mail_from
         reply_to = identity.reply_to or reply_to
-    return all_channels(smtp_url, mail_from, Path(settings.output_dir) / company_ref,
-                        reply_to=reply_to, sms_url=settings.sms_url, sms_token=settings.sms_token,
-                        outbound=OutboundClient.for_settings(settings))
+    outbound = OutboundClient.for_settings(settings)
+    channels = all_channels(smtp_url, mail_from, Path(settings.output_dir) / company_ref,
+                            reply_to=reply_to, sms_url=settings.sms_url, sms_token=settings.sms_token,
+                            outbound=outbound)
+    # registered letters with acknowledgment of receipt through the provider of the company's [registered_mail]
+    # section (worker/dunning/registered_letters.py); without one, each message is refused with the reason
+    from worker.dunning.registered_letters import registered_channel
+
+    channels["registered"] = registered_channel(settings, company_ref, outbound)
+    # the legal file: the internal dossier with its proofs, read from the database (worker/dunning/legal_channel.py)
+    from worker.dunning.legal_channel import LegalFileChannel
+
+    channels["export"] = LegalFileChannel(settings, company_ref)
+    return channels

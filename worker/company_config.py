@@ -119,7 +119,12 @@ _COMMON_SOURCE_KEYS = {"type", "name"}
 #   behaviour -> worker.dunning.behaviour (payment behaviour thresholds, profile moves)
 #   weekly_report -> worker.insight.weekly_report (recipients, firm_recipients, weekday, hour, language)
 #   documents -> worker.invoices.document_sources (folder, allow_hosts: where invoice PDFs may come from)
-OWNED_SECTIONS = {"einvoicing", "behaviour", "weekly_report", "documents", "company", "penalties", "books"}
+OWNED_SECTIONS = {"einvoicing", "behaviour", "weekly_report", "documents", "company", "penalties", "books",
+                  "bank", "registered_mail", "customer_page", "feeds"}
+# feeds -> worker.statements.feeds_config (the bank feed's provider, its accounts, credential names)
+# customer_page -> worker.dunning.customer_links (links' life, the answers' pause and payment plan limits)
+# registered_mail -> worker.dunning.registered_config (the registered letters' provider, its URL, credential names)
+# bank -> worker.statements.bank_freshness (max_age_business_days: the freshness gate of the reminders)
 # penalties -> worker.dunning.penalty_settings (mode, rate, confirmed rates of a half-year)
 # books -> worker.books_chart (the accounts and journals of the books export)
 MATCHING_KEYS = {"amount_tolerance", "auto_threshold", "review_threshold", "ambiguity_margin", "name_threshold",

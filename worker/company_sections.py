@@ -17,6 +17,8 @@ ConfigurationError naming the key and where it comes from.
   (:func:`parse_documents_section`; worker.invoices.document_sources);
 - ``[company]``: :class:`CompanyIdentity`, who the company's messages come from and what each channel needs of it
   (:func:`parse_company_identity`; worker.dunning.sender_identity).
+- ``[bank]``: :class:`BankSettings`, how old the bank data may be before automatic reminders hold
+  (:func:`parse_bank_section`; worker.statements.bank_freshness).
 """
 from __future__ import annotations
 
@@ -397,7 +399,7 @@ class CompanyIdentity:
         ("Default company") counts as missing: it never reaches a customer."""
         if channel == "phone":  # a call task is for a person of the company, not a message to the customer
             return ()
-        if channel in ("letter", "export"):
+        if channel in ("letter", "registered", "export"):
             keys: tuple[str, ...] = LETTER_KEYS
         elif channel == "email":
             keys = EMAIL_KEYS
@@ -505,3 +507,31 @@ def parse_company_identity(raw: dict[str, Any], where: str = "company setting",
             raise ConfigurationError(f"{where}: company.smtp_url: {exc}") from None
         values["smtp_url"] = url
     return CompanyIdentity(**values)
+
+
+# -- [bank] --------------------------------------------------------------------------------------------------
+BANK_KEYS = {"max_age_business_days"}
+
+
+@dataclass(frozen=True)
+class BankSettings:
+    """The ``[bank]`` section: how old the bank data of an account customers pay into may be (in business days,
+    weekends and public holidays not counted) before automatic reminders hold (reminders.freshness;
+    worker.statements.bank_freshness)."""
+
+    max_age_business_days: int = 2
+
+
+def parse_bank_section(raw: dict[str, Any], where: str = "[bank]") -> BankSettings:
+    """Checks the section; raises ConfigurationError naming the key and the reason."""
+    from reminders.freshness import FreshnessError, check_max_age
+
+    unknown = set(raw) - BANK_KEYS
+    if unknown:
+        raise ConfigurationError(f"{where}: unknown key(s) bank.{', bank.'.join(sorted(unknown))}")
+    if "max_age_business_days" not in raw:
+        return BankSettings()
+    try:
+        return BankSettings(check_max_age(raw["max_age_business_days"], "bank.max_age_business_days"))
+    except FreshnessError as exc:
+        raise ConfigurationError(f"{where}: {exc}") from None

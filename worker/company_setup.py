@@ -45,10 +45,12 @@ from worker.company_config import (
 )
 from worker.company_sections import (
     DEFAULT_HOLD_DAYS,
+    BankSettings,
     CompanyIdentity,
     EinvoicingSettings,
     ReportSettings,
     company_match_config,
+    parse_bank_section,
     parse_company_identity,
     parse_documents_section,
     parse_einvoicing,
@@ -160,11 +162,23 @@ class ResolvedCompany:
         raw, where = self._table("company")
         return parse_company_identity(raw, where, self._base)
 
+    @cached_property
+    def bank(self) -> BankSettings:
+        """The ``[bank]`` section: the age the bank data may reach before automatic reminders hold."""
+        raw, where = self._table("bank")
+        return parse_bank_section(raw, where)
+
     @property
     def penalties_table(self) -> tuple[dict[str, Any], str]:
         """The ``[penalties]`` section as merged, and where a bad key comes from (worker.dunning.penalty_settings
         checks it)."""
         return self._table("penalties")
+
+    @property
+    def customer_page_table(self) -> tuple[dict[str, Any], str]:
+        """The ``[customer_page]`` section as merged, and where a bad key comes from (worker.dunning.customer_links
+        checks it)."""
+        return self._table("customer_page")
 
     # -- the merge -----------------------------------------------------------------------------------------------
     @property

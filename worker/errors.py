@@ -54,3 +54,15 @@ class ReviewConflict(LettrageError):
 
 class BooksExportError(LettrageError):
     """Raised when a books export is asked for a bad period or format, or its file fails the FEC check."""
+
+
+class ProceedingsError(LettrageError):
+    """Raised when a customer's collective proceedings cannot be set, cleared, declared or read as asked."""
+
+    http_status = 422
+
+
+class ProceedingsNotFound(ProceedingsError):
+    """Raised when the customer named, or its active collective proceedings, does not exist."""
+
+    http_status = 404

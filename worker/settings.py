@@ -54,6 +54,9 @@ class Settings:
     reply_to: str | None = None  # Reply-To of reminder emails
     sms_url: str | None = None  # SMS provider endpoint (reminders/channels/sms.py)
     sms_token: str | None = field(default=None, repr=False)
+    # the LETTRAGE_* values as read (the environment over the settings file), for the variables a company's TOML
+    # names: its registered-mail provider's credentials (worker/dunning/registered_config.py); never printed
+    environment: Mapping[str, str] = field(default_factory=dict, repr=False, hash=False, compare=False)
     # official e-invoicing artefacts (XSD, compiled Schematron): the shipped FNFE-MPE release unless overridden
     einvoicing_rules_dir: Path | None = SHIPPED_RULES_DIR
     # LETTRAGE_OUTBOUND_ALLOW_HOSTS: hosts the server may reach although internal (worker/outbound.py)
@@ -64,6 +67,9 @@ class Settings:
     # Web and API exposure (README, "Which endpoints answer without credentials"):
     trusted_proxies: tuple[str, ...] = ()  # LETTRAGE_TRUSTED_PROXIES: peers whose X-Forwarded-For/-Proto count
     public_endpoints: frozenset[str] = frozenset()  # LETTRAGE_PUBLIC_ENDPOINTS: docs, metrics open to anyone
+    # LETTRAGE_PUBLIC_URL: the address customers reach this server at (https://pay.example.fr): the base of the
+    # signed links to the customer's page printed in reminders (worker/dunning/customer_links.py); none when unset
+    public_url: str | None = None
     metrics_token: str | None = field(default=None, repr=False)  # LETTRAGE_METRICS_TOKEN: bearer of GET /metrics
     metrics_company_labels: str = "none"  # LETTRAGE_METRICS_COMPANY_LABELS: none | hashed | ref
     # Upload limits in MB (README, Settings): bodies larger are refused with 413 before being read (worker/api/limits.py)
@@ -249,15 +255,29 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | _Fi
         reply_to=get("REPLY_TO"),
         sms_url=get("SMS_URL"),
         sms_token=get("SMS_TOKEN"),
+        environment={k: v for k, v in values.items() if v},
         einvoicing_rules_dir=path("EINVOICING_RULES_DIR") or SHIPPED_RULES_DIR,
         outbound_allow_hosts=tuple(h for h in (p.strip() for p in (get("OUTBOUND_ALLOW_HOSTS") or "")
                                                .replace(" ", ",").split(",")) if h),
         documents_dir=path("DOCUMENTS_DIR"),
+        public_url=_public_url(get("PUBLIC_URL")),
         now=parse_now(n, get("TIMEZONE") or "Europe/Paris") if (n := get("NOW")) else None,
         env_file=env_file, env_file_origin=origin, database_is_default=database_is_default,
         **_exposure(get),
         **_upload_limits(get),
     )
+
+
+def _public_url(raw: str | None) -> str | None:
+    """LETTRAGE_PUBLIC_URL: an http(s) address with a host and no query, kept without its trailing slash."""
+    if not raw:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigurationError(f"LETTRAGE_PUBLIC_URL must be an address such as https://pay.example.fr, not {raw!r}")
+    return raw.strip().rstrip("/")
 
 
 class _UploadLimits(TypedDict):

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from reminders.channels.base import Delivery, Message
 from reminders.errors import ChannelError, ChannelNotConfigured
+from reminders.payment_qr import payment_html, payment_text, png_of
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -139,9 +140,21 @@ class SmtpChannel:
                 mail["X-Lettrage-Invoices"] = " ".join(message.invoice_numbers)
         except ValueError as exc:
             raise ChannelError(f"email to {who}: invalid header: {exc}") from exc
-        mail.set_content(message.text, charset="utf-8")
+        codes = message.payment_codes  # EPC QR codes: in words in the text, inline images in the HTML
+        text = f"{message.text.rstrip()}\n\n{payment_text(codes, message.language)}" if codes else message.text
+        mail.set_content(text, charset="utf-8")
         if message.html:
-            mail.add_alternative(message.html, subtype="html", charset="utf-8")
+            cids = tuple(f"epc-{i}.{code.reference}@{self.domain or 'lettrage.invalid'}"
+                         for i, code in enumerate(codes, 1))
+            html = message.html
+            if codes:
+                block = payment_html(codes, cids, message.language)
+                html = html.replace("</body>", f"{block}\n</body>", 1) if "</body>" in html else html + block
+            mail.add_alternative(html, subtype="html", charset="utf-8")
+            html_part = mail.get_body(("html",)) if codes else None
+            if html_part is not None:  # the codes as images of the HTML part (multipart/related)
+                for code, cid in zip(codes, cids):
+                    html_part.add_related(png_of(code), "image", "png", cid=f"<{cid}>")
         for filename, data, mimetype in message.attachments:
             maintype, _, subtype = mimetype.partition("/")
             if not maintype or not subtype:

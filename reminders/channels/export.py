@@ -1,4 +1,8 @@
-"""The legal file: a ZIP for an "injonction de payer" or a collection agency.
+"""The legal file: a ZIP for an "injonction de payer" or a collection agency, built from the message alone.
+
+A deployment does not use it: its ``export`` channel is worker/dunning/legal_channel.py, the internal legal file
+drawn up from the database with the real proofs and their SHA-256 (worker/dunning/legal_file.py); this one stays
+for a caller of the pure wing without a database (tests, ``all_channels``).
 
 It holds ``claim.pdf`` (the claim as a letter: creditor, debtor, invoices, penalties, indemnity, history),
 ``invoices.csv`` (number, dates, amounts, open), ``claim.csv`` (principal, penalties, indemnity, total),

@@ -14,6 +14,8 @@ Pure functions, no clock and no settings; the rate tables are TOML files in ``re
   ``limitation_warning(start, b2c, as_of, warn_days, since=, acknowledged_on=, sued_on=)``
   (Code de commerce L110-4, Code de la consommation L218-2);
 - ``payment_terms_issue(issued_on, due_on)`` (Code de commerce L441-10 I);
+- ``public_procurement``: a public body's (B2G) payment periods and intérêts moratoires (``late_penalty(...,
+  public=True)``: ECB + 8 points, Code de la commande publique L2192-13, R2192-31), ``public_body_name(name)``;
 - ``LATE_PAYMENT_RULES[country]``: France's rule and the Directive 2011/7/EU minimums elsewhere.
 """
 from __future__ import annotations
@@ -30,11 +32,13 @@ from reminders.law.penalties import (
     late_penalty,
     recovery_indemnity,
 )
+from reminders.law.public_procurement import public_body_name, public_category, public_terms_issue
 from reminders.law.rates import ecb_rate_on, french_legal_interest_rate_on
 from reminders.law.terms import latest_lawful_due_date, payment_terms_issue
 
 __all__ = [
     "LATE_PAYMENT_RULES", "PENALTY_MODES", "Claim", "ContractRateTooLow", "LatePaymentRule", "LawError", "PenaltyPeriod", "PenaltyResult",
     "RateNotKnown", "RateTableError", "ecb_rate_on", "french_legal_interest_rate_on", "invoice_claim", "late_penalty",
-    "latest_lawful_due_date", "limitation_date", "limitation_start", "limitation_warning", "payment_terms_issue", "recovery_indemnity",
+    "latest_lawful_due_date", "limitation_date", "limitation_start", "limitation_warning", "payment_terms_issue", "public_body_name",
+    "public_category", "public_terms_issue", "recovery_indemnity",
 ]

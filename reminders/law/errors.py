@@ -18,3 +18,7 @@ class RateTableError(LawError):
 
 class ContractRateTooLow(LawError):
     """Raised when a contract's late-payment rate is below the legal floor (Code de commerce L441-10)."""
+
+
+class BodaccFileError(LawError):
+    """Raised when a BODACC notice file (the open-data export of the annonces commerciales) cannot be read."""

@@ -75,12 +75,17 @@ def limitation_warning(start: date, b2c: bool, as_of: date, warn_days: int = 90,
     restarted = [day for day in acknowledged if start <= day and _add_years(day, years) == last_day]
     origin = (f"the acknowledgement of the debt on {max(restarted).isoformat()}, C. civ. 2240" if restarted
               else f"the {since} date {start.isoformat()}")
+    return period_warning(last_day, as_of, warn_days, f"{years} years after {origin}, {basis}",
+                          "act before then (court claim or acknowledgement of the debt)")
+
+
+def period_warning(last_day: date, as_of: date, warn_days: int, span: str, advice: str) -> str | None:
+    """The sentence of a limitation period ending on ``last_day`` (``span`` says how it is counted and on what
+    basis, ``advice`` what interrupts it): passed, ending within ``warn_days`` of ``as_of``, or None."""
     if as_of > last_day:
-        return (f"time-barred since {last_day.isoformat()} ({years} years after {origin}, {basis}) "
-                f"unless the period was interrupted")
+        return f"time-barred since {last_day.isoformat()} ({span}) unless the period was interrupted"
     remaining = (last_day - as_of).days
     if remaining <= warn_days:
         when = "today" if remaining == 0 else f"in {remaining} day{'s' if remaining > 1 else ''}"
-        return (f"limitation period ends {when}, on {last_day.isoformat()} ({years} years after {origin}, "
-                f"{basis}): act before then (court claim or acknowledgement of the debt)")
+        return f"limitation period ends {when}, on {last_day.isoformat()} ({span}): {advice}"
     return None

@@ -14,6 +14,11 @@ half-year in two variants chosen by the *creditor* (Code monétaire et financier
 the creditor is a private individual, one "in every other case" — so a company chasing a consumer
 uses the "other cases" rate unless ``creditor_is_individual`` says otherwise.
 
+A public body (B2G, ``public=True``) owes *intérêts moratoires* instead (Code de la commande publique L2192-13,
+R2192-31): the ECB rate in force on the first day of the half-year in which they began to run, plus 8 points,
+one rate for the whole delay, whatever the contract says; and the same EUR 40 indemnity (D2192-35). See
+reminders.law.public_procurement.
+
 Day count: simple interest, actual days / 365 in every year (leap years included), on the net
 outstanding (what is owed, taxes included, less credit notes and payments). A day counts when it is
 after the reference date (the due date; for a consumer, the later of the due date and the formal
@@ -30,6 +35,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from reminders.law.errors import ContractRateTooLow, LawError, RateNotKnown
 from reminders.law.eu import LATE_PAYMENT_RULES, LatePaymentRule
+from reminders.law.public_procurement import PUBLIC_INTEREST_BASIS, PUBLIC_MARGIN_POINTS
 from reminders.law.rates import (
     RateBook,
     default_rates,
@@ -57,8 +63,8 @@ class PenaltyPeriod:
     rate: Decimal
     amount: Decimal  # rounded to the cent
     provisional: bool = False  # the rate is carried forward past the end of the rate table, or listed provisional
-    how: str = "statutory"  # statutory | fixed | floor | three_times_legal | legal_interest
-    reference: Decimal | None = None  # the ECB rate (statutory) or the legal interest rate (floor, 3x, legal)
+    how: str = "statutory"  # statutory | fixed | floor | three_times_legal | legal_interest | public
+    reference: Decimal | None = None  # the ECB rate (statutory, public) or the legal interest rate (floor, 3x, legal)
     contract: Decimal | None = None  # the contract rate (fixed; floor: the one raised to the floor)
     margin: Decimal | None = None  # the points added to the ECB rate (statutory)
 
@@ -70,7 +76,8 @@ class PenaltyResult:
     amount: Decimal  # sum of the periods' amounts, to the cent
     periods: tuple[PenaltyPeriod, ...]
     basis: str  # e.g. "Code de commerce L441-10"
-    kind: str = "late_penalty"  # late_penalty | contract_rate | three_times_legal | legal_interest | none
+    kind: str = "late_penalty"  # late_penalty | contract_rate | three_times_legal | legal_interest | moratory_interest
+    # | none
     notes: tuple[str, ...] = ()
 
     @property
@@ -104,8 +111,10 @@ PENALTY_MODES = ("statutory", "fixed", "three_times_legal")
 def late_penalty(outstanding: Decimal, due_on: date, as_of: date, *, b2c: bool = False,
                  contract_rate: Decimal | None = None, country: str = "FR", formal_notice_on: date | None = None,
                  payments: Sequence[tuple[date, Decimal]] = (), creditor_is_individual: bool = False,
-                 strict: bool = False, mode: str | None = None, rates: RateBook | None = None) -> PenaltyResult:
-    """Late-payment penalties (B2B) or legal interest (B2C) owed on ``as_of`` for one invoice.
+                 strict: bool = False, mode: str | None = None, rates: RateBook | None = None,
+                 public: bool = False) -> PenaltyResult:
+    """Late-payment penalties (B2B), legal interest (B2C) or intérêts moratoires (a public body, ``public``) owed on
+    ``as_of`` for one invoice.
 
     ``outstanding`` is the net amount that was owed on the due date; ``payments`` are the (date,
     amount) paid since, each lowering the base from the day after it (payments on or before the
@@ -120,7 +129,9 @@ def late_penalty(outstanding: Decimal, due_on: date, as_of: date, *, b2c: bool =
     ``LATE_PAYMENT_RULES``. A half-year beyond the rate tables uses the last known rate, and one listed as
     provisional its carried values, both marked provisional in the periods and the notes; ``strict=True``
     raises RateNotKnown instead. ``rates``: the tables (default: the repository's, reminders/law/data).
-    Day count and rounding: see the module docstring.
+    ``public``: the debtor is a public body (France only): the ECB rate of the half-year in which the interest
+    began to run (the day after ``due_on``) + 8 points for the whole delay (R2192-31); ``mode`` and
+    ``contract_rate`` are then ignored, with a note. Day count and rounding: see the module docstring.
     """
     rule = rule_for(country)
     book = rates or default_rates()
@@ -137,7 +148,21 @@ def late_penalty(outstanding: Decimal, due_on: date, as_of: date, *, b2c: bool =
     floored: set[str] = set()
 
     rate_on: Callable[[date], _Rate]
-    if b2c:
+    if public:
+        if b2c:
+            raise LawError("a public body is not a consumer: b2c and public are exclusive")
+        if rule.country != "FR":
+            raise LawError(f"intérêts moratoires of the Code de la commande publique apply in France, not {rule.country}")
+        if contract_rate is not None or mode not in (None, "statutory"):
+            notes.append("penalty mode ignored: a public body owes intérêts moratoires at the regulatory rate "
+                         "(Code de la commande publique R2192-31)")
+        reference, basis, kind = due_on, PUBLIC_INTEREST_BASIS, "moratory_interest"
+        started = book.ecb_on(due_on + timedelta(days=1))  # the half-year the interest began to run in
+
+        def rate_on(day: date) -> _Rate:
+            return _Rate(started.half_year, started.rate + PUBLIC_MARGIN_POINTS, started.provisional, "public",
+                         started.rate, margin=PUBLIC_MARGIN_POINTS)
+    elif b2c:
         if rule.country != "FR":
             return PenaltyResult(ZERO, (), f"{rule.basis}: covers transactions between businesses only; "
                                  f"no consumer rule for {rule.country}", kind="none")
@@ -189,7 +214,9 @@ def late_penalty(outstanding: Decimal, due_on: date, as_of: date, *, b2c: bool =
 
     periods = _periods(outstanding, reference, as_of, payments, rate_on)
     notes.extend(sorted(floored))
-    provisional = sorted({half_year_label(p.start) for p in periods if p.provisional})
+    # a public body's one rate is that of the half-year the interest began in, whatever the periods' dates
+    provisional = sorted({half_year_label(rate_on(p.start).half_year) if public else half_year_label(p.start)
+                          for p in periods if p.provisional})
     if provisional:
         message = (f"no confirmed rate for {', '.join(provisional)} in the rate tables "
                    "(reminders/law/data): the last known rate is used, provisionally")
@@ -264,11 +291,13 @@ class Claim:
 def invoice_claim(outstanding: Decimal, due_on: date, as_of: date, *, b2c: bool = False,
                   contract_rate: Decimal | None = None, country: str = "FR", formal_notice_on: date | None = None,
                   creditor_is_individual: bool = False, strict: bool = False, mode: str | None = None,
-                  rates: RateBook | None = None) -> Claim:
+                  rates: RateBook | None = None, public: bool = False, payments: Sequence[tuple[date, Decimal]] = ()
+                  ) -> Claim:
     """The claim for one invoice still owing ``outstanding`` on ``as_of`` (e.g. for a formal notice or a
-    legal file): ``late_penalty`` on it and, once the invoice is late, ``recovery_indemnity``."""
+    legal file): ``late_penalty`` on it and, once the invoice is late, ``recovery_indemnity`` (a public body's:
+    Code de la commande publique D2192-35, the same EUR 40)."""
     penalty = late_penalty(outstanding, due_on, as_of, b2c=b2c, contract_rate=contract_rate, country=country,
                            formal_notice_on=formal_notice_on, creditor_is_individual=creditor_is_individual,
-                           strict=strict, mode=mode, rates=rates)
+                           strict=strict, mode=mode, rates=rates, public=public, payments=payments)
     late = as_of > due_on and outstanding > 0
     return Claim(Decimal(outstanding), penalty, recovery_indemnity(b2c, country) if late else ZERO)

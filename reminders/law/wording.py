@@ -1,7 +1,8 @@
 """The late-payment rate actually applied, in words, as a letter prints it (French: decimal comma).
 
 ``rate_in_words(periods, "fr")`` -> "taux BCE 2,15 % + 10 points = 12,15 %",
-"trois fois le taux d'intérêt légal (3 × 2,62 % = 7,86 %)", "taux contractuel de 9,00 %" (English: "ECB rate
+"trois fois le taux d'intérêt légal (3 × 2,62 % = 7,86 %)", a public body's intérêts moratoires
+"taux BCE 2,15 % + 8 points = 10,15 %", "taux contractuel de 9,00 %" (English: "ECB rate
 2.15% + 10 points = 12.15%", ...). A rate that changes on 1 July reads "… puis …" ("… then …"); a provisional
 rate is said so. ``rate_terms`` gives the same with its preposition, to follow "pénalités de retard"
 ("au taux BCE …", "à trois fois le taux …"; English "at the ECB rate …").
@@ -30,7 +31,7 @@ def period_in_words(period: PenaltyPeriod, language: str = "fr") -> str:
     """How one period's rate was made, in words (without preposition)."""
     fr = language == "fr"
     rate, ref = percent(period.rate, language), percent(period.reference or Decimal(0), language)
-    if period.how == "statutory":
+    if period.how in ("statutory", "public"):  # public: a public body's intérêts moratoires, ECB + 8 (R2192-31)
         points = _points(period.margin if period.margin is not None else period.rate - (period.reference or 0))
         words = (f"taux BCE {ref} + {points} points = {rate}" if fr
                  else f"ECB rate {ref} + {points} points = {rate}")

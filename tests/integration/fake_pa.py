@@ -25,10 +25,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 
 import pytest
+
+from tests.integration.fake_server import FakeHTTPServer, LoopbackServer, loopback_allowed
 
 
 @dataclass
@@ -63,7 +65,7 @@ class FakePAState:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: FakeHTTPServer[FakePAState]
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
@@ -160,25 +162,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(202, {"flowId": state.flows[tracking].flow_id, "trackingId": tracking})
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, state: FakePAState) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.state = state
-
-
-class FakePA:
+class FakePA(LoopbackServer[FakePAState]):
     """The server, started on a free loopback port."""
 
     def __init__(self) -> None:
-        self.state = FakePAState()
-        self._server = _Server(self.state)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        super().__init__(_Handler, FakePAState())
 
     def settings(self) -> dict[str, str]:
         """The company's ``[einvoicing]`` keys to reach this platform."""
@@ -215,28 +203,9 @@ class FakePA:
     def deposits(self) -> list[str]:
         return list(self.state.deposits)
 
-    def start(self) -> Self:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 @pytest.fixture
 def fake_pa(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePA]:
-    from worker.settings import get_settings
-
-    # the fake runs on loopback, which the server reaches only when the operator allows it
-    monkeypatch.setenv("LETTRAGE_OUTBOUND_ALLOW_HOSTS", "127.0.0.1")
-    get_settings.cache_clear()
-    with FakePA() as pa:
+    with loopback_allowed(monkeypatch), FakePA() as pa:
         yield pa
-    get_settings.cache_clear()

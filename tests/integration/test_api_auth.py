@@ -37,7 +37,17 @@ ENDPOINTS = [
     ("POST", "/api/payments/{line_id}/dismiss"),
     ("GET", "/api/credit-notes"), ("POST", "/api/credit-notes/{number}/undo"),
     ("POST", "/api/credit-notes/{number}/allocate"),
-    ("GET", "/api/lines"), ("GET", "/api/books/export"),
+    ("GET", "/api/lines"), ("GET", "/api/books/export"), ("GET", "/api/runs/current"),
+    ("GET", "/api/books/report"), ("GET", "/api/penalties/late-paid"), ("GET", "/api/reminders/registered-letters"),
+    ("GET", "/api/customers/proceedings"), ("GET", "/api/customers/{customer_ref}/proceedings"),
+    ("PUT", "/api/customers/{customer_ref}/proceedings"), ("GET", "/api/customers/{customer_ref}/proceedings/claim"),
+    ("POST", "/api/customers/{customer_ref}/proceedings/clear"),
+    ("POST", "/api/customers/{customer_ref}/proceedings/declared"), ("PUT", "/api/customers/{customer_ref}/siren"),
+    ("POST", "/api/customers/{ref}/legal-file"), ("POST", "/api/customers/{ref}/legal-file.zip"),
+    ("POST", "/api/customers/{ref}/injonction"), ("POST", "/api/customers/{ref}/small-claims"),
+    ("POST", "/api/customers/{ref}/late-paid-claim"), ("POST", "/api/customers/{ref}/late-paid-claim.pdf"),
+    ("GET", "/api/invoices/{number}/payment-reference"), ("GET", "/api/invoices/{number}/epc-qr.svg"),
+    ("GET", "/api/invoices/{number}/epc-qr.png"), ("POST", "/api/links/revoke"),
 ]
 
 
@@ -50,7 +60,7 @@ def test_every_endpoint_refuses_a_missing_malformed_or_unknown_token(cli: Any, t
                     {"Authorization": "Bearer"}):
         for method, template in ENDPOINTS:
             path = template.format(item_id=1, allocation_id=1, endpoint_id=1, number="FA-1",
-                                   line_id=1, customer_ref="C1") + "?as_of=2026-03-01"
+                                   line_id=1, customer_ref="C1", ref="C1") + "?as_of=2026-03-01"
             response = client.request(method, path, headers=headers, json={})
             assert response.status_code == 401, (method, path, headers, response.text)
             assert response.headers["www-authenticate"] == "Bearer"

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import table_counts
-from tests.factories import Camt053, Payment
+from tests.factories import Camt053, Payment, fresh_bank_data
 from tests.integration.api_helpers import PAYER_IBAN, app_client, token
 from tests.sender_identity import give_identity
 
@@ -77,6 +77,7 @@ def test_statement_upload_imports_matches_and_refuses_a_bad_file(cli: Any, tmp_p
 
 def test_reminders_plan_send_and_history(cli: Any, tmp_path: Path) -> None:
     give_identity(cli.env["LETTRAGE_DATABASE_URL"], email="relances@atelier.example")  # a sender that may sign
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 3, 2))  # bank data fresh up to the last day sent
     client = app_client(cli, tmp_path)
     headers = token(cli, "dunning", "reminders:read", "reminders:write", "invoices:write")
     client.post("/api/invoices", headers=headers, json={"invoices": [_invoice("FA-9001")]})

@@ -51,21 +51,26 @@ NO_JSON = {"serve", "worker", "scheduler", "tokens revoke"}
 # Every snapshot: a command, and the flag after it when that flag makes it print another kind of rows. A command
 # that gains --json is missing here until run_scenario runs it (test_every_json_command_is_covered fails).
 COVERED = [
-    "accounts add", "accounts list", "books export", "companies add", "companies list",
+    "accounts add", "accounts list", "books export", "books report", "companies add", "companies list",
     "credit-notes allocate", "credit-notes list", "credit-notes undo",
     "customers behaviour", "customers history", "customers moves", "customers pause", "customers profile",
-    "customers resume", "demo",
+    "customers proceedings claim", "customers proceedings clear", "customers proceedings declared",
+    "customers proceedings import-bodacc", "customers proceedings list", "customers proceedings set",
+    "customers resume", "customers siren", "demo",
     "einvoicing ereporting", "einvoicing export", "einvoicing rules", "einvoicing send", "einvoicing statuses import",
-    "einvoicing statuses list", "einvoicing statuses retry", "forecast",
+    "einvoicing statuses list", "einvoicing statuses retry", "feeds pending", "feeds pull", "feeds renew", "feeds status",
+    "forecast",
     "invoices duplicate", "invoices import", "invoices list", "invoices residuals", "invoices write-off",
-    "match", "matches list", "matches undo",
+    "legal file", "legal injonction", "legal small-claims", "letters list", "letters track",
+    "links revoke", "links url", "match", "matches list", "matches undo",
     "payments allocate", "payments dismiss", "payments on-account", "payments refund", "payments unidentified",
+    "penalties late-paid", "penalties late-paid-letter",
     "reminders approve", "reminders bounce", "reminders calls", "reminders effectiveness", "reminders plan",
     "reminders plan --held", "reminders plan --passed-over", "reminders policy", "reminders resolve",
     "reminders send",
     "reports aged-balance", "reports dso", "reports reminders", "reports weekly",
     "review accept", "review assign", "review list", "review reject",
-    "statements import", "statements list", "status", "sync",
+    "statements import", "statements list", "statements profile", "status", "sync",
     "tasks failed", "tasks replay", "tasks requeue", "tokens create", "tokens list",
     "users add", "users list", "users remove", "webhooks dispatch", "worklist",
 ]
@@ -81,6 +86,7 @@ MAPS = {
     "einvoicing export": {"produced.skipped": "map"},  # reason -> count
     "einvoicing send": {"produced.skipped": "map"},
     "tasks failed": {"[].kwargs": "free"},  # the task's own keyword arguments
+    "books report": {"entries.by_journal": "map"},  # journal code -> entries
 }
 
 
@@ -406,6 +412,11 @@ def run_scenario(s: Scenario, smtp_port: int) -> None:
     s.run("customers behaviour", "--as-of", DAY, "--apply", company=DEMO)
     s.run("invoices duplicate", "FA-2026-00001", "--out", str(s.tmp / "duplicate.pdf"), company=DEMO)
     s.run("books export", "--from", "2026-11-01", "--to", "2026-11-30", "--out", str(s.tmp / "books.fec"), company=DEMO)
+    s.run("books report", "--from", "2026-11-01", "--to", "2026-11-30", company=DEMO)
+    late = s.run("penalties late-paid", "--from", "2026-01-01", "--to", DAY, company=DEMO)
+    first = next(c["customer_ref"] for c in late["customers"] if c["claimable"])
+    s.run("penalties late-paid-letter", first, "--from", "2026-01-01", "--to", DAY, "--out", str(s.tmp / "claims"),
+          company=DEMO)
 
     # -- the demo's e-invoicing statuses: sent, undone (a correction), failed and retried, received ---------
     (companies_dir / f"{DEMO}.toml").write_text('[einvoicing]\npa_id = "0001"\nereporting_from = "2026-09-01"\n',
@@ -432,6 +443,8 @@ def run_scenario(s: Scenario, smtp_port: int) -> None:
     s.run("invoices import", s.file("factures.csv", invoices_csv(SMALL_INVOICES)))
     s.run("invoices import", s.file("factures.json", json.dumps(SMALL_JSON)))
     s.run("statements import", s.file("releve.xml", Camt053(SMALL_PAYMENTS).render()))
+    s.run("statements profile", s.file("export.csv", "Date;Libellé;Débit;Crédit\n01/10/2026;Frais;3,50;\n"
+                                                     "02/10/2026;Client;;150,00\n"), "--write", "--name", "banque")
     s.run("match")
     s.run("accounts list")  # the demo's account is this company's too: shared_with
     items = {item["bank_ref"]: item["id"] for item in s.run("review list")}
@@ -454,7 +467,9 @@ def run_scenario(s: Scenario, smtp_port: int) -> None:
     # the inbox: a statement imported, a file that is no statement quarantined (the sync then exits 1)
     inbox = s.tmp / "var" / "inbox" / SMALL
     inbox.mkdir(parents=True)
-    (inbox / "releve-2.xml").write_bytes(Camt053(SMALL_INBOX_PAYMENTS, statement_id="STMT-2").render())
+    # the statement covers up to the day: the bank data is fresh, reminders may leave (reminders/freshness.py)
+    (inbox / "releve-2.xml").write_bytes(Camt053(SMALL_INBOX_PAYMENTS, statement_id="STMT-2",
+                                                 closing_on=date.fromisoformat(DAY)).render())
     (inbox / "illisible.xml").write_bytes(b"<?xml version='1.0'?><Document><pas-un-releve/></Document>")
     for path in inbox.iterdir():
         os.utime(path, (1_700_000_000, 1_700_000_000))  # settled long ago: the inbox takes it at once
@@ -495,6 +510,11 @@ def run_scenario(s: Scenario, smtp_port: int) -> None:
     s.run("users list")
     s.run("users remove", "alice@formes.example")
     s.run("webhooks dispatch")
+    # the customers' page links (issue 22): printed with LETTRAGE_PUBLIC_URL, then revoked
+    s.cli.env["LETTRAGE_PUBLIC_URL"] = "https://pay.formes.example"
+    s.run("links url", "C1")
+    s.run("links revoke", "C1")
+    s.cli.env["LETTRAGE_PUBLIC_URL"] = ""
 
     # -- the task ledger: one task failed for good, one lost by its broker ----------------------------------
     from worker.db.engine import make_engine
@@ -514,6 +534,116 @@ def run_scenario(s: Scenario, smtp_port: int) -> None:
     s.cli.env["LETTRAGE_BROKER_URL"] = "redis://127.0.0.1:9/0"  # never reached: the CLI gets the stub broker
     s.run("tasks requeue", "--older-than", "0")
     s.cli.env["LETTRAGE_BROKER_URL"] = ""
+
+    # -- legal recovery: a formal notice sent to C3 by letter on 2026-10-01, then its legal file and requests -------
+    from tests.sender_identity import COMPANY_TOML
+
+    (companies_dir / f"{SMALL}.toml").write_text(WEEKLY_REPORT + COMPANY_TOML, encoding="utf-8")
+    _formal_notice(s, "C3", date(2026, 10, 1))
+    s.run("legal file", "C3", "--out", str(s.tmp / "legal"))
+    s.run("legal injonction", "C3", "--out", str(s.tmp / "legal" / "injonction.pdf"))
+    s.run("legal small-claims", "C3", "--out", str(s.tmp / "legal" / "petites-creances.pdf"))
+    _collective_proceedings(s, companies_dir / f"{SMALL}.toml")
+    _registered_letters(s, companies_dir / f"{SMALL}.toml")
+    _bank_feed(s, companies_dir / f"{SMALL}.toml")
+
+
+def _bank_feed(s: Scenario, company_toml: Path) -> None:
+    """The company's Qonto feed (a local fake: tests/integration/fake_qonto.py): a booked and a pending line
+    pulled, the feed's status, the pending line."""
+    from tests.integration.fake_gocardless import FakeGoCardless
+    from tests.integration.fake_qonto import FakeQonto
+
+    before = company_toml.read_text(encoding="utf-8")
+    s.cli.env["LETTRAGE_OUTBOUND_ALLOW_HOSTS"] = "127.0.0.1"
+    with FakeQonto() as fake:
+        fake.add(150000, "credit", "DUBOIS SARL", reference="FA-2026-00001")
+        fake.add(30000, "credit", "MARTIN ET FILS", status="pending")
+        company_toml.write_text(before + "\n" + fake.section(), encoding="utf-8")
+        s.cli.env.update(fake.environ())
+        s.run("feeds pull")
+        s.run("feeds status")
+        s.run("feeds pending")
+    with FakeGoCardless() as gocardless:  # a GoCardless consent asked again
+        company_toml.write_text(before + "\n" + gocardless.section(), encoding="utf-8")
+        s.cli.env.update(gocardless.environ())
+        s.run("feeds renew", "--redirect", "https://compta.example/retour")
+    del s.cli.env["LETTRAGE_OUTBOUND_ALLOW_HOSTS"]
+
+
+def _registered_letters(s: Scenario, company_toml: Path) -> None:
+    """A formal notice to C3 by registered letter, as the tracking leaves it once delivered (its proofs kept:
+    nothing left to ask the provider, whose address is never reached), listed then tracked."""
+    company_toml.write_text(company_toml.read_text(encoding="utf-8") + '\n[registered_mail]\nprovider = "maileva"\n'
+                            'base_url = "https://api.sandbox.maileva.net/registered_mail/v2"\n', encoding="utf-8")
+    s.cli.env.update({"LETTRAGE_MAILEVA_CLIENT_ID": "id", "LETTRAGE_MAILEVA_CLIENT_SECRET": "secret",
+                      "LETTRAGE_MAILEVA_USERNAME": "user", "LETTRAGE_MAILEVA_PASSWORD": "password"})
+    [reminder_id, customer_id] = s.sql("SELECT r.id, r.customer_id FROM reminder r JOIN customer c ON c.id = "
+                                       "r.customer_id WHERE c.ref = 'C3' AND r.level = 'formal_notice'")[0]
+    now = datetime.fromisoformat("2026-10-08T09:00:00+00:00")
+    s.sql("INSERT INTO registeredletter (company_id, provider, sending_id, reminder_id, customer_id, level, "
+          "invoice_numbers, status, provider_status, dispatch_number, deposited_on, deposit_proof, received_on, "
+          "acknowledgment, notice_days, deadline_on, created_at, updated_at) SELECT company_id, 'maileva', "
+          "'b1e2c3', :reminder, :customer, 'formal_notice', '[]', 'delivered', 'N01 AR Signé', '1A12345678901', "
+          "'2026-10-01', 'depot.pdf', '2026-10-03', 'ar.pdf', 8, '2026-10-11', :now, :now FROM customer WHERE "
+          "id = :customer", reminder=reminder_id, customer=customer_id, now=now)
+    s.run("letters list")
+    s.run("letters track")
+
+
+def _collective_proceedings(s: Scenario, company_toml: Path) -> None:
+    """C3 in redressement judiciaire (issue 19 item 4): its SIREN, the proceedings set, listed, the declaration
+    generated (the provisional 2026-H2 rate confirmed), recorded, a BODACC export read, the proceedings cleared."""
+    company_toml.write_text(company_toml.read_text(encoding="utf-8") + '\n[penalties.confirm.2026-H2]\necb = "2.15"\n',
+                            encoding="utf-8")
+    s.run("customers siren", "C3", "552100554")
+    s.run("customers proceedings set", "C3", "--kind", "redressement_judiciaire", "--opened-on", "2026-11-02",
+          "--court", "Tribunal de commerce de Lyon", "--published-on", "2026-11-13", "--representative",
+          "SELARL MJ Synergie", "--representative-address", "1 rue Emile Zola", "--representative-address",
+          "69002 Lyon")
+    s.run("customers proceedings list")
+    s.run("customers proceedings claim", "C3", "--as-of", DAY)
+    s.run("customers proceedings declared", "C3", "--on", DAY)
+    closure = {"id": "A1", "familleavis": "collective", "registre": "552 100 554,552100554", "dateparution": DAY,
+               "publicationavis": "A", "parution": "20260230", "numeroannonce": 1,
+               "tribunal": "TRIBUNAL DE COMMERCE DE LYON", "jugement": json.dumps(
+                   {"famille": "Jugement de clôture", "nature": "Jugement de clôture pour extinction du passif",
+                    "date": DAY})}
+    other = {**closure, "id": "A2", "registre": "443061841", "jugement": json.dumps(
+        {"famille": "Jugement d'ouverture", "nature": "Jugement d'ouverture d'une procédure de sauvegarde",
+         "date": DAY})}
+    s.run("customers proceedings import-bodacc", s.file("bodacc.json", json.dumps([closure, other])))
+    s.run("customers proceedings clear", "C3", "--reason", "plan_adopted")
+
+
+def _formal_notice(s: Scenario, customer_ref: str, day: date) -> None:
+    """A formal notice sent by letter on ``day`` on every invoice of ``customer_ref`` (as `reminders send` records
+    one: the reminder, its invoices, the audit event), for the legal commands' precondition."""
+    from worker.access.companies import resolve_company
+    from worker.db.engine import make_engine
+    from worker.db.repository import Repository
+    from worker.db.tables import Reminder, ReminderInvoice
+    from worker.db.uow import unit_of_work
+
+    engine = make_engine(s.cli.env["LETTRAGE_DATABASE_URL"])
+    try:
+        with unit_of_work(engine) as session:
+            repo = Repository(session, resolve_company(session, SMALL))
+            customer = repo.customers_by_ref([customer_ref])[customer_ref]
+            invoices = [i for i in repo.invoices() if i.customer_id == customer.id and i.kind == "invoice"]
+            reminder = Reminder(company_id=repo.company_id, customer_id=customer.id or 0, level="formal_notice",
+                                channel="letter", status="sent", invoice_numbers=[i.number for i in invoices],
+                                amount_due=sum((i.amount for i in invoices), Decimal(0)), planned_on=day)
+            repo.add(reminder)
+            repo.flush()
+            for invoice in invoices:
+                repo.add(ReminderInvoice(company_id=repo.company_id, reminder_id=reminder.id or 0,
+                                         invoice_id=invoice.id or 0, level="formal_notice", channel="letter",
+                                         open_amount=invoice.amount))
+            repo.audit("reminder.sent", subject=f"customer:{customer_ref}", level="formal_notice", channel="letter",
+                       invoices=[i.number for i in invoices], title="Mise en demeure", outcome="sent")
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="module")

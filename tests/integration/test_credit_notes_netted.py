@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import create_engine
 from sqlmodel import Session, select
 
-from tests.factories import Camt053, Payment
+from tests.factories import Camt053, Payment, fresh_bank_data
 from tests.integration.smtp_server import Collector
 from tests.sender_identity import give_identity
 
@@ -230,6 +230,7 @@ def test_formal_notice_penalties_are_computed_on_the_netted_amount(cli: Any, tmp
     port, collector = smtp
     cli.env.update({"LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}", "LETTRAGE_MAIL_FROM": "relances@atelier.example"})
     cli.json("invoices", "import", _write(tmp_path, "factures.json", [FA10, AV12]))
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 11, 4))  # bank data fresh up to the last day sent
     policy = tmp_path / "notice.toml"
     policy.write_text('[[levels]]\ncode = "formal_notice"\noffset_days = 30\nchannels = ["email"]\n', encoding="utf-8")
     cli("reminders", "policy", "--set", str(policy))

@@ -8,10 +8,12 @@ import csv
 import io
 import re
 import zipfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from reminders.csv_safe import FORMULA_STARTS
+from tests.factories import fresh_bank_data
 from tests.sender_identity import give_identity
 
 PAYLOADS = ['=HYPERLINK("http://x","y")', "+1", "-1+1", "@SUM(A1)", "\t=1+1", "\r=1+1"]
@@ -47,6 +49,7 @@ def test_no_export_carries_a_formula(cli: Any, tmp_path: Path) -> None:
                   "2026-10-01", "credit_note", "1 rue de la Paix|75002 Paris"])  # C0 owes less than nothing
     (tmp_path / "f.csv").write_bytes(buffer.getvalue().encode("utf-8"))
     assert cli.json("invoices", "import", str(tmp_path / "f.csv"))["imported"] == len(PAYLOADS) + 1
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 10, 12))  # bank data fresh up to the last day sent
     # the import trims each cell, but keeps a tab or CR that makes a formula text ("\t=1+1" stays itself)
     refs = [f"{_kept(payload)}C{k}" for k, payload in enumerate(PAYLOADS)]
     for ref in refs:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from tests.factories import fresh_bank_data
 from tests.integration.api_helpers import app_client, token
 from tests.integration.smtp_server import Collector
 from tests.sender_identity import give_identity
@@ -36,6 +38,7 @@ def test_upload_check_store_answer_and_attach(cli: Any, tmp_path: Path, smtp: tu
     port, collector = smtp
     cli.env.update({"LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}", "LETTRAGE_MAIL_FROM": "relances@atelier.example"})
     give_identity(cli.env["LETTRAGE_DATABASE_URL"], email="relances@atelier.example")  # a sender that may sign
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 10, 6))  # bank data fresh up to the last day sent
     client = app_client(cli, tmp_path)
     billing = token(cli, "billing", "invoices:read", "invoices:write", "reminders:write")
     batch = {"invoices": [_invoice("FA-9001"), _invoice("FA-9002")]}

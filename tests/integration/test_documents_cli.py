@@ -13,6 +13,7 @@ from typing import Any
 
 from pypdf import PdfReader
 
+from tests.factories import fresh_bank_data
 from tests.integration.smtp_server import Collector
 from tests.sender_identity import give_identity
 
@@ -80,6 +81,7 @@ def test_reminders_attach_the_invoice_pdf_or_the_statement_of_account(cli: Any, 
     port, collector = smtp
     _smtp_env(cli, port)
     cli.json("invoices", "import", book(tmp_path))
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 10, 16))  # bank data fresh up to the last day sent
     sent = cli.json("reminders", "send", "--as-of", "2026-10-06")
     assert sorted((r["customer_ref"], r["level"], r["status"]) for r in sent) == [
         ("C1", "first_reminder", "sent"), ("C2", "first_reminder", "sent")]

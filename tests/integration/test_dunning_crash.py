@@ -22,7 +22,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.conftest import ROOT
-from tests.factories import InvoiceSpec, invoices_csv
+from tests.factories import InvoiceSpec, fresh_bank_data, invoices_csv
 from tests.sender_identity import give_identity
 
 CUSTOMERS = ["C1", "C2", "C3", "C4", "C5"]
@@ -85,6 +85,7 @@ def test_killing_the_sender_mid_run_and_running_again_sends_no_message_twice(
                          customer_email=f"compta@{ref.lower()}.example")
              for i, ref in enumerate(CUSTOMERS, 1)]
     (tmp_path / "f.csv").write_bytes(invoices_csv(specs))
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 10, 7))  # bank data fresh up to the last day sent
     cli.json("invoices", "import", str(tmp_path / "f.csv"))
     env = {**cli.env, "LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}?timeout=120",
            "LETTRAGE_MAIL_FROM": "relances@atelier.example"}

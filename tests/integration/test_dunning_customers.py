@@ -5,7 +5,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from tests.factories import InvoiceSpec, invoices_csv
+from tests.factories import InvoiceSpec, fresh_bank_data, invoices_csv
 
 
 def _book(cli: Any, tmp_path: Path) -> None:
@@ -68,6 +68,7 @@ def test_call_tasks_listed_and_exported(cli: Any, tmp_path: Path) -> None:
     assert todo["reason"].startswith("no phone number for C1: the call task could not be made")
     assert todo["level"] == "call" and todo["invoices"] == ["FA-1", "FA-2"]
     cli("customers", "profile", "C1", "--phone", "+33 4 78 00 00 00")  # the task done before any run sent
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 10, 7))  # bank data fresh up to the last day sent
     [sent] = cli.json("reminders", "send", "--as-of", "2026-10-07")
     assert (sent["level"], sent["channel"], sent["status"]) == ("call", "phone", "sent")
     [task] = cli.json("reminders", "calls", "--csv", str(tmp_path / "calls.csv"), "--ics", str(tmp_path / "calls.ics"))

@@ -12,7 +12,7 @@ from typing import Any
 
 from reminders.channels import Delivery, Message, SmtpChannel, all_channels
 from reminders.channels.base import Channel
-from tests.factories import Camt053, Payment
+from tests.factories import Camt053, Payment, fresh_bank_data
 from tests.integration.smtp_server import Collector
 from tests.sender_identity import give_identity
 from worker.clock import FixedClock
@@ -144,6 +144,7 @@ def test_a_payment_imported_during_the_run_cancels_its_reminder(cli: Any, engine
 
     port, collector = smtp
     cli.json("invoices", "import", book(tmp_path))
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 10, 6))  # bank data fresh up to the last day sent
     channels = dict(all_channels(f"smtp://127.0.0.1:{port}", "relances@atelier.example", tmp_path / "out"))
     channels["email"] = PaymentArrivesDuringTheRun(SmtpChannel(f"smtp://127.0.0.1:{port}", "relances@atelier.example"),
                                                    engine, payment_statement(tmp_path, "FA-2026-00003", "800.00"))
@@ -161,6 +162,7 @@ def test_failures_are_retried_with_backoff_then_escalated_to_a_letter(cli: Any, 
     from worker.dunning.reminders import plan_reminders, send_reminders
 
     cli.json("invoices", "import", book(tmp_path))
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 10, 19))  # bank data fresh up to the last day sent
     cli("customers", "pause", "C2", "--reason", "other")
     cli("customers", "pause", "C3", "--reason", "other")
     cli("customers", "pause", "C4", "--reason", "other")
@@ -203,6 +205,7 @@ def test_emails_wait_for_the_sending_window_letters_do_not(cli: Any, engine: Any
 
     port, collector = smtp
     cli.json("invoices", "import", book(tmp_path))
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 10, 6))  # bank data fresh up to the last day sent
     channels = all_channels(f"smtp://127.0.0.1:{port}", "relances@atelier.example", tmp_path / "out")
     night = datetime(2026, 10, 6, 21, 30, tzinfo=UTC)  # 23:30 in Paris
     report = send_reminders(engine, None, date(2026, 10, 6), channels, now=night)
@@ -249,6 +252,7 @@ def test_a_bounced_email_goes_out_again_as_a_letter(cli: Any, tmp_path: Path, sm
     port, collector = smtp
     cli.env.update({"LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}", "LETTRAGE_MAIL_FROM": "relances@atelier.example"})
     cli.json("invoices", "import", book(tmp_path))
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 10, 7))  # bank data fresh up to the last day sent
     cli.json("reminders", "send", "--as-of", "2026-10-06")
     bounced = next(m for m in collector.messages if m["To"] == "compta@dubois.example")
     outcome = cli.json("reminders", "bounce", bounced["Message-ID"], "--reason", "550 mailbox unknown")
@@ -272,6 +276,7 @@ def test_formal_notice_email_carries_the_statutory_penalties_and_indemnity(cli: 
     port, collector = smtp
     cli.env.update({"LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}", "LETTRAGE_MAIL_FROM": "relances@atelier.example"})
     cli.json("invoices", "import", book(tmp_path))
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 11, 4))  # bank data fresh up to the last day sent
     policy = tmp_path / "notice.toml"
     policy.write_text('[[levels]]\ncode = "formal_notice"\noffset_days = 30\nchannels = ["email"]\n', encoding="utf-8")
     cli("reminders", "policy", "--set", str(policy))

@@ -9,7 +9,7 @@ from typing import Any
 
 from reminders.channels import Delivery, Message, all_channels
 from reminders.errors import ChannelError
-from tests.factories import InvoiceSpec, invoices_csv
+from tests.factories import InvoiceSpec, fresh_bank_data, invoices_csv
 from tests.integration.smtp_server import Collector
 from tests.sender_identity import give_identity
 
@@ -31,6 +31,7 @@ def test_a_customer_without_phone_gets_a_task_at_the_call_and_the_formal_notice_
     specs = [InvoiceSpec("FA-1", "C1", "1200.00", date(2026, 9, 1), date(2026, 10, 1), customer_since=SINCE),
              InvoiceSpec("FA-2", "C1", "300.00", date(2026, 9, 25), date(2026, 10, 25), customer_since=SINCE)]
     (tmp_path / "f.csv").write_bytes(invoices_csv(specs))
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 11, 16))  # bank data fresh up to the last day sent
     cli.json("invoices", "import", str(tmp_path / "f.csv"))
     assert levels(cli.json("reminders", "send", "--as-of", "2026-10-02")) == [("first_reminder", "email", ["FA-1"])]
     assert levels(cli.json("reminders", "send", "--as-of", "2026-10-16")) == [
@@ -87,6 +88,7 @@ def test_a_level_that_failed_for_good_is_passed_over_with_a_task(cli: Any, engin
 
     specs = [InvoiceSpec("FA-1", "C1", "700.00", date(2026, 9, 1), date(2026, 10, 1), customer_since=SINCE)]
     (tmp_path / "f.csv").write_bytes(invoices_csv(specs))
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 10, 13))  # bank data fresh up to the last day sent
     cli.json("invoices", "import", str(tmp_path / "f.csv"))
     cli("customers", "profile", "C1", "--phone", "+33 4 78 00 00 00")
     policy = tmp_path / "calls.toml"

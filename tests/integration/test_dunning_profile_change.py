@@ -5,9 +5,11 @@ payment plan offer, not 29 days after it (the case of FA-2026-000297 on the prom
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from tests.factories import fresh_bank_data
 from tests.integration.smtp_server import Collector
 from tests.sender_identity import give_identity
 
@@ -38,6 +40,7 @@ def test_the_legal_file_follows_the_payment_plan_when_the_customer_turns_standar
             _row("AV-1", "-161.64", "2026-04-07", "2026-04-07", kind="credit_note", credit_note_for="FA-1")]
     (tmp_path / "f.json").write_text(json.dumps(rows), encoding="utf-8")
     cli.json("invoices", "import", str(tmp_path / "f.json"))
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 6, 30))  # bank data fresh up to the last day sent
 
     # The "new" ladder, each level on its business day (the call is passed over: the export has no phone).
     for day, level in (("2026-04-27", "courteous"), ("2026-05-04", "first_reminder"),

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from reminders.channels import SmtpChannel, all_channels
-from tests.factories import Camt053, Payment
+from tests.factories import Camt053, Payment, fresh_bank_data
 from tests.integration.smtp_server import Collector
 from tests.integration.test_dunning_e2e import PaymentArrivesDuringTheRun, book
 from tests.sender_identity import give_identity
@@ -35,6 +35,7 @@ def test_a_payment_to_identify_arriving_during_the_run_holds_the_message_it_may_
 
     port, collector = smtp
     cli.json("invoices", "import", book(tmp_path))
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 10, 6))  # bank data fresh up to the last day sent
     channels = dict(all_channels(f"smtp://127.0.0.1:{port}", "relances@atelier.example", tmp_path / "out"))
     channels["email"] = PaymentArrivesDuringTheRun(SmtpChannel(f"smtp://127.0.0.1:{port}", "relances@atelier.example"),
                                                    engine, unreferenced_payment(tmp_path))

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import Camt053, InvoiceSpec, Payment, invoices_csv
+from tests.factories import Camt053, InvoiceSpec, Payment, fresh_bank_data, invoices_csv
 from tests.integration.api_helpers import app_client, token
 from tests.integration.smtp_server import serving
 from tests.sender_identity import give_identity
@@ -61,6 +61,7 @@ def _history(cli: Any, tmp_path: Path, port: int) -> None:
 
 def test_effectiveness_by_level(cli: Any, tmp_path: Path, smtp: tuple[int, Sink]) -> None:
     give_identity(cli.env["LETTRAGE_DATABASE_URL"])  # a sender that may sign (tests/sender_identity.py)
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 11, 25))  # bank data fresh up to the last day sent
     port, sink = smtp
     _history(cli, tmp_path, port)
     assert sink.count == 4

@@ -4,9 +4,11 @@ Before, `POST /api/reminders/send` wired its own channels: no Reply-To on emails
 (a legal-file level sent through the API failed and escalated), and the deployment's templates were ignored."""
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from tests.factories import fresh_bank_data
 from tests.integration.api_helpers import app_client, token
 from tests.integration.smtp_server import Collector
 from tests.sender_identity import give_identity
@@ -21,6 +23,7 @@ def _invoice(number: str) -> dict[str, str]:
 def test_the_api_sends_through_the_company_channels_with_reply_to_and_templates(
         cli: Any, tmp_path: Path, smtp: tuple[int, Collector]) -> None:
     give_identity(cli.env["LETTRAGE_DATABASE_URL"])  # a sender that may sign (tests/sender_identity.py)
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 3, 2))  # bank data fresh up to the last day sent
     port, collector = smtp
     templates = tmp_path / "templates"
     templates.mkdir()
@@ -46,7 +49,7 @@ def test_every_entrypoint_gets_every_channel(tmp_path: Path) -> None:
 
     settings = load_settings({"LETTRAGE_DATA_DIR": str(tmp_path), "LETTRAGE_OUTPUT_DIR": str(tmp_path / "out")},
                              env_file=None)
-    assert set(company_channels(settings, "default")) == {"email", "letter", "phone", "sms", "export"}
+    assert set(company_channels(settings, "default")) == {"email", "letter", "phone", "sms", "export", "registered"}
 
 
 def test_a_scheduled_sync_keeps_to_the_sending_window_whatever_day_it_plans(
@@ -63,6 +66,7 @@ def test_a_scheduled_sync_keeps_to_the_sending_window_whatever_day_it_plans(
 
     port, collector = smtp
     cli.json("invoices", "import", book(tmp_path))
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 10, 7))  # bank data fresh up to the last day sent
     env = {**cli.env, "LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}", "LETTRAGE_MAIL_FROM": "relances@atelier.example",
            "LETTRAGE_OUTPUT_DIR": str(tmp_path / "out")}
     night = load_settings({**env, "LETTRAGE_NOW": datetime(2026, 10, 6, 20, 0, tzinfo=UTC).isoformat()}, env_file=None)

@@ -24,7 +24,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import text
 
-from tests.factories import InvoiceSpec, invoices_csv
+from tests.factories import InvoiceSpec, fresh_bank_data, invoices_csv
 from tests.integration.test_faults_stack import (  # noqa: F401 - fixtures
     Stack,
     free_port,
@@ -91,6 +91,7 @@ def test_kill9_mid_reminder_run_sends_none_twice_and_loses_none(
                          customer_email=f"compta@{ref.lower()}.example") for i, ref in enumerate(CUSTOMERS, 1)]
     with unit_of_work(stack.engine) as session:
         import_invoice_file(Repository(session, resolve_company(session, None)), invoices_csv(specs), "f.csv")
+    fresh_bank_data(stack.engine, date.fromisoformat(AS_OF))  # reminders may leave (reminders/freshness.py)
 
     stack.send("send_company_reminders", "default", AS_OF)
     workers = [stack.start_worker(threads=1), stack.start_worker(threads=1)]

@@ -15,6 +15,7 @@ from sqlalchemy import event, select
 
 from reminders.channels import Delivery, Message
 from reminders.model import PlannedReminder
+from tests.factories import fresh_bank_data
 from worker.access.companies import resolve_company
 from worker.db.reminder_tables import ReminderOutbox
 from worker.db.repository import Repository
@@ -88,6 +89,7 @@ def company(engine: Any, tmp_path: Path, ref: str, overdue: int, others: int) ->
             counts = import_invoice_file(Repository(session, resolve_company(session, ref)),
                                          "\n".join(rows).encode(), "factures.csv")
         assert not counts.documents_refused
+        fresh_bank_data(engine, AS_OF, ref)  # bank data fresh on the day sent (reminders/freshness.py)
         yield
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tests.factories import Camt053, InvoiceSpec, Payment, invoices_csv
+from tests.factories import Camt053, InvoiceSpec, Payment, fresh_bank_data, invoices_csv
 from tests.integration.smtp_server import Collector
 from tests.sender_identity import give_identity
 
@@ -33,6 +33,7 @@ def test_reminders_go_out_once_by_email(cli: Any, tmp_path: Path, smtp: tuple[in
     port, collector = smtp
     cli.env.update({"LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}", "LETTRAGE_MAIL_FROM": "relances@atelier.example"})
     cli.json("invoices", "import", _invoices(tmp_path))
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 10, 16))  # bank data fresh up to the last day sent
     statement = Camt053([Payment("BQ-1", date(2026, 10, 2), Decimal("800.00"), "TRAITEUR MOREL",
                                  "Facture FA-2026-00003")])
     (tmp_path / "camt.xml").write_bytes(statement.render())
@@ -67,6 +68,7 @@ def test_reminders_go_out_once_by_email(cli: Any, tmp_path: Path, smtp: tuple[in
 def test_unconfigured_smtp_fails_clearly_and_retries_later(cli: Any, tmp_path: Path) -> None:
     give_identity(cli.env["LETTRAGE_DATABASE_URL"], email="relances@atelier.example")  # SMTP is what fails
     cli.json("invoices", "import", _invoices(tmp_path))
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 10, 7))  # bank data fresh up to the last day sent
     result = cli("reminders", "send", "--as-of", "2026-10-06", "--json", ok=False)
     assert result.exit_code == 1
     import json
@@ -116,6 +118,7 @@ def test_a_letter_without_postal_address_is_not_attempted_and_the_worklist_says_
                        customer_name="Fleurs Petit", customer_email="petit@example.fr", customer_address="")
     path = tmp_path / "f.csv"
     path.write_bytes(invoices_csv([spec]))
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 10, 19))  # bank data fresh up to the last day sent
     cli.json("invoices", "import", str(path))
     cli.json("reminders", "send", "--as-of", "2026-10-02")  # first reminder, email
     sent = cli.json("reminders", "send", "--as-of", "2026-10-16")  # second: email (no address for the letter)

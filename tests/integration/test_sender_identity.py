@@ -3,9 +3,11 @@ its From, Reply-To and SMTP server, its signature with the mentions of C. com. R
 a company that does not say who it is, and the run says which company and which keys."""
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from tests.factories import fresh_bank_data
 from tests.integration.smtp_server import Collector
 
 HEADER = "number,customer_ref,customer_name,customer_email,customer_since,customer_kind,amount,issued_on,due_on"
@@ -46,6 +48,9 @@ def test_each_customer_gets_its_own_companys_sender_and_signature(cli: Any, tmp_
     (companies / "bravo.toml").write_text(identity("Bravo Services", "552100554", "relances@bravo.example", port))
     cli.json("invoices", "import", book(tmp_path, "acme", "Dubois SARL", "compta@dubois.example"), "--company", "acme")
     cli.json("invoices", "import", book(tmp_path, "bravo", "Morel SAS", "ap@morel.example"), "--company", "bravo")
+    # each company's bank data fresh on the day sent (reminders/freshness.py), on an account of its own
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 10, 6), "acme")
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 10, 6), "bravo", iban="FR7630004000031234567890143")
 
     for ref in ("acme", "bravo"):
         sent = cli.json("reminders", "send", "--as-of", "2026-10-06", "--company", ref)
@@ -68,6 +73,7 @@ def test_an_incomplete_identity_sends_nothing_and_says_why(cli: Any, tmp_path: P
     port, collector = smtp
     cli.env.update({"LETTRAGE_SMTP_URL": f"smtp://127.0.0.1:{port}", "LETTRAGE_MAIL_FROM": "relances@atelier.example"})
     cli.json("invoices", "import", book(tmp_path, "default", "Dubois SARL", "compta@dubois.example"))
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 10, 6))  # bank data fresh up to the last day sent
     [planned] = cli.json("reminders", "plan", "--as-of", "2026-10-06")
     assert planned["warnings"] == [("FA-default-1: not sent: the sender identity of company default (Default "
                                     "company) lacks company.name for a first_reminder by email (set them in its TOML "

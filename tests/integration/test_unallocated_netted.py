@@ -16,7 +16,7 @@ from typing import Any
 
 from pypdf import PdfReader
 
-from tests.factories import Camt053, InvoiceSpec, Payment, invoices_csv
+from tests.factories import Camt053, InvoiceSpec, Payment, fresh_bank_data, invoices_csv
 from tests.integration.smtp_server import Collector
 from tests.sender_identity import give_identity
 
@@ -59,6 +59,7 @@ def test_a_payment_awaiting_identification_is_netted_after_its_hold_and_named_in
     """Code civil art. 1342-10: failing the debtor's indication, a payment goes to the debt that is due, the
     oldest first: the 300.00 received lowers what FA-2026-00001 owes to 700.00, which is all the reminder asks."""
     give_identity(cli.env["LETTRAGE_DATABASE_URL"])  # a sender that may sign (tests/sender_identity.py)
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 11, 25))  # bank data fresh up to the last day sent
     from worker.cli import reports_cmds  # noqa: F401 - registers `lettrage reports` for the in-process CLI
 
     item = _setup(cli, tmp_path)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import InvoiceSpec
+from tests.factories import InvoiceSpec, fresh_bank_data
 from tests.integration.api_helpers import app_client, token
 from tests.integration.test_behaviour_cli import SINCE, load_book
 from tests.sender_identity import give_identity
@@ -44,6 +44,7 @@ def build(cli: Any, tmp_path: Path) -> None:
     from worker.db.tables import Customer, Invoice
 
     load_book(cli, tmp_path, EXTRA)
+    fresh_bank_data(cli.env["LETTRAGE_DATABASE_URL"], date(2026, 10, 15))  # reminders may leave (reminders/freshness.py)
     cli("customers", "pause", "C6", "--reason", "dispute", "--invoice", "FA-2026-0601", "--note", "quantité contestée")
     cli("customers", "profile", "C7", "--key-account")
     cli("customers", "profile", "C8", "--profile", "standard", "--skip", "courteous", "--skip", "first_reminder", "--skip", "second_reminder",

@@ -70,7 +70,7 @@ def _acme(repo: Repository) -> None:
                 payer_iban="FR7630004000031234567890143"),
         Payment("P2", date(2026, 2, 12), Decimal("480.00"), "M OU MME X", "VIREMENT"),
     ]
-    import_statement(repo, Camt053(payments, statement_id="ACME-1").render(), "acme.xml", today=TODAY)
+    import_statement(repo, Camt053(payments, statement_id="ACME-1", closing_on=TODAY).render(), "acme.xml", today=TODAY)
     run_matching(repo)
 
 
@@ -83,7 +83,7 @@ def _other(repo: Repository) -> None:
     ]
     import_invoice_file(repo, invoices_csv(specs), "other.csv")
     payments = [Payment("Q1", date(2026, 2, 15), Decimal("900.00"), "MYSTERY PAYER", "VIREMENT")]
-    import_statement(repo, Camt053(payments, statement_id="OTHER-1").render(), "other.xml", today=TODAY)
+    import_statement(repo, Camt053(payments, statement_id="OTHER-1", closing_on=TODAY).render(), "other.xml", today=TODAY)
     run_matching(repo)
 
 

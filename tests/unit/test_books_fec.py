@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from worker.books.ebp import EbpAsciiWriter, read_ebp
 from worker.books.entries import (
     AllocationFact,
     CreditFact,
@@ -28,9 +29,11 @@ from worker.books.entries import (
     allocation_entry,
     derive_entries,
 )
-from worker.books.fec import FEC_COLUMNS, BooksFile, FecWriter, MemoryWriter, check_fec, writer_for
+from worker.books.fec import FEC_COLUMNS, BooksFile, BooksWriter, FecWriter, MemoryWriter, check_fec
+from worker.books.formats import FORMATS, writer_for
 from worker.books.ledger import letter, letter_code, plan_export
-from worker.books_chart import BooksChart, parse_books
+from worker.books.sage import RECORD_WIDTH, SagePnmWriter, read_pnm
+from worker.books_chart import EXPORT_FORMATS, BooksChart, parse_books
 from worker.errors import ConfigurationError
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "books"
@@ -63,26 +66,28 @@ def _facts(sample: dict[str, Any], before: bool) -> Facts:
 
 
 def _export(facts: Facts, chart: BooksChart, exported: dict[str, Entry], start: date, end: date,
-            period_numbers: tuple[str, ...] = ()) -> tuple[bytes, list[Entry]]:
+            period_numbers: tuple[str, ...] = (), writer: BooksWriter | None = None) -> tuple[bytes, list[Entry]]:
     parked = {int(n[1:]) for n in exported if n.startswith("S") and n[1:].isdigit()}
     derived, stopped = derive_entries(facts, chart, parked)
     plan = plan_export(derived, stopped, exported, period_numbers, start, end)
     letters = letter([*exported.values(), *plan.new], facts.invoices, facts.credit_notes, end)
-    return FecWriter().write(BooksFile(plan.entries, letters)), list(plan.new)
+    books = BooksFile(plan.entries, letters, company="Atelier Lumière SARL")
+    return (writer or FecWriter()).write(books), list(plan.new)
 
 
-def _golden_run() -> tuple[bytes, bytes, bytes]:
-    """October exported, then November twice: (october, november, november again)."""
+def _golden_run(writer: BooksWriter | None = None) -> tuple[bytes, bytes, bytes]:
+    """October exported, then November twice: (october, november, november again), written by ``writer``
+    (the FEC's by default)."""
     sample = json.loads((GOLDEN / "november.json").read_text(encoding="utf-8"))
     chart = parse_books(sample["chart"], "november.json")
     previous = [date.fromisoformat(x) for x in sample["previous"]]
     start, end = (date.fromisoformat(x) for x in sample["period"])
-    october, first = _export(_facts(sample, True), chart, {}, previous[0], previous[1])
+    october, first = _export(_facts(sample, True), chart, {}, previous[0], previous[1], writer=writer)
     exported = {e.number: e for e in first}
     now = _facts(sample, False)
-    november, new = _export(now, chart, exported, start, end)
+    november, new = _export(now, chart, exported, start, end, writer=writer)
     again, none = _export(now, chart, {**exported, **{e.number: e for e in new}}, start, end,
-                          period_numbers=tuple(e.number for e in new))
+                          period_numbers=tuple(e.number for e in new), writer=writer)
     assert none == []
     return october, november, again
 
@@ -129,6 +134,86 @@ def test_the_golden_file_says_what_the_month_decided() -> None:
         ("20261121", "512100", "0,00", "400,00"), ("20261121", "411000", "400,00", "0,00")]
     # October's receipt put back to identify: dated on the period's first day, the bank's day as piece date
     assert (by_num["S0000009"][0]["EcritureDate"], by_num["S0000009"][0]["PieceDate"]) == ("20261101", "20261020")
+
+
+def _fec_rows(data: bytes) -> list[dict[str, str]]:
+    return [dict(zip(FEC_COLUMNS, r.split("\t"), strict=True)) for r in data.decode().splitlines()[1:]]
+
+
+@pytest.mark.parametrize(("writer", "golden"), [(SagePnmWriter(), "november.expected.sage.pnm"),
+                                                (EbpAsciiWriter(), "november.expected.ebp.txt")])
+def test_the_november_export_in_a_native_format_is_its_golden_file(writer: BooksWriter, golden: str) -> None:
+    """Sage 100's PNM and EBP's ASCII import, the same month as the FEC's golden file: the expected bytes,
+    the same when exported again."""
+    _, november, again = _golden_run(writer)
+    expected = GOLDEN / golden
+    if REGENERATE:
+        expected.write_bytes(november)
+    assert november == expected.read_bytes()
+    assert again == november
+
+
+def test_the_sage_file_says_what_the_fec_says_line_for_line() -> None:
+    """Every FEC line is one PNM record of 138 characters: same journal, day (JJMMAA), account, auxiliary
+    account (type X), piece (the invoice number on customer lines: Sage letters by it), sense and amount;
+    each entry (its piece number) balances; the first line is the company's name (ISO-8859-15)."""
+    _, fec, _ = _golden_run()
+    _, pnm, _ = _golden_run(SagePnmWriter())
+    assert pnm.decode("iso-8859-15").split("\r\n")[0] == "Atelier Lumière SARL"
+    assert all(len(r) == RECORD_WIDTH for r in pnm.decode("iso-8859-15").split("\r\n")[1:-1])
+    records, rows = read_pnm(pnm), _fec_rows(fec)
+    assert len(records) == len(rows)
+    for rec, row in zip(records, rows, strict=True):
+        assert (rec["journal"], rec["date"], rec["account"], rec["aux"], rec["reference"]) == (
+            row["JournalCode"], row["EcritureDate"][6:] + row["EcritureDate"][4:6] + row["EcritureDate"][2:4],
+            row["CompteNum"], row["CompAuxNum"], row["PieceRef"][:13])
+        assert rec["account_type"] == ("X" if row["CompAuxNum"] else "")
+        debit, credit = (Decimal(row[k].replace(",", ".")) for k in ("Debit", "Credit"))
+        assert (rec["sense"], Decimal(rec["amount"])) == (("D", debit) if debit else ("C", credit))
+    pieces: dict[str, Decimal] = {}
+    for rec in records:
+        pieces[rec["piece"]] = pieces.get(rec["piece"], Decimal(0)) + (
+            Decimal(rec["amount"]) if rec["sense"] == "D" else -Decimal(rec["amount"]))
+    assert len(pieces) == len({r["EcritureNum"] for r in rows}) and set(pieces.values()) == {Decimal(0)}
+
+
+def test_the_ebp_file_says_what_the_fec_says_line_for_line() -> None:
+    """Every FEC line is one EBP record of 11 fields: day JJMMAAAA, journal, the account (a customer's own
+    411 account made of the auxiliary code), the entry's number as piece (its lines together), amount and
+    sense; each piece balances; code page 850."""
+    _, fec, _ = _golden_run()
+    _, ebp, _ = _golden_run(EbpAsciiWriter())
+    records, rows = read_ebp(ebp), _fec_rows(fec)
+    assert len(records) == len(rows)
+    for rec, row in zip(records, rows, strict=True):
+        day = row["EcritureDate"]
+        account = row["CompteNum"][:3] + row["CompAuxNum"] if row["CompAuxNum"] else row["CompteNum"]
+        assert (rec["date"], rec["journal"], rec["account"], rec["piece"]) == (
+            day[6:] + day[4:6] + day[:4], row["JournalCode"], account, row["EcritureNum"])
+        debit, credit = (Decimal(row[k].replace(",", ".")) for k in ("Debit", "Credit"))
+        assert (rec["sense"], Decimal(rec["amount"])) == (("D", debit) if debit else ("C", credit))
+    pieces: dict[str, Decimal] = {}
+    for rec in records:
+        pieces[rec["piece"]] = pieces.get(rec["piece"], Decimal(0)) + (
+            Decimal(rec["amount"]) if rec["sense"] == "D" else -Decimal(rec["amount"]))
+    assert set(pieces.values()) == {Decimal(0)}
+    assert "Caf\u00e9 M\u00fcller | Fils\"" in ebp.decode("cp850")  # accents in code page 850, quoted
+
+
+def test_a_native_format_refuses_a_value_wider_than_its_field_never_cuts_it() -> None:
+    """A cut account would book elsewhere: Sage's journal is 3 characters, its accounts 13; EBP's 15."""
+    line = LineFact(1, "REF", date(2026, 11, 2), Decimal("10.00"), "ACC")
+    inv = InvoiceFact(1, "FA-1", "invoice", Decimal("10.00"), date(2026, 11, 1), "C1", "Client")
+    entry = allocation_entry(BooksChart(bank_journal="BANQUE"), AllocationFact(1, 1, 1, Decimal("10.00")), line,
+                             inv)
+    with pytest.raises(ValueError, match="sage: journal 'BANQUE' is over 3"):
+        SagePnmWriter().write(BooksFile((entry,), {}))
+    wide = allocation_entry(BooksChart(bank_account="5120000000000001"), AllocationFact(1, 1, 1, Decimal("10.00")),
+                            line, inv)
+    with pytest.raises(ValueError, match="sage: account '5120000000000001' is over 13"):
+        SagePnmWriter().write(BooksFile((wide,), {}))
+    with pytest.raises(ValueError, match="ebp: account '5120000000000001' is over 15"):
+        EbpAsciiWriter().write(BooksFile((wide,), {}))
 
 
 def test_a_decision_with_other_figures_after_export_is_reversed_then_booked_again() -> None:
@@ -186,6 +271,10 @@ def test_per_customer_accounts_carry_the_customer_ref() -> None:
     ({"customer_accounts": "each"}, "atelier.toml: books.customer_accounts='each': must be one of"),
     ({"suspens_account": "471000"}, "atelier.toml: books.suspens_account: unknown key"),
     ({"banks": {"FR76X": {"account": "411000"}}}, "atelier.toml: books.banks.FR76X.account='411000': must start"),
+    ({"export_format": "quadra"}, "atelier.toml: books.export_format='quadra': must be one of fec, sage, ebp"),
+    ({"export_every": "hourly"}, "atelier.toml: books.export_every='hourly': must be one of daily, monthly, off"),
+    ({"export_separator": ";"}, "atelier.toml: books.export_separator=';': must be one of tab, pipe"),
+    ({"export_folder": 3}, "atelier.toml: books.export_folder=3: must be a folder's path"),
 ])
 def test_a_bad_mapping_is_refused_in_one_line_naming_file_and_key(raw: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigurationError) as caught:
@@ -194,10 +283,14 @@ def test_a_bad_mapping_is_refused_in_one_line_naming_file_and_key(raw: dict[str,
     assert "\n" not in str(caught.value)
 
 
-def test_the_registry_knows_fec_only_and_the_memory_writer_keeps_what_it_is_given() -> None:
+def test_the_registry_knows_each_format_and_the_memory_writer_keeps_what_it_is_given() -> None:
     assert isinstance(writer_for("fec", "pipe"), FecWriter)
-    with pytest.raises(ValueError, match="unknown books format 'sage'"):
-        writer_for("sage")
+    assert isinstance(writer_for("sage"), SagePnmWriter) and isinstance(writer_for("ebp"), EbpAsciiWriter)
+    assert FORMATS == EXPORT_FORMATS  # the [books] export_format setting knows the same ones
+    with pytest.raises(ValueError, match="unknown books format 'quadra'"):
+        writer_for("quadra")
+    with pytest.raises(ValueError, match="unknown separator"):
+        writer_for("fec", "comma")
     memory = MemoryWriter()
     books = BooksFile((), {})
     assert memory.write(books) == b"" and memory.given == [books]
@@ -225,6 +318,26 @@ def test_the_checker_fails_on_a_deliberately_broken_file() -> None:
     assert any("letter D on" in p for p in check_fec(_broken(good, lettered, "CompAuxNum", "C999")))
     assert any("letter D: fully lettered yet" in p for p in check_fec(_broken(good, lettered, "Debit", "301,00")))
     assert check_fec(good.replace(b"\t", b"|")) == []  # the pipe layout reads the same
+
+
+def test_the_checker_names_each_other_broken_rule() -> None:
+    """The rest of the checker's rules, one broken at a time on the good file: not UTF-8, empty, a line without
+    its 18 columns, a mandatory column empty, an entry on two days, a DateLet that is not a date, a partial
+    (lower-case) letter on a group that balances."""
+    _, good, _ = _golden_run()
+    assert check_fec(b"\xff" + good)[0].startswith("not UTF-8")
+    assert check_fec(b"") == ["empty file: no header"]
+    rows = good.decode().split("\r\n")
+    short = "\r\n".join([*rows[:2], rows[2].rsplit("\t", 1)[0], *rows[3:]]).encode()
+    assert check_fec(short)[0] == "line 3: 17 columns, not 18"
+    assert "line 2: PieceRef is empty" in check_fec(_broken(good, 1, "PieceRef", ""))
+    moved = check_fec(_broken(good, 2, "EcritureDate", "20261102"))
+    assert any("has two dates (20261101, 20261102)" in p for p in moved)
+    lettered = next(i for i, r in enumerate(rows) if "\tD\t" in r)
+    assert any("DateLet '2026-11-12' is not a date" in p for p in check_fec(_broken(good, lettered, "DateLet",
+                                                                                   "2026-11-12")))
+    partial = check_fec(good.replace(b"\tD\t", b"\td\t"))
+    assert partial == ["letter d: marked partial yet its lines balance"]
 
 
 def test_the_company_file_sets_the_books_section_key_by_key(tmp_path: Path) -> None:

@@ -37,6 +37,9 @@ STATUSES: dict[str, int] = {
     "worker.reconciliation.credit_notes.CreditNoteError": 422,
     "worker.reconciliation.credit_notes.CreditNoteNotFound": 404,
     "worker.einvoices.einvoice_import.EinvoiceImportError": 422,
+    "worker.invoices.payment_reference.PaymentReferenceError": 422,
+    "worker.invoices.payment_reference.PaymentReferenceNotFound": 404,
+    "worker.invoices.payment_reference.NoPaymentCode": 409,
     "worker.documents.invoice_documents.DocumentError": 400,
     "worker.documents.invoice_documents.DocumentNotFound": 400,
     "worker.documents.invoice_documents.DocumentTooLarge": 400,
@@ -54,6 +57,13 @@ STATUSES: dict[str, int] = {
     "worker.dunning.reminder_preview.PreviewAmbiguous": 422,
     "worker.documents.duplicate_invoice.DuplicateIncomplete": 400,
     "worker.errors.BooksExportError": 400,
+    "worker.errors.ProceedingsError": 422,
+    "worker.errors.ProceedingsNotFound": 404,
+    "worker.dunning.legal_file.CustomerNotFound": 404,
+    "worker.dunning.legal_file.NothingToClaim": 422,
+    "worker.dunning.legal_rules.LegalPathRefused": 422,
+    "worker.dunning.customer_links.LinkRefused": 404,
+    "worker.dunning.customer_links_answers.AnswerRefused": 422,
 }
 
 

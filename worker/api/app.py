@@ -94,6 +94,9 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     from worker.api import routes_documents  # invoice documents, reminders' effectiveness
 
     app.include_router(routes_documents.router)
+    from worker.api import routes_payment_reference  # an invoice's RF reference and EPC QR code (issue 22)
+
+    app.include_router(routes_payment_reference.router)
     from worker.api import routes_payments  # GET /api/payments/unidentified, POST /api/payments/{line_id}/...
 
     app.include_router(routes_payments.router)
@@ -106,15 +109,30 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     from worker.api import routes_worklist  # GET /api/worklist, GET /api/customers/behaviour
 
     app.include_router(routes_worklist.router)
+    from worker.api import routes_proceedings  # collective proceedings: /api/customers/{ref}/proceedings
+
+    app.include_router(routes_proceedings.router)
     from worker.api import routes_dashboard  # GET /api/dashboard, /api/dashboard/version, /api/forecast
 
     app.include_router(routes_dashboard.router)
     from worker.api import routes_lines  # GET /api/lines: every bank line, filtered and paged
 
     app.include_router(routes_lines.router)
+    from worker.api import routes_runs  # GET /api/runs/current: a large import's or matching's progress
+
+    app.include_router(routes_runs.router)
     from worker.api import routes_desk  # the review desk: notes, accepting the exact matches shown, previews
 
     app.include_router(routes_desk.router)
+    from worker.api import routes_legal  # POST /api/customers/{ref}/legal-file, /injonction, /small-claims
+
+    app.include_router(routes_legal.router)
+    from worker.api import routes_late_paid  # claims for invoices paid late: /api/penalties/late-paid, …
+
+    app.include_router(routes_late_paid.router)
+    from worker.api import routes_links  # POST /api/links/revoke: the customers' page links (issue 22)
+
+    app.include_router(routes_links.router)
     # the accountants' pages (worker/web), and their session as a way into the JSON API
     mount = getattr(web, "mount_web", None)
     if mount is not None:

@@ -41,6 +41,10 @@ def limits_for(settings: Settings) -> tuple[Limit, ...]:
               "an invoice batch"),
         Limit(frozenset({"PUT"}), re.compile(r"^/api/invoices/[^/]+/document/?$"),
               settings.max_document_upload_mb * MB, "a document"),
+        # an answer on the customer's page (worker/web/customer_page.py): its proof is at most 20 MB (the page's
+        # [customer_page] max_proof_mb, 5 by default, is checked after), with the form around it
+        Limit(frozenset({"POST"}), re.compile(r"^/p/[^/]+/answer/[a-z]+/?$"), 20 * MB + 64 * 1024,
+              "an answer on the customer's page"),
     )
 
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, UploadFile
 
+from matching.discount import InvoiceTerms
 from worker.api import schemas as s
 from worker.api.auth import Principal, company_repo, engine_of, require
 from worker.api.events import after_change
 from worker.errors import LettrageError
 from worker.insight.reports import aged_buckets
 from worker.invoices.document_sources import document_sources
+from worker.invoices.invoice_terms_queries import terms_by_invoice
 from worker.invoices.invoices import invoice_views
 from worker.reconciliation.matching import run_matching
 from worker.reconciliation.residuals import minimum_amount, residuals
@@ -54,6 +56,19 @@ def invoices_put(request: Request, batch: s.InvoiceBatch,
     return _upsert(request, principal, batch)
 
 
+def _terms_out(terms: InvoiceTerms | None) -> dict[str, Any]:
+    """An invoice's early-payment discount and retention money as InvoiceOut's keys (all None when it has none)."""
+    if terms is None:
+        return {}
+    out: dict[str, Any] = {}
+    if terms.has_discount:
+        out |= {"discount_amount": f"{terms.discount:.2f}", "discount_until": terms.discount_until,
+                "discount_rate": format(terms.discount_rate.normalize(), "f") if terms.discount_rate else None}
+    if terms.has_retention:
+        out |= {"retention_amount": f"{terms.retention:.2f}", "retention_release_on": terms.retention_release_on}
+    return out
+
+
 @router.get("/invoices", response_model=s.InvoicePage, responses=ERRORS, tags=["invoices"])
 def invoices_list(request: Request, principal: Annotated[Principal, require("invoices:read")],
                   q: Annotated[s.Text | None, Query(max_length=100)] = None,
@@ -64,6 +79,7 @@ def invoices_list(request: Request, principal: Annotated[Principal, require("inv
     """Invoices with what is paid and open; ``q`` searches the number, customer and payment reference."""
     with company_repo(request, principal) as repo:
         views = invoice_views(repo)
+        terms = terms_by_invoice(repo)  # an early-payment discount, retention money: the few invoices with some
     needle = (q or "").strip().lower()
     chosen = [v for v in views
               if (not status or v.status == status) and (not customer or v.customer_ref == customer)
@@ -71,7 +87,8 @@ def invoices_list(request: Request, principal: Annotated[Principal, require("inv
                    or needle in (v.invoice.payment_reference or "").lower())]
     items = [s.InvoiceOut(number=v.invoice.number, customer_ref=v.customer_ref, amount=f"{v.invoice.amount:.2f}",
                           paid=f"{v.paid:.2f}", open=f"{v.open:.2f}", status=v.status, currency=v.invoice.currency,
-                          issued_on=v.invoice.issued_on, due_on=v.invoice.due_on)
+                          issued_on=v.invoice.issued_on, due_on=v.invoice.due_on,
+                          **_terms_out(terms.get(v.invoice.id or 0)))
              for v in chosen[offset:offset + limit]]
     return s.InvoicePage(items=items, total=len(chosen), limit=limit, offset=offset)
 

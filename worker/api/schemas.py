@@ -83,6 +83,8 @@ class InvoiceIn(Body):
     customer_since: str | None = None
     customer_address: str | None = None
     customer_kind: str | None = None
+    customer_siren: str | None = Field(default=None, max_length=16,
+                                       description="The customer's SIREN, 9 digits (BODACC notices find it by it).")
     currency: str | None = None
     payment_reference: str | None = None
     kind: str | None = None
@@ -90,6 +92,31 @@ class InvoiceIn(Body):
     pdf: str | None = None
     credit_note_for: str | None = Field(default=None, max_length=64,
                                         description="A credit note: the number of the invoice it corrects.")
+    # an invoice's own settlement terms (README, "Invoice terms"; worker/invoices/invoice_terms.py)
+    discount_rate: str | None = Field(default=None, max_length=16, description=(
+        "Early-payment discount (conditions d'escompte, C. com. L441-9 I), percent of the amount incl. VAT."))
+    discount_amount: str | None = Field(default=None, max_length=32,
+                                        description="The early-payment discount as an amount (or with the rate).")
+    discount_until: str | None = Field(default=None, max_length=10,
+                                       description="The last day a payment earns the discount (YYYY-MM-DD).")
+    discount_days: str | None = Field(default=None, max_length=4,
+                                      description="Or: days after the issue date a payment earns the discount.")
+    retention_rate: str | None = Field(default=None, max_length=16, description=(
+        "Retention money (retenue de garantie, loi n° 71-584), percent of the amount incl. VAT, at most 5."))
+    retention_amount: str | None = Field(default=None, max_length=32,
+                                         description="The retention money as an amount (or with the rate).")
+    retention_release_on: str | None = Field(default=None, max_length=10,
+                                             description="The day the retention falls due (YYYY-MM-DD).")
+    reception_on: str | None = Field(default=None, max_length=10, description=(
+        "Or: the works' reception (YYYY-MM-DD): the retention is released a year later."))
+    # where the limitation period starts (README, "Limitation"; reminders.law.limitation_start)
+    delivered_on: str | None = Field(default=None, max_length=10, description=(
+        "The delivery of the goods or the completion of the service (BT-72, YYYY-MM-DD): the limitation period "
+        "runs from it. A date after issued_on is kept, with a warning (an invoice is issued at the delivery at the "
+        "latest, C. com. L441-9)."))
+    service_period_end: str | None = Field(default=None, max_length=10, description=(
+        "The end of the invoicing period (BT-74, YYYY-MM-DD): the limitation period runs from it when no "
+        "delivered_on is given."))
 
 
 class InvoiceBatch(Body):
@@ -124,6 +151,12 @@ class InvoiceOut(BaseModel):
     currency: str
     issued_on: date
     due_on: date
+    # its own terms (README, "Invoice terms"), null when it has none
+    discount_amount: str | None = None
+    discount_rate: str | None = None
+    discount_until: date | None = None
+    retention_amount: str | None = None
+    retention_release_on: date | None = None
 
 
 class ResidualOut(BaseModel):
@@ -185,7 +218,7 @@ class CandidatePart(BaseModel):
     invoice: str
     allocated: str
     write_off: str = "0.00"
-    write_off_kind: str | None = None  # payment_difference | bank_fee when write_off is not 0
+    write_off_kind: str | None = None  # payment_difference | bank_fee | discount when write_off is not 0
     open: str | None = None
 
 
@@ -274,7 +307,7 @@ class AllocationOut(BaseModel):
     invoice: str
     allocated: str
     write_off: str
-    write_off_kind: str | None = None  # payment_difference | bank_fee when write_off is not 0
+    write_off_kind: str | None = None  # payment_difference | bank_fee | discount when write_off is not 0
     status: str
     score: float
     reasons: list[str]
@@ -345,16 +378,64 @@ class UnallocatedOut(BaseModel):
     line: int | None = None  # the statement line (POST /api/payments/{line}/allocate)
 
 
+class BankAccountAgeOut(BaseModel):
+    """One bank account's data on the day: the latest day its statements cover, its age in business days (None:
+    no statement), whether it counts for the gate (customer payments arrive on it) and holds sending."""
+
+    account: str
+    name: str | None = None
+    latest: date | None = None
+    age: int | None = None
+    counts: bool
+    stale: bool
+
+
+class BankDataOut(BaseModel):
+    """The freshness gate (README, Dunning, "Fresh bank data first"): ``held`` when nothing is sent
+    automatically, with the one-line ``reason``."""
+
+    held: bool
+    reason: str | None = None
+    max_age_business_days: int
+    accounts: list[BankAccountAgeOut] = []
+
+
+class RunOut(BaseModel):
+    """A large import, matching or sync of the company as last written (worker.progress): ``state`` running, done,
+    failed or stalled (not written for ten minutes: its process stopped); ``rate`` in ``unit`` per second,
+    ``eta_seconds`` the time left at that rate (None when unknown)."""
+
+    kind: str
+    phase: str
+    unit: str
+    done: int
+    total: int | None = None
+    rate: float | None = None
+    eta_seconds: float | None = None
+    elapsed_seconds: float | None = None
+    state: str
+    started_at: str
+    updated_at: str | None = None
+
+
+class RunsCurrentOut(BaseModel):
+    running: bool
+    run: RunOut | None = None
+
+
 class PlanOut(BaseModel):
     as_of: date
     planned: list[PlannedOut]
     held: list[HeldOut]
     passed_over: list[PassedOverOut] = []
     unallocated: list[UnallocatedOut] = []
+    bank_data: BankDataOut | None = None
 
 
 class SendIn(Body):
     as_of: Day
+    # send although the bank data is stale or missing: recorded in the audit log with the caller
+    despite_stale_bank_data: bool = False
 
 
 class SentOut(BaseModel):
@@ -381,6 +462,25 @@ class ReminderOut(BaseModel):
     planned_on: date
     sent_at: str | None
     error: str | None
+
+
+class RegisteredLetterOut(BaseModel):
+    """A registered letter with acknowledgment of receipt, as `lettrage letters list --json` shows it."""
+
+    customer_ref: str
+    sending_id: str
+    level: str
+    invoices: list[str]
+    status: str  # submitted | in_transit | delivered | unclaimed | refused | returned | rejected
+    dispatch_number: str | None
+    deposited_on: date | None
+    received_on: date | None  # the date of receipt on the acknowledgment (art. 669 CPC)
+    deadline_on: date | None  # the formal notice's deadline, from the receipt
+    returned_on: date | None
+    return_reason: str | None
+    deposit_proof: str | None  # where the server keeps the PDF
+    acknowledgment: str | None
+    error: str | None  # the provider's last answer when it could not tell
 
 
 class AgedBucket(BaseModel):

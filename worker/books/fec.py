@@ -1,7 +1,8 @@
 """The FEC layout (Livre des procédures fiscales, art. A47 A-1) behind a small writer Protocol, and its checker.
 
-A writer turns the export's entries, with their letter codes, into the bytes of one file. ``WRITERS`` is the one
-registry (``--format``); ``MemoryWriter`` keeps what it was given, for tests. ``check_fec`` is the project's own
+A writer turns the export's entries, with their letter codes, into the bytes of one file. ``formats.WRITERS`` is
+the one registry (``--format``: this FEC, Sage's PNM, EBP's ASCII); ``MemoryWriter`` keeps what it was given, for
+tests. ``check_fec`` is the project's own
 checker: the 18 columns in their order, dates as YYYYMMDD, amounts with a decimal comma, each entry
 (JournalCode + EcritureNum) balanced, and its lettering consistent (DateLet with every EcritureLet, one code on one
 account, an upper-case code balanced when its sales entry is in the file).
@@ -9,10 +10,11 @@ account, an upper-case code balanced when its sales entry is in the file).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Protocol
 
 from worker.books.entries import Entry, account_label
@@ -32,6 +34,7 @@ class BooksFile:
     entries: Sequence[Entry]
     letters: Mapping[int, Letter]
     journal_labels: Mapping[str, str] = field(default_factory=dict)
+    company: str = ""  # the company's name (the first line of Sage's PNM file)
 
 
 class BooksWriter(Protocol):
@@ -42,8 +45,9 @@ class BooksWriter(Protocol):
     def write(self, books: BooksFile) -> bytes: ...
 
 
+@lru_cache(maxsize=4096)
 def _day(value: date | None) -> str:
-    return value.strftime("%Y%m%d") if value else ""
+    return f"{value.year:04d}{value.month:02d}{value.day:02d}" if value else ""
 
 
 def _amount(value: Decimal) -> str:
@@ -52,6 +56,11 @@ def _amount(value: Decimal) -> str:
 
 def _text(value: str) -> str:
     return " ".join(value.replace("|", "/").split())
+
+
+@lru_cache(maxsize=1024)
+def _account(account: str) -> tuple[str, str]:
+    return _text(account), _text(account_label(account))
 
 
 @dataclass
@@ -66,15 +75,17 @@ class FecWriter:
         rows = [sep.join(FEC_COLUMNS)]
         for e in books.entries:
             journal_label = books.journal_labels.get(e.journal) or JOURNAL_LABELS.get(e.journal[:2], e.journal)
+            foreign = e.currency != "EUR"
+            head = sep.join((_text(e.journal), _text(journal_label), _text(e.number), _day(e.on)))
+            piece, label, day = _text(e.piece_ref), _text(e.label), _day(e.on)
             for x in e.lines:
                 mark = books.letters.get(x.invoice_id) if x.invoice_id is not None else None
-                foreign = e.currency != "EUR"
                 amount = x.debit - x.credit
-                rows.append(sep.join(_text(v) for v in (
-                    e.journal, journal_label, e.number, _day(e.on), x.account, account_label(x.account), x.aux,
-                    x.aux_label, x.piece_ref or e.piece_ref, _day(e.piece_date), e.label, _amount(x.debit),
-                    _amount(x.credit), mark.code if mark else "", _day(mark.on) if mark else "", _day(e.on),
-                    _amount(abs(amount)) if foreign else "", e.currency if foreign else "")))
+                rows.append(sep.join((
+                    head, *_account(x.account), _text(x.aux), _text(x.aux_label),
+                    _text(x.piece_ref) if x.piece_ref else piece, _day(e.piece_date), label, _amount(x.debit),
+                    _amount(x.credit), _text(mark.code) if mark else "", _day(mark.on) if mark else "", day,
+                    _amount(abs(amount)) if foreign else "", _text(e.currency) if foreign else "")))
         return ("\r\n".join(rows) + "\r\n").encode("utf-8")
 
 
@@ -90,26 +101,16 @@ class MemoryWriter:
         return b""
 
 
-#: the one registry of formats (``--format``): each makes its writer from the separator asked
-WRITERS: dict[str, Callable[[str], BooksWriter]] = {"fec": FecWriter}
-
-
-def writer_for(fmt: str, separator: str = "tab") -> BooksWriter:
-    """The writer of ``fmt``; ValueError (one line) for an unknown format or separator."""
-    if fmt not in WRITERS:
-        raise ValueError(f"unknown books format {fmt!r} (known: {', '.join(sorted(WRITERS))})")
-    if separator not in SEPARATORS:
-        raise ValueError(f"unknown separator {separator!r} (known: {', '.join(SEPARATORS)})")
-    return WRITERS[fmt](separator)
-
-
 # -- the checker ------------------------------------------------------------------------------------------------
 _AMOUNT = re.compile(r"^-?\d+(,\d{1,2})?$")
 
 
+@lru_cache(maxsize=8192)
 def _parse_day(value: str) -> date | None:
+    if not (len(value) == 8 and value.isascii() and value.isdigit()):
+        return None
     try:
-        return datetime.strptime(value, "%Y%m%d").date() if re.fullmatch(r"\d{8}", value) else None
+        return date(int(value[:4]), int(value[4:6]), int(value[6:]))
     except ValueError:
         return None
 

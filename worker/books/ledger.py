@@ -45,6 +45,12 @@ def _version(number: str) -> int:
     return int(head.split("-", 1)[1]) if "-" in head else 1
 
 
+def _same(a: Entry, b: Entry) -> bool:
+    """Whether two versions of an entry say the same (``Entry.content``: date and number aside)."""
+    return (a.journal, a.piece_ref, a.piece_date, a.label, a.currency, a.lines) == (
+        b.journal, b.piece_ref, b.piece_date, b.label, b.currency, b.lines)
+
+
 def _reverse(entry: Entry, on: date) -> Entry:
     return Entry(entry.number + "X", entry.journal, on, entry.piece_ref, entry.piece_date,
                  ("Annulation " + entry.label)[:100], tuple(x.reversed() for x in entry.lines), entry.currency)
@@ -67,7 +73,7 @@ def plan_export(derived: Mapping[str, Entry], stopped: Mapping[str, date], expor
         wanted = derived.get(base)
         if wanted is not None and wanted.on > end:
             continue  # not yet due: its period comes later
-        if current is not None and wanted is not None and current.content() == wanted.content():
+        if current is not None and wanted is not None and _same(current, wanted):
             continue
         if current is not None:
             on = max(current.on, stopped.get(base, start), start)

@@ -182,16 +182,16 @@ def statements() -> None:
 def statements_import(app: AppContext, files: tuple[str, ...], account: str | None, as_json: bool,
                       company: str | None) -> None:
     """Import statement files (OFX, CAMT.053, CSV); each file all or nothing, each line once."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
+    from worker.cli.progress_output import cli_progress, progress_bar
     from worker.workflows.sync import import_paths
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console,
-                  transient=True, disable=as_json or len(files) < 2) as progress:
-        task = progress.add_task("Importing statements", total=len(files))
-        # Read from disk inside each file's import: a large CAMT file is streamed, not held in memory.
-        outcomes = import_paths(app.engine, company, files, account=account,
-                                on_done=lambda _o: progress.advance(task), clock=app.clock)
+    with progress_bar(err_console, disable=as_json or (len(files) < 2 and not err_console.is_terminal)) as progress:
+        # the files (when several), and a large file's lines with their rate and the time left (worker.progress)
+        task = progress.add_task("Importing statements", total=len(files), visible=len(files) > 1, unit="files")
+        with cli_progress(as_json, *_runs(app, company, "import"), bar=progress):
+            # Read from disk inside each file's import: a large CAMT file is streamed, not held in memory.
+            outcomes = import_paths(app.engine, company, files, account=account,
+                                    on_done=lambda _o: progress.advance(task), clock=app.clock)
     if as_json:
         print_json([o.as_json() for o in outcomes])
     else:
@@ -233,6 +233,13 @@ def statements_list(app: AppContext, as_json: bool, company: str | None) -> None
                 right=["amount"])
 
 
+def _runs(app: AppContext, company: str | None, kind: str) -> tuple[Path, str, str, Any]:
+    """Where the company's running state is written (worker.progress), its ref, the kind of run and the clock."""
+    with unit_of_work(app.engine) as session:
+        ref = resolve_company(session, company).ref
+    return app.settings.data_dir / "runs", ref, kind, app.clock
+
+
 # -- matching -------------------------------------------------------------
 @cli.command("match")
 @json_option
@@ -240,9 +247,10 @@ def statements_list(app: AppContext, as_json: bool, company: str | None) -> None
 @pass_app
 def match(app: AppContext, as_json: bool, company: str | None) -> None:
     """Match every unmatched incoming line with open invoices."""
+    from worker.cli.progress_output import cli_progress
     from worker.reconciliation.matching import run_matching
 
-    with unit_of_work(app.engine) as session:
+    with cli_progress(as_json, *_runs(app, company, "matching")), unit_of_work(app.engine) as session:
         counts = run_matching(Repository(session, resolve_company(session, company)),
                               default_tolerance=app.settings.amount_tolerance)
     if as_json:
@@ -375,6 +383,9 @@ def reminders_plan(app: AppContext, as_of: Any, only_held: bool, only_passed_ove
         from worker.dunning.penalty_settings import plan_rates
 
         rates = plan_rates(repo, result.planned, day, app.settings)  # formal notices and legal files
+    if result.bank_data_hold is not None:  # nothing leaves automatically on stale or missing bank data
+        err_console.print(f"held: nothing is sent automatically: {result.bank_data_hold}", highlight=False,
+                          soft_wrap=True, markup=False)
     if only_held:
         held = [{"invoice": h.number, "customer_ref": h.customer_ref, "open": money(h.open_amount),
                  "currency": h.currency, "reason": h.reason,
@@ -437,13 +448,32 @@ def reminders_plan(app: AppContext, as_of: Any, only_held: bool, only_passed_ove
         err_console.print(f"warning: {number}: {warning}")
 
 
+def _login() -> str:
+    """``cli:<login>``: the person at the terminal, for the audit log."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
 @reminders.command("send")
 @click.option("--as-of", "as_of", type=ISO_DATE, default=None, help="Day to send for (YYYY-MM-DD; default today).")
+@click.option("--despite-stale-bank-data", "despite_stale", is_flag=True,
+              help="Send even though the bank data is older than the company's limit or missing (recorded in the "
+                   "audit log with your name).")
+@click.option("--by", "author", default=None,
+              help="Who sends despite stale bank data, kept in the audit log (default cli:<your login>).")
 @json_option
 @company_option
 @pass_app
-def reminders_send(app: AppContext, as_of: Any, as_json: bool, company: str | None) -> None:
-    """Send what is due on the day; each reminder at most once, so it is safe to run twice."""
+def reminders_send(app: AppContext, as_of: Any, despite_stale: bool, author: str | None, as_json: bool,
+                   company: str | None) -> None:
+    """Send what is due on the day; each reminder at most once, so it is safe to run twice.
+
+    Nothing is sent while the bank data of an account customers pay into is older than the company's limit
+    (``[bank] max_age_business_days``, default 2 business days) or missing: the reason is said in one line."""
     from worker.bootstrap import company_channels
     from worker.dunning.reminders import send_reminders
 
@@ -459,7 +489,11 @@ def reminders_send(app: AppContext, as_of: Any, as_json: bool, company: str | No
     channels = company_channels(s, ref)
     # Sending for today keeps to the company's sending window; a given --as-of is a run for that day.
     report = send_reminders(app.engine, ref, day, channels, s.mail_from, now=None if as_of else app.clock.now(),
-                            template_dir=s.templates_dir)
+                            template_dir=s.templates_dir, despite_stale_bank_data=despite_stale,
+                            actor=(author or _login()) if despite_stale else "lettrage")
+    if report.held is not None:  # one line, whatever the output: cron mails stderr
+        err_console.print(f"nothing sent: {report.held} (or send anyway: lettrage reminders send "
+                          "--despite-stale-bank-data)", highlight=False, soft_wrap=True, markup=False)
     rows = [r.as_json() for r in report.results]
     if as_json:
         print_json(rows)
@@ -480,9 +514,11 @@ def reminders_send(app: AppContext, as_of: Any, as_json: bool, company: str | No
 @pass_app
 def sync_command(app: AppContext, as_of: Any, no_send: bool, as_json: bool, company: str | None) -> None:
     """The whole pipeline once: pull statements, import, match, plan and send reminders."""
+    from worker.cli.progress_output import cli_progress
     from worker.workflows.sync import sync
 
-    summary = sync(app.engine, app.settings, company, as_of=as_of.date() if as_of else None, send=not no_send)
+    with cli_progress(as_json):  # a large file's import and the matching: a bar on a terminal
+        summary = sync(app.engine, app.settings, company, as_of=as_of.date() if as_of else None, send=not no_send)
     data = summary.as_json()
     if as_json:
         print_json(data)

@@ -239,6 +239,8 @@ def _offsets(values: tuple[str, ...]) -> dict[str, int]:
               help="Schedule profile; auto: by tenure and history.")
 @click.option("--key-account/--no-key-account", default=None, help="Every reminder needs approval.")
 @click.option("--consumer/--business", default=None, help="Consumer (B2C) wording, no B2B penalties.")
+@click.option("--kind", "kind", type=click.Choice(["business", "consumer", "public"]), default=None,
+              help="The customer's kind; public: a public body (intérêts moratoires, ECB + 8 points, L2192-13 CCP).")
 @click.option("--language", type=click.Choice(["fr", "en"]), default=None)
 @click.option("--phone", default=None, help="Phone number for calls and SMS.")
 @click.option("--offset", "offsets", multiple=True, metavar="LEVEL=DAYS", help="Move a level for this customer.")
@@ -250,11 +252,11 @@ def _offsets(values: tuple[str, ...]) -> dict[str, int]:
 @company_option
 @pass_app
 def customers_profile(app: AppContext, ref: str, profile: str | None, key_account: bool | None,
-                      consumer: bool | None, language: str | None, phone: str | None, offsets: tuple[str, ...],
-                      skip: tuple[str, ...], min_gap: int | None, clear_overrides: bool, as_json: bool,
-                      company: str | None) -> None:
+                      consumer: bool | None, kind: str | None, language: str | None, phone: str | None,
+                      offsets: tuple[str, ...], skip: tuple[str, ...], min_gap: int | None, clear_overrides: bool,
+                      as_json: bool, company: str | None) -> None:
     """Show customer REF's dunning settings, or change those given."""
-    changing = any(v is not None for v in (profile, key_account, consumer, language, phone, min_gap)) \
+    changing = any(v is not None for v in (profile, key_account, consumer, kind, language, phone, min_gap)) \
         or offsets or skip or clear_overrides
     with unit_of_work(app.engine) as session:
         repo = Repository(session, resolve_company(session, company))
@@ -262,7 +264,7 @@ def customers_profile(app: AppContext, ref: str, profile: str | None, key_accoun
             data = dunning.set_profile(repo, ref, ACTOR, profile=profile, key_account=key_account, consumer=consumer,
                                        language=language, phone=phone, offsets=_offsets(offsets) or None,
                                        skip=list(skip) if skip else None, min_days_between=min_gap,
-                                       clear_overrides=clear_overrides)
+                                       clear_overrides=clear_overrides, kind=kind)
         else:
             data = dunning.profile_json(repo, dunning.customer_by_ref(repo, ref))
             session.rollback()

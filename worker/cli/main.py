@@ -118,28 +118,42 @@ class LazyCommand(NamedTuple):
 LAZY_COMMANDS: dict[str, LazyCommand] = {
     "accounts": LazyCommand(("worker.cli.accounts_cmds",), "The company's own bank accounts."),
     "books": LazyCommand(("worker.cli.books_cmds",), "The books: entries and letter codes of every settlement, "
-                                                     "exported for the accountant (FEC)."),
+                                                     "exported for the accountant (FEC, Sage, EBP)."),
     "companies": LazyCommand(("worker.cli.commands",), "The client companies served by this deployment."),
     "credit-notes": LazyCommand(
         ("worker.cli.credit_note_cmds",),
         "Credit notes: what of each is allocated to which invoice, and a person's undo and allocation."),
-    "customers": LazyCommand(("worker.cli.customers_cmds", "worker.cli.worklist_cmds"),
+    "customers": LazyCommand(("worker.cli.customers_cmds", "worker.cli.worklist_cmds", "worker.cli.proceedings_cmds"),
                              "Customers: the whole exchange with one, pauses, dunning profile."),
     "demo": LazyCommand(("worker.cli.operations",), "A fresh demo company (its own database under var/demo/), "
                                                     "synced, with a readable summary."),
     "einvoicing": LazyCommand(("worker.cli.einvoicing_cmds", "worker.cli.einvoicing_incoming_cmds"),
                               "E-invoicing reform: lifecycle statuses (sent and received), their delivery, "
                               "payment e-reporting."),
+    "feeds": LazyCommand(("worker.cli.feeds_cmds",),
+                         "Bank feeds (Qonto, GoCardless Bank Account Data): booked lines pulled into the "
+                         "statements, pending lines shown apart, the consent's end."),
     "forecast": LazyCommand(("worker.cli.forecast_cmds",),
                             "Cash-in forecast: expected receipts per ISO week (P10-P90 range) from the open "
                             "invoices and each customer's payment delays, and how far the stored forecasts were "
                             "from what arrived (WAPE, MAPE)."),
     "invoices": LazyCommand(("worker.cli.commands", "worker.cli.documents_cmds", "worker.cli.residuals_cmds"),
                             "Invoices from the billing tool."),
+    "legal": LazyCommand(("worker.cli.legal_cmds",), "Legal recovery: the internal legal file of a customer "
+                                                     "(proofs, claim, bordereau) for the lawyer or commissaire de "
+                                                     "justice, and the prefilled injonction de payer or "
+                                                     "small-claims request."),
+    "letters": LazyCommand(("worker.cli.letters_cmds",),
+                           "Registered letters with acknowledgment of receipt: dispatch numbers, proofs, dates of "
+                           "receipt and the formal notices' deadlines."),
+    "links": LazyCommand(("worker.cli.customer_links_cmds",),
+                         "Signed links to the customers' page (LETTRAGE_PUBLIC_URL): print one, revoke them."),
     "match": LazyCommand(("worker.cli.commands",), "Match every unmatched incoming line with open invoices."),
     "matches": LazyCommand(("worker.cli.commands", "worker.cli.review_cmds"), "Allocations of payments to invoices."),
     "payments": LazyCommand(("worker.cli.payments_cmds",), "Payments received that settle nothing yet: who sent "
                                                            "them, and what to do with them."),
+    "penalties": LazyCommand(("worker.cli.late_paid_cmds",),
+                             "Late-payment penalties and indemnities still owed: claims for invoices paid late."),
     "reminders": LazyCommand(("worker.cli.commands", "worker.cli.customers_cmds", "worker.cli.documents_cmds"),
                              "Dunning: what to send, and sending it."),
     "reports": LazyCommand(("worker.cli.reports_cmds", "worker.cli.weekly_report_cmds"),
@@ -150,7 +164,7 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
                                                          "LETTRAGE_SYNC_TIME in its time zone; logs are JSON lines."),
     "serve": LazyCommand(("worker.cli.operations",),
                          "Serve the HTTP API, the web pages, /health, /ready and /metrics; logs are JSON lines."),
-    "statements": LazyCommand(("worker.cli.commands",), "Bank statements."),
+    "statements": LazyCommand(("worker.cli.commands", "worker.cli.statements_profile_cmds"), "Bank statements."),
     "status": LazyCommand(("worker.cli.accounts_cmds",), "Which settings file, database and folders this lettrage "
                                                          "uses (nothing is opened nor created)."),
     "sync": LazyCommand(("worker.cli.commands",),

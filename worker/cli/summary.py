@@ -37,6 +37,10 @@ def print_sync_summary(summary: SyncSummary) -> None:
         assert isinstance(reminders, dict)
         lines.append(f"                 {reminders['sent']} sent, {reminders['failed']} failed, "
                      f"{reminders['skipped']} skipped")
+    if summary.bank_data_hold is not None:
+        from rich.markup import escape
+
+        lines.append(f"                 nothing sent automatically: {escape(summary.bank_data_hold)}")
     console.print(Panel("\n".join(lines), title=f"Sync of {summary.company} on {summary.as_of}", expand=False))
     if summary.planned_by_level:
         print_table("Reminders planned by level", ["level", "reminders"],

@@ -71,6 +71,21 @@ AUDIT_KINDS: dict[str, str] = {
                               "figures, as_of",
     "customer.dunning_profile": "dunning/reminder_customers.py: a person changed the customer's dunning "
                                 "settings; subject customer:REF; data the settings changed, by name",
+    # -- collective proceedings (dunning/proceedings.py, issue 19 item 4) ------------------------------------
+    "customer.proceedings_set": "dunning/proceedings.py: a person (or a BODACC file a person imported) put the "
+                                "customer in collective proceedings or updated them; subject customer:REF; data "
+                                "proceedings (the kind), opened_on, court, bodacc_published_on, bodacc_ref, "
+                                "representative, source (manual | bodacc), declaration_deadline, changed ({key: "
+                                "[before, after]} on an update, else null)",
+    "customer.proceedings_cleared": "dunning/proceedings.py: a person ended the customer's collective proceedings "
+                                    "(normal dunning resumes); subject customer:REF; data proceedings (the kind), "
+                                    "opened_on, reason (plan_adopted | closed | set_aside | other), note",
+    "customer.claim_declared": "dunning/proceedings.py: a person recorded the declaration of the claim to the "
+                               "mandataire; subject customer:REF; data declared_on, deadline, late, representative",
+    "customer.bodacc_imported": "dunning/proceedings.py: a BODACC notice file was imported; subject file:NAME; "
+                                "data applied, not_applied, unmatched, problems (counts)",
+    "customer.siren_set": "dunning/proceedings.py: a person set or forgot the customer's SIREN; subject "
+                          "customer:REF; data before, after",
 
     # -- payments to identify (reconciliation/unidentified.py) --------------------------------------------------
     "payment.allocated": "reconciliation/unidentified.py: a person allocated an unmatched payment to invoices "
@@ -101,6 +116,12 @@ AUDIT_KINDS: dict[str, str] = {
     "statement.imported": "statements/statements.py: a bank statement file imported; subject file:NAME; data "
                           "format, lines_added, lines_skipped, accounts, warnings, import_id, file_warnings "
                           "(read back for a re-delivered file)",
+    "bank_feed.pulled": "statements/feeds.py: a bank feed's pull of one account (subject account:IDENTIFIER; data "
+                        "status ok, provider, account_ref, since, until, booked, lines_added, pending, "
+                        "covered_through) or its failure (subject feed:PROVIDER; data status failed | "
+                        "consent_expired, error, accounts); the booked lines' import is its statement.imported",
+    "bank_feed.consent_requested": "statements/feeds.py (lettrage feeds renew): a new consent asked of the bank "
+                                   "feed's provider; subject feed:PROVIDER; data requisition, previous, link",
     "bank_account.registered": "statements/statements.py (an account first seen in a statement; data file), "
                                "einvoices/einvoice_import.py (the payee account of e-invoices; data file, "
                                "source) and statements/bank_accounts.py (by hand; data source, name, currency, "
@@ -141,6 +162,26 @@ AUDIT_KINDS: dict[str, str] = {
                           "newer one goes); subject customer:REF; data level, channel, invoices, reason",
     "reminder.bounced": "dunning/reminder_outbox.py: an email reported undeliverable after it left; subject "
                         "customer:REF; data level, channel, invoices, message_id, reason",
+    "late_paid.claimed": "dunning/late_paid.py (`penalties late-paid-letter`): a person had the claim letter for an "
+                         "invoice paid late written (nothing sent); subject invoice:NUMBER; data customer, as_of, "
+                         "settled_on, days_late, penalties, indemnity, rate, letter (the PDF's path). Read by "
+                         "`penalties late-paid` (claimed_on: not counted again)",
+    "registered_letter.deposited": "dunning/registered_letters.py (letters track, sync): the provider says the "
+                                   "registered letter was deposited at the post; subject customer:REF; data "
+                                   "sending_id, provider, level, invoices, dispatch_number, deposited_on, "
+                                   "deposit_proof (the PDF's path, or none yet)",
+    "registered_letter.received": "dunning/registered_letters.py: the acknowledgment of receipt is signed (art. "
+                                  "669 CPC: its date is the receipt's); subject customer:REF; data sending_id, "
+                                  "provider, level, invoices, dispatch_number, received_on, deadline_on (the formal "
+                                  "notice's deadline from the receipt), acknowledgment (the PDF's path, or none yet)",
+    "registered_letter.returned": "dunning/registered_letters.py: the letter came back (unclaimed, refused, "
+                                  "returned); subject customer:REF; data sending_id, provider, level, invoices, "
+                                  "outcome, dispatch_number, returned_on, reason (the post's code and label)",
+    "registered_letter.rejected": "dunning/registered_letters.py: the provider rejected the sending before posting "
+                                  "it; subject customer:REF; data sending_id, provider, level, invoices, reason",
+    "registered_letter.proof_stored": "dunning/registered_letters.py: a proof fetched after its step was recorded; "
+                                      "subject customer:REF; data sending_id, provider, level, invoices, proof "
+                                      "(deposit | acknowledgment), path, dispatch_number",
     "reminder.given_up": "dunning/reminder_outbox.py: a message's channel failed for good with no fallback "
                          "channel; subject customer:REF; data level, channel, invoices, attempts",
     "reminder.escalated": "dunning/reminder_outbox.py: a message queued again on the policy's fallback "
@@ -153,14 +194,42 @@ AUDIT_KINDS: dict[str, str] = {
     "reminder.channel_dropped": "dunning/reminder_skips.py: channels dropped from a level that still goes "
                                 "(no contact for them); subject customer:REF; data level, channels, "
                                 "invoices, reason, cause",
+    "reminders.stale_bank_data_overridden": "dunning/reminders.py: a person sent reminders although the bank "
+                                            "data was stale or missing (`reminders send "
+                                            "--despite-stale-bank-data`, the API's despite_stale_bank_data); "
+                                            "subject company:REF; data as_of, reason, "
+                                            "max_age_business_days, accounts ([{account, latest, age}]), "
+                                            "messages",
     "reminder.approved": "dunning/reminder_customers.py: a person approved a planned message that waited "
                          "for approval; subject customer:REF; data level, invoices, amount_due, key, for_day",
     "reminders.paused": "dunning/reminder_customers.py: a person paused a customer's (or one invoice's) "
-                        "reminders; subject customer:REF; data reason, until, note, invoice",
+                        "reminders (dunning/customer_links_answers.py: the customer, by an answer on its page); "
+                        "subject customer:REF; data reason, until, note, invoice",
+    "customer_link.revoked": "dunning/customer_links.py: a person revoked the links to a customer's page (`links "
+                             "revoke`, POST /api/links/revoke); subject customer:REF; data token (the link's "
+                             "digest, or null: every link of the customer), generation",
+    "customer.payment_announced": "dunning/customer_links_answers.py: the customer answered « already paid » on "
+                                  "its page (actor customer:REF via link); subject customer:REF; data invoices, "
+                                  "reminder, link, paid_on, amount, until, proof (SHA-256 of the file or null)",
+    "customer.disputed": "dunning/customer_links_answers.py: the customer disputed invoices on its page; subject "
+                         "customer:REF; data invoices, reminder, link, reason, text. Webhook: invoice.disputed",
+    "customer.promised": "dunning/customer_links_answers.py: the customer promised to pay on a day, on its page; "
+                         "subject customer:REF; data invoices, reminder, link, pay_on",
+    "customer.plan_requested": "dunning/customer_links_answers.py: the customer asked a payment plan on its page; "
+                               "subject customer:REF; data invoices, reminder, link, total, currency, instalments "
+                               "([[day, amount]])",
     "reminders.resumed": "dunning/reminder_customers.py: a person lifted a customer's (or invoice's) "
                          "pauses; subject customer:REF; data invoice, pauses (how many)",
     "reminders.policy": "dunning/reminder_customers.py: a person stored the company's dunning policy or "
                         "went back to the standard one; subject company:REF; data standard",
+
+    # -- legal recovery: the internal legal file and the prefilled requests (dunning/legal_file.py) -------
+    "legal.file_generated": "dunning/legal_file.py: a person drew up a customer's legal file (the internal dossier "
+                            "for the lawyer or commissaire de justice); subject customer:REF; data case, as_of, "
+                            "file, sha256 (of the ZIP), index_sha256, pieces, invoices, total, currency",
+    "legal.request_generated": "dunning/legal_injonction.py: a person prepared a prefilled request from a "
+                               "customer's legal file; subject customer:REF; data request (injonction | "
+                               "small_claims), as_of, file, sha256, court, total, invoices",
 
     # -- e-invoicing: lifecycle statuses received and sent, e-reporting ------------------------------------
     "einvoice.status_received": "einvoices/einvoice_incoming.py: a buyer's lifecycle status taken (platform "
@@ -200,6 +269,13 @@ AUDIT_KINDS: dict[str, str] = {
     "einvoice.ereporting_issued": "einvoices/einvoice_ereporting.py: a payments e-report written (issued); "
                                   "subject period:YYYY-MM; data report_id, type, corrects, fingerprint, "
                                   "written_at, totals, unmatched (read back to correct or skip the next one)",
+
+    # -- the books export (issue 20) ----------------------------------------------------------------------
+    "books.exported": "books/books_export.py: the entries of a period exported (books export on the CLI or the "
+                      "API, or the sync's scheduled export into the company's folder), actor who asked (cli, the "
+                      "API token's, scheduler); subject period:FROM/TO; data period_from, period_to, format, "
+                      "entries, new_entries, reversals, sha256 (the file's), destination (download, a file, "
+                      "the scheduled file's path)",
 
     # -- reports and forecasts ----------------------------------------------------------------------------
     "forecast.recorded": "insight/forecast.py: the week's cash forecast snapshot stored (once a week); "

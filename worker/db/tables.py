@@ -31,7 +31,8 @@ class Company(SQLModel, table=True):
 
 
 class Customer(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("company_id", "ref"),)
+    __table_args__ = (UniqueConstraint("company_id", "ref"),
+                      Index("ix_customer_company_siren", "company_id", "siren"))  # BODACC notices (0014)
 
     id: int | None = Field(default=None, primary_key=True)
     company_id: int = _company_fk()
@@ -40,8 +41,9 @@ class Customer(SQLModel, table=True):
     emails: list[str] = Field(default_factory=list, sa_type=JSON)
     address_lines: list[str] = Field(default_factory=list, sa_type=JSON)  # postal address, for letters
     customer_since: date | None = None
-    kind: str = "business"  # business | consumer
+    kind: str = "business"  # business | consumer | public (a public body, B2G: Code de la commande publique)
     dunning_profile: str = "standard"
+    siren: str | None = Field(default=None, max_length=9)  # 9 digits (checked), matches BODACC notices (0014)
     created_at: datetime = _ts(default_factory=utcnow)
     updated_at: datetime = _ts(default_factory=utcnow)
 
@@ -79,6 +81,17 @@ class Invoice(SQLModel, table=True):
     status: str = "open"  # as the billing tool says: open | cancelled
     pdf: str | None = None
     credit_note_for: str | None = Field(default=None, max_length=64)  # a credit note: the invoice it corrects
+    # its own settlement terms (0017, matching.discount): an early-payment discount (incl. VAT) for a payment by
+    # discount_until (C. com. L441-9 I), the rate it states; retention money (loi 71-584) due on its release date
+    discount_amount: Decimal | None = Field(default=None, sa_type=Money, nullable=True)
+    discount_rate: Decimal | None = Field(default=None, sa_type=Money, nullable=True)  # percent
+    discount_until: date | None = None
+    retention_amount: Decimal | None = Field(default=None, sa_type=Money, nullable=True)
+    retention_release_on: date | None = None
+    # the delivery or the completion of the service (BT-72) and the end of the invoicing period (BT-74, BG-14), from
+    # which the limitation period runs (0020, reminders.law.limitation_start); None: the issue date stands for them
+    delivered_on: date | None = None
+    service_period_end: date | None = None
     created_at: datetime = _ts(default_factory=utcnow)
     updated_at: datetime = _ts(default_factory=utcnow)
 
@@ -120,6 +133,8 @@ class StatementLine(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("bank_account_id", "bank_ref"),
         Index("ix_statementline_company_state", "company_id", "state"),
+        # the credits to identify, listed and counted from the index alone (0018_identify_index)
+        Index("ix_statementline_identify", "company_id", "state", "amount", "counterparty_iban", "booked_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -328,6 +343,10 @@ from worker.db.dunning_skip_tables import SKIP_TABLES
 
 ALL_TABLES.extend(SKIP_TABLES)
 
+from worker.db.feed_tables import FEED_TABLES
+
+ALL_TABLES.extend(FEED_TABLES)
+
 from worker.db.snapshot_tables import SNAPSHOT_TABLES
 
 ALL_TABLES.extend(SNAPSHOT_TABLES)
@@ -335,3 +354,11 @@ ALL_TABLES.extend(SNAPSHOT_TABLES)
 from worker.db.books_tables import BOOKS_TABLES
 
 ALL_TABLES.extend(BOOKS_TABLES)
+
+from worker.db.proceedings_tables import PROCEEDINGS_TABLES
+
+ALL_TABLES.extend(PROCEEDINGS_TABLES)
+
+from worker.db.registered_tables import REGISTERED_TABLES
+
+ALL_TABLES.extend(REGISTERED_TABLES)

@@ -1,5 +1,6 @@
 """What a duplicata needs of an e-invoice file beyond ``einvoicing.reader``: its lines (BG-25) and the date of the
-supply (BT-72, or the invoicing period BG-14), read from the CII or UBL XML (a Factur-X's embedded XML).
+supply (BT-72, or the invoicing period BG-14: einvoicing.supply, re-exported), read from the CII or UBL XML (a
+Factur-X's embedded XML).
 
 Each line (CGI ann. II art. 242 nonies A, I-6°): the name (BT-153), the quantity (BT-129) and its unit (BT-130),
 the net unit price excluding VAT (BT-146, per BT-149 units), the VAT category (BT-151) and rate (BT-152), the
@@ -14,6 +15,9 @@ from decimal import Decimal, InvalidOperation
 from lxml import etree
 
 from einvoicing.reader import EInvoiceDocument
+from einvoicing.supply import SupplyDates, supply_dates  # the one reader of BT-72/BT-74 (re-exported)
+
+__all__ = ["InvoiceLine", "SupplyDates", "invoice_lines", "supply_dates"]
 
 
 @dataclass(frozen=True)
@@ -28,15 +32,6 @@ class InvoiceLine:
     category: str
     rate: Decimal | None
     net: Decimal | None
-
-
-@dataclass(frozen=True)
-class SupplyDates:
-    """The delivery date (BT-72) and the invoicing period (BT-73/BT-74) when the e-invoice gives them."""
-
-    delivered_on: date | None = None
-    period_start: date | None = None
-    period_end: date | None = None
 
 
 def _local(node: etree._Element, path: str) -> list[etree._Element]:
@@ -105,18 +100,3 @@ def invoice_lines(document: EInvoiceDocument) -> list[InvoiceLine]:
 
     root = parse(document.xml)
     return _ubl_lines(root) if document.kind.startswith("ubl") else _cii_lines(root)
-
-
-def supply_dates(document: EInvoiceDocument) -> SupplyDates:
-    """The delivery date and invoicing period the e-invoice states (CII or UBL)."""
-    from einvoicing.xmlutil import parse
-
-    root = parse(document.xml)
-    if document.kind.startswith("ubl"):
-        return SupplyDates(_date(_text(root, "Delivery/ActualDeliveryDate")),
-                           _date(_text(root, "InvoicePeriod/StartDate")), _date(_text(root, "InvoicePeriod/EndDate")))
-    delivered = _text(root, "/ApplicableHeaderTradeDelivery/ActualDeliverySupplyChainEvent/OccurrenceDateTime/"
-                            "DateTimeString")
-    period = "/ApplicableHeaderTradeSettlement/BillingSpecifiedPeriod/"
-    return SupplyDates(_date(delivered), _date(_text(root, period + "StartDateTime/DateTimeString")),
-                       _date(_text(root, period + "EndDateTime/DateTimeString")))

@@ -20,11 +20,12 @@ from reminders.channels.base import Attachment, Message
 from reminders.context import Company as CompanyInfo
 from reminders.context import Customer as CustomerInfo
 from reminders.context import HistoryLine, InvoiceLine, PenaltyLine, ReminderContext
-from reminders.law import LawError, PenaltyPeriod, RateNotKnown, late_penalty, recovery_indemnity
+from reminders.law import LawError, PenaltyPeriod, RateNotKnown, recovery_indemnity
 from reminders.law.rates import half_year_label
 from reminders.law.wording import rate_in_words, rate_terms
 from reminders.model import DunningPolicy, PlannedReminder, ProfileRule, UnallocatedPayment
 from reminders.netting import covered_reason, impute, unallocated_total
+from reminders.payment_qr import PaymentCode, payment_codes
 from reminders.render import compose
 from worker.db.credit_note_queries import credited_by_invoice
 from worker.db.reminder_queries import (
@@ -46,14 +47,17 @@ from worker.dunning.penalty_settings import (
     company_penalties,
     customer_penalties,
 )
+from worker.dunning.retention_terms import retentions_of, with_retention
 from worker.invoices.invoice_files import printable_iban
 from worker.invoices.invoices import InvoiceView, settlement
+from worker.invoices.payment_reference import invoice_rf
 
 if TYPE_CHECKING:
     from worker.dunning.payment_facts import PaymentFacts
     from worker.invoices.document_sources import DocumentSources
 
 OPEN_STATUSES = ("open", "partially_paid")
+PAYMENT_CODE_CHANNELS = ("letter", "registered", "email")  # those that can show an EPC QR code
 
 
 def customer_rules_override(row: CustomerDunning | None) -> ProfileRule | None:
@@ -94,6 +98,10 @@ class ContextBuilder:
         customer = repo.session.get(Customer, customer_id) if customer_id is not None else None
         self.views = _views(repo, invoice_ids,
                             {customer.id: customer.ref} if customer is not None and customer.id is not None else None)
+        # retention money is not asked before its release (reminders.law.retention): not part of what is open
+        for invoice_id, retention in retentions_of(repo, self.views).items():
+            view = self.views[invoice_id]
+            self.views[invoice_id] = replace(view, open=view.open - retention.not_due(view.open, as_of))
         if facts is None or facts.as_of != as_of:
             from worker.dunning.payment_facts import PaymentFacts
 
@@ -160,10 +168,15 @@ class ContextBuilder:
 
     def recheck(self, row: ReminderOutbox) -> tuple[list[tuple[int, str | None]], list[str]]:
         """The row's invoices still to remind now, with the level each reaches, and why others were dropped:
-        paid (in full, or so that nothing is open) since the plan, a payment awaiting review, paused."""
+        paid (in full, or so that nothing is open) since the plan, a payment awaiting review, paused, born before
+        the customer's collective proceedings opened since (worker.dunning.proceedings)."""
+        from worker.dunning.proceedings import holds as proceedings_holds
+
         keep: list[tuple[int, str | None]] = []
         dropped: list[str] = []
         advances = row.advances or [None] * len(row.invoice_ids)
+        in_proceedings = proceedings_holds(self.repo, ((i, v.invoice.customer_id, v.invoice.issued_on)
+                                                       for i, v in self.views.items() if i in set(row.invoice_ids)))
         for invoice_id, advance in zip(row.invoice_ids, advances, strict=False):
             view = self.views.get(invoice_id)
             if view is None:
@@ -172,6 +185,8 @@ class ContextBuilder:
             number = view.invoice.number
             if view.status not in OPEN_STATUSES or view.open <= 0:
                 dropped.append(f"{number} is {view.status.replace('_', ' ')} since the plan")
+            elif invoice_id in in_proceedings:
+                dropped.append(f"{number}: {in_proceedings[invoice_id]}")
             elif invoice_id in self.holds:
                 dropped.append(f"{number}: {self.holds[invoice_id].reason}")
             elif any(p.customer_id == view.invoice.customer_id and p.invoice_id in (None, invoice_id)
@@ -199,16 +214,17 @@ class ContextBuilder:
         lines = tuple(InvoiceLine(number=v.invoice.number, issued_on=v.invoice.issued_on, due_on=v.invoice.due_on,
                                   amount=v.invoice.amount, open_amount=v.open) for v in views)
         is_business = customer.kind != "consumer"
+        is_public = customer.kind == "public"  # intérêts moratoires (Code de la commande publique L2192-13, R2192-31)
         country = self.policy.country.partition("-")[0]
         language = row.language if row is not None else "fr"
         shown = level is None or level in PENALTY_LEVELS
-        penalties, periods = (self._penalties(views, customer_id, not is_business, country, language, level)
-                              if shown else ((), ()))
+        penalties, periods = (self._penalties(views, customer_id, not is_business, country, language, level,
+                                              public=is_public) if shown else ((), ()))
         return ReminderContext(
             company=info,
             customer=CustomerInfo(ref=customer.ref, name=customer.name, emails=tuple(customer.emails),
                                   address_lines=tuple(customer.address_lines), is_business=is_business,
-                                  phone=row.phone if row is not None else ""),
+                                  phone=row.phone if row is not None else "", is_public=is_public),
             invoices=lines, as_of=self.as_of, currency=currency,
             payment_reference=" ".join(v.invoice.payment_reference for v in views if v.invoice.payment_reference),
             notice_days=self.policy.notice_days, language=language, penalties=penalties,
@@ -265,12 +281,14 @@ class ContextBuilder:
             raise LawError(str(exc)) from None
 
     def _penalties(self, views: list[InvoiceView], customer_id: int, b2c: bool, country: str, language: str = "fr",
-                   level: str | None = None) -> tuple[tuple[PenaltyLine, ...], tuple[PenaltyPeriod, ...]]:
+                   level: str | None = None, *, public: bool = False
+                   ) -> tuple[tuple[PenaltyLine, ...], tuple[PenaltyPeriod, ...]]:
         """Late-payment penalties per invoice on ``as_of`` (reminders.law: Code de commerce L441-10 between
         businesses, in the customer's or the company's penalty mode, worker.dunning.penalty_settings; for a
         consumer, legal interest from the formal notice only, Code civil 1231-6), and every period computed (for
         the rate in words). Invoices owing nothing are left out. A formal notice or legal file (``level``) on a
-        provisional rate is refused with RateNotKnown unless the company confirmed the half-year."""
+        provisional rate is refused with RateNotKnown unless the company confirmed the half-year. A public body
+        (``public``) owes intérêts moratoires at the ECB rate + 8 points whatever the penalty mode (R2192-31)."""
         terms = self.penalty_terms(customer_id)
         # money received not yet allocated stops penalties on the part imputed to each invoice (reminders.netting)
         imputed = self.imputed(customer_id, views[0].invoice.currency) if views else {}
@@ -282,15 +300,18 @@ class ContextBuilder:
         from worker.einvoices.einvoice_incoming_queries import approved_amounts
 
         approved = approved_amounts(self.repo, [v.invoice.id for v in views if v.invoice.id is not None])
+        retentions = retentions_of(self.repo, [v.invoice.id for v in views if v.invoice.id is not None])
         for view in views:
             invoice = view.invoice
             assert invoice.id is not None
             # on the amount less its credit notes: the sum the customer owes (and may be late with), at most what
             # the buyer approved by a 206 (the rest is disputed, not late)
             base = penalty_base(invoice.amount - view.credited, approved.get(invoice.id))
-            result = late_penalty(base, invoice.due_on, self.as_of, b2c=b2c, country=country,
-                                  mode=None if b2c else terms.mode, rates=terms.book,
-                                  contract_rate=terms.rate if terms.mode == "fixed" and not b2c else None,
+            # retention money runs from its release only (worker.dunning.retention_terms)
+            result = with_retention(retentions.get(invoice.id), base, invoice.due_on, self.as_of, b2c=b2c,
+                                    country=country, public=public,
+                                  mode=None if b2c or public else terms.mode, rates=terms.book,
+                                  contract_rate=terms.rate if terms.mode == "fixed" and not (b2c or public) else None,
                                   formal_notice_on=notices.get(invoice.id),
                                   payments=sorted([*self.payments(invoice.id), *imputed.get(invoice.id, ())]))
             if result.amount <= 0:
@@ -332,17 +353,34 @@ class ContextBuilder:
         """The message of ``row`` for the invoices still due (``planned``), with a Message-ID known now."""
         ids = planned.invoice_ids
         context = self.context(row.customer_id, ids, row.currency, row.level)
+        from worker.dunning.customer_links import (
+            reminder_link,  # the customer's page (LETTRAGE_PUBLIC_URL set)
+        )
+
+        page_url = reminder_link(self.repo, context.customer.ref, row.id, self.as_of)
+        if page_url:
+            context = replace(context, extra={**context.extra, "page_url": page_url})
         level = next((lv for lv in self.policy.levels if lv.code == row.level), None)
         # from the first reminder on: emails attach the invoices' PDFs (or the statement of account), letters
         # append the invoices' PDFs after their own pages
-        attach = row.channel in ("email", "letter") and (level is None or level.offset_days >= 0)
+        attach = row.channel in ("email", "letter", "registered") and (level is None or level.offset_days >= 0)
         attachments = self.attachments(ids, statement=row.channel == "email",
                                        language=context.language) if attach else ()
         domain = parseaddr(self.mail_from or "")[1].rpartition("@")[2] or "lettrage.invalid"
         message_id = f"<lettrage.{self.repo.company.ref}.{row.id}.{row.attempts}@{domain}>"
         message = compose(row.level, row.channel, context, template_dir=template_dir,
                           attachments=attachments, message_id=message_id)
-        return replace(message, attachments=attachments) if row.channel == "letter" else message
+        codes = self.payment_codes(ids, context) if row.channel in PAYMENT_CODE_CHANNELS else ()
+        if row.channel in ("letter", "registered"):
+            return replace(message, attachments=attachments, payment_codes=codes)
+        return replace(message, payment_codes=codes) if codes else message
+
+    def payment_codes(self, invoice_ids: Iterable[int], context: ReminderContext) -> tuple[PaymentCode, ...]:
+        """The EPC QR codes a message prints, each with its invoice's RF reference (reminders.payment_qr)."""
+        owed = tuple((v.invoice.number, invoice_rf(v.invoice.number, v.invoice.payment_reference), v.open)
+                     for v in (self.views[i] for i in invoice_ids))
+        return payment_codes(context.company.name, context.company.iban, context.company.bic, context.currency,
+                             owed, context.total)
 
 
 def _views(repo: Repository, invoice_ids: Iterable[int], refs: dict[int, str] | None = None) -> dict[int, InvoiceView]:

@@ -29,6 +29,7 @@ from worker.db.tables import Customer, utcnow
 from worker.dunning.reminder_context import customer_rules_override
 from worker.dunning.reminders import company_policy, plan_reminders
 from worker.errors import LettrageError
+from worker.invoices.invoice_files import CUSTOMER_KINDS
 
 PAUSE_REASONS = ("dispute", "payment_plan", "promise", "other")
 
@@ -106,9 +107,11 @@ def resume(repo: Repository, ref: str, actor: str, invoice_number: str | None = 
 def set_profile(repo: Repository, ref: str, actor: str, *, profile: str | None = None, key_account: bool | None = None,
                 consumer: bool | None = None, language: str | None = None, phone: str | None = None,
                 offsets: dict[str, int] | None = None, skip: list[str] | None = None,
-                min_days_between: int | None = None, clear_overrides: bool = False) -> dict[str, Any]:
+                min_days_between: int | None = None, clear_overrides: bool = False,
+                kind: str | None = None) -> dict[str, Any]:
     """Changes what is given of a customer's dunning settings; ``profile`` ``auto`` goes back to tenure and
-    history. The override is checked against the company's policy before it is stored."""
+    history. ``kind`` (business, consumer, public) sets the customer's kind as ``consumer`` does (both given:
+    they must agree). The override is checked against the company's policy before it is stored."""
     customer = customer_by_ref(repo, ref)
     assert customer.id is not None
     row = settings_for(repo, customer.id)
@@ -120,8 +123,12 @@ def set_profile(repo: Repository, ref: str, actor: str, *, profile: str | None =
         changes["profile"] = profile
     if key_account is not None:
         row.key_account = changes["key_account"] = key_account
-    if consumer is not None:
-        customer.kind = changes["customer_kind"] = "consumer" if consumer else "business"
+    if kind is not None and kind not in CUSTOMER_KINDS:
+        raise LettrageError(f"customer kind must be one of {', '.join(CUSTOMER_KINDS)}, not {kind!r}")
+    if consumer is not None and kind is not None and kind != ("consumer" if consumer else "business"):
+        raise LettrageError(f"customer kind {kind} contradicts {'consumer' if consumer else 'business'}")
+    if consumer is not None or kind is not None:
+        customer.kind = changes["customer_kind"] = kind or ("consumer" if consumer else "business")
         repo.add(customer)
     if language is not None:
         if language not in ("fr", "en"):
@@ -217,8 +224,35 @@ def _summary(kind: str, data: dict[str, Any]) -> str:
             f"{data['amount']}" if data.get("amount") is not None else "")
         what = kind.removeprefix("einvoice.status_").replace("_", " ")
         return f"status {code} « {label} » {what}{about}" + (f": {detail}" if detail else "")
+    if kind.startswith("registered_letter."):  # worker/dunning/registered_letters.py
+        number = f" n° {data['dispatch_number']}" if data.get("dispatch_number") else ""
+        what = {"registered_letter.deposited": f"deposited on {data.get('deposited_on')}",
+                "registered_letter.received": f"received on {data.get('received_on')}, deadline "
+                                              f"{data.get('deadline_on')}",
+                "registered_letter.returned": f"{data.get('outcome')} on {data.get('returned_on')}: {data.get('reason')}",
+                "registered_letter.rejected": f"rejected by {data.get('provider')}: {data.get('reason')}",
+                "registered_letter.proof_stored": f"{data.get('proof')} proof stored"}.get(kind, kind)
+        return f"registered {data.get('level')}{number} ({invoices}): {what}"
     if kind == "payment.allocated":
         return f"payment {data.get('bank_ref')} of {data.get('booked_on')}: {data.get('amount')} on {data.get('invoice')}"
+    if kind == "customer.proceedings_set":  # worker/dunning/proceedings.py
+        return (f"collective proceedings: {data.get('proceedings')} opened on {data.get('opened_on')} "
+                f"({data.get('source')}), declare by {data.get('declaration_deadline') or 'publication unknown'}")
+    if kind == "customer.proceedings_cleared":
+        return f"collective proceedings cleared ({data.get('reason')}): normal dunning resumes"
+    if kind == "customer.payment_announced":  # the customer's answers on its page (customer_links_answers.py)
+        return f"says it paid {data.get('amount')} on {data.get('paid_on')} ({invoices}), via its link"
+    if kind == "customer.disputed":
+        return f"disputes {invoices} ({data.get('reason')}): {data.get('text')}, via its link"
+    if kind == "customer.promised":
+        return f"promises to pay on {data.get('pay_on')}, via its link"
+    if kind == "customer.plan_requested":
+        return (f"asks a payment plan of {len(data.get('instalments') or [])} instalments for {invoices} "
+                f"({data.get('total')} {data.get('currency')}), via its link")
+    if kind == "customer_link.revoked":
+        return "every link to its page revoked" if not data.get("token") else f"link {data.get('token')} revoked"
+    if kind == "customer.claim_declared":
+        return f"claim declared on {data.get('declared_on')}{' (late)' if data.get('late') else ''}"
     return kind + (f" ({invoices})" if invoices else "")
 
 
@@ -279,8 +313,14 @@ def _at(value: datetime | date) -> str:
 
 def flag_payment_terms(repo: Repository, actor: str = "lettrage") -> list[tuple[str, str]]:
     """Invoices whose payment term is over the legal caps (Code de commerce L441-10 I: 60 days from the
-    invoice, or 45 days end of month), flagged once each in the audit log; returns those flagged now."""
+    invoice, or 45 days end of month; a public body's: 30 days, 50 for a public hospital, Code de la commande
+    publique L2192-10, R2192-10, R2192-11, counted here from the invoice date, its receipt unknown), flagged once
+    each in the audit log; returns those flagged now."""
+    from reminders.law.public_procurement import public_category, public_terms_issue
+    from worker.dunning.public_queries import public_invoices
+
     done = event_subjects(repo, "invoice.payment_terms")
+    public = public_invoices(repo)
     flagged = []
     issues: dict[tuple[date, date], str | None] = {}  # many invoices share their dates
     for number, kind, issued_on, due_on in invoice_terms(repo):  # plain values: 100,000 ORM invoices cost seconds
@@ -288,7 +328,10 @@ def flag_payment_terms(repo: Repository, actor: str = "lettrage") -> list[tuple[
         if kind != "invoice" or subject in done:
             continue
         dates = (issued_on, due_on)
-        issue = issues[dates] if dates in issues else issues.setdefault(dates, payment_terms_issue(*dates))
+        if number in public:
+            issue = public_terms_issue(issued_on, due_on, public_category(public[number]))
+        else:
+            issue = issues[dates] if dates in issues else issues.setdefault(dates, payment_terms_issue(*dates))
         if issue is not None:
             repo.audit("invoice.payment_terms", subject=subject, actor=actor, issue=issue)
             flagged.append((number, issue))

@@ -83,7 +83,7 @@ def preview(repo: Repository, as_of: date, key: str | None, channel: str | None 
                                   amount_due=builder.asked_total(row.customer_id, row.currency, ids),
                                   unallocated=builder.netted(row.customer_id, row.currency, ids))
             message = builder.message(row, planned, template_dir)
-            pdf = letter_pdf(message)[0] if planned.channel in ("letter", "export") else None
+            pdf = letter_pdf(message)[0] if planned.channel in ("letter", "registered", "export") else None
         finally:
             for pending in [o for o in repo.session.new if isinstance(o, ReminderOutbox)]:
                 repo.session.expunge(pending)  # never flushed: the row is only what the composition reads

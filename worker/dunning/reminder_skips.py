@@ -40,7 +40,8 @@ def unusable_channels(repo: Repository, customers: Sequence[CustomerRow] | None 
         if row is None or not row.phone.strip():
             gaps += [("phone", f"no phone number for {customer.ref}"), ("sms", f"no mobile number for {customer.ref}")]
         if not any(line.strip() for line in customer.address_lines):
-            gaps.append(("letter", f"no postal address for {customer.ref}"))
+            gaps += [("letter", f"no postal address for {customer.ref}"),
+                     ("registered", f"no postal address for {customer.ref}")]
         if not any(email.strip() for email in customer.emails):
             gaps.append(("email", f"no email address for {customer.ref}"))
         if gaps:

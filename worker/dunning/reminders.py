@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from reminders.calendar import is_business_day, within_window
 from reminders.channels.base import Channel, Message
 from reminders.errors import ReminderError
+from reminders.freshness import Freshness
 from reminders.model import (
     CustomerRules,
     DueInvoice,
@@ -64,17 +65,22 @@ from worker.db.tables import Company, Reminder, utcnow
 from worker.db.uow import unit_of_work
 from worker.dunning.behaviour import overdue_customers
 from worker.dunning.dunning_queries import ClaimedInvoice, claim_invoices, release_invoices
+from worker.dunning.limitation_queries import supply_dates
 from worker.dunning.limitation_warnings import limitation_warnings
 from worker.dunning.payment_facts import PaymentFacts
+from worker.dunning.proceedings import holds as proceedings_holds
+from worker.dunning.registered_queries import receipt_dates
 from worker.dunning.reminder_context import ContextBuilder, RunShared, customer_rules_override
 from worker.dunning.reminder_outbox import escalate
 from worker.dunning.reminder_skips import record_skips, skip_history, unusable_channels
+from worker.dunning.retention_terms import retentions_of
 from worker.dunning.sender_identity import channel_sender, identity_gap, sender_identity, with_sender
 from worker.einvoices.einvoice_incoming import limit_open
 from worker.einvoices.einvoice_incoming_queries import approved_amounts
 from worker.invoices.invoices import InvoiceView, open_invoice_views
 from worker.reconciliation.unallocated import unallocated_by_customer
 from worker.reminder_policy import company_policy
+from worker.statements.bank_freshness import bank_freshness
 
 IMMEDIATE_CHANNELS = frozenset({"email", "sms"})  # reach the customer at once: business days, sending window
 DONE = ("sent", "sending", "gave_up")  # an outbox row in one of these is never sent again by a run
@@ -90,6 +96,13 @@ class ReminderPlan:
     waiting: list[tuple[PlannedReminder, str]] = field(default_factory=list)
     # levels passed over (no channel reaches the customer) and channels dropped from a level, with why
     skipped: list[SkippedLevel] = field(default_factory=list)
+    # the bank data's freshness on the day (reminders.freshness): when ``held``, nothing is sent automatically
+    bank_data: Freshness | None = None
+
+    @property
+    def bank_data_hold(self) -> str | None:
+        """Why nothing is sent automatically on the plan's day (stale or missing bank data), else None."""
+        return self.bank_data.reason if self.bank_data is not None and self.bank_data.held else None
 
     def approval(self, reminder: PlannedReminder) -> str:
         """``approved``, ``required`` (waiting for `reminders approve`) or ``not_required``."""
@@ -115,6 +128,8 @@ class SendResult:
 @dataclass
 class SendReport:
     results: list[SendResult] = field(default_factory=list)
+    # why nothing was sent automatically (the bank data is stale or missing: reminders.freshness), else None
+    held: str | None = None
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -126,8 +141,12 @@ def outbox_key(reminder: PlannedReminder) -> str:
 
 
 def _history(repo: Repository) -> list[SentLevel]:
-    """Levels sent or being sent, dated by the business day they were sent for (``as_of``)."""
-    return [SentLevel(invoice_id=invoice_id, level=level, sent_on=reminder.planned_on)
+    """Levels sent or being sent, dated by the business day they were sent for (``as_of``); a registered letter
+    whose acknowledgment is back, by its date of receipt (art. 669 CPC): the deadline a formal notice gives runs
+    from the receipt (« à compter de la réception de la présente »), so the next level waits for it."""
+    received = receipt_dates(repo)  # worker/dunning/registered_queries.py
+    return [SentLevel(invoice_id=invoice_id, level=level,
+                      sent_on=max(reminder.planned_on, received.get(reminder.id or 0, reminder.planned_on)))
             for invoice_id, level, _channel, reminder in repo.sent_levels()] + skip_history(repo)
 
 
@@ -158,6 +177,7 @@ def customer_rules(repo: Repository, as_of: date, policy: DunningPolicy,
             profile=profile_of(customer.customer_since, as_of, customer.id not in bad, policy, chosen),
             key_account=bool(row is not None and row.key_account) or customer.dunning_profile == "key",
             consumer=customer.kind == "consumer",
+            public=customer.kind == "public",
             override=customer_rules_override(row),
             last_reminded_on=last.get(customer.id),
             unusable_channels=unusable.get(customer.id, ()),
@@ -177,6 +197,12 @@ def plan_reminders(repo: Repository, as_of: date, policy: DunningPolicy | None =
     customers = repo.customer_rows({v.invoice.customer_id for v in views})  # only those owing something
     refs = {c.id: c.ref for c in customers}
     approved = approved_amounts(repo)  # a 206 « Approuvée partiellement » received: no more than approved - paid
+    retentions = retentions_of(repo)  # retention money: not due before its release (reminders.law.retention)
+    # claims born before a customer's collective proceedings: held, with the reason (worker.dunning.proceedings)
+    in_proceedings = proceedings_holds(repo, ((v.invoice.id, v.invoice.customer_id, v.invoice.issued_on)
+                                              for v in views if v.invoice.kind == "invoice" and v.invoice.id))
+    # where each invoice's limitation period starts, for those that give it (BT-72/BT-74): one query for them all
+    supplied = supply_dates(repo, (v.invoice.id for v in views if v.invoice.kind == "invoice" and v.invoice.id))
     due = []
     for view in views:
         inv = view.invoice
@@ -187,11 +213,20 @@ def plan_reminders(repo: Repository, as_of: date, policy: DunningPolicy | None =
         open_amount = limit_open(view.open, view.paid, approved.get(inv.id))
         if reason is None and open_amount <= 0:
             reason = f"partially approved by the buyer (206): {approved[inv.id]:.2f} approved, {view.paid:.2f} paid"
+        due_on, until = inv.due_on, hold.until if hold is not None else None
+        if (retention := retentions.get(inv.id)) is not None:  # the retained part is asked from its release only
+            due_on = retention.due_on(inv.due_on, open_amount, as_of)
+            open_amount -= retention.not_due(open_amount, as_of)
+            if reason is None and open_amount <= 0:
+                reason, until = retention.hold_reason(inv.number), retention.hold_until()
+        if inv.id in in_proceedings:  # born before the customer's collective proceedings: held as long as they run
+            reason, until = in_proceedings[inv.id], None
         due.append(DueInvoice(id=inv.id, number=inv.number, customer_id=inv.customer_id,
                               customer_ref=refs[inv.customer_id], amount=inv.amount, open_amount=open_amount,
-                              currency=inv.currency, issued_on=inv.issued_on, due_on=inv.due_on,
-                              held=reason is not None, hold_reason=reason,
-                              hold_until=hold.until if hold is not None else None, paid=view.paid))
+                              currency=inv.currency, issued_on=inv.issued_on, due_on=due_on,
+                              held=reason is not None, hold_reason=reason, hold_until=until, paid=view.paid,
+                              delivered_on=supplied.get(inv.id, (None, None))[0],
+                              service_period_end=supplied.get(inv.id, (None, None))[1]))
     pauses = [Pause(customer_id=p.customer_id, invoice_id=p.invoice_id, reason=p.reason, until=p.until, note=p.note)
               for p in active_pauses(repo, as_of)]
     run = plan_run(due, as_of, policy, _history(repo), customer_rules(repo, as_of, policy, facts.received, customers, views),
@@ -200,7 +235,9 @@ def plan_reminders(repo: Repository, as_of: date, policy: DunningPolicy | None =
     planned = _with_retries(repo, run.planned, due, pauses, as_of, policy, waiting)
     approved_messages = frozenset(approved_keys(repo, {p.key for p in planned if p.requires_approval}))
     consumers = {c.id for c in customers if c.kind == "consumer"}
-    warnings = limitation_warnings(repo, due, consumers, as_of)  # from the issue date, restarted by payments
+    publics = {c.id for c in customers if c.kind == "public"}  # the prescription quadriennale (loi n° 68-1250)
+    # from the delivery, else the service period's end, else the issue date; restarted by payments
+    warnings = limitation_warnings(repo, due, consumers, as_of, publics)
     # a message its company's identity cannot sign is not sent (worker.dunning.sender_identity): the plan says so
     identity = sender_identity(repo.company, *_default_sender())
     for p in planned:
@@ -208,7 +245,7 @@ def plan_reminders(repo: Repository, as_of: date, policy: DunningPolicy | None =
             first = p.invoice_numbers[0]
             warnings[first] = f"{warnings[first]}; {gap}" if first in warnings else gap
     return ReminderPlan(planned=planned, held=run.held, approved=approved_messages, warnings=warnings, waiting=waiting,
-                        skipped=run.skipped)
+                        skipped=run.skipped, bank_data=bank_freshness(repo, as_of, policy.country))
 
 
 def _with_retries(repo: Repository, fresh: list[PlannedReminder], due: list[DueInvoice], pauses: list[Pause],
@@ -268,7 +305,7 @@ def _with_retries(repo: Repository, fresh: list[PlannedReminder], due: list[DueI
 def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channels: Mapping[str, Channel],
                    mail_from: str | None = None, actor: str = "lettrage", *, now: datetime | None = None,
                    template_dir: Path | None = None, facts: PaymentFacts | None = None,
-                   plan: ReminderPlan | None = None) -> SendReport:
+                   plan: ReminderPlan | None = None, despite_stale_bank_data: bool = False) -> SendReport:
     """Plans on ``as_of`` and sends each message at most once; safe to run twice or concurrently.
 
     ``facts``: the pending payments on ``as_of`` a caller computed (sync's plan): used unless one changed since;
@@ -277,6 +314,11 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
 
     ``now`` (an aware datetime) applies the company's sending window to emails and SMS: outside it they
     stay for a later run. Without ``now`` (a run for a given date) no window applies.
+
+    When the bank data is stale or missing (``plan.bank_data``, reminders.freshness), nothing is sent: every
+    planned message is reported skipped with the reason, which the report's ``held`` gives in one line; nothing is
+    queued, recorded or cancelled. ``despite_stale_bank_data``: a person sends anyway (``actor``), recorded in the
+    audit log (``reminders.stale_bank_data_overridden``) with the reason set aside.
     """
     report = SendReport()
     queue: list[SendResult | tuple[int, PlannedReminder]] = []  # in plan order: known outcome, or to send
@@ -291,6 +333,12 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
         facts = given.current(repo) if given is not None else PaymentFacts.load(repo, as_of)
         if plan is None or facts is not given:
             plan = plan_reminders(repo, as_of, policy, facts)
+        if plan.bank_data_hold is not None:
+            if not despite_stale_bank_data:
+                report.held = plan.bank_data_hold
+                report.results.extend(SendResult(p, "skipped", f"held: {plan.bank_data_hold}") for p in plan.planned)
+                return report
+            _record_override(repo, plan, as_of, actor)
         record_skips(repo, plan.skipped, as_of, actor)  # levels passed over: done for the ladder, a task for a person
         window = policy.send_window
         in_window = now is None or window is None or within_window(
@@ -328,6 +376,17 @@ def send_reminders(engine: Engine, company_ref: str | None, as_of: date, channel
         run = _Run(engine, repo.company, as_of, channels, mail_from, actor, template_dir, policy, facts)
     report.results.extend(_send_queue(run, queue))
     return report
+
+
+def _record_override(repo: Repository, plan: ReminderPlan, as_of: date, actor: str) -> None:
+    """A person sends despite stale or missing bank data: who, on which day, what the gate said and each account's
+    age, in the audit log (in the run's first transaction, before anything leaves)."""
+    fresh = plan.bank_data
+    assert fresh is not None
+    repo.audit("reminders.stale_bank_data_overridden", subject=f"company:{repo.company.ref}", actor=actor,
+               as_of=as_of, reason=plan.bank_data_hold, max_age_business_days=fresh.max_age,
+               accounts=[{"account": a.account, "latest": a.latest, "age": a.age} for a in fresh.stale],
+               messages=len(plan.planned))
 
 
 def _default_sender() -> tuple[str | None, str | None]:

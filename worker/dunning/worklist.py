@@ -23,6 +23,18 @@ Where each action comes from (on ``as_of``):
 - ``waiting_turn``: overdue invoices whose own next level has been due for WAITING_TURN_DAYS days or more but
   waits behind the customer's other levels (one message per customer and run, the longest waiting first), with
   the day it comes at the latest.
+- ``bank_data``: a planned message not sent because the bank data of an account customers pay into is older than
+  the company's limit or missing (reminders.freshness): import the account's statements (its last data is said).
+- ``declare_claim``: a customer in collective proceedings whose claim is not declared yet: « declare the claim to the
+  mandataire judiciaire by DATE » (two months from the BODACC publication, C. com. R622-24), or that the
+  publication date is unknown, or that the period ran out (worker.dunning.proceedings.declaration_tasks); on the
+  open invoices born before the opening judgment, until a person records the declaration.
+- ``payment_announced``: the customer said on its page that it paid (day, amount): its invoices wait for the money
+  until the pause's day; check the bank, or call.
+- ``approve_plan``: the customer asked a payment plan on its page: the instalments asked, to approve or refuse.
+- ``renew_consent``: the company's bank feed whose consent ends within 14 days, or was refused
+  (worker.statements.feeds.feed_status): renew it by the end date, else the feed stops and the freshness gate holds
+  the reminders; one row per provider, first of the list, with no customer.
 - ``einvoice``: an active pause whose reason starts with ``einvoice`` (an e-invoicing lifecycle status such as a
   refusal or a dispute on the platform); the pause's reason and note are shown.
 
@@ -47,6 +59,7 @@ from pathlib import Path
 from typing import Any
 
 from reminders.behaviour import BehaviourRules, risk_of, urgency
+from reminders.freshness import NO_BANK_DATA_TASK
 from reminders.model import SentLevel
 from reminders.netting import covered_reason, impute
 from reminders.render import compose
@@ -60,12 +73,20 @@ from worker.dunning.reminder_skips import open_skips, skip_history
 from worker.dunning.reminders import ReminderPlan, company_policy, plan_reminders
 from worker.invoices.invoices import InvoiceView, open_invoice_views
 
+# the pauses of the customer's answers on its page (worker.dunning.customer_links_answers) -> the worklist's action
+CUSTOMER_ANSWERS = {"payment_announced": "payment_announced", "plan_requested": "approve_plan"}
 FOLLOW_PROMISE_DAYS = 14  # a promise that fell due longer ago than this is left to the reminders
 ACTIONS = ("call", "approve", "answer_dispute", "follow_promise", "review", "identify_payment", "einvoice",
-           "missing_contact", "channel_failed", "waiting_turn", "sender_identity")
+           "missing_contact", "channel_failed", "waiting_turn", "sender_identity", "bank_data", "claim_retention",
+           "declare_claim", "discount_credit_note", "payment_announced", "approve_plan", "renew_consent")
 # an overdue invoice whose own level has waited this long behind the customer's other levels (one message per
 # customer and run) is shown: a person may call or write rather than let it wait its turn
 WAITING_TURN_DAYS = 7
+# a retention money released and still open is shown this many days from its release (reminders.law.retention)
+CLAIM_RETENTION_DAYS = 30
+# an early-payment discount granted on a payment booked this many days ago at most, and no credit note names its
+# invoice yet: a person issues it (the VAT of the discount is reduced only by one, CGI art. 272-1)
+DISCOUNT_CREDIT_NOTE_DAYS = 60
 ZERO = Decimal(0)
 
 
@@ -177,13 +198,88 @@ def build_worklist(repo: Repository, as_of: date, rules: BehaviourRules, mail_fr
             note = f": {pause.note}" if pause.note else ""
             b.add(pause.customer_id, b.open_views(pause.customer_id, pause.invoice_id), "einvoice",
                   f"{pause.reason}{note}")
+    _customer_answers(b, [p for p in pauses if p.reason in CUSTOMER_ANSWERS])
     _promises(b, repo, as_of, {p.customer_id for p in pauses if p.reason == "promise"})
     _payments_waiting(b, repo, as_of)
-    items = sorted(b.items, key=lambda i: (-i.urgency, -i.days_overdue, i.customer_ref, ACTIONS.index(i.action),
-                                           i.invoices))
+    _released_retentions(b, repo, as_of)
+    _discounts_granted(b, repo, as_of)
+    _claims_to_declare(b, repo, as_of)
+    _feed_consents(b, repo, as_of)
+    # a bank access about to end comes first: without it every reminder waits for fresh bank data
+    items = sorted(b.items, key=lambda i: (i.action != "renew_consent", -i.urgency, -i.days_overdue, i.customer_ref,
+                                           ACTIONS.index(i.action), i.invoices))
     for rank, item in enumerate(items, start=1):
         item.rank = rank
     return items
+
+
+def _feed_consents(b: _Builder, repo: Repository, as_of: date) -> None:
+    """``renew_consent``: one row per bank feed whose consent ends within CONSENT_WARNING_DAYS (its end date and
+    accounts), or was refused at the last pull (worker/statements/feeds.py)."""
+    from worker.statements.feeds import feed_status
+
+    by_provider: dict[str, list[Any]] = defaultdict(list)
+    for status in feed_status(repo, as_of):
+        if status.renew_soon:
+            by_provider[status.provider].append(status)
+    for provider, found in sorted(by_provider.items()):
+        accounts = ", ".join(sorted(s.account or s.account_ref for s in found))
+        if any(s.last_status == "consent_expired" for s in found):
+            reason = (f"the {provider} bank feed's access was refused at the last pull ({accounts}): renew the "
+                      "consent, then run `lettrage feeds pull`")
+        else:
+            ends = min(s.consent_expires_on for s in found if s.consent_expires_on is not None)
+            reason = (f"the {provider} bank feed's consent ends on {ends.isoformat()} ({accounts}): renew it before, "
+                      "or the feed stops and the reminders wait for fresh bank data")
+        b.items.append(WorkItem(customer_id=0, customer_ref="", customer=f"bank feed {provider}", invoices=(),
+                                outstanding=ZERO, currency="EUR", days_overdue=0, risk=Decimal(1),
+                                action="renew_consent", reason=reason))
+
+
+def _claims_to_declare(b: _Builder, repo: Repository, as_of: date) -> None:
+    """``declare_claim``: the claims of customers in collective proceedings still to declare, on their open invoices
+    born before the opening judgment (worker.dunning.proceedings)."""
+    from worker.dunning.proceedings import declaration_tasks, open_claim_invoices
+
+    for task in declaration_tasks(repo, as_of):
+        views = open_claim_invoices(b.by_customer.get(task.customer_id, []), task.proceeding)
+        if views:
+            b.add(task.customer_id, views, "declare_claim", task.reason)
+
+
+def _released_retentions(b: _Builder, repo: Repository, as_of: date) -> None:
+    """``claim_retention``: retention money released (loi n° 71-584 art. 2) and still open, for CLAIM_RETENTION_DAYS
+    from its release: a person claims it (the client may have notified reserves, which only a person knows)."""
+    from worker.dunning.retention_terms import retentions_of
+
+    for invoice_id, retention in retentions_of(repo, b.views).items():
+        view = b.views[invoice_id]
+        task = retention.released_task(view.invoice.number, view.open, as_of)
+        if task is not None and (as_of - retention.release_on).days <= CLAIM_RETENTION_DAYS:
+            b.add(view.invoice.customer_id, [view], "claim_retention", task)
+
+
+def _discounts_granted(b: _Builder, repo: Repository, as_of: date) -> None:
+    """``discount_credit_note``: an early-payment discount written off (matching.discount) on an invoice no credit
+    note names yet, for DISCOUNT_CREDIT_NOTE_DAYS after the payment: the discount is out of the VAT base (CGI art.
+    267 II-1°) and the VAT collected is reduced only on a rectified invoice (art. 272-1), unless the invoice stated
+    its VAT net of discount: a person issues the credit note or confirms the invoice's mention. Nothing is owed:
+    the row ranks after those with money at stake."""
+    from matching.discount import DISCOUNT_VAT
+    from worker.invoices.invoice_terms_queries import discounts_without_credit_note
+
+    granted = discounts_without_credit_note(repo, as_of - timedelta(days=DISCOUNT_CREDIT_NOTE_DAYS), as_of)
+    customers = {c.id: c for c in repo.customer_rows({g.customer_id for g in granted})} if granted else {}
+    for g in granted:
+        customer = customers.get(g.customer_id)
+        if customer is None:
+            continue
+        b.items.append(WorkItem(
+            customer_id=g.customer_id, customer_ref=customer.ref, customer=customer.name, invoices=(g.number,),
+            outstanding=ZERO, currency=g.currency, days_overdue=0, risk=b.risks.get(g.customer_id, risk_of(None)),
+            action="discount_credit_note",
+            reason=f"early-payment discount {g.discount} granted on {g.number} (paid {g.paid_on.isoformat()}): "
+                   f"{DISCOUNT_VAT}"))
 
 
 def _payments_waiting(b: _Builder, repo: Repository, as_of: date) -> None:
@@ -255,6 +351,7 @@ def _from_plan(b: _Builder, repo: Repository, as_of: date, mail_from: str | None
     seen: set[str] = set()
     calls = []
     _sender_identity(b, repo, plan, mail_from)
+    _bank_data(b, plan)
     for p in plan.planned:
         state = plan.approval(p)
         if state == "required":
@@ -291,6 +388,23 @@ def _sender_identity(b: _Builder, repo: Repository, plan: ReminderPlan, mail_fro
                   level=p.level)
 
 
+def _bank_data(b: _Builder, plan: ReminderPlan) -> None:
+    """Messages held back because the bank data is stale or missing (reminders.freshness): one row per message,
+    saying which account's statements to import, its last data, and what waits for them."""
+    fresh = plan.bank_data
+    if fresh is None or not fresh.held:
+        return
+    task = "; ".join(a.task() for a in fresh.stale) if fresh.stale else NO_BANK_DATA_TASK
+    seen: set[str] = set()
+    for p in plan.planned:
+        if p.key in seen:
+            continue
+        seen.add(p.key)
+        channels = ", ".join(dict.fromkeys(q.channel for q in plan.planned if q.key == p.key))
+        b.add(p.customer_id, [b.views[i] for i in p.invoice_ids if i in b.views], "bank_data",
+              f"{task}; the {p.level} by {channels} is not sent until then", level=p.level)
+
+
 def _waiting_turn(b: _Builder, as_of: date, plan: ReminderPlan) -> None:
     """Overdue invoices whose own level has waited WAITING_TURN_DAYS or more behind the customer's other levels
     (the planner's ``HeldInvoice.waiting_since``), one row per customer, with the day the wait ends at the
@@ -325,6 +439,18 @@ def _passed_over(b: _Builder, repo: Repository, plan: ReminderPlan) -> None:
         groups[(skip.customer_id, skip.level, skip.kind, reason)].append(b.views[skip.invoice_id])
     for (customer_id, level, kind, reason), views in sorted(groups.items()):
         b.add(customer_id, views, kind, reason, level=level)
+
+
+def _customer_answers(b: _Builder, pauses: list[Any]) -> None:
+    """The customer's answers on its page awaiting a person (worker.dunning.customer_links_answers): one row per
+    answer (its pauses, one per invoice, share their note and day)."""
+    groups: dict[tuple[int, str, str, date | None], list[InvoiceView]] = defaultdict(list)
+    for pause in pauses:
+        groups[(pause.customer_id, pause.reason, pause.note, pause.until)].extend(
+            b.open_views(pause.customer_id, pause.invoice_id))
+    for (customer_id, reason, note, until), views in sorted(groups.items(), key=lambda g: g[0][:3]):
+        held = f"; reminders held until {until.isoformat()}" if until is not None else ""
+        b.add(customer_id, views, CUSTOMER_ANSWERS[reason], f"{note} (on the customer's page){held}")
 
 
 def _promises(b: _Builder, repo: Repository, as_of: date, promised_again: set[int]) -> None:

@@ -11,7 +11,9 @@ What an e-invoice becomes:
 - the ``Invoice`` (upsert by number, as the CSV import): number BT-1, issue date BT-2, kind from BT-3
   (a credit note's amount negative, as in the CSV exports), currency BT-5, due date BT-9 (without one:
   30 days after issue, the French default term of L441-10; a credit note: its issue date), payment
-  reference BT-83, and as amount what the buyer still has to pay under it (BT-115); an invoice already paid
+  reference BT-83, the delivery date BT-72 and the invoicing period's end BT-74 (``delivered_on``,
+  ``service_period_end``: the limitation period runs from them, einvoicing.supply), and as amount what the
+  buyer still has to pay under it (BT-115); an invoice already paid
   when issued (framework B2, S2, M2) keeps its total BT-112 and the settled marker ``status = "paid"``,
   which ``settlement_status`` honours (no open amount, no matching, no reminder);
 - its ``EinvoiceData`` row: every e-invoice field (BT-8 and what it means for VAT, BT-23, BG-23, notes …);
@@ -30,7 +32,8 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -160,7 +163,9 @@ def _customer(repo: Repository, invoice: EInvoice, filename: str) -> tuple[Custo
     if repo.customers_by_ref([ref]):
         raise EinvoiceImportError(filename, f"customer ref {ref!r} exists with another SIREN than {buyer.siren}")
     customer = Customer(ref=ref, name=buyer.name or ref, emails=[buyer.email] if buyer.email else [],
-                        address_lines=list(buyer.address_lines), kind="business")
+                        address_lines=list(buyer.address_lines), kind="business",
+                        siren=buyer.siren if buyer.siren and len(buyer.siren) == 9 and buyer.siren.isdigit()
+                        else None)  # BODACC notices find the customer by it (worker/dunning/proceedings.py)
     repo.add(customer)
     repo.flush()
     repo.audit("customer.created", subject=f"customer:{ref}", source="einvoice", file=filename,
@@ -228,7 +233,31 @@ def _invoice_values(invoice: EInvoice, customer_id: int) -> dict[str, Any]:
     return {"customer_id": customer_id, "kind": invoice.kind, "amount": amount, "currency": invoice.currency,
             "issued_on": invoice.issued_on, "due_on": due_on, "payment_reference": invoice.payment_reference,
             "status": "paid" if invoice.already_paid and not invoice.is_credit_note else "open",
-            "credit_note_for": invoice.preceding_invoice if invoice.is_credit_note else None}  # BT-25
+            "credit_note_for": invoice.preceding_invoice if invoice.is_credit_note else None,  # BT-25
+            **_discount_columns(invoice, amount, due_on)}
+
+
+def _discount_columns(invoice: EInvoice, amount: Decimal, due_on: date) -> dict[str, Any]:
+    """The early-payment discount the e-invoice states in its note AAB or its terms BT-20 (matching.discount), as
+    the invoice's columns (worker/invoices/invoice_terms.py); none for a credit note or an invoice already paid."""
+    from matching.discount import discount_from_text
+    from worker.invoices.invoice_terms import terms_columns
+
+    terms = None
+    if not invoice.is_credit_note and not invoice.already_paid:
+        texts = [*invoice.notes_by_subject().get("AAB", []), invoice.payment_terms or ""]
+        terms = next((t for text in texts if (t := discount_from_text(text, amount, invoice.issued_on, due_on))), None)
+    columns = terms_columns(terms)
+    return {k: v for k, v in columns.items() if k.startswith("discount_")}
+
+
+def _supply_columns(document: EInvoiceDocument) -> dict[str, Any]:
+    """The delivery date (BT-72) and the invoicing period's end (BT-74) as the invoice's columns, from which its
+    limitation period runs (reminders.law.limitation_start): None when the e-invoice does not state them."""
+    from einvoicing.supply import supply_dates
+
+    supply = supply_dates(document)
+    return {"delivered_on": supply.delivered_on, "service_period_end": supply.period_end}
 
 
 def _einvoice_values(document: EInvoiceDocument, content_hash: str, path: Path) -> dict[str, Any]:
@@ -269,7 +298,7 @@ def import_einvoice(repo: Repository, data: bytes, filename: str, actor: str = "
         repo.add(customer)
     _learn_ibans(repo, invoice, customer, filename)
     path, pdf = store_document(repo, document, documents_dir, content_hash)
-    values = {**_invoice_values(invoice, customer.id), "pdf": str(pdf)}
+    values = {**_invoice_values(invoice, customer.id), **_supply_columns(document), "pdf": str(pdf)}
     existing = next(iter(repo.invoices([invoice.number])), None)
     result = "unchanged"
     if existing is None:

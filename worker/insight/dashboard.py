@@ -100,6 +100,21 @@ def awaiting_approval(repo: Repository, as_of: date) -> int:
     return sum(1 for r in plan.planned if plan.approval(r) == "required")
 
 
+def plan_figures(repo: Repository, as_of: date) -> tuple[int, dict[str, Any]]:
+    """From the day's reminder plan: the messages waiting for a person's approval, and the bank data gate
+    (``{held, reason, latest, max_age_business_days, stale}``: when ``held``, nothing is sent automatically)."""
+    from worker.dunning.reminders import plan_reminders
+
+    plan = plan_reminders(repo, as_of)
+    fresh = plan.bank_data
+    gate: dict[str, Any] = {"held": bool(fresh and fresh.held), "reason": plan.bank_data_hold,
+                            "latest": _iso(fresh.latest) if fresh else None,
+                            "max_age_business_days": fresh.max_age if fresh else None,
+                            "stale": [{"account": a.account, "latest": _iso(a.latest), "age": a.age}
+                                      for a in (fresh.stale if fresh else ())]}
+    return sum(1 for r in plan.planned if plan.approval(r) == "required"), gate
+
+
 def dashboard_data(repo: Repository, as_of: date, currency: str = "EUR") -> dict[str, Any]:
     """Every figure of the dashboard (keys documented in README.md); amounts as "1234.50"."""
     records = report_records(repo)
@@ -117,6 +132,7 @@ def dashboard_data(repo: Repository, as_of: date, currency: str = "EUR") -> dict
     applied = sum((p.amount for p in payments if month_start <= p.paid_on <= as_of
                    and currencies.get(p.invoice_number) == currency), ZERO)
     forecast = forecast_json(forecast_report(repo, as_of, currency, record=False, records=records))
+    awaiting, bank_data = plan_figures(repo, as_of)
     return {
         "as_of": as_of.isoformat(),
         "currency": currency,
@@ -125,7 +141,8 @@ def dashboard_data(repo: Repository, as_of: date, currency: str = "EUR") -> dict
         "overdue": _money(sum((buckets[b] for b in AGE_BUCKETS if b != "not_due"), ZERO)),
         "buckets": {b: _money(v) for b, v in buckets.items()},
         "review_queue": len(repo.review_items("pending")),
-        "reminders_awaiting_approval": awaiting_approval(repo, as_of),
+        "reminders_awaiting_approval": awaiting,
+        "bank_data": bank_data,
         "dso": {"method": "ratio", "period_days": DSO_PERIOD_DAYS,
                 "days": None if dso.dso_days is None else str(dso.dso_days),
                 "receivables": _money(dso.receivables), "sales": _money(dso.sales),

@@ -20,14 +20,17 @@ from typing import Any
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
+from matching.discount import InvoiceTerms
 from worker.errors import InvoiceImportError
 from worker.invoices.document_sources import DocumentRefused, DocumentSources, accept_pdf
+from worker.invoices.invoice_terms import TERMS_COLUMNS, parse_terms
 
 REQUIRED = ("number", "customer_ref", "amount", "issued_on", "due_on")
 KNOWN = REQUIRED + (
     "customer_name", "customer_email", "customer_iban", "customer_since", "currency", "payment_reference",
-    "kind", "status", "customer_kind", "pdf", "customer_address", "credit_note_for",
-)
+    "kind", "status", "customer_kind", "pdf", "customer_address", "credit_note_for", "customer_siren",
+    "delivered_on", "service_period_end",  # BT-72, BT-74: where the limitation period starts (reminders.law)
+) + TERMS_COLUMNS  # an early-payment discount, retention money (worker/invoices/invoice_terms.py)
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _AMOUNT = re.compile(r"^-?[0-9]+(\.[0-9]{1,2})?$")
@@ -39,6 +42,8 @@ MAX_AMOUNT = Decimal(10) ** 12
 MAX_JSON_DEPTH = 16
 # A character no text column stores (PostgreSQL refuses NUL; a lone surrogate is not encodable as UTF-8).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# business | consumer | public (a public body, B2G: intérêts moratoires, Code de la commande publique L2192-13)
+CUSTOMER_KINDS = ("business", "consumer", "public")
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,12 @@ class InvoiceRow:
     pdf: str | None
     credit_note_for: str | None = None  # a credit note: the number of the invoice it corrects
     pdf_refused: str | None = None  # why the row's pdf was refused (the invoice comes without it)
+    customer_siren: str | None = None  # 9 digits, check digit verified: BODACC notices find the customer by it
+    terms: InvoiceTerms | None = None  # its early-payment discount, retention money (invoice_terms.py)
+    # the delivery or the service's completion (BT-72) and the end of the invoicing period (BT-74): the limitation
+    # period runs from them, else from the issue date (reminders.law.limitation_start)
+    delivered_on: date | None = None
+    service_period_end: date | None = None
 
 
 @lru_cache(maxsize=65_536)  # a customer's IBAN comes back on each of its invoices
@@ -226,8 +237,9 @@ def validate_record(record: dict[str, Any], row: int) -> InvoiceRow:
     if status not in ("open", "cancelled", "paid"):
         problems.append(f"status {shown(status)!r} is not open or cancelled")
     customer_kind = field("customer_kind").lower() or None
-    if customer_kind not in (None, "business", "consumer"):
-        problems.append(f"customer_kind {shown(customer_kind)!r} is not business or consumer")
+    if customer_kind not in (None, *CUSTOMER_KINDS):
+        problems.append(f"customer_kind {shown(customer_kind)!r} is not business, consumer or public")
+    customer_siren = check(_siren, field("customer_siren")) if field("customer_siren") else None
     reference = field("payment_reference") or None
     if reference and len(reference) > 64:
         problems.append("payment_reference is longer than 64 characters")
@@ -236,6 +248,10 @@ def validate_record(record: dict[str, Any], row: int) -> InvoiceRow:
         problems.append("credit_note_for is longer than 64 characters")
     if credit_note_for and kind != "credit_note":
         problems.append(f"credit_note_for {shown(credit_note_for)!r} is set on an invoice that is not a credit note")
+    delivered_on = check(_date, field("delivered_on"), "delivered_on") if field("delivered_on") else None
+    period_end = (check(_date, field("service_period_end"), "service_period_end")
+                  if field("service_period_end") else None)
+    terms = parse_terms(field, _date, amount, issued_on, due_on, kind, problems)
     if problems:
         raise ValueError("; ".join(problems))
     assert amount is not None and issued_on is not None and due_on is not None
@@ -247,8 +263,20 @@ def validate_record(record: dict[str, Any], row: int) -> InvoiceRow:
         customer_since=since, customer_kind=customer_kind, amount=amount, currency=currency,
         issued_on=issued_on, due_on=due_on, payment_reference=reference, kind=kind,
         status="open" if status == "paid" else status, pdf=field("pdf") or None,
-        credit_note_for=credit_note_for,
+        credit_note_for=credit_note_for, terms=terms, customer_siren=customer_siren,
+        delivered_on=delivered_on, service_period_end=period_end,
     )
+
+
+def _siren(value: str) -> str:
+    """A customer's SIREN: 9 digits (spaces allowed) whose check digit is right (python-stdnum's fr.siren)."""
+    from stdnum.exceptions import ValidationError
+    from stdnum.fr import siren as stdnum_siren
+
+    try:
+        return str(stdnum_siren.validate(value))
+    except ValidationError:
+        raise ValueError(f"customer_siren {shown(value)!r} is not a SIREN (9 digits, right check digit)") from None
 
 
 def _decode(data: bytes, filename: str) -> str:

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from matching.ibans import compact_iban
 from worker.db.api_tables import CustomerAlias
 from worker.db.einvoice_tables import EinvoiceData
 from worker.db.repository import Repository
@@ -44,31 +43,43 @@ def _to_identify(repo: Repository, states: Sequence[str]) -> Any:
     return c, (c.company_id == repo.company_id, c.state.in_(list(states)), c.amount > 0)
 
 
-def _own_written(repo: Repository, states: Sequence[str], own: set[str]) -> list[str]:
-    """The IBANs, as the lines write them, that are the company's own accounts (``own``: compact forms): one
-    row per distinct payer IBAN of the lines, not one per line."""
-    c, where = _to_identify(repo, states)
-    written = repo.session.execute(select(c.counterparty_iban).where(*where, c.counterparty_iban.is_not(None))
-                                   .distinct()).scalars()
-    return [iban for iban in written if compact_iban(iban) in own]
+def payer_ibans_written(repo: Repository) -> list[str]:
+    """Every payer IBAN as the company's credit lines write it (spaces, case), each once: what
+    :func:`oldest_to_identify` and :func:`count_to_identify` leave out is picked from these (a line's payer never
+    changes, so the list changes only with a newer line: :func:`newest_line`)."""
+    c = StatementLine.__table__.c  # type: ignore[attr-defined]  # not in SQLModel stubs
+    return list(repo.session.execute(select(c.counterparty_iban).where(
+        c.company_id == repo.company_id, c.amount > 0, c.counterparty_iban.is_not(None)).distinct()).scalars())
 
 
-def oldest_to_identify(repo: Repository, states: Sequence[str], own: set[str], limit: int) -> list[StatementLine]:
+def newest_line(repo: Repository) -> tuple[Any, ...]:
+    """The id and creation time of the company's newest bank line (empty without any): one end of an index."""
+    c = StatementLine.__table__.c  # type: ignore[attr-defined]  # not in SQLModel stubs
+    row = repo.session.execute(select(c.id, c.created_at).where(c.company_id == repo.company_id)
+                               .order_by(c.id.desc()).limit(1)).first()
+    return tuple(row) if row is not None else ()
+
+
+def oldest_to_identify(repo: Repository, states: Sequence[str], mine: Sequence[str],
+                       limit: int) -> list[StatementLine]:
     """The ``limit`` oldest credits in ``states`` that are not transfers from the company's own accounts
-    (``own``: their IBANs, compact), as ``payment_recognition.candidate_lines`` orders them."""
+    (``mine``: their IBANs as the lines write them), as ``payment_recognition.candidate_lines`` orders them."""
     c, where = _to_identify(repo, states)
-    mine = _own_written(repo, states, own)
-    query = select(StatementLine).where(*where)
+    query = select(c.id).where(*where)
     if mine:
-        query = query.where(or_(c.counterparty_iban.is_(None), c.counterparty_iban.not_in(mine)))
-    return list(repo.session.execute(query.order_by(c.booked_on, c.id).limit(limit)).scalars())
+        query = query.where(or_(c.counterparty_iban.is_(None), c.counterparty_iban.not_in(list(mine))))
+    # the ids first, from the index ix_statementline_identify alone (0018), then only those lines are read
+    ids = list(repo.session.execute(query.order_by(c.booked_on, c.id).limit(limit)).scalars())
+    if not ids:
+        return []
+    lines = repo.session.execute(select(StatementLine).where(c.id.in_(ids))).scalars()
+    return sorted(lines, key=lambda line: (line.booked_on, line.id or 0))
 
 
-def count_to_identify(repo: Repository, states: Sequence[str], own: set[str]) -> int:
-    """How many credits in ``states`` are not transfers from the company's own accounts."""
+def count_to_identify(repo: Repository, states: Sequence[str], mine: Sequence[str]) -> int:
+    """How many credits in ``states`` are not transfers from the company's own accounts (``mine``, as written)."""
     c, where = _to_identify(repo, states)
-    mine = _own_written(repo, states, own)
     query = select(func.count()).where(*where)
     if mine:
-        query = query.where(or_(c.counterparty_iban.is_(None), c.counterparty_iban.not_in(mine)))
+        query = query.where(or_(c.counterparty_iban.is_(None), c.counterparty_iban.not_in(list(mine))))
     return int(repo.session.execute(query).scalar_one())

@@ -19,7 +19,9 @@ from worker.db.repository import InvoiceRow, Repository, _jsonable
 from worker.db.review_candidates import Candidate as StoredCandidate
 from worker.db.review_candidates import CandidatePart, candidates_to_json
 from worker.db.tables import Allocation, AuditEvent, Invoice, ReviewItem, utcnow
+from worker.invoices.invoice_terms_queries import terms_by_invoice
 from worker.invoices.invoices import ZERO, settlement
+from worker.progress import track
 from worker.reconciliation.allocation_queries import undone_pairs_of_company
 from worker.reconciliation.credit_notes import allocate_open_credit_notes, release_for_full_payments
 from worker.reconciliation.payment_recognition import bank_line, matcher_customers
@@ -44,6 +46,7 @@ def _open_invoices(repo: Repository) -> tuple[list[OpenInvoice], dict[int, Invoi
     """The invoices with money still owed (as ``invoice_views`` computes it, without loading ORM objects:
     100,000 of them cost seconds), and every invoice row by id (numbers for the reasons)."""
     paid, credited = repo.paid_by_invoice(), credited_by_invoice(repo)
+    terms = terms_by_invoice(repo)  # an early-payment discount, retention money: the few invoices with some
     result = []
     rows = {}
     for row in repo.invoice_rows():
@@ -55,7 +58,8 @@ def _open_invoices(repo: Repository) -> tuple[list[OpenInvoice], dict[int, Invoi
             continue
         result.append(OpenInvoice(id=row.id, number=row.number, customer_id=row.customer_id, amount=row.amount,
                                   open_amount=open_amount, currency=row.currency, issued_on=row.issued_on,
-                                  due_on=row.due_on, payment_reference=row.payment_reference))
+                                  due_on=row.due_on, payment_reference=row.payment_reference,
+                                  terms=terms.get(row.id)))
     return result, rows
 
 
@@ -110,8 +114,10 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
     # compact_iban: a line's IBAN equal to a valid one is valid (schwifty is not run on every payer's IBAN)
     transfers = [line for line in lines if line.counterparty_iban and compact_iban(line.counterparty_iban) in own_ibans]
     skipped = {line.id for line in transfers}
-    decisions = match_lines([bank_line(line) for line in lines if line.id not in skipped], invoices,
-                            matcher_customers(repo), config, settled=_settled_invoices(invoice_rows, invoices))
+    to_match = [bank_line(line) for line in lines if line.id not in skipped]
+    with track("matching", len(to_match)) as step:  # a large matching says how far it is (worker.progress)
+        decisions = match_lines(to_match, invoices, matcher_customers(repo), config,
+                                settled=_settled_invoices(invoice_rows, invoices), progress=step)
     decisions += [Decision(line.id, "unmatched", reasons=(
         f"transfer from the company's own account {line.counterparty_iban}: no customer's payment",))
         for line in transfers]

@@ -7,6 +7,7 @@ per bank account). A file that cannot be read raises before anything is written.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -23,8 +24,9 @@ from worker.db.repository import Repository
 from worker.db.tables import BankAccount, StatementImport
 from worker.errors import StatementImportError, UnknownAccount
 from worker.invoices.invoice_files import normalise_iban
+from worker.progress import track
 from worker.settings import get_settings
-from worker.statements import bank_accounts, statement_checks, statement_queries
+from worker.statements import bank_accounts, feeds_identity, statement_checks, statement_queries
 
 _BATCH = 5_000  # lines handed to the database at a time: memory stays flat on a 100,000-line file
 
@@ -187,8 +189,23 @@ def _already_imported(repo: Repository, content_hash: str, filename: str) -> Imp
                          warnings=[str(w) for w in data["file_warnings"]])
 
 
+def import_parsed(repo: Repository, parsed: ParsedFile, content_hash: str, name: str, source: str, *,
+                  today: date | None = None) -> ImportOutcome:
+    """Stores lines parsed elsewhere (a bank feed's pull: worker/statements/feeds.py) exactly as a file's: the same
+    checks, the same identity rules, one import record named ``name`` with its ``content_hash``."""
+    return _store(repo, parsed, content_hash, name, None, source, None, today)
+
+
 def _store(repo: Repository, parsed: ParsedFile, content_hash: str, filename: str, account: str | None,
            source: str, rules: ImportRules | None = None, today: date | None = None) -> ImportOutcome:
+    """Stores the parsed file's lines, telling a large file's progress (worker.progress) to whoever listens."""
+    with track(f"importing {Path(filename).name}", parsed.line_count) as step:
+        return _store_lines(repo, parsed, content_hash, filename, account, source, rules, today, step)
+
+
+def _store_lines(repo: Repository, parsed: ParsedFile, content_hash: str, filename: str, account: str | None,
+                 source: str, rules: ImportRules | None, today: date | None,
+                 step: Callable[[int], None]) -> ImportOutcome:
     outcome = ImportOutcome(file=filename)
     outcome.format = parsed.format
     outcome.warnings = list(dict.fromkeys([*parsed.warnings, *(w for s in parsed.statements for w in s.warnings)]))
@@ -219,10 +236,19 @@ def _store(repo: Repository, parsed: ParsedFile, content_hash: str, filename: st
                                               parsed.format)
         outcome.warnings = list(dict.fromkeys([*outcome.warnings, *found]))
         known = repo.existing_bank_refs(bank_account.id, [line.bank_ref for line in statement.lines])
+        # the same payment stored already from the other kind of source (a feed's pull, a file): counted once
+        twins = feeds_identity.already_stored(repo, bank_account.id, statement.lines, known, source)
+        if twins:
+            outcome.warnings.append(
+                f"{len(twins)} line(s) of {bank_account.identifier} already stored from "
+                f"{'a statement file' if feeds_identity.is_feed_source(source) else 'a bank feed'} (same end-to-end "
+                "id, or same amount, day and payer): not added again")
+            known.update(twins)
         currency = statement.currency or bank_account.currency or "EUR"
         account_id, import_id = bank_account.id, record.id  # read once: ORM attributes cost a call each
         rows: list[dict[str, object]] = []
-        for line in statement.lines:
+        told = 0  # lines of the statement told to the progress reporters (worker.progress)
+        for i, line in enumerate(statement.lines):
             if line.bank_ref in known:
                 outcome.lines_skipped += 1
                 continue
@@ -244,8 +270,10 @@ def _store(repo: Repository, parsed: ParsedFile, content_hash: str, filename: st
             })
             if len(rows) == _BATCH:
                 outcome.lines_added += repo.insert_lines(rows)
-                rows = []
+                step(i + 1 - told)
+                told, rows = i + 1, []
         outcome.lines_added += repo.insert_lines(rows)
+        step(len(statement.lines) - told)
     record.lines_added, record.lines_skipped = outcome.lines_added, outcome.lines_skipped
     record.warnings = list(outcome.warnings)
     repo.add(record)

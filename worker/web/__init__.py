@@ -46,4 +46,7 @@ def web_router(settings: Settings) -> APIRouter:
     from worker.web import desk  # the review desk: notes on an item or a customer
 
     router.include_router(desk.router(settings))
+    from worker.web import customer_page  # the customer's page, by the signed link of a reminder (no session)
+
+    router.include_router(customer_page.router(settings))
     return router

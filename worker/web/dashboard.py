@@ -30,6 +30,7 @@ from worker.db.uow import unit_of_work
 from worker.insight import snapshot
 from worker.insight.dashboard import data_version
 from worker.insight.snapshot import Figures
+from worker.progress import current_run
 from worker.settings import Settings
 from worker.statements.statement_checks import local_today
 from worker.web.auth import Visitor, visitor
@@ -103,10 +104,16 @@ def router(settings: Settings) -> APIRouter:
         assert v.company is not None
         query = f"poll={poll}" + (f"&as_of={as_of}" if as_of else "")
         data = figures.data
-        return {"d": data, "fresh": figures.fresh, "computed_at": figures.computed_at,
+        return {"d": data, "fresh": figures.fresh, "computed_at": figures.computed_at, "run": _running(v),
                 "bars": bucket_bars(data["buckets"]), "weeks": forecast_bars(data["forecast"]["weeks"]),
                 "dso": dso_line(data["dso"]["trend"]), "poll": poll, "query": query,
                 "figures_url": f"/companies/{v.company.ref}/dashboard/figures", "t": _translator(v.language)}
+
+    def _running(v: Visitor) -> dict[str, Any] | None:
+        """A large import, matching or sync of the company under way (worker.progress), else None."""
+        assert v.company is not None
+        run = current_run(settings.data_dir / "runs", v.company.ref, settings.clock.now())
+        return run if run is not None and run.get("state") == "running" else None
 
     @routes.get("/dashboard")
     def dashboard_home(request: Request) -> Response:
@@ -136,7 +143,7 @@ def router(settings: Settings) -> APIRouter:
             v = visitor(request, session, settings, company)
             assert v.company is not None
             repo = Repository(session, v.company)
-            if since and data_version(repo)["version"] == since:
+            if since and data_version(repo)["version"] == since and _running(v) is None:  # a run: its progress
                 return Response(status_code=204, headers={"Cache-Control": "no-store"})
             figures = _figures(repo, as_of, v)
         return render("dashboard_figures.html", language=v.language, v=v, **_context(figures, v, as_of, poll))

@@ -34,6 +34,8 @@ STATUSES = {  # reminders' (sending | sent | failed), allocations' (auto | confi
 PAUSES = {
     "dispute": ("dispute", "litige"), "promise": ("promise to pay", "promesse de paiement"),
     "payment_plan": ("payment plan", "échéancier"), "other": ("other", "autre"),
+    "payment_announced": ("payment announced", "paiement annoncé"),
+    "plan_requested": ("payment plan asked", "échéancier demandé"),
     "einvoice_disputed": ("e-invoice disputed", "facture électronique en litige"),
     "einvoice_suspended": ("e-invoice suspended", "facture électronique suspendue"),
     "einvoice_refused": ("e-invoice refused", "facture électronique refusée"),
@@ -46,6 +48,7 @@ PAUSES = {
 PROFILES = {
     "new": ("new", "nouveau"), "standard": ("standard", "standard"), "loyal": ("loyal", "fidèle"),
     "key": ("key account", "grand compte"), "consumer": ("consumer", "particulier"),
+    "public": ("public body", "organisme public"),
 }
 WRITE_OFFS = {
     "payment_difference": ("payment difference", "écart de règlement"), "bank_fee": ("bank fee", "frais bancaires"),

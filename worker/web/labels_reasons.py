@@ -81,6 +81,41 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("the bank states charges of {a:m}", "la banque indique des frais de {a}"),
     ("sent in {c:x}, converted", "envoyé en {c}, converti"),
     ("payer's account in {c:x}, outside the SEPA area", "compte du payeur en {c}, hors de la zone SEPA"),
+    # matching/discount.py: an invoice's early-payment discount and retention money (issue 19)
+    ("difference {a:m} written off as discount granted (escompte): {w:r}", "écart de {a} passé en escompte accordé : {w}"),
+    ("the early-payment discount the invoice grants (matching.discount)", "l'escompte que la facture accorde"),
+    ("paid on {p:d}, within the discount period: {w:r} (conditions d'escompte, C. com. art. L441-9 I)",
+     "payé le {p}, dans le délai d'escompte : {w} (conditions d'escompte, C. com. art. L441-9 I)"),
+    ("paid on {p:d}, after the discount period ended on {d:d}: the {w:r} is not due",
+     "payé le {p}, après la fin du délai d'escompte le {d} : {w} n'est pas dû"),
+    ("early-payment discount {a:m} ({r:n} %) if paid by {d:d}",
+     "l'escompte de {a} ({r} %) pour un paiement au plus tard le {d}"),
+    ("early-payment discount {a:m} if paid by {d:d}", "l'escompte de {a} pour un paiement au plus tard le {d}"),
+    ("{a:m} written off as discount granted (of which {r:m} rounding)",
+     "{a} passés en escompte accordé (dont {r} d'arrondi)"),
+    ("{a:m} written off as discount granted", "{a} passés en escompte accordé"),
+    (("the discount reduces the VAT base (CGI art. 267 II-1°): issue a credit note for it (CGI art. 272-1) unless "
+      "the invoice stated its VAT net of discount"),
+     ("l'escompte réduit la base de la TVA (CGI art. 267 II-1°) : émettez-en l'avoir (CGI art. 272-1), sauf si la "
+      "facture indiquait sa TVA nette d'escompte")),
+    ("the retention {a:m} stays open until {d:d}", "la retenue de garantie de {a} reste ouverte, exigible le {d}"),
+    ("the shortfall {a:m} stays open and is chased", "le manque de {a} reste dû et est relancé"),
+    (("pays the invoice less its retention money {a:m} (retenue de garantie, loi n° 71-584 du 16 juillet 1971 art. "
+      "1), not due before {d:d}: the retained part stays open, not chased before then, nothing written off"),
+     ("paie la facture moins sa retenue de garantie de {a} (loi n° 71-584, art. 1), exigible le {d} seulement : la "
+      "part retenue reste ouverte, sans relance d'ici là, rien n'est passé en perte")),
+    # reminders/law/retention.py, worker/dunning/worklist.py
+    (("retention money {a:m} of {n:x} (retenue de garantie, loi n° 71-584 du 16 juillet 1971 art. 1) is not due "
+      "before its release on {d:d}"),
+     "la retenue de garantie de {a} de {n} (loi n° 71-584, art. 1) n'est pas exigible avant sa libération le {d}"),
+    (("retention of {n:x} released on {d:d}: claim it ({a:m} withheld, loi n° 71-584 du 16 juillet 1971 art. 2: "
+      "due a year after reception unless the client notified reserves)"),
+     ("retenue de garantie de {n} libérée le {d} : réclamez-la ({a} retenus, loi n° 71-584, art. 2 : exigible un an "
+      "après la réception sauf opposition motivée du client)")),
+    ("on the retention money {a:m} only from its release on {d:d} (loi n° 71-584 du 16 juillet 1971 art. 2)",
+     "sur la retenue de garantie de {a} à compter de sa libération le {d} seulement (loi n° 71-584 art. 2)"),
+    ("early-payment discount {a:m} granted on {n:x} (paid {p:d}): {v:r}",
+     "escompte de {a} accordé sur {n} (payée le {p}) : {v}"),
     # matching/amounts.py
     ("amount {a:m} equals {w:r}", "le montant {a} est égal au {w}"),
     ("amount {a:m} is {s:m} short of {w:r} {o:m}: {y:r}", "le montant {a} est inférieur de {s} au {w} {o} : {y}"),
@@ -162,11 +197,51 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     ("{p:e}", "{p}"),
     ("{l:l} by {c:c} awaits approval", "{l} par {c} : en attente d'approbation"),
     ("{l:l}: call the customer", "{l} : appeler le client"),
+    # worker/dunning/proceedings.py: collective proceedings (held invoices, the declaration's worklist task)
+    ('collective proceedings: {k:x} opened on {d:d} ({c:x}); claim born before the judgment: no reminder, penalty or formal notice (C. com. L622-7, L622-21, L622-28), to be declared to the {t:x} by {e:d}',
+     'procédure collective : {k} ouverte le {d} ({c}) ; créance née avant le jugement : ni relance, ni pénalité, ni mise en demeure (C. com. L622-7, L622-21, L622-28), à déclarer au {t} au plus tard le {e}'),
+    ('collective proceedings: {k:x} opened on {d:d} ({c:x}); claim born before the judgment: no reminder, penalty or formal notice (C. com. L622-7, L622-21, L622-28), to be declared to the {t:x} (BODACC publication date unknown)',
+     'procédure collective : {k} ouverte le {d} ({c}) ; créance née avant le jugement : ni relance, ni pénalité, ni mise en demeure (C. com. L622-7, L622-21, L622-28), à déclarer au {t} (date de publication au BODACC inconnue)'),
+    ('collective proceedings: {k:x} opened on {d:d} ({c:x}); claim born before the judgment: no reminder, penalty or formal notice (C. com. L622-7, L622-21, L622-28), to be declared to the {t:x}; declared on {e:d}',
+     'procédure collective : {k} ouverte le {d} ({c}) ; créance née avant le jugement : ni relance, ni pénalité, ni mise en demeure (C. com. L622-7, L622-21, L622-28), à déclarer au {t} ; déclarée le {e}'),
+    ('collective proceedings: {k:x} opened on {d:d}; claim born before the judgment: no reminder, penalty or formal notice (C. com. L622-7, L622-21, L622-28), to be declared to the {t:x} by {e:d}',
+     'procédure collective : {k} ouverte le {d} ; créance née avant le jugement : ni relance, ni pénalité, ni mise en demeure (C. com. L622-7, L622-21, L622-28), à déclarer au {t} au plus tard le {e}'),
+    ('collective proceedings: {k:x} opened on {d:d}; claim born before the judgment: no reminder, penalty or formal notice (C. com. L622-7, L622-21, L622-28), to be declared to the {t:x} (BODACC publication date unknown)',
+     'procédure collective : {k} ouverte le {d} ; créance née avant le jugement : ni relance, ni pénalité, ni mise en demeure (C. com. L622-7, L622-21, L622-28), à déclarer au {t} (date de publication au BODACC inconnue)'),
+    ('collective proceedings: {k:x} opened on {d:d}; claim born before the judgment: no reminder, penalty or formal notice (C. com. L622-7, L622-21, L622-28), to be declared to the {t:x}; declared on {e:d}',
+     'procédure collective : {k} ouverte le {d} ; créance née avant le jugement : ni relance, ni pénalité, ni mise en demeure (C. com. L622-7, L622-21, L622-28), à déclarer au {t} ; déclarée le {e}'),
+    (('declare the claim to the {t:x} by {e:d} ({k:x} opened on {d:d}; two months from the BODACC publication of '
+      '{p:d}, C. com. R622-24)'),
+     ('déclarer la créance au {t} au plus tard le {e} ({k} ouverte le {d} ; deux mois à compter de la publication '
+      'au BODACC du {p}, C. com. R622-24)')),
+    (('declare the claim to the {t:x}: {k:x} opened on {d:d}, BODACC publication date unknown (the two months of C. '
+      'com. R622-24 run from it): set it with `lettrage customers proceedings set`'),
+     ('déclarer la créance au {t} : {k} ouverte le {d}, date de publication au BODACC inconnue (les deux mois de '
+      "l'art. R622-24 C. com. courent à partir d'elle) : à renseigner")),
+    (('declaration period ended on {e:d} ({k:x} opened on {d:d}): ask the juge-commissaire for a relief from '
+      'foreclosure (relevé de forclusion, C. com. L622-26) within six months of the publication'),
+     ('délai de déclaration expiré le {e} ({k} ouverte le {d}) : demander au juge-commissaire un relevé de '
+      'forclusion (C. com. L622-26) dans les six mois de la publication')),
     # worker/dunning/sender_identity.py: a message its company's identity cannot sign
     (("not sent: the sender identity of company {o:x} ({n:x}) lacks {k:x} for a {l:l} by {c:c} (set them in its "
       "TOML file's [company] section)"),
      ("non envoyé : l'identité de l'entreprise {o} ({n}) ne donne pas {k} pour {l} par {c} (à compléter dans la "
       "section d'identité de son fichier TOML)")),
+    # reminders/freshness.py: no automatic reminder on stale or missing bank data (plan, worklist, dashboard)
+    (("no bank statement imported yet: nothing shows which invoices are paid; import the statements of the account "
+      "customers pay into"),
+     ("aucun relevé bancaire importé : rien ne montre quelles factures sont payées ; importez les relevés du compte "
+      "où les clients paient")),
+    ("the bank data of {a:x} ends on {d:d}, {n:n} business days ago (the limit is {m:n}): import its statements",
+     "les données bancaires de {a} s'arrêtent au {d}, il y a {n} jours ouvrés (limite : {m}) : importez ses relevés"),
+    ("the bank data of {a:x} ends on {d:d}, {n:n} business day ago (the limit is {m:n}): import its statements",
+     "les données bancaires de {a} s'arrêtent au {d}, il y a {n} jour ouvré (limite : {m}) : importez ses relevés"),
+    ("no statement imported for {a:x}: import its statements", "aucun relevé importé pour {a} : importez ses relevés"),
+    ("import the statements of the account customers pay into: no bank statement imported yet",
+     "importer les relevés du compte où les clients paient : aucun relevé bancaire importé"),
+    ("import the statements of {a:x}: last data {d:d}", "importer les relevés de {a} : dernières données du {d}"),
+    ("import the statements of {a:x}: no statement imported", "importer les relevés de {a} : aucun relevé importé"),
+    ("the {l:l} by {c:c} is not sent until then", "{l} par {c} n'est pas envoyée d'ici là"),
     ("payment promised by {d:d} (on {e:d}) not received", "paiement promis pour le {d} (promesse du {e}) non reçu"),
     (("a reminder due since {d:d} waits its turn behind the customer's other levels (one message per customer and "
       "run), named in a message by {e:d} at the latest: call or write if it cannot wait"),

@@ -237,7 +237,7 @@ def router(settings: Settings) -> APIRouter:
                       awaiting=[r for r in plan.planned if state[r.key] == "required"],
                       approved_rows=[r for r in plan.planned if state[r.key] == "approved"],
                       going=[r for r in plan.planned if state[r.key] == "not_required"],
-                      approved=approved, path=request.url.path)
+                      approved=approved, path=request.url.path, bank_data_hold=plan.bank_data_hold)
 
     @routes.post("/companies/{company}/reminders/approve")
     def approve(request: Request, company: str, customer: str = Form(...), as_of: str = Form(...),

@@ -1,6 +1,8 @@
 """Rendering the Jinja2 templates, with the security headers every page carries."""
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Mapping
 from datetime import date
 from functools import lru_cache
@@ -8,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import BaseLoader, Environment, FileSystemLoader, select_autoescape
 
 from reminders.reports import BUCKET_LABELS
 from worker.web.i18n import FRENCH, format_date, format_money, translator
@@ -30,12 +32,38 @@ SECURITY_HEADERS = {
 }
 
 
-@lru_cache(maxsize=1)
-def environment() -> Environment:
-    # the templates ship with the package: read once, never checked again on disk per request (auto_reload)
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)
-    return env
+# ``t("a literal")`` in a template: a call whose answer never changes for a language (issue 18 item 4)
+_LITERAL_T = re.compile(r"""(?<![\w.])t\(\s*(?:"([^"\\]*)"|'([^'\\]*)')\s*\)""")
+
+
+class _WordsLoader(FileSystemLoader):
+    """The templates with each ``t("a literal")`` already in the page's language, written once when the template is
+    loaded: the review page's hundred cards made some 3,000 calls to ``t`` for the same labels on every view. A
+    literal the dictionary does not hold keeps its call (``t`` then asks the reasons' catalogue, at render time)."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__(TEMPLATES)
+        self.words = FRENCH if language == "fr" else None
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        return _LITERAL_T.sub(self._literal, source), filename, uptodate
+
+    def _literal(self, found: re.Match[str]) -> str:
+        text = found.group(1) if found.group(1) is not None else found.group(2)
+        if self.words is not None and text not in self.words:
+            return found.group(0)
+        said = text if self.words is None else self.words[text]
+        return json.dumps(said, ensure_ascii=False)  # a Jinja string literal (its escapes are Python's)
+
+
+@lru_cache(maxsize=4)
+def environment(language: str = "fr") -> Environment:
+    """The templates of ``language``: read once, never checked again on disk per request (``auto_reload``: they
+    ship with the package), with their literal labels translated when read (``_WordsLoader``)."""
+    loader: BaseLoader = _WordsLoader(language) if language in ("fr", "en") else FileSystemLoader(TEMPLATES)
+    return Environment(loader=loader, autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
+                       auto_reload=False)
 
 
 def _words(language: str, timezone: str) -> Callable[[str], str]:
@@ -93,5 +121,5 @@ def render(template: str, status_code: int = 200, headers: dict[str, str] | None
     context.setdefault("day", lambda value: format_date(value, language))
     for name, helper in helpers(language, _timezone(context)).items():
         context.setdefault(name, helper)
-    html = environment().get_template(template).render(**context)
+    html = environment(language).get_template(template).render(**context)
     return HTMLResponse(html, status_code=status_code, headers={**SECURITY_HEADERS, **(headers or {})})

@@ -11,6 +11,7 @@ FILES = {
     "app.js": "text/javascript",
     "app.css": "text/css",
     "dashboard.css": "text/css",  # the dashboard page's own layout
+    "customer_page.css": "text/css",  # the customer's page (worker/web/customer_page.py), phone first
 }
 
 

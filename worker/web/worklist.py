@@ -34,6 +34,11 @@ ENGLISH_ACTIONS = {
     "einvoice": "E-invoice status", "identify_payment": "Identify the payment",
     "missing_contact": "Complete the contact details", "channel_failed": "Reach the customer another way",
     "waiting_turn": "Chase the invoice waiting its turn", "sender_identity": "Complete the company's identity",
+    "bank_data": "Import the bank statements", "claim_retention": "Claim the retention money",
+    "declare_claim": "Declare the claim to the mandataire",
+    "discount_credit_note": "Issue the discount's credit note",
+    "payment_announced": "Check the payment announced", "approve_plan": "Decide on the payment plan asked",
+    "renew_consent": "Renew the bank feed's consent",
 }
 
 
@@ -61,6 +66,8 @@ def action_href(base: str, as_of: date, row: dict[str, Any]) -> str:
         return f"{base}/lines/{row['line_id']}"
     if action == "review":
         return f"{base}/review"
+    if action == "renew_consent":  # the company's bank feed, no customer: its bank lines
+        return f"{base}/lines"
     return f"{base}/customers/{quote(row['customer_ref'], safe='')}"
 
 

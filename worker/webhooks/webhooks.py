@@ -56,6 +56,7 @@ BASE_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(hours=1)
 LEASE = timedelta(seconds=60)  # a delivery being posted is not taken by another dispatcher meanwhile
 _ALLOCATED = ("allocation.auto", "allocation.confirmed")
+_CUSTOMER_DISPUTED = "customer.disputed"  # worker/dunning/customer_links_answers.py: an answer on the customer's page
 _STATUS_RECEIVED = "einvoice.status_received"  # worker/einvoices/einvoice_incoming.py; data["webhook"] names the event
 log = logging.getLogger("lettrage.webhooks")
 _S = outbox.DeliveryState
@@ -137,7 +138,7 @@ def collect(repo: Repository, now: datetime | None = None) -> int:
         if not endpoint.active:
             continue
         rows = wq.events_after(repo, endpoint.cursor, [*_ALLOCATED, "allocation.undone", "review.created",
-                                                       _STATUS_RECEIVED])
+                                                       _STATUS_RECEIVED, _CUSTOMER_DISPUTED])
         if not rows:
             continue
         wanted = set(endpoint.events or EVENTS)
@@ -184,6 +185,13 @@ def _events(repo: Repository, rows: list[AuditEvent]) -> list[tuple[str, str, di
                 "invoice": number, "code": data.get("code"), "label": data.get("label"), "at": data.get("at"),
                 "reason_code": data.get("reason_code"), "reason": data.get("reason"),
                 "message_id": data.get("message_id"), "reminders": "stopped"}))
+        elif row.kind == _CUSTOMER_DISPUTED:  # the customer disputed on its page (dunning/customer_links_answers.py)
+            data = row.data
+            for number in data.get("invoices", []):
+                result.append((f"invoice.disputed:{number}:customer:{row.id}", "invoice.disputed", {
+                    "invoice": number, "code": None, "label": "disputed by the customer on its page", "at": None,
+                    "reason_code": data.get("reason"), "reason": data.get("text"), "message_id": None,
+                    "reminders": "stopped"}))
     if touched:
         invoices = q.invoices_by_number(repo, touched)
         settled = q.settled_on(repo, (i.id for i in invoices.values() if i.id is not None))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -105,17 +106,26 @@ def _customer_changes(current: Customer | dict[str, Any], row: InvoiceRow) -> di
         changes["customer_since"] = row.customer_since
     if row.customer_kind and row.customer_kind != get("kind"):
         changes["kind"] = row.customer_kind
+    if row.customer_siren and row.customer_siren != get("siren"):
+        changes["siren"] = row.customer_siren
     return changes
 
 
 def inferred_kind(name: str) -> str:
-    """``consumer`` for a customer whose name carries a civility and no legal form ("M. et Mme Dupont"), else
-    ``business``: the file said neither. The 40 EUR indemnity and the B2B late-payment penalties are owed by
-    professionals only (C. com. art. L441-10 II); a consumer owes interest at the legal rate from the formal
-    notice (C. civ. art. 1231-6). Taking a private person for a business would claim what the law does not allow."""
+    """``consumer`` for a customer whose name carries a civility and no legal form ("M. et Mme Dupont"), ``public``
+    for a name that clearly is a public body's ("Mairie de Lyon", "Centre hospitalier de Valence":
+    reminders.law.public_procurement.public_body_name, conservative: a SIREN tells nothing, and a name with a legal
+    form never is one), else ``business``: the file said neither. The 40 EUR indemnity and the B2B late-payment
+    penalties are owed by professionals only (C. com. art. L441-10 II); a consumer owes interest at the legal rate
+    from the formal notice (C. civ. art. 1231-6); a public body intérêts moratoires at ECB + 8 points (Code de la
+    commande publique L2192-13, R2192-31). Taking a private person for a business would claim what the law does
+    not allow."""
     from matching.names import entity_kind
+    from reminders.law.public_procurement import public_body_name
 
-    return "consumer" if entity_kind(name) == "person" else "business"
+    if entity_kind(name) == "person":
+        return "consumer"
+    return "public" if public_body_name(name) else "business"
 
 
 def _upsert_customers(repo: Repository, rows: Sequence[InvoiceRow], warnings: list[str] | None = None) -> dict[str, int]:
@@ -141,10 +151,14 @@ def _upsert_customers(repo: Repository, rows: Sequence[InvoiceRow], warnings: li
                     **template, "ref": row.customer_ref, "name": row.customer_name or row.customer_ref,
                     "emails": list(row.customer_emails), "customer_since": row.customer_since,
                     "address_lines": list(row.customer_address),
-                    "kind": row.customer_kind or inferred_kind(row.customer_name or row.customer_ref)}
+                    "kind": row.customer_kind or inferred_kind(row.customer_name or row.customer_ref),
+                    "siren": row.customer_siren}
                 if not row.customer_kind and fresh[row.customer_ref]["kind"] == "consumer" and warnings is not None:
                     warnings.append(f"customer {row.customer_ref} ({row.customer_name}) taken as a consumer (a "
                                     "civility in its name, no legal form): set customer_kind to confirm")
+                if not row.customer_kind and fresh[row.customer_ref]["kind"] == "public" and warnings is not None:
+                    warnings.append(f"customer {row.customer_ref} ({row.customer_name}) taken as a public body (its "
+                                    "name): set customer_kind to confirm")
             else:
                 new.update(_customer_changes(new, row))
         else:
@@ -180,8 +194,19 @@ def _upsert_customers(repo: Repository, rows: Sequence[InvoiceRow], warnings: li
     return ids
 
 
+def late_delivery_warning(number: str, issued_on: date, delivered_on: date | None) -> str | None:
+    """The import's warning for a delivery dated after the invoice's issue: an invoice is issued at the delivery or
+    the service's completion at the latest (C. com. L441-9 I; CGI 289 I-3), so such a date is most likely an error;
+    it is kept as given (the limitation period then runs from it, later than from the issue date)."""
+    if delivered_on is None or delivered_on <= issued_on:
+        return None
+    return (f"invoice {number}: delivered_on {delivered_on} is after issued_on {issued_on} (an invoice is issued at "
+            "the delivery at the latest, C. com. L441-9, CGI 289 I-3): kept as given, check it")
+
+
 def upsert_invoices(repo: Repository, rows: Sequence[InvoiceRow]) -> ImportCounts:
     from worker.db.tables import Invoice, utcnow
+    from worker.invoices.invoice_terms import terms_columns
 
     warnings: list[str] = []
     customers = _upsert_customers(repo, rows, warnings)
@@ -192,7 +217,11 @@ def upsert_invoices(repo: Repository, rows: Sequence[InvoiceRow]) -> ImportCount
     for row in rows:
         values = {"customer_id": customers[row.customer_ref], "kind": row.kind, "amount": row.amount, "currency": row.currency,
                       "issued_on": row.issued_on, "due_on": row.due_on, "payment_reference": row.payment_reference,
-                      "status": row.status, "pdf": row.pdf, "credit_note_for": row.credit_note_for}
+                      "status": row.status, "pdf": row.pdf, "credit_note_for": row.credit_note_for,
+                      "delivered_on": row.delivered_on, "service_period_end": row.service_period_end,
+                      **terms_columns(row.terms)}  # an early-payment discount, retention money
+        if (warning := late_delivery_warning(row.number, row.issued_on, row.delivered_on)) is not None:
+            warnings.append(warning)
         invoice = existing.get(row.number)
         if invoice is None:
             fresh.append({"company_id": repo.company_id, "number": row.number, **values, "created_at": now,

@@ -83,6 +83,8 @@ class SyncSummary:
     source_errors: list[SourceFailure] = field(default_factory=list)
     quarantined: list[QuarantinedFile] = field(default_factory=list)  # the failed files, set aside by their source
     einvoice_statuses: dict[str, object] = field(default_factory=dict)  # pulled from the platform
+    # why nothing is sent automatically (the bank data is stale or missing: reminders.freshness), else None
+    bank_data_hold: str | None = None
 
     def as_json(self) -> dict[str, object]:
         statuses = [r.status for r in self.reminders]
@@ -94,7 +96,7 @@ class SyncSummary:
             "reminders": {"planned": self.planned, "planned_by_level": self.planned_by_level, "held": self.held,
                           "planned_for": (self.planned_for or self.as_of).isoformat(),
                           "sent": statuses.count("sent"), "failed": statuses.count("failed"),
-                          "skipped": statuses.count("skipped")},
+                          "skipped": statuses.count("skipped"), "bank_data_hold": self.bank_data_hold},
             "source_errors": [e.as_json() for e in self.source_errors],
             "quarantined": [q.as_json() for q in self.quarantined],
             "einvoice_statuses": self.einvoice_statuses,
@@ -245,7 +247,11 @@ def sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: dat
         company = resolve_company(session, company_ref)
         company_id, ref = company.id, company.ref
     assert company_id is not None
-    with hold_sync(engine, company_id, ref):
+    from worker.progress import RunStateFile, reporting
+
+    # a large import or matching writes how far it is: GET /api/runs/current and the dashboard read it
+    with hold_sync(engine, company_id, ref), reporting(RunStateFile(settings.data_dir / "runs", ref, "sync",
+                                                                    settings.clock)):
         return _sync(engine, settings, ref, as_of, send, sources, channels, window)
 
 
@@ -265,6 +271,7 @@ def _sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: da
             pull_source(engine, ref, source, summary.files, clock, summary.quarantined)
         except SourceError as exc:
             summary.source_errors.append(SourceFailure(source=source.name, error=" ".join(str(exc).split())))
+    _pull_feeds(engine, settings, ref, summary)  # the bank feed's booked lines, before matching
     with unit_of_work(engine) as session:
         summary.matching = run_matching(Repository(session, resolve_company(session, ref)),
                                         default_tolerance=settings.amount_tolerance)
@@ -278,12 +285,14 @@ def _sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: da
     from worker.einvoices.einvoice_incoming import pull_for_sync  # buyers' statuses steer the plan below
 
     summary.einvoice_statuses = pull_for_sync(engine, settings, ref)
+    _track_letters(engine, settings, ref)  # registered letters: dispatch numbers, proofs, dates of receipt
     with unit_of_work(engine) as session:
         repo = Repository(session, resolve_company(session, ref))
         summary.planned_for = plan_day = planning_day(company_policy(repo.company), as_of)
         facts = PaymentFacts.load(repo, plan_day)  # the plan's and the sending's (unless a payment changes)
         plan = plan_reminders(repo, plan_day, facts=facts)
     summary.planned, summary.held = len(plan.planned), len(plan.held)
+    summary.bank_data_hold = plan.bank_data_hold  # sending below holds too, and says so per message
     for planned in plan.planned:
         summary.planned_by_level[planned.level] = summary.planned_by_level.get(planned.level, 0) + 1
     if send and plan_day == as_of:
@@ -293,7 +302,58 @@ def _sync(engine: Engine, settings: Settings, company_ref: str | None, as_of: da
                                            template_dir=settings.templates_dir, facts=facts,
                                            plan=plan).results
     _refresh_pages(engine, settings, ref, as_of)
+    _export_books(engine, settings, ref, as_of)
     return summary
+
+
+def _pull_feeds(engine: Engine, settings: Settings, company_ref: str, summary: SyncSummary) -> None:
+    """The company's bank feed (``[feeds]``: worker/statements/feeds.py), pulled before matching: each account's
+    import joins the summary's files (format ``feed:PROVIDER``), a failure or a consent to renew its source errors;
+    the other steps of the sync go on."""
+    from worker.statements.feeds import pull_feeds
+
+    try:
+        pull = pull_feeds(engine, settings, company_ref, actor="sync")
+    except (LettrageError, ConnectorError) as exc:
+        summary.source_errors.append(SourceFailure(source="feeds", error=one_line(exc)))
+        return
+    source = f"feed:{pull.provider}"
+    for account in pull.accounts:
+        if account.status == "pulled" and account.booked:
+            summary.files.append(ImportOutcome(
+                file=f"{source}:{account.account}", format=source, lines_added=account.lines_added,
+                lines_skipped=account.lines_skipped, accounts=[account.account] if account.account else [],
+                warnings=account.warnings))
+        elif account.status == "failed":
+            summary.source_errors.append(SourceFailure(source=f"{source}:{account.account or account.account_ref}",
+                                                       error=account.error or "failed"))
+    if pull.error:
+        summary.source_errors.append(SourceFailure(source=source, error=pull.error))
+
+
+def _track_letters(engine: Engine, settings: Settings, company_ref: str) -> None:
+    """The registered letters' tracking (worker/dunning/registered_letters.py), for a company with a
+    ``[registered_mail]`` section; a failure is logged (one line) and the letters are asked again next time."""
+    from worker.dunning.registered_letters import mail_settings, tracking_run
+
+    try:
+        if mail_settings(settings, company_ref) is not None:
+            tracking_run(engine, settings, company_ref)
+    except (LettrageError, OSError) as exc:
+        log.error("registered letters not tracked: %s", " ".join(str(exc).split()),
+                  extra={"event": "registered_letters.track_failed", "company": company_ref})
+
+
+def _export_books(engine: Engine, settings: Settings, company_ref: str, as_of: date) -> None:
+    """The company's scheduled books export into its folder (``[books] export_folder``, worker/books/schedule.py),
+    when one is set and due; a failure is logged (one line) and leaves the period to the next sync."""
+    from worker.books.schedule import export_for_sync
+
+    try:
+        export_for_sync(engine, settings.companies_dir, company_ref, as_of, settings.clock.now())
+    except (LettrageError, OSError) as exc:
+        log.error("books export not written: %s", " ".join(str(exc).split()),
+                  extra={"event": "books.export_failed", "company": company_ref})
 
 
 def _refresh_pages(engine: Engine, settings: Settings, company_ref: str, as_of: date) -> None:

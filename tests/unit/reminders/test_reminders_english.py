@@ -26,6 +26,8 @@ FRENCH_ONLY = {
     "weekly_report.html.j2": "bilingual: every label comes from worker/insight/weekly_report.py LABELS",
     "weekly_report.txt.j2": "bilingual: every label comes from worker/insight/weekly_report.py LABELS",
     "_penalties.txt.j2": "macro of formal_notice.txt.j2; formal_notice.en.txt.j2 writes the block inline",
+    "claim_declaration.txt.j2": "filed with a French mandataire judiciaire, in French (C. com. L622-25, R622-23; "
+                                "ordonnance de Villers-Cotterêts art. 111: French is the language of proceedings)",
 }
 
 EMAIL_LEVELS = ("courteous", "first_reminder", "second_reminder", "formal_notice")

@@ -1,0 +1,58 @@
+"""Bank feeds (worker/statements/feeds.py): what a pull leaves beside the booked lines.
+
+``FeedPendingLine``: the lines the bank shows as pending (not booked yet) on an account, kept apart from the ledger:
+never matched, never exported, replaced whole by each pull of the account. ``FeedAccountState``: per company,
+provider and account, the last pull (when, through which booked day, its outcome) and the consent's end date, for
+``lettrage feeds status``, the freshness gate and the worklist's renewal task.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from worker.db.columns import company_fk as _company_fk
+from worker.db.columns import ts as _ts
+from worker.db.columns import utcnow
+from worker.db.types import Money
+
+
+class FeedPendingLine(SQLModel, table=True):
+    """A line the bank shows as pending on an account at the last pull: shown, never in the ledger."""
+
+    __tablename__ = "feedpendingline"
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = _company_fk()
+    bank_account_id: int = Field(foreign_key="bankaccount.id", index=True)
+    provider: str = Field(max_length=32)
+    provider_ref: str = Field(max_length=128)
+    transaction_on: date | None = None
+    amount: Decimal = Field(sa_type=Money)
+    currency: str = Field(max_length=3)
+    counterparty: str | None = None
+    text: str = ""
+    pulled_at: datetime = _ts(default_factory=utcnow)
+
+
+class FeedAccountState(SQLModel, table=True):
+    """One account of a company's feed: the last pull, the booked day it covers and the consent's end."""
+
+    __tablename__ = "feedaccountstate"
+    __table_args__ = (UniqueConstraint("company_id", "provider", "account_ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = _company_fk()
+    provider: str = Field(max_length=32)
+    account_ref: str = Field(max_length=128)  # the provider's id of the account
+    bank_account_id: int | None = Field(default=None, foreign_key="bankaccount.id", index=True)
+    covered_through: date | None = None  # the latest day whose booked lines the last good pull brought
+    last_pull_at: datetime | None = _ts(nullable=True, default=None)
+    last_status: str = Field(default="", max_length=32)  # ok | consent_expired | failed
+    last_error: str | None = None
+    consent_expires_on: date | None = None
+
+
+FEED_TABLES: list[type[SQLModel]] = [FeedPendingLine, FeedAccountState]
