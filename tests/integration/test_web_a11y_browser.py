@@ -244,6 +244,11 @@ def test_each_decision_is_said_and_the_focus_moves_on(browser: Any,  # noqa: F81
         page.keyboard.press("/")  # search any open invoice, allocate to it
         page.keyboard.type("FA-2026-00006")
         page.wait_for_selector(f"#{cards[2]} .found tr[data-invoice='FA-2026-00006']")
+        # the answer to the whole number (not to a prefix typed on the way, whose rows the next answer replaces),
+        # settled: htmx has taken over its form, so Enter posts it through htmx rather than reloading the page
+        page.wait_for_function("id => document.querySelectorAll('#' + id + ' .found tr[data-invoice]').length === 1"
+                               " && !document.querySelector('#' + id + ' .htmx-request, #' + id + ' .htmx-settling')",
+                               arg=cards[2])
         page.keyboard.press("ArrowDown")
         page.keyboard.press("Enter")
         _said(page, f"Paiement de {_euros(2)} affecté à FA-2026-00006")
