@@ -154,11 +154,14 @@ def test_undo_any_past_decision_from_the_history(page: Any, desk: tuple[AppServe
     page.keyboard.type("3,00")
     page.keyboard.press("Enter")
     page.wait_for_selector(f"#{card}[data-state='accepted']")
-    page.keyboard.press("k")  # back to it: the next pending item was made current
+    # the answer settled (htmx): the next pending item was made current
+    page.wait_for_function("id => (document.querySelector('#queue .item.current') || {}).id !== id"
+                           " && !document.querySelector('.htmx-request, .htmx-settling')", arg=card)
+    page.keyboard.press("k")  # back to it
     page.keyboard.press("k")
     page.keyboard.press("j")
     page.keyboard.press("j")
-    assert current_item(page) == card
+    page.wait_for_function("id => (document.querySelector('#queue .item.current') || {}).id === id", arg=card)
     page.keyboard.press("h")  # its history, the newest allocation's Undo focused
     undo = page.locator(f"#history-{items[2]} form.undo-allocation button")
     expect(undo.first).to_be_focused()
