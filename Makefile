@@ -15,7 +15,11 @@ DATE_TESTS := tests/unit tests/integration/test_clock.py tests/integration/test_
 	tests/integration/test_reports_cli.py tests/integration/test_effectiveness_cli.py \
 	tests/integration/test_forecast_cli.py tests/integration/test_behaviour_cli.py \
 	tests/integration/test_review_cli.py tests/integration/test_scheduler.py \
-	tests/integration/test_statement_rules.py tests/integration/test_demo_truth.py
+	tests/integration/test_statement_rules.py tests/integration/test_demo_truth.py \
+	tests/integration/test_bank_freshness_cli.py tests/integration/test_customer_page.py \
+	tests/integration/test_proceedings.py tests/integration/test_late_paid.py \
+	tests/integration/test_registered_letters.py tests/integration/test_feeds_pull.py \
+	tests/integration/test_discount_retention.py tests/integration/test_limitation_supply_dates.py
 WALL_CLOCKS := 2026-12-06T10:00 2026-07-14T10:00 2026-12-31T23:30
 
 $(BIN)/python:
