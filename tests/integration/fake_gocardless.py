@@ -22,13 +22,12 @@ import secrets
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.integration.fake_server import FakeHTTPServer, LoopbackServer
+from tests.integration.fake_server import FakeHandler, FakeHTTPServer, LoopbackServer
 
 REQUISITION = "8126e9fb-93c9-4228-937c-68f0383c2df7"
 AGREEMENT = "2dea1b84-97b0-4cb4-8805-302c227587c8"
@@ -53,24 +52,11 @@ class FakeGoCardlessState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(FakeHandler):
     server: FakeHTTPServer[FakeGoCardlessState]
 
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
-
-    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
     def _error(self, status: int, summary: str, headers: dict[str, str] | None = None) -> None:
-        self._send(status, {"summary": summary, "detail": summary, "status_code": status}, headers)
+        self._send(status, {"summary": summary, "detail": summary, "status_code": status}, headers=headers)
 
     def do_POST(self) -> None:
         state = self.server.state

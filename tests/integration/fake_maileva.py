@@ -28,13 +28,12 @@ import threading
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
 
-from tests.integration.fake_server import FakeHTTPServer, LoopbackServer, loopback_allowed
+from tests.integration.fake_server import FakeHandler, FakeHTTPServer, LoopbackServer, loopback_allowed
 
 PREFIX = "/registered_mail/v2"
 PDF = b"%PDF-1.4\n% fake proof\n%%EOF\n"
@@ -73,27 +72,11 @@ def _route(method: str, path: str) -> str:
     return f"{method} " + re.sub(r"/(sendings|recipients)/[^/]+", r"/\1/{id}", path.removeprefix(PREFIX))
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(FakeHandler):
     server: FakeHTTPServer[FakeMailevaState]
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
-
-    def _send(self, status: int, body: bytes | dict[str, Any] | None = None,
-              content_type: str = "application/json") -> None:
-        data = json.dumps(body).encode() if isinstance(body, dict) else (body or b"")
-        self.send_response(status)
-        if data:
-            self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def _error(self, status: int, code: str) -> None:
         self._send(status, {"errors": [{"code": code, "message": code.lower()}]})
-
-    def _body(self) -> bytes:
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
     def _injected(self, method: str) -> bool:
         state = self.server.state

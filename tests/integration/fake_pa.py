@@ -25,12 +25,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
-from tests.integration.fake_server import FakeHTTPServer, LoopbackServer, loopback_allowed
+from tests.integration.fake_server import FakeHandler, FakeHTTPServer, LoopbackServer, loopback_allowed
 
 
 @dataclass
@@ -64,22 +63,8 @@ class FakePAState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(FakeHandler):
     server: FakeHTTPServer[FakePAState]
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
-
-    def _send(self, status: int, body: bytes | dict[str, Any] | list[Any], content_type: str = "application/json") -> None:
-        data = json.dumps(body).encode() if isinstance(body, (dict, list)) else body
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _body(self) -> bytes:
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
     def _authorized(self) -> bool:
         header = self.headers.get("Authorization", "")

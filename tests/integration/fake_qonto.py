@@ -15,17 +15,15 @@ loop). Every request is counted in ``calls`` (method, path and query).
 """
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.integration.fake_server import FakeHTTPServer, LoopbackServer
+from tests.integration.fake_server import FakeHandler, FakeHTTPServer, LoopbackServer
 
 ACCOUNT_ID = "018f6d1e-6f2a-7b4c-9d3e-1a2b3c4d5e6f"
 IBAN = "FR7616958000012345678901204"
@@ -42,21 +40,8 @@ class FakeQontoState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(FakeHandler):
     server: FakeHTTPServer[FakeQontoState]
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
-
-    def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_GET(self) -> None:
         state = self.server.state
@@ -66,7 +51,7 @@ class _Handler(BaseHTTPRequestHandler):
         if failure is not None:
             status, retry_after = failure
             self._send(status, {"errors": [{"code": "error", "detail": "scripted"}]},
-                       {"Retry-After": retry_after} if retry_after is not None else None)
+                       headers={"Retry-After": retry_after} if retry_after is not None else None)
             return
         if self.headers.get("Authorization") != f"{state.login}:{state.secret_key}":
             self._send(401, {"errors": [{"code": "unauthorized", "detail": "Unauthorized"}]})

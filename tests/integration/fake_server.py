@@ -3,15 +3,39 @@ a real HTTP server on a free loopback port, run in a thread, whose handler reads
 ``self.server.state``. Each fake keeps only what its provider documents: its routes, answers and scenarios."""
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 import pytest
 
 State = TypeVar("State")
+
+
+class FakeHandler(BaseHTTPRequestHandler):
+    """What every fake's handler does alike: no log lines, answers written whole, request bodies read."""
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def _send(self, status: int, body: bytes | dict[str, Any] | list[Any] | None = None,
+              content_type: str = "application/json", headers: dict[str, str] | None = None) -> None:
+        """``body``: JSON when a dict or a list, else the bytes as they are (none: an empty answer)."""
+        data = json.dumps(body).encode() if isinstance(body, (dict, list)) else (body or b"")
+        self.send_response(status)
+        if data:
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
 
 class FakeHTTPServer(ThreadingHTTPServer, Generic[State]):

@@ -9,7 +9,6 @@ line's net amount (BT-131). Elements are found by local name, whatever the prefi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from lxml import etree
@@ -50,16 +49,6 @@ def _number(node: etree._Element, path: str) -> Decimal | None:
     try:
         return Decimal(text) if text else None
     except InvalidOperation:
-        return None
-
-
-def _date(text: str) -> date | None:
-    digits = text.replace("-", "").strip()
-    if len(digits) != 8 or not digits.isdigit():
-        return None
-    try:
-        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
-    except ValueError:
         return None
 
 
