@@ -32,18 +32,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from einvoicing.platforms.errors import PlatformError
+
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_ANSWER_BYTES = 50 * 1024 * 1024  # a platform's answer larger than this is not read
 LIFECYCLE_FLOW_TYPE = "CustomerInvoiceLC"  # statuses about the invoices the company issued
 
 
-class PaError(Exception):
-    """The platform did not take the request; ``transient`` when trying again later may work."""
-
-    def __init__(self, message: str, *, transient: bool, status: int | None = None) -> None:
-        super().__init__(message)
-        self.transient = transient
-        self.status = status
+class PaError(PlatformError):
+    """Raised when the platform did not take the request; ``transient`` when trying again later may work."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +69,8 @@ class ReceivedFlow:
 
     flow_id: str
     updated_at: str  # as the platform wrote it (ISO 8601)
-    content: bytes  # the CDAR XML
+    content: bytes  # the message as the platform gave it: CDAR XML here
+    syntax: str = "CDAR"  # the reader of ``content`` (einvoicing.platforms.readers)
 
 
 class Answer(Protocol):
@@ -97,6 +95,8 @@ class Outbound(Protocol):
 
 class PaClient:
     """One platform, one set of credentials; safe to reuse for many calls (not across threads)."""
+
+    name = "afnor"
 
     def __init__(self, config: PaConfig, outbound: Outbound) -> None:
         self.config = config

@@ -118,9 +118,13 @@ EREPORTING_PERIODS = ("monthly", "bimonthly")
 # for SMEs and micro-companies (loi 2023-1322 art. 91, amending art. 26 of loi 2021-1900).
 EREPORTING_FROM = {"large": date(2026, 9, 1), "eti": date(2026, 9, 1), "sme": date(2027, 9, 1),
                    "micro": date(2027, 9, 1)}
+# The platforms whose statuses lettrage reads (worker/einvoices/platforms.py): "afnor" is the AFNOR XP Z12-013
+# style API of ``pa_url``; the others are read with their own settings table, ``[einvoicing.<platform>]``.
+PLATFORMS = ("afnor", "pennylane", "qonto")
+PLATFORM_TABLES = ("pennylane", "qonto")
 EINVOICING_KEYS = {"siren", "vat_regime", "pa_url", "pa_token_url", "pa_client_id", "pa_client_secret",
         "pa_client_secret_file", "ereporting_period", "announced_payment_days", "pa_id", "default_vat_rate",
-        "ereporting_unmatched", "company_size", "ereporting_from"}
+        "ereporting_unmatched", "company_size", "ereporting_from", "platform", *PLATFORM_TABLES}
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,10 @@ class EinvoicingSettings:
     ereporting_unmatched: bool = False  # receipts matched to nothing are never reported unless asked
     company_size: str = "sme"  # large | eti | sme | micro: when the e-reporting obligation starts
     ereporting_from: date | None = None  # the obligation's first day, when not the size's
+    platform: str = "afnor"  # whose statuses are pulled: PLATFORMS
+    # ``[einvoicing.<platform>]`` tables as written, read by the platform's own settings (worker/einvoices/platforms.py)
+    platform_tables: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False, hash=False)
+    base_dir: Path | None = field(default=None, compare=False, hash=False)  # where relative *_file paths start
 
     @property
     def ereporting_start(self) -> date:
@@ -240,7 +248,21 @@ def parse_einvoicing(raw: dict[str, Any], where: str = "company setting", base: 
         except ValueError:
             raise ConfigurationError(f"{where}: einvoicing.ereporting_from must be a date (YYYY-MM-DD), "
                                      f"not {value!r}") from None
-    return EinvoicingSettings(**values)
+    if "platform" in raw:
+        if raw["platform"] not in PLATFORMS:
+            raise ConfigurationError(f"{where}: einvoicing.platform must be one of {', '.join(PLATFORMS)}, "
+                                     f"not {raw['platform']!r}")
+        values["platform"] = raw["platform"]
+    tables = {}
+    for name in PLATFORM_TABLES:
+        if name in raw:
+            if not isinstance(raw[name], dict):
+                raise ConfigurationError(f"{where}: einvoicing.{name} must be a table ([einvoicing.{name}])")
+            tables[name] = dict(raw[name])
+    if values.get("platform", "afnor") != "afnor" and values["platform"] not in tables:
+        raise ConfigurationError(f"{where}: einvoicing.platform = {values['platform']!r} needs its settings "
+                                 f"table [einvoicing.{values['platform']}]")
+    return EinvoicingSettings(**values, platform_tables=tables, base_dir=base)
 
 
 # -- [behaviour] ---------------------------------------------------------------------------------------------

@@ -44,6 +44,8 @@ from sqlalchemy.exc import IntegrityError
 
 from einvoicing import codes
 from einvoicing.cdar_reader import CdarError, CdarMessage, ReceivedStatus, approved_amount, read_cdar
+from einvoicing.platforms.errors import PlatformError, PlatformMessageError
+from einvoicing.platforms.readers import CDAR, read_message
 from reminders.calendar import add_business_days
 from worker.access.companies import resolve_company
 from worker.db.einvoice_tables import EinvoiceStatus
@@ -60,7 +62,8 @@ from worker.einvoices.einvoice_incoming_queries import (
     received_status,
     refused_flows,
 )
-from worker.einvoices.einvoicing_settings import EinvoicingSettings, company_einvoicing, pa_config
+from worker.einvoices.einvoicing_settings import EinvoicingSettings, company_einvoicing
+from worker.einvoices.platforms import platform_client, platform_configured
 from worker.errors import LettrageError
 from worker.reminder_policy import company_policy
 from worker.settings import Settings
@@ -329,28 +332,22 @@ def pull_statuses(engine: Engine, settings: Settings, company_ref: str | None, c
     saved to a file, it can be imported with ``statuses import`` once the cause is cured, e.g. the invoice
     imported) and listed in ``refused``; a platform that cannot be reached leaves the point where it was and
     says so in ``error``."""
-    from einvoicing.pa_client import PaClient, PaError
-
     report = StatusImport()
     with unit_of_work(engine) as session:
         repo = Repository(session, resolve_company(session, company_ref))
         ref = repo.company.ref
         einvoicing = company_einvoicing(repo.company.settings, settings.companies_dir, ref)
-        config = pa_config(einvoicing)
-        if config is None and client is None:
+        if client is None and not platform_configured(einvoicing):
             return report
         state = pull_state(repo)
         since = state.pulled_until - PULL_OVERLAP if state.pulled_until else None
         refused_before = event_subjects(repo, AUDIT_REFUSED)
     _retake_refused(engine, settings, ref, einvoicing, report)
-    from worker.outbound import OutboundClient
-
     if client is None:
-        assert config is not None  # invariant: returned above when neither a platform nor a client is given
-        client = PaClient(config, OutboundClient.for_settings(settings))
+        client = platform_client(einvoicing, settings)
     try:
         flows = client.fetch_statuses(since)
-    except PaError as exc:
+    except PlatformError as exc:
         report.error = f"platform: {exc}"
         _save_pull(engine, ref, None, None, str(exc))
         return report
@@ -360,16 +357,19 @@ def pull_statuses(engine: Engine, settings: Settings, company_ref: str | None, c
         if subject in refused_before:
             _save_pull(engine, ref, updated, flow.flow_id, None)
             continue
+        syntax = getattr(flow, "syntax", CDAR)
         try:
-            message = read_cdar(flow.content, f"platform message {flow.flow_id}", settings.einvoicing_rules_dir)
+            message = read_message(syntax, flow.content, f"platform message {flow.flow_id}",
+                                   settings.einvoicing_rules_dir)
             report.statuses.extend(_take_flow(engine, ref, flow.flow_id, flow.content, message, updated,
                                               einvoicing).statuses)
-        except (CdarError, LettrageError) as exc:
+        except (CdarError, PlatformMessageError, LettrageError) as exc:
             report.refused.append(str(exc))
             with unit_of_work(engine) as session:
                 repo = Repository(session, resolve_company(session, ref))
                 repo.audit(AUDIT_REFUSED, subject=subject, actor="platform", reason=str(exc),
-                           updated_at=flow.updated_at, payload=flow.content.decode("utf-8", "replace"))
+                           updated_at=flow.updated_at, payload=flow.content.decode("utf-8", "replace"),
+                           syntax=syntax)
                 _advance(repo, updated, flow.flow_id, None, counted=True)
     _save_pull(engine, ref, None, None, None)
     return report
@@ -384,16 +384,16 @@ def _retake_refused(engine: Engine, settings: Settings, ref: str, einvoicing: Ei
     with unit_of_work(engine) as session:
         repo = Repository(session, resolve_company(session, ref))
         done = event_subjects(repo, AUDIT_RETAKEN)
-        waiting = [(e.subject, str(e.data.get("payload") or "")) for e in
+        waiting = [(e.subject, str(e.data.get("payload") or ""), str(e.data.get("syntax") or CDAR)) for e in
                    refused_flows(repo, AUDIT_REFUSED, utcnow() - timedelta(days=RETRY_REFUSED_DAYS))
                    if e.subject not in done and e.data.get("payload")]
-    for subject, payload in waiting:
+    for subject, payload, syntax in waiting:
         flow_id = subject.removeprefix("pa-flow:")
         content = payload.encode("utf-8")
         try:
-            message = read_cdar(content, f"platform message {flow_id}", settings.einvoicing_rules_dir)
+            message = read_message(syntax, content, f"platform message {flow_id}", settings.einvoicing_rules_dir)
             taken = _take_flow(engine, ref, flow_id, content, message, None, einvoicing)
-        except (CdarError, LettrageError):
+        except (CdarError, PlatformMessageError, LettrageError):
             continue
         report.statuses.extend(taken.statuses)
         with unit_of_work(engine) as session:

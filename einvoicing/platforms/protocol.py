@@ -1,0 +1,19 @@
+"""What a platform's client gives the status pull (worker/einvoices/einvoice_incoming.py): nothing else."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from einvoicing.pa_client import ReceivedFlow
+
+
+class StatusPlatform(Protocol):
+    """A platform's client: the messages about the company's invoices updated after ``since`` (all when None),
+    oldest first, each with its content and the ``syntax`` its reader is registered under
+    (einvoicing.platforms.readers). Raises einvoicing.platforms.errors.PlatformError (``transient`` when a later
+    try may work) when the platform cannot be read."""
+
+    name: str
+
+    def fetch_statuses(self, since: datetime | None = None) -> Sequence[ReceivedFlow]: ...
