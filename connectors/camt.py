@@ -31,6 +31,7 @@ from typing import IO
 
 from lxml import etree
 
+from connectors import progress
 from connectors._common import BadRows, RefDeriver, check_amounts, clean, one_line
 from connectors.amounts import normalised, normalised_line
 from connectors.camt_state import LOCAL_NAMES, DocumentRun, PartWatch, StatementState, local_name
@@ -369,6 +370,8 @@ class CamtParser:
                 self._header(parent, el, current)
                 if name == "Ntry":
                     entry_no += 1
+                    if entry_no % progress.EVERY == 0:
+                        progress.rows_read(progress.EVERY)  # to whoever listens (connectors/progress.py)
                     if watch is not None:
                         watch.entry(current, derive)
                     self._entry(el, entry_no, current, bad, derive)
@@ -379,6 +382,7 @@ class CamtParser:
                 self._drop(el)
         except etree.XMLSyntaxError as exc:
             raise ParseError(filename, f"not well-formed XML: {one_line(exc)}") from None
+        progress.rows_read(entry_no % progress.EVERY)
         return DocumentRun(statements=statements, kinds=kinds, bad=bad, entries=entry_no - first_entry)
 
     @staticmethod

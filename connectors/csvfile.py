@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from connectors import progress
 from connectors._common import BadRows, RefDeriver, check_amounts, clean, join_text
 from connectors.csv_detect import INFERRED_NAME, Detection, detect_layout
 from connectors.csv_profiles import PROFILE_WARNING, CsvProfile, builtin_profiles, check_encoding, fold
@@ -350,7 +351,9 @@ class CsvParser:
         skipped: dict[str, int] = {}
         footers: list[int] = []
         groups: dict[tuple[str | None, str], list[ParsedLine]] = {}
-        for line, cells in body:
+        for n, (line, cells) in enumerate(body, start=1):
+            if n % progress.EVERY == 0:
+                progress.rows_read(progress.EVERY)  # to whoever listens (connectors/progress.py)
             if not any(c.strip() for c in cells):
                 continue
             status = cell(cells, "status")
@@ -399,6 +402,7 @@ class CsvParser:
                 text=label, reference=cell(cells, "reference") or None, end_to_end_id=parts.end_to_end_id,
                 row=line,
             ))
+        progress.rows_read(len(body) % progress.EVERY)
         bad.raise_if_any()
         warnings = [f"{n} row(s) with status {s!r} skipped (not booked)" for s, n in skipped.items()]
         if footers:

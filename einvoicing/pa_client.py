@@ -33,6 +33,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from einvoicing.platforms.errors import PlatformError
+from einvoicing.platforms.protocol import ReceivedFlow
 
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_ANSWER_BYTES = 50 * 1024 * 1024  # a platform's answer larger than this is not read
@@ -61,16 +62,6 @@ class SentFlow:
     message_id: str
     flow_id: str
     duplicate: bool = False  # the platform already had a flow with this tracking id
-
-
-@dataclass(frozen=True)
-class ReceivedFlow:
-    """One lifecycle message the platform holds for the company."""
-
-    flow_id: str
-    updated_at: str  # as the platform wrote it (ISO 8601)
-    content: bytes  # the message as the platform gave it: CDAR XML here
-    syntax: str = "CDAR"  # the reader of ``content`` (einvoicing.platforms.readers)
 
 
 class Answer(Protocol):

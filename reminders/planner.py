@@ -321,7 +321,7 @@ def plan_run(
         if invoice.held:
             waiting.append(invoice)
         elif pause is not None:
-            waiting.append(_with_reason(invoice, pause.describe()))
+            waiting.append(_with_reason(invoice, pause.describe(), pause.until))
         else:
             by_customer[(invoice.customer_ref, invoice.customer_id, invoice.currency)].append(invoice)
 

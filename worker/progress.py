@@ -56,6 +56,11 @@ def reporting(*reporters: Reporter) -> Iterator[None]:
         _reporters.reset(token)
 
 
+def someone_listens() -> bool:
+    """Whether work done now would be told to anyone (a costly count before it may then be skipped)."""
+    return bool(_reporters.get())
+
+
 def _ignore(_n: int) -> None:
     return None
 

@@ -1,6 +1,6 @@
 """The bank-feed providers lettrage knows: their name in a company's ``[feeds]`` section, the credentials each
-needs (names of LETTRAGE_* variables, never values), whether its access has a consent that expires, and its
-documentation."""
+needs (names of LETTRAGE_* variables or of files, never values), whether its access has a consent that expires,
+and its documentation."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class FeedProvider:
-    """One provider: ``credentials`` maps each ``*_env`` key of the section to its default variable name."""
+    """One provider: ``credentials`` maps each ``*_env`` key of the section to its default variable name (the
+    section may give a ``*_file`` key instead: the file holding the value)."""
 
     name: str
     title: str
@@ -28,6 +29,9 @@ PROVIDERS: dict[str, FeedProvider] = {p.name: p for p in (
                  (("secret_id_env", "LETTRAGE_GOCARDLESS_SECRET_ID"),
                   ("secret_key_env", "LETTRAGE_GOCARDLESS_SECRET_KEY")),
                  consent_expires=True, docs="https://developer.gocardless.com/bank-account-data/overview"),
+    FeedProvider("enablebanking", "Enable Banking (PSD2 account information)", "https://api.enablebanking.com",
+                 (("private_key_env", "LETTRAGE_ENABLEBANKING_PRIVATE_KEY"),),
+                 consent_expires=True, docs="https://enablebanking.com/docs/api/reference/"),
 )}
 
 

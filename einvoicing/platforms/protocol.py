@@ -2,10 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from einvoicing.pa_client import ReceivedFlow
+
+@dataclass(frozen=True)
+class ReceivedFlow:
+    """One status message the platform holds for the company, as it gave it."""
+
+    flow_id: str
+    updated_at: str  # as the platform wrote it (ISO 8601)
+    content: bytes  # the message's bytes: CDAR XML from the AFNOR API, the platform's JSON otherwise
+    syntax: str = "CDAR"  # the reader of ``content`` (einvoicing.platforms.readers)
 
 
 class StatusPlatform(Protocol):

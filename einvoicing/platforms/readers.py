@@ -9,11 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from einvoicing.cdar_reader import CdarMessage, read_cdar
+from einvoicing.platforms import pennylane, qonto
 
 Reader = Callable[[bytes, str, Path | None], CdarMessage]
 CDAR = "CDAR"
 
-READERS: dict[str, Reader] = {CDAR: read_cdar}
+READERS: dict[str, Reader] = {CDAR: read_cdar, pennylane.SYNTAX: pennylane.read_pennylane,
+                              qonto.SYNTAX: qonto.read_qonto}
 
 
 def register(syntax: str, reader: Reader) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from reminders.context import HistoryLine, InvoiceLine
+from reminders.page_qr import PageLink
 from reminders.payment_qr import PaymentCode
 
 Attachment = tuple[str, bytes, str]  # (filename, content, mimetype such as "application/pdf")
@@ -44,6 +45,7 @@ class Message:
     claim: tuple[tuple[str, str], ...] = ()  # (principal|penalties|legal_interest|recovery_indemnity|total, "123.45")
     history: tuple[HistoryLine, ...] = ()  # earlier exchanges (legal file)
     payment_codes: tuple[PaymentCode, ...] = ()  # EPC QR codes with their RF references (reminders.payment_qr)
+    page_link: PageLink | None = None  # a letter's QR code of the customer's page and its short address (page_qr)
 
 
 @dataclass(frozen=True)

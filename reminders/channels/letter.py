@@ -2,7 +2,8 @@
 
 The letter is ``reminders/templates/_letter.html.j2`` (sender, recipient, date, the registered-mail
 mention for a formal notice, subject, body, the table of invoices and, on a formal notice, the computed
-claim, then the EPC QR code of each transfer asked with its RF reference: reminders.payment_qr), turned into PDF by WeasyPrint (pinned in requirements.lock; it needs Pango, which Debian ships
+claim, then the EPC QR code of each transfer asked with its RF reference: reminders.payment_qr, and the QR
+code of the customer's page with its short address: reminders.page_qr), turned into PDF by WeasyPrint (pinned in requirements.lock; it needs Pango, which Debian ships
 as libpango-1.0-0). Written to ``out_dir/<customer_ref>/<level>-<date>-<invoices>.pdf`` atomically
 (temporary file in the same folder, then rename), so a reader never sees half a letter. The message's
 PDF attachments (the invoices) are appended after the letter's pages (pypdf).
@@ -76,6 +77,7 @@ def letter_html(message: Message) -> str:
         claim=[(label, money(Decimal(amount), message.currency)) for label, amount in message.claim]
         if message.level in REGISTERED_LEVELS | {"legal_file"} else [],
         payment_codes=[(code, money(code.amount, "EUR")) for code in message.payment_codes],
+        page_link=message.page_link,
     )
 
 

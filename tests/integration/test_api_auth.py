@@ -48,14 +48,21 @@ ENDPOINTS = [
     ("POST", "/api/customers/{ref}/late-paid-claim"), ("POST", "/api/customers/{ref}/late-paid-claim.pdf"),
     ("GET", "/api/invoices/{number}/payment-reference"), ("GET", "/api/invoices/{number}/epc-qr.svg"),
     ("GET", "/api/invoices/{number}/epc-qr.png"), ("POST", "/api/links/revoke"),
+    ("POST", "/api/customers/{ref}/plan/approve"), ("POST", "/api/customers/{ref}/plan/refuse"),
 ]
+# Calls from a platform itself, authenticated by its signature with the company's secret, not by a token: each
+# refuses an unsigned call with 401 too (tests/integration/test_platform_pennylane.py checks the signatures).
+SIGNED = [("POST", "/api/platforms/pennylane/webhook/{company_ref}")]
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # database-independent: once is enough
 def test_every_endpoint_refuses_a_missing_malformed_or_unknown_token(cli: Any, tmp_path: Path) -> None:
     client = app_client(cli, tmp_path)
     schema = client.app.openapi()["paths"]  # GET /openapi.json itself wants credentials
-    assert {(m.upper(), p) for p, ops in schema.items() if p.startswith("/api/") for m in ops} == set(ENDPOINTS)
+    assert {(m.upper(), p) for p, ops in schema.items() if p.startswith("/api/") for m in ops} == {*ENDPOINTS, *SIGNED}
+    for method, template in SIGNED:
+        response = client.request(method, template.format(company_ref="default"), json={})
+        assert response.status_code == 401, (method, template, response.text)
     for headers in ({}, {"Authorization": "Basic dXNlcjpwYXNz"}, {"Authorization": "Bearer lt_not-a-token"},
                     {"Authorization": "Bearer"}):
         for method, template in ENDPOINTS:

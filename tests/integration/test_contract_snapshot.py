@@ -21,7 +21,7 @@ import json
 import os
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -55,10 +55,12 @@ COVERED = [
     "credit-notes allocate", "credit-notes list", "credit-notes undo",
     "customers behaviour", "customers history", "customers moves", "customers pause", "customers profile",
     "customers proceedings claim", "customers proceedings clear", "customers proceedings declared",
+    "customers plan approve", "customers plan refuse",
     "customers proceedings import-bodacc", "customers proceedings list", "customers proceedings set",
     "customers resume", "customers siren", "demo",
     "einvoicing ereporting", "einvoicing export", "einvoicing rules", "einvoicing send", "einvoicing statuses import",
     "einvoicing statuses list", "einvoicing statuses retry", "feeds pending", "feeds pull", "feeds renew", "feeds status",
+    "feeds connect", "feeds authorize",
     "forecast",
     "invoices duplicate", "invoices import", "invoices list", "invoices residuals", "invoices write-off",
     "legal file", "legal injonction", "legal small-claims", "letters list", "letters track",
@@ -312,6 +314,32 @@ class Scenario:
             engine.dispose()
 
 
+def _plan_asked(s: Scenario, customer_ref: str) -> None:
+    """A payment plan of three instalments asked on the customer's page for its open invoices, as
+    worker.dunning.customer_links_answers records it (pauses ``plan_requested``, audit ``customer.plan_requested``)."""
+    from worker.access.companies import resolve_company
+    from worker.db.engine import make_engine
+    from worker.db.reminder_tables import DunningPause
+    from worker.db.repository import Repository
+    from worker.db.uow import unit_of_work
+
+    engine = make_engine(s.cli.env["LETTRAGE_DATABASE_URL"])
+    try:
+        with unit_of_work(engine) as session:
+            repo = Repository(session, resolve_company(session, SMALL))
+            customer = repo.customers_by_ref([customer_ref])[customer_ref]
+            invoices = [i for i in repo.invoices() if i.customer_id == customer.id and i.kind == "invoice"]
+            for invoice in invoices:
+                repo.add(DunningPause(customer_id=customer.id or 0, invoice_id=invoice.id, reason="plan_requested",
+                                      note="payment plan asked", created_by=f"customer:{customer_ref} via link"))
+            repo.audit("customer.plan_requested", subject=f"customer:{customer_ref}",
+                       actor=f"customer:{customer_ref} via link", invoices=[i.number for i in invoices],
+                       total="300.00", currency="EUR",
+                       instalments=[["2026-12-15", "100.00"], ["2027-01-15", "100.00"], ["2027-02-15", "100.00"]])
+    finally:
+        engine.dispose()
+
+
 def _upload_pdf(s: Scenario, number: str) -> None:
     """The invoice's PDF stored as `PUT /api/invoices/{number}/document` stores it."""
     from tests.integration.test_documents_cli import invoice_pdf
@@ -515,6 +543,13 @@ def run_scenario(s: Scenario, smtp_port: int) -> None:
     s.run("links url", "C1")
     s.run("links revoke", "C1")
     s.cli.env["LETTRAGE_PUBLIC_URL"] = ""
+    # a payment plan asked on the customer's page (issue 22): refused, asked again and approved (then lifted)
+    _plan_asked(s, "C1")
+    s.run("customers plan refuse", "C1", "--note", "trop long")
+    _plan_asked(s, "C1")
+    s.run("customers plan approve", "C1")
+    s.sql("UPDATE dunningpause SET lifted_at = :at, lifted_by = 'test' WHERE reason = 'payment_plan' "
+          "AND lifted_at IS NULL", at=datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
 
     # -- the task ledger: one task failed for good, one lost by its broker ----------------------------------
     from worker.db.engine import make_engine
@@ -551,6 +586,7 @@ def run_scenario(s: Scenario, smtp_port: int) -> None:
 def _bank_feed(s: Scenario, company_toml: Path) -> None:
     """The company's Qonto feed (a local fake: tests/integration/fake_qonto.py): a booked and a pending line
     pulled, the feed's status, the pending line."""
+    from tests.integration.fake_enablebanking import FakeEnableBanking, rsa_key
     from tests.integration.fake_gocardless import FakeGoCardless
     from tests.integration.fake_qonto import FakeQonto
 
@@ -568,6 +604,15 @@ def _bank_feed(s: Scenario, company_toml: Path) -> None:
         company_toml.write_text(before + "\n" + gocardless.section(), encoding="utf-8")
         s.cli.env.update(gocardless.environ())
         s.run("feeds renew", "--redirect", "https://compta.example/retour")
+    private, public = rsa_key()  # an Enable Banking consent asked, then the session its code opens
+    key_file = s.tmp / "enablebanking.pem"
+    key_file.write_text(private, encoding="utf-8")
+    key_file.chmod(0o600)
+    with FakeEnableBanking(public) as enablebanking:
+        company_toml.write_text(before + "\n" + enablebanking.section(key_file), encoding="utf-8")
+        s.run("feeds connect", "--redirect", "https://compta.example/retour")
+        s.run("feeds authorize", "--code", enablebanking.issue_code())
+    company_toml.write_text(before, encoding="utf-8")
     del s.cli.env["LETTRAGE_OUTBOUND_ALLOW_HOSTS"]
 
 

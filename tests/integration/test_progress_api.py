@@ -40,3 +40,35 @@ def test_a_large_import_leaves_its_run_and_a_running_one_is_shown(cli: Any, tmp_
     assert now["running"] is True
     assert {k: now["run"][k] for k in ("kind", "done", "total", "rate", "eta_seconds")} == {
         "kind": "matching", "done": 12_000, "total": 30_000, "rate": 3000.0, "eta_seconds": 6.0}
+
+
+def test_a_large_csv_s_parse_is_a_phase_of_its_run(cli: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    """`lettrage statements import` of a generated CSV of 3,000 rows: the running state (`GET /api/runs/current`)
+    goes through `parsing releve.csv` (rows read of the file's lines) before `importing releve.csv`; the
+    --json output is the import's as before (no timing asserted)."""
+    seen: list[dict[str, Any]] = []
+    write = RunStateFile._write
+
+    def spy(self: RunStateFile) -> None:
+        write(self)
+        seen.append(dict(self._state))
+
+    monkeypatch.setattr(RunStateFile, "_write", spy)
+    rows = ["Date;Libellé;Montant"] + [f"{1 + i % 28:02d}/10/2025;VIREMENT CLIENT {i};{10 + i % 90},00"
+                                       for i in range(3000)]
+    path = tmp_path / "releve.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    [out] = cli.json("statements", "import", str(path), "--account", "FR1420041010050500013M02606")
+    assert (out["status"], out["lines_added"], out["format"]) == ("imported", 3000, "csv")
+    assert set(out) >= {"file", "format", "status", "lines_added", "lines_skipped", "warnings"}
+    phases = list(dict.fromkeys(s["phase"] for s in seen))
+    assert phases == ["parsing releve.csv", "importing releve.csv"]
+    parsing = [s for s in seen if s["phase"] == "parsing releve.csv"]
+    assert (parsing[0]["state"], parsing[0]["done"], parsing[0]["total"], parsing[0]["unit"]) == (
+        "running", 0, 3001, "lines")  # the file's lines: the header and the 3,000 rows
+    assert (parsing[-1]["state"], parsing[-1]["done"], parsing[-1]["kind"]) == ("done", 3000, "import")
+    seen.clear()
+    small = tmp_path / "petit.csv"
+    small.write_text("\n".join(rows[:50]) + "\n", encoding="utf-8")
+    cli.json("statements", "import", str(small), "--account", "FR1420041010050500013M02606")
+    assert seen == []  # a small file is over before anyone could read it: not told

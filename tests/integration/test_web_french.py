@@ -306,7 +306,7 @@ def _english_words() -> set[str]:
                   "pages", "global", "minute", "minutes", "source", "balance", "dso", "wape", "abc",
                   "importe", "normal", "message", "messages", "signal", "direction", "options", "question", "six",
                   "permanent", "sort", "net", "solde", "art", "unique", "relance", "local", "place", "parts", "ratio",
-                  "actions", "notes", "signe", "mots", "fin", "ref", "version"}
+                  "actions", "notes", "signe", "mots", "fin", "ref", "version", "file", "export", "lettrage", "section"}
     return words - french_too
 
 

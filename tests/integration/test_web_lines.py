@@ -198,3 +198,61 @@ def test_the_page_costs_the_same_statements_whatever_the_number_of_lines(alice: 
     page = alice.get("/companies/acme/lines", params={"page": 2})
     assert 'data-total="308"' in page.text and len(re.findall(r'<tr class="bank-line"', page.text)) == 50
     assert "page=3" in page.text and "page=1" in page.text  # next and previous keep their place
+
+
+def _add_pending(db_url: str, line_id: int, count: int, start: int = 0) -> None:
+    """``count`` pending feed lines on the account of line ``line_id`` (worker/statements/feeds.py keeps them)."""
+    from worker.db.feed_tables import FeedPendingLine
+
+    with unit_of_work(engine_for(db_url)) as session:
+        line = session.get(StatementLine, line_id)
+        assert line is not None
+        for n in range(start, start + count):
+            session.add(FeedPendingLine(company_id=line.company_id, bank_account_id=line.bank_account_id,
+                                        provider="qonto", provider_ref=f"pend-{line_id}-{n}",
+                                        transaction_on=date(2026, 3, 1 + n % 28), amount=Decimal(f"{100 + n}.50"),
+                                        currency="EUR", counterparty=f"Pending payer {n}", text=f"CB PENDING {n}"))
+
+
+def test_pending_feed_lines_are_shown_apart_paged_and_cost_what_a_page_costs(
+        app: Any, alice: TestClient, lines_book: LinesBook) -> None:
+    db_url = lines_book.book.db_url
+    _add_pending(db_url, lines_book.lines["P1"], 25)
+    _add_pending(db_url, lines_book.other_line, 1)  # another company's: never shown to acme
+    page = alice.get("/companies/acme/lines")
+    assert page.status_code == 200, page.text
+    assert 'id="pending-lines" data-total="25"' in page.text and "Pending at the bank, not matched" in page.text
+    assert len(re.findall(r'<tr class="pending-line"', page.text)) == 20
+    assert len(re.findall(r'<tr class="bank-line"', page.text)) == 8  # the booked lines, apart
+    assert "Pending payer 24" in page.text and "€124.50" in page.text and "2026-03-25" in page.text
+    second = alice.get("/companies/acme/lines", params={"pending": 2})
+    assert len(re.findall(r'<tr class="pending-line"', second.text)) == 5 and "pending=1" not in second.text
+    assert "Pending payer 0" in second.text and "Pending payer 24" not in second.text
+    assert 'rel="prev" href="/companies/acme/lines?sort=-date&amp;page=1"' in second.text
+    # the company of the other line has its one pending line, and acme's none
+    with signed_in(app, OTHER_ACCOUNTANT) as olga:
+        theirs = olga.get("/companies/other/lines")
+        assert 'data-total="1"' in theirs.text and "Pending payer 0" in theirs.text
+    with signed_in(app, VIEWER) as viewer:
+        viewer.post("/language", data={"language": "fr", "csrf_token": _csrf(viewer), "next_path": "/"})
+        french = viewer.get("/companies/acme/lines")
+        assert "En attente à la banque, non rapprochée" in french.text and "124,50\u00a0€" in french.text
+    # a page reads what it shows: the same statements with 25 pending lines or 125
+    engine = engine_for(db_url)
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        alice.get("/companies/acme/lines")
+        before = len(statements)
+        statements.clear()
+        _add_pending(db_url, lines_book.lines["P1"], 100, start=25)
+        statements.clear()
+        again = alice.get("/companies/acme/lines")
+        after = len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert before == after and len(re.findall(r'<tr class="pending-line"', again.text)) == 20

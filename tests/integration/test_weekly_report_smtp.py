@@ -264,3 +264,37 @@ def test_the_scheduler_tries_a_refused_report_again_by_the_outboxes_backoff(cli:
     assert statuses(up, nine + timedelta(hours=3, minutes=2)) == ["sent"]
     assert len(week.to(OWNER)) == 1
     assert statuses(up, nine + timedelta(hours=5)) == ["already_sent"]
+
+
+def test_the_firm_is_warned_of_a_feed_to_renew_and_of_stale_bank_data(cli: Any, week: Collector,
+                                                                       db_url: str) -> None:
+    """The worklist's renew_consent warning (worker.statements.feeds.consent_warnings: 14 days ahead) and the
+    freshness gate's hold (README "Fresh bank data first") reach the firm in the weekly email."""
+    from worker.db.feed_tables import FeedAccountState
+    from worker.db.tables import BankAccount, Company
+
+    with Session(engine_for(db_url)) as session:
+        company = session.exec(select(Company).where(Company.ref == "acme")).one()
+        account = session.exec(select(BankAccount).where(BankAccount.company_id == company.id)).one()
+        session.add(FeedAccountState(company_id=company.id, provider="gocardless", account_ref="acc-1",
+                                     bank_account_id=account.id, last_status="ok",
+                                     consent_expires_on=SUNDAY + timedelta(days=5)))
+        session.commit()
+        iban = account.identifier
+    f = json.loads(cli("--company", "acme", "reports", "weekly", "--week", WEEK, "--send", "--json").stdout)
+    [feed] = f["bank_feeds"]
+    assert (feed["provider"], feed["accounts"], feed["consent_ends"], feed["refused"]) == (
+        "gocardless", [iban], (SUNDAY + timedelta(days=5)).isoformat(), False)
+    assert feed["renew"].startswith("lettrage feeds renew")
+    # Monday's lines only: on Sunday the data is 4 business days old (the limit is 2), the gate holds
+    assert f["bank_data"]["accounts"] == [{"account": iban, "latest": MONDAY.isoformat(), "age": 4}]
+    [mail] = week.to(FIRM)
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "Flux bancaires à renouveler" in text and f"gocardless ({iban})" in text
+    assert "lettrage feeds renew" in text
+    assert "Données bancaires trop anciennes" in text and f"the bank data of {iban} ends on {MONDAY}" in text
+    html = mail.get_body(preferencelist=("html",)).get_content()
+    assert 'id="bank-feeds"' in html and 'id="bank-data"' in html
+    human = cli("--company", "acme", "reports", "weekly", "--week", WEEK).stdout
+    assert "bank feed to renew: the gocardless bank feed's consent ends on" in human
+    assert "bank data stale" in human

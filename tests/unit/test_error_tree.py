@@ -37,6 +37,8 @@ STATUSES: dict[str, int] = {
     "worker.reconciliation.credit_notes.CreditNoteError": 422,
     "worker.reconciliation.credit_notes.CreditNoteNotFound": 404,
     "worker.einvoices.einvoice_import.EinvoiceImportError": 422,
+    "worker.einvoices.platform_pennylane.PennylaneWebhookRefused": 401,
+    "worker.einvoices.platform_pennylane.PennylaneUnavailable": 503,
     "worker.invoices.payment_reference.PaymentReferenceError": 422,
     "worker.invoices.payment_reference.PaymentReferenceNotFound": 404,
     "worker.invoices.payment_reference.NoPaymentCode": 409,
@@ -64,6 +66,7 @@ STATUSES: dict[str, int] = {
     "worker.dunning.legal_rules.LegalPathRefused": 422,
     "worker.dunning.customer_links.LinkRefused": 404,
     "worker.dunning.customer_links_answers.AnswerRefused": 422,
+    "worker.dunning.payment_plans.NoPlanRequested": 409,
 }
 
 

@@ -121,7 +121,7 @@ def test_the_feeds_section_is_checked_key_by_key() -> None:
     assert "k" not in repr(feed)
     with pytest.raises(ConfigurationError, match="credentials missing: set LETTRAGE_QONTO_SECRET_KEY"):
         feed.credentials({"LETTRAGE_QONTO_LOGIN": "org-1"})
-    for raw, message in [({"provider": "bnp"}, "feeds.provider must be one of gocardless, qonto"),
+    for raw, message in [({"provider": "bnp"}, "feeds.provider must be one of enablebanking, gocardless, qonto"),
                          ({"provider": "qonto", "secret_key_env": "QONTO_KEY"}, "must name a LETTRAGE_"),
                          ({"provider": "qonto", "secret_id_env": "LETTRAGE_X"}, "not a credential of qonto"),
                          ({"provider": "gocardless"}, "requisition_id is required"),
@@ -143,3 +143,32 @@ def test_the_memory_feed_answers_its_window_and_its_consent() -> None:
     feed.consent_given = Consent("memory", "expired", date(2026, 11, 1))
     with pytest.raises(ConsentExpired):
         feed.accounts()
+
+
+def test_consent_warnings_group_each_provider_s_accounts_to_renew(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One warning per provider (the worklist's renew_consent row and the weekly report's "bank feeds to renew"):
+    from 14 days before the consent's earliest end (14 days left: warned), or at once when an access was refused."""
+    from types import SimpleNamespace
+
+    from worker.db.feed_tables import FeedAccountState
+    from worker.statements import feeds, feeds_queries
+
+    states = [FeedAccountState(company_id=1, provider="gocardless", account_ref="a", bank_account_id=1,
+                               last_status="ok", consent_expires_on=date(2026, 12, 10)),
+              FeedAccountState(company_id=1, provider="gocardless", account_ref="b", bank_account_id=2,
+                               last_status="ok", consent_expires_on=date(2026, 12, 5)),
+              FeedAccountState(company_id=1, provider="qonto", account_ref="q", last_status="ok"),
+              FeedAccountState(company_id=1, provider="other", account_ref="o", last_status="consent_expired")]
+    monkeypatch.setattr(feeds_queries, "account_states", lambda repo: states)
+    repo = SimpleNamespace(bank_accounts=lambda: [SimpleNamespace(id=1, identifier="FR76A"),
+                                                  SimpleNamespace(id=2, identifier="FR76B")])
+    assert feeds.consent_warnings(repo, date(2026, 11, 20)) == [  # type: ignore[arg-type]
+        feeds.ConsentWarning("other", ("o",), None, True)]
+    gocardless_, other = feeds.consent_warnings(repo, date(2026, 11, 25))  # type: ignore[arg-type]
+    assert (gocardless_.provider, gocardless_.accounts, gocardless_.ends, gocardless_.refused) == (
+        "gocardless", ("FR76B",), date(2026, 12, 5), False)
+    assert gocardless_.renew == "lettrage feeds renew --redirect https://…" and "ends on 2026-12-05" in \
+        gocardless_.reason
+    assert other.refused and "access was refused" in other.reason and "new other key" in other.renew
+    both = feeds.consent_warnings(repo, date(2026, 11, 26))[0]  # type: ignore[arg-type]
+    assert both.accounts == ("FR76A", "FR76B") and both.ends == date(2026, 12, 5)

@@ -141,3 +141,28 @@ def test_the_bar_shows_lines_per_second_and_the_time_left() -> None:
     bar.finish(True)
     assert "matching" in shown and "2500/10000" in shown and "lines/s" in shown and "eta" in shown
     assert not bar.bar.live.is_started
+
+
+def test_the_parsers_tell_the_rows_and_entries_they_read() -> None:
+    """connectors/progress.py: the CSV parser tells its data rows, the CAMT parser its entries, by EVERY; a parse
+    no one listens to tells nothing."""
+    from connectors import progress
+    from connectors.camt import CamtParser
+    from connectors.csvfile import CsvParser
+    from tests.factories import Camt053, Payment
+
+    rows = ["Date;Libellé;Montant"] + [f"02/10/2025;VIR {i};{10 + i},00" for i in range(progress.EVERY * 2 + 7)]
+    told: list[int] = []
+    with progress.listening(told.append):
+        parsed = CsvParser().parse("\n".join(rows).encode(), "releve.csv")
+    assert parsed.line_count == len(rows) - 1
+    assert told == [progress.EVERY, progress.EVERY, 7]
+    payments = [Payment(f"BQ-{i}", date(2026, 11, 2), Decimal("10.00"), "CLIENT", "VIREMENT")
+                for i in range(progress.EVERY + 3)]
+    told.clear()
+    with progress.listening(told.append):
+        CamtParser().parse(Camt053(payments).render(), "releve.xml")
+    assert told == [progress.EVERY, 3]
+    told.clear()
+    CsvParser().parse("\n".join(rows).encode(), "releve.csv")
+    assert told == []

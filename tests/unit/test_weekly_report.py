@@ -84,3 +84,20 @@ def test_rendered_in_french_and_in_english() -> None:
     assert en.subject == "Collections, week 2026-W47 – Atelier Acme SARL"
     assert "€1,123.45" in en.html and "100.0 %" in en.html and "First reminder" in en.html
     assert en.pdf.startswith(b"%PDF") and en.pdf_name == "weekly-report-2026-W47.pdf"
+
+
+def test_bank_feeds_to_renew_and_stale_bank_data_are_rendered_only_when_there() -> None:
+    feeds = {"bank_feeds": [{"provider": "gocardless", "accounts": ["FR7630001007941234567890185"],
+                             "consent_ends": "2026-11-27", "refused": False,
+                             "renew": "lettrage feeds renew --redirect https://…", "reason": "…"}],
+             "bank_data": {"reason": "the bank data of FR76… ends on 2026-11-16", "max_age_business_days": 2,
+                           "accounts": [{"account": "FR7630001007941234567890185", "latest": "2026-11-16",
+                                         "age": 4}]}}
+    fr = render_report({**FIGURES, **feeds}, "fr", with_pdf=False)
+    assert "Flux bancaires à renouveler" in fr.text and "fin du consentement 2026-11-27" in fr.text
+    assert "Données bancaires trop anciennes" in fr.text and "ends on 2026-11-16" in fr.text
+    en = render_report({**FIGURES, **feeds, "bank_feeds": [{**feeds["bank_feeds"][0], "refused": True}]}, "en",
+                       with_pdf=False)
+    assert "Bank feeds to renew" in en.html and "access refused" in en.html and "Bank data stale" in en.html
+    quiet = render_report({**FIGURES, "bank_feeds": [], "bank_data": None}, "en", with_pdf=False)
+    assert "Bank feeds to renew" not in quiet.text and "Bank data stale" not in quiet.html

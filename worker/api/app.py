@@ -133,6 +133,9 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     from worker.api import routes_links  # POST /api/links/revoke: the customers' page links (issue 22)
 
     app.include_router(routes_links.router)
+    from worker.api import routes_platforms  # the platforms' webhooks, signed by the platform (issue 22)
+
+    app.include_router(routes_platforms.router)
     # the accountants' pages (worker/web), and their session as a way into the JSON API
     mount = getattr(web, "mount_web", None)
     if mount is not None:

@@ -41,6 +41,9 @@ def limits_for(settings: Settings) -> tuple[Limit, ...]:
               "an invoice batch"),
         Limit(frozenset({"PUT"}), re.compile(r"^/api/invoices/[^/]+/document/?$"),
               settings.max_document_upload_mb * MB, "a document"),
+        # a bank's CSV export on the CSV profile page (worker/web/csv_profile.py): a statement upload
+        Limit(frozenset({"POST"}), re.compile(r"^/companies/[^/]+/statements/csv-profile/?$"),
+              settings.max_statement_upload_mb * MB + 64 * 1024, "a statement upload"),
         # an answer on the customer's page (worker/web/customer_page.py): its proof is at most 20 MB (the page's
         # [customer_page] max_proof_mb, 5 by default, is checked after), with the form around it
         Limit(frozenset({"POST"}), re.compile(r"^/p/[^/]+/answer/[a-z]+/?$"), 20 * MB + 64 * 1024,

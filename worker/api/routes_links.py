@@ -31,3 +31,41 @@ def revoke_links(request: Request, body: RevokeIn,
     with company_repo(request, principal) as repo:
         done = customer_links.revoke(repo, request.app.state.settings.secret_key, body.target, principal.actor)
     return RevokedOut(customer=done["customer"], token=done["token"])
+
+
+class PlanDecisionIn(BaseModel):
+    note: str = Field(default="", max_length=500)
+
+
+class PlanDecisionOut(BaseModel):
+    customer_ref: str
+    decision: str  # approve | refuse
+    invoices: list[str]
+    instalments: list[list[str]]  # [[day, amount]] as the customer asked them
+    until: str | None  # approve: the last day the payment plan pauses the invoices
+    note: str
+    by: str
+
+
+def _plan(request: Request, principal: Principal, ref: str, decision: str, body: PlanDecisionIn | None) -> PlanDecisionOut:
+    from worker.dunning.payment_plans import decide
+
+    with company_repo(request, principal) as repo:
+        done = decide(repo, ref, decision, principal.actor, request.app.state.settings.clock.now(),
+                      body.note if body else "")
+    return PlanDecisionOut(**done.as_json())
+
+
+@router.post("/customers/{ref}/plan/approve", response_model=PlanDecisionOut, responses=s.problems(400, 401, 403, 409, 422))
+def approve_plan(request: Request, ref: str, principal: Annotated[Principal, require("reminders:write")],
+                 body: PlanDecisionIn | None = None) -> PlanDecisionOut:
+    """Approve the payment plan the customer asked on its page: its invoices paused (payment_plan) until the last
+    instalment plus the policy's notice_days (`lettrage customers plan approve`)."""
+    return _plan(request, principal, ref, "approve", body)
+
+
+@router.post("/customers/{ref}/plan/refuse", response_model=PlanDecisionOut, responses=s.problems(400, 401, 403, 409, 422))
+def refuse_plan(request: Request, ref: str, principal: Annotated[Principal, require("reminders:write")],
+                body: PlanDecisionIn | None = None) -> PlanDecisionOut:
+    """Refuse the payment plan the customer asked on its page: its pauses lifted, the reminders resume."""
+    return _plan(request, principal, ref, "refuse", body)

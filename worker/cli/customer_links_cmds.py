@@ -28,8 +28,8 @@ def links() -> None:
 @company_option
 @pass_app
 def links_revoke(app: AppContext, target: str, actor: str, as_json: bool, company: str | None) -> None:
-    """Revoke every link of customer CUSTOMER (the next reminders carry new ones), or the one link TOKEN (the token
-    or the whole link)."""
+    """Revoke every link of customer CUSTOMER (the next reminders carry new ones), or the one link TOKEN (the token,
+    the whole link, or a letter's short address or code)."""
     with unit_of_work(app.engine) as session:
         repo = Repository(session, resolve_company(session, company))
         data = customer_links.revoke(repo, app.settings.secret_key, target, actor)

@@ -272,3 +272,46 @@ def customers_profile(app: AppContext, ref: str, profile: str | None, key_accoun
         print_json(data)
         return
     print_table(f"Dunning settings of {ref}", ["setting", "value"], [(k, v) for k, v in data.items()])
+
+
+@customers.group("plan")
+def customers_plan() -> None:
+    """Decide on a payment plan the customer asked on its page (one action each)."""
+
+
+def _plan_decision(app: AppContext, decision: str, ref: str, note: str, as_json: bool, company: str | None) -> None:
+    from worker.dunning.payment_plans import decide
+
+    with unit_of_work(app.engine) as session:
+        repo = Repository(session, resolve_company(session, company))
+        done = decide(repo, ref, decision, ACTOR, app.clock.now(), note)
+    if as_json:
+        print_json(done.as_json())
+    elif decision == "approve":
+        console.print(f"Payment plan of {ref} approved ({len(done.instalments)} instalments): its invoices are "
+                      f"paused (payment_plan) until {done.until}")
+    else:
+        console.print(f"Payment plan of {ref} refused: its reminders resume")
+
+
+@customers_plan.command("approve")
+@click.argument("ref")
+@click.option("--note", default="", help="Free text kept with the decision.")
+@json_option
+@company_option
+@pass_app
+def customers_plan_approve(app: AppContext, ref: str, note: str, as_json: bool, company: str | None) -> None:
+    """Approve customer REF's payment plan request: its invoices paused (payment_plan) until the last instalment
+    plus the policy's notice_days. --json: {customer_ref, decision, invoices, instalments, until, note, by}."""
+    _plan_decision(app, "approve", ref, note, as_json, company)
+
+
+@customers_plan.command("refuse")
+@click.argument("ref")
+@click.option("--note", default="", help="Why (kept in the audit log and the customer's history).")
+@json_option
+@company_option
+@pass_app
+def customers_plan_refuse(app: AppContext, ref: str, note: str, as_json: bool, company: str | None) -> None:
+    """Refuse customer REF's payment plan request: its pauses lifted, the reminders resume."""
+    _plan_decision(app, "refuse", ref, note, as_json, company)

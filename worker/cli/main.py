@@ -131,7 +131,7 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
                               "E-invoicing reform: lifecycle statuses (sent and received), their delivery, "
                               "payment e-reporting."),
     "feeds": LazyCommand(("worker.cli.feeds_cmds",),
-                         "Bank feeds (Qonto, GoCardless Bank Account Data): booked lines pulled into the "
+                         "Bank feeds (Qonto, GoCardless, Enable Banking): booked lines pulled into the "
                          "statements, pending lines shown apart, the consent's end."),
     "forecast": LazyCommand(("worker.cli.forecast_cmds",),
                             "Cash-in forecast: expected receipts per ISO week (P10-P90 range) from the open "

@@ -3,30 +3,15 @@ written into the company's configuration (``--write``)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
-from connectors.csv_detect import Detection, detect_layout, rows_for
+from connectors.csv_detect import rows_for
 from worker.cli.commands import statements
 from worker.cli.main import AppContext, company_option, json_option, pass_app
 from worker.cli.output import console, err_console, print_json, print_table
 from worker.errors import LettrageError
-
-_ROLES = ("date", "value", "amount", "debit", "credit", "counterparty", "cp_iban", "account", "reference",
-          "bank_ref", "currency", "status")
-
-
-def _as_json(det: Detection, toml: str | None, written: dict[str, str | None] | None) -> dict[str, Any]:
-    return {
-        "file": det.filename, "sure": det.sure, "confidence": det.confidence, "encoding": det.encoding,
-        "delimiter": det.delimiter, "header_line": det.header_line, "data_line": det.data_line,
-        "columns": {role: det.name(role) for role in _ROLES if role in det.columns},
-        "labels": [det.names[i] for i in det.labels], "date_format": det.date_format,
-        "value_date_format": det.value_format, "decimal": det.decimal, "thousands": det.thousands,
-        "debit_positive": det.debit_positive, "reasons": list(det.reasons), "ambiguities": list(det.ambiguities),
-        "rows": rows_for(det), "profile_toml": toml, "written": written,
-    }
+from worker.statements.csv_profile_file import read_csv_profile
 
 
 def _default_company(app: AppContext) -> str:
@@ -57,29 +42,14 @@ def statements_profile(app: AppContext, file: str, write: bool, name: str | None
         data = path.read_bytes()
     except OSError as exc:
         raise LettrageError(f"{file}: {exc.strerror or exc}") from None
-    det = detect_layout(data, path.name)
-    profile_name = name or ("-".join(path.stem.lower().split()) or "profile")
-    toml: str | None = None
-    if det.header_line is not None and det.found_table:
-        toml = det.to_toml(profile_name, bank or profile_name)
-    written: dict[str, str | None] | None = None
-    if write:
-        if not det.found_table:
-            raise LettrageError(f"{file}: no table of dated amounts found: nothing to write")
-        if toml is None:
-            raise LettrageError(f"{file}: no header row: a profile recognises an export by its header cells, so this "
-                                "file is read by the detector on each import instead")
-        if not det.sure and not force:
-            raise LettrageError(f"{file}: the detector is not sure ({'; '.join(det.ambiguities) or det.confidence}); "
-                                "check the rows above and write it with --force, then correct the profile by hand")
-        from worker.statements.csv_profile_file import add_csv_profile
-
-        ref = company or _default_company(app)
-        done = add_csv_profile(app.settings.companies_dir, ref, toml, profile_name)
-        written = {"profiles_file": str(done.profiles_file),
-                   "company_file": str(done.company_file) if done.company_file else None}
+    # the one path of the CLI and the web page (worker/statements/csv_profile_file.py)
+    read = read_csv_profile(data, path.name, name=name, bank=bank, write=write, force=force,
+                            companies_dir=app.settings.companies_dir,
+                            company_ref=(company or _default_company(app)) if write else None, shown=file)
+    det, toml, profile_name = read.detection, read.toml, read.name
+    written = read.as_json()["written"]
     if as_json:
-        print_json(_as_json(det, toml, written))
+        print_json(read.as_json())
         return
     verdict = "sure" if det.sure else "NOT sure"
     console.print(f"[bold]{path.name}[/]: layout {verdict} (confidence {det.confidence:.2f})", highlight=False)

@@ -71,6 +71,10 @@ def weekly(app: AppContext, week: str | None, send: bool, pdf_path: Path | None,
         print_table("Worst overdue customers", ["customer", "overdue", "oldest (days)"],
                     [(c["customer_name"] or c["customer_ref"], c["overdue"], c["oldest_days"])
                      for c in f["worst_overdue"]], right=["overdue", "oldest (days)"])
+    for feed in f["bank_feeds"]:  # the worklist's renew_consent rows (worker.statements.feeds.consent_warnings)
+        console.print(f"bank feed to renew: {feed['reason']} – {feed['renew']}", highlight=False)
+    if f["bank_data"]:
+        console.print(f"bank data stale, no reminder sent automatically: {f['bank_data']['reason']}", highlight=False)
     for outcome in data.get("sent", []):
         console.print(f"{outcome['audience']} ({', '.join(outcome['recipients'])}): {outcome['status']}"
                       + (f" – {outcome['error']}" if outcome["error"] else ""), highlight=False)

@@ -121,7 +121,12 @@ AUDIT_KINDS: dict[str, str] = {
                         "covered_through) or its failure (subject feed:PROVIDER; data status failed | "
                         "consent_expired, error, accounts); the booked lines' import is its statement.imported",
     "bank_feed.consent_requested": "statements/feeds.py (lettrage feeds renew): a new consent asked of the bank "
-                                   "feed's provider; subject feed:PROVIDER; data requisition, previous, link",
+                                   "feed's provider; subject feed:PROVIDER; data requisition, previous, link "
+                                   "(GoCardless), or statements/feeds_sessions.py (feeds connect, renew, the web "
+                                   "page; data bank, country, link, expires_on, previous: Enable Banking)",
+    "bank_feed.session_authorized": "statements/feeds_sessions.py (lettrage feeds authorize): the session the "
+                                    "account holder's code opened at the bank feed's provider; subject "
+                                    "feed:PROVIDER; data session, previous, valid_until, accounts",
     "bank_account.registered": "statements/statements.py (an account first seen in a statement; data file), "
                                "einvoices/einvoice_import.py (the payee account of e-invoices; data file, "
                                "source) and statements/bank_accounts.py (by hand; data source, name, currency, "
@@ -210,7 +215,8 @@ AUDIT_KINDS: dict[str, str] = {
                              "digest, or null: every link of the customer), generation",
     "customer.payment_announced": "dunning/customer_links_answers.py: the customer answered « already paid » on "
                                   "its page (actor customer:REF via link); subject customer:REF; data invoices, "
-                                  "reminder, link, paid_on, amount, until, proof (SHA-256 of the file or null)",
+                                  "reminder, link, paid_on, amount, until, proof (SHA-256 of the file or null), "
+                                  "announcement (its AnnouncedPayment id)",
     "customer.disputed": "dunning/customer_links_answers.py: the customer disputed invoices on its page; subject "
                          "customer:REF; data invoices, reminder, link, reason, text. Webhook: invoice.disputed",
     "customer.promised": "dunning/customer_links_answers.py: the customer promised to pay on a day, on its page; "
@@ -218,6 +224,17 @@ AUDIT_KINDS: dict[str, str] = {
     "customer.plan_requested": "dunning/customer_links_answers.py: the customer asked a payment plan on its page; "
                                "subject customer:REF; data invoices, reminder, link, total, currency, instalments "
                                "([[day, amount]])",
+    "customer.plan_approved": "dunning/payment_plans.py: a person approved the payment plan the customer asked "
+                              "(its pauses plan_requested become payment_plan until the last instalment + "
+                              "notice_days); subject customer:REF; data invoices, instalments, until, note",
+    "customer.plan_refused": "dunning/payment_plans.py: a person refused the payment plan the customer asked (its "
+                             "pauses lifted: the reminders resume); subject customer:REF; data invoices, "
+                             "instalments, note",
+    "customer.payment_received": "reconciliation/announcements.py: a payment the customer announced on its page "
+                                 "is closed: a statement line fits it (state received, a matching run) or its "
+                                 "invoices were settled otherwise (settled); its pauses lifted; subject "
+                                 "customer:REF; data announcement, state, invoices, paid_on, amount, line, "
+                                 "booked_on",
     "reminders.resumed": "dunning/reminder_customers.py: a person lifted a customer's (or invoice's) "
                          "pauses; subject customer:REF; data invoice, pauses (how many)",
     "reminders.policy": "dunning/reminder_customers.py: a person stored the company's dunning policy or "

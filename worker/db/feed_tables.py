@@ -3,7 +3,9 @@
 ``FeedPendingLine``: the lines the bank shows as pending (not booked yet) on an account, kept apart from the ledger:
 never matched, never exported, replaced whole by each pull of the account. ``FeedAccountState``: per company,
 provider and account, the last pull (when, through which booked day, its outcome) and the consent's end date, for
-``lettrage feeds status``, the freshness gate and the worklist's renewal task.
+``lettrage feeds status``, the freshness gate and the worklist's renewal task. ``FeedSession``: per company and
+provider, the consent the account holder gives at the bank through a link (Enable Banking: the link asked by
+``lettrage feeds connect`` or ``renew``, then the session ``authorize`` creates and the pulls use).
 """
 from __future__ import annotations
 
@@ -55,4 +57,26 @@ class FeedAccountState(SQLModel, table=True):
     consent_expires_on: date | None = None
 
 
-FEED_TABLES: list[type[SQLModel]] = [FeedPendingLine, FeedAccountState]
+class FeedSession(SQLModel, table=True):
+    """A company's session at a provider whose consent is given through a link: ``status`` pending (a link asked,
+    not used yet), active (authorised: ``session_id`` and the consent's end ``valid_until``), expired or revoked."""
+
+    __tablename__ = "feedsession"
+    __table_args__ = (UniqueConstraint("company_id", "provider"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = _company_fk()
+    provider: str = Field(max_length=32)
+    session_id: str | None = Field(default=None, max_length=128)
+    status: str = Field(default="pending", max_length=32)
+    aspsp_name: str | None = Field(default=None, max_length=140)  # the bank the consent is given at
+    aspsp_country: str | None = Field(default=None, max_length=2)
+    state: str | None = Field(default=None, max_length=64)  # the last link's state (the bank sends it back)
+    link: str | None = None  # the last link asked, where the account holder gives the consent
+    link_expires_on: date | None = None  # the consent's end that link asks for
+    valid_until: date | None = None  # the authorised session's end
+    requested_at: datetime | None = _ts(nullable=True, default=None)
+    authorized_at: datetime | None = _ts(nullable=True, default=None)
+
+
+FEED_TABLES: list[type[SQLModel]] = [FeedPendingLine, FeedAccountState, FeedSession]

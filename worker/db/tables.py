@@ -362,3 +362,11 @@ ALL_TABLES.extend(PROCEEDINGS_TABLES)
 from worker.db.registered_tables import REGISTERED_TABLES
 
 ALL_TABLES.extend(REGISTERED_TABLES)
+
+from worker.db.short_link_tables import SHORT_LINK_TABLES
+
+ALL_TABLES.extend(SHORT_LINK_TABLES)
+
+from worker.db.announcement_tables import ANNOUNCEMENT_TABLES
+
+ALL_TABLES.extend(ANNOUNCEMENT_TABLES)

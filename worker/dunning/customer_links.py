@@ -28,6 +28,7 @@ from worker.company_setup import resolve_company
 from worker.db.reminder_queries import customer_events
 from worker.db.repository import Repository
 from worker.db.tables import Customer
+from worker.dunning.short_codes import find as find_code
 from worker.errors import LettrageError
 
 REVOKED = "customer_link.revoked"
@@ -175,7 +176,8 @@ def reminder_link(repo: Repository, customer_ref: str, reminder_id: int | None, 
 
 
 def revoke(repo: Repository, secret_key: str, target: str, actor: str) -> dict[str, Any]:
-    """Revokes every link of customer ``target``, or the one link ``target`` (a token or a whole link);
+    """Revokes every link of customer ``target``, or the one link ``target`` (a token, a whole link, or a letter's
+    short address or code: worker.dunning.short_links);
     returns what was revoked (``customer``, ``token``: the token's digest, or None for all its links)."""
     token = target.rpartition(PAGE_PATH)[2] if PAGE_PATH in target else target
     customer = repo.customers_by_ref([target]).get(target)
@@ -183,6 +185,10 @@ def revoke(repo: Repository, secret_key: str, target: str, actor: str) -> dict[s
         repo.audit(REVOKED, subject=f"customer:{customer.ref}", actor=actor, token=None,
                    generation=generation_of(repo, customer.ref) + 1)
         return {"customer": customer.ref, "token": None}
+    short = find_code(repo.session, target) if PAGE_PATH not in target else None  # a letter's short address
+    if short is not None and short.company_id == repo.company_id:
+        token = sign_token(secret_key, repo.company.ref, short.customer_ref, short.reminder_id, short.issued_on,
+                           short.link_days, short.generation)
     try:
         claims = read_token(secret_key, token)
     except LinkRefused:

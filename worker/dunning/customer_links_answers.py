@@ -8,14 +8,15 @@ keeps the answer (actor ``customer:REF via link``), so ``lettrage customers hist
 
 - « already paid » (day, amount, an optional proof): the invoices named wait ``paid_pause_days`` business days
   (``[customer_page]``, 10 by default) for the money, pause ``payment_announced``; worklist ``payment_announced``;
+  kept as an announced payment (worker.reconciliation.announcements) that the next matching runs tie to the
+  statement line bringing it, or told « not received » when the pause ends;
 - « I dispute » (reason, text, invoices): pause ``dispute`` until a person lifts it (``customers resume``):
   worklist ``answer_dispute``, and the webhook ``invoice.disputed`` per invoice (worker.webhooks);
 - « I will pay on DAY »: a promise (pause ``promise`` until DAY, customer-wide as ``customers pause --reason
   promise``): followed up as every promise (worklist ``follow_promise``), counted broken by the behaviour;
 - « I need a payment plan » (instalments, first day): a request within the company's limits
   (``max_instalments``, ``max_plan_days``), pause ``plan_requested`` until a person decides: worklist
-  ``approve_plan`` with the instalments proposed; agreed, a person records it as ``customers pause --reason
-  payment_plan`` after ``customers resume``.
+  ``approve_plan`` with the instalments proposed, approved or refused in one action (worker.dunning.payment_plans).
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from worker.documents.invoice_documents import StatementRow, statement_rows
 from worker.documents.pdf_safety import active_content
 from worker.dunning.customer_links import LinkClaims, PageSettings, page_settings
 from worker.errors import LettrageError
+from worker.reconciliation import announcements
 from worker.reminder_policy import company_policy
 
 ANSWERS = ("paid", "dispute", "promise", "plan")
@@ -44,6 +46,7 @@ ANSWERED = {"paid": "customer.payment_announced", "dispute": "customer.disputed"
 PAUSE_OF = {"paid": "payment_announced", "dispute": "dispute", "promise": "promise", "plan": "plan_requested"}
 DISPUTE_REASONS = ("amount", "service", "not_received", "already_credited", "other")
 PROOF_TYPES = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
+PROOF_KIND = {extension: kind for kind, extension in PROOF_TYPES.items()}
 PROMISE_DAYS = 90  # a promise further away than this is a payment plan, not a promise
 CENT = Decimal("0.01")
 
@@ -153,20 +156,22 @@ def _store_proof(proofs_dir: Path, company_ref: str, data: bytes, extension: str
 
 
 def _pause(repo: Repository, customer: Customer, rows: list[StatementRow] | None, reason: str, until: date | None,
-           note: str, actor: str) -> None:
+           note: str, actor: str) -> list[DunningPause]:
     """One pause per invoice named (``rows``), or one on the whole account (None), as ``customers pause``."""
     assert customer.id is not None
     ids: list[int | None] = [None]
     if rows is not None:
         invoices = {i.number: i for i in repo.invoices([r.number for r in rows])}
         ids = [invoices[r.number].id for r in rows if r.number in invoices]
-    for invoice_id in ids:
-        repo.add(DunningPause(customer_id=customer.id, invoice_id=invoice_id, reason=reason, until=until,
-                              note=note[:500], created_by=actor))
+    pauses = [DunningPause(customer_id=customer.id, invoice_id=invoice_id, reason=reason, until=until,
+                           note=note[:500], created_by=actor) for invoice_id in ids]
+    for row in pauses:
+        repo.add(row)
     numbers: list[str | None] = [r.number for r in rows] if rows is not None else [None]
     for number in numbers:
         repo.audit("reminders.paused", subject=f"customer:{customer.ref}", actor=actor, reason=reason, until=until,
                    note=note[:500], invoice=number)
+    return pauses
 
 
 def answer(repo: Repository, claims: LinkClaims, customer: Customer, kind: str, form: dict[str, Any], today: date,
@@ -188,13 +193,20 @@ def answer(repo: Repository, claims: LinkClaims, customer: Customer, kind: str, 
             raise AnswerRefused("payment date: a day that has come")
         until = add_business_days(today, limits.paid_pause_days, company_policy(repo.company).country)
         data |= {"paid_on": paid_on, "amount": amount, "until": until, "proof": None}
+        extension = ""
         if proof is not None and proof[0]:
             extension = check_proof(proof[0], proof[1], limits)
             if proofs_dir is None:
                 raise AnswerRefused("proofs cannot be received here")
             data["proof"] = _store_proof(proofs_dir, repo.company.ref, proof[0], extension)
         note = f"payment of {amount:.2f} on {paid_on.isoformat()} announced by the customer"
-        _pause(repo, customer, rows, PAUSE_OF[kind], until, note, actor)
+        pauses = _pause(repo, customer, rows, PAUSE_OF[kind], until, note, actor)
+        repo.session.flush()  # the pauses' ids: the announcement lifts them when its money comes
+        row = announcements.record(repo, customer, numbers, paid_on, amount, rows[0].currency, today, until,
+                                   [p.id for p in pauses if p.id is not None], actor, data["proof"],
+                                   PROOF_KIND.get(extension) if data["proof"] else None)
+        repo.session.flush()
+        data["announcement"] = row.id
     elif kind == "dispute":
         reason = str(form.get("reason", ""))
         text = str(form.get("text", "")).strip()

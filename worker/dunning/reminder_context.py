@@ -25,6 +25,7 @@ from reminders.law.rates import half_year_label
 from reminders.law.wording import rate_in_words, rate_terms
 from reminders.model import DunningPolicy, PlannedReminder, ProfileRule, UnallocatedPayment
 from reminders.netting import covered_reason, impute, unallocated_total
+from reminders.page_qr import PageLink
 from reminders.payment_qr import PaymentCode, payment_codes
 from reminders.render import compose
 from worker.db.credit_note_queries import credited_by_invoice
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
 
 OPEN_STATUSES = ("open", "partially_paid")
 PAYMENT_CODE_CHANNELS = ("letter", "registered", "email")  # those that can show an EPC QR code
+LETTER_CHANNELS = ("letter", "registered")  # paper: the customer's page as a QR code and a short address
 
 
 def customer_rules_override(row: CustomerDunning | None) -> ProfileRule | None:
@@ -356,8 +358,14 @@ class ContextBuilder:
         from worker.dunning.customer_links import (
             reminder_link,  # the customer's page (LETTRAGE_PUBLIC_URL set)
         )
+        from worker.dunning.short_links import reminder_letter_links
 
-        page_url = reminder_link(self.repo, context.customer.ref, row.id, self.as_of)
+        paper = None
+        if row.channel in LETTER_CHANNELS:  # the short address in its text, the signed link as a QR code
+            paper = reminder_letter_links(self.repo, context.customer.ref, row.id, self.as_of)
+            page_url = paper.short_url if paper else None
+        else:
+            page_url = reminder_link(self.repo, context.customer.ref, row.id, self.as_of)
         if page_url:
             context = replace(context, extra={**context.extra, "page_url": page_url})
         level = next((lv for lv in self.policy.levels if lv.code == row.level), None)
@@ -371,8 +379,9 @@ class ContextBuilder:
         message = compose(row.level, row.channel, context, template_dir=template_dir,
                           attachments=attachments, message_id=message_id)
         codes = self.payment_codes(ids, context) if row.channel in PAYMENT_CODE_CHANNELS else ()
-        if row.channel in ("letter", "registered"):
-            return replace(message, attachments=attachments, payment_codes=codes)
+        if row.channel in LETTER_CHANNELS:
+            return replace(message, attachments=attachments, payment_codes=codes,
+                           page_link=PageLink(paper.url, paper.short_url) if paper else None)
         return replace(message, payment_codes=codes) if codes else message
 
     def payment_codes(self, invoice_ids: Iterable[int], context: ReminderContext) -> tuple[PaymentCode, ...]:

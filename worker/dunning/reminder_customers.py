@@ -249,6 +249,16 @@ def _summary(kind: str, data: dict[str, Any]) -> str:
     if kind == "customer.plan_requested":
         return (f"asks a payment plan of {len(data.get('instalments') or [])} instalments for {invoices} "
                 f"({data.get('total')} {data.get('currency')}), via its link")
+    if kind == "customer.plan_approved":  # worker/dunning/payment_plans.py
+        return (f"payment plan of {len(data.get('instalments') or [])} instalments approved for {invoices}: "
+                f"paused until {data.get('until')}" + (f" ({data['note']})" if data.get("note") else ""))
+    if kind == "customer.plan_refused":
+        return f"payment plan asked refused for {invoices}" + (f": {data['note']}" if data.get("note") else "")
+    if kind == "customer.payment_received":  # worker/reconciliation/announcements.py
+        if data.get("line"):
+            return (f"payment announced ({data.get('amount')} on {data.get('paid_on')}) received: line "
+                    f"{data.get('line')} of {data.get('booked_on')}")
+        return f"payment announced ({data.get('amount')} on {data.get('paid_on')}): its invoices are settled"
     if kind == "customer_link.revoked":
         return "every link to its page revoked" if not data.get("token") else f"link {data.get('token')} revoked"
     if kind == "customer.claim_declared":

@@ -30,8 +30,10 @@ Where each action comes from (on ``as_of``):
   publication date is unknown, or that the period ran out (worker.dunning.proceedings.declaration_tasks); on the
   open invoices born before the opening judgment, until a person records the declaration.
 - ``payment_announced``: the customer said on its page that it paid (day, amount): its invoices wait for the money
-  until the pause's day; check the bank, or call.
-- ``approve_plan``: the customer asked a payment plan on its page: the instalments asked, to approve or refuse.
+  until the pause's day (the row closes when a statement line brings it, worker.reconciliation.announcements); once
+  that day passed without it, « announced payment not received » for NOT_RECEIVED_DAYS: check the bank, or call.
+- ``approve_plan``: the customer asked a payment plan on its page: the instalments asked, to approve or refuse
+  (worker.dunning.payment_plans; the Worklist page's buttons).
 - ``renew_consent``: the company's bank feed whose consent ends within 14 days, or was refused
   (worker.statements.feeds.feed_status): renew it by the end date, else the feed stops and the freshness gate holds
   the reminders; one row per provider, first of the list, with no customer.
@@ -199,6 +201,7 @@ def build_worklist(repo: Repository, as_of: date, rules: BehaviourRules, mail_fr
             b.add(pause.customer_id, b.open_views(pause.customer_id, pause.invoice_id), "einvoice",
                   f"{pause.reason}{note}")
     _customer_answers(b, [p for p in pauses if p.reason in CUSTOMER_ANSWERS])
+    _announced_not_received(b, repo, as_of)
     _promises(b, repo, as_of, {p.customer_id for p in pauses if p.reason == "promise"})
     _payments_waiting(b, repo, as_of)
     _released_retentions(b, repo, as_of)
@@ -215,25 +218,14 @@ def build_worklist(repo: Repository, as_of: date, rules: BehaviourRules, mail_fr
 
 def _feed_consents(b: _Builder, repo: Repository, as_of: date) -> None:
     """``renew_consent``: one row per bank feed whose consent ends within CONSENT_WARNING_DAYS (its end date and
-    accounts), or was refused at the last pull (worker/statements/feeds.py)."""
-    from worker.statements.feeds import feed_status
+    accounts), or was refused at the last pull (worker/statements/feeds.py ``consent_warnings``, as the weekly
+    report)."""
+    from worker.statements.feeds import consent_warnings
 
-    by_provider: dict[str, list[Any]] = defaultdict(list)
-    for status in feed_status(repo, as_of):
-        if status.renew_soon:
-            by_provider[status.provider].append(status)
-    for provider, found in sorted(by_provider.items()):
-        accounts = ", ".join(sorted(s.account or s.account_ref for s in found))
-        if any(s.last_status == "consent_expired" for s in found):
-            reason = (f"the {provider} bank feed's access was refused at the last pull ({accounts}): renew the "
-                      "consent, then run `lettrage feeds pull`")
-        else:
-            ends = min(s.consent_expires_on for s in found if s.consent_expires_on is not None)
-            reason = (f"the {provider} bank feed's consent ends on {ends.isoformat()} ({accounts}): renew it before, "
-                      "or the feed stops and the reminders wait for fresh bank data")
-        b.items.append(WorkItem(customer_id=0, customer_ref="", customer=f"bank feed {provider}", invoices=(),
+    for warning in consent_warnings(repo, as_of):
+        b.items.append(WorkItem(customer_id=0, customer_ref="", customer=f"bank feed {warning.provider}", invoices=(),
                                 outstanding=ZERO, currency="EUR", days_overdue=0, risk=Decimal(1),
-                                action="renew_consent", reason=reason))
+                                action="renew_consent", reason=warning.reason))
 
 
 def _claims_to_declare(b: _Builder, repo: Repository, as_of: date) -> None:
@@ -451,6 +443,19 @@ def _customer_answers(b: _Builder, pauses: list[Any]) -> None:
     for (customer_id, reason, note, until), views in sorted(groups.items(), key=lambda g: g[0][:3]):
         held = f"; reminders held until {until.isoformat()}" if until is not None else ""
         b.add(customer_id, views, CUSTOMER_ANSWERS[reason], f"{note} (on the customer's page){held}")
+
+
+def _announced_not_received(b: _Builder, repo: Repository, as_of: date) -> None:
+    """``payment_announced``: a payment the customer announced whose pause ended with no statement line bringing
+    it (worker.reconciliation.announcements): « announced payment not received », the reminders resume."""
+    from worker.reconciliation.announcements import not_received
+
+    for row in not_received(repo, as_of):
+        views = [v for v in b.by_customer.get(row.customer_id, []) if v.invoice.number in row.invoice_numbers]
+        b.add(row.customer_id, views, "payment_announced",
+              f"announced payment not received: {row.amount:.2f} on {row.paid_on.isoformat()} announced by the "
+              f"customer on {row.announced_on.isoformat()}; the pause ended {row.until.isoformat()}: reminders "
+              f"resume (announcement {row.id})")
 
 
 def _promises(b: _Builder, repo: Repository, as_of: date, promised_again: set[int]) -> None:

@@ -352,26 +352,38 @@ def pull_statuses(engine: Engine, settings: Settings, company_ref: str | None, c
         _save_pull(engine, ref, None, None, str(exc))
         return report
     for flow in flows:
-        subject = f"pa-flow:{flow.flow_id}"
-        updated = _parse_time(flow.updated_at)
-        if subject in refused_before:
-            _save_pull(engine, ref, updated, flow.flow_id, None)
+        if f"pa-flow:{flow.flow_id}" in refused_before:
+            _save_pull(engine, ref, _parse_time(flow.updated_at), flow.flow_id, None)
             continue
-        syntax = getattr(flow, "syntax", CDAR)
-        try:
-            message = read_message(syntax, flow.content, f"platform message {flow.flow_id}",
-                                   settings.einvoicing_rules_dir)
-            report.statuses.extend(_take_flow(engine, ref, flow.flow_id, flow.content, message, updated,
-                                              einvoicing).statuses)
-        except (CdarError, PlatformMessageError, LettrageError) as exc:
-            report.refused.append(str(exc))
-            with unit_of_work(engine) as session:
-                repo = Repository(session, resolve_company(session, ref))
-                repo.audit(AUDIT_REFUSED, subject=subject, actor="platform", reason=str(exc),
-                           updated_at=flow.updated_at, payload=flow.content.decode("utf-8", "replace"),
-                           syntax=syntax)
-                _advance(repo, updated, flow.flow_id, None, counted=True)
+        taken = take_flow(engine, settings, ref, einvoicing, flow)
+        report.statuses.extend(taken.statuses)
+        report.refused.extend(taken.refused)
     _save_pull(engine, ref, None, None, None)
+    return report
+
+
+def take_flow(engine: Engine, settings: Settings, ref: str, einvoicing: EinvoicingSettings,
+              flow: Any) -> StatusImport:
+    """One platform message, as the pull takes it: read by its syntax's reader and taken in its own transaction
+    with the pull point, or refused (audit ``einvoice.status_refused`` with its content, tried again by the next
+    pulls). The pull's loop, and a platform's webhook once it has fetched the message (pennylane_webhook.py)."""
+    report = StatusImport()
+    subject = f"pa-flow:{flow.flow_id}"
+    updated = _parse_time(flow.updated_at)
+    syntax = getattr(flow, "syntax", CDAR)
+    try:
+        message = read_message(syntax, flow.content, f"platform message {flow.flow_id}",
+                               settings.einvoicing_rules_dir)
+        report.statuses.extend(_take_flow(engine, ref, flow.flow_id, flow.content, message, updated,
+                                          einvoicing).statuses)
+    except (CdarError, PlatformMessageError, LettrageError) as exc:
+        report.refused.append(str(exc))
+        with unit_of_work(engine) as session:
+            repo = Repository(session, resolve_company(session, ref))
+            repo.audit(AUDIT_REFUSED, subject=subject, actor="platform", reason=str(exc),
+                       updated_at=flow.updated_at, payload=flow.content.decode("utf-8", "replace"),
+                       syntax=syntax)
+            _advance(repo, updated, flow.flow_id, None, counted=True)
     return report
 
 

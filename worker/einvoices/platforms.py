@@ -25,7 +25,19 @@ def _afnor(einvoicing: EinvoicingSettings, settings: Settings, outbound: Outboun
     return PaClient(config, outbound) if config is not None else None
 
 
-FACTORIES: dict[str, Factory] = {"afnor": _afnor}
+def _qonto(einvoicing: EinvoicingSettings, settings: Settings, outbound: OutboundClient) -> StatusPlatform | None:
+    from worker.einvoices.platform_qonto import qonto_platform
+
+    return qonto_platform(einvoicing, settings, outbound)
+
+
+def _pennylane(einvoicing: EinvoicingSettings, settings: Settings, outbound: OutboundClient) -> StatusPlatform | None:
+    from worker.einvoices.platform_pennylane import platform_factory
+
+    return platform_factory(einvoicing, settings, outbound)
+
+
+FACTORIES: dict[str, Factory] = {"afnor": _afnor, "qonto": _qonto, "pennylane": _pennylane}
 
 
 def platform_configured(einvoicing: EinvoicingSettings) -> bool:

@@ -25,7 +25,10 @@ known when it is built; every figure is read from the records:
 - **worst overdue customers** on the week's last day (the five largest overdue amounts);
 - **due next week**: open invoices whose due date falls in the following ISO week;
 - **DSO** (ratio method over 90 days) at the end of each of the last six months, the last one being
-  the week's Sunday; and the cash-in **forecast** for the next four weeks.
+  the week's Sunday; and the cash-in **forecast** for the next four weeks;
+- on Sunday, the **bank feeds to renew** (consent ending within 14 days, or refused: the worklist's
+  ``renew_consent`` rows, worker.statements.feeds ``consent_warnings``) and whether the **bank data is stale**
+  (the freshness gate holds the automatic reminders: worker.statements.bank_freshness).
 
 Rendered as an HTML email (``reminders/templates/weekly_report.html.j2``, text alternative
 ``weekly_report.txt.j2``, overridable from ``LETTRAGE_TEMPLATES_DIR``) with the same HTML as a PDF
@@ -184,7 +187,23 @@ def weekly_figures(repo: Repository, monday: date, currency: str = "EUR") -> dic
                            "days": None if p.dso_days is None else str(p.dso_days)} for p in trend]},
         "forecast": [{"week_start": w.week_start.isoformat(), "expected": _money(w.expected), "low": _money(w.low),
                       "high": _money(w.high)} for w in forecast.weeks[:4]],
+        **bank_warnings(repo, sunday),
     }
+
+
+def bank_warnings(repo: Repository, as_of: date) -> dict[str, Any]:
+    """The bank side on ``as_of`` (the week's Sunday): ``bank_feeds`` to renew (worker.statements.feeds
+    ``consent_warnings``, the worklist's ``renew_consent`` rows) and ``bank_data`` when the freshness gate holds the
+    automatic reminders (worker.statements.bank_freshness; None when it does not)."""
+    from worker.statements.bank_freshness import bank_freshness
+    from worker.statements.feeds import consent_warnings
+
+    fresh = bank_freshness(repo, as_of)
+    held = None if not fresh.held else {
+        "reason": fresh.reason, "max_age_business_days": fresh.max_age,
+        "accounts": [{"account": a.account, "latest": a.latest.isoformat() if a.latest else None, "age": a.age}
+                     for a in fresh.stale]}
+    return {"bank_feeds": [w.as_json() for w in consent_warnings(repo, as_of)], "bank_data": held}
 
 
 def _effectiveness(repo: Repository, as_of: date) -> list[dict[str, Any]]:
@@ -213,6 +232,10 @@ LABELS = {
            "open": "Reste dû", "dso": "DSO (méthode du ratio, 90 jours)", "month": "Mois", "days": "Jours",
            "forecast": "Prévision d'encaissements", "week_of": "Semaine du", "expected": "Attendu",
            "range": "Fourchette (P10–P90)", "none": "Aucune", "open_receivables": "Encours clients",
+           "bank_feeds": "Flux bancaires à renouveler", "provider": "Fournisseur", "account": "Compte",
+           "consent_ends": "Fin du consentement", "refused": "accès refusé", "renew": "Pour renouveler",
+           "bank_data": "Données bancaires trop anciennes : aucune relance automatique n'est envoyée",
+           "latest": "Dernier jour couvert", "age": "Ancienneté (jours ouvrés)",
            "subject": "Encaissements de la semaine {period} – {company}",
            "attachment": "rapport-hebdomadaire"},
     "en": {"title": "Weekly collections report", "week": "Week", "cash": "Cash collected",
@@ -227,6 +250,10 @@ LABELS = {
            "dso": "DSO (ratio method, 90 days)", "month": "Month", "days": "Days", "forecast": "Cash-in forecast",
            "week_of": "Week of", "expected": "Expected", "range": "Range (P10–P90)", "none": "None",
            "open_receivables": "Open receivables",
+           "bank_feeds": "Bank feeds to renew", "provider": "Provider", "account": "Account",
+           "consent_ends": "Consent ends", "refused": "access refused", "renew": "To renew",
+           "bank_data": "Bank data stale: no reminder is sent automatically",
+           "latest": "Last day covered", "age": "Age (business days)",
            "subject": "Collections, week {period} – {company}", "attachment": "weekly-report"},
 }
 

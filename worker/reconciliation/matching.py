@@ -22,6 +22,7 @@ from worker.db.tables import Allocation, AuditEvent, Invoice, ReviewItem, utcnow
 from worker.invoices.invoice_terms_queries import terms_by_invoice
 from worker.invoices.invoices import ZERO, settlement
 from worker.progress import track
+from worker.reconciliation import announcements
 from worker.reconciliation.allocation_queries import undone_pairs_of_company
 from worker.reconciliation.credit_notes import allocate_open_credit_notes, release_for_full_payments
 from worker.reconciliation.payment_recognition import bank_line, matcher_customers
@@ -100,6 +101,7 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
     lines = repo.line_rows(states=("new", "unmatched"), credits_only=True)
     if not lines:
         allocate_open_credit_notes(repo)
+        announcements.after_run(repo, utcnow(), lambda: _open_invoices(repo)[0])
         return MatchCounts()
     # a new payment of an invoice's whole amount, naming it: a credit note the rule set against that invoice is
     # meant for another debt (the debtor's indication, C. civ. art. 1342-10 al. 1); released before reading
@@ -121,6 +123,9 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
     decisions += [Decision(line.id, "unmatched", reasons=(
         f"transfer from the company's own account {line.counterparty_iban}: no customer's payment",))
         for line in transfers]
+    # a payment the customer announced on its page: the line that brings it says so (never applied on that alone)
+    announced, owners = announcements.inputs(repo)
+    decisions, brought = announcements.link(decisions, {b.id: b for b in to_match}, announced, invoices, owners)
     # Stored in bulk (one executemany per table, one UPDATE per chunk of line ids): 100,000 decisions
     # through the ORM's unit of work would take longer than the matching itself.
     now = utcnow()
@@ -178,7 +183,9 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
         repo.bulk_insert(table, rows)  # no ORM objects: COPY on PostgreSQL, executemany elsewhere
     repo.set_line_states(states)
     repo.session.expire_all()  # any line loaded earlier in this transaction still says "new"
+    announcements.receive(repo, brought, now)
     allocate_open_credit_notes(repo)  # what of the credit notes found no open invoice before (idempotent)
+    announcements.after_run(repo, now, lambda: _open_invoices(repo)[0])
     auto, review, unmatched = len(states["matched"]), len(states["review"]), len(states["unmatched"])
     return MatchCounts(auto, review, unmatched)
 

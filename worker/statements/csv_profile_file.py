@@ -7,6 +7,10 @@ company names none, it creates ``<company>.csv_profiles.toml`` beside the compan
 it is (comments included): the text is only added to, the result is parsed again before it is written, and each
 file is replaced in one step (written beside, then renamed), so a failure leaves the old file whole. tomlkit is not
 a dependency: the new text is written by hand and checked by the same parsers that will read it.
+
+:func:`read_csv_profile` is the one path of both entrypoints, ``lettrage statements profile FILE [--write]`` and the
+web's CSV profile page (worker/web/csv_profile.py): it takes the file's bytes (never a path), asks the detector, and
+with ``write`` adds the proposed profile, refusing what the CLI refuses.
 """
 from __future__ import annotations
 
@@ -15,10 +19,15 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from connectors.csv_detect import Detection, detect_layout, rows_for
 from connectors.csv_profiles import ProfileError, load_profiles
 from worker.company_config import load_company_config, parse_company_config
-from worker.errors import ConfigurationError
+from worker.errors import ConfigurationError, LettrageError
+
+ROLES = ("date", "value", "amount", "debit", "credit", "counterparty", "cp_iban", "account", "reference",
+         "bank_ref", "currency", "status")
 
 _CSV_TABLE = re.compile(r"^[ \t]*\[[ \t]*csv[ \t]*\][ \t]*(?:#.*)?$", re.MULTILINE)
 
@@ -96,3 +105,60 @@ def add_csv_profile(companies_dir: Path, company_ref: str, profile_toml: str, na
     if change_company:
         _write(company_file, company_text)
     return ProfileWritten(target, company_file if change_company else None)
+
+
+@dataclass(frozen=True)
+class ProfileRead:
+    """What the detector read in a CSV file, the profile it proposes (None without a header row or a table) and,
+    when it was written, where."""
+
+    detection: Detection
+    name: str
+    toml: str | None
+    written: ProfileWritten | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        det = self.detection
+        written = None if self.written is None else {
+            "profiles_file": str(self.written.profiles_file),
+            "company_file": str(self.written.company_file) if self.written.company_file else None}
+        return {
+            "file": det.filename, "sure": det.sure, "confidence": det.confidence, "encoding": det.encoding,
+            "delimiter": det.delimiter, "header_line": det.header_line, "data_line": det.data_line,
+            "columns": {role: det.name(role) for role in ROLES if role in det.columns},
+            "labels": [det.names[i] for i in det.labels], "date_format": det.date_format,
+            "value_date_format": det.value_format, "decimal": det.decimal, "thousands": det.thousands,
+            "debit_positive": det.debit_positive, "reasons": list(det.reasons), "ambiguities": list(det.ambiguities),
+            "rows": rows_for(det), "profile_toml": self.toml, "written": written,
+        }
+
+
+def profile_name_of(filename: str) -> str:
+    """The default profile name: the file's stem, lower case, spaces as dashes."""
+    return "-".join(Path(filename).stem.lower().split()) or "profile"
+
+
+def read_csv_profile(data: bytes, filename: str, *, name: str | None = None, bank: str | None = None,
+                     write: bool = False, force: bool = False, companies_dir: Path | None = None,
+                     company_ref: str | None = None, shown: str | None = None) -> ProfileRead:
+    """Detects the layout of the CSV ``data`` (named ``filename``) and proposes its profile; with ``write`` adds it
+    to ``company_ref``'s CSV profiles in ``companies_dir``. Raises LettrageError (one line naming ``shown``, the
+    file as the caller knows it) when there is nothing to write, no header row, or the detector is not sure and
+    ``force`` is not given; ConfigurationError from :func:`add_csv_profile`."""
+    label = shown or filename
+    det = detect_layout(data, filename)
+    profile_name = name or profile_name_of(filename)
+    toml = det.to_toml(profile_name, bank or profile_name) if det.header_line is not None and det.found_table \
+        else None
+    if not write:
+        return ProfileRead(det, profile_name, toml)
+    if not det.found_table:
+        raise LettrageError(f"{label}: no table of dated amounts found: nothing to write")
+    if toml is None:
+        raise LettrageError(f"{label}: no header row: a profile recognises an export by its header cells, so this "
+                            "file is read by the detector on each import instead")
+    if not det.sure and not force:
+        raise LettrageError(f"{label}: the detector is not sure ({'; '.join(det.ambiguities) or det.confidence}); "
+                            "check the rows above and write it with --force, then correct the profile by hand")
+    assert companies_dir is not None and company_ref is not None
+    return ProfileRead(det, profile_name, toml, add_csv_profile(companies_dir, company_ref, toml, profile_name))

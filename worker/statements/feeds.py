@@ -43,7 +43,7 @@ from worker.db.uow import unit_of_work
 from worker.errors import ConfigurationError, LettrageError
 from worker.outbound import OutboundClient
 from worker.settings import Settings
-from worker.statements import bank_accounts, feeds_queries
+from worker.statements import bank_accounts, feeds_queries, feeds_sessions
 from worker.statements.feeds_config import FeedSettings, feed_settings
 from worker.statements.feeds_http import FeedHttp
 from worker.statements.statements import import_parsed
@@ -98,9 +98,16 @@ class FeedPull:
 
 
 def client_for(feed: FeedSettings, settings: Settings, outbound: OutboundClient | None = None,
-               sleep: Callable[[float], None] | None = None) -> FeedClient:
+               sleep: Callable[[float], None] | None = None, *, session_id: str | None = None,
+               clock: Clock | None = None) -> FeedClient:
     """The provider's client for the company's ``[feeds]`` section, its credentials read from the deployment's
-    LETTRAGE_* values; raises ConfigurationError naming a variable unset."""
+    LETTRAGE_* values or their files; raises ConfigurationError naming a variable unset or a file unreadable.
+    ``session_id``: the company's stored session (Enable Banking, worker/statements/feeds_sessions.py)."""
+    if feed.provider == "enablebanking":
+        client = feeds_sessions.enablebanking_client(feed, settings, session_id, outbound, clock)
+        if sleep is not None:
+            client.http.sleep = sleep
+        return client
     credentials = feed.credentials(settings.environment)
     http = FeedHttp(feed.provider, feed.base_url, outbound or OutboundClient.for_settings(settings))
     if sleep is not None:
@@ -252,14 +259,20 @@ def pull_feeds(engine: Engine, settings: Settings, company_ref: str | None, *, c
         return FeedPull(company=ref, status="not_configured")
     pull = FeedPull(company=ref, provider=feed.provider)
     today = clock_today(clock, tz)
-    client = client or client_for(feed, settings)
+    if client is None:
+        session_id = (feeds_sessions.stored_session_id(engine, ref, feed.provider)
+                      if feed.provider in feeds_sessions.PROVIDERS_WITH_SESSIONS else None)
+        client = client_for(feed, settings, session_id=session_id, clock=clock)
     try:
         pull.consent = client.consent()
         if pull.consent.status == "pending":
             pull.status = "consent_pending"
             pull.error = (f"{feed.provider}: the account holder has not given the consent yet"
-                          + (f": {pull.consent.link}" if pull.consent.link else ""))
+                          + (f": {pull.consent.link}" if pull.consent.link else "")
+                          + (" (ask it with lettrage feeds connect, then authorize)"
+                             if feed.provider == "enablebanking" else ""))
             return pull
+        feeds_sessions.note_consent(engine, ref, feed.provider, pull.consent.status, pull.consent.expires_on)
         accounts = list(client.accounts())
     except ConsentExpired as exc:
         return _expired(engine, ref, feed, pull, exc, clock, actor)
@@ -283,6 +296,7 @@ def _expired(engine: Engine, ref: str, feed: FeedSettings, pull: FeedPull, exc: 
     pull.status, pull.error = "consent_expired", " ".join(str(exc).split())
     consent = pull.consent or Consent(feed.provider, "expired")
     pull.consent = Consent(consent.provider, "expired", consent.expires_on, consent.ref, consent.link)
+    feeds_sessions.note_consent(engine, ref, feed.provider, "expired", consent.expires_on)
     _record_failure(engine, ref, feed.provider, [], "consent_expired", pull.error, pull.consent, clock, actor)
     return pull
 
@@ -328,6 +342,56 @@ def feed_status(repo: Repository, today: date) -> list[FeedAccountStatus]:
 
 
 @dataclass(frozen=True)
+class ConsentWarning:
+    """One provider's feed to renew: its consent ends within ``CONSENT_WARNING_DAYS`` (``ends``) or the last pull
+    was refused (``refused``); the worklist's ``renew_consent`` row and the weekly report's "bank feeds to renew"
+    are made from it (one source of truth)."""
+
+    provider: str
+    accounts: tuple[str, ...]
+    ends: date | None
+    refused: bool
+
+    @property
+    def renew(self) -> str:
+        """How to renew it: the command (GoCardless, Enable Banking) or where (Qonto: a new key in its web app)."""
+        if self.provider in ("gocardless", "enablebanking"):
+            return "lettrage feeds renew --redirect https://…"
+        return f"generate a new {self.provider} key in the bank's web app"
+
+    @property
+    def reason(self) -> str:
+        accounts = ", ".join(self.accounts)
+        if self.refused:
+            return (f"the {self.provider} bank feed's access was refused at the last pull ({accounts}): renew the "
+                    "consent, then run `lettrage feeds pull`")
+        ends = self.ends.isoformat() if self.ends else "?"
+        return (f"the {self.provider} bank feed's consent ends on {ends} ({accounts}): renew it before, "
+                "or the feed stops and the reminders wait for fresh bank data")
+
+    def as_json(self) -> dict[str, Any]:
+        return {"provider": self.provider, "accounts": list(self.accounts),
+                "consent_ends": self.ends.isoformat() if self.ends else None, "refused": self.refused,
+                "renew": self.renew, "reason": self.reason}
+
+
+def consent_warnings(repo: Repository, today: date) -> list[ConsentWarning]:
+    """Per provider, the company's feed accounts whose consent is to renew on ``today`` (``renew_soon`` of
+    :func:`feed_status`), by provider: the earliest end, or refused when an account's access was."""
+    by_provider: dict[str, list[FeedAccountStatus]] = {}
+    for status in feed_status(repo, today):
+        if status.renew_soon:
+            by_provider.setdefault(status.provider, []).append(status)
+    out = []
+    for provider, found in sorted(by_provider.items()):
+        ends = [s.consent_expires_on for s in found if s.consent_expires_on is not None]
+        out.append(ConsentWarning(provider=provider, accounts=tuple(sorted(s.account or s.account_ref for s in found)),
+                                  ends=min(ends) if ends else None,
+                                  refused=any(s.last_status == "consent_expired" for s in found)))
+    return out
+
+
+@dataclass(frozen=True)
 class ConsentRequest:
     """A consent asked again: the provider's new requisition and the link the account holder follows."""
 
@@ -343,16 +407,20 @@ class ConsentRequest:
 
 
 def renew_consent(engine: Engine, settings: Settings, company_ref: str | None, redirect: str, *,
-                  client: Any = None, actor: str = "lettrage") -> ConsentRequest:
+                  client: Any = None, actor: str = "lettrage") -> ConsentRequest | feeds_sessions.ConsentLink:
     """Asks the provider for a new consent at the same bank (GoCardless: a new end-user agreement for as long as
-    the bank allows, and its requisition) and returns the link the account holder follows; recorded in the audit
-    log. The company's ``requisition_id`` is then set to the new id. Raises ConfigurationError for a provider
-    without consent (Qonto: generate a new key) or a company without a feed."""
+    the bank allows, and its requisition; Enable Banking: a new link at the session's bank, see
+    worker/statements/feeds_sessions.py) and returns the link the account holder follows; recorded in the audit
+    log. The company's ``requisition_id`` is then set to the new id (Enable Banking: ``lettrage feeds authorize``
+    with the code the bank sends back). Raises ConfigurationError for a provider without consent (Qonto: generate
+    a new key) or a company without a feed."""
     with unit_of_work(engine) as session:
         ref = resolve_company(session, company_ref).ref
     feed = feed_settings(settings.companies_dir, ref)
     if feed is None:
         raise ConfigurationError(f"company {ref}: no bank feed configured (add a [feeds] section to its TOML)")
+    if feed.provider in feeds_sessions.PROVIDERS_WITH_SESSIONS:
+        return feeds_sessions.ask_consent(engine, settings, ref, redirect, client=client, actor=actor)
     if feed.provider != "gocardless":
         raise ConfigurationError(f"{feed.provider}: an organisation key has no consent to renew: generate a new key "
                                  "in the bank's web app and set it in the environment")

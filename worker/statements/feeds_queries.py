@@ -12,7 +12,7 @@ from sqlalchemy import delete, func
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
-from worker.db.feed_tables import FeedAccountState, FeedPendingLine
+from worker.db.feed_tables import FeedAccountState, FeedPendingLine, FeedSession
 from worker.db.repository import Repository
 from worker.db.tables import BankAccount, StatementImport, StatementLine
 
@@ -28,6 +28,12 @@ def account_state(repo: Repository, provider: str, account_ref: str) -> FeedAcco
     return repo.session.exec(select(FeedAccountState).where(
         FeedAccountState.company_id == repo.company_id, FeedAccountState.provider == provider,
         FeedAccountState.account_ref == account_ref)).first()
+
+
+def feed_session(repo: Repository, provider: str) -> FeedSession | None:
+    """The company's session at ``provider`` (Enable Banking: the consent given through a link), None before any."""
+    return repo.session.exec(select(FeedSession).where(FeedSession.company_id == repo.company_id,
+                                                       FeedSession.provider == provider)).first()
 
 
 def account_states(repo: Repository) -> list[FeedAccountState]:
@@ -52,6 +58,21 @@ def pending_lines(repo: Repository) -> list[tuple[str, FeedPendingLine]]:
         .join(BankAccount, col(BankAccount.id) == col(FeedPendingLine.bank_account_id))
         .where(FeedPendingLine.company_id == repo.company_id)
         .order_by(col(BankAccount.identifier), col(FeedPendingLine.transaction_on), col(FeedPendingLine.id))).all()]
+
+
+def pending_page(repo: Repository, limit: int, offset: int = 0) -> tuple[int, list[tuple[str, FeedPendingLine]]]:
+    """One page of the company's pending lines (the web's bank lines page), latest first, with their account's
+    identifier, and how many there are: a count and a LIMIT/OFFSET read on ``ix_feedpendingline_company_id``
+    (a company's pending lines are the bank's current list: a few dozen, replaced by each pull)."""
+    total = repo.session.exec(select(func.count()).select_from(FeedPendingLine)
+                              .where(FeedPendingLine.company_id == repo.company_id)).one()
+    rows = repo.session.exec(
+        select(BankAccount.identifier, FeedPendingLine)
+        .join(BankAccount, col(BankAccount.id) == col(FeedPendingLine.bank_account_id))
+        .where(FeedPendingLine.company_id == repo.company_id)
+        .order_by(col(FeedPendingLine.transaction_on).desc().nulls_last(), col(FeedPendingLine.id).desc())
+        .limit(limit).offset(offset)).all()
+    return int(total), [(identifier, row) for identifier, row in rows]
 
 
 def feed_coverage(repo: Repository) -> dict[int, date]:

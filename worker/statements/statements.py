@@ -7,24 +7,27 @@ per bank account). A file that cannot be read raises before anything is written.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from connectors import progress as parse_progress
 from connectors._common import one_line
 from connectors.csv_profiles import CsvProfile
 from connectors.errors import ConnectorError, ParseError
 from connectors.model import ParsedFile, ParsedStatement
-from connectors.registry import HEAD_SIZE, detect, parse_file
+from connectors.protocol import StatementParser
+from connectors.registry import HEAD_SIZE, detect, parse_file  # noqa: F401 - parse_file: patched by the tests
 from worker.company_config import ImportRules
 from worker.company_setup import resolve_company
 from worker.db.repository import Repository
 from worker.db.tables import BankAccount, StatementImport
 from worker.errors import StatementImportError, UnknownAccount
 from worker.invoices.invoice_files import normalise_iban
-from worker.progress import track
+from worker.progress import someone_listens, track
 from worker.settings import get_settings
 from worker.statements import bank_accounts, feeds_identity, statement_checks, statement_queries
 
@@ -115,10 +118,52 @@ def import_statement(repo: Repository, data: bytes, filename: str, account: str 
     if known is not None:
         return known
     try:
-        parsed: ParsedFile = parse_file(data, filename, profiles)
+        parser = detect(data, filename, profiles)
+        with _parse_told(filename, parser.format, lambda: (data,)):
+            parsed = _parse(parser, data, filename)
     except ConnectorError as exc:
         raise StatementImportError(str(exc)) from exc
     return _store(repo, parsed, content_hash, filename, account, source, rules, today)
+
+
+# What a parse tells while it reads (connectors/progress.py), and how it is counted in the file beforehand: a CSV's
+# data rows (the file's lines), a CAMT's entries (its Ntry tags, each opened and closed). Other formats: nothing.
+_TOLD = {"csv": (b"\n", 1, "lines"), "camt": (b"Ntry>", 2, "entries")}
+
+
+def _count(chunks: Iterable[bytes], needle: bytes) -> int:
+    """How many times ``needle`` is in the bytes of ``chunks`` (one found across two chunks counts once)."""
+    found, tail = 0, b""
+    for chunk in chunks:
+        data = tail + chunk
+        found += data.count(needle)
+        tail = data[len(data) - len(needle) + 1:] if len(needle) > 1 else b""
+    return found
+
+
+@contextmanager
+def _parse_told(filename: str, fmt: str, chunks: Callable[[], Iterable[bytes]]) -> Iterator[None]:
+    """The parse inside the block told as a phase (worker.progress: the CLI's bar, the running state of ``GET
+    /api/runs/current``): ``parsing FILE``, its rows read of those counted in the file (``chunks``: its bytes, read
+    only when someone listens), their rate and the time left. Small files are not told (MIN_LINES)."""
+    told = _TOLD.get(fmt.split(".")[0])
+    if told is None or not someone_listens():
+        yield
+        return
+    needle, per, unit = told
+    with track(f"parsing {Path(filename).name}", _count(chunks(), needle) // per, unit) as step, \
+            parse_progress.listening(step):
+        yield
+
+
+def _parse(parser: StatementParser, data: bytes, filename: str) -> ParsedFile:
+    """``parser``'s reading of ``data``, as connectors.registry.parse_file: only ConnectorError escapes."""
+    try:
+        return parser.parse(data, filename)
+    except ConnectorError:
+        raise
+    except Exception as exc:
+        raise ParseError(filename, f"{parser.format} parser failed: {one_line(exc)}") from exc
 
 
 def company_csv_profiles(repo: Repository) -> tuple[CsvProfile, ...]:
@@ -154,15 +199,22 @@ def import_statement_file(repo: Repository, path: Path, account: str | None = No
         try:
             parser = detect(head, filename, profiles)
             stream = getattr(parser, "parse_stream", None)
-            if stream is None:
-                parsed = parse_file(fileobj.read(), filename, profiles)
-            else:
-                try:
-                    parsed = stream(fileobj, filename)
-                except ConnectorError:
-                    raise
-                except Exception as exc:  # as registry.parse_file: one line, a ParseError
-                    raise ParseError(filename, f"{parser.format} parser failed: {one_line(exc)}") from exc
+
+            def chunks() -> Iterator[bytes]:  # the file read again to count what the parse will tell
+                while chunk := fileobj.read(1 << 20):
+                    yield chunk
+                fileobj.seek(0)
+
+            with _parse_told(filename, parser.format, chunks):
+                if stream is None:
+                    parsed = _parse(parser, fileobj.read(), filename)
+                else:
+                    try:
+                        parsed = stream(fileobj, filename)
+                    except ConnectorError:
+                        raise
+                    except Exception as exc:  # as registry.parse_file: one line, a ParseError
+                        raise ParseError(filename, f"{parser.format} parser failed: {one_line(exc)}") from exc
         except ConnectorError as exc:
             raise StatementImportError(str(exc)) from exc
     return _store(repo, parsed, content_hash, filename, account, source, rules, today)

@@ -43,10 +43,19 @@ def web_router(settings: Settings) -> APIRouter:
     from worker.web import lines  # the statement-lines page (/companies/REF/lines)
 
     router.include_router(lines.router(settings))
+    from worker.web import csv_profile  # a bank's CSV export read, its profile saved, imported
+
+    router.include_router(csv_profile.router(settings))
     from worker.web import desk  # the review desk: notes on an item or a customer
 
     router.include_router(desk.router(settings))
     from worker.web import customer_page  # the customer's page, by the signed link of a reminder (no session)
 
     router.include_router(customer_page.router(settings))
+    from worker.web import bank_feeds  # the company's bank feed: its pulls, its consent, a new consent link
+
+    router.include_router(bank_feeds.router(settings))
+    from worker.web import announcements  # announced payments: proofs, plan decisions (issue 22)
+
+    router.include_router(announcements.router(settings))
     return router

@@ -1,5 +1,7 @@
 """The customer's page, reached by the signed link of a reminder (issue 22): no account, no accountant's session.
 
+``GET /l/<code>``: a letter's short address, redirected (303) to the signed link it stands for
+(worker.dunning.short_links), refused as a bad link when it names none valid today.
 ``GET /p/<token>``: the customer's statement of account (its open invoices, what is still due on each, its money
 received and not yet allocated, what is due), a link to each invoice's PDF (``GET /p/<token>/invoices/<number>``:
 the duplicate the document service makes, of that customer's invoices only) and four answers, each a form
@@ -32,6 +34,7 @@ from worker.db.repository import Repository
 from worker.db.uow import unit_of_work
 from worker.documents.invoice_duplicates import make_duplicate
 from worker.dunning import customer_links_answers as answers
+from worker.dunning import short_links
 from worker.dunning.customer_links import LinkClaims, LinkRefused, check_link, page_settings, read_token
 from worker.errors import LettrageError
 from worker.settings import Settings
@@ -103,6 +106,20 @@ def router(settings: Settings) -> APIRouter:
     @routes.get("/p/{token}", response_class=HTMLResponse)
     def show(request: Request, token: str, done: str = "") -> HTMLResponse:
         return page(request, token, done=done if done in answers.ANSWERS else None)
+
+    @routes.get("/l/{code}")
+    def short(request: Request, code: str) -> Response:
+        """A letter's short address (worker.dunning.short_links): the signed link it stands for (303), or the
+        refusal of a bad link, counted as one."""
+        with unit_of_work(engine()) as session:
+            token = short_links.resolve(session, settings.secret_key, code)
+            if token is None:
+                return refused(request)
+            try:
+                opened(session, token)
+            except LinkRefused:
+                return refused(request)
+        return RedirectResponse(f"/p/{token}", status_code=303, headers={**PRIVATE, "Cache-Control": "no-store"})
 
     @routes.get("/p/{token}/invoices/{number}")
     def invoice_pdf(request: Request, token: str, number: str) -> Response:

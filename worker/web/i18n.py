@@ -174,6 +174,15 @@ FRENCH: dict[str, str] = {
     "Urgency": "Urgence",
     "Call script": "Script d'appel",
     "Nothing to do today.": "Rien à faire aujourd'hui.",
+    # the payments customers announced and the plans they asked (worker/web/announcements.py)
+    "Payments announced": "Paiements annoncés", "Paid on": "Payé le", "Announced on": "Annoncé le",
+    "Held until": "Suspendu jusqu'au", "Proof": "Justificatif", "Received": "Reçu",
+    "Invoices settled": "Factures soldées", "Awaited": "Attendu", "Download the proof": "Télécharger le justificatif",
+    "No proof": "Sans justificatif", "No payment announced.": "Aucun paiement annoncé.",
+    "What the customer said it paid, on its page: the money is looked for in each statement imported.":
+        "Ce que le client dit avoir payé, sur sa page : le paiement est recherché dans chaque relevé importé.",
+    "Payment announced by the customer, with its proof": "Paiement annoncé par le client, avec son justificatif",
+    "Approve the plan": "Accepter l'échéancier", "Refuse the plan": "Refuser l'échéancier",
     "Worklist computed at": "Liste calculée le",
     "what changed since appears once it is computed again (within ten minutes or so, or at the next sync).":
         "ce qui a changé depuis apparaîtra quand elle sera recalculée (d'ici une dizaine de minutes, ou à la "
@@ -233,6 +242,53 @@ FRENCH: dict[str, str] = {
     "value": "valeur",
     "Pages of the bank lines": "Pages des lignes bancaires",
     "No bank line found.": "Aucune ligne bancaire trouvée.",
+    "Pending at the bank, not matched": "En attente à la banque, non rapprochée",
+    "Shown by the bank feed, not booked yet: never matched nor exported, replaced at each pull.":
+        "Montrées par le flux bancaire, pas encore comptabilisées : jamais rapprochées ni exportées, remplacées à "
+        "chaque relevé du flux.",
+    "Pages of the pending lines": "Pages des lignes en attente",
+    # the CSV profile page (worker/web/csv_profile.py, csv_profile.html, _csv_profile.html)
+    "A bank's CSV export": "Export CSV d'une banque",
+    "Upload a bank's CSV export: see how it is read, save its profile for the next imports, then import it.":
+        "Déposez l'export CSV d'une banque : voyez comment il est lu, enregistrez son profil pour les prochains "
+        "imports, puis importez-le.",
+    "At most": "Au plus",
+    "CSV file": "Fichier CSV",
+    "Profile name": "Nom du profil",
+    "Bank": "Banque",
+    "even if the detector is not sure": "même si la détection n'est pas sûre",
+    "Read it": "Le lire",
+    "Save the profile": "Enregistrer le profil",
+    "Import the file": "Importer le fichier",
+    "lines added": "lignes ajoutées",
+    "already there": "déjà présentes",
+    "matched automatically": "rapprochées automatiquement",
+    "to review": "à revoir",
+    "Profile saved": "Profil enregistré",
+    "The next imports of this bank's exports read them with it.":
+        "Les prochains imports des exports de cette banque les liront avec lui.",
+    "layout sure": "disposition sûre",
+    "layout NOT sure": "disposition PAS sûre",
+    "confidence": "confiance",
+    "How the file is read": "Comment le fichier est lu",
+    "Columns": "Colonnes",
+    "Date format": "Format des dates",
+    "Amounts": "Montants",
+    "one amount column": "une colonne de montant",
+    "a debit and a credit column": "une colonne débit et une colonne crédit",
+    "decimal": "décimale",
+    "thousands": "milliers",
+    "File": "Fichier",
+    "delimiter": "séparateur",
+    "header at line": "en-tête à la ligne",
+    "The first rows as read": "Les premières lignes telles que lues",
+    "Line": "Ligne",
+    "The profile that would be saved": "Le profil qui serait enregistré",
+    "Credit": "Crédit",
+    "Payer's IBAN": "IBAN du payeur",
+    "Currency": "Devise",
+    "Read a bank's CSV export": "Lire l'export CSV d'une banque",
+    "when the file names none": "si le fichier n'en nomme aucun",
     "Matched": "Rapprochée",
     "In review": "En revue",
     "Payment to identify": "Paiement à identifier",
@@ -330,6 +386,38 @@ FRENCH: dict[str, str] = {
     "The letter (PDF)": "Le courrier (PDF)",
     "Text version": "Version texte",
     "Back to the reminders": "Retour aux relances",
+    # the bank feeds page (worker/web/bank_feeds.py, bank_feeds.html)
+    "Bank feeds": "Flux bancaires",
+    "No bank feed configured: its bank lines come from statement files.":
+        "Aucun flux bancaire configuré : ses lignes bancaires viennent des relevés.",
+    "Provider": "Fournisseur",
+    "Consent": "Consentement",
+    "ends on": "prend fin le",
+    "Last pull": "Dernier relevé du flux",
+    "Covered through": "Couvert jusqu'au",
+    "Consent ends": "Fin du consentement",
+    "no end": "sans fin",
+    "Not pulled yet.": "Pas encore relevé.",
+    "pulled": "relevé",
+    "failed": "échec",
+    "consent expired or refused": "consentement expiré ou refusé",
+    "active": "actif",
+    "waiting for the account holder": "en attente du titulaire du compte",
+    "expired": "expiré",
+    "revoked": "révoqué",
+    "A consent link waits for the account holder": "Un lien de consentement attend le titulaire du compte",
+    "consent until": "consentement jusqu'au",
+    "The account holder gives the consent at the bank by this link":
+        "Le titulaire du compte donne son consentement à la banque par ce lien",
+    "Then set requisition_id in the company's [feeds] section to":
+        "Puis indiquez dans la section [feeds] de la société requisition_id =",
+    "Then give the code the bank sends back to: lettrage feeds authorize --code CODE":
+        "Puis donnez le code que la banque renvoie à : lettrage feeds authorize --code CODE",
+    "Address the bank sends the account holder back to": "Adresse où la banque renvoie le titulaire du compte",
+    "Ask a new consent link": "Demander un nouveau lien de consentement",
+    "The consent must be renewed: ask an accountant or an administrator.":
+        "Le consentement doit être renouvelé : demandez-le à un comptable ou un administrateur.",
+    "Give the address the bank sends back to (https://…).": "Indiquez l'adresse où la banque renvoie (https://…).",
 }
 
 

@@ -66,8 +66,10 @@ def action_href(base: str, as_of: date, row: dict[str, Any]) -> str:
         return f"{base}/lines/{row['line_id']}"
     if action == "review":
         return f"{base}/review"
-    if action == "renew_consent":  # the company's bank feed, no customer: its bank lines
-        return f"{base}/lines"
+    if action == "renew_consent":  # the company's bank feed, no customer: its page, where a new link is asked
+        return f"{base}/bank-feeds"
+    if action == "payment_announced":  # what the customer said it paid, with its proof
+        return f"{base}/customers/{quote(row['customer_ref'], safe='')}/announcements"
     return f"{base}/customers/{quote(row['customer_ref'], safe='')}"
 
 
