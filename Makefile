@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-dates test-unit test-integration snapshots fuzz bench lint typecheck walls clean
+.PHONY: install demo test test-dates test-unit test-integration snapshots screenshots fuzz bench lint typecheck walls clean
 
 # The tests whose outcome could depend on the day they run (the CLI's "today", the demo, sync, dunning,
 # reports, the scheduler): `make test-dates` runs them with the process's wall clock moved (time-machine)
@@ -55,6 +55,10 @@ test-integration: $(STAMP)
 
 # The public contract's shapes (every `--json` output, the OpenAPI document) recorded again in tests/snapshots/,
 # after a deliberate change: review the diff (a key removed breaks scripts) and update docs/contract.md.
+# The README's pictures of the customer's page (docs/images/), taken in Debian's headless Chromium.
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.integration.screenshots docs/images
+
 snapshots: $(STAMP)
 	LETTRAGE_UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest -q -p no:xdist --benchmark-disable \
 		tests/integration/test_contract_snapshot.py

@@ -96,6 +96,11 @@ class ReceivedStatus:
     issuer_name: str  # MDT-39: who set the status
     issuer_role: str | None  # MDT-40 (BY: the buyer)
     details: tuple[StatusDetail, ...] = ()
+    # A platform that gives an invoice's current state rather than events (Pennylane): ``slot`` names what the
+    # state is of (``pennylane:customer_invoice:42:e_invoicing``), ``state`` its value; a status whose state is
+    # the slot's last one taken is unchanged, whatever its id (worker/einvoices/einvoice_incoming.py).
+    slot: str | None = None
+    state: str | None = None
 
     @property
     def reason_code(self) -> str | None:
@@ -121,6 +126,7 @@ class ReceivedStatus:
         return {"document_id": self.document_id, "invoice_issued_on": _text(self.invoice_issued_on),
                 "seller_ids": list(self.seller_ids), "issuer": self.issuer_name, "issuer_role": self.issuer_role,
                 "sender_role": self.sender_role,
+                **({"slot": self.slot, "state": self.state} if self.slot is not None else {}),
                 "details": [{"reason_code": d.reason_code, "reason": d.reason, "action_code": d.action_code,
                              "action": d.action, "data": [c.as_json() for c in d.characteristics]}
                             for d in self.details]}

@@ -46,10 +46,12 @@ from the buyer: lettrage knows what is paid from the bank, so those give no stat
 Reasons: Pennylane's reason values (``incorrect_vat_rate``...) become the reform's reason codes (``TX_TVA_ERR``...,
 ``AUTRE`` for one not listed), their words the reason's text.
 
-Ids: a status's id is ``pennylane:customer_invoice:<id>:<status>`` (with the reason, and the amount collected
-for a partial collection): the same state read twice (by the pull and by a webhook, or by two pulls) is the same
-status, stored once. Known limit: an invoice disputed again with the same reason after an approval reads as the
-first dispute (Pennylane gives no date or id of the e-invoicing status itself).
+Ids: Pennylane gives the invoice's current e-invoicing state, with no date or id of its own. A status's state is
+``<status>`` (with the reason, and the amount collected for a partial collection), its slot
+``pennylane:customer_invoice:<id>:e_invoicing`` (``…:status`` for a cancellation), its id the state with the
+invoice's ``updated_at``. The pipeline takes a state only when it differs from the slot's last one taken: the same
+state read twice (by the pull and by a webhook, or after another edit of the invoice) is stored once, and an
+invoice disputed again after an approval, even with the same reason, is a new dispute that pauses reminders again.
 
 Dates: ``updated_at`` is written with its offset; it is read in Paris time (the reform's, and Pennylane's
 companies') and kept naive, as the CDAR reader keeps the sender's local time. Pure: no I/O, no clock.
@@ -138,19 +140,23 @@ def read_pennylane(data: bytes, name: str, rules_dir: Path | None = None) -> Cda
                                     characteristics=characteristics),)
         if value in UNDOCUMENTED:
             details += (StatusDetail(action=f"Pennylane e-invoicing status {value!r} (undocumented)"),)
-        statuses.append(_status(ident, number, issued, code, at, role, details))
+        state = ident.removeprefix(f"pennylane:customer_invoice:{invoice_id}:")
+        statuses.append(_status(f"{ident}@{at.isoformat()}", number, issued, code, at, role, details,
+                                f"pennylane:customer_invoice:{invoice_id}:e_invoicing", state))
     if invoice.get("status") == CANCELLED:
         statuses.append(_status(f"pennylane:customer_invoice:{invoice_id}:{CANCELLED}", number, issued,
-                                codes.CANCELLED, at, SELLER, ()))
+                                codes.CANCELLED, at, SELLER, (), f"pennylane:customer_invoice:{invoice_id}:status",
+                                CANCELLED))
     return CdarMessage(document_id=f"pennylane:customer_invoice:{invoice_id}", name=f"Pennylane invoice {number}",
                        created_at=at, statuses=tuple(statuses), validated=False)
 
 
 def _status(ident: str, number: str, issued: date | None, code: str, at: datetime, role: str,
-            details: tuple[StatusDetail, ...]) -> ReceivedStatus:
+            details: tuple[StatusDetail, ...], slot: str, state: str) -> ReceivedStatus:
     return ReceivedStatus(message_id=ident, document_id=ident, invoice_number=number, invoice_issued_on=issued,
                           seller_ids=(), code=code, label=codes.STATUSES[code].label, at=at, sender_role=PLATFORM,
-                          issuer_name="Pennylane" if role == PLATFORM else "", issuer_role=role, details=details)
+                          issuer_name="Pennylane" if role == PLATFORM else "", issuer_role=role, details=details,
+                          slot=slot, state=state)
 
 
 def _text(invoice: dict[str, Any], key: str, name: str) -> str:

@@ -110,3 +110,49 @@ def test_a_reminder_link_takes_the_four_answers(site: tuple[AppServer, Settings]
         assert kind in by_link
     announced = next(e for e in history if e["kind"] == "customer.payment_announced")
     assert announced["data"]["amount"] == "300.00" and len(announced["data"]["proof"]) == 64
+
+
+@sqlite_only
+def test_the_page_gives_each_invoice_its_reference_and_a_qr_code_only_for_money_not_yet_arrived(
+        site: tuple[AppServer, Settings], phone: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 22 item 2 on the customer's page: each open invoice shows its ISO 11649 RF reference; the EPC069-12
+    QR code (SEPA credit transfer: IBAN, BIC, amount, RF reference) is drawn inline for what is still to pay, read
+    here off the page's pixels by a QR library; while money received is not yet allocated (C001's 480.00 in review)
+    no QR code is drawn, lest the customer pay the same invoice twice."""
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    from matching.rf_reference import payment_rf, printed
+    from tests.integration.test_customer_page import _repo
+    from worker.db.engine import engine_for
+    from worker.db.uow import unit_of_work
+
+    server, settings = site
+    with unit_of_work(engine_for(settings.database_url)) as session:
+        company = _repo(session).company
+        company.settings = {**company.settings, "company": {**company.settings["company"],
+                                                            "iban": "FR7630006000011234567890189",
+                                                            "bic": "AGRIFRPP"}}
+        session.add(company)
+    path = reminder_link(settings, monkeypatch)
+    phone.goto(server.url + path)
+    main = phone.inner_text("main")
+    for number in ("FA-2026-00123", "FA-2026-00124"):
+        assert printed(payment_rf(number)) in main
+    assert phone.locator("#transfer").count() == 0  # 480.00 received, not allocated: netted, no code
+
+    [item] = [i for i in lettrage("--company", "acme", "review", "list", "--json") if i["bank_ref"] == "P1"]
+    [choice] = [n for n, c in enumerate(item["candidates"], 1) if c["invoice"] == "FA-2026-00123"]
+    lettrage("--company", "acme", "review", "accept", str(item["id"]), "--candidate", str(choice), "--json")
+    phone.goto(server.url + path)
+    phone.click("#transfer summary")
+    [figure] = phone.locator("#transfer figure.qr").all()
+    shot = Image.open(io.BytesIO(figure.locator("svg").screenshot()))
+    [code] = zxingcpp.read_barcodes(shot)
+    lines = code.text.split("\n")
+    assert lines[:3] == ["BCD", "002", "1"] and lines[3] == "SCT" and lines[4] == "AGRIFRPP"
+    assert lines[6] == "FR7630006000011234567890189" and lines[7] == "EUR300.00"
+    assert lines[9] == payment_rf("FA-2026-00124")
+    assert phone.locator("script").count() == 0

@@ -75,6 +75,18 @@ def test_each_sync_takes_the_statuses_once_page_after_page(ecli: Any, fake_penny
     assert set(planned(ecli, "2026-10-09")) == {"FA-2026-00001", "FA-2026-00002"}
     assert pauses(ecli)[0][2] is True  # the dispute's pause lifted by the approval
 
+    # the invoice edited in Pennylane, its state the same: nothing new; then disputed again, for the same reason
+    # as before: a new dispute, the reminders paused again
+    fake_pennylane.set_status(fa1, "approved", "2026-10-08T10:00:00+02:00")
+    fourth = sync(ecli, "2026-10-09")
+    assert (fourth["received"], fourth["error"]) == (0, None)
+    fake_pennylane.set_status(fa1, "in_dispute", "2026-10-09T09:00:00+02:00", reason="incorrect_unit_prices")
+    fifth = sync(ecli, "2026-10-09")
+    assert (fifth["received"], fifth["error"]) == (1, None)
+    assert set(planned(ecli, "2026-10-09")) == {"FA-2026-00002"}
+    assert [(reason, lifted) for reason, _, lifted in pauses(ecli)] == [
+        ("einvoice_disputed", True), ("einvoice_payment_sent", False), ("einvoice_disputed", False)]
+
 
 def test_a_refused_token_is_one_clear_error_and_a_429_is_waited_out(
         ecli: Any, fake_pennylane: FakePennylane) -> None:  # noqa: F811

@@ -61,6 +61,7 @@ from worker.einvoices.einvoice_incoming_queries import (
     pull_state,
     received_status,
     refused_flows,
+    statuses_of,
 )
 from worker.einvoices.einvoicing_settings import EinvoicingSettings, company_einvoicing
 from worker.einvoices.platforms import platform_client, platform_configured
@@ -162,6 +163,7 @@ def take_messages(repo: Repository, messages: Sequence[tuple[str, bytes, CdarMes
     taken: set[str] = set()
     for name, data, status in items:
         _check(repo, name, status, invoices.get(status.invoice_number), einvoicing)
+    states = _last_states(repo, [invoices[s.invoice_number] for _, _, s in items if s.slot is not None])
     ordered = sorted(enumerate(items), key=lambda e: (e[1][2].at, e[0]))
     for _, (name, data, status) in ordered:
         message_id = _message_id(status)
@@ -170,6 +172,12 @@ def take_messages(repo: Repository, messages: Sequence[tuple[str, bytes, CdarMes
             report.statuses.append(TakenStatus(name, message_id, status.invoice_number, status.code, status.label,
                                                at, False, "already received"))
             continue
+        if status.slot is not None and states.get(status.slot) == status.state:
+            report.statuses.append(TakenStatus(name, message_id, status.invoice_number, status.code, status.label,
+                                               at, False, "unchanged"))
+            continue
+        if status.slot is not None:
+            states[status.slot] = status.state
         taken.add(message_id)
         invoice = invoices[status.invoice_number]
         effect = _take(repo, name, data, status, message_id, at, invoice, einvoicing, actor, source,
@@ -178,6 +186,18 @@ def take_messages(repo: Repository, messages: Sequence[tuple[str, bytes, CdarMes
                                            at, True, effect))
     repo.flush()
     return report
+
+
+def _last_states(repo: Repository, invoices: Sequence[Invoice]) -> dict[str, str | None]:
+    """The last state taken in each slot of these invoices (platforms giving states, not events: ReceivedStatus
+    ``slot``): read from their received statuses, a few per invoice."""
+    ids = {i.id for i in invoices if i.id is not None}
+    states: dict[str, str | None] = {}
+    for row in statuses_of(repo, ids, "received") if ids else ():
+        slot = (row.details or {}).get("slot")
+        if slot is not None:
+            states[slot] = row.details.get("state")  # by date then id: the last one wins
+    return states
 
 
 def _message_id(status: ReceivedStatus) -> str:

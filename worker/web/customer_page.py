@@ -21,11 +21,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
+from matching.rf_reference import printed
+from reminders.payment_qr import PaymentCode, epc_qr, payment_codes
 from worker.access import users as user_service
 from worker.access.access_queries import company_by_ref
 from worker.access.user_queries import insert_try_below_limits
@@ -37,6 +41,7 @@ from worker.dunning import customer_links_answers as answers
 from worker.dunning import short_links
 from worker.dunning.customer_links import LinkClaims, LinkRefused, check_link, page_settings, read_token
 from worker.errors import LettrageError
+from worker.invoices.payment_reference import invoice_rf
 from worker.settings import Settings
 from worker.statements.statement_checks import local_today
 from worker.web.auth import check_csrf
@@ -98,10 +103,12 @@ def router(settings: Settings) -> APIRouter:
                 return refused(request)
             st = answers.statement(repo, customer, today)
             limits = page_settings(repo)
+            identity = _identity(repo)
+            references, codes = _payment(repo, st, identity)
             return render("customer_page.html", status_code=status_code, headers=PRIVATE, language=language(request),
                           st=st, company=repo.company, token=token, csrf=csrf_of(claims), error=error, done=done,
                           form=form or {}, limits=limits, today=today, reasons=answers.DISPUTE_REASONS,
-                          identity=_identity(repo))
+                          identity=identity, references=references, codes=codes)
 
     @routes.get("/p/{token}", response_class=HTMLResponse)
     def show(request: Request, token: str, done: str = "") -> HTMLResponse:
@@ -179,6 +186,22 @@ def router(settings: Settings) -> APIRouter:
         return page(request, token, status_code=422, error=error, form={**form, "kind": kind})
 
     return routes
+
+
+def _payment(repo: Repository, st: answers.Statement, identity: dict[str, str],
+             ) -> tuple[dict[str, str], list[tuple[PaymentCode, Markup]]]:
+    """Each open invoice's RF reference (printed), and the EPC QR codes to pay them by transfer, drawn inline (no
+    image to fetch): one per invoice for its open amount, as a reminder prints them (reminders.payment_qr), and
+    none when money received and not yet allocated is netted in what is due (which invoice it paid is not the
+    customer's to guess) or the company has no valid IBAN."""
+    refs = {i.number: i.payment_reference for i in repo.invoices({r.number for r in st.rows})} if st.rows else {}
+    electronic = {r.number: invoice_rf(r.number, refs.get(r.number)) for r in st.rows}
+    euros = tuple((r.number, electronic[r.number], r.open) for r in st.rows if r.currency == "EUR")
+    codes = payment_codes(identity["name"], identity.get("iban", ""), identity.get("bic", ""), "EUR", euros,
+                          st.due.get("EUR", Decimal(0))) if euros else ()
+    drawn = [(code, Markup(epc_qr(code.transfer).svg_inline(scale=3, title=code.reference_printed)))
+             for code in codes]
+    return {number: printed(reference) for number, reference in electronic.items()}, drawn
 
 
 def _identity(repo: Repository) -> dict[str, str]:

@@ -43,24 +43,31 @@ def test_a_dispute_keeps_the_reform_reason_code_and_pennylane_words() -> None:
     """Pennylane's ``incorrect_vat_rate`` is the reform's TX_TVA_ERR (MDT-113); an unlisted reason is AUTRE."""
     [status] = read_pennylane(invoice("in_dispute", "incorrect_vat_rate"), "m").statuses
     assert (status.reason_code, status.reason) == ("TX_TVA_ERR", "incorrect vat rate")
-    assert status.message_id == "pennylane:customer_invoice:42:in_dispute:incorrect_vat_rate"
+    assert status.message_id == "pennylane:customer_invoice:42:in_dispute:incorrect_vat_rate@2026-10-05T09:30:00"
+    assert (status.slot, status.state) == ("pennylane:customer_invoice:42:e_invoicing", "in_dispute:incorrect_vat_rate")
     [other] = read_pennylane(invoice("refused", "something_new"), "m").statuses
     assert (other.reason_code, other.reason) == ("AUTRE", "something new")
 
 
-def test_the_same_state_read_twice_has_the_same_id_and_a_new_one_another() -> None:
-    first = read_pennylane(invoice("in_dispute", "delivery_issue"), "m").statuses[0].message_id
+def test_the_same_state_has_the_same_slot_and_state_whenever_it_is_read() -> None:
+    """Pennylane gives states, not events: the id is the state at the invoice's update time (the pull and a webhook
+    of the same update agree), the state and its slot are what the pipeline compares (a later edit of a disputed
+    invoice is the same state; a new dispute after an approval is a new state of the slot)."""
+    first = read_pennylane(invoice("in_dispute", "delivery_issue"), "m").statuses[0]
+    again = read_pennylane(invoice("in_dispute", "delivery_issue"), "m").statuses[0]
     later = read_pennylane(invoice("in_dispute", "delivery_issue", updated_at="2026-10-09T08:00:00+02:00"),
-                           "m").statuses[0].message_id
-    approved = read_pennylane(invoice("approved"), "m").statuses[0].message_id
-    assert first == later != approved
+                           "m").statuses[0]
+    approved = read_pennylane(invoice("approved"), "m").statuses[0]
+    assert first.message_id == again.message_id != later.message_id
+    assert (first.slot, first.state) == (later.slot, later.state)
+    assert approved.slot == first.slot and approved.state != first.state
 
 
 def test_a_partial_collection_carries_what_was_collected() -> None:
     [status] = read_pennylane(invoice("partially_collected", remaining_amount_with_tax="200.00"), "m").statuses
     assert status.amounts() == [{"type": "MEN", "rate": "", "amount": "1000.00"}]
     assert status.characteristics[0].amount == Decimal("1000.00")
-    assert status.message_id.endswith(":partially_collected:1000.00")
+    assert status.state == "partially_collected:1000.00"
 
 
 def test_payment_sent_is_flagged_undocumented_and_a_cancelled_invoice_is_220() -> None:
