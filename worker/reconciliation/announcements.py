@@ -13,7 +13,7 @@ statement line that brings one (matching.announced says which line fits and what
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -26,6 +26,7 @@ from worker.db.repository import Repository
 from worker.db.review_candidates import candidates_to_json
 from worker.db.tables import Customer, StatementLine
 from worker.reconciliation.announcement_queries import announcements_of, pending_items_booked_between
+from worker.reconciliation.bulk_queries import iban_owners as bulk_iban_owners
 
 NOT_RECEIVED_DAYS = 14  # an announced payment not received stays on the worklist this many days after the pause
 
@@ -56,23 +57,20 @@ def _model(repo: Repository, rows: Sequence[AnnouncedPayment]) -> list[Announcem
                          currency=r.currency) for r in rows]
 
 
-def iban_owners(repo: Repository) -> dict[str, int]:
-    """Compact IBAN -> the one customer it is known for (an IBAN of several customers names none)."""
-    owners: dict[str, set[int]] = {}
-    for customer_id, ibans in repo.ibans_by_customer().items():
-        for iban in ibans:
-            key = compact_iban(iban)
-            if key:
-                owners.setdefault(key, set()).add(customer_id)
-    return {iban: next(iter(ids)) for iban, ids in owners.items() if len(ids) == 1}
+def iban_owners(repo: Repository, ibans: Iterable[str | None]) -> dict[str, int]:
+    """Compact IBAN -> the one customer it is known for (an IBAN of several customers names none), for the IBANs
+    of the lines in question only (what they cost, not the company's size)."""
+    wanted = {key for key in (compact_iban(i) for i in ibans if i) if key}
+    return {iban: next(iter(ids)) for iban, ids in bulk_iban_owners(repo, wanted).items() if len(ids) == 1}
 
 
-def inputs(repo: Repository) -> tuple[list[Announcement], dict[str, int]]:
-    """The open announcements as the matcher reads them, and who pays from which IBAN (nothing to read when none)."""
+def inputs(repo: Repository, lines: Iterable[BankLine]) -> tuple[list[Announcement], dict[str, int]]:
+    """The open announcements as the matcher reads them, and who pays from the lines' IBANs (nothing to read when
+    none)."""
     rows = announcements_of(repo, states=("announced",))
     if not rows:
         return [], {}
-    return _model(repo, rows), iban_owners(repo)
+    return _model(repo, rows), iban_owners(repo, (line.counterparty_iban for line in lines))
 
 
 def link(decisions: list[Decision], lines: Mapping[int, BankLine], announced: Sequence[Announcement],
@@ -127,11 +125,11 @@ def after_run(repo: Repository, now: datetime, open_invoices: Callable[[], Seque
 
     by_id = {inv.id: inv for inv in open_invoices()}
     announced = {a.id: a for a in _model(repo, rows)}
-    owners = iban_owners(repo)
     # only the pending items whose line was booked within the announcements' windows
     first, last = min(r.paid_on for r in rows), max(r.paid_on for r in rows) + timedelta(days=ANNOUNCED_WINDOW_DAYS)
     items = pending_items_booked_between(repo, first, last)
     lines = repo.lines_by_id(i.line_id for i in items) if items else {}
+    owners = iban_owners(repo, (sl.counterparty_iban for sl in lines.values()))
     taken: set[int] = set()
     for item in sorted(items, key=lambda i: (lines[i.line_id].booked_on, i.line_id)):
         sl = lines[item.line_id]

@@ -124,7 +124,7 @@ def run_matching(repo: Repository, config: MatchConfig | None = None,
         f"transfer from the company's own account {line.counterparty_iban}: no customer's payment",))
         for line in transfers]
     # a payment the customer announced on its page: the line that brings it says so (never applied on that alone)
-    announced, owners = announcements.inputs(repo)
+    announced, owners = announcements.inputs(repo, to_match)
     decisions, brought = announcements.link(decisions, {b.id: b for b in to_match}, announced, invoices, owners)
     # Stored in bulk (one executemany per table, one UPDATE per chunk of line ids): 100,000 decisions
     # through the ORM's unit of work would take longer than the matching itself.
