@@ -224,6 +224,10 @@ AUDIT_KINDS: dict[str, str] = {
     "customer.plan_requested": "dunning/customer_links_answers.py: the customer asked a payment plan on its page; "
                                "subject customer:REF; data invoices, reminder, link, total, currency, instalments "
                                "([[day, amount]])",
+    "customer.answer_notified": "dunning/answer_notices.py: the email telling the firm of an answer the customer "
+                                "gave on its page was accepted by the SMTP server (at most one per answer); "
+                                "subject customer:REF; data answer (paid | dispute | promise | plan), event (the "
+                                "answer's audit event id), recipients, message_id",
     "customer.plan_approved": "dunning/payment_plans.py: a person approved the payment plan the customer asked "
                               "(its pauses plan_requested become payment_plan until the last instalment + "
                               "notice_days); subject customer:REF; data invoices, instalments, until, note",

@@ -27,7 +27,7 @@ _MIGRATION_LOCK = 0x6C657474  # "lett"
 # stored revisions are these is migrated, and Alembic is not imported to say so. A migration added without
 # updating both is still applied (its file is not in MIGRATION_FILES: Alembic decides, as before), and
 # tests/unit/test_migration_heads.py fails until they are.
-HEAD_REVISIONS = frozenset({"0023_feed_sessions"})
+HEAD_REVISIONS = frozenset({"0024_answer_notices"})
 MIGRATION_FILES = frozenset({
     "0001_initial_schema.py", "0002_statement_balances.py", "0003_dunning.py", "0003_review_api.py",
     "0003_tasks.py", "0003_users.py", "0004_behaviour.py", "0004_documents.py", "0004_einvoice_incoming.py",
@@ -36,7 +36,7 @@ MIGRATION_FILES = frozenset({
     "0010_dunning_skips.py", "0011_one_line.py", "0012_insight_snapshot.py", "0013_books_export.py",
     "0014_collective_proceedings.py", "0015_registered_letters.py", "0017_discount_retention.py", "0018_identify_index.py",
     "0019_bank_feeds.py", "0020_supply_dates.py", "0021_short_links.py", "0022_announced_payments.py",
-    "0023_feed_sessions.py",
+    "0023_feed_sessions.py", "0024_answer_notices.py",
 })
 VERSIONS = Path(__file__).resolve().parents[1] / "migrations" / "versions"
 

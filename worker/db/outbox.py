@@ -1,9 +1,10 @@
 """One outbox primitive: claim, lease, retry with backoff, give up, stuck detection, over any outbox table.
 
-Five tables are outboxes (reminder messages, webhook deliveries, sent e-invoicing statuses, weekly reports,
-duplicate sends; the last share the reminders' table). Each keeps its own columns and stored status strings
-(they are the public contract); an :class:`OutboxSpec` names them and maps the six states of a delivery
-(:class:`DeliveryState`) onto the table's own strings, so the code below serves them all:
+Six tables are outboxes (reminder messages, webhook deliveries, sent e-invoicing statuses, weekly reports,
+duplicate sends, the emails telling the firm of a customer's answer; duplicates share the reminders' table).
+Each keeps its own columns and stored status strings (they are the public contract); an :class:`OutboxSpec`
+names them and maps the six states of a delivery (:class:`DeliveryState`) onto the table's own strings, so the
+code below serves them all:
 
 - :func:`claim`: one conditional ``UPDATE ... WHERE status IN (claimable) [AND due]`` per row, committed by the
   caller before the message leaves: of two callers racing for a row, one only wins it (at most once);

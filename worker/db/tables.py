@@ -370,3 +370,7 @@ ALL_TABLES.extend(SHORT_LINK_TABLES)
 from worker.db.announcement_tables import ANNOUNCEMENT_TABLES
 
 ALL_TABLES.extend(ANNOUNCEMENT_TABLES)
+
+from worker.db.answer_notice_tables import ANSWER_NOTICE_TABLES
+
+ALL_TABLES.extend(ANSWER_NOTICE_TABLES)

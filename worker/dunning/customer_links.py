@@ -33,7 +33,7 @@ from worker.errors import LettrageError
 
 REVOKED = "customer_link.revoked"
 PAGE_PATH = "/p/"
-LINK_KEYS = {"link_days", "paid_pause_days", "max_instalments", "max_plan_days", "max_proof_mb"}
+LINK_KEYS = {"link_days", "paid_pause_days", "max_instalments", "max_plan_days", "max_proof_mb", "notify"}
 
 
 class LinkRefused(LettrageError):
@@ -51,6 +51,8 @@ class PageSettings:
     max_instalments: int = 6  # a payment plan asked on the page: at most this many monthly instalments
     max_plan_days: int = 180  # ... and its last instalment at most this many days away
     max_proof_mb: int = 5  # a proof of payment uploaded: at most this many MB
+    # who is emailed each answer (worker.dunning.answer_notices); empty: [weekly_report] firm_recipients, else recipients
+    notify: tuple[str, ...] = ()
 
 
 def parse_page_settings(raw: dict[str, Any], where: str = "[customer_page]") -> PageSettings:
@@ -62,14 +64,34 @@ def parse_page_settings(raw: dict[str, Any], where: str = "[customer_page]") -> 
         raise ConfigurationError(f"{where}: unknown key(s) customer_page.{', customer_page.'.join(sorted(unknown))}")
     bounds = {"link_days": (1, 366), "paid_pause_days": (1, 60), "max_instalments": (2, 24),
               "max_plan_days": (30, 730), "max_proof_mb": (1, 20)}
-    values: dict[str, int] = {}
+    values: dict[str, Any] = {}
     for key, value in raw.items():
+        if key == "notify":
+            values[key] = _addresses(value, where)
+            continue
         low, high = bounds[key]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ConfigurationError(f"{where}: customer_page.{key} must be a whole number from {low} to {high}, "
                                      f"not {value!r}")
         values[key] = value
     return PageSettings(**values)
+
+
+def _addresses(value: Any, where: str) -> tuple[str, ...]:
+    """``customer_page.notify`` checked as ``[weekly_report]``'s addresses: a list of email addresses (one alone
+    may be a string)."""
+    from reminders.channels.email import _check_address
+    from reminders.errors import ChannelError
+    from worker.errors import ConfigurationError
+
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigurationError(f"{where}: customer_page.notify must be a list of email addresses")
+    try:
+        return tuple(_check_address(v.strip(), "customer_page.notify") for v in value)
+    except ChannelError as exc:
+        raise ConfigurationError(f"{where}: {exc}") from None
 
 
 def page_settings(repo: Repository) -> PageSettings:

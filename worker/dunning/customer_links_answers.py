@@ -35,6 +35,7 @@ from worker.db.repository import Repository
 from worker.db.tables import Customer
 from worker.documents.invoice_documents import StatementRow, statement_rows
 from worker.documents.pdf_safety import active_content
+from worker.dunning import answer_notices
 from worker.dunning.customer_links import LinkClaims, PageSettings, page_settings
 from worker.errors import LettrageError
 from worker.reconciliation import announcements
@@ -235,6 +236,8 @@ def answer(repo: Repository, claims: LinkClaims, customer: Customer, kind: str, 
         repo.audit("customer.promised", subject=subject, actor=actor, **data)
     else:
         repo.audit("customer.plan_requested", subject=subject, actor=actor, **data)
+    # the firm is told by email, once, after the page has answered (worker.dunning.answer_notices)
+    answer_notices.notify(repo, customer, kind, data, [(r.number, r.open, r.currency) for r in rows], limits)
     return data
 
 

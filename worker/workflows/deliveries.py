@@ -2,7 +2,8 @@
 
 :func:`deliver_due` runs, in this order, the passes of the outboxes that wait for a time: the sent e-invoicing
 statuses (first tries, retries, and those left ``sending`` by a sender that died), each company's weekly
-forecast snapshot and weekly report, the webhooks (events made outside the API, retries), and the dashboard's and
+forecast snapshot and weekly report, the emails telling the firm of the customers' answers on their page
+(worker/dunning/answer_notices.py), the webhooks (events made outside the API, retries), and the dashboard's and
 worklist's kept figures of a large company that changed (worker/insight/snapshot.refresh_stale). Reminder
 messages are not here: a failed one is planned again by the company's daily sync (the planner reads the
 outbox's ``next_attempt_on``), and duplicates are sent on request only.
@@ -38,6 +39,9 @@ def deliver_due(settings: Settings, engine: Engine, now: datetime,
     done["einvoice_statuses"] = schedule_deliveries(settings, engine,
                                                     enqueue=enqueue_for("deliver_einvoice_statuses"))
     done["weekly_reports"] = scheduled_pass(settings, engine, now)
+    from worker.dunning.answer_notices import deliver_notices
+
+    done["answer_notices"] = [n.as_json() for n in deliver_notices(settings, engine, now)]
     done["webhooks"] = scheduled_dispatch(settings, engine, enqueue=enqueue_for("deliver_webhooks"))
     from worker.insight.snapshot import refresh_stale
 
