@@ -19,7 +19,10 @@ DATE_TESTS := tests/unit tests/integration/test_clock.py tests/integration/test_
 	tests/integration/test_bank_freshness_cli.py tests/integration/test_customer_page.py \
 	tests/integration/test_proceedings.py tests/integration/test_late_paid.py \
 	tests/integration/test_registered_letters.py tests/integration/test_feeds_pull.py \
-	tests/integration/test_discount_retention.py tests/integration/test_limitation_supply_dates.py
+	tests/integration/test_discount_retention.py tests/integration/test_limitation_supply_dates.py \
+	tests/integration/test_feeds_enablebanking.py tests/integration/test_platform_pennylane.py \
+	tests/integration/test_platform_qonto.py tests/integration/test_customer_answers_decided.py \
+	tests/integration/test_customer_answer_notices.py tests/integration/test_customer_page_short_links.py
 WALL_CLOCKS := 2026-12-06T10:00 2026-07-14T10:00 2026-12-31T23:30
 
 $(BIN)/python:
