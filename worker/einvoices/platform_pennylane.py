@@ -57,6 +57,7 @@ from worker.company_sections import EinvoicingSettings
 from worker.errors import ConfigurationError, LettrageError
 from worker.json_api import FeedHttp
 from worker.outbound import OutboundClient
+from worker.secret_files import read_secret_file
 from worker.settings import Settings
 
 NAME = "pennylane"
@@ -64,7 +65,6 @@ DEFAULT_BASE_URL = "https://app.pennylane.com/api/external/v2"
 KEYS = {"base_url", "token_env", "token_file", "webhook_secret_env", "webhook_secret_file", "timeout_seconds"}
 DEFAULT_TOKEN_ENV = "LETTRAGE_PENNYLANE_TOKEN"
 DEFAULT_SECRET_ENV = "LETTRAGE_PENNYLANE_WEBHOOK_SECRET"
-MAX_SECRET_FILE_BYTES = 64 * 1024
 PAGE_SIZE = 100
 MAX_PAGES = 10_000  # a changelog longer than this is a loop, not four weeks of changes
 TRANSIENT = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -144,20 +144,7 @@ def _secret_keys(raw: Mapping[str, Any], key: str, default_env: str,
 def _secret(environ: Mapping[str, str], key: str, env: str | None, file: Path | None) -> str:
     """The secret from its variable or its file; ConfigurationError naming the key and the variable or path."""
     if file is not None:
-        where = f"einvoicing.pennylane.{key}_file {file}"
-        try:
-            if not file.is_file():
-                raise ConfigurationError(f"{where}: no such file")
-            if file.stat().st_size > MAX_SECRET_FILE_BYTES:
-                raise ConfigurationError(f"{where}: bigger than {MAX_SECRET_FILE_BYTES // 1024} KiB (not a secret)")
-            value = file.read_bytes().decode("utf-8").strip()
-        except OSError as exc:
-            raise ConfigurationError(f"{where}: cannot be read ({exc.strerror or type(exc).__name__})") from None
-        except UnicodeDecodeError:
-            raise ConfigurationError(f"{where}: not UTF-8 text") from None
-        if not value:
-            raise ConfigurationError(f"{where}: empty")
-        return value
+        return read_secret_file(f"einvoicing.pennylane.{key}_file {file}", file)
     assert env is not None
     value = environ.get(env, "").strip()
     if not value:

@@ -46,6 +46,7 @@ from worker.company_sections import EinvoicingSettings
 from worker.errors import ConfigurationError
 from worker.json_api import FeedHttp
 from worker.outbound import OutboundClient
+from worker.secret_files import read_secret_file
 from worker.settings import Settings
 
 BASE_URL = "https://thirdparty.qonto.com"
@@ -53,7 +54,6 @@ CREDENTIALS = (("login", "LETTRAGE_QONTO_LOGIN"), ("secret_key", "LETTRAGE_QONTO
 KEYS = {"base_url", *(f"{name}_{kind}" for name, _ in CREDENTIALS for kind in ("env", "file"))}
 PER_PAGE = 100
 MAX_PAGES = 1_000  # 100,000 invoices updated since the last pull: past it, a paging loop
-MAX_SECRET_FILE_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class QontoSettings:
         missing = []
         for name, kind, where in self.sources:
             if kind == "file":
-                found[name] = _secret_file(f"einvoicing.qonto.{name}_file", Path(where))
+                found[name] = read_secret_file(f"einvoicing.qonto.{name}_file {where}", Path(where))
             elif environ.get(where, "").strip():
                 found[name] = environ[where].strip()
             else:
@@ -113,25 +113,6 @@ def parse_qonto(einvoicing: EinvoicingSettings) -> QontoSettings:
                                      f"or the settings file), not {variable!r}")
         sources.append((name, "env", variable.strip()))
     return QontoSettings(base_url=base_url.rstrip("/"), sources=tuple(sources))
-
-
-def _secret_file(key: str, path: Path) -> str:
-    """The credential held in ``path``, stripped; ConfigurationError naming the key and the path when it is missing,
-    bigger than 64 KiB, empty or not UTF-8 text (never its content)."""
-    where = f"{key} {path}"
-    try:
-        if not path.is_file():
-            raise ConfigurationError(f"{where}: no such file" if not path.exists() else f"{where}: not a file")
-        if path.stat().st_size > MAX_SECRET_FILE_BYTES:
-            raise ConfigurationError(f"{where}: bigger than {MAX_SECRET_FILE_BYTES // 1024} KiB (not a secret)")
-        value = path.read_bytes().decode("utf-8").strip()
-    except OSError as exc:
-        raise ConfigurationError(f"{where}: cannot be read ({exc.strerror or type(exc).__name__})") from None
-    except UnicodeDecodeError:
-        raise ConfigurationError(f"{where}: not UTF-8 text") from None
-    if not value:
-        raise ConfigurationError(f"{where}: empty")
-    return value
 
 
 class QontoPlatform:

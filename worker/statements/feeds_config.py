@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 from connectors.feeds.registry import PROVIDERS
 from worker.company_config import load_company_config
 from worker.errors import ConfigurationError
+from worker.secret_files import read_secret_file
 
 KEYS = {"provider", "base_url", "overlap_days", "history_days", "accounts", "requisition_id", "application_id",
         "aspsp_name", "aspsp_country",
@@ -43,7 +44,6 @@ KEYS = {"provider", "base_url", "overlap_days", "history_days", "accounts", "req
           for key in (env, env.removesuffix("_env") + "_file"))}
 DEFAULT_OVERLAP_DAYS = 5
 DEFAULT_HISTORY_DAYS = 90
-MAX_SECRET_FILE_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -76,28 +76,9 @@ class FeedSettings:
             raise ConfigurationError(f"bank feed ({self.provider}): credentials missing: set {', '.join(missing)}")
         found = {key.removesuffix("_env"): environ[name].strip() for key, name in self.credential_names}
         for key, path in self.credential_files:
-            found[key.removesuffix("_file")] = read_secret_file(self.provider, key, path)
+            found[key.removesuffix("_file")] = read_secret_file(f"bank feed ({self.provider}): feeds.{key} {path}",
+                                                                Path(path))
         return found
-
-
-def read_secret_file(provider: str, key: str, path: str) -> str:
-    """The credential held in the file ``path`` (``feeds.<key>``), stripped; ConfigurationError in one line naming
-    the key and the path when it is missing, not a file, bigger than 64 KiB, empty or not UTF-8 text."""
-    where = f"bank feed ({provider}): feeds.{key} {path}"
-    file = Path(path)
-    try:
-        if not file.is_file():
-            raise ConfigurationError(f"{where}: no such file" if not file.exists() else f"{where}: not a file")
-        if file.stat().st_size > MAX_SECRET_FILE_BYTES:
-            raise ConfigurationError(f"{where}: bigger than {MAX_SECRET_FILE_BYTES // 1024} KiB (not a secret)")
-        value = file.read_bytes().decode("utf-8").strip()
-    except OSError as exc:
-        raise ConfigurationError(f"{where}: cannot be read ({exc.strerror or type(exc).__name__})") from None
-    except UnicodeDecodeError:
-        raise ConfigurationError(f"{where}: not UTF-8 text") from None
-    if not value:
-        raise ConfigurationError(f"{where}: empty")
-    return value
 
 
 def _days(raw: Mapping[str, Any], key: str, low: int, high: int, where: str) -> int | None:
