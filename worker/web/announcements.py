@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from worker.db.announcement_tables import AnnouncedPayment
 from worker.db.engine import engine_for
@@ -29,7 +30,7 @@ from worker.dunning.payment_plans import DECISIONS, decide
 from worker.errors import LettrageError
 from worker.reconciliation import announcements
 from worker.settings import Settings
-from worker.web.auth import decider, require_decider, visitor
+from worker.web.auth import Visitor, decider, require_decider, visitor
 from worker.web.render import render
 
 
@@ -62,10 +63,7 @@ def router(settings: Settings) -> APIRouter:
     @routes.get("/companies/{company}/customers/{customer_ref}/announcements")
     def customer_announcements(request: Request, company: str, customer_ref: str) -> Response:
         with unit_of_work(engine()) as session:
-            v = visitor(request, session, settings, company)
-            require_decider(v)
-            assert v.company is not None
-            repo = Repository(session, v.company)
+            v, repo = _accountant(request, session, settings, company)
             customer = repo.customers_by_ref([customer_ref]).get(customer_ref)
             if customer is None:
                 raise HTTPException(status_code=404, detail="Not found.")
@@ -76,10 +74,7 @@ def router(settings: Settings) -> APIRouter:
     @routes.get("/companies/{company}/announcements/{announcement_id}")
     def one_announcement(request: Request, company: str, announcement_id: int) -> Response:
         with unit_of_work(engine()) as session:
-            v = visitor(request, session, settings, company)
-            require_decider(v)
-            assert v.company is not None
-            repo = Repository(session, v.company)
+            v, repo = _accountant(request, session, settings, company)
             row = announcements.announcement(repo, announcement_id)
             if row is None:
                 raise HTTPException(status_code=404, detail="Not found.")
@@ -90,11 +85,9 @@ def router(settings: Settings) -> APIRouter:
     @routes.get("/companies/{company}/announcements/{announcement_id}/proof")
     def proof(request: Request, company: str, announcement_id: int) -> Response:
         with unit_of_work(engine()) as session:
-            v = visitor(request, session, settings, company)
-            require_decider(v)
-            assert v.company is not None
-            row = announcements.announcement(Repository(session, v.company), announcement_id)
-            path = proof_path(proofs, v.company.ref, row) if row is not None else None
+            _, repo = _accountant(request, session, settings, company)
+            row = announcements.announcement(repo, announcement_id)
+            path = proof_path(proofs, repo.company.ref, row) if row is not None else None
         if row is None or path is None or not path.is_file():
             raise HTTPException(status_code=404, detail="Not found.")
         name = f"proof-{announcement_id}{path.suffix}"
@@ -117,3 +110,12 @@ def router(settings: Settings) -> APIRouter:
                                 status_code=303)
 
     return routes
+
+
+def _accountant(request: Request, session: Session, settings: Settings, company: str) -> tuple[Visitor, Repository]:
+    """The signed-in visitor of the company who may decide (proofs and announcements are theirs to read), with the
+    company's repository."""
+    v = visitor(request, session, settings, company)
+    require_decider(v)
+    assert v.company is not None
+    return v, Repository(session, v.company)

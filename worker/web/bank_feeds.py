@@ -25,7 +25,7 @@ from worker.statements.feeds import feed_status, renew_consent
 from worker.statements.feeds_config import feed_settings
 from worker.statements.feeds_sessions import session_view
 from worker.statements.statement_checks import local_today
-from worker.web.auth import check_csrf, require_decider, visitor
+from worker.web.auth import decider, visitor
 from worker.web.render import render
 
 CONSENT_PROVIDERS = ("enablebanking", "gocardless")  # a consent asked again through a link (Qonto: a key)
@@ -67,11 +67,8 @@ def router(settings: Settings) -> APIRouter:
     def ask_link(request: Request, company: str, csrf_token: Annotated[str, Form()] = "",
                  redirect: Annotated[str, Form()] = "") -> Response:
         with unit_of_work(engine_for(settings.database_url)) as session:
-            v = visitor(request, session, settings, company)
-            check_csrf(request, v.csrf, csrf_token)
-            require_decider(v)
-            assert v.company is not None
-            ref, actor = v.company.ref, v.actor
+            v, repo = decider(request, session, settings, company, csrf_token)
+            ref, actor = repo.company.ref, v.actor
         redirect = redirect.strip()[:500]
         if not redirect.startswith(("https://", "http://")):
             return _page(request, settings, company, 422, error="Give the address the bank sends back to "
